@@ -1,0 +1,3 @@
+module autotel.dev/go
+
+go 1.23
