@@ -1,0 +1,45 @@
+use crate::support::*;
+
+/// The compile and link invocations `go … -x` printed (through the toolexec proxy or not).
+fn tool_runs(stderr: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .filter(|l| (l.contains("/compile ") || l.contains("/link ")) && !l.contains("-V=full"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_second_identical_build_compiles_nothing() {
+    let app = App::copy("nethttp-pair");
+    let bin = tempfile::tempdir().unwrap();
+    let out = bin.path().join("a");
+    app.autotel_go(&["build", "-o", out.to_str().unwrap(), "./cmd/a"]);
+    std::fs::remove_file(&out).unwrap();
+    let second = app.autotel_go(&["build", "-x", "-o", out.to_str().unwrap(), "./cmd/a"]);
+    let runs = tool_runs(&second.stderr);
+    let compiles: Vec<&String> = runs.iter().filter(|l| l.contains("/compile ")).collect();
+    assert!(compiles.is_empty(), "every package is a cache hit, got:\n{compiles:#?}");
+    assert!(out.exists());
+}
+
+fn has_hooks(binary: &std::path::Path) -> bool {
+    let nm = std::process::Command::new("go").args(["tool", "nm"]).arg(binary).output().unwrap();
+    assert!(nm.status.success());
+    String::from_utf8_lossy(&nm.stdout).contains("autotel.dev/go/hooks/nethttp.serverEnter")
+}
+
+#[test]
+fn plain_and_instrumented_builds_never_share_archives() {
+    let app = App::copy("nethttp-pair");
+    let bin = tempfile::tempdir().unwrap();
+    let (plain, instrumented) = (bin.path().join("plain"), bin.path().join("instrumented"));
+    for _ in 0..2 {
+        assert!(app.go(&["build", "-o", plain.to_str().unwrap(), "./cmd/a"]).status.success());
+        app.autotel_go(&["build", "-o", instrumented.to_str().unwrap(), "./cmd/a"]);
+        assert!(!has_hooks(&plain), "a plain build after an instrumented one has no hooks");
+        assert!(has_hooks(&instrumented), "an instrumented build after a plain one has its hooks");
+        std::fs::remove_file(&plain).unwrap();
+        std::fs::remove_file(&instrumented).unwrap();
+    }
+}

@@ -1,0 +1,16 @@
+//! End-to-end tests of build mode: real Go applications from `testdata/apps/`, built with the
+//! autotel binary and the machine's go, run, driven with real HTTP requests, and checked through
+//! the OTLP receiver of `crates/otlp`.
+
+mod support;
+
+/// Two net/http services, one trace: parent links, kinds, names, attributes, metrics.
+mod traces;
+/// The user's tree is never written: after success, failure and interruption.
+mod tree;
+/// The build cache: warm rebuilds, and plain and instrumented archives kept apart.
+mod cache;
+/// `autotel go test`, `autotel go run`, and an older Go through GOTOOLCHAIN.
+mod commands;
+/// Clear errors for bad input, and a program whose collector is down.
+mod errors;

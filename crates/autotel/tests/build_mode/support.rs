@@ -1,0 +1,190 @@
+//! Helpers for the build-mode end-to-end tests: copies of the test applications, the autotel
+//! binary, the real go command, an in-process OTLP receiver (the same code as `autotel view`),
+//! services started on free loopback ports, and a minimal HTTP client.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub use otlp::{BackgroundReceiver, ReceiverConfig};
+
+pub fn autotel() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_autotel"))
+}
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// A private copy of `testdata/apps/<name>` (tests may break it, and must see it unchanged).
+pub struct App {
+    pub dir: tempfile::TempDir,
+}
+
+impl App {
+    pub fn copy(name: &str) -> App {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&repo_root().join("testdata/apps").join(name), dir.path());
+        App { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Every file under the app with its contents: to prove a build wrote nothing.
+    pub fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut files = BTreeMap::new();
+        walk(self.path(), &mut |p| {
+            files.insert(p.strip_prefix(self.path()).unwrap().to_path_buf(), std::fs::read(p).unwrap());
+        });
+        files
+    }
+
+    /// Runs `autotel go ARGS` in the app; panics with its output when it fails.
+    pub fn autotel_go(&self, args: &[&str]) -> Output {
+        let output = self.autotel_go_unchecked(args);
+        assert!(output.status.success(), "autotel go {args:?} failed:\n{}", String::from_utf8_lossy(&output.stderr));
+        output
+    }
+
+    pub fn autotel_go_unchecked(&self, args: &[&str]) -> Output {
+        autotel().arg("go").args(args).current_dir(self.path()).output().unwrap()
+    }
+
+    pub fn go(&self, args: &[&str]) -> Output {
+        Command::new("go").args(args).current_dir(self.path()).output().unwrap()
+    }
+
+    pub fn binary(&self, name: &str) -> PathBuf {
+        self.path().join("bin").join(name)
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            walk(&path, f);
+        } else {
+            f(&path);
+        }
+    }
+}
+
+pub fn receiver() -> BackgroundReceiver {
+    BackgroundReceiver::spawn(ReceiverConfig::ephemeral("127.0.0.1".parse().unwrap())).expect("start the OTLP receiver")
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A service under test; stopped with SIGTERM when dropped.
+pub struct Service {
+    pub child: Child,
+    pub addr: SocketAddr,
+}
+
+impl Service {
+    /// Starts `command` with LISTEN set to a free loopback port and waits until it accepts.
+    pub fn start(mut command: Command) -> Service {
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        let child = command.env("LISTEN", addr.to_string()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut service = Service { child, addr };
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while TcpStream::connect(addr).is_err() {
+            if let Some(status) = service.child.try_wait().unwrap() {
+                let mut err = String::new();
+                service.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+                panic!("service exited before listening ({status}):\n{err}");
+            }
+            assert!(Instant::now() < deadline, "service did not listen on {addr}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        service
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Sends SIGTERM and waits; returns the exit status and everything it printed.
+    pub fn stop(mut self) -> (std::process::ExitStatus, String, String) {
+        // SAFETY: plain kill(2) on our own child.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let status = self.child.wait().unwrap();
+        let (mut out, mut err) = (String::new(), String::new());
+        self.child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+        self.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        std::mem::forget(self);
+        (status, out, err)
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal HTTP/1.1 GET (Connection: close): status code and body.
+pub fn http_get(url: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let mut stream = TcpStream::connect(host).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: autotel-test/1\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status line");
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_string() };
+    (status, body)
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = &rest[size + 2..];
+    }
+    out
+}
+
+/// The environment that points an instrumented program at `receiver`.
+pub fn otel_env(command: &mut Command, receiver: &BackgroundReceiver, service: &str) {
+    command
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.http_endpoint())
+        .env("OTEL_SERVICE_NAME", service)
+        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+        .env("OTEL_METRIC_EXPORT_INTERVAL", "500");
+}

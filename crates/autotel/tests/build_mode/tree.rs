@@ -1,0 +1,66 @@
+use crate::support::*;
+use std::time::{Duration, Instant};
+
+#[test]
+fn a_successful_build_writes_nothing_in_the_tree() {
+    let app = App::copy("nethttp-pair");
+    let before = app.snapshot();
+    let out = tempfile::tempdir().unwrap();
+    app.autotel_go(&["build", "-o", out.path().join("a").to_str().unwrap(), "./cmd/a"]);
+    assert_eq!(app.snapshot(), before, "go.mod, go.sum and sources are byte-identical");
+    assert!(app.go(&["build", "-o", out.path().join("plain").to_str().unwrap(), "./cmd/a"]).status.success());
+}
+
+#[test]
+fn a_failed_build_writes_nothing_and_reports_the_users_error() {
+    let app = App::copy("nethttp-pair");
+    std::fs::write(app.path().join("cmd/a/broken.go"), "package main\n\nfunc broken() int { return \"not an int\" }\n").unwrap();
+    let before = app.snapshot();
+    let output = app.autotel_go_unchecked(&["build", "-o", "/dev/null", "./cmd/a"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "go's own exit status:\n{stderr}");
+    assert!(stderr.contains("cmd/a/broken.go:3:"), "the compiler error names the user's file and line:\n{stderr}");
+    assert_eq!(app.snapshot(), before);
+}
+
+#[test]
+fn an_interrupted_build_writes_nothing_and_plain_go_still_works() {
+    let app = App::copy("nethttp-pair");
+    let before = app.snapshot();
+    // A cache of its own, so the build is long enough to interrupt.
+    let cache = tempfile::tempdir().unwrap();
+    let mut child = autotel()
+        .args(["go", "build", "-o", "/dev/null", "./cmd/a"])
+        .current_dir(app.path())
+        .env("GOCACHE", cache.path())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    // SAFETY: plain kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "autotel did not stop after SIGINT");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!status.success(), "the interrupted build reports failure");
+    assert_eq!(app.snapshot(), before);
+    let plain = app.go(&["build", "-o", "/dev/null", "./cmd/a"]);
+    assert!(plain.status.success(), "{}", String::from_utf8_lossy(&plain.stderr));
+    // SIGKILL halfway: nothing of autotel's is in the tree either.
+    let mut child = autotel()
+        .args(["go", "build", "-o", "/dev/null", "./cmd/b"])
+        .current_dir(app.path())
+        .env("GOCACHE", tempfile::tempdir().unwrap().path())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(app.snapshot(), before);
+}

@@ -1,0 +1,23 @@
+//! autotel build mode: `autotel go build|install|run|test` and the `autotel toolexec` proxy.
+//!
+//! [`plan::go`] plans an instrumented build and runs the user's go command with `-toolexec`
+//! pointing back at autotel; [`toolexec::main`] is what then runs in front of every compile and
+//! link. The two talk only through the state directory ([`state`]) and two environment variables.
+//! This crate is the only one that knows the go command's argv and the toolexec protocol; it
+//! knows nothing of OTLP.
+
+mod child;
+pub mod error;
+pub mod fingerprint;
+pub mod goflags;
+mod golist;
+mod matching;
+mod modfile;
+pub mod plan;
+mod progress;
+pub mod runtime;
+pub mod state;
+pub mod toolexec;
+
+pub use error::BuildError;
+pub use plan::{go, GoOptions};

@@ -1,0 +1,102 @@
+//! Rule matching: which rules apply to which packages of the build graph.
+//!
+//! A rule applies to a package when its target is the package's import path and both version
+//! ranges admit the package (the Go release for the standard library, the module version
+//! otherwise). A rule whose target is present at an unsupported version is reported, and the
+//! package is built without it.
+
+use crate::golist::Package;
+use crate::state::RuleRef;
+use rules::{Catalogue, Target, Version};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Default, PartialEq)]
+pub struct Matched {
+    /// Rules by target import path.
+    pub packages: BTreeMap<String, Vec<RuleRef>>,
+    /// Rules for every main package.
+    pub main_rules: Vec<RuleRef>,
+    /// Hooks packages of the rule files with at least one applied rule.
+    pub hook_packages: BTreeSet<String>,
+    /// Instrumentations with at least one applied rule, by name.
+    pub instrumentations: BTreeSet<String>,
+    /// One line per target present at a version no rule supports.
+    pub unsupported: Vec<String>,
+}
+
+pub fn match_rules(catalogue: &Catalogue, packages: &[Package], go_version: &Version) -> Matched {
+    let mut matched = Matched::default();
+    let consider = |key: &str, package: Option<&Package>, matched: &mut Matched| {
+        let module_version = package
+            .filter(|p| !p.standard)
+            .and_then(|p| p.module.as_ref())
+            .and_then(|m| m.effective_version())
+            .and_then(|v| Version::parse(v).ok());
+        let target = Target::parse(key);
+        for id in catalogue.files_targeting(key) {
+            let file = catalogue.file(id);
+            let mut refused = Vec::new();
+            for (index, rule) in file.rules.iter().enumerate().filter(|(_, r)| r.target == target) {
+                if rule.applies(go_version, module_version.as_ref()) {
+                    let r = RuleRef { file: id.into(), rule: index };
+                    match &target {
+                        Target::MainPackages => matched.main_rules.push(r),
+                        Target::Package(path) => matched.packages.entry(path.clone()).or_default().push(r),
+                    }
+                    matched.hook_packages.insert(file.hooks.clone());
+                    matched.instrumentations.insert(file.instrumentation.clone());
+                } else {
+                    refused.push(rule);
+                }
+            }
+            if let Some(rule) = refused.first() {
+                let (what, range) = match &module_version {
+                    Some(v) => (format!("{key} v{v}"), &rule.version),
+                    None => (format!("{key} with Go {go_version}"), &rule.go),
+                };
+                matched.unsupported.push(format!(
+                    "{what} is outside the range {range} that `{}` supports; it is built without that instrumentation",
+                    file.instrumentation
+                ));
+            }
+        }
+    };
+    consider("main", None, &mut matched);
+    for package in packages {
+        consider(&package.import_path, Some(package), &mut matched);
+    }
+    matched.unsupported.sort();
+    matched.unsupported.dedup();
+    matched
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::golist::Module;
+
+    fn package(path: &str, standard: bool, version: &str) -> Package {
+        Package {
+            import_path: path.into(),
+            standard,
+            module: (!standard).then(|| Module { path: path.into(), version: version.into(), ..Module::default() }),
+            ..Package::default()
+        }
+    }
+
+    #[test]
+    fn std_targets_match_by_go_version() {
+        let catalogue = Catalogue::embedded();
+        let packages = [package("net/http", true, ""), package("example.com/app", false, "")];
+        let m = match_rules(&catalogue, &packages, &Version::parse("go1.26.8").unwrap());
+        assert!(m.packages.contains_key("net/http"));
+        assert!(!m.packages.contains_key("example.com/app"));
+        assert!(!m.main_rules.is_empty());
+        assert!(m.hook_packages.contains("autotel.dev/go/hooks/nethttp"));
+        assert!(m.unsupported.is_empty(), "{:?}", m.unsupported);
+
+        let old = match_rules(&catalogue, &packages, &Version::parse("go1.21.0").unwrap());
+        assert!(!old.packages.contains_key("net/http"));
+        assert!(old.unsupported.iter().any(|u| u.starts_with("net/http with Go 1.21.0 is outside the range")), "{:?}", old.unsupported);
+    }
+}

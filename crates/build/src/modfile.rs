@@ -1,0 +1,192 @@
+//! Alternate module files: the user's go.mod (or go.work) plus the hook runtime, written into the
+//! state directory and handed to the go command with `-modfile` (or `GOWORK`), so the user's own
+//! files are never written.
+//!
+//! In module mode the copy gains `require M v0.0.0` and `replace M => <runtime dir>` for each
+//! runtime module the build needs, and its go.sum is the user's plus the runtime's. Workspace
+//! mode refuses `-modfile`; there the copy of go.work gains `use <runtime dir>` lines, its own
+//! `use` paths made absolute (they were relative to the original's directory).
+
+use crate::runtime::RuntimeModule;
+use std::path::{Path, PathBuf};
+
+/// The go.sum that goes with a go.mod path: `x.mod` → `x.sum`, as the go command derives it.
+pub fn sum_path(modfile: &Path) -> PathBuf {
+    let name = modfile.to_string_lossy();
+    PathBuf::from(format!("{}.sum", name.strip_suffix(".mod").unwrap_or(&name)))
+}
+
+/// Writes `state/go.mod` and `state/go.sum` from `base` (the user's go.mod or -modfile).
+pub fn write_modfile(base: &Path, state: &Path, runtime: &Path, modules: &[&RuntimeModule]) -> std::io::Result<PathBuf> {
+    let mut text = std::fs::read_to_string(base)?;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str("\n// Added by autotel for the instrumented build; the original go.mod is unchanged.\n");
+    for m in modules {
+        text.push_str(&format!("require {} v0.0.0\n", m.path));
+        text.push_str(&format!("replace {} => {}\n", m.path, runtime.join(&m.dir).display()));
+    }
+    let alternate = state.join("go.mod");
+    std::fs::write(&alternate, text)?;
+    let mut sums = std::fs::read_to_string(sum_path(base)).unwrap_or_default();
+    for m in modules {
+        for line in m.go_sum.lines() {
+            if !sums.lines().any(|l| l == line) {
+                sums.push_str(line);
+                sums.push('\n');
+            }
+        }
+    }
+    std::fs::write(sum_path(&alternate), sums)?;
+    Ok(alternate)
+}
+
+/// Writes `state/go.work` and `state/go.work.sum` from the user's go.work.
+pub fn write_workfile(base: &Path, state: &Path, runtime: &Path, modules: &[&RuntimeModule]) -> std::io::Result<PathBuf> {
+    let dir = base.parent().unwrap_or(Path::new("."));
+    let text = std::fs::read_to_string(base)?;
+    let mut out = String::new();
+    let mut in_use_block = false;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        let absolute = |path: &str| {
+            let path = path.trim_matches('"');
+            let p = Path::new(path);
+            if p.is_absolute() { p.to_path_buf() } else { dir.join(p) }
+        };
+        if in_use_block {
+            if trimmed.starts_with(')') {
+                in_use_block = false;
+                out.push_str(line);
+            } else if trimmed.is_empty() || trimmed.starts_with("//") {
+                out.push_str(line);
+            } else {
+                let (path, comment) = trimmed.split_once("//").map_or((trimmed, ""), |(p, c)| (p.trim(), c));
+                out.push_str(&format!("\t{:?}", absolute(path).display().to_string()));
+                if !comment.is_empty() {
+                    out.push_str(&format!(" //{comment}"));
+                }
+            }
+        } else if let Some(rest) = trimmed.strip_prefix("use") {
+            let rest = rest.trim();
+            if rest == "(" {
+                in_use_block = true;
+                out.push_str(line);
+            } else {
+                out.push_str(&format!("use {:?}", absolute(rest).display().to_string()));
+            }
+        } else if let Some(rest) = trimmed.strip_prefix("replace") {
+            // Relative replacement directories are relative to the go.work file too.
+            match rest.split_once("=>") {
+                Some((old, new)) if new.trim().starts_with('.') => {
+                    out.push_str(&format!("replace {} => {}", old.trim(), absolute(new.trim()).display()))
+                }
+                _ => out.push_str(line),
+            }
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out.push_str("\n// Added by autotel for the instrumented build; the original go.work is unchanged.\n");
+    for m in modules {
+        out.push_str(&format!("use {:?}\n", runtime.join(&m.dir).display().to_string()));
+    }
+    let alternate = state.join("go.work");
+    std::fs::write(&alternate, out)?;
+    let mut sums = std::fs::read_to_string(base.with_file_name("go.work.sum")).unwrap_or_default();
+    for m in modules {
+        sums.push_str(&m.go_sum);
+    }
+    std::fs::write(state.join("go.work.sum"), sums)?;
+    Ok(alternate)
+}
+
+/// The `require` versions a go.mod states, by module path.
+pub fn required_versions(gomod: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut in_block = false;
+    for line in gomod.lines() {
+        let line = line.split("//").next().unwrap_or("").trim();
+        let entry = if in_block {
+            if line.starts_with(')') {
+                in_block = false;
+                continue;
+            }
+            line
+        } else if let Some(rest) = line.strip_prefix("require") {
+            let rest = rest.trim();
+            if rest == "(" {
+                in_block = true;
+                continue;
+            }
+            rest
+        } else {
+            continue;
+        };
+        let mut words = entry.split_whitespace();
+        if let (Some(path), Some(version)) = (words.next(), words.next()) {
+            out.push((path.trim_matches('"').to_string(), version.to_string()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn module(path: &str, dir: &str) -> RuntimeModule {
+        RuntimeModule { path: path.into(), dir: dir.into(), go_sum: format!("{path}/dep v1.0.0 h1:x=\n") }
+    }
+
+    #[test]
+    fn modfile_copy_requires_and_replaces_the_runtime() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("go.mod");
+        std::fs::write(&base, "module example.com/app\n\ngo 1.23\n").unwrap();
+        std::fs::write(dir.path().join("go.sum"), "example.com/dep v1.0.0 h1:y=\n").unwrap();
+        let state = dir.path().join("state");
+        std::fs::create_dir(&state).unwrap();
+        let core = module("autotel.dev/go", "");
+        let alt = write_modfile(&base, &state, Path::new("/rt"), &[&core]).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&alt).unwrap(),
+            "module example.com/app\n\ngo 1.23\n\n// Added by autotel for the instrumented build; the original go.mod is unchanged.\nrequire autotel.dev/go v0.0.0\nreplace autotel.dev/go => /rt/\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(state.join("go.sum")).unwrap(),
+            "example.com/dep v1.0.0 h1:y=\nautotel.dev/go/dep v1.0.0 h1:x=\n"
+        );
+        assert_eq!(std::fs::read_to_string(&base).unwrap(), "module example.com/app\n\ngo 1.23\n");
+    }
+
+    #[test]
+    fn workfile_copy_makes_paths_absolute() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("go.work");
+        std::fs::write(&base, "go 1.23\n\nuse (\n\t./api // the api\n\t../shared\n)\nuse ./tools\nreplace x.org/y => ./y\n").unwrap();
+        let state = dir.path().join("state");
+        std::fs::create_dir(&state).unwrap();
+        let alt = write_workfile(&base, &state, Path::new("/rt"), &[&module("autotel.dev/go", "")]).unwrap();
+        let d = dir.path().display();
+        assert_eq!(
+            std::fs::read_to_string(alt).unwrap(),
+            format!("go 1.23\n\nuse (\n\t\"{d}/./api\" // the api\n\t\"{d}/../shared\"\n)\nuse \"{d}/./tools\"\nreplace x.org/y => {d}/./y\n\n// Added by autotel for the instrumented build; the original go.work is unchanged.\nuse \"/rt/\"\n")
+        );
+    }
+
+    #[test]
+    fn reads_required_versions() {
+        let gomod = "module a\n\nrequire x.org/a v1.2.0\nrequire (\n\tgo.opentelemetry.io/otel v1.20.0 // indirect\n\t\"y.org/b\" v0.1.0\n)\n";
+        assert_eq!(
+            required_versions(gomod),
+            vec![
+                ("x.org/a".to_string(), "v1.2.0".to_string()),
+                ("go.opentelemetry.io/otel".to_string(), "v1.20.0".to_string()),
+                ("y.org/b".to_string(), "v0.1.0".to_string()),
+            ]
+        );
+    }
+}

@@ -1,0 +1,107 @@
+//! The build state directory: what the plan hands to every `autotel toolexec` process.
+//!
+//! One directory per `autotel go …` run, outside the user's tree, named by `AUTOTEL_STATE` in the
+//! go command's environment (which the go command passes to its tools). Layout:
+//!
+//! - `build.json`: [`BuildState`], read only by compiles that instrument something and by links;
+//! - `pkg/<key>.json`: [`PackageRules`] for each package that has rules, so the toolexec answer
+//!   for an idle package is one failed `stat` and nothing is parsed;
+//! - `go.mod`, `go.sum` (or `go.work`, `go.work.sum`): the alternate module files;
+//! - `progress`: one byte appended per compile (`i` when instrumented), for the progress line.
+//!
+//! This is an IPC boundary, so these types are serializable; nothing else in the crate is.
+
+use rules::FileId;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The environment variable naming the state directory.
+pub const STATE_ENV: &str = "AUTOTEL_STATE";
+/// The environment variable holding the build cache fingerprint for `-V=full`.
+pub const FINGERPRINT_ENV: &str = "AUTOTEL_FINGERPRINT";
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct BuildState {
+    /// The user's own rule files, in order (their `FileId::User` indexes).
+    pub user_rule_files: Vec<PathBuf>,
+    /// Hook packages every main package imports (the SDK bootstrap and one per matched library).
+    pub main_imports: Vec<String>,
+    /// Export archive of every package in the closure of `main_imports`.
+    pub archives: BTreeMap<String, PathBuf>,
+    /// Rules for every main package (`target: main`).
+    pub main_rules: Vec<RuleRef>,
+    /// A `-toolexec` the user gave, run in front of the real tool.
+    pub user_toolexec: Option<String>,
+}
+
+/// One rule of the catalogue, by file and index; stable within one build.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RuleRef {
+    pub file: RuleFileRef,
+    pub rule: usize,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleFileRef {
+    Embedded(usize),
+    User(usize),
+}
+
+impl From<FileId> for RuleFileRef {
+    fn from(id: FileId) -> Self {
+        match id {
+            FileId::Embedded(i) => RuleFileRef::Embedded(i),
+            FileId::User(i) => RuleFileRef::User(i),
+        }
+    }
+}
+
+impl From<RuleFileRef> for FileId {
+    fn from(r: RuleFileRef) -> Self {
+        match r {
+            RuleFileRef::Embedded(i) => FileId::Embedded(i),
+            RuleFileRef::User(i) => FileId::User(i),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PackageRules {
+    pub import_path: String,
+    pub rules: Vec<RuleRef>,
+}
+
+/// The file holding the rules of package `import_path`.
+pub fn package_file(state: &Path, import_path: &str) -> PathBuf {
+    let mut key = String::with_capacity(import_path.len());
+    for c in import_path.chars() {
+        match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '-' | '_' => key.push(c),
+            other => key.push_str(&format!("%{:02X}", other as u32)),
+        }
+    }
+    state.join("pkg").join(format!("{key}.json"))
+}
+
+pub fn build_file(state: &Path) -> PathBuf {
+    state.join("build.json")
+}
+
+pub fn progress_file(state: &Path) -> PathBuf {
+    state.join("progress")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_files_are_distinct_and_flat() {
+        let s = Path::new("/s");
+        assert_eq!(package_file(s, "net/http"), Path::new("/s/pkg/net%2Fhttp.json"));
+        assert_eq!(package_file(s, "github.com/a/b_c"), Path::new("/s/pkg/github.com%2Fa%2Fb_c.json"));
+        assert_ne!(package_file(s, "a/b"), package_file(s, "a%2Fb"));
+    }
+}

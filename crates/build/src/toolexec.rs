@@ -1,0 +1,281 @@
+//! `autotel toolexec TOOL ARGS…`: the proxy the go command runs in front of every tool.
+//!
+//! The protocol (the go command's side is `-toolexec`; ours is the state directory, `state.rs`):
+//!
+//! - `TOOL -V=full`: run it, add the fingerprint from `AUTOTEL_FINGERPRINT` (`fingerprint.rs`).
+//! - `compile`: the import path is `TOOLEXEC_IMPORTPATH` (its `[pkg.test]` suffix dropped). A
+//!   package with no `pkg/<key>.json` and not `-p main` is compiled as is: one `stat`, then
+//!   `exec` of the real tool, nothing parsed. Otherwise its targeted files are rewritten into
+//!   `<objdir>/autotel/`, their paths swapped in argv, added files appended, `-complete` dropped,
+//!   and a main package gets `autotel_main.go` importing the hook packages, with their archives
+//!   added to a copy of its `-importcfg`.
+//! - `link`: the hook packages' closure is added to a copy of `importcfg.link`.
+//! - anything else: `exec` of the real tool.
+//!
+//! The real tool's stdout, stderr and exit status pass through untouched (it replaces this
+//! process). A rule that cannot be applied is reported on stderr and the package is compiled
+//! without it: an unsupported library version never fails a build.
+
+use crate::fingerprint::version_answer;
+use crate::state::{self, BuildState, PackageRules, RuleRef};
+use rewrite::{Applied, Hook, Weave};
+use rules::{Action, Catalogue, FileId};
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Runs the proxy for `args` (`TOOL ARGS…`) and never returns.
+pub fn main(args: Vec<OsString>) -> ! {
+    let Some((tool, tool_args)) = args.split_first() else {
+        fail("autotel toolexec must be run by the go command (-toolexec), with a tool to run");
+    };
+    let state = std::env::var_os(state::STATE_ENV).map(PathBuf::from);
+    let name = Path::new(tool).file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+    if tool_args.len() == 1 && tool_args[0] == "-V=full" {
+        answer_version(tool, tool_args);
+    }
+    let args = match (name.as_str(), &state) {
+        ("compile", Some(state)) => compile(state, tool_args),
+        ("link", Some(state)) => link(state, tool_args),
+        _ => Ok(tool_args.to_vec()),
+    };
+    match args {
+        Ok(args) => exec(tool, &args),
+        Err(message) => fail(&message),
+    }
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("autotel: {message}");
+    std::process::exit(2);
+}
+
+/// Replaces this process with the real tool (behind the user's own -toolexec, if any).
+fn exec(tool: &OsString, args: &[OsString]) -> ! {
+    let mut command = match std::env::var("AUTOTEL_USER_TOOLEXEC") {
+        Ok(user) if !user.trim().is_empty() => {
+            let words: Vec<&str> = user.split_whitespace().collect();
+            let mut c = Command::new(words[0]);
+            c.args(&words[1..]).arg(tool).args(args);
+            c
+        }
+        _ => {
+            let mut c = Command::new(tool);
+            c.args(args);
+            c
+        }
+    };
+    let error = command.exec();
+    fail(&format!("cannot run {}: {error}", tool.to_string_lossy()));
+}
+
+fn answer_version(tool: &OsString, args: &[OsString]) -> ! {
+    let output = match Command::new(tool).args(args).output() {
+        Ok(output) => output,
+        Err(e) => fail(&format!("cannot run {}: {e}", tool.to_string_lossy())),
+    };
+    std::io::stderr().write_all(&output.stderr).ok();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let fingerprint = std::env::var(state::FINGERPRINT_ENV).unwrap_or_default();
+    match (output.status.success(), fingerprint.is_empty()) {
+        (true, false) => match version_answer(&stdout, &fingerprint) {
+            Some(answer) => print!("{answer}"),
+            None => fail(&format!("unexpected answer from {} -V=full: {stdout}", tool.to_string_lossy())),
+        },
+        _ => print!("{stdout}"),
+    }
+    std::io::stdout().flush().ok();
+    std::process::exit(output.status.code().unwrap_or(1));
+}
+
+/// The value of flag `-name VALUE` in a tool's argv.
+fn flag_value<'a>(args: &'a [OsString], name: &str) -> Option<&'a OsString> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1))
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("corrupt state file {}: {e}", path.display()))
+}
+
+fn note_progress(state: &Path, instrumented: bool) {
+    if let Ok(mut f) = std::fs::OpenOptions::new().append(true).create(true).open(state::progress_file(state)) {
+        let _ = f.write_all(if instrumented { b"i" } else { b"." });
+    }
+}
+
+fn compile(state: &Path, args: &[OsString]) -> Result<Vec<OsString>, String> {
+    let import_path = std::env::var("TOOLEXEC_IMPORTPATH")
+        .ok()
+        .or_else(|| flag_value(args, "-p").map(|p| p.to_string_lossy().to_string()))
+        .unwrap_or_default();
+    // `pkg [pkg.test]` is pkg compiled with its tests: the same target.
+    let import_path = import_path.split(" [").next().unwrap_or_default().to_string();
+    let is_main = flag_value(args, "-p").is_some_and(|p| p == "main");
+    let package_file = state::package_file(state, &import_path);
+    let has_rules = package_file.exists();
+    note_progress(state, has_rules || is_main);
+    if !has_rules && !is_main {
+        return Ok(args.to_vec());
+    }
+    let build: BuildState = read_json(&state::build_file(state))?;
+    let mut rule_refs: Vec<RuleRef> = if has_rules { read_json::<PackageRules>(&package_file)?.rules } else { Vec::new() };
+    if is_main {
+        rule_refs.extend(build.main_rules.iter().copied());
+    }
+    let catalogue = Catalogue::with_user_files(&build.user_rule_files).map_err(|e| e.to_string())?;
+    let objdir = flag_value(args, "-o")
+        .and_then(|o| Path::new(o).parent())
+        .ok_or("compile has no -o")?
+        .join("autotel");
+    std::fs::create_dir_all(&objdir).map_err(|e| format!("cannot create {}: {e}", objdir.display()))?;
+    let mut instrumented = Instrumented::new(&import_path, args, &objdir);
+    instrumented.weave(&catalogue, &rule_refs)?;
+    if is_main {
+        instrumented.import_hooks(&build)?;
+    }
+    Ok(instrumented.into_args())
+}
+
+/// A compile's argv while it is being instrumented.
+struct Instrumented<'a> {
+    import_path: &'a str,
+    args: Vec<OsString>,
+    objdir: &'a Path,
+    drop_complete: bool,
+}
+
+impl<'a> Instrumented<'a> {
+    fn new(import_path: &'a str, args: &[OsString], objdir: &'a Path) -> Self {
+        Instrumented { import_path, args: args.to_vec(), objdir, drop_complete: false }
+    }
+
+    /// Indexes of the Go source files: the trailing run of `.go` arguments.
+    fn go_files(&self) -> std::ops::Range<usize> {
+        let count = self.args.iter().rev().take_while(|a| a.to_string_lossy().ends_with(".go")).count();
+        self.args.len() - count..self.args.len()
+    }
+
+    fn write(&self, name: &str, text: &str) -> Result<OsString, String> {
+        let path = self.objdir.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        Ok(path.into_os_string())
+    }
+
+    fn weave(&mut self, catalogue: &Catalogue, refs: &[RuleRef]) -> Result<(), String> {
+        let mut weave = Weave::default();
+        let mut added = Vec::new();
+        for r in refs {
+            let file = catalogue.file(FileId::from(r.file));
+            let rule = file.rules.get(r.rule).ok_or("the build state names a rule that does not exist")?;
+            match &rule.action {
+                Action::Function(f) => weave.hooks.push(Hook {
+                    function: f.function.clone(),
+                    enter_symbol: format!("{}.{}", file.hooks, f.enter),
+                    exit_symbol: f.exit.as_ref().map(|e| format!("{}.{e}", file.hooks)),
+                }),
+                Action::Raw(raw) => weave.raw.push(raw.clone()),
+                Action::StructField(field) => weave.fields.push(field.clone()),
+                Action::AddFile(add) => added.push(add.clone()),
+            }
+        }
+        let mut applied = Applied::new(&weave);
+        let mut rewritten = Vec::new();
+        let mut next_id = 0;
+        for i in self.go_files() {
+            let path = self.args[i].to_string_lossy().to_string();
+            let source = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
+            match rewrite::rewrite_file(&path, &source, &weave, &mut next_id, &mut applied) {
+                Ok(Some(r)) => rewritten.push((i, path, r)),
+                Ok(None) => {}
+                Err(e) => {
+                    eprintln!("autotel: warning: {e}; {} is compiled without instrumentation", self.import_path);
+                    return Ok(());
+                }
+            }
+        }
+        for (i, hook) in weave.hooks.iter().enumerate().filter(|(i, _)| !applied.hooks[*i]) {
+            eprintln!(
+                "autotel: warning: {} has no function {}; hook {} skipped (unsupported version?)",
+                self.import_path, hook.function, hook.enter_symbol
+            );
+            let _ = i;
+        }
+        for (field, _) in weave.fields.iter().zip(&applied.fields).filter(|(_, a)| !**a) {
+            eprintln!("autotel: warning: {} has no struct type {}; field {} skipped", self.import_path, field.type_name, field.field);
+        }
+        for (raw, _) in weave.raw.iter().zip(&applied.raw).filter(|(_, a)| !**a) {
+            eprintln!("autotel: warning: {} has no function {}; code skipped", self.import_path, raw.function);
+        }
+        for (i, path, r) in rewritten {
+            let base = Path::new(&path).file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            self.args[i] = self.write(&format!("rewritten_{i}_{base}"), &r.text)?;
+            self.drop_complete |= r.has_bodyless_functions;
+        }
+        for (n, add) in added.iter().enumerate() {
+            let base = Path::new(&add.path).file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let path = self.write(&format!("added_{n}_{base}"), &add.contents)?;
+            self.args.push(path);
+            // Added files may declare functions without bodies (pulled by linkname).
+            self.drop_complete = true;
+        }
+        Ok(())
+    }
+
+    /// Makes a main package import the hook packages: a generated file, and their archives in a
+    /// copy of the compile's importcfg.
+    fn import_hooks(&mut self, build: &BuildState) -> Result<(), String> {
+        if build.main_imports.is_empty() {
+            return Ok(());
+        }
+        let mut source = String::from("// Code generated by autotel. DO NOT EDIT.\n\npackage main\n\nimport (\n");
+        for path in &build.main_imports {
+            source.push_str(&format!("\t_ {path:?}\n"));
+        }
+        source.push_str(")\n");
+        let generated = self.write("autotel_main.go", &source)?;
+        self.args.push(generated);
+        let at = self.args.iter().position(|a| a == "-importcfg").ok_or("compile of a main package has no -importcfg")?;
+        let original = PathBuf::from(&self.args[at + 1]);
+        let mut cfg = std::fs::read_to_string(&original).map_err(|e| format!("cannot read {}: {e}", original.display()))?;
+        for path in &build.main_imports {
+            let archive = build.archives.get(path).ok_or_else(|| format!("no archive was built for hook package {path}"))?;
+            if !cfg.contains(&format!("packagefile {path}=")) {
+                cfg.push_str(&format!("packagefile {path}={}\n", archive.display()));
+            }
+        }
+        self.args[at + 1] = self.write("importcfg", &cfg)?;
+        Ok(())
+    }
+
+    fn into_args(self) -> Vec<OsString> {
+        let drop = self.drop_complete;
+        self.args.into_iter().filter(|a| !(drop && a == "-complete")).collect()
+    }
+}
+
+fn link(state: &Path, args: &[OsString]) -> Result<Vec<OsString>, String> {
+    let build: BuildState = read_json(&state::build_file(state))?;
+    let Some(at) = args.iter().position(|a| a == "-importcfg") else {
+        return Ok(args.to_vec());
+    };
+    let original = PathBuf::from(&args[at + 1]);
+    let mut cfg = std::fs::read_to_string(&original).map_err(|e| format!("cannot read {}: {e}", original.display()))?;
+    let present: std::collections::HashSet<String> = cfg
+        .lines()
+        .filter_map(|l| l.strip_prefix("packagefile "))
+        .filter_map(|l| l.split_once('=').map(|(p, _)| p.to_string()))
+        .collect();
+    for (path, archive) in &build.archives {
+        if !present.contains(path) {
+            cfg.push_str(&format!("packagefile {path}={}\n", archive.display()));
+        }
+    }
+    let patched = original.with_file_name("autotel_importcfg.link");
+    std::fs::write(&patched, cfg).map_err(|e| format!("cannot write {}: {e}", patched.display()))?;
+    let mut args = args.to_vec();
+    args[at + 1] = patched.into_os_string();
+    Ok(args)
+}

@@ -1,0 +1,3 @@
+module example.com/nethttp-pair
+
+go 1.23
