@@ -1,1 +1,100 @@
+//! autotel attach mode: instruments an unmodified, already built (even stripped) Go binary
+//! with eBPF uprobes and exports the same spans as build mode over OTLP.
+//!
+//! # Public API (called by the `autotel` CLI)
+//!
+//! - [`check`]`(path) -> Result<CheckReport, AttachError>`: analyses a binary without root and
+//!   without loading anything. [`CheckReport`]'s `Display` is what `autotel attach --check
+//!   PATH` prints: the Go version and modules, what would be instrumented (function, file
+//!   offsets, RET count), what would not and why, and every struct offset with its source.
+//! - [`run`]`(AttachOptions) -> Result<(), AttachError>`: attaches (root needed) and exports
+//!   until Ctrl-C / SIGTERM, or until the target process exits (`Target::Pid`). With
+//!   `Target::Exe` it instruments every process of that executable, those already running
+//!   and those started later, and shows which ones it sees. `check_only: true` prints the
+//!   report and returns.
+//!
+//! Export follows the standard variables: `OTEL_EXPORTER_OTLP_ENDPOINT` (default
+//! `http://localhost:4318`), `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_EXPORTER_OTLP_HEADERS`,
+//! `OTEL_EXPORTER_OTLP_PROTOCOL` (`http/protobuf`; `grpc` is refused with a clear error for
+//! now), `OTEL_SERVICE_NAME` (default: the executable's name), `OTEL_RESOURCE_ATTRIBUTES`,
+//! `OTEL_SDK_DISABLED`, `OTEL_TRACES_EXPORTER`, and `OTEL_GO_ENABLED_INSTRUMENTATIONS` /
+//! `OTEL_GO_DISABLED_INSTRUMENTATIONS` (names as in build mode's rules: `nethttp`).
+//!
+//! # How it works
+//!
+//! 1. [`binary`], [`buildinfo`], [`pclntab`], [`disasm`], [`dwarf`], [`offsets`]: pure-Rust
+//!    analysis. Functions come from `.gopclntab` (survives `-s -w`), exits are probed at every
+//!    `RET` found by disassembly (never uretprobes), struct offsets come from DWARF or the
+//!    generated fallback table `offsets.json`.
+//! 2. [`plan`] turns that into a [`CheckReport`] of probes at file offsets.
+//! 3. `bpf/attach.bpf.c` (C, compiled by clang in `build.rs`, loaded with libbpf-rs) tracks the
+//!    span context of each goroutine, copies it to goroutines created by `runtime.newproc1`,
+//!    reads an incoming `traceparent`, and sends finished spans through a ring buffer with
+//!    batched wake-ups.
+//! 4. [`event`] decodes them, [`spans`] maps them onto the semantic conventions and [`export`]
+//!    sends OTLP/HTTP.
+//!
+//! Built without clang, the crate still compiles and [`check`] works; [`run`] returns
+//! [`AttachError::BpfNotBuilt`] (see [`BPF_BUILT`]).
 
+pub mod binary;
+pub mod buildinfo;
+pub mod disasm;
+pub mod dwarf;
+pub mod error;
+pub mod event;
+pub mod export;
+pub mod offsets;
+pub mod pclntab;
+pub mod plan;
+pub mod probes;
+pub mod spans;
+mod session;
+
+use std::path::PathBuf;
+
+pub use error::AttachError;
+pub use plan::{check, CheckReport};
+
+/// Whether this build contains the compiled BPF programs (clang was found at build time).
+pub const BPF_BUILT: bool = cfg!(bpf_built);
+
+/// What to attach to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// Every process running this executable, now or later.
+    Exe(PathBuf),
+    /// One running process.
+    Pid(u32),
+}
+
+/// Options of [`run`].
+#[derive(Debug, Clone)]
+pub struct AttachOptions {
+    pub target: Target,
+    /// Print the [`CheckReport`] and return without attaching.
+    pub check_only: bool,
+    /// Less progress output on stderr.
+    pub quiet: bool,
+    /// Stops [`run`] when set, like SIGTERM does (for embedding and tests).
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// Exporter settings; `None` reads the `OTEL_*` variables.
+    pub export: Option<export::ExportConfig>,
+}
+
+impl AttachOptions {
+    pub fn new(target: Target) -> AttachOptions {
+        AttachOptions {
+            target,
+            check_only: false,
+            quiet: false,
+            stop: None,
+            export: None,
+        }
+    }
+}
+
+/// Attaches to the target and exports spans until stopped; see the crate documentation.
+pub fn run(opts: AttachOptions) -> Result<(), AttachError> {
+    session::run(opts)
+}

@@ -188,3 +188,34 @@ pub fn otel_env(command: &mut Command, receiver: &BackgroundReceiver, service: &
         .env("OTEL_BSP_SCHEDULE_DELAY", "100")
         .env("OTEL_METRIC_EXPORT_INTERVAL", "500");
 }
+
+/// Checks every attribute of `spans` against the semantic-conventions registry: registered, not
+/// deprecated, right type. Returns one line per violation.
+pub fn semconv_violations(spans: &[std::sync::Arc<otlp::model::Span>]) -> Vec<String> {
+    use otlp::model::Value;
+    use semconv::Kind;
+    let registry = semconv::Registry::beside_repository().expect("the semantic-conventions registry is at ../shared/semconv");
+    let kind = |value: &Value| match value {
+        Value::String(_) => Some(Kind::String),
+        Value::Int(_) => Some(Kind::Int),
+        Value::Double(_) => Some(Kind::Double),
+        Value::Bool(_) => Some(Kind::Bool),
+        Value::Array(items) => match items.first() {
+            Some(Value::Int(_)) => Some(Kind::IntArray),
+            Some(Value::Double(_)) => Some(Kind::DoubleArray),
+            Some(Value::Bool(_)) => Some(Kind::BoolArray),
+            _ => Some(Kind::StringArray),
+        },
+        _ => None,
+    };
+    let mut violations = Vec::new();
+    for span in spans {
+        for (key, value) in span.attributes.iter() {
+            let result = kind(value).ok_or_else(|| format!("`{key}` has an unsupported value {value:?}")).and_then(|k| registry.check(key, k));
+            if let Err(e) = result {
+                violations.push(format!("span {:?}: {e}", span.name));
+            }
+        }
+    }
+    violations
+}

@@ -93,6 +93,9 @@ fn two_services_make_one_trace_with_exact_parents() {
     // The client span lies within the server span that caused it.
     assert!(a_client.start_unix_nanos >= a_server.start_unix_nanos && a_client.end_unix_nanos <= a_server.end_unix_nanos);
 
+    let violations = semconv_violations(&spans);
+    assert!(violations.is_empty(), "attributes follow the semantic-conventions registry:\n{}", violations.join("\n"));
+
     // Metrics: request durations of both sides.
     assert!(
         store.wait_until(Duration::from_secs(30), |s| {

@@ -1,0 +1,178 @@
+//! The ELF file of a Go program: its bytes, architecture, sections and loadable segments, and
+//! the translation from a virtual address to the file offset a uprobe is attached at.
+//!
+//! Owns no Go knowledge; `buildinfo`, `pclntab`, `disasm` and `dwarf` build on it.
+
+use std::path::{Path, PathBuf};
+
+use object::{Object, ObjectSection, ObjectSegment};
+
+use crate::error::AttachError;
+
+/// Instruction set of the target binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arch {
+    X86_64,
+    Aarch64,
+}
+
+impl std::fmt::Display for Arch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Arch::X86_64 => "amd64",
+            Arch::Aarch64 => "arm64",
+        })
+    }
+}
+
+/// One section header, kept by name (stripped binaries keep their section headers).
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub name: String,
+    pub addr: u64,
+    pub size: u64,
+    /// File range, `None` for sections without file data (`.bss`).
+    pub file_range: Option<(u64, u64)>,
+}
+
+/// A `PT_LOAD` segment.
+#[derive(Debug, Clone, Copy)]
+pub struct Segment {
+    pub vaddr: u64,
+    pub file_offset: u64,
+    pub file_size: u64,
+}
+
+/// An ELF executable read into memory.
+pub struct Binary {
+    pub path: PathBuf,
+    pub data: Vec<u8>,
+    pub arch: Arch,
+    pub little_endian: bool,
+    pub sections: Vec<Section>,
+    pub segments: Vec<Segment>,
+    pub has_dwarf: bool,
+}
+
+impl Binary {
+    /// Reads and indexes `path`.
+    pub fn open(path: &Path) -> Result<Binary, AttachError> {
+        let data = std::fs::read(path).map_err(|source| AttachError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Binary::from_bytes(path, data)
+    }
+
+    /// Indexes an ELF image already in memory (`path` is only used in messages).
+    pub fn from_bytes(path: &Path, data: Vec<u8>) -> Result<Binary, AttachError> {
+        let file = object::File::parse(&*data).map_err(|source| AttachError::NotElf {
+            path: path.to_owned(),
+            source,
+        })?;
+        if file.format() != object::BinaryFormat::Elf {
+            return Err(AttachError::NotGo {
+                path: path.to_owned(),
+                reason: format!("{:?} file, not ELF", file.format()),
+            });
+        }
+        let arch = match file.architecture() {
+            object::Architecture::X86_64 => Arch::X86_64,
+            object::Architecture::Aarch64 => Arch::Aarch64,
+            other => {
+                return Err(AttachError::UnsupportedArch {
+                    path: path.to_owned(),
+                    arch: format!("{other:?}"),
+                })
+            }
+        };
+        let sections = file
+            .sections()
+            .map(|s| Section {
+                name: s.name().unwrap_or("").to_owned(),
+                addr: s.address(),
+                size: s.size(),
+                file_range: s.file_range(),
+            })
+            .collect::<Vec<_>>();
+        let segments = file
+            .segments()
+            .map(|s| {
+                let (file_offset, file_size) = s.file_range();
+                Segment {
+                    vaddr: s.address(),
+                    file_offset,
+                    file_size,
+                }
+            })
+            .collect();
+        let has_dwarf = sections
+            .iter()
+            .any(|s| s.name == ".debug_info" || s.name == ".zdebug_info");
+        let little_endian = file.is_little_endian();
+        drop(file);
+        Ok(Binary {
+            path: path.to_owned(),
+            data,
+            arch,
+            little_endian,
+            sections,
+            segments,
+            has_dwarf,
+        })
+    }
+
+    pub fn section(&self, name: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.name == name)
+    }
+
+    /// The file bytes of a section, if it has any.
+    pub fn section_data(&self, name: &str) -> Option<&[u8]> {
+        let (off, size) = self.section(name)?.file_range?;
+        self.data.get(off as usize..(off + size) as usize)
+    }
+
+    /// File offset of a virtual address, through the `PT_LOAD` segments. This is the offset a
+    /// uprobe is attached at.
+    pub fn vaddr_to_offset(&self, vaddr: u64) -> Option<u64> {
+        self.segments
+            .iter()
+            .find(|s| s.vaddr <= vaddr && vaddr < s.vaddr + s.file_size)
+            .map(|s| s.file_offset + (vaddr - s.vaddr))
+    }
+
+    /// `len` bytes of the image at a virtual address.
+    pub fn bytes_at(&self, vaddr: u64, len: u64) -> Option<&[u8]> {
+        let off = self.vaddr_to_offset(vaddr)?;
+        // The range must stay inside the one segment that holds `vaddr`.
+        let seg = self
+            .segments
+            .iter()
+            .find(|s| s.vaddr <= vaddr && vaddr < s.vaddr + s.file_size)?;
+        if vaddr + len > seg.vaddr + seg.file_size {
+            return None;
+        }
+        self.data.get(off as usize..(off + len) as usize)
+    }
+
+    pub fn read_uint(&self, bytes: &[u8], size: usize) -> u64 {
+        let mut v = 0u64;
+        for i in 0..size.min(8) {
+            let b = bytes.get(i).copied().unwrap_or(0) as u64;
+            if self.little_endian {
+                v |= b << (8 * i);
+            } else {
+                v = (v << 8) | b;
+            }
+        }
+        v
+    }
+
+    pub(crate) fn malformed(&self, what: &'static str, detail: impl Into<String>) -> AttachError {
+        AttachError::Malformed {
+            path: self.path.clone(),
+            what,
+            detail: detail.into(),
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Struct field offsets from the target's own DWARF (present unless built with `-w`/`-s`).
+//! Go writes one `DW_TAG_structure_type` per type, named by import path and type name
+//! (`net/http.Request`, `runtime.g`), with `DW_TAG_member` children that carry a constant
+//! `DW_AT_data_member_location`.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use object::{Object, ObjectSection};
+
+use crate::binary::Binary;
+use crate::error::AttachError;
+
+/// `(struct type name, field name)`, e.g. `("runtime.g", "goid")`.
+pub type FieldKey = (String, String);
+
+/// Reads the offsets of the wanted fields. Fields not found are absent from the map; a
+/// binary without DWARF gives an empty map.
+pub fn field_offsets(
+    bin: &Binary,
+    wanted: &[(&str, &str)],
+) -> Result<HashMap<FieldKey, u64>, AttachError> {
+    let mut out = HashMap::new();
+    if !bin.has_dwarf {
+        return Ok(out);
+    }
+    let file = object::File::parse(&*bin.data).map_err(|source| AttachError::NotElf {
+        path: bin.path.clone(),
+        source,
+    })?;
+    let endian = if bin.little_endian {
+        gimli::RunTimeEndian::Little
+    } else {
+        gimli::RunTimeEndian::Big
+    };
+    let load = |id: gimli::SectionId| -> Result<Cow<'_, [u8]>, gimli::Error> {
+        Ok(match file.section_by_name(id.name()) {
+            Some(s) => s.uncompressed_data().unwrap_or(Cow::Borrowed(&[])),
+            None => Cow::Borrowed(&[]),
+        })
+    };
+    let sections = gimli::DwarfSections::load(load).map_err(|source| AttachError::Dwarf {
+        path: bin.path.clone(),
+        source,
+    })?;
+    let dwarf = sections.borrow(|s| gimli::EndianSlice::new(s, endian));
+    let structs: HashSet<&str> = wanted.iter().map(|(s, _)| *s).collect();
+    let fields: HashSet<(&str, &str)> = wanted.iter().copied().collect();
+    let err = |source| AttachError::Dwarf {
+        path: bin.path.clone(),
+        source,
+    };
+
+    let mut units = dwarf.units();
+    while let Some(header) = units.next().map_err(err)? {
+        let unit = dwarf.unit(header).map_err(err)?;
+        let mut tree = unit.entries_tree(None).map_err(err)?;
+        let root = tree.root().map_err(err)?;
+        let mut children = root.children();
+        while let Some(node) = children.next().map_err(err)? {
+            let entry = node.entry();
+            if entry.tag() != gimli::DW_TAG_structure_type {
+                continue;
+            }
+            let Some(name) = attr_string(&dwarf, &unit, entry, gimli::DW_AT_name) else {
+                continue;
+            };
+            if !structs.contains(name.as_str()) {
+                continue;
+            }
+            let mut members = node.children();
+            while let Some(m) = members.next().map_err(err)? {
+                let me = m.entry();
+                if me.tag() != gimli::DW_TAG_member {
+                    continue;
+                }
+                let Some(field) = attr_string(&dwarf, &unit, me, gimli::DW_AT_name) else {
+                    continue;
+                };
+                if !fields.contains(&(name.as_str(), field.as_str())) {
+                    continue;
+                }
+                let loc = me
+                    .attr_value(gimli::DW_AT_data_member_location)
+                    .map_err(err)?
+                    .and_then(|v| v.udata_value());
+                if let Some(off) = loc {
+                    out.insert((name.clone(), field), off);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn attr_string<R: gimli::Reader>(
+    dwarf: &gimli::Dwarf<R>,
+    unit: &gimli::Unit<R>,
+    entry: &gimli::DebuggingInformationEntry<'_, '_, R>,
+    at: gimli::DwAt,
+) -> Option<String> {
+    let value = entry.attr_value(at).ok()??;
+    let s = dwarf.attr_string(unit, value).ok()?;
+    let s = s.to_string_lossy().ok()?;
+    Some(s.into_owned())
+}

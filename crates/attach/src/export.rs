@@ -1,0 +1,287 @@
+//! OTLP export of attach's spans: `ExportTraceServiceRequest` over HTTP/protobuf, configured
+//! by the standard `OTEL_*` variables. A bounded queue sits between the ring-buffer reader and
+//! the exporter thread: a slow or absent collector costs dropped spans (counted and reported),
+//! never a blocked reader.
+
+use std::collections::HashMap;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{InstrumentationScope, KeyValue};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
+use prost::Message;
+
+use crate::error::AttachError;
+use crate::spans::{kv_int, kv_str};
+
+const QUEUE: usize = 8192;
+const BATCH: usize = 512;
+const FLUSH_EVERY: Duration = Duration::from_millis(500);
+
+/// Exporter settings from the environment.
+#[derive(Debug, Clone)]
+pub struct ExportConfig {
+    /// Full URL of the traces endpoint (`…/v1/traces`); `None` when export is off.
+    pub traces_url: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub service_name: Option<String>,
+    pub resource_attributes: Vec<(String, String)>,
+    pub timeout: Duration,
+}
+
+impl ExportConfig {
+    /// Export to `traces_url` (a full `…/v1/traces` URL) with no other settings.
+    pub fn to_url(traces_url: impl Into<String>) -> ExportConfig {
+        ExportConfig {
+            traces_url: Some(traces_url.into()),
+            headers: Vec::new(),
+            service_name: None,
+            resource_attributes: Vec::new(),
+            timeout: Duration::from_secs(10),
+        }
+    }
+
+    pub fn from_env() -> Result<ExportConfig, AttachError> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let disabled = var("OTEL_SDK_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            || var("OTEL_TRACES_EXPORTER").is_some_and(|v| v.trim() == "none");
+        if let Some(e) = var("OTEL_TRACES_EXPORTER") {
+            if e.trim() != "otlp" && e.trim() != "none" {
+                return Err(AttachError::Config {
+                    var: "OTEL_TRACES_EXPORTER",
+                    value: e,
+                    reason: "attach exports with `otlp` (or `none`)".into(),
+                });
+            }
+        }
+        let protocol = var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
+            .or_else(|| var("OTEL_EXPORTER_OTLP_PROTOCOL"))
+            .unwrap_or_else(|| "http/protobuf".into());
+        if protocol != "http/protobuf" {
+            return Err(AttachError::Config {
+                var: "OTEL_EXPORTER_OTLP_PROTOCOL",
+                value: protocol,
+                reason: "attach exports over http/protobuf only so far".into(),
+            });
+        }
+        let traces_url = if disabled {
+            None
+        } else if let Some(u) = var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+            Some(u)
+        } else {
+            let base = var("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or_else(|| "http://localhost:4318".into());
+            Some(format!("{}/v1/traces", base.trim_end_matches('/')))
+        };
+        let pairs = |v: Option<String>| -> Vec<(String, String)> {
+            v.map(|s| {
+                s.split(',')
+                    .filter_map(|kv| kv.split_once('='))
+                    .map(|(k, v)| (k.trim().to_owned(), percent_decode(v.trim())))
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        let mut headers = pairs(var("OTEL_EXPORTER_OTLP_HEADERS"));
+        headers.extend(pairs(var("OTEL_EXPORTER_OTLP_TRACES_HEADERS")));
+        let timeout_ms = var("OTEL_EXPORTER_OTLP_TIMEOUT")
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(10_000);
+        Ok(ExportConfig {
+            traces_url,
+            headers,
+            service_name: var("OTEL_SERVICE_NAME"),
+            resource_attributes: pairs(var("OTEL_RESOURCE_ATTRIBUTES")),
+            timeout: Duration::from_millis(timeout_ms),
+        })
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// What identifies the process a span came from (one OTLP resource per process).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ProcessInfo {
+    pub pid: u32,
+    pub executable_path: String,
+}
+
+/// A span and its process, as queued for export.
+pub struct Queued {
+    pub process: ProcessInfo,
+    pub span: Span,
+}
+
+/// Handle of the exporter thread.
+pub struct Exporter {
+    tx: Option<SyncSender<Queued>>,
+    thread: Option<JoinHandle<()>>,
+    pub dropped: Arc<AtomicU64>,
+    pub exported: Arc<AtomicU64>,
+}
+
+impl Exporter {
+    pub fn spawn(cfg: ExportConfig) -> Exporter {
+        let (tx, rx) = mpsc::sync_channel(QUEUE);
+        let dropped = Arc::new(AtomicU64::new(0));
+        let exported = Arc::new(AtomicU64::new(0));
+        let exp = exported.clone();
+        let thread = std::thread::Builder::new()
+            .name("otlp-export".into())
+            .spawn(move || export_loop(cfg, rx, exp))
+            .ok();
+        Exporter {
+            tx: Some(tx),
+            thread,
+            dropped,
+            exported,
+        }
+    }
+
+    /// Queues a span without blocking; a full queue drops it.
+    pub fn send(&self, q: Queued) {
+        if let Some(tx) = &self.tx {
+            match tx.try_send(q) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                    self.dropped.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// Flushes what is queued and stops the thread.
+    pub fn shutdown(mut self) {
+        self.tx.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn export_loop(cfg: ExportConfig, rx: Receiver<Queued>, exported: Arc<AtomicU64>) {
+    let agent = ureq::AgentBuilder::new().timeout(cfg.timeout).build();
+    let mut batch: Vec<Queued> = Vec::new();
+    let mut last = Instant::now();
+    let mut warned = false;
+    loop {
+        let wait = FLUSH_EVERY.saturating_sub(last.elapsed());
+        let done = match rx.recv_timeout(wait) {
+            Ok(q) => {
+                batch.push(q);
+                false
+            }
+            Err(RecvTimeoutError::Timeout) => false,
+            Err(RecvTimeoutError::Disconnected) => true,
+        };
+        if !batch.is_empty() && (done || batch.len() >= BATCH || last.elapsed() >= FLUSH_EVERY) {
+            let n = batch.len() as u64;
+            let req = build_request(&cfg, std::mem::take(&mut batch));
+            if let Some(url) = &cfg.traces_url {
+                match post(&agent, url, &cfg.headers, &req) {
+                    Ok(()) => {
+                        exported.fetch_add(n, Ordering::Relaxed);
+                        warned = false;
+                    }
+                    Err(e) => {
+                        if !warned {
+                            eprintln!("autotel attach: exporting {n} spans to {url} failed: {e} (dropped; will keep trying)");
+                            warned = true;
+                        }
+                    }
+                }
+            }
+        }
+        if batch.is_empty() {
+            last = Instant::now();
+        }
+        if done {
+            return;
+        }
+    }
+}
+
+fn post(agent: &ureq::Agent, url: &str, headers: &[(String, String)], req: &ExportTraceServiceRequest) -> Result<(), String> {
+    let body = req.encode_to_vec();
+    let mut r = agent.post(url).set("Content-Type", "application/x-protobuf");
+    for (k, v) in headers {
+        r = r.set(k, v);
+    }
+    r.send_bytes(&body).map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// Groups spans by process into one request.
+pub fn build_request(cfg: &ExportConfig, spans: Vec<Queued>) -> ExportTraceServiceRequest {
+    let mut by_proc: HashMap<ProcessInfo, Vec<Span>> = HashMap::new();
+    for q in spans {
+        by_proc.entry(q.process).or_default().push(q.span);
+    }
+    let resource_spans = by_proc
+        .into_iter()
+        .map(|(p, spans)| ResourceSpans {
+            resource: Some(Resource {
+                attributes: resource_attributes(cfg, &p),
+                dropped_attributes_count: 0,
+                ..Default::default()
+            }),
+            scope_spans: vec![ScopeSpans {
+                scope: Some(InstrumentationScope {
+                    name: "autotel.dev/attach".into(),
+                    version: env!("CARGO_PKG_VERSION").into(),
+                    ..Default::default()
+                }),
+                spans,
+                schema_url: String::new(),
+            }],
+            schema_url: String::new(),
+        })
+        .collect();
+    ExportTraceServiceRequest { resource_spans }
+}
+
+fn resource_attributes(cfg: &ExportConfig, p: &ProcessInfo) -> Vec<KeyValue> {
+    let exe_name = std::path::Path::new(&p.executable_path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut attrs: Vec<KeyValue> = Vec::new();
+    let from_env_service = cfg
+        .resource_attributes
+        .iter()
+        .find(|(k, _)| k == "service.name")
+        .map(|(_, v)| v.clone());
+    let service = cfg.service_name.clone().or(from_env_service).unwrap_or(exe_name.clone());
+    attrs.push(kv_str("service.name", service));
+    for (k, v) in &cfg.resource_attributes {
+        if k != "service.name" {
+            attrs.push(kv_str(k, v.clone()));
+        }
+    }
+    attrs.push(kv_int("process.pid", p.pid as i64));
+    attrs.push(kv_str("process.executable.name", exe_name));
+    attrs.push(kv_str("process.executable.path", p.executable_path.clone()));
+    attrs.push(kv_str("telemetry.sdk.name", "autotel-attach"));
+    attrs.push(kv_str("telemetry.sdk.language", "go"));
+    attrs.push(kv_str("telemetry.sdk.version", env!("CARGO_PKG_VERSION")));
+    attrs
+}

@@ -1,0 +1,221 @@
+//! Struct field offsets the BPF programs need, and where each came from: the target's DWARF
+//! when it has any, else the generated fallback table `offsets.json` (made by
+//! `cargo run -p autotel-attach --example gen-offsets`, which builds a probe program with each
+//! listed Go release through `GOTOOLCHAIN` and reads that program's DWARF; every entry records
+//! the release and architecture it was read from).
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::binary::Binary;
+use crate::buildinfo::BuildInfo;
+use crate::dwarf;
+use crate::error::AttachError;
+
+/// One field attach reads from a Go struct.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Field {
+    pub strukt: &'static str,
+    pub field: &'static str,
+    /// Optional fields degrade one attribute when unknown (`Request.Pattern` before Go 1.23).
+    pub optional: bool,
+}
+
+const fn req(strukt: &'static str, field: &'static str) -> Field {
+    Field { strukt, field, optional: false }
+}
+const fn opt(strukt: &'static str, field: &'static str) -> Field {
+    Field { strukt, field, optional: true }
+}
+
+pub const G_GOID: Field = req("runtime.g", "goid");
+pub const REQ_METHOD: Field = req("net/http.Request", "Method");
+pub const REQ_URL: Field = req("net/http.Request", "URL");
+pub const REQ_HEADER: Field = req("net/http.Request", "Header");
+pub const REQ_HOST: Field = req("net/http.Request", "Host");
+pub const REQ_PATTERN: Field = opt("net/http.Request", "Pattern");
+pub const URL_SCHEME: Field = req("net/url.URL", "Scheme");
+pub const URL_HOST: Field = req("net/url.URL", "Host");
+pub const URL_PATH: Field = req("net/url.URL", "Path");
+pub const URL_RAWQUERY: Field = req("net/url.URL", "RawQuery");
+pub const RESPONSE_STATUS: Field = req("net/http.response", "status");
+pub const RESP_STATUSCODE: Field = req("net/http.Response", "StatusCode");
+pub const MAP_DIRPTR: Field = opt("internal/runtime/maps.Map", "dirPtr");
+pub const MAP_DIRLEN: Field = opt("internal/runtime/maps.Map", "dirLen");
+pub const TABLE_GROUPS: Field = opt("internal/runtime/maps.table", "groups");
+pub const GROUPSREF_DATA: Field = opt("internal/runtime/maps.groupsReference", "data");
+pub const GROUPSREF_MASK: Field = opt("internal/runtime/maps.groupsReference", "lengthMask");
+
+/// Every standard-library field attach knows about (the generator records all of them).
+pub const STD_FIELDS: &[Field] = &[
+    G_GOID,
+    REQ_METHOD,
+    REQ_URL,
+    REQ_HEADER,
+    REQ_HOST,
+    REQ_PATTERN,
+    URL_SCHEME,
+    URL_HOST,
+    URL_PATH,
+    URL_RAWQUERY,
+    RESPONSE_STATUS,
+    RESP_STATUSCODE,
+    MAP_DIRPTR,
+    MAP_DIRLEN,
+    TABLE_GROUPS,
+    GROUPSREF_DATA,
+    GROUPSREF_MASK,
+];
+
+/// Where an offset came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The target's own DWARF.
+    Dwarf,
+    /// The fallback table; the string is the entry's recorded provenance.
+    Table(String),
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Dwarf => f.write_str("DWARF"),
+            Source::Table(s) => write!(f, "table ({s})"),
+        }
+    }
+}
+
+/// The fallback table as stored in `offsets.json`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Table {
+    pub about: String,
+    pub fields: Vec<TableField>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TableField {
+    #[serde(rename = "struct")]
+    pub strukt: String,
+    pub field: String,
+    /// `std` for the standard library, else a module path.
+    pub module: String,
+    pub values: Vec<TableValue>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TableValue {
+    pub offset: u64,
+    /// Go releases (std) or module versions this offset was read from, e.g. `go1.22.12`.
+    pub versions: Vec<String>,
+    /// How it was obtained, e.g. `DWARF of testdata probe built by go1.22.12 linux/amd64`.
+    pub source: String,
+}
+
+static TABLE_JSON: &str = include_str!("../offsets.json");
+
+impl Table {
+    /// The table compiled into this binary.
+    pub fn embedded() -> Table {
+        // The file is generated and checked by a unit test; an unreadable one degrades to
+        // DWARF only instead of panicking inside the agent.
+        serde_json::from_str(TABLE_JSON).unwrap_or_default()
+    }
+
+    /// Offset of a std field for this Go release: an entry recorded for the same release wins,
+    /// else one recorded for the same minor release.
+    pub fn lookup_std(&self, f: &Field, go_version: &str) -> Option<(u64, String)> {
+        let minor = |v: &str| crate::buildinfo::parse_go_version(v).map(|(a, b, _)| (a, b));
+        let want = minor(go_version)?;
+        let entry = self
+            .fields
+            .iter()
+            .find(|e| e.module == "std" && e.strukt == f.strukt && e.field == f.field)?;
+        let exact = entry
+            .values
+            .iter()
+            .find(|v| v.versions.iter().any(|x| x == go_version));
+        let same_minor = || {
+            entry
+                .values
+                .iter()
+                .find(|v| v.versions.iter().any(|x| minor(x) == Some(want)))
+        };
+        exact
+            .or_else(same_minor)
+            .map(|v| (v.offset, v.source.clone()))
+    }
+}
+
+/// The resolved offsets for one binary.
+#[derive(Debug, Clone, Default)]
+pub struct Offsets {
+    pub values: HashMap<Field, (u64, Source)>,
+}
+
+impl Offsets {
+    pub fn get(&self, f: Field) -> Option<u64> {
+        self.values.get(&f).map(|(o, _)| *o)
+    }
+
+    pub fn source(&self, f: Field) -> Option<&Source> {
+        self.values.get(&f).map(|(_, s)| s)
+    }
+
+    /// Resolves `fields` for `bin`: DWARF first, then the table.
+    pub fn resolve(
+        bin: &Binary,
+        info: &BuildInfo,
+        fields: &[Field],
+        table: &Table,
+    ) -> Result<Offsets, AttachError> {
+        let wanted: Vec<(&str, &str)> = fields.iter().map(|f| (f.strukt, f.field)).collect();
+        let from_dwarf = dwarf::field_offsets(bin, &wanted)?;
+        let mut values = HashMap::new();
+        for f in fields {
+            if let Some(off) = from_dwarf.get(&(f.strukt.to_owned(), f.field.to_owned())) {
+                values.insert(*f, (*off, Source::Dwarf));
+            } else if let Some((off, src)) = table.lookup_std(f, &info.go_version) {
+                values.insert(*f, (off, Source::Table(src)));
+            }
+        }
+        Ok(Offsets { values })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_table_parses_and_covers_goid() {
+        let t: Table = serde_json::from_str(TABLE_JSON).expect("offsets.json parses");
+        assert!(!t.fields.is_empty());
+        let goid = t.lookup_std(&G_GOID, "go1.26.0");
+        assert!(goid.is_some(), "offsets.json has runtime.g.goid for go1.26");
+        for e in &t.fields {
+            for v in &e.values {
+                assert!(!v.source.is_empty() && !v.versions.is_empty(), "{}.{} entry without provenance", e.strukt, e.field);
+            }
+        }
+    }
+
+    #[test]
+    fn lookup_prefers_exact_then_minor() {
+        let t = Table {
+            about: String::new(),
+            fields: vec![TableField {
+                strukt: "runtime.g".into(),
+                field: "goid".into(),
+                module: "std".into(),
+                values: vec![
+                    TableValue { offset: 1, versions: vec!["go1.22.0".into()], source: "a".into() },
+                    TableValue { offset: 2, versions: vec!["go1.22.5".into()], source: "b".into() },
+                ],
+            }],
+        };
+        assert_eq!(t.lookup_std(&G_GOID, "go1.22.5").map(|x| x.0), Some(2));
+        assert_eq!(t.lookup_std(&G_GOID, "go1.22.9").map(|x| x.0), Some(1));
+        assert_eq!(t.lookup_std(&G_GOID, "go1.21.0"), None);
+    }
+}

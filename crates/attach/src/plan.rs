@@ -1,0 +1,306 @@
+//! From a binary to a plan: which probes of the catalogue can be attached, at which file
+//! offsets, with which struct offsets, and why any cannot. `autotel attach --check` prints it;
+//! `run` attaches it.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::binary::{Arch, Binary};
+use crate::buildinfo::BuildInfo;
+use crate::disasm;
+use crate::error::AttachError;
+use crate::offsets::{Field, Offsets, Source, Table};
+use crate::pclntab::{Func, Pclntab};
+use crate::probes::{ProbeId, ProbeSpec, CATALOGUE, NOT_YET};
+
+/// A probe that will be attached.
+#[derive(Debug, Clone)]
+pub struct PlannedProbe {
+    pub spec: ProbeSpec,
+    pub func: Func,
+    /// File offset of the function's first instruction.
+    pub entry_offset: u64,
+    /// File offsets of every `RET` in the function.
+    pub ret_offsets: Vec<u64>,
+    /// Optional features lost for lack of an offset (e.g. `http.route` before Go 1.23).
+    pub degraded: Vec<String>,
+}
+
+/// A probe that will not be attached, and why.
+#[derive(Debug, Clone)]
+pub struct SkippedProbe {
+    pub spec: ProbeSpec,
+    pub reason: String,
+}
+
+/// What `autotel attach --check PATH` prints: what would be instrumented and why anything
+/// would not. Its `Display` is the report.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    pub path: PathBuf,
+    pub arch: Arch,
+    pub build_info: BuildInfo,
+    pub stripped_symbols: bool,
+    pub has_dwarf: bool,
+    pub function_count: usize,
+    pub text_start: u64,
+    pub probes: Vec<PlannedProbe>,
+    pub skipped: Vec<SkippedProbe>,
+    pub offsets: Offsets,
+    /// Dependencies build mode instruments and attach does not yet.
+    pub not_yet: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+/// Which instrumentations the `OTEL_GO_*_INSTRUMENTATIONS` variables allow.
+#[derive(Debug, Clone, Default)]
+pub struct Enabled {
+    pub only: Option<Vec<String>>,
+    pub disabled: Vec<String>,
+}
+
+impl Enabled {
+    pub fn from_env() -> Enabled {
+        let list = |v: &str| -> Option<Vec<String>> {
+            let s = std::env::var(v).ok()?;
+            Some(
+                s.split(',')
+                    .map(|x| x.trim().to_owned())
+                    .filter(|x| !x.is_empty())
+                    .collect(),
+            )
+        };
+        Enabled {
+            only: list("OTEL_GO_ENABLED_INSTRUMENTATIONS"),
+            disabled: list("OTEL_GO_DISABLED_INSTRUMENTATIONS").unwrap_or_default(),
+        }
+    }
+
+    fn allows(&self, name: &str) -> bool {
+        // The goroutine probe serves every other one and has no switch of its own.
+        if name == "runtime" {
+            return true;
+        }
+        if self.disabled.iter().any(|d| d == name) {
+            return false;
+        }
+        match &self.only {
+            Some(only) => only.iter().any(|o| o == name),
+            None => true,
+        }
+    }
+}
+
+/// Analyses `path` and plans the probes (no root needed).
+pub fn check(path: &Path) -> Result<CheckReport, AttachError> {
+    plan(path, &Enabled::from_env(), &Table::embedded())
+}
+
+pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport, AttachError> {
+    let bin = Binary::open(path)?;
+    let info = BuildInfo::read(&bin)?;
+    let pcln = Pclntab::read(&bin)?;
+    let all_fields: Vec<Field> = {
+        let mut v: Vec<Field> = CATALOGUE.iter().flat_map(|p| p.fields.iter().copied()).collect();
+        v.sort_by_key(|f| (f.strukt, f.field));
+        v.dedup();
+        v
+    };
+    let offsets = Offsets::resolve(&bin, &info, &all_fields, table)?;
+    let mut probes = Vec::new();
+    let mut skipped = Vec::new();
+    let mut notes = Vec::new();
+    let go = info.go_semver();
+    for spec in CATALOGUE {
+        let skip = |reason: String| SkippedProbe { spec: *spec, reason };
+        if !enabled.allows(spec.instrumentation) {
+            skipped.push(skip(format!(
+                "instrumentation `{}` disabled by OTEL_GO_*_INSTRUMENTATIONS",
+                spec.instrumentation
+            )));
+            continue;
+        }
+        let Some(func) = pcln.find(spec.function) else {
+            skipped.push(skip(format!("{} is not in this binary", spec.function)));
+            continue;
+        };
+        let missing: Vec<String> = spec
+            .fields
+            .iter()
+            .filter(|f| !f.optional && offsets.get(**f).is_none())
+            .map(|f| format!("{}.{}", f.strukt, f.field))
+            .collect();
+        if !missing.is_empty() {
+            skipped.push(skip(format!(
+                "no offset for {} with {} (no DWARF and not in the fallback table)",
+                missing.join(", "),
+                info.go_version
+            )));
+            continue;
+        }
+        let Some(entry_offset) = bin.vaddr_to_offset(func.entry) else {
+            skipped.push(skip(format!("{} is outside the file's segments", spec.function)));
+            continue;
+        };
+        let rets = disasm::ret_addresses(&bin, func).unwrap_or_default();
+        let ret_offsets: Vec<u64> = rets.iter().filter_map(|a| bin.vaddr_to_offset(*a)).collect();
+        if ret_offsets.is_empty() {
+            skipped.push(skip(format!("no RET instruction found in {}", spec.function)));
+            continue;
+        }
+        let mut degraded = Vec::new();
+        if spec.id == ProbeId::HttpServer {
+            if offsets.get(crate::offsets::REQ_PATTERN).is_none() {
+                degraded.push("no http.route (Request.Pattern exists from Go 1.23)".into());
+            }
+            let swiss = go.map(|(_, minor, _)| minor >= 24).unwrap_or(false)
+                && [
+                    crate::offsets::MAP_DIRPTR,
+                    crate::offsets::MAP_DIRLEN,
+                    crate::offsets::TABLE_GROUPS,
+                    crate::offsets::GROUPSREF_DATA,
+                    crate::offsets::GROUPSREF_MASK,
+                ]
+                .iter()
+                .all(|f| offsets.get(*f).is_some());
+            if !swiss {
+                degraded.push(
+                    "incoming traceparent not read (headers are read from Go 1.24+ maps only)".into(),
+                );
+            }
+        }
+        probes.push(PlannedProbe {
+            spec: *spec,
+            func: func.clone(),
+            entry_offset,
+            ret_offsets,
+            degraded,
+        });
+    }
+    let not_yet = NOT_YET
+        .iter()
+        .filter(|(module, _)| {
+            if module.contains('.') {
+                info.dep(module).is_some()
+            } else {
+                let prefix = format!("{module}.");
+                pcln.funcs.iter().any(|f| f.name.starts_with(&prefix))
+            }
+        })
+        .map(|(module, name)| match info.dep(module) {
+            Some(m) => format!("{name} ({} {})", m.path, m.effective_version()),
+            None => name.to_string(),
+        })
+        .collect();
+    if !probes.iter().any(|p| p.spec.id == ProbeId::Goroutines) {
+        notes.push(
+            "without the goroutine probe, spans started in child goroutines start new traces".into(),
+        );
+    }
+    notes.push(
+        "outgoing traceparent injection needs bpf_probe_write_user; `attach` tests for it when it starts \
+         (not injected yet in this version)"
+            .into(),
+    );
+    let stripped_symbols = bin.section(".symtab").is_none();
+    Ok(CheckReport {
+        path: path.to_owned(),
+        arch: bin.arch,
+        has_dwarf: bin.has_dwarf,
+        stripped_symbols,
+        function_count: pcln.funcs.len(),
+        text_start: pcln.text_start,
+        build_info: info,
+        probes,
+        skipped,
+        offsets,
+        not_yet,
+        notes,
+    })
+}
+
+impl CheckReport {
+    /// True when at least one span-producing probe would be attached.
+    pub fn instruments_anything(&self) -> bool {
+        self.probes.iter().any(|p| p.spec.id != ProbeId::Goroutines)
+    }
+
+    pub fn probe(&self, id: ProbeId) -> Option<&PlannedProbe> {
+        self.probes.iter().find(|p| p.spec.id == id)
+    }
+}
+
+impl fmt::Display for CheckReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let info = &self.build_info;
+        writeln!(f, "{}", self.path.display())?;
+        writeln!(
+            f,
+            "  Go {} linux/{}, main module {}",
+            info.go_version,
+            self.arch,
+            info.main
+                .as_ref()
+                .map(|m| format!("{} {}", m.path, m.version))
+                .unwrap_or_else(|| "(unknown)".into())
+        )?;
+        writeln!(
+            f,
+            "  {} functions in .gopclntab (text starts at {:#x}); symbol table: {}; DWARF: {}",
+            self.function_count,
+            self.text_start,
+            if self.stripped_symbols { "stripped" } else { "present" },
+            if self.has_dwarf { "present" } else { "absent (using the fallback offset table)" },
+        )?;
+        if let Some(cgo) = info.setting("CGO_ENABLED") {
+            writeln!(f, "  CGO_ENABLED={cgo}")?;
+        }
+        writeln!(f)?;
+        writeln!(f, "Would instrument:")?;
+        if self.probes.is_empty() {
+            writeln!(f, "  nothing")?;
+        }
+        for p in &self.probes {
+            writeln!(
+                f,
+                "  + {:<28} {} (entry at file offset {:#x}, {} RET{})",
+                p.spec.what,
+                p.spec.function,
+                p.entry_offset,
+                p.ret_offsets.len(),
+                if p.ret_offsets.len() == 1 { "" } else { "s" }
+            )?;
+            for d in &p.degraded {
+                writeln!(f, "      degraded: {d}")?;
+            }
+        }
+        if !self.skipped.is_empty() || !self.not_yet.is_empty() {
+            writeln!(f)?;
+            writeln!(f, "Would not instrument:")?;
+            for s in &self.skipped {
+                writeln!(f, "  - {:<28} {}", s.spec.what, s.reason)?;
+            }
+            for n in &self.not_yet {
+                writeln!(f, "  - {n:<28} not supported by attach yet (use `autotel go build`)")?;
+            }
+        }
+        writeln!(f)?;
+        writeln!(f, "Struct offsets:")?;
+        let mut fields: Vec<_> = self.offsets.values.iter().collect();
+        fields.sort_by_key(|(k, _)| (k.strukt, k.field));
+        for (k, (off, src)) in fields {
+            let src = match src {
+                Source::Dwarf => "DWARF".to_string(),
+                Source::Table(s) => format!("fallback table: {s}"),
+            };
+            writeln!(f, "  {}.{} = {} ({})", k.strukt, k.field, off, src)?;
+        }
+        if !self.notes.is_empty() {
+            writeln!(f)?;
+            for n in &self.notes {
+                writeln!(f, "Note: {n}")?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,427 @@
+//! `run`: resolve the target, plan, load the BPF programs, attach every planned uprobe, read
+//! the ring buffer, export, and detach on Ctrl-C, SIGTERM or target exit.
+
+// Without the BPF programs most of this module has no caller.
+#![cfg_attr(not(bpf_built), allow(dead_code))]
+
+use std::collections::{BTreeSet, HashMap};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::error::AttachError;
+use crate::export::{ExportConfig, ProcessInfo};
+use crate::plan::{self, CheckReport};
+use crate::{AttachOptions, Target};
+
+pub fn run(opts: AttachOptions) -> Result<(), AttachError> {
+    let (path, pid) = resolve_target(&opts.target)?;
+    let report = plan::check(&path)?;
+    if opts.check_only {
+        println!("{report}");
+        return Ok(());
+    }
+    if !report.instruments_anything() {
+        return Err(AttachError::NothingToInstrument {
+            path,
+            reason: "no supported library was found (run `autotel attach --check` for details)".into(),
+        });
+    }
+    if !crate::BPF_BUILT {
+        return Err(AttachError::BpfNotBuilt);
+    }
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Err(AttachError::NotRoot);
+    }
+    let export = match &opts.export {
+        Some(e) => e.clone(),
+        None => ExportConfig::from_env()?,
+    };
+    imp::run(&opts, &path, pid, &report, export)
+}
+
+/// The executable to analyse and attach to, and the pid filter (`None`: every process).
+fn resolve_target(t: &Target) -> Result<(PathBuf, Option<u32>), AttachError> {
+    match t {
+        Target::Exe(p) => {
+            let canon = std::fs::canonicalize(p).map_err(|source| AttachError::Read {
+                path: p.clone(),
+                source,
+            })?;
+            Ok((canon, None))
+        }
+        Target::Pid(pid) => {
+            let link = PathBuf::from(format!("/proc/{pid}/exe"));
+            std::fs::metadata(&link).map_err(|source| AttachError::NoSuchProcess { pid: *pid, source })?;
+            // Analyse and attach through the magic link: it reaches the inode even when the
+            // file was replaced or deleted since the process started.
+            Ok((link, Some(*pid)))
+        }
+    }
+}
+
+/// Processes whose executable is the inode `(dev, ino)`.
+pub(crate) fn processes_of(dev: u64, ino: u64) -> BTreeSet<u32> {
+    let mut out = BTreeSet::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in dir.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        if let Ok(m) = std::fs::metadata(format!("/proc/{pid}/exe")) {
+            if m.dev() == dev && m.ino() == ino {
+                out.insert(pid);
+            }
+        }
+    }
+    out
+}
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    STOP.store(true, Ordering::SeqCst);
+}
+
+fn install_signal_handlers() -> Result<(), AttachError> {
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+        let prev = unsafe { libc::signal(sig, on_signal as *const () as libc::sighandler_t) };
+        if prev == libc::SIG_ERR {
+            return Err(AttachError::Signal(std::io::Error::last_os_error()));
+        }
+    }
+    Ok(())
+}
+
+fn process_info(pid: u32, cache: &mut HashMap<u32, ProcessInfo>, fallback: &Path) -> ProcessInfo {
+    cache
+        .entry(pid)
+        .or_insert_with(|| ProcessInfo {
+            pid,
+            executable_path: std::fs::read_link(format!("/proc/{pid}/exe"))
+                .unwrap_or_else(|_| fallback.to_owned())
+                .to_string_lossy()
+                .trim_end_matches(" (deleted)")
+                .to_owned(),
+        })
+        .clone()
+}
+
+#[cfg(not(bpf_built))]
+mod imp {
+    use super::*;
+    pub fn run(
+        _: &AttachOptions,
+        _: &Path,
+        _: Option<u32>,
+        _: &CheckReport,
+        _: ExportConfig,
+    ) -> Result<(), AttachError> {
+        Err(AttachError::BpfNotBuilt)
+    }
+}
+
+#[cfg(bpf_built)]
+mod skel {
+    #![allow(clippy::all, dead_code, non_camel_case_types, non_snake_case, unused_imports, unused_qualifications)]
+    include!(concat!(env!("OUT_DIR"), "/attach.skel.rs"));
+}
+
+#[cfg(bpf_built)]
+mod probe_write_skel {
+    #![allow(clippy::all, dead_code, non_camel_case_types, non_snake_case, unused_imports, unused_qualifications)]
+    include!(concat!(env!("OUT_DIR"), "/probe_write.skel.rs"));
+}
+
+/// libbpf's messages (verifier logs included), kept instead of printed: they are shown only
+/// when loading or attaching fails.
+#[cfg(bpf_built)]
+static LIBBPF_LOG: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
+#[cfg(bpf_built)]
+fn capture_libbpf_log(_level: libbpf_rs::PrintLevel, msg: String) {
+    if let Ok(mut log) = LIBBPF_LOG.lock() {
+        // Keep the tail: the verifier's verdict is at the end.
+        if log.len() > 64 * 1024 {
+            let cut = log.len() - 32 * 1024;
+            let cut = (cut..log.len()).find(|i| log.is_char_boundary(*i)).unwrap_or(0);
+            log.drain(..cut);
+        }
+        log.push_str(&msg);
+    }
+}
+
+#[cfg(bpf_built)]
+fn take_libbpf_log() -> String {
+    LIBBPF_LOG.lock().map(|mut l| std::mem::take(&mut *l)).unwrap_or_default()
+}
+
+/// Whether the kernel lets BPF programs call `bpf_probe_write_user` (lockdown refuses it when
+/// the program is loaded).
+#[cfg(bpf_built)]
+pub fn probe_write_user_allowed() -> bool {
+    use libbpf_rs::skel::{OpenSkel, SkelBuilder};
+    let mut obj = std::mem::MaybeUninit::uninit();
+    let Ok(open) = probe_write_skel::ProbeWriteSkelBuilder::default().open(&mut obj) else {
+        return false;
+    };
+    let allowed = open.load().is_ok();
+    allowed
+}
+
+#[cfg(not(bpf_built))]
+pub fn probe_write_user_allowed() -> bool {
+    false
+}
+
+#[cfg(bpf_built)]
+mod imp {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use std::time::{Duration, Instant};
+
+    use libbpf_rs::skel::{OpenSkel, SkelBuilder};
+    use libbpf_rs::{Link, RingBufferBuilder};
+
+    use super::*;
+    use crate::event::SpanEvent;
+    use crate::export::{Exporter, Queued};
+    use crate::offsets::*;
+    use crate::probes::ProbeId;
+    use crate::spans::{to_span, Clock};
+
+    fn bpf_err(what: impl Into<String>) -> impl FnOnce(libbpf_rs::Error) -> AttachError {
+        let what = what.into();
+        move |e| {
+            let log = take_libbpf_log();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            AttachError::Bpf {
+                what: if tail.is_empty() {
+                    what
+                } else {
+                    format!("{what}\n--- libbpf log (last lines) ---\n{}\n---", tail.join("\n"))
+                },
+                source: Box::new(e),
+            }
+        }
+    }
+
+    pub fn run(
+        opts: &AttachOptions,
+        path: &Path,
+        pid: Option<u32>,
+        report: &CheckReport,
+        export: ExportConfig,
+    ) -> Result<(), AttachError> {
+        let say = |msg: &str| {
+            if !opts.quiet {
+                eprintln!("autotel attach: {msg}");
+            }
+        };
+        install_signal_handlers()?;
+        libbpf_rs::set_print(Some((libbpf_rs::PrintLevel::Debug, capture_libbpf_log)));
+        for p in &report.probes {
+            for d in &p.degraded {
+                say(&format!("{}: {d}", p.spec.what));
+            }
+        }
+        for s in &report.skipped {
+            eprintln!("autotel attach: warning: not instrumenting {}: {}", s.spec.what, s.reason);
+        }
+        let write_allowed = probe_write_user_allowed();
+        take_libbpf_log();
+        if write_allowed {
+            say("the kernel allows bpf_probe_write_user, but outgoing traceparent injection is not implemented yet; downstream services start their own traces");
+        } else {
+            eprintln!(
+                "autotel attach: the kernel refuses bpf_probe_write_user (lockdown), so outgoing requests cannot carry a \
+                 traceparent header; everything else is traced"
+            );
+        }
+
+        let mut obj = std::mem::MaybeUninit::uninit();
+        let mut open = skel::AttachSkelBuilder::default()
+            .open(&mut obj)
+            .map_err(bpf_err("opening the BPF object"))?;
+        {
+            let o = &report.offsets;
+            let ro = open
+                .maps
+                .rodata_data
+                .as_deref_mut()
+                .ok_or_else(|| AttachError::Bpf {
+                    what: "the BPF object has no .rodata".into(),
+                    source: "missing rodata".into(),
+                })?;
+            let get = |f: Field| o.get(f).unwrap_or(0);
+            ro.off_g_goid = get(G_GOID);
+            ro.off_req_method = get(REQ_METHOD);
+            ro.off_req_url = get(REQ_URL);
+            ro.off_req_header = get(REQ_HEADER);
+            ro.off_req_host = get(REQ_HOST);
+            ro.off_req_pattern = get(REQ_PATTERN);
+            ro.off_url_scheme = get(URL_SCHEME);
+            ro.off_url_host = get(URL_HOST);
+            ro.off_url_path = get(URL_PATH);
+            ro.off_url_rawquery = get(URL_RAWQUERY);
+            ro.off_response_status = get(RESPONSE_STATUS);
+            ro.off_resp_statuscode = get(RESP_STATUSCODE);
+            ro.off_map_dirptr = get(MAP_DIRPTR);
+            ro.off_map_dirlen = get(MAP_DIRLEN);
+            ro.off_table_groups = get(TABLE_GROUPS);
+            ro.off_groupsref_data = get(GROUPSREF_DATA);
+            ro.off_groupsref_mask = get(GROUPSREF_MASK);
+            ro.have_pattern = o.get(REQ_PATTERN).is_some() as u8;
+            let server_degraded = report
+                .probe(ProbeId::HttpServer)
+                .map(|p| p.degraded.iter().any(|d| d.contains("traceparent")))
+                .unwrap_or(true);
+            ro.have_swiss_headers = (!server_degraded) as u8;
+        }
+        let skel = open.load().map_err(bpf_err("loading the BPF programs (verifier)"))?;
+
+        let pid_arg: i32 = pid.map(|p| p as i32).unwrap_or(-1);
+        let mut links: Vec<Link> = Vec::new();
+        let mut count = 0usize;
+        for p in &report.probes {
+            let (enter, ret) = match p.spec.id {
+                ProbeId::Goroutines => (&skel.progs.newproc1_enter, &skel.progs.newproc1_ret),
+                ProbeId::HttpServer => (&skel.progs.http_server_enter, &skel.progs.http_server_ret),
+                ProbeId::HttpClient => (&skel.progs.http_client_enter, &skel.progs.http_client_ret),
+            };
+            let what = |off: u64| format!("attaching a uprobe to {} at {}+{off:#x}", p.spec.function, path.display());
+            links.push(
+                enter
+                    .attach_uprobe(false, pid_arg, path, p.entry_offset as usize)
+                    .map_err(bpf_err(what(p.entry_offset)))?,
+            );
+            for off in &p.ret_offsets {
+                links.push(
+                    ret.attach_uprobe(false, pid_arg, path, *off as usize)
+                        .map_err(bpf_err(what(*off)))?,
+                );
+            }
+            count += 1;
+        }
+        say(&format!(
+            "{} probes ({} uprobes) on {}{}",
+            count,
+            links.len(),
+            path.display(),
+            match pid {
+                Some(p) => format!(" (pid {p})"),
+                None => " (every process of this executable)".into(),
+            }
+        ));
+
+        let queue: Rc<RefCell<Vec<SpanEvent>>> = Rc::default();
+        let bad_events = Rc::new(RefCell::new(0u64));
+        let mut builder = RingBufferBuilder::new();
+        {
+            let q = queue.clone();
+            let bad = bad_events.clone();
+            builder
+                .add(&skel.maps.events, move |data: &[u8]| {
+                    match SpanEvent::decode(data) {
+                        Ok(e) => q.borrow_mut().push(e),
+                        Err(_) => *bad.borrow_mut() += 1,
+                    }
+                    0
+                })
+                .map_err(bpf_err("setting up the ring buffer"))?;
+        }
+        let ring = builder.build().map_err(bpf_err("setting up the ring buffer"))?;
+
+        let exporter = Exporter::spawn(export);
+        let clock = Clock::now();
+        let mut procs: HashMap<u32, ProcessInfo> = HashMap::new();
+        let ident = std::fs::metadata(path).map(|m| (m.dev(), m.ino())).ok();
+        let mut seen: BTreeSet<u32> = BTreeSet::new();
+        let mut last_scan = Instant::now() - Duration::from_secs(10);
+        let mut waiting_since: Option<(Instant, Option<Instant>)> = None;
+        let mut spans_total = 0u64;
+        let mut reason = "stopped by signal";
+
+        let debug = std::env::var_os("AUTOTEL_ATTACH_DEBUG").is_some();
+        let drain = |queue: &Rc<RefCell<Vec<SpanEvent>>>, procs: &mut HashMap<u32, ProcessInfo>, total: &mut u64| {
+            for e in queue.borrow_mut().drain(..) {
+                if debug {
+                    eprintln!("autotel attach: event {e:?}");
+                }
+                let process = process_info(e.pid, procs, path);
+                exporter.send(Queued {
+                    process,
+                    span: to_span(&e, &clock),
+                });
+                *total += 1;
+            }
+        };
+
+        while !STOP.load(Ordering::SeqCst) && !opts.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst)) {
+            // Woken early only when a batch is waiting; otherwise drain on this timer.
+            let _ = ring.poll(Duration::from_millis(100));
+            let _ = ring.consume();
+            drain(&queue, &mut procs, &mut spans_total);
+
+            if last_scan.elapsed() >= Duration::from_millis(500) {
+                last_scan = Instant::now();
+                match pid {
+                    Some(p) => {
+                        if !Path::new(&format!("/proc/{p}")).exists() {
+                            reason = "the target process exited";
+                            break;
+                        }
+                    }
+                    None => {
+                        let now = ident.map(|(d, i)| processes_of(d, i)).unwrap_or_default();
+                        for p in now.difference(&seen) {
+                            say(&format!("tracing pid {p}"));
+                        }
+                        for p in seen.difference(&now) {
+                            say(&format!("pid {p} exited"));
+                            procs.remove(p);
+                        }
+                        if now.is_empty() {
+                            // Say so at once, then every 30 s while nothing runs.
+                            let (since, told) = waiting_since.get_or_insert((Instant::now(), None));
+                            if told.is_none_or(|t: Instant| t.elapsed() >= Duration::from_secs(30)) {
+                                say(&format!(
+                                    "waiting for a process of {} to start ({}s)",
+                                    path.display(),
+                                    since.elapsed().as_secs()
+                                ));
+                                *told = Some(Instant::now());
+                            }
+                        } else {
+                            waiting_since = None;
+                        }
+                        seen = now;
+                    }
+                }
+            }
+        }
+        // Detach first, then read what the programs sent before they went away.
+        drop(links);
+        let _ = ring.consume();
+        drain(&queue, &mut procs, &mut spans_total);
+        drop(ring);
+        let dropped = exporter.dropped.clone();
+        let exported = exporter.exported.clone();
+        exporter.shutdown();
+        say(&format!(
+            "detached ({reason}): {spans_total} spans, {} exported, {} dropped{}",
+            exported.load(Ordering::Relaxed),
+            dropped.load(Ordering::Relaxed),
+            match *bad_events.borrow() {
+                0 => String::new(),
+                n => format!(", {n} malformed events ignored"),
+            }
+        ));
+        Ok(())
+    }
+}

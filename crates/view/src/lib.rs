@@ -1,0 +1,147 @@
+//! `autotel view`: an embedded OTLP receiver (gRPC and HTTP, from the `otlp` crate) with, for
+//! now, one output mode: `--json`, one JSON line per received span, log record and metric point
+//! on standard output (the format is documented in `otlp::jsonl`). The terminal UI of
+//! design.md §4 is not built yet.
+//!
+//! The CLI maps its flags onto [`ViewOptions`] and calls [`run`], which blocks until SIGINT or
+//! SIGTERM (or until standard output is closed, e.g. `autotel view --json | head`) and returns
+//! `Ok(())` then. Errors are complete one-line messages meant for the user; their advice names
+//! the flags `--listen`, `--grpc-port`, `--http-port`, `--json`, `--save` and `--replay`, which
+//! the CLI is expected to define with the meaning of the fields below.
+//!
+//! ```no_run
+//! let options = view::ViewOptions { json: true, ..view::ViewOptions::default() };
+//! if let Err(error) = view::run(options) {
+//!     eprintln!("autotel view: {error}");
+//!     std::process::exit(2);
+//! }
+//! ```
+//!
+//! This crate decodes no OTLP itself and keeps no telemetry of its own: the receiver and its
+//! store do.
+
+mod json_mode;
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use otlp::{ReceiverConfig, ReceiverError, StoreLimits};
+
+/// What `autotel view` was asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewOptions {
+    /// The address both servers listen on (`--listen`); loopback unless told otherwise.
+    pub listen: IpAddr,
+    /// OTLP/gRPC port (`--grpc-port`, default 4317; 0 picks a free one).
+    pub grpc_port: u16,
+    /// OTLP/HTTP port (`--http-port`, default 4318; 0 picks a free one).
+    pub http_port: u16,
+    /// Print JSON lines to standard output instead of showing the terminal UI (`--json`).
+    pub json: bool,
+    /// Also append every JSON line to this file (`--save FILE`).
+    pub save: Option<PathBuf>,
+    /// Load a JSON-lines file (as written by `--json` or `--save`) before receiving (`--replay FILE`).
+    pub replay: Option<PathBuf>,
+    /// How much the store keeps.
+    pub limits: StoreLimits,
+}
+
+impl Default for ViewOptions {
+    /// Loopback, ports 4317 and 4318, the terminal UI, nothing saved or replayed, default limits.
+    fn default() -> Self {
+        ViewOptions {
+            listen: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            grpc_port: otlp::DEFAULT_GRPC_PORT,
+            http_port: otlp::DEFAULT_HTTP_PORT,
+            json: false,
+            save: None,
+            replay: None,
+            limits: StoreLimits::default(),
+        }
+    }
+}
+
+impl ViewOptions {
+    fn receiver_config(&self) -> ReceiverConfig {
+        ReceiverConfig {
+            grpc: SocketAddr::new(self.listen, self.grpc_port),
+            http: SocketAddr::new(self.listen, self.http_port),
+            limits: self.limits,
+            ..ReceiverConfig::default()
+        }
+    }
+}
+
+/// Why `autotel view` could not run or stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum ViewError {
+    #[error("{0} (the viewer takes --listen ADDRESS, --grpc-port PORT and --http-port PORT)")]
+    Listen(ReceiverError),
+    #[error("{0}")]
+    Receiver(ReceiverError),
+    #[error("--save and --replay name the same file ({}): saving would append the replayed lines to it", .0.display())]
+    SaveIsReplay(PathBuf),
+    #[error("cannot open the --replay file {}: {error}", path.display())]
+    ReplayOpen { path: PathBuf, error: io::Error },
+    #[error("cannot replay {}: {error}", path.display())]
+    Replay { path: PathBuf, error: otlp::jsonl::ReadError },
+    #[error("cannot open the --save file {}: {error}", path.display())]
+    SaveOpen { path: PathBuf, error: io::Error },
+    #[error("cannot write to the --save file {}: {error}", path.display())]
+    Save { path: PathBuf, error: io::Error },
+    #[error("cannot write to standard output: {0}")]
+    Output(io::Error),
+    #[error("cannot start the viewer: {0}")]
+    Runtime(io::Error),
+    #[error("the terminal UI is not built yet; use --json")]
+    NoTui,
+}
+
+impl From<ReceiverError> for ViewError {
+    fn from(error: ReceiverError) -> Self {
+        match error {
+            ReceiverError::AddressInUse { .. } | ReceiverError::Bind { .. } => ViewError::Listen(error),
+            other => ViewError::Receiver(other),
+        }
+    }
+}
+
+/// Runs the viewer until SIGINT/SIGTERM or until standard output closes.
+pub fn run(options: ViewOptions) -> Result<(), ViewError> {
+    if !options.json {
+        return Err(ViewError::NoTui);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("autotel-view")
+        .enable_all()
+        .build()
+        .map_err(ViewError::Runtime)?;
+    runtime.block_on(async {
+        let stops = stop_signals().map_err(ViewError::Runtime)?;
+        json_mode::serve(&options, io::stdout(), io::stderr(), stops).await
+    })
+}
+
+/// A channel that gets one message per SIGINT or SIGTERM.
+fn stop_signals() -> io::Result<tokio::sync::mpsc::Receiver<()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let (stop, stops) = tokio::sync::mpsc::channel(4);
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                Some(()) = interrupt.recv() => {}
+                Some(()) = terminate.recv() => {}
+                else => break,
+            }
+            if stop.send(()).await.is_err() {
+                break;
+            }
+        }
+    });
+    Ok(stops)
+}

@@ -1,0 +1,74 @@
+// Package nethttp is autotel's instrumentation of net/http (instrumentation
+// name "nethttp", rules in rules/nethttp.yaml). It owns the hook functions that
+// the rewritten standard library calls:
+//
+//   - serverEnter/serverExit on serverHandler.ServeHTTP: a SERVER span and the
+//     http.server.request.duration histogram for every request a net/http
+//     server serves, continuing the caller's W3C trace context;
+//   - muxEnter/muxExit on (*ServeMux).ServeHTTP: the matched pattern becomes
+//     http.route and the span name ("GET /items/{id}");
+//   - clientEnter/clientExit on (*Transport).RoundTrip: a CLIENT span and the
+//     http.client.request.duration histogram for every round trip, with the
+//     trace context injected into a clone of the request;
+//   - registerStatusAccessor, called from files that a file rule adds to
+//     net/http (rules/files/nethttp_status*.go), which read the response
+//     status that net/http keeps unexported.
+//
+// The hooks follow the contract in ARCHITECTURE.md ("The hook contract"): one
+// pointer per receiver and parameter for enter, the state enter returned and
+// one pointer per result for exit. Nothing here is called from the package's
+// own code paths, so the package builds and tests without instrumentation;
+// the tests call the hooks exactly as the trampolines do. Mapping onto the
+// semantic conventions lives in autotel.dev/go/internal/semconv.
+package nethttp
+
+import (
+	"net/http"
+
+	"autotel.dev/go/api"
+	"autotel.dev/go/internal/semconv"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// inst is this package's instrumentation: name, switch, tracer and meter.
+var inst = api.NewInstrumentation("nethttp")
+
+// instruments are the histograms of this package.
+type instruments struct {
+	server metric.Float64Histogram // http.server.request.duration
+	client metric.Float64Histogram // http.client.request.duration
+}
+
+var metrics = api.NewInstruments(inst, func(m metric.Meter) instruments {
+	return instruments{
+		server: semconv.NewHTTPServerDuration(m),
+		client: semconv.NewHTTPClientDuration(m),
+	}
+})
+
+// statusAccessors read the status code of a response from a ResponseWriter
+// that net/http created; each returns 0 for writers it does not know. They are
+// registered from net/http's init by registerStatusAccessor, so this variable
+// must have no initializer: net/http is initialized before this package, and
+// an initializer would run afterwards and erase them.
+var statusAccessors []func(http.ResponseWriter) int
+
+// registerStatusAccessor is the setter that the files added to net/http pull
+// with //go:linkname (autotel.dev/go/hooks/nethttp.registerStatusAccessor).
+// It runs during net/http's init, before any request.
+func registerStatusAccessor(f func(http.ResponseWriter) int) {
+	if f != nil {
+		statusAccessors = append(statusAccessors, f)
+	}
+}
+
+// responseStatus returns the status code written (or about to be written) to
+// w, or 0 when no accessor knows w.
+func responseStatus(w http.ResponseWriter) int {
+	for _, f := range statusAccessors {
+		if code := f(w); code != 0 {
+			return code
+		}
+	}
+	return 0
+}

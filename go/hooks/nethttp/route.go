@@ -1,0 +1,58 @@
+package nethttp
+
+import (
+	"net/http"
+	"strings"
+
+	"autotel.dev/go/api"
+	"autotel.dev/go/internal/semconv"
+)
+
+// muxEnter is the enter hook of (*net/http.ServeMux).ServeHTTP(w, r). It
+// returns the request itself as the state: ServeHTTP stores the matched
+// pattern in r.Pattern (Go 1.23+), which muxExit reads. No exit call when the
+// request has no server span or its route is already known.
+func muxEnter(_ **http.ServeMux, _ *http.ResponseWriter, r **http.Request) (*http.Request, bool) {
+	defer api.Guard("nethttp.muxEnter")
+	if !inst.Enabled() {
+		return nil, false
+	}
+	req := *r
+	if req == nil {
+		return nil, false
+	}
+	if st := serverStateOf(req); st == nil || st.route != "" {
+		return nil, false
+	}
+	return req, false
+}
+
+// muxExit is the exit hook of (*ServeMux).ServeHTTP. Nested muxes exit inner
+// first, so the innermost mux that matched a pattern names the route.
+func muxExit(r *http.Request) {
+	defer api.Guard("nethttp.muxExit")
+	if r == nil || r.Pattern == "" {
+		return
+	}
+	st := serverStateOf(r)
+	if st == nil || st.route != "" {
+		return
+	}
+	st.route = routeOf(r.Pattern)
+	st.span.SetName(st.facts.SpanName(st.route))
+	st.span.SetAttributes(semconv.RouteAttribute(st.route))
+}
+
+// routeOf turns a ServeMux pattern, "[METHOD ][HOST]/[PATH]", into http.route:
+// the path part, with the "{$}" end anchor dropped ("GET example.com/items/{id}"
+// → "/items/{id}", "/{$}" → "/").
+func routeOf(pattern string) string {
+	p := strings.TrimSpace(pattern)
+	if i := strings.IndexAny(p, " \t"); i >= 0 {
+		p = strings.TrimLeft(p[i:], " \t") // drop the method
+	}
+	if i := strings.IndexByte(p, '/'); i > 0 {
+		p = p[i:] // drop the host
+	}
+	return strings.TrimSuffix(p, "{$}")
+}

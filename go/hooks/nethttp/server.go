@@ -1,0 +1,101 @@
+package nethttp
+
+import (
+	"context"
+	"net/http"
+	"time"
+	"unsafe"
+
+	"autotel.dev/go/api"
+	"autotel.dev/go/internal/semconv"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// serverState carries one served request from serverEnter to serverExit, and
+// to the mux hooks through the request's context.
+type serverState struct {
+	span  trace.Span
+	start time.Time
+	facts semconv.HTTPServer
+	rw    http.ResponseWriter
+	orig  *http.Request // the request serverHandler received
+	req   *http.Request // orig with the span's context: what the handler gets
+	route string        // http.route, set once by the innermost ServeMux
+}
+
+type serverStateKey struct{}
+
+// serverStateOf returns the state of the server span that r belongs to, or nil.
+func serverStateOf(r *http.Request) *serverState {
+	st, _ := r.Context().Value(serverStateKey{}).(*serverState)
+	return st
+}
+
+// serverEnter is the enter hook of net/http.serverHandler.ServeHTTP(rw
+// ResponseWriter, req *Request), the one place every net/http server request
+// passes. It continues the caller's trace (global propagator), starts the
+// SERVER span and hands the handler the request with the span's context.
+// The receiver is unexported, hence unsafe.Pointer; it is not used.
+func serverEnter(_ unsafe.Pointer, rw *http.ResponseWriter, req **http.Request) (*serverState, bool) {
+	defer api.Guard("nethttp.serverEnter")
+	if !inst.Enabled() {
+		return nil, false
+	}
+	r := *req
+	if r == nil {
+		return nil, false
+	}
+	ctx := otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+	facts, attrs := semconv.ReadHTTPServerRequest(r)
+	st := &serverState{start: time.Now(), facts: facts, rw: *rw, orig: r}
+	ctx, st.span = inst.Tracer().Start(ctx, facts.SpanName(""),
+		trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(attrs...))
+	ctx = context.WithValue(ctx, serverStateKey{}, st)
+	st.req = r.WithContext(ctx)
+	*req = st.req
+	return st, false
+}
+
+// serverExit is the exit hook of serverHandler.ServeHTTP. It runs when the
+// handler has returned (or panics: then the status is what was written so far).
+func serverExit(st *serverState) {
+	defer api.Guard("nethttp.serverExit")
+	if st == nil {
+		return
+	}
+	elapsed := time.Since(st.start) // monotonic
+
+	// The handler may have parsed a multipart form on the request we gave it;
+	// net/http removes the form's temporary files through its own request
+	// after we return, so hand the form back.
+	if st.orig.MultipartForm == nil && st.req.MultipartForm != nil {
+		st.orig.MultipartForm = st.req.MultipartForm
+	}
+
+	status := responseStatus(st.rw)
+	code, errorType := semconv.HTTPServerStatus(status)
+	if status > 0 {
+		st.span.SetAttributes(semconv.StatusCodeAttribute(status))
+	}
+	if code == codes.Error {
+		st.span.SetAttributes(semconv.ErrorTypeAttribute(errorType))
+		st.span.SetStatus(codes.Error, "")
+	}
+	st.span.End()
+
+	metrics.Get().server.Record(st.req.Context(), seconds(elapsed),
+		metric.WithAttributeSet(st.facts.MetricAttributes(status, st.route, errorType)))
+}
+
+// seconds converts a duration to seconds, never negative.
+func seconds(d time.Duration) float64 {
+	if d < 0 {
+		return 0
+	}
+	return d.Seconds()
+}

@@ -1,0 +1,56 @@
+package sdk
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"autotel.dev/go/api"
+	"go.opentelemetry.io/otel"
+)
+
+// current is the running bootstrap; nil when the SDK is disabled or failed
+// to start. It is set once, by init, before main runs.
+var current *runtime
+
+func init() {
+	defer api.Guard("sdk.init")
+	current = start(loadConfig(os.Getenv))
+	if current != nil {
+		listenForSignals(current)
+	}
+}
+
+// startTimeout bounds start-up work that may touch the system (resource
+// detection); exporters do not connect at creation.
+const startTimeout = 2 * time.Second
+
+// start builds and installs the SDK described by cfg. It returns nil when
+// the SDK is disabled. Errors are reported, never returned: the program must
+// start whatever the configuration says.
+func start(cfg config) *runtime {
+	if cfg.disabled {
+		return nil
+	}
+	otel.SetErrorHandler(newStderrErrorHandler(os.Stderr))
+	for _, p := range cfg.problems {
+		otel.Handle(configError(p))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	res, err := buildResource(ctx)
+	if err != nil {
+		otel.Handle(err) // res still holds what could be detected
+	}
+	p, err := newProviders(ctx, cfg, res)
+	if err != nil {
+		otel.Handle(err)
+	}
+	p.install(cfg)
+	return &runtime{providers: p, shutdownTimeout: defaultShutdownTimeout}
+}
+
+// configError is an ignored setting.
+type configError string
+
+func (e configError) Error() string { return "configuration: " + string(e) }

@@ -1,0 +1,238 @@
+package sdk
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// Exporter names of OTEL_{TRACES,METRICS,LOGS}_EXPORTER.
+const (
+	exporterOTLP    = "otlp"
+	exporterConsole = "console"
+	exporterNone    = "none"
+)
+
+// OTLP transport protocols of OTEL_EXPORTER_OTLP_PROTOCOL.
+const (
+	protocolHTTPProtobuf = "http/protobuf"
+	protocolGRPC         = "grpc"
+)
+
+// telemetrySignal is one telemetry signal: traces, metrics or logs.
+type telemetrySignal string
+
+const (
+	signalTraces  telemetrySignal = "TRACES"
+	signalMetrics telemetrySignal = "METRICS"
+	signalLogs    telemetrySignal = "LOGS"
+)
+
+// signalConfig is how one signal is exported.
+type signalConfig struct {
+	// exporters are the exporter names, deduplicated; empty means none.
+	exporters []string
+	// protocol is the OTLP protocol (when exporters has otlp).
+	protocol string
+	// insecureDefault is true when no endpoint or insecure setting is in the
+	// environment: the exporters' built-in default is TLS to localhost, while
+	// the specification's default is http://localhost:4318 (or :4317 for gRPC),
+	// so autotel passes WithInsecure.
+	insecureDefault bool
+}
+
+func (s signalConfig) has(exporter string) bool {
+	for _, e := range s.exporters {
+		if e == exporter {
+			return true
+		}
+	}
+	return false
+}
+
+// samplerConfig is the parsed OTEL_TRACES_SAMPLER[_ARG].
+type samplerConfig struct {
+	name string  // one of the names in buildSampler
+	arg  float64 // ratio for the traceidratio samplers
+}
+
+// config is everything the bootstrap reads from the environment itself.
+type config struct {
+	disabled    bool
+	traces      signalConfig
+	metrics     signalConfig
+	logs        signalConfig
+	sampler     samplerConfig
+	propagators []string // "tracecontext", "baggage"; empty: none
+	// problems are the settings that were ignored, to be reported once.
+	problems []string
+}
+
+// loadConfig reads the configuration from getenv (os.Getenv in production).
+func loadConfig(getenv func(string) string) config {
+	var c config
+	c.disabled = parseBool(getenv("OTEL_SDK_DISABLED"))
+	if c.disabled {
+		return c
+	}
+	c.traces = c.loadSignal(getenv, signalTraces)
+	c.metrics = c.loadSignal(getenv, signalMetrics)
+	c.logs = c.loadSignal(getenv, signalLogs)
+	c.sampler = c.loadSampler(getenv)
+	c.propagators = c.loadPropagators(getenv)
+	return c
+}
+
+func (c *config) problem(format string, args ...any) {
+	c.problems = append(c.problems, fmt.Sprintf(format, args...))
+}
+
+func (c *config) loadSignal(getenv func(string) string, s telemetrySignal) signalConfig {
+	var sc signalConfig
+	key := "OTEL_" + string(s) + "_EXPORTER"
+	list := getenv(key)
+	if strings.TrimSpace(list) == "" {
+		list = exporterOTLP
+	}
+	seen := map[string]bool{}
+	for _, name := range splitList(list) {
+		switch name {
+		case "logging": // the specification's old name of console
+			name = exporterConsole
+		case exporterOTLP, exporterConsole, exporterNone:
+		default:
+			c.problem("%s: unsupported exporter %q ignored", key, name)
+			continue
+		}
+		if !seen[name] {
+			seen[name] = true
+			sc.exporters = append(sc.exporters, name)
+		}
+	}
+	if seen[exporterNone] {
+		if len(sc.exporters) > 1 {
+			c.problem("%s: %q combined with other exporters; exporting nothing", key, exporterNone)
+		}
+		sc.exporters = nil
+	}
+
+	protoKey := "OTEL_EXPORTER_OTLP_" + string(s) + "_PROTOCOL"
+	proto := strings.TrimSpace(getenv(protoKey))
+	if proto == "" {
+		protoKey = "OTEL_EXPORTER_OTLP_PROTOCOL"
+		proto = strings.TrimSpace(getenv(protoKey))
+	}
+	switch strings.ToLower(proto) {
+	case "", protocolHTTPProtobuf:
+		sc.protocol = protocolHTTPProtobuf
+	case protocolGRPC:
+		sc.protocol = protocolGRPC
+	default:
+		c.problem("%s: unsupported protocol %q; using %s", protoKey, proto, protocolHTTPProtobuf)
+		sc.protocol = protocolHTTPProtobuf
+	}
+
+	sc.insecureDefault = true
+	for _, k := range []string{
+		"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_" + string(s) + "_ENDPOINT",
+		"OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_" + string(s) + "_INSECURE",
+	} {
+		if strings.TrimSpace(getenv(k)) != "" {
+			sc.insecureDefault = false
+		}
+	}
+	return sc
+}
+
+const defaultSampler = "parentbased_always_on"
+
+func (c *config) loadSampler(getenv func(string) string) samplerConfig {
+	name := strings.ToLower(strings.TrimSpace(getenv("OTEL_TRACES_SAMPLER")))
+	if name == "" {
+		name = defaultSampler
+	}
+	sc := samplerConfig{name: name, arg: 1}
+	switch name {
+	case "always_on", "always_off", "parentbased_always_on", "parentbased_always_off":
+		return sc
+	case "traceidratio", "parentbased_traceidratio":
+		arg := strings.TrimSpace(getenv("OTEL_TRACES_SAMPLER_ARG"))
+		if arg == "" {
+			return sc
+		}
+		r, err := strconv.ParseFloat(arg, 64)
+		if err != nil || r < 0 || r > 1 {
+			c.problem("OTEL_TRACES_SAMPLER_ARG: %q is not a ratio in [0, 1]; using 1", arg)
+			return sc
+		}
+		sc.arg = r
+		return sc
+	}
+	c.problem("OTEL_TRACES_SAMPLER: unsupported sampler %q; using %s", name, defaultSampler)
+	return samplerConfig{name: defaultSampler, arg: 1}
+}
+
+// buildSampler turns the configuration into an SDK sampler.
+func buildSampler(s samplerConfig) sdktrace.Sampler {
+	switch s.name {
+	case "always_on":
+		return sdktrace.AlwaysSample()
+	case "always_off":
+		return sdktrace.NeverSample()
+	case "traceidratio":
+		return sdktrace.TraceIDRatioBased(s.arg)
+	case "parentbased_always_off":
+		return sdktrace.ParentBased(sdktrace.NeverSample())
+	case "parentbased_traceidratio":
+		return sdktrace.ParentBased(sdktrace.TraceIDRatioBased(s.arg))
+	}
+	return sdktrace.ParentBased(sdktrace.AlwaysSample())
+}
+
+func (c *config) loadPropagators(getenv func(string) string) []string {
+	list := getenv("OTEL_PROPAGATORS")
+	if strings.TrimSpace(list) == "" {
+		return []string{"tracecontext", "baggage"}
+	}
+	var out []string
+	none := false
+	seen := map[string]bool{}
+	for _, name := range splitList(list) {
+		switch name {
+		case "none":
+			none = true
+		case "tracecontext", "baggage":
+			if !seen[name] {
+				seen[name] = true
+				out = append(out, name)
+			}
+		default:
+			c.problem("OTEL_PROPAGATORS: propagator %q is not supported by autotel; ignored", name)
+		}
+	}
+	if none {
+		if len(out) > 0 {
+			c.problem("OTEL_PROPAGATORS: %q combined with other propagators; propagating nothing", "none")
+		}
+		return nil
+	}
+	return out
+}
+
+// splitList splits a comma separated list into trimmed, lower-case names.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.ToLower(strings.TrimSpace(s)); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func parseBool(v string) bool {
+	b, err := strconv.ParseBool(strings.ToLower(strings.TrimSpace(v)))
+	return err == nil && b
+}

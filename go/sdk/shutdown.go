@@ -1,0 +1,106 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel"
+)
+
+// defaultShutdownTimeout bounds a flush: the program's exit is delayed by at
+// most this much, whatever state the collector is in.
+const defaultShutdownTimeout = 5 * time.Second
+
+// runtime is the installed SDK and its flush-once state.
+type runtime struct {
+	providers       *providers
+	shutdownTimeout time.Duration
+	shutdownOnce    sync.Once
+}
+
+// shutdown flushes and shuts down every provider, once; later and
+// concurrent calls wait for the first to finish (so whoever exits the
+// process does so after the flush) and then return. Shutdown flushes: the
+// BatchSpanProcessor exports its queue, the PeriodicReader collects and
+// exports a last time, the log BatchProcessor exports its queue.
+func (r *runtime) shutdown() {
+	r.shutdownOnce.Do(func() {
+		r.bounded(func(ctx context.Context) error {
+			p := r.providers
+			return parallel(ctx,
+				func(ctx context.Context) error { return shutdownIfSet(ctx, p.tracer) },
+				func(ctx context.Context) error { return shutdownIfSet(ctx, p.meter) },
+				func(ctx context.Context) error { return shutdownIfSet(ctx, p.logger) },
+			)
+		})
+	})
+}
+
+// forceFlush exports what is buffered and keeps the providers running: used
+// when a signal arrives that the application handles itself, so that its own
+// shutdown (which ends in shutdown) still has telemetry to send.
+func (r *runtime) forceFlush() {
+	r.bounded(func(ctx context.Context) error {
+		p := r.providers
+		return parallel(ctx,
+			func(ctx context.Context) error { return flushIfSet(ctx, p.tracer) },
+			func(ctx context.Context) error { return flushIfSet(ctx, p.meter) },
+			func(ctx context.Context) error { return flushIfSet(ctx, p.logger) },
+		)
+	})
+}
+
+// bounded runs fn with a context that expires after the shutdown timeout
+// and returns by then even if fn does not honour the context.
+func (r *runtime) bounded(fn func(context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.Background(), r.shutdownTimeout)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- fn(ctx) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			otel.Handle(err)
+		}
+	case <-ctx.Done():
+		otel.Handle(errors.New("flush did not finish within " + r.shutdownTimeout.String() + "; telemetry may be lost"))
+	}
+}
+
+func parallel(ctx context.Context, fns ...func(context.Context) error) error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn(ctx)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+type shutdowner interface {
+	comparable
+	Shutdown(context.Context) error
+	ForceFlush(context.Context) error
+}
+
+func shutdownIfSet[P shutdowner](ctx context.Context, p P) error {
+	var zero P
+	if p == zero {
+		return nil
+	}
+	return p.Shutdown(ctx)
+}
+
+func flushIfSet[P shutdowner](ctx context.Context, p P) error {
+	var zero P
+	if p == zero {
+		return nil
+	}
+	return p.ForceFlush(ctx)
+}

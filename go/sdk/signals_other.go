@@ -1,0 +1,15 @@
+//go:build !unix
+
+package sdk
+
+import "os"
+
+// On systems without Unix signals the bootstrap flushes on return from main
+// and on os.Exit only: it cannot re-raise a signal to end the process the
+// way it would have ended, so it does not listen for any.
+
+func listenForSignals(*runtime) {}
+
+func appNotify(chan<- os.Signal, []os.Signal) {}
+
+func appStop(chan<- os.Signal) {}

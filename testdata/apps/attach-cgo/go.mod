@@ -1,0 +1,3 @@
+module autotel.test/attach-cgo
+
+go 1.22

@@ -1,0 +1,3 @@
+module autotel.test/attach-nethttp
+
+go 1.22

@@ -1,0 +1,93 @@
+// Command attach-nethttp is the net/http test program for autotel attach mode: a server with
+// a few routes, one of which calls a downstream route of the same server through an
+// http.Client, from the handler's goroutine and from a child goroutine without ctx.
+//
+// Usage: attach-nethttp -addr 127.0.0.1:0 -addrfile PATH
+// It writes the bound address to PATH, serves until SIGTERM/SIGINT, and exits 0.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "listen address")
+	addrFile := flag.String("addrfile", "", "file to write the bound address to")
+	flag.Parse()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "listen:", err)
+		os.Exit(1)
+	}
+	base := "http://" + ln.Addr().String()
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hello/{name}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello %s\n", r.PathValue("name"))
+	})
+	mux.HandleFunc("GET /teapot", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+	})
+	// /chain calls /hello/downstream through the client, once directly and once from a child
+	// goroutine; neither call passes the request's ctx.
+	mux.HandleFunc("GET /chain", func(w http.ResponseWriter, r *http.Request) {
+		if err := get(base + "/hello/direct"); err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		var wg sync.WaitGroup
+		var childErr error
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			childErr = get(base + "/hello/child")
+		}()
+		wg.Wait()
+		if childErr != nil {
+			http.Error(w, childErr.Error(), http.StatusBadGateway)
+			return
+		}
+		fmt.Fprintln(w, "chained")
+	})
+
+	srv := &http.Server{Handler: mux}
+	if *addrFile != "" {
+		if err := os.WriteFile(*addrFile, []byte(ln.Addr().String()), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "addrfile:", err)
+			os.Exit(1)
+		}
+	}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		<-stop
+		srv.Shutdown(context.Background())
+	}()
+	if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
+		fmt.Fprintln(os.Stderr, "serve:", err)
+		os.Exit(1)
+	}
+	fmt.Println("bye")
+}
+
+var client = &http.Client{Transport: &http.Transport{DisableKeepAlives: false}}
+
+func get(url string) error {
+	resp, err := client.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
+}

@@ -1,0 +1,3 @@
+module autotel.test/attach-offsets-probe
+
+go 1.21
