@@ -116,6 +116,14 @@ pub fn rewrite_file(
                 if hook.is_none() && raws.is_empty() {
                     continue;
                 }
+                // Hooks take the addresses of every variable; raw code may name unnamed ones
+                // as `__autotel_pN` / `__autotel_rN` (for example to read a result in a defer).
+                let needs_names = hook.is_some() || raws.iter().any(|&i| weave.raw[i].code.contains("__autotel_"));
+                let signature = if needs_names {
+                    Some(signature::read_and_name(decl, source, &mut edits).map_err(|m| error(Some(found.to_string()), m))?)
+                } else {
+                    None
+                };
                 let mut prologue = String::new();
                 for &i in &raws {
                     applied.raw[i] = true;
@@ -124,14 +132,12 @@ pub fn rewrite_file(
                     prologue.push_str(&code);
                     prologue.push(';');
                 }
-                if let Some(i) = hook {
+                if let (Some(i), Some(signature)) = (hook, &signature) {
                     applied.hooks[i] = true;
-                    let signature = signature::read_and_name(decl, source, &mut edits)
-                        .map_err(|m| error(Some(found.to_string()), m))?;
                     let id = *next_id;
                     *next_id += 1;
-                    prologue.push_str(&hook_call(&weave.hooks[i], &signature, id));
-                    declarations.push_str(&trampolines(&weave.hooks[i], &signature, id));
+                    prologue.push_str(&hook_call(&weave.hooks[i], signature, id));
+                    declarations.push_str(&trampolines(&weave.hooks[i], signature, id));
                     uses_unsafe = true;
                 }
                 // After the `{` of the body.

@@ -1,8 +1,10 @@
 //! The subcommands: each file holds its clap definition and an `exec` that maps the arguments
 //! onto one library call.
 
+mod attach;
 mod go;
 mod version;
+mod view;
 
 use clap::{Parser, Subcommand};
 
@@ -16,6 +18,8 @@ pub struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Go(go::Args),
+    View(view::Args),
+    Attach(attach::Args),
     Version(version::Args),
 }
 
@@ -23,6 +27,8 @@ enum Command {
 pub fn exec(cli: Cli) -> Result<u8, Box<dyn std::error::Error>> {
     match cli.command {
         Command::Go(args) => go::exec(args),
+        Command::View(args) => view::exec(args),
+        Command::Attach(args) => attach::exec(args),
         Command::Version(args) => version::exec(args),
     }
 }

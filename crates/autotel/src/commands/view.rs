@@ -1,0 +1,43 @@
+//! `autotel view`: the embedded OTLP receiver with a terminal UI (or JSON lines).
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+/// Receive OTLP (gRPC 4317, HTTP 4318) and show traces, logs and metrics.
+///
+/// Point programs at it with OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 (the default of
+/// programs built by autotel).
+#[derive(clap::Args)]
+pub struct Args {
+    /// Address to listen on; loopback unless you need otherwise.
+    #[arg(long, default_value = "127.0.0.1")]
+    listen: IpAddr,
+    /// OTLP/gRPC port (0 picks a free one).
+    #[arg(long, default_value_t = 4317)]
+    grpc_port: u16,
+    /// OTLP/HTTP port (0 picks a free one).
+    #[arg(long, default_value_t = 4318)]
+    http_port: u16,
+    /// Print every span, log record and metric point as one JSON object per line instead of the UI.
+    #[arg(long)]
+    json: bool,
+    /// Also append the JSON lines to FILE.
+    #[arg(long, value_name = "FILE")]
+    save: Option<PathBuf>,
+    /// Load a JSON-lines file (from --json or --save) first.
+    #[arg(long, value_name = "FILE")]
+    replay: Option<PathBuf>,
+}
+
+pub fn exec(args: Args) -> Result<u8, Box<dyn std::error::Error>> {
+    view::run(view::ViewOptions {
+        listen: args.listen,
+        grpc_port: args.grpc_port,
+        http_port: args.http_port,
+        json: args.json,
+        save: args.save,
+        replay: args.replay,
+        ..view::ViewOptions::default()
+    })?;
+    Ok(0)
+}

@@ -1,0 +1,10 @@
+package main
+
+import (
+	"fmt"
+
+	_ "example.com/golden/hooks"
+	"example.com/golden/target"
+)
+
+func main() { fmt.Println(target.Chain()) }
