@@ -116,7 +116,9 @@ impl GoArgs {
         while i < rest.len() {
             let word = &rest[i];
             // `go run pkg args…` and `go test … -args …`: the rest belongs to the program.
-            let program_args = (command == GoCommand::Run && positional_seen) || word == "-args";
+            // (`go run a.go b.go args…`: consecutive .go files are all the package.)
+            let more_files = word.ends_with(".go") && parsed.packages.iter().all(|p| p.ends_with(".go"));
+            let program_args = (command == GoCommand::Run && positional_seen && !more_files) || word == "-args";
             let is_flag = word.starts_with('-') && word != "-" && !program_args;
             // Flags stop at the first package for build, install and run; go test reads them anywhere.
             if !is_flag || (positional_seen && command != GoCommand::Test) {
@@ -158,15 +160,6 @@ impl GoArgs {
             parsed.args.extend(flag.words.iter().cloned());
             if BUILD_VALUE_FLAGS.contains(&name.as_str()) || BUILD_BOOL_FLAGS.contains(&name.as_str()) {
                 parsed.build_flags.push(flag);
-            }
-        }
-        if command == GoCommand::Run {
-            // `go run a.go b.go args…`: the files are the package, the rest are arguments.
-            let files: Vec<String> = parsed.packages.iter().take_while(|p| p.ends_with(".go")).cloned().collect();
-            if !files.is_empty() {
-                parsed.packages = files;
-            } else {
-                parsed.packages.truncate(1);
             }
         }
         Ok(parsed)

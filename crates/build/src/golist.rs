@@ -56,6 +56,9 @@ pub struct GoEnv {
     pub gomod: String,
     pub gowork: String,
     pub goflags: String,
+    pub goos: String,
+    pub goarch: String,
+    pub cgo_enabled: String,
 }
 
 /// A go command about to run in `dir` with extra environment.
@@ -90,7 +93,7 @@ impl Go<'_> {
     }
 
     pub fn env(&self) -> Result<GoEnv, BuildError> {
-        let args = ["env", "-json", "GOVERSION", "GOMOD", "GOWORK", "GOFLAGS"].map(String::from);
+        let args = ["env", "-json", "GOVERSION", "GOMOD", "GOWORK", "GOFLAGS", "GOOS", "GOARCH", "CGO_ENABLED"].map(String::from);
         let out = self.output(&args)?;
         serde_json::from_slice(&out).map_err(|e| BuildError::Go { command: "go env -json".into(), stderr: e.to_string() })
     }

@@ -7,6 +7,7 @@
 //! knows nothing of OTLP.
 
 mod child;
+mod constraint;
 pub mod error;
 pub mod fingerprint;
 pub mod goflags;

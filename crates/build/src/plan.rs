@@ -11,6 +11,7 @@
 //! 5. Run the user's command with `-modfile`/`GOWORK` and `-toolexec`, show progress, and return
 //!    go's exit status. The state directory is removed afterwards, also after Ctrl-C.
 
+use crate::constraint;
 use crate::error::BuildError;
 use crate::fingerprint::fingerprint;
 use crate::goflags::{goflags_words, GoArgs, GoCommand};
@@ -141,6 +142,13 @@ pub fn go(options: &GoOptions) -> Result<i32, BuildError> {
         archives: BTreeMap::new(),
         main_rules: matched.main_rules.clone(),
         user_toolexec: args.flag("toolexec").map(str::to_string),
+        build_tags: constraint::context_tags(
+            &go_env.goos,
+            &go_env.goarch,
+            go_env.cgo_enabled == "1",
+            args.flag("tags").or_else(|| goflag("tags")).unwrap_or_default(),
+            go_version.minor,
+        ),
     };
     state.write_rules(&matched, &build_state)?;
     let mut export = vec!["list".to_string(), "-deps".into(), "-export".into(), "-json=ImportPath,Export,Error".into(), toolexec.clone()];

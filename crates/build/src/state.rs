@@ -33,6 +33,8 @@ pub struct BuildState {
     pub main_rules: Vec<RuleRef>,
     /// A `-toolexec` the user gave, run in front of the real tool.
     pub user_toolexec: Option<String>,
+    /// The build tags the build context satisfies, for the `//go:build` lines of added files.
+    pub build_tags: Vec<String>,
 }
 
 /// One rule of the catalogue, by file and index; stable within one build.

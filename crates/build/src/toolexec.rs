@@ -16,6 +16,7 @@
 //! process). A rule that cannot be applied is reported on stderr and the package is compiled
 //! without it: an unsupported library version never fails a build.
 
+use crate::constraint;
 use crate::fingerprint::version_answer;
 use crate::state::{self, BuildState, PackageRules, RuleRef};
 use rewrite::{Applied, Hook, Weave};
@@ -132,7 +133,7 @@ fn compile(state: &Path, args: &[OsString]) -> Result<Vec<OsString>, String> {
         .join("autotel");
     std::fs::create_dir_all(&objdir).map_err(|e| format!("cannot create {}: {e}", objdir.display()))?;
     let mut instrumented = Instrumented::new(&import_path, args, &objdir);
-    instrumented.weave(&catalogue, &rule_refs)?;
+    instrumented.weave(&catalogue, &rule_refs, &build.build_tags)?;
     if is_main {
         instrumented.import_hooks(&build)?;
     }
@@ -164,7 +165,7 @@ impl<'a> Instrumented<'a> {
         Ok(path.into_os_string())
     }
 
-    fn weave(&mut self, catalogue: &Catalogue, refs: &[RuleRef]) -> Result<(), String> {
+    fn weave(&mut self, catalogue: &Catalogue, refs: &[RuleRef], build_tags: &[String]) -> Result<(), String> {
         let mut weave = Weave::default();
         let mut added = Vec::new();
         for r in refs {
@@ -196,12 +197,11 @@ impl<'a> Instrumented<'a> {
                 }
             }
         }
-        for (i, hook) in weave.hooks.iter().enumerate().filter(|(i, _)| !applied.hooks[*i]) {
+        for (hook, _) in weave.hooks.iter().zip(&applied.hooks).filter(|(_, a)| !**a) {
             eprintln!(
                 "autotel: warning: {} has no function {}; hook {} skipped (unsupported version?)",
                 self.import_path, hook.function, hook.enter_symbol
             );
-            let _ = i;
         }
         for (field, _) in weave.fields.iter().zip(&applied.fields).filter(|(_, a)| !**a) {
             eprintln!("autotel: warning: {} has no struct type {}; field {} skipped", self.import_path, field.type_name, field.field);
@@ -215,6 +215,14 @@ impl<'a> Instrumented<'a> {
             self.drop_complete |= r.has_bodyless_functions;
         }
         for (n, add) in added.iter().enumerate() {
+            match constraint::file_matches(&add.contents, build_tags) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    eprintln!("autotel: warning: {}: {e}; the file is not added to {}", add.path, self.import_path);
+                    continue;
+                }
+            }
             let base = Path::new(&add.path).file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
             let path = self.write(&format!("added_{n}_{base}"), &add.contents)?;
             self.args.push(path);
