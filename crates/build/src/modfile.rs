@@ -8,6 +8,7 @@
 //! `use` paths made absolute (they were relative to the original's directory).
 
 use crate::runtime::RuntimeModule;
+use rules::Version;
 use std::path::{Path, PathBuf};
 
 /// The go.sum that goes with a go.mod path: `x.mod` → `x.sum`, as the go command derives it.
@@ -48,12 +49,20 @@ pub fn write_workfile(base: &Path, state: &Path, runtime: &Path, modules: &[&Run
     let text = std::fs::read_to_string(base)?;
     let mut out = String::new();
     let mut in_use_block = false;
+    let needed_go = modules.iter().filter_map(|m| m.go_version.as_deref()).max_by(|a, b| go_line_order(a, b));
     for line in text.lines() {
         let trimmed = line.trim();
+        // A workspace may not list a module that needs a newer Go than its own go line.
+        if let (Some(version), Some(needed)) = (trimmed.strip_prefix("go "), needed_go) {
+            if go_line_order(version.trim(), needed).is_lt() {
+                out.push_str(&format!("go {needed}\n"));
+                continue;
+            }
+        }
         let absolute = |path: &str| {
             let path = path.trim_matches('"');
             let p = Path::new(path);
-            if p.is_absolute() { p.to_path_buf() } else { dir.join(p) }
+            clean(&if p.is_absolute() { p.to_path_buf() } else { dir.join(p) })
         };
         if in_use_block {
             if trimmed.starts_with(')') {
@@ -103,6 +112,39 @@ pub fn write_workfile(base: &Path, state: &Path, runtime: &Path, modules: &[&Run
     Ok(alternate)
 }
 
+/// Removes `.` and resolves `..` lexically, as Go's filepath.Clean does: the go command compares
+/// module directories as cleaned strings.
+fn clean(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Orders `go` lines as the go command does: a language version (`1.23`) comes before every
+/// release of it (`1.23rc1`, `1.23.0`).
+fn go_line_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let parse = |v: &str| Version::parse(v).ok();
+    let language_only = |v: &str| v.split('.').count() == 2 && v.chars().all(|c| c.is_ascii_digit() || c == '.');
+    match (parse(a), parse(b)) {
+        (Some(x), Some(y)) if x.major == y.major && x.minor == y.minor && language_only(a) != language_only(b) => {
+            if language_only(a) { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater }
+        }
+        (Some(x), Some(y)) => x.cmp(&y),
+        _ => a.cmp(b),
+    }
+}
+
 /// The `require` versions a go.mod states, by module path.
 pub fn required_versions(gomod: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -138,7 +180,12 @@ mod tests {
     use super::*;
 
     fn module(path: &str, dir: &str) -> RuntimeModule {
-        RuntimeModule { path: path.into(), dir: dir.into(), go_sum: format!("{path}/dep v1.0.0 h1:x=\n") }
+        RuntimeModule {
+            path: path.into(),
+            dir: dir.into(),
+            go_sum: format!("{path}/dep v1.0.0 h1:x=\n"),
+            go_version: Some("1.23.0".into()),
+        }
     }
 
     #[test]
@@ -171,10 +218,21 @@ mod tests {
         std::fs::create_dir(&state).unwrap();
         let alt = write_workfile(&base, &state, Path::new("/rt"), &[&module("autotel.dev/go", "")]).unwrap();
         let d = dir.path().display();
+        let up = dir.path().parent().unwrap().display();
         assert_eq!(
             std::fs::read_to_string(alt).unwrap(),
-            format!("go 1.23\n\nuse (\n\t\"{d}/./api\" // the api\n\t\"{d}/../shared\"\n)\nuse \"{d}/./tools\"\nreplace x.org/y => {d}/./y\n\n// Added by autotel for the instrumented build; the original go.work is unchanged.\nuse \"/rt/\"\n")
+            format!("go 1.23.0\n\nuse (\n\t\"{d}/api\" // the api\n\t\"{up}/shared\"\n)\nuse \"{d}/tools\"\nreplace x.org/y => {d}/y\n\n// Added by autotel for the instrumented build; the original go.work is unchanged.\nuse \"/rt/\"\n")
         );
+    }
+
+    #[test]
+    fn orders_go_lines_like_the_go_command() {
+        use std::cmp::Ordering::*;
+        assert_eq!(go_line_order("1.23", "1.23.0"), Less);
+        assert_eq!(go_line_order("1.23rc1", "1.23"), Greater);
+        assert_eq!(go_line_order("1.23.0", "1.23.0"), Equal);
+        assert_eq!(go_line_order("1.24", "1.23.5"), Greater);
+        assert_eq!(go_line_order("1.22.9", "1.23"), Less);
     }
 
     #[test]

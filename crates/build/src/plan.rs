@@ -43,7 +43,8 @@ pub fn go(options: &GoOptions) -> Result<i32, BuildError> {
     let catalogue = Catalogue::with_user_files(&options.rule_files)?;
     let cache = cache_dir()?;
     let go_env = Go { dir: &dir, env: Vec::new() }.env()?;
-    if go_env.gomod.is_empty() || go_env.gomod == "/dev/null" {
+    let workspace = !go_env.gowork.is_empty() && go_env.gowork != "off";
+    if !workspace && (go_env.gomod.is_empty() || go_env.gomod == "/dev/null") {
         return Err(BuildError::NoModule { dir });
     }
     let go_version = Version::parse(&go_env.goversion)
@@ -59,8 +60,8 @@ pub fn go(options: &GoOptions) -> Result<i32, BuildError> {
         goflags.iter().rev().find_map(|w| w.trim_start_matches('-').strip_prefix(name).and_then(|r| r.strip_prefix('=')))
     };
     let modules_setup = ModuleSetup {
-        workspace: !go_env.gowork.is_empty() && go_env.gowork != "off",
-        base: if !go_env.gowork.is_empty() && go_env.gowork != "off" {
+        workspace,
+        base: if workspace {
             PathBuf::from(&go_env.gowork)
         } else {
             args.flag("modfile").or_else(|| goflag("modfile")).map_or(PathBuf::from(&go_env.gomod), |m| dir.join(m))
@@ -96,7 +97,7 @@ pub fn go(options: &GoOptions) -> Result<i32, BuildError> {
     let core_hooks: BTreeSet<String> = catalogue
         .all_files()
         .map(|id| catalogue.file(id).hooks.clone())
-        .filter(|hooks| runtime::module_of(&modules, hooks).is_some_and(|m| m.path == CORE_MODULE))
+        .filter(|hooks| hooks != SDK_PACKAGE && runtime::module_of(&modules, hooks).is_some_and(|m| m.path == CORE_MODULE))
         .collect();
     let mut list = vec!["list".to_string(), "-e".into(), "-deps".into(), "-json=ImportPath,Standard,Module,Deps,Error".into()];
     if args.command == GoCommand::Test {

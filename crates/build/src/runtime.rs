@@ -27,6 +27,8 @@ pub struct RuntimeModule {
     pub dir: String,
     /// The module's go.sum lines.
     pub go_sum: String,
+    /// Its `go` line: the oldest Go it builds with.
+    pub go_version: Option<String>,
 }
 
 /// The runtime's modules, longest path first (so the first prefix match is the right module).
@@ -44,7 +46,8 @@ pub fn modules() -> Vec<RuntimeModule> {
                 .find(|(p, _)| *p == sum_path)
                 .map(|(_, c)| String::from_utf8_lossy(c).to_string())
                 .unwrap_or_default();
-            Some(RuntimeModule { path: module.to_string(), dir, go_sum })
+            let go_version = text.lines().find_map(|l| l.trim().strip_prefix("go ")).map(|v| v.trim().to_string());
+            Some(RuntimeModule { path: module.to_string(), dir, go_sum, go_version })
         })
         .collect();
     modules.sort_by_key(|m| std::cmp::Reverse(m.path.len()));

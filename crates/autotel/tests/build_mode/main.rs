@@ -12,5 +12,7 @@ mod tree;
 mod cache;
 /// `autotel go test`, `autotel go run`, and an older Go through GOTOOLCHAIN.
 mod commands;
+/// go flags, GOFLAGS, cross-compilation and workspaces pass through.
+mod flags;
 /// Clear errors for bad input, and a program whose collector is down.
 mod errors;
