@@ -64,3 +64,25 @@ fn an_interrupted_build_writes_nothing_and_plain_go_still_works() {
     child.wait().unwrap();
     assert_eq!(app.snapshot(), before);
 }
+
+#[test]
+fn a_vendored_module_builds_and_its_vendor_directory_is_untouched() {
+    let app = App::copy("nethttp-pair");
+    // Give the app a dependency and vendor it, as a vendoring user would have.
+    std::fs::write(
+        app.path().join("cmd/b/id.go"),
+        "package main\n\nimport \"github.com/google/uuid\"\n\nvar _ = uuid.NewString\n",
+    )
+    .unwrap();
+    for args in [&["get", "github.com/google/uuid@v1.6.0"][..], &["mod", "tidy"], &["mod", "vendor"]] {
+        let output = app.go(args);
+        assert!(output.status.success(), "go {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let before = app.snapshot();
+    let out = tempfile::tempdir().unwrap();
+    let output = app.autotel_go(&["build", "-o", out.path().join("b").to_str().unwrap(), "./cmd/b"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("autotel: note: vendor/ is not used by the instrumented build"), "{stderr}");
+    assert_eq!(app.snapshot(), before, "vendor/, go.mod and go.sum are untouched");
+    assert!(app.go(&["build", "-o", "/dev/null", "./cmd/b"]).status.success(), "the plain vendored build still works");
+}
