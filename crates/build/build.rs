@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-fn collect(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) {
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).expect("read go/").map(|e| e.unwrap().path()).collect();
     entries.sort();
@@ -14,7 +14,7 @@ fn collect(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         if path.is_dir() {
             if name != "testdata" && !name.starts_with('.') {
-                collect(&path, root, out);
+                collect(&path, out);
             }
         } else if (name.ends_with(".go") && !name.ends_with("_test.go"))
             || name.ends_with(".s")
@@ -30,7 +30,7 @@ fn collect(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) {
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../go").canonicalize().expect("go/ directory");
     let mut files = Vec::new();
-    collect(&root, &root, &mut files);
+    collect(&root, &mut files);
     let mut hasher = Sha256::new();
     let mut rs = String::from("pub(crate) static RUNTIME_FILES: &[(&str, &[u8])] = &[\n");
     for path in &files {

@@ -6,8 +6,10 @@
  *   RAX, RBX, RCX, RDI, RSI, R8-R11 (amd64) / X0-X7 (arm64); the current g in R14 / X28.
  * - No uretprobes: userspace attaches the *_ret programs as plain uprobes on every RET.
  * - The entry probe can fire twice for one call (the stack-growth prologue restarts the
- *   function): entry handlers do nothing when the goroutine already has state for the same
- *   request pointer. State whose exit is never seen (panic, Goexit) ages out of LRU maps.
+ *   function, after copying the stack): entry handlers do nothing when the goroutine already
+ *   has state for the same call (same receiver or heap object), and refresh any pointer that
+ *   may point into the moved stack. State whose exit is never seen (panic, Goexit) ages out
+ *   of LRU maps.
  *
  * Struct offsets come from userspace (DWARF or the fallback table) as read-only globals.
  */
@@ -23,16 +25,28 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define GO_ARG2(x) ((x)->bx)
 #define GO_ARG3(x) ((x)->cx)
 #define GO_ARG4(x) ((x)->di)
+#define GO_ARG5(x) ((x)->si)
+#define GO_ARG6(x) ((x)->r8)
+#define GO_ARG7(x) ((x)->r9)
+#define GO_ARG8(x) ((x)->r10)
+#define GO_ARG9(x) ((x)->r11)
 #define GO_G(x) ((x)->r14)
 #elif defined(__TARGET_ARCH_arm64)
 #define GO_ARG1(x) ((x)->regs[0])
 #define GO_ARG2(x) ((x)->regs[1])
 #define GO_ARG3(x) ((x)->regs[2])
 #define GO_ARG4(x) ((x)->regs[3])
+#define GO_ARG5(x) ((x)->regs[4])
+#define GO_ARG6(x) ((x)->regs[5])
+#define GO_ARG7(x) ((x)->regs[6])
+#define GO_ARG8(x) ((x)->regs[7])
+#define GO_ARG9(x) ((x)->regs[8])
 #define GO_G(x) ((x)->regs[28])
 #endif
 
 _Static_assert(sizeof(struct span_event) == SPAN_EVENT_SIZE, "span_event layout");
+_Static_assert(sizeof(struct text_event) == TEXT_EVENT_SIZE, "text_event layout");
+_Static_assert(__builtin_offsetof(struct text_event, text) == 96, "text_event header");
 
 /* ---- configuration, set by userspace before load ---- */
 const volatile u64 off_g_goid = 0;
@@ -47,11 +61,41 @@ const volatile u64 off_url_path = 0;
 const volatile u64 off_url_rawquery = 0;
 const volatile u64 off_response_status = 0;
 const volatile u64 off_resp_statuscode = 0;
+const volatile u64 off_req_protomajor = 0;
+const volatile u64 off_req_protominor = 0;
+const volatile u64 off_req_remoteaddr = 0;
+const volatile u64 off_req_tls = 0;
+const volatile u64 off_resp_protomajor = 0;
+const volatile u64 off_resp_protominor = 0;
+const volatile u8 have_req_extras = 0;
+const volatile u8 have_resp_proto = 0;
 const volatile u64 off_map_dirptr = 0;
 const volatile u64 off_map_dirlen = 0;
 const volatile u64 off_table_groups = 0;
 const volatile u64 off_groupsref_data = 0;
 const volatile u64 off_groupsref_mask = 0;
+const volatile u64 off_redis_basecmd_args = 0;
+const volatile u64 off_redis_baseclient_opt = 0;
+const volatile u64 off_redis_options_addr = 0;
+const volatile u8 have_redis_addr = 0;
+const volatile u64 off_grpc_cc_target = 0;
+const volatile u64 off_grpc_error_s = 0;
+const volatile u64 off_grpc_status_s = 0;
+const volatile u64 off_spb_status_code = 0;
+const volatile u64 off_grpc_serverstream_stream = 0;
+const volatile u64 off_grpc_stream_method = 0;
+const volatile u64 off_kafka_writer_topic = 0;
+const volatile u64 off_kafka_message_topic = 0;
+const volatile u64 off_kafka_reader_config = 0;
+const volatile u64 off_kafka_readercfg_topic = 0;
+const volatile u64 off_kafka_readercfg_group = 0;
+const volatile u64 off_kafka_readercfg_brokers = 0;
+const volatile u64 off_kafka_readercfg_partition = 0;
+const volatile u8 have_kafka_group = 0;
+const volatile u8 have_kafka_brokers = 0;
+const volatile u8 have_kafka_partition = 0;
+const volatile u8 have_grpc_target = 0;
+const volatile u8 have_grpc_code = 0;
 const volatile u8 have_pattern = 0;
 const volatile u8 have_swiss_headers = 0;
 /* Wake the reader only once this much data is waiting (batched wake-ups); userspace also
@@ -95,6 +139,8 @@ struct entry_state {
 	u8 parent_remote;
 	u8 had_prev;
 	u8 _pad[5];
+	u64 aux2; /* kind-specific: string lengths, pointers */
+	u64 aux3;
 };
 
 struct {
@@ -200,15 +246,47 @@ static __always_inline void end_span(struct go_key *k, struct entry_state *st)
 		bpf_map_delete_elem(&go_ctx, k);
 }
 
+/* Both event structs share the header, so this works on either. */
+#define FILL_IDS(e, st)                                                            \
+	do {                                                                         \
+		__builtin_memcpy((e)->trace_id, (st)->sc.trace_id, 16);              \
+		__builtin_memcpy((e)->span_id, (st)->sc.span_id, 8);                 \
+		__builtin_memcpy((e)->parent_span_id, (st)->parent_span_id, 8);      \
+		(e)->has_parent = (st)->has_parent;                                  \
+		(e)->parent_remote = (st)->parent_remote;                            \
+		(e)->start_ns = (st)->start_ns;                                      \
+		(e)->end_ns = bpf_ktime_get_ns();                                    \
+	} while (0)
+
 static __always_inline void fill_ids(struct span_event *e, struct entry_state *st)
 {
-	__builtin_memcpy(e->trace_id, st->sc.trace_id, 16);
-	__builtin_memcpy(e->span_id, st->sc.span_id, 8);
-	__builtin_memcpy(e->parent_span_id, st->parent_span_id, 8);
-	e->has_parent = st->has_parent;
-	e->parent_remote = st->parent_remote;
-	e->start_ns = st->start_ns;
-	e->end_ns = bpf_ktime_get_ns();
+	FILL_IDS(e, st);
+}
+
+/* Copies n bytes of user memory at p into dst[size] (size a power of two), clamped. */
+#define READ_BYTES(dst, size, p, n, out_len)                                       \
+	do {                                                                         \
+		u64 __n = (n);                                                       \
+		if (__n > (size)-1)                                                  \
+			__n = (size)-1;                                              \
+		__n &= (size)-1;                                                     \
+		(out_len) = 0;                                                       \
+		if ((p) && __n && !bpf_probe_read_user((dst), __n, (void *)(p)))     \
+			(out_len) = __n;                                             \
+	} while (0)
+
+/* A text_event with its header filled in, or NULL when the ring buffer is full. */
+static __always_inline struct text_event *new_text_event(u32 kind, struct go_key *k, struct entry_state *st)
+{
+	struct text_event *e = bpf_ringbuf_reserve(&events, sizeof(struct text_event), 0);
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, 96);
+	e->kind = kind;
+	e->pid = k->tgid;
+	e->goid = k->goid;
+	FILL_IDS(e, st);
+	return e;
 }
 
 /* ---- incoming traceparent (Go 1.24+ swiss-table map[string][]string) ----
@@ -229,7 +307,7 @@ static __always_inline int hexval(char c)
 	return -1;
 }
 
-static __noinline int parse_traceparent(const char *s, struct entry_state *st)
+static __noinline int parse_traceparent(const char *s, u8 *trace_id, u8 *parent_span_id)
 {
 	/* 00-<32 hex trace id>-<16 hex span id>-<2 hex flags> */
 	if (s[0] != '0' || s[1] != '0' || s[2] != '-' || s[35] != '-' || s[52] != '-')
@@ -239,8 +317,8 @@ static __noinline int parse_traceparent(const char *s, struct entry_state *st)
 		int hi = hexval(s[3 + 2 * i]), lo = hexval(s[4 + 2 * i]);
 		if (hi < 0 || lo < 0)
 			return 0;
-		st->sc.trace_id[i] = (hi << 4) | lo;
-		acc |= st->sc.trace_id[i];
+		trace_id[i] = (hi << 4) | lo;
+		acc |= trace_id[i];
 	}
 	if (!acc)
 		return 0;
@@ -249,8 +327,8 @@ static __noinline int parse_traceparent(const char *s, struct entry_state *st)
 		int hi = hexval(s[36 + 2 * i]), lo = hexval(s[37 + 2 * i]);
 		if (hi < 0 || lo < 0)
 			return 0;
-		st->parent_span_id[i] = (hi << 4) | lo;
-		acc |= st->parent_span_id[i];
+		parent_span_id[i] = (hi << 4) | lo;
+		acc |= parent_span_id[i];
 	}
 	return acc != 0;
 }
@@ -265,28 +343,46 @@ static __always_inline int is_traceparent_key(const char *k)
 	return diff == 0;
 }
 
+static __always_inline int is_user_agent_key(const char *k)
+{
+	const char want[10] = "User-Agent";
+	int diff = 0;
+#pragma unroll
+	for (int i = 0; i < 10; i++)
+		diff |= k[i] ^ want[i];
+	return diff == 0;
+}
+
+#define SCAN_TRACEPARENT 0
+#define SCAN_USER_AGENT 1
+
 struct scan_ctx {
 	u64 groups;
 	u64 ngroups;
-	struct entry_state *st;
 	int found;
+	int mode; /* SCAN_* */
+	u8 trace_id[16];      /* SCAN_TRACEPARENT results */
+	u8 parent_span_id[8];
+	u64 ua_len;
 	char buf[64];
+	char ua[UA_MAX];
 };
 
 static __noinline int scan_group(u64 group, struct scan_ctx *sc)
 {
 	u64 ctrl = read_u64(group);
+	u64 want_len = sc->mode == SCAN_USER_AGENT ? 10 : 11;
 	for (int s = 0; s < 8; s++) {
 		if ((ctrl >> (8 * s)) & 0x80)
 			continue;
 		u64 slot = group + 8 + s * SLOT_SIZE;
 		u64 kptr = read_u64(slot);
 		u64 klen = read_u64(slot + 8);
-		if (klen != 11 || !kptr)
+		if (klen != want_len || !kptr)
 			continue;
 		if (bpf_probe_read_user(sc->buf, 11, (void *)kptr))
 			continue;
-		if (!is_traceparent_key(sc->buf))
+		if (sc->mode == SCAN_USER_AGENT ? !is_user_agent_key(sc->buf) : !is_traceparent_key(sc->buf))
 			continue;
 		u64 vals = read_u64(slot + 16);
 		u64 nvals = read_u64(slot + 24);
@@ -294,11 +390,21 @@ static __noinline int scan_group(u64 group, struct scan_ctx *sc)
 			return 0;
 		u64 vptr = read_u64(vals);
 		u64 vlen = read_u64(vals + 8);
+		if (sc->mode == SCAN_USER_AGENT) {
+			u64 n = vlen;
+			if (n > UA_MAX - 1)
+				n = UA_MAX - 1;
+			n &= UA_MAX - 1;
+			if (!vptr || !n || bpf_probe_read_user(sc->ua, n, (void *)vptr))
+				return 0;
+			sc->ua_len = n;
+			return 1;
+		}
 		if (vlen != TRACEPARENT_LEN || !vptr)
 			return 0;
 		if (bpf_probe_read_user(sc->buf, TRACEPARENT_LEN, (void *)vptr))
 			return 0;
-		return parse_traceparent(sc->buf, sc->st);
+		return parse_traceparent(sc->buf, sc->trace_id, sc->parent_span_id);
 	}
 	return 0;
 }
@@ -315,12 +421,9 @@ static long scan_group_cb(u64 i, void *data)
 	return 0;
 }
 
-static __always_inline int read_traceparent(u64 req, struct entry_state *st)
+/* Scans the request's header map (Go 1.24+ swiss tables) for the key sc->mode names. */
+static __always_inline int scan_headers(u64 req, struct scan_ctx *sc)
 {
-	/* bpf_loop wants its context on the stack */
-	struct scan_ctx ctx = {};
-	struct scan_ctx *sc = &ctx;
-	sc->st = st;
 	u64 m = read_u64(req + off_req_header);
 	if (!m)
 		return 0;
@@ -345,6 +448,18 @@ static __always_inline int read_traceparent(u64 req, struct entry_state *st)
 			return 1;
 	}
 	return 0;
+}
+
+static __always_inline int read_traceparent(u64 req, struct entry_state *st)
+{
+	/* bpf_loop wants its context on the stack */
+	struct scan_ctx ctx = {};
+	ctx.mode = SCAN_TRACEPARENT;
+	if (!scan_headers(req, &ctx))
+		return 0;
+	__builtin_memcpy(st->sc.trace_id, ctx.trace_id, 16);
+	__builtin_memcpy(st->parent_span_id, ctx.parent_span_id, 8);
+	return 1;
 }
 
 /* ---- net/http server: serverHandler.ServeHTTP(sh, rw ResponseWriter, req *Request) ---- */
@@ -402,6 +517,27 @@ int http_server_ret(struct pt_regs *ctx)
 		READ_GO_STRING(e->pattern, PATTERN_MAX, req + off_req_pattern, e->pattern_len);
 	if (st.aux)
 		e->status = read_u64(st.aux + off_response_status);
+	e->remote_len = 0;
+	e->ua_len = 0;
+	e->proto_major = 0;
+	e->proto_minor = 0;
+	e->tls = 0;
+	if (have_req_extras) {
+		e->proto_major = read_u64(req + off_req_protomajor);
+		e->proto_minor = read_u64(req + off_req_protominor);
+		e->tls = read_u64(req + off_req_tls) != 0;
+		READ_GO_STRING(e->remote, REMOTE_MAX, req + off_req_remoteaddr, e->remote_len);
+		if (url)
+			READ_GO_STRING(e->query, QUERY_MAX, url + off_url_rawquery, e->query_len);
+	}
+	if (have_swiss_headers) {
+		struct scan_ctx sc = {};
+		sc.mode = SCAN_USER_AGENT;
+		if (scan_headers(req, &sc) && sc.ua_len) {
+			__builtin_memcpy(e->user_agent, sc.ua, UA_MAX);
+			e->ua_len = sc.ua_len;
+		}
+	}
 	bpf_ringbuf_submit(e, wake_flags());
 	return 0;
 }
@@ -449,8 +585,17 @@ int http_client_ret(struct pt_regs *ctx)
 	e->goid = k.goid;
 	fill_ids(e, &st);
 	e->is_error = err_tab != 0;
+	e->remote_len = 0;
+	e->ua_len = 0;
+	e->proto_major = 0;
+	e->proto_minor = 0;
+	e->tls = 0;
 	if (resp)
 		e->status = read_u64(resp + off_resp_statuscode);
+	if (resp && have_resp_proto) {
+		e->proto_major = read_u64(resp + off_resp_protomajor);
+		e->proto_minor = read_u64(resp + off_resp_protominor);
+	}
 	u64 req = st.req;
 	READ_GO_STRING(e->method, METHOD_MAX, req + off_req_method, e->method_len);
 	READ_GO_STRING(e->host, HOST_MAX, req + off_req_host, e->host_len);
@@ -503,5 +648,483 @@ int newproc1_ret(struct pt_regs *ctx)
 		/* goids are never reused, but clear any stale entry all the same */
 		bpf_map_delete_elem(&go_ctx, &ck);
 	}
+	return 0;
+}
+
+/* ---- database/sql: (*DB|*Tx|*Conn).QueryContext / ExecContext(ctx, query string, args ...any)
+ * Query and Exec without ctx call these. Registers: receiver, ctx (2 words), query (2 words). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct go_key);
+	__type(value, struct entry_state);
+} db_state SEC(".maps");
+
+static __always_inline int db_enter(struct pt_regs *ctx)
+{
+	struct go_key k;
+	if (!current_goroutine(ctx, &k))
+		return 0;
+	u64 qptr = GO_ARG4(ctx);
+	u64 qlen = GO_ARG5(ctx);
+	struct entry_state *old = bpf_map_lookup_elem(&db_state, &k);
+	/* A repeated entry (stack growth) has the same receiver and lengths, but pointers into
+	 * the stack moved: refresh them and keep the span. */
+	if (old && old->aux2 == GO_ARG1(ctx) && old->aux == qlen) {
+		old->req = qptr;
+		return 0;
+	}
+	struct entry_state st = {};
+	st.start_ns = bpf_ktime_get_ns();
+	st.req = qptr;
+	st.aux = qlen;
+	st.aux2 = GO_ARG1(ctx);
+	start_span(&k, &st);
+	bpf_map_update_elem(&db_state, &k, &st, BPF_ANY);
+	return 0;
+}
+
+/* err_itab: the itab word of the returned error (query: 2nd result word, exec: 3rd). */
+static __always_inline int db_ret(struct pt_regs *ctx, u64 err_itab)
+{
+	struct go_key k;
+	if (!current_goroutine(ctx, &k))
+		return 0;
+	struct entry_state *p = bpf_map_lookup_elem(&db_state, &k);
+	if (!p)
+		return 0;
+	struct entry_state st = *p;
+	bpf_map_delete_elem(&db_state, &k);
+	end_span(&k, &st);
+	struct text_event *e = new_text_event(EVENT_DB_QUERY, &k, &st);
+	if (!e)
+		return 0;
+	e->is_error = err_itab != 0;
+	READ_BYTES(e->text, TEXT_MAX, st.req, st.aux, e->len[0]);
+	e->count = st.aux; /* the query's full length: userspace knows when it was cut */
+	bpf_ringbuf_submit(e, wake_flags());
+	return 0;
+}
+
+SEC("uprobe")
+int db_query_enter(struct pt_regs *ctx)
+{
+	return db_enter(ctx);
+}
+
+SEC("uprobe")
+int db_query_ret(struct pt_regs *ctx)
+{
+	/* (*Rows, error) */
+	return db_ret(ctx, GO_ARG2(ctx));
+}
+
+SEC("uprobe")
+int db_exec_ret(struct pt_regs *ctx)
+{
+	/* (Result, error) */
+	return db_ret(ctx, GO_ARG3(ctx));
+}
+
+/* ---- go-redis v9: (*baseClient).process(ctx, cmd Cmder) error (or processStartingAt, which
+ * newer releases call from an inlined process). Registers: receiver, ctx (2), cmd (itab, data).
+ * Every command type embeds baseCmd first, whose args []interface{} holds the command name
+ * (a string) first. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct go_key);
+	__type(value, struct entry_state);
+} redis_state SEC(".maps");
+
+SEC("uprobe")
+int redis_process_enter(struct pt_regs *ctx)
+{
+	struct go_key k;
+	if (!current_goroutine(ctx, &k))
+		return 0;
+	u64 cmd = GO_ARG5(ctx);
+	struct entry_state *old = bpf_map_lookup_elem(&redis_state, &k);
+	if (old && old->req == cmd)
+		return 0;
+	struct entry_state st = {};
+	st.start_ns = bpf_ktime_get_ns();
+	st.req = cmd;
+	st.aux = GO_ARG1(ctx);
+	start_span(&k, &st);
+	bpf_map_update_elem(&redis_state, &k, &st, BPF_ANY);
+	return 0;
+}
+
+SEC("uprobe")
+int redis_process_ret(struct pt_regs *ctx)
+{
+	struct go_key k;
+	if (!current_goroutine(ctx, &k))
+		return 0;
+	struct entry_state *p = bpf_map_lookup_elem(&redis_state, &k);
+	if (!p)
+		return 0;
+	struct entry_state st = *p;
+	bpf_map_delete_elem(&redis_state, &k);
+	end_span(&k, &st);
+	u64 err_itab = GO_ARG1(ctx);
+	struct text_event *e = new_text_event(EVENT_REDIS, &k, &st);
+	if (!e)
+		return 0;
+	e->is_error = err_itab != 0;
+	u64 args = read_u64(st.req + off_redis_basecmd_args);
+	u64 nargs = read_u64(st.req + off_redis_basecmd_args + 8);
+	e->count = nargs;
+	if (args && nargs > 0) {
+		/* args[0] is an interface{}: (type, data); a string's data points at its header. */
+		u64 data = read_u64(args + 8);
+		if (data) {
+			u64 sp = read_u64(data);
+			u64 sl = read_u64(data + 8);
+			if (sl < 64)
+				READ_BYTES(e->text, 64, sp, sl, e->len[0]);
+		}
+	}
+	if (have_redis_addr && st.aux) {
+		u64 opt = read_u64(st.aux + off_redis_baseclient_opt);
+		if (opt)
+			READ_GO_STRING(e->aux1, AUX_MAX, opt + off_redis_options_addr, e->len[1]);
+	}
+	bpf_ringbuf_submit(e, wake_flags());
+	return 0;
+}
+
+/* ---- grpc ----
+ * Client unary:     (*ClientConn).Invoke(ctx, method string, args, reply any, opts...) error
+ * Client streaming: (*ClientConn).NewStream(ctx, desc *StreamDesc, method string, opts...)
+ *                   (ClientStream, error); the span lasts until (*clientStream).finish(err).
+ * Server:           (*Server).processUnaryRPC / processStreamingRPC(ctx, stream *ServerStream,
+ *                   ...); the status comes from (*http2Server).writeStatus(s, st *Status) on
+ *                   the same goroutine.
+ * Status codes: an error returned by grpc is a *internal/status.Error{s *Status}, Status is
+ * {s *spb.Status} and spb.Status has Code int32. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct go_key);
+	__type(value, struct entry_state);
+} grpc_client_state SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct go_key);
+	__type(value, struct entry_state);
+} grpc_server_state SEC(".maps");
+
+/* Open client streams by *clientStream (finish may run on any goroutine): goid holds the
+ * pointer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct go_key);
+	__type(value, struct entry_state);
+} grpc_stream_state SEC(".maps");
+
+/* Code of a *spb.Status pointer's owner *Status; 0 (OK) for a nil one. */
+static __always_inline s64 grpc_code_of_status(u64 st)
+{
+	if (!st)
+		return 0;
+	u64 spb = read_u64(st + off_grpc_status_s);
+	if (!spb)
+		return 0;
+	s32 code = 2;
+	bpf_probe_read_user(&code, sizeof(code), (void *)(spb + off_spb_status_code));
+	if (code < 0 || code > 16)
+		return 2;
+	return code;
+}
+
+/* The status code an error stands for: 0 without error, 2 (UNKNOWN) when unreadable. */
+static __always_inline s64 grpc_code_of_error(u64 itab, u64 data)
+{
+	if (!itab)
+		return 0;
+	if (!have_grpc_code || !data)
+		return 2;
+	s64 code = grpc_code_of_status(read_u64(data + off_grpc_error_s));
+	return code == 0 ? 2 : code;
+}
+
+static __always_inline int grpc_client_start(struct pt_regs *ctx, u64 mptr, u64 mlen)
+{
+	struct go_key k;
+	if (!current_goroutine(ctx, &k))
+		return 0;
+	struct entry_state *old = bpf_map_lookup_elem(&grpc_client_state, &k);
+	if (old && old->aux2 == GO_ARG1(ctx) && old->aux == mlen) {
+		old->req = mptr; /* a repeated entry: the stack (and the string) may have moved */
+		return 0;
+	}
+	struct entry_state st = {};
+	st.start_ns = bpf_ktime_get_ns();
+	st.req = mptr;
+	st.aux = mlen;
+	st.aux2 = GO_ARG1(ctx); /* *ClientConn */
+	start_span(&k, &st);
+	bpf_map_update_elem(&grpc_client_state, &k, &st, BPF_ANY);
+	return 0;
+}
+
+static __always_inline void grpc_client_emit(struct go_key *k, struct entry_state *st, s64 code, u8 failed)
+{
+	struct text_event *e = new_text_event(EVENT_GRPC_CLIENT, k, st);
+	if (!e)
+		return;
+	e->status = code;
+	e->is_error = failed;
+	READ_BYTES(e->text, 256, st->req, st->aux, e->len[0]);
+	if (have_grpc_target && st->aux2)
+		READ_GO_STRING(e->aux1, AUX_MAX, st->aux2 + off_grpc_cc_target, e->len[1]);
+	bpf_ringbuf_submit(e, wake_flags());
+}
+
+SEC("uprobe")
+int grpc_invoke_enter(struct pt_regs *ctx)
+{
+	return grpc_client_start(ctx, GO_ARG4(ctx), GO_ARG5(ctx));
+}
+
+SEC("uprobe")
+int grpc_invoke_ret(struct pt_regs *ctx)
+{
+	struct go_key k;
+	if (!current_goroutine(ctx, &k))
+		return 0;
+	struct entry_state *p = bpf_map_lookup_elem(&grpc_client_state, &k);
+	if (!p)
+		return 0;
+	struct entry_state st = *p;
+	bpf_map_delete_elem(&grpc_client_state, &k);
+	end_span(&k, &st);
+	u64 itab = GO_ARG1(ctx);
+	grpc_client_emit(&k, &st, grpc_code_of_error(itab, GO_ARG2(ctx)), itab != 0);
+	return 0;
+}
+
+SEC("uprobe")
+int grpc_newstream_enter(struct pt_regs *ctx)
+{
+	return grpc_client_start(ctx, GO_ARG5(ctx), GO_ARG6(ctx));
+}
+
+SEC("uprobe")
+int grpc_newstream_ret(struct pt_regs *ctx)
+{
+	struct go_key k;
+	if (!current_goroutine(ctx, &k))
+		return 0;
+	struct entry_state *p = bpf_map_lookup_elem(&grpc_client_state, &k);
+	if (!p)
+		return 0;
+	struct entry_state st = *p;
+	bpf_map_delete_elem(&grpc_client_state, &k);
+	end_span(&k, &st);
+	u64 cs = GO_ARG2(ctx);
+	u64 err_itab = GO_ARG3(ctx);
+	if (err_itab || !cs) {
+		grpc_client_emit(&k, &st, grpc_code_of_error(err_itab, GO_ARG4(ctx)), 1);
+		return 0;
+	}
+	st.aux3 = k.goid;
+	struct go_key sk = {.tgid = k.tgid, .goid = cs};
+	bpf_map_update_elem(&grpc_stream_state, &sk, &st, BPF_ANY);
+	return 0;
+}
+
+/* (*clientStream).finish(err error): io.EOF means success. */
+SEC("uprobe")
+int grpc_stream_finish(struct pt_regs *ctx)
+{
+	struct go_key sk = {.tgid = bpf_get_current_pid_tgid() >> 32, .goid = GO_ARG1(ctx)};
+	struct entry_state *p = bpf_map_lookup_elem(&grpc_stream_state, &sk);
+	if (!p)
+		return 0;
+	struct entry_state st = *p;
+	bpf_map_delete_elem(&grpc_stream_state, &sk);
+	u64 itab = GO_ARG2(ctx), data = GO_ARG3(ctx);
+	if (itab && data) {
+		/* *errors.errorString{s string} "EOF": the stream ended normally. */
+		u64 sp = read_u64(data), sl = read_u64(data + 8);
+		char eof[4] = {};
+		if (sl == 3 && !bpf_probe_read_user(eof, 3, (void *)sp) && eof[0] == 'E' && eof[1] == 'O' && eof[2] == 'F')
+			itab = 0;
+	}
+	struct go_key k = {.tgid = sk.tgid, .goid = st.aux3};
+	grpc_client_emit(&k, &st, grpc_code_of_error(itab, data), itab != 0);
+	return 0;
+}
+
+SEC("uprobe")
+int grpc_server_enter(struct pt_regs *ctx)
+{
+	struct go_key k;
+	if (!current_goroutine(ctx, &k))
+		return 0;
+	u64 stream = GO_ARG4(ctx);
+	struct entry_state *old = bpf_map_lookup_elem(&grpc_server_state, &k);
+	if (old && old->req == stream)
+		return 0;
+	struct entry_state st = {};
+	st.start_ns = bpf_ktime_get_ns();
+	st.req = stream;
+	start_span(&k, &st);
+	bpf_map_update_elem(&grpc_server_state, &k, &st, BPF_ANY);
+	return 0;
+}
+
+/* (*http2Server).writeStatus(s *ServerStream, st *Status), called through an interface (so
+ * never inlined, unlike ServerStream.WriteStatus): remember the code (+1, so 0 means none). */
+SEC("uprobe")
+int grpc_server_write_status(struct pt_regs *ctx)
+{
+	struct go_key k;
+	if (!current_goroutine(ctx, &k))
+		return 0;
+	struct entry_state *p = bpf_map_lookup_elem(&grpc_server_state, &k);
+	if (!p || p->req != GO_ARG2(ctx))
+		return 0;
+	if (!have_grpc_code) {
+		p->aux3 = 1;
+		return 0;
+	}
+	p->aux3 = grpc_code_of_status(GO_ARG3(ctx)) + 1;
+	return 0;
+}
+
+SEC("uprobe")
+int grpc_server_ret(struct pt_regs *ctx)
+{
+	struct go_key k;
+	if (!current_goroutine(ctx, &k))
+		return 0;
+	struct entry_state *p = bpf_map_lookup_elem(&grpc_server_state, &k);
+	if (!p)
+		return 0;
+	struct entry_state st = *p;
+	bpf_map_delete_elem(&grpc_server_state, &k);
+	end_span(&k, &st);
+	struct text_event *e = new_text_event(EVENT_GRPC_SERVER, &k, &st);
+	if (!e)
+		return 0;
+	/* The status written to the client decides; processUnaryRPC's own error result also
+	 * carries application errors, so it is not used. No status seen: unknown (-1). */
+	e->status = st.aux3 ? (s64)st.aux3 - 1 : -1;
+	READ_GO_STRING(e->text, 256, st.req + off_grpc_serverstream_stream + off_grpc_stream_method, e->len[0]);
+	bpf_ringbuf_submit(e, wake_flags());
+	return 0;
+}
+
+/* ---- segmentio/kafka-go ----
+ * Writer: (*Writer).WriteMessages(ctx, msgs ...Message) error: receiver, ctx (2), msgs (3).
+ * Reader: (*Reader).FetchMessage(ctx) (Message, error) (ReadMessage calls it); the Message
+ *         result is on the stack, the error in the first two result registers. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct go_key);
+	__type(value, struct entry_state);
+} kafka_state SEC(".maps");
+
+/* obj: the receiver (identifies a repeated entry); aux: a pointer that may be into the stack
+ * (refreshed on a repeated entry); aux2: a count. */
+static __always_inline int kafka_start(struct pt_regs *ctx, u64 obj, u64 aux, u64 aux2)
+{
+	struct go_key k;
+	if (!current_goroutine(ctx, &k))
+		return 0;
+	struct entry_state *old = bpf_map_lookup_elem(&kafka_state, &k);
+	if (old && old->req == obj && old->aux2 == aux2) {
+		old->aux = aux;
+		return 0;
+	}
+	struct entry_state st = {};
+	st.start_ns = bpf_ktime_get_ns();
+	st.req = obj;
+	st.aux = aux;
+	st.aux2 = aux2;
+	start_span(&k, &st);
+	bpf_map_update_elem(&kafka_state, &k, &st, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int kafka_end(struct pt_regs *ctx, struct go_key *k, struct entry_state *st)
+{
+	if (!current_goroutine(ctx, k))
+		return 0;
+	struct entry_state *p = bpf_map_lookup_elem(&kafka_state, k);
+	if (!p)
+		return 0;
+	*st = *p;
+	bpf_map_delete_elem(&kafka_state, k);
+	end_span(k, st);
+	return 1;
+}
+
+SEC("uprobe")
+int kafka_write_enter(struct pt_regs *ctx)
+{
+	return kafka_start(ctx, GO_ARG1(ctx), GO_ARG4(ctx), GO_ARG5(ctx));
+}
+
+SEC("uprobe")
+int kafka_write_ret(struct pt_regs *ctx)
+{
+	struct go_key k;
+	struct entry_state st;
+	if (!kafka_end(ctx, &k, &st))
+		return 0;
+	u64 err_itab = GO_ARG1(ctx);
+	struct text_event *e = new_text_event(EVENT_KAFKA_SEND, &k, &st);
+	if (!e)
+		return 0;
+	e->is_error = err_itab != 0;
+	e->count = st.aux2;
+	READ_GO_STRING(e->text, 256, st.req + off_kafka_writer_topic, e->len[0]);
+	if (!e->len[0] && st.aux && st.aux2)
+		READ_GO_STRING(e->text, 256, st.aux + off_kafka_message_topic, e->len[0]);
+	bpf_ringbuf_submit(e, wake_flags());
+	return 0;
+}
+
+SEC("uprobe")
+int kafka_fetch_enter(struct pt_regs *ctx)
+{
+	return kafka_start(ctx, GO_ARG1(ctx), 0, 0);
+}
+
+SEC("uprobe")
+int kafka_fetch_ret(struct pt_regs *ctx)
+{
+	struct go_key k;
+	struct entry_state st;
+	if (!kafka_end(ctx, &k, &st))
+		return 0;
+	u64 err_itab = GO_ARG1(ctx);
+	struct text_event *e = new_text_event(EVENT_KAFKA_RECV, &k, &st);
+	if (!e)
+		return 0;
+	e->is_error = err_itab != 0;
+	u64 cfg = st.req + off_kafka_reader_config;
+	READ_GO_STRING(e->text, 256, cfg + off_kafka_readercfg_topic, e->len[0]);
+	if (have_kafka_group)
+		READ_GO_STRING(e->aux1, AUX_MAX, cfg + off_kafka_readercfg_group, e->len[1]);
+	if (have_kafka_brokers) {
+		u64 brokers = read_u64(cfg + off_kafka_readercfg_brokers);
+		u64 n = read_u64(cfg + off_kafka_readercfg_brokers + 8);
+		if (brokers && n)
+			READ_GO_STRING(e->aux2, AUX_MAX, brokers, e->len[2]);
+	}
+	e->count = -1;
+	if (have_kafka_partition)
+		e->count = (s64)read_u64(cfg + off_kafka_readercfg_partition);
+	bpf_ringbuf_submit(e, wake_flags());
 	return 0;
 }

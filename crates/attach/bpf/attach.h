@@ -5,6 +5,13 @@
 
 #define EVENT_HTTP_SERVER 1
 #define EVENT_HTTP_CLIENT 2
+/* The kinds below use struct text_event. */
+#define EVENT_DB_QUERY 3    /* database/sql query: text = query, aux1 = "query"/"exec" */
+#define EVENT_REDIS 4       /* go-redis v9 command: text = command words, aux1 = server addr */
+#define EVENT_GRPC_CLIENT 5 /* text = full method, aux1 = target */
+#define EVENT_GRPC_SERVER 6 /* text = full method */
+#define EVENT_KAFKA_SEND 7  /* text = topic */
+#define EVENT_KAFKA_RECV 8  /* text = topic, aux1 = consumer group */
 
 #define METHOD_MAX 16
 #define SCHEME_MAX 16
@@ -12,6 +19,8 @@
 #define PATH_MAX_ 256
 #define PATTERN_MAX 128
 #define QUERY_MAX 256
+#define REMOTE_MAX 64
+#define UA_MAX 128
 
 struct span_event {
 	u32 kind;
@@ -42,9 +51,46 @@ struct span_event {
 	char pattern[PATTERN_MAX];
 	char scheme[SCHEME_MAX];
 	char query[QUERY_MAX];
+	/* trailer: server peer, User-Agent, protocol version, TLS */
+	u16 remote_len;    /* Request.RemoteAddr (server) */
+	u16 ua_len;        /* User-Agent header (server, Go 1.24+ maps) */
+	u8 proto_major;    /* server: Request.ProtoMajor; client: Response.ProtoMajor */
+	u8 proto_minor;
+	u8 tls;            /* server: Request.TLS != nil */
+	u8 _pad2;
+	char remote[REMOTE_MAX];
+	char user_agent[UA_MAX];
 };
 
-/* 96 bytes of header, then the strings. */
-#define SPAN_EVENT_SIZE (96 + METHOD_MAX + HOST_MAX + HOST_MAX + PATH_MAX_ + PATTERN_MAX + SCHEME_MAX + QUERY_MAX)
+/* Spans of the other libraries: the same 96-byte header (the lengths are len[0..4] of text,
+ * aux1, aux2, aux3), then the strings. `status` and `count` are kind-specific numbers (gRPC
+ * status code; redis argument count, kafka message count / partition). */
+#define TEXT_MAX 1024
+#define AUX_MAX 128
+struct text_event {
+	u32 kind;
+	u32 pid;
+	u64 goid;
+	u64 start_ns;
+	u64 end_ns;
+	u8 trace_id[16];
+	u8 span_id[8];
+	u8 parent_span_id[8];
+	u8 has_parent;
+	u8 parent_remote;
+	u8 is_error;
+	u8 _pad0[5];
+	s64 status;
+	u16 len[4];
+	s64 count;
+	char text[TEXT_MAX];
+	char aux1[AUX_MAX];
+	char aux2[AUX_MAX];
+	char aux3[AUX_MAX];
+};
+#define TEXT_EVENT_SIZE (96 + TEXT_MAX + 3 * AUX_MAX)
+
+/* 96 bytes of header, then the strings, then the 8-byte trailer and its strings. */
+#define SPAN_EVENT_SIZE (96 + METHOD_MAX + HOST_MAX + HOST_MAX + PATH_MAX_ + PATTERN_MAX + SCHEME_MAX + QUERY_MAX + 8 + REMOTE_MAX + UA_MAX)
 
 #endif

@@ -1,8 +1,15 @@
-//! Decoding `struct span_event` (bpf/attach.h) from ring-buffer bytes. Field by field at fixed
-//! offsets, with bounds checks: kernel data is never trusted to be well-formed.
+//! Decoding `struct span_event` and `struct text_event` (bpf/attach.h) from ring-buffer bytes.
+//! Field by field at fixed offsets, with bounds checks: kernel data is never trusted to be
+//! well-formed.
 
 pub const EVENT_HTTP_SERVER: u32 = 1;
 pub const EVENT_HTTP_CLIENT: u32 = 2;
+pub const EVENT_DB_QUERY: u32 = 3;
+pub const EVENT_REDIS: u32 = 4;
+pub const EVENT_GRPC_CLIENT: u32 = 5;
+pub const EVENT_GRPC_SERVER: u32 = 6;
+pub const EVENT_KAFKA_SEND: u32 = 7;
+pub const EVENT_KAFKA_RECV: u32 = 8;
 
 const METHOD_MAX: usize = 16;
 const SCHEME_MAX: usize = 16;
@@ -11,14 +18,35 @@ const PATH_MAX: usize = 256;
 const PATTERN_MAX: usize = 128;
 const QUERY_MAX: usize = 256;
 const HEADER: usize = 96;
+const REMOTE_MAX: usize = 64;
+const UA_MAX: usize = 128;
+/// Where the HTTP event's trailer starts.
+const TRAILER: usize = HEADER + METHOD_MAX + HOST_MAX + HOST_MAX + PATH_MAX + PATTERN_MAX + SCHEME_MAX + QUERY_MAX;
 /// `SPAN_EVENT_SIZE` in attach.h.
-pub const SPAN_EVENT_SIZE: usize =
-    HEADER + METHOD_MAX + HOST_MAX + HOST_MAX + PATH_MAX + PATTERN_MAX + SCHEME_MAX + QUERY_MAX;
+pub const SPAN_EVENT_SIZE: usize = TRAILER + 8 + REMOTE_MAX + UA_MAX;
+const TEXT_MAX: usize = 1024;
+const AUX_MAX: usize = 128;
+/// `TEXT_EVENT_SIZE` in attach.h.
+pub const TEXT_EVENT_SIZE: usize = HEADER + TEXT_MAX + 3 * AUX_MAX;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
     HttpServer,
     HttpClient,
+    /// database/sql query or exec: `text` is the statement, `count` its full length.
+    DbQuery,
+    /// go-redis command: `text` the command name, `count` the number of arguments
+    /// (name included), `aux[0]` the server address.
+    Redis,
+    /// grpc client call: `text` the full method (`/pkg.Service/Method`), `aux[0]` the
+    /// target, `status` the status code.
+    GrpcClient,
+    /// grpc server call: `text` the full method, `status` the status code.
+    GrpcServer,
+    /// kafka-go writer: `text` the topic, `count` the number of messages.
+    KafkaSend,
+    /// kafka-go reader: `text` the topic, `aux[0]` the consumer group, `count` the partition.
+    KafkaRecv,
 }
 
 /// One finished span as the BPF programs report it.
@@ -47,11 +75,25 @@ pub struct SpanEvent {
     pub pattern: String,
     pub scheme: String,
     pub query: String,
+    /// `Request.RemoteAddr` (server).
+    pub remote_addr: String,
+    /// The `User-Agent` header (server; read from Go 1.24+ maps only).
+    pub user_agent: String,
+    /// HTTP version (server: the request's, client: the response's); `(0, 0)` when unknown.
+    pub proto: (u8, u8),
+    /// The server request came over TLS.
+    pub tls: bool,
+    /// Events of the other libraries (see [`EventKind`]): the main string.
+    pub text: String,
+    /// Further strings of those events.
+    pub aux: [String; 3],
+    /// A kind-specific number (see [`EventKind`]).
+    pub count: i64,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DecodeError {
-    #[error("event of {0} bytes, expected {SPAN_EVENT_SIZE}")]
+    #[error("event of {0} bytes is shorter than its kind's layout")]
     Size(usize),
     #[error("unknown event kind {0}")]
     Kind(u32),
@@ -59,7 +101,21 @@ pub enum DecodeError {
 
 impl SpanEvent {
     pub fn decode(b: &[u8]) -> Result<SpanEvent, DecodeError> {
-        if b.len() < SPAN_EVENT_SIZE {
+        if b.len() < 4 {
+            return Err(DecodeError::Size(b.len()));
+        }
+        let kind = u32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
+        let text_kind = match kind {
+            EVENT_DB_QUERY => Some(EventKind::DbQuery),
+            EVENT_REDIS => Some(EventKind::Redis),
+            EVENT_GRPC_CLIENT => Some(EventKind::GrpcClient),
+            EVENT_GRPC_SERVER => Some(EventKind::GrpcServer),
+            EVENT_KAFKA_SEND => Some(EventKind::KafkaSend),
+            EVENT_KAFKA_RECV => Some(EventKind::KafkaRecv),
+            _ => None,
+        };
+        let size = if text_kind.is_some() { TEXT_EVENT_SIZE } else { SPAN_EVENT_SIZE };
+        if b.len() < size {
             return Err(DecodeError::Size(b.len()));
         }
         let u16_at = |o: usize| u16::from_ne_bytes([b[o], b[o + 1]]) as usize;
@@ -69,10 +125,11 @@ impl SpanEvent {
             a.copy_from_slice(&b[o..o + 8]);
             u64::from_ne_bytes(a)
         };
-        let kind = match u32_at(0) {
-            EVENT_HTTP_SERVER => EventKind::HttpServer,
-            EVENT_HTTP_CLIENT => EventKind::HttpClient,
-            k => return Err(DecodeError::Kind(k)),
+        let kind = match (kind, text_kind) {
+            (_, Some(k)) => k,
+            (EVENT_HTTP_SERVER, _) => EventKind::HttpServer,
+            (EVENT_HTTP_CLIENT, _) => EventKind::HttpClient,
+            (k, _) => return Err(DecodeError::Kind(k)),
         };
         let mut trace_id = [0u8; 16];
         trace_id.copy_from_slice(&b[32..48]);
@@ -81,8 +138,47 @@ impl SpanEvent {
         let mut parent = [0u8; 8];
         parent.copy_from_slice(&b[56..64]);
         let has_parent = b[64] != 0;
+        let mut event = SpanEvent {
+            kind,
+            pid: u32_at(4),
+            goid: u64_at(8),
+            start_ns: u64_at(16),
+            end_ns: u64_at(24),
+            trace_id,
+            span_id,
+            parent_span_id: has_parent.then_some(parent),
+            parent_remote: b[65] != 0,
+            is_error: b[66] != 0,
+            status: u64_at(72) as i64,
+            method: String::new(),
+            host: String::new(),
+            url_host: String::new(),
+            path: String::new(),
+            pattern: String::new(),
+            scheme: String::new(),
+            query: String::new(),
+            remote_addr: String::new(),
+            user_agent: String::new(),
+            proto: (0, 0),
+            tls: false,
+            text: String::new(),
+            aux: Default::default(),
+            count: 0,
+        };
         // String areas follow the 96-byte header in declaration order.
         let mut off = HEADER;
+        if text_kind.is_some() {
+            let mut take = |len_at: usize, max: usize| {
+                let len = u16_at(len_at).min(max);
+                let s = String::from_utf8_lossy(&b[off..off + len]).into_owned();
+                off += max;
+                s
+            };
+            event.text = take(80, TEXT_MAX);
+            event.aux = [take(82, AUX_MAX), take(84, AUX_MAX), take(86, AUX_MAX)];
+            event.count = u64_at(88) as i64;
+            return Ok(event);
+        }
         let mut take = |len_at: usize, max: usize| {
             let len = u16_at(len_at).min(max);
             let s = String::from_utf8_lossy(&b[off..off + len]).into_owned();
@@ -96,18 +192,15 @@ impl SpanEvent {
         let pattern = take(88, PATTERN_MAX);
         let scheme = take(90, SCHEME_MAX);
         let query = take(92, QUERY_MAX);
+        let t = TRAILER;
+        let text_at = |start: usize, len: usize| String::from_utf8_lossy(&b[start..start + len]).into_owned();
+        let remote_addr = text_at(t + 8, u16_at(t).min(REMOTE_MAX));
+        let user_agent = text_at(t + 8 + REMOTE_MAX, u16_at(t + 2).min(UA_MAX));
         Ok(SpanEvent {
-            kind,
-            pid: u32_at(4),
-            goid: u64_at(8),
-            start_ns: u64_at(16),
-            end_ns: u64_at(24),
-            trace_id,
-            span_id,
-            parent_span_id: has_parent.then_some(parent),
-            parent_remote: b[65] != 0,
-            is_error: b[66] != 0,
-            status: u64_at(72) as i64,
+            remote_addr,
+            user_agent,
+            proto: (b[t + 4], b[t + 5]),
+            tls: b[t + 6] != 0,
             method,
             host,
             url_host,
@@ -115,6 +208,7 @@ impl SpanEvent {
             pattern,
             scheme,
             query,
+            ..event
         })
     }
 }
@@ -135,7 +229,14 @@ mod tests {
         b[96..99].copy_from_slice(b"GET");
         // a length larger than the field is clamped, never a panic
         b[86..88].copy_from_slice(&9999u16.to_ne_bytes());
+        b[TRAILER..TRAILER + 2].copy_from_slice(&15u16.to_ne_bytes());
+        b[TRAILER + 4] = 1;
+        b[TRAILER + 5] = 1;
+        b[TRAILER + 8..TRAILER + 23].copy_from_slice(b"127.0.0.1:50000");
         let e = SpanEvent::decode(&b).expect("decodes");
+        assert_eq!(e.remote_addr, "127.0.0.1:50000");
+        assert_eq!(e.proto, (1, 1));
+        assert_eq!(e.user_agent, "");
         assert_eq!(e.kind, EventKind::HttpServer);
         assert_eq!(e.pid, 42);
         assert_eq!(e.method, "GET");
@@ -143,6 +244,25 @@ mod tests {
         assert_eq!(e.trace_id[0], 0xab);
         assert!(e.parent_span_id.is_some());
         assert_eq!(e.path.len(), PATH_MAX);
+    }
+
+    #[test]
+    fn decodes_a_text_event() {
+        let mut b = vec![0u8; TEXT_EVENT_SIZE];
+        b[0..4].copy_from_slice(&EVENT_DB_QUERY.to_ne_bytes());
+        b[66] = 1;
+        b[80..82].copy_from_slice(&8u16.to_ne_bytes());
+        b[82..84].copy_from_slice(&500u16.to_ne_bytes()); // clamped to AUX_MAX
+        b[88..96].copy_from_slice(&2000i64.to_ne_bytes());
+        b[96..104].copy_from_slice(b"SELECT 1");
+        let e = SpanEvent::decode(&b).expect("decodes");
+        assert_eq!(e.kind, EventKind::DbQuery);
+        assert_eq!(e.text, "SELECT 1");
+        assert_eq!(e.aux[0].len(), AUX_MAX);
+        assert_eq!(e.count, 2000);
+        assert!(e.is_error);
+        // a text event cut short is refused
+        assert_eq!(SpanEvent::decode(&b[..SPAN_EVENT_SIZE]), Err(DecodeError::Size(SPAN_EVENT_SIZE)));
     }
 
     #[test]

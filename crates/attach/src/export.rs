@@ -1,5 +1,5 @@
-//! OTLP export of attach's spans: `ExportTraceServiceRequest` over HTTP/protobuf, configured
-//! by the standard `OTEL_*` variables. A bounded queue sits between the ring-buffer reader and
+//! OTLP export of attach's spans: `ExportTraceServiceRequest` over HTTP/protobuf or gRPC
+//! (plaintext HTTP/2), configured by the standard `OTEL_*` variables. A bounded queue sits between the ring-buffer reader and
 //! the exporter thread: a slow or absent collector costs dropped spans (counted and reported),
 //! never a blocked reader.
 
@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::resource::v1::Resource;
@@ -23,11 +24,22 @@ const QUEUE: usize = 8192;
 const BATCH: usize = 512;
 const FLUSH_EVERY: Duration = Duration::from_millis(500);
 
+/// The OTLP transport (`OTEL_EXPORTER_OTLP_PROTOCOL`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// `http/protobuf` (the default).
+    HttpProtobuf,
+    /// `grpc`: the TraceService over plaintext HTTP/2 (no TLS).
+    Grpc,
+}
+
 /// Exporter settings from the environment.
 #[derive(Debug, Clone)]
 pub struct ExportConfig {
-    /// Full URL of the traces endpoint (`…/v1/traces`); `None` when export is off.
+    /// Where traces go; `None` when export is off. For `http/protobuf` the full URL of the
+    /// traces endpoint (`…/v1/traces`); for `grpc` the server's `http://host:port`.
     pub traces_url: Option<String>,
+    pub protocol: Protocol,
     pub headers: Vec<(String, String)>,
     pub service_name: Option<String>,
     pub resource_attributes: Vec<(String, String)>,
@@ -39,6 +51,7 @@ impl ExportConfig {
     pub fn to_url(traces_url: impl Into<String>) -> ExportConfig {
         ExportConfig {
             traces_url: Some(traces_url.into()),
+            protocol: Protocol::HttpProtobuf,
             headers: Vec::new(),
             service_name: None,
             resource_attributes: Vec::new(),
@@ -46,8 +59,21 @@ impl ExportConfig {
         }
     }
 
+    /// Export over OTLP/gRPC to `endpoint` (`http://host:port`) with no other settings.
+    pub fn to_grpc(endpoint: impl Into<String>) -> ExportConfig {
+        ExportConfig {
+            protocol: Protocol::Grpc,
+            ..ExportConfig::to_url(endpoint)
+        }
+    }
+
     pub fn from_env() -> Result<ExportConfig, AttachError> {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        ExportConfig::from_vars(|k| std::env::var(k).ok())
+    }
+
+    /// [`from_env`](Self::from_env) over any source of variables.
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<ExportConfig, AttachError> {
+        let var = |k: &str| get(k).filter(|v| !v.trim().is_empty());
         let disabled = var("OTEL_SDK_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true"))
             || var("OTEL_TRACES_EXPORTER").is_some_and(|v| v.trim() == "none");
         if let Some(e) = var("OTEL_TRACES_EXPORTER") {
@@ -59,24 +85,47 @@ impl ExportConfig {
                 });
             }
         }
-        let protocol = var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
-            .or_else(|| var("OTEL_EXPORTER_OTLP_PROTOCOL"))
-            .unwrap_or_else(|| "http/protobuf".into());
-        if protocol != "http/protobuf" {
-            return Err(AttachError::Config {
-                var: "OTEL_EXPORTER_OTLP_PROTOCOL",
-                value: protocol,
-                reason: "attach exports over http/protobuf only so far".into(),
-            });
-        }
+        let (protocol_var, protocol_value) = match var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") {
+            Some(v) => ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", v),
+            None => ("OTEL_EXPORTER_OTLP_PROTOCOL", var("OTEL_EXPORTER_OTLP_PROTOCOL").unwrap_or_else(|| "http/protobuf".into())),
+        };
+        let protocol = match protocol_value.trim() {
+            "http/protobuf" => Protocol::HttpProtobuf,
+            "grpc" => Protocol::Grpc,
+            _ => {
+                return Err(AttachError::Config {
+                    var: protocol_var,
+                    value: protocol_value,
+                    reason: "attach exports with `http/protobuf` or `grpc` (`http/json` is not supported)".into(),
+                })
+            }
+        };
         let traces_url = if disabled {
             None
         } else if let Some(u) = var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
             Some(u)
         } else {
-            let base = var("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or_else(|| "http://localhost:4318".into());
-            Some(format!("{}/v1/traces", base.trim_end_matches('/')))
+            match protocol {
+                Protocol::HttpProtobuf => {
+                    let base = var("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or_else(|| "http://localhost:4318".into());
+                    Some(format!("{}/v1/traces", base.trim_end_matches('/')))
+                }
+                Protocol::Grpc => Some(var("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or_else(|| "http://localhost:4317".into())),
+            }
         };
+        if protocol == Protocol::Grpc {
+            if let Some(u) = &traces_url {
+                if u.starts_with("https://") {
+                    return Err(AttachError::Config {
+                        var: "OTEL_EXPORTER_OTLP_ENDPOINT",
+                        value: u.clone(),
+                        reason: "attach's gRPC exporter speaks plaintext HTTP/2 only; use an http:// endpoint \
+                                 (or a local collector)"
+                            .into(),
+                    });
+                }
+            }
+        }
         let pairs = |v: Option<String>| -> Vec<(String, String)> {
             v.map(|s| {
                 s.split(',')
@@ -88,11 +137,13 @@ impl ExportConfig {
         };
         let mut headers = pairs(var("OTEL_EXPORTER_OTLP_HEADERS"));
         headers.extend(pairs(var("OTEL_EXPORTER_OTLP_TRACES_HEADERS")));
-        let timeout_ms = var("OTEL_EXPORTER_OTLP_TIMEOUT")
+        let timeout_ms = var("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT")
+            .or_else(|| var("OTEL_EXPORTER_OTLP_TIMEOUT"))
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(10_000);
         Ok(ExportConfig {
             traces_url,
+            protocol,
             headers,
             service_name: var("OTEL_SERVICE_NAME"),
             resource_attributes: pairs(var("OTEL_RESOURCE_ATTRIBUTES")),
@@ -179,8 +230,76 @@ impl Exporter {
     }
 }
 
+/// Where batches go: one HTTP agent, or one gRPC channel on a runtime of its own.
+enum Sink {
+    Http(ureq::Agent),
+    Grpc(GrpcSink),
+}
+
+struct GrpcSink {
+    rt: tokio::runtime::Runtime,
+    client: Option<TraceServiceClient<tonic::transport::Channel>>,
+}
+
+impl Sink {
+    fn new(cfg: &ExportConfig) -> Result<Sink, String> {
+        match cfg.protocol {
+            Protocol::HttpProtobuf => Ok(Sink::Http(ureq::AgentBuilder::new().timeout(cfg.timeout).build())),
+            Protocol::Grpc => {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("cannot start the gRPC exporter's runtime: {e}"))?;
+                Ok(Sink::Grpc(GrpcSink { rt, client: None }))
+            }
+        }
+    }
+
+    fn send(&mut self, cfg: &ExportConfig, url: &str, req: ExportTraceServiceRequest) -> Result<(), String> {
+        match self {
+            Sink::Http(agent) => post(agent, url, &cfg.headers, &req),
+            Sink::Grpc(g) => {
+                if g.client.is_none() {
+                    // Connects on first use and reconnects by itself: an absent collector
+                    // costs failed exports, never a failed agent.
+                    let channel = {
+                        let _guard = g.rt.enter();
+                        tonic::transport::Endpoint::from_shared(url.to_owned())
+                            .map_err(|e| format!("invalid endpoint {url}: {e}"))?
+                            .connect_timeout(cfg.timeout)
+                            .timeout(cfg.timeout)
+                            .connect_lazy()
+                    };
+                    g.client = Some(TraceServiceClient::new(channel));
+                }
+                let Some(client) = g.client.as_mut() else {
+                    return Err("no gRPC client".into());
+                };
+                let mut request = tonic::Request::new(req);
+                for (k, v) in &cfg.headers {
+                    let key = tonic::metadata::MetadataKey::from_bytes(k.to_ascii_lowercase().as_bytes());
+                    let value = tonic::metadata::MetadataValue::try_from(v.as_str());
+                    if let (Ok(key), Ok(value)) = (key, value) {
+                        request.metadata_mut().insert(key, value);
+                    }
+                }
+                g.rt
+                    .block_on(client.export(request))
+                    .map(|_| ())
+                    .map_err(|status| format!("{}: {}", status.code(), status.message()))
+            }
+        }
+    }
+}
+
 fn export_loop(cfg: ExportConfig, rx: Receiver<Queued>, exported: Arc<AtomicU64>) {
-    let agent = ureq::AgentBuilder::new().timeout(cfg.timeout).build();
+    let mut sink = match Sink::new(&cfg) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            eprintln!("autotel attach: {e}; spans will not be exported");
+            None
+        }
+    };
     let mut batch: Vec<Queued> = Vec::new();
     let mut last = Instant::now();
     let mut warned = false;
@@ -197,8 +316,8 @@ fn export_loop(cfg: ExportConfig, rx: Receiver<Queued>, exported: Arc<AtomicU64>
         if !batch.is_empty() && (done || batch.len() >= BATCH || last.elapsed() >= FLUSH_EVERY) {
             let n = batch.len() as u64;
             let req = build_request(&cfg, std::mem::take(&mut batch));
-            if let Some(url) = &cfg.traces_url {
-                match post(&agent, url, &cfg.headers, &req) {
+            if let (Some(url), Some(sink)) = (&cfg.traces_url, sink.as_mut()) {
+                match sink.send(&cfg, url, req) {
                     Ok(()) => {
                         exported.fetch_add(n, Ordering::Relaxed);
                         warned = false;
@@ -284,4 +403,35 @@ fn resource_attributes(cfg: &ExportConfig, p: &ProcessInfo) -> Vec<KeyValue> {
     attrs.push(kv_str("telemetry.sdk.language", "go"));
     attrs.push(kv_str("telemetry.sdk.version", env!("CARGO_PKG_VERSION")));
     attrs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<ExportConfig, AttachError> {
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        ExportConfig::from_vars(|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn protocols_and_endpoints() {
+        let c = config(&[]).expect("defaults");
+        assert_eq!((c.protocol, c.traces_url.as_deref()), (Protocol::HttpProtobuf, Some("http://localhost:4318/v1/traces")));
+        let c = config(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]).expect("grpc");
+        assert_eq!((c.protocol, c.traces_url.as_deref()), (Protocol::Grpc, Some("http://localhost:4317")));
+        let c = config(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://10.0.0.1:4317")])
+            .expect("grpc endpoint");
+        assert_eq!(c.traces_url.as_deref(), Some("http://10.0.0.1:4317"));
+        let c = config(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"), ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf")])
+            .expect("the traces variable wins");
+        assert_eq!(c.protocol, Protocol::HttpProtobuf);
+        let err = config(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")]).expect_err("json refused");
+        assert!(err.to_string().contains("http/json"), "{err}");
+        let err = config(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://c:4317")])
+            .expect_err("tls refused");
+        assert!(err.to_string().contains("plaintext"), "{err}");
+        let c = config(&[("OTEL_SDK_DISABLED", "true")]).expect("disabled");
+        assert_eq!(c.traces_url, None);
+    }
 }

@@ -15,8 +15,8 @@
 //!
 //! Export follows the standard variables: `OTEL_EXPORTER_OTLP_ENDPOINT` (default
 //! `http://localhost:4318`), `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_EXPORTER_OTLP_HEADERS`,
-//! `OTEL_EXPORTER_OTLP_PROTOCOL` (`http/protobuf`; `grpc` is refused with a clear error for
-//! now), `OTEL_SERVICE_NAME` (default: the executable's name), `OTEL_RESOURCE_ATTRIBUTES`,
+//! `OTEL_EXPORTER_OTLP_PROTOCOL` (`http/protobuf`, or `grpc` over plaintext HTTP/2 with a
+//! default endpoint of `http://localhost:4317`; `http/json` is refused), `OTEL_SERVICE_NAME` (default: the executable's name), `OTEL_RESOURCE_ATTRIBUTES`,
 //! `OTEL_SDK_DISABLED`, `OTEL_TRACES_EXPORTER`, and `OTEL_GO_ENABLED_INSTRUMENTATIONS` /
 //! `OTEL_GO_DISABLED_INSTRUMENTATIONS` (names as in build mode's rules: `nethttp`).
 //!
@@ -49,6 +49,7 @@ pub mod pclntab;
 pub mod plan;
 pub mod probes;
 pub mod spans;
+pub mod sql;
 mod session;
 
 use std::path::PathBuf;

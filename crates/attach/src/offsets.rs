@@ -41,11 +41,38 @@ pub const URL_PATH: Field = req("net/url.URL", "Path");
 pub const URL_RAWQUERY: Field = req("net/url.URL", "RawQuery");
 pub const RESPONSE_STATUS: Field = req("net/http.response", "status");
 pub const RESP_STATUSCODE: Field = req("net/http.Response", "StatusCode");
+pub const REQ_PROTOMAJOR: Field = opt("net/http.Request", "ProtoMajor");
+pub const REQ_PROTOMINOR: Field = opt("net/http.Request", "ProtoMinor");
+pub const REQ_REMOTEADDR: Field = opt("net/http.Request", "RemoteAddr");
+pub const REQ_TLS: Field = opt("net/http.Request", "TLS");
+pub const RESP_PROTOMAJOR: Field = opt("net/http.Response", "ProtoMajor");
+pub const RESP_PROTOMINOR: Field = opt("net/http.Response", "ProtoMinor");
 pub const MAP_DIRPTR: Field = opt("internal/runtime/maps.Map", "dirPtr");
 pub const MAP_DIRLEN: Field = opt("internal/runtime/maps.Map", "dirLen");
 pub const TABLE_GROUPS: Field = opt("internal/runtime/maps.table", "groups");
 pub const GROUPSREF_DATA: Field = opt("internal/runtime/maps.groupsReference", "data");
 pub const GROUPSREF_MASK: Field = opt("internal/runtime/maps.groupsReference", "lengthMask");
+
+pub const REDIS_BASECMD_ARGS: Field = req("github.com/redis/go-redis/v9.baseCmd", "args");
+pub const REDIS_BASECLIENT_OPT: Field = opt("github.com/redis/go-redis/v9.baseClient", "opt");
+pub const REDIS_OPTIONS_ADDR: Field = opt("github.com/redis/go-redis/v9.Options", "Addr");
+
+pub const GRPC_CC_TARGET: Field = opt("google.golang.org/grpc.ClientConn", "target");
+pub const GRPC_ERROR_S: Field = opt("google.golang.org/grpc/internal/status.Error", "s");
+pub const GRPC_STATUS_S: Field = opt("google.golang.org/grpc/internal/status.Status", "s");
+pub const SPB_STATUS_CODE: Field = opt("google.golang.org/genproto/googleapis/rpc/status.Status", "Code");
+/// Absent before grpc-go moved the server side of `transport.Stream` into `ServerStream`;
+/// the method is then at `Stream.method` directly (offset 0 here).
+pub const GRPC_SERVERSTREAM_STREAM: Field = opt("google.golang.org/grpc/internal/transport.ServerStream", "Stream");
+pub const GRPC_STREAM_METHOD: Field = req("google.golang.org/grpc/internal/transport.Stream", "method");
+
+pub const KAFKA_WRITER_TOPIC: Field = req("github.com/segmentio/kafka-go.Writer", "Topic");
+pub const KAFKA_MESSAGE_TOPIC: Field = req("github.com/segmentio/kafka-go.Message", "Topic");
+pub const KAFKA_READER_CONFIG: Field = req("github.com/segmentio/kafka-go.Reader", "config");
+pub const KAFKA_READERCFG_TOPIC: Field = req("github.com/segmentio/kafka-go.ReaderConfig", "Topic");
+pub const KAFKA_READERCFG_GROUP: Field = opt("github.com/segmentio/kafka-go.ReaderConfig", "GroupID");
+pub const KAFKA_READERCFG_BROKERS: Field = opt("github.com/segmentio/kafka-go.ReaderConfig", "Brokers");
+pub const KAFKA_READERCFG_PARTITION: Field = opt("github.com/segmentio/kafka-go.ReaderConfig", "Partition");
 
 /// Every standard-library field attach knows about (the generator records all of them).
 pub const STD_FIELDS: &[Field] = &[
@@ -61,6 +88,12 @@ pub const STD_FIELDS: &[Field] = &[
     URL_RAWQUERY,
     RESPONSE_STATUS,
     RESP_STATUSCODE,
+    REQ_PROTOMAJOR,
+    REQ_PROTOMINOR,
+    REQ_REMOTEADDR,
+    REQ_TLS,
+    RESP_PROTOMAJOR,
+    RESP_PROTOMINOR,
     MAP_DIRPTR,
     MAP_DIRLEN,
     TABLE_GROUPS,

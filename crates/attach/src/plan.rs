@@ -120,8 +120,15 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
             )));
             continue;
         }
-        let Some(func) = pcln.find(spec.function) else {
-            skipped.push(skip(format!("{} is not in this binary", spec.function)));
+        let Some(func) = std::iter::once(spec.function)
+            .chain(spec.also.iter().copied())
+            .find_map(|f| pcln.find(f))
+        else {
+            // A library the program does not use is not worth a line; a function missing
+            // from a library it does use is (another release, or not linked in).
+            if package_linked(&pcln, spec.function) {
+                skipped.push(skip(format!("{} is not in this binary", spec.function)));
+            }
             continue;
         };
         let missing: Vec<String> = spec
@@ -131,24 +138,42 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
             .map(|f| format!("{}.{}", f.strukt, f.field))
             .collect();
         if !missing.is_empty() {
+            let module = spec
+                .fields
+                .iter()
+                .filter(|f| !f.optional && offsets.get(**f).is_none())
+                .find_map(|f| module_of(&info, f.strukt))
+                .map(|m| format!("{} {}", m.path, m.effective_version()))
+                .unwrap_or_else(|| info.go_version.clone());
             skipped.push(skip(format!(
-                "no offset for {} with {} (no DWARF and not in the fallback table)",
+                "no offset for {} with {module} (no DWARF and not in the fallback table)",
                 missing.join(", "),
-                info.go_version
             )));
             continue;
         }
         let Some(entry_offset) = bin.vaddr_to_offset(func.entry) else {
-            skipped.push(skip(format!("{} is outside the file's segments", spec.function)));
+            skipped.push(skip(format!("{} is outside the file's segments", func.name)));
             continue;
         };
-        let rets = disasm::ret_addresses(&bin, func).unwrap_or_default();
+        let rets = if spec.id.has_exit() { disasm::ret_addresses(&bin, func).unwrap_or_default() } else { Vec::new() };
         let ret_offsets: Vec<u64> = rets.iter().filter_map(|a| bin.vaddr_to_offset(*a)).collect();
-        if ret_offsets.is_empty() {
-            skipped.push(skip(format!("no RET instruction found in {}", spec.function)));
+        if ret_offsets.is_empty() && spec.id.has_exit() {
+            skipped.push(skip(format!("no RET instruction found in {}", func.name)));
             continue;
         }
         let mut degraded = Vec::new();
+        let grpc_code = [crate::offsets::GRPC_ERROR_S, crate::offsets::GRPC_STATUS_S, crate::offsets::SPB_STATUS_CODE]
+            .iter()
+            .all(|f| offsets.get(*f).is_some());
+        if matches!(spec.id, ProbeId::GrpcInvoke | ProbeId::GrpcNewStream | ProbeId::GrpcServer) && !grpc_code {
+            degraded.push("no rpc.status_code beyond OK/error (no offsets for grpc's status types)".into());
+        }
+        if matches!(spec.id, ProbeId::GrpcInvoke | ProbeId::GrpcNewStream) && offsets.get(crate::offsets::GRPC_CC_TARGET).is_none() {
+            degraded.push("no server.address (no offset for ClientConn.target)".into());
+        }
+        if spec.id == ProbeId::Redis && offsets.get(crate::offsets::REDIS_OPTIONS_ADDR).is_none() {
+            degraded.push("no server.address (no offset for Options.Addr)".into());
+        }
         if spec.id == ProbeId::HttpServer {
             if offsets.get(crate::offsets::REQ_PATTERN).is_none() {
                 degraded.push("no http.route (Request.Pattern exists from Go 1.23)".into());
@@ -165,7 +190,19 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
                 .all(|f| offsets.get(*f).is_some());
             if !swiss {
                 degraded.push(
-                    "incoming traceparent not read (headers are read from Go 1.24+ maps only)".into(),
+                    "incoming traceparent and user_agent.original not read (headers are read from Go 1.24+ maps only)"
+                        .into(),
+                );
+            }
+            let extras = [
+                crate::offsets::REQ_PROTOMAJOR,
+                crate::offsets::REQ_PROTOMINOR,
+                crate::offsets::REQ_REMOTEADDR,
+                crate::offsets::REQ_TLS,
+            ];
+            if !extras.iter().all(|f| offsets.get(*f).is_some()) {
+                degraded.push(
+                    "no url.scheme, url.query, client.*, network.peer.* or network.protocol.version (offsets unknown)".into(),
                 );
             }
         }
@@ -197,6 +234,22 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
             "without the goroutine probe, spans started in child goroutines start new traces".into(),
         );
     }
+    if probes.iter().any(|p| matches!(p.spec.id, ProbeId::SqlQuery | ProbeId::SqlExec)) {
+        let system = crate::spans::sql_system(&info);
+        let drivers: Vec<&str> = crate::spans::SQL_DRIVERS
+            .iter()
+            .filter(|(m, _)| info.dep(m).is_some())
+            .map(|(m, _)| *m)
+            .collect();
+        notes.push(format!(
+            "database/sql spans get db.system.name={system} ({}); prepared statements (Stmt), Begin/Commit/Rollback and Ping are not traced by attach",
+            if drivers.is_empty() {
+                "no known driver module in the build info".to_owned()
+            } else {
+                format!("from the driver module{} {}", if drivers.len() == 1 { "" } else { "s" }, drivers.join(", "))
+            }
+        ));
+    }
     notes.push(
         "outgoing traceparent injection needs bpf_probe_write_user; `attach` tests for it when it starts \
          (not injected yet in this version)"
@@ -217,6 +270,25 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
         not_yet,
         notes,
     })
+}
+
+/// Whether any function of `function`'s package is in the binary.
+fn package_linked(pcln: &Pclntab, function: &str) -> bool {
+    // `a/b/c.(*T).M` or `a/b/c.F` → `a/b/c.`
+    let slash = function.rfind('/').map(|i| i + 1).unwrap_or(0);
+    let Some(dot) = function[slash..].find('.') else {
+        return false;
+    };
+    let prefix = &function[..slash + dot + 1];
+    pcln.funcs.iter().any(|f| f.name.starts_with(prefix))
+}
+
+/// The dependency whose module path contains the type `strukt` (`github.com/a/b.T`).
+fn module_of<'a>(info: &'a BuildInfo, strukt: &str) -> Option<&'a crate::buildinfo::Module> {
+    info.deps
+        .iter()
+        .filter(|m| strukt.starts_with(&format!("{}.", m.path)) || strukt.starts_with(&format!("{}/", m.path)))
+        .max_by_key(|m| m.path.len())
 }
 
 impl CheckReport {
@@ -261,14 +333,15 @@ impl fmt::Display for CheckReport {
             writeln!(f, "  nothing")?;
         }
         for p in &self.probes {
+            let exits = if p.spec.id.has_exit() {
+                format!(", {} RET{}", p.ret_offsets.len(), if p.ret_offsets.len() == 1 { "" } else { "s" })
+            } else {
+                ", entry only".to_owned()
+            };
             writeln!(
                 f,
-                "  + {:<28} {} (entry at file offset {:#x}, {} RET{})",
-                p.spec.what,
-                p.spec.function,
-                p.entry_offset,
-                p.ret_offsets.len(),
-                if p.ret_offsets.len() == 1 { "" } else { "s" }
+                "  + {:<28} {} (entry at file offset {:#x}{exits})",
+                p.spec.what, p.func.name, p.entry_offset,
             )?;
             for d in &p.degraded {
                 writeln!(f, "      degraded: {d}")?;

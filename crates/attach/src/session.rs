@@ -192,7 +192,7 @@ mod imp {
     use crate::export::{Exporter, Queued};
     use crate::offsets::*;
     use crate::probes::ProbeId;
-    use crate::spans::{to_span, Clock};
+    use crate::spans::{to_span, Clock, Semantics};
 
     fn bpf_err(what: impl Into<String>) -> impl FnOnce(libbpf_rs::Error) -> AttachError {
         let what = what.into();
@@ -222,6 +222,10 @@ mod imp {
             if !opts.quiet {
                 eprintln!("autotel attach: {msg}");
             }
+        };
+        let sem = Semantics {
+            db_system: crate::spans::sql_system(&report.build_info),
+            query_text: crate::spans::QueryText::from_env()?,
         };
         install_signal_handlers()?;
         libbpf_rs::set_print(Some((libbpf_rs::PrintLevel::Debug, capture_libbpf_log)));
@@ -277,6 +281,38 @@ mod imp {
             ro.off_groupsref_data = get(GROUPSREF_DATA);
             ro.off_groupsref_mask = get(GROUPSREF_MASK);
             ro.have_pattern = o.get(REQ_PATTERN).is_some() as u8;
+            ro.off_req_protomajor = get(REQ_PROTOMAJOR);
+            ro.off_req_protominor = get(REQ_PROTOMINOR);
+            ro.off_req_remoteaddr = get(REQ_REMOTEADDR);
+            ro.off_req_tls = get(REQ_TLS);
+            ro.off_resp_protomajor = get(RESP_PROTOMAJOR);
+            ro.off_resp_protominor = get(RESP_PROTOMINOR);
+            ro.have_req_extras = [REQ_PROTOMAJOR, REQ_PROTOMINOR, REQ_REMOTEADDR, REQ_TLS, URL_RAWQUERY]
+                .iter()
+                .all(|f| o.get(*f).is_some()) as u8;
+            ro.have_resp_proto = (o.get(RESP_PROTOMAJOR).is_some() && o.get(RESP_PROTOMINOR).is_some()) as u8;
+            ro.off_redis_basecmd_args = get(REDIS_BASECMD_ARGS);
+            ro.off_redis_baseclient_opt = get(REDIS_BASECLIENT_OPT);
+            ro.off_redis_options_addr = get(REDIS_OPTIONS_ADDR);
+            ro.off_grpc_cc_target = get(GRPC_CC_TARGET);
+            ro.off_grpc_error_s = get(GRPC_ERROR_S);
+            ro.off_grpc_status_s = get(GRPC_STATUS_S);
+            ro.off_spb_status_code = get(SPB_STATUS_CODE);
+            ro.off_grpc_serverstream_stream = get(GRPC_SERVERSTREAM_STREAM);
+            ro.off_grpc_stream_method = get(GRPC_STREAM_METHOD);
+            ro.have_grpc_target = o.get(GRPC_CC_TARGET).is_some() as u8;
+            ro.have_grpc_code = [GRPC_ERROR_S, GRPC_STATUS_S, SPB_STATUS_CODE].iter().all(|f| o.get(*f).is_some()) as u8;
+            ro.off_kafka_writer_topic = get(KAFKA_WRITER_TOPIC);
+            ro.off_kafka_message_topic = get(KAFKA_MESSAGE_TOPIC);
+            ro.off_kafka_reader_config = get(KAFKA_READER_CONFIG);
+            ro.off_kafka_readercfg_topic = get(KAFKA_READERCFG_TOPIC);
+            ro.off_kafka_readercfg_group = get(KAFKA_READERCFG_GROUP);
+            ro.off_kafka_readercfg_brokers = get(KAFKA_READERCFG_BROKERS);
+            ro.off_kafka_readercfg_partition = get(KAFKA_READERCFG_PARTITION);
+            ro.have_kafka_group = o.get(KAFKA_READERCFG_GROUP).is_some() as u8;
+            ro.have_kafka_brokers = o.get(KAFKA_READERCFG_BROKERS).is_some() as u8;
+            ro.have_kafka_partition = o.get(KAFKA_READERCFG_PARTITION).is_some() as u8;
+            ro.have_redis_addr = (o.get(REDIS_BASECLIENT_OPT).is_some() && o.get(REDIS_OPTIONS_ADDR).is_some()) as u8;
             let server_degraded = report
                 .probe(ProbeId::HttpServer)
                 .map(|p| p.degraded.iter().any(|d| d.contains("traceparent")))
@@ -293,8 +329,19 @@ mod imp {
                 ProbeId::Goroutines => (&skel.progs.newproc1_enter, &skel.progs.newproc1_ret),
                 ProbeId::HttpServer => (&skel.progs.http_server_enter, &skel.progs.http_server_ret),
                 ProbeId::HttpClient => (&skel.progs.http_client_enter, &skel.progs.http_client_ret),
+                ProbeId::SqlQuery => (&skel.progs.db_query_enter, &skel.progs.db_query_ret),
+                ProbeId::SqlExec => (&skel.progs.db_query_enter, &skel.progs.db_exec_ret),
+                ProbeId::Redis => (&skel.progs.redis_process_enter, &skel.progs.redis_process_ret),
+                ProbeId::GrpcInvoke => (&skel.progs.grpc_invoke_enter, &skel.progs.grpc_invoke_ret),
+                ProbeId::GrpcNewStream => (&skel.progs.grpc_newstream_enter, &skel.progs.grpc_newstream_ret),
+                ProbeId::GrpcServer => (&skel.progs.grpc_server_enter, &skel.progs.grpc_server_ret),
+                ProbeId::KafkaWrite => (&skel.progs.kafka_write_enter, &skel.progs.kafka_write_ret),
+                ProbeId::KafkaFetch => (&skel.progs.kafka_fetch_enter, &skel.progs.kafka_fetch_ret),
+                // Entry-only probes: the exit program is never attached (no RET offsets).
+                ProbeId::GrpcStreamFinish => (&skel.progs.grpc_stream_finish, &skel.progs.grpc_stream_finish),
+                ProbeId::GrpcWriteStatus => (&skel.progs.grpc_server_write_status, &skel.progs.grpc_server_write_status),
             };
-            let what = |off: u64| format!("attaching a uprobe to {} at {}+{off:#x}", p.spec.function, path.display());
+            let what = |off: u64| format!("attaching a uprobe to {} at {}+{off:#x}", p.func.name, path.display());
             links.push(
                 enter
                     .attach_uprobe(false, pid_arg, path, p.entry_offset as usize)
@@ -339,6 +386,7 @@ mod imp {
 
         let exporter = Exporter::spawn(export);
         let clock = Clock::now();
+
         let mut procs: HashMap<u32, ProcessInfo> = HashMap::new();
         let ident = std::fs::metadata(path).map(|m| (m.dev(), m.ino())).ok();
         let mut seen: BTreeSet<u32> = BTreeSet::new();
@@ -356,7 +404,7 @@ mod imp {
                 let process = process_info(e.pid, procs, path);
                 exporter.send(Queued {
                     process,
-                    span: to_span(&e, &clock),
+                    span: to_span(&e, &clock, &sem),
                 });
                 *total += 1;
             }

@@ -1,11 +1,95 @@
 //! Events to OTLP spans, with the names, kinds and attribute keys build mode uses (stable
-//! HTTP semantic conventions): server `GET /route` (or `GET`), kind server, client `GET`,
-//! kind client.
+//! HTTP and database semantic conventions): server `GET /route` (or `GET`), kind server,
+//! client `GET`, kind client; database `SELECT users` (`{db.operation.name}
+//! {db.collection.name}`), kind client.
 
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
 use opentelemetry_proto::tonic::trace::v1::{span, status, Span, Status};
 
+use crate::buildinfo::BuildInfo;
+use crate::error::AttachError;
 use crate::event::{EventKind, SpanEvent};
+use crate::sql;
+
+/// How much of a statement `db.query.text` carries: `OTEL_GO_DB_QUERY_TEXT` =
+/// `sanitized` (the default: literals replaced by `?`), `raw` (as sent) or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QueryText {
+    #[default]
+    Sanitized,
+    Raw,
+    Off,
+}
+
+impl QueryText {
+    pub const VAR: &'static str = "OTEL_GO_DB_QUERY_TEXT";
+
+    pub fn from_env() -> Result<QueryText, AttachError> {
+        match std::env::var(Self::VAR) {
+            Err(_) => Ok(QueryText::Sanitized),
+            Ok(v) => match v.trim().to_ascii_lowercase().as_str() {
+                "" | "sanitized" => Ok(QueryText::Sanitized),
+                "raw" => Ok(QueryText::Raw),
+                "off" | "none" | "false" => Ok(QueryText::Off),
+                _ => Err(AttachError::Config {
+                    var: Self::VAR,
+                    value: v,
+                    reason: "expected `sanitized`, `raw` or `off`".into(),
+                }),
+            },
+        }
+    }
+}
+
+/// What the spans of one target need beyond its events.
+#[derive(Debug, Clone)]
+pub struct Semantics {
+    /// `db.system.name` of database/sql spans.
+    pub db_system: String,
+    pub query_text: QueryText,
+}
+
+impl Default for Semantics {
+    fn default() -> Semantics {
+        Semantics {
+            db_system: "other_sql".into(),
+            query_text: QueryText::Sanitized,
+        }
+    }
+}
+
+/// SQL drivers by module, and the `db.system.name` they speak.
+pub const SQL_DRIVERS: &[(&str, &str)] = &[
+    ("modernc.org/sqlite", "sqlite"),
+    ("github.com/mattn/go-sqlite3", "sqlite"),
+    ("github.com/ncruces/go-sqlite3", "sqlite"),
+    ("github.com/glebarez/go-sqlite", "sqlite"),
+    ("github.com/go-sql-driver/mysql", "mysql"),
+    ("github.com/lib/pq", "postgresql"),
+    ("github.com/jackc/pgx/v4", "postgresql"),
+    ("github.com/jackc/pgx/v5", "postgresql"),
+    ("github.com/microsoft/go-mssqldb", "microsoft.sql_server"),
+    ("github.com/denisenkom/go-mssqldb", "microsoft.sql_server"),
+    ("github.com/sijms/go-ora/v2", "oracle.db"),
+    ("github.com/ClickHouse/clickhouse-go/v2", "clickhouse"),
+];
+
+/// `db.system.name` for a binary's database/sql spans, read from its dependencies: the one
+/// system of the known drivers it links, else `other_sql` (none known, or several systems: the
+/// driver of each call is not read).
+pub fn sql_system(info: &BuildInfo) -> String {
+    let mut systems: Vec<&str> = SQL_DRIVERS
+        .iter()
+        .filter(|(module, _)| info.dep(module).is_some())
+        .map(|(_, system)| *system)
+        .collect();
+    systems.sort_unstable();
+    systems.dedup();
+    match systems.as_slice() {
+        [one] => (*one).to_owned(),
+        _ => "other_sql".to_owned(),
+    }
+}
 
 /// Offset from CLOCK_MONOTONIC (what BPF timestamps use) to the Unix epoch.
 #[derive(Debug, Clone, Copy)]
@@ -78,6 +162,37 @@ pub fn route_of_pattern(pattern: &str) -> Option<String> {
     Some(p[slash..].to_owned())
 }
 
+/// `network.protocol.version` as build mode writes it: `1.0`, `1.1`, `2`, `3`.
+pub fn protocol_version((major, minor): (u8, u8)) -> Option<String> {
+    match (major, minor) {
+        (0, _) => None,
+        (m, 0) if m >= 2 => Some(m.to_string()),
+        (m, n) => Some(format!("{m}.{n}")),
+    }
+}
+
+/// Query keys whose values the conventions ask to redact in `url.full` and `url.query`.
+const SENSITIVE_QUERY_KEYS: &[&str] = &[
+    "AWSAccessKeyId",
+    "Signature",
+    "sig",
+    "X-Goog-Signature",
+    "X-Amz-Signature",
+    "X-Amz-Credential",
+    "X-Amz-Security-Token",
+];
+
+/// `raw` with the values of sensitive keys replaced by `REDACTED`, the rest byte for byte.
+pub fn redact_query(raw: &str) -> String {
+    raw.split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) if SENSITIVE_QUERY_KEYS.contains(&k) => format!("{k}=REDACTED"),
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 fn method_or_other(m: &str) -> String {
     match m {
         "" => "GET".into(),
@@ -87,7 +202,188 @@ fn method_or_other(m: &str) -> String {
 }
 
 /// Builds the OTLP span of one event.
-pub fn to_span(e: &SpanEvent, clock: &Clock) -> Span {
+pub fn to_span(e: &SpanEvent, clock: &Clock, sem: &Semantics) -> Span {
+    let (name, kind, error, attrs) = match e.kind {
+        EventKind::HttpServer | EventKind::HttpClient => http_span(e),
+        EventKind::DbQuery => db_span(e, sem),
+        EventKind::Redis => redis_span(e, sem),
+        EventKind::GrpcClient | EventKind::GrpcServer => grpc_span(e),
+        EventKind::KafkaSend | EventKind::KafkaRecv => kafka_span(e),
+    };
+    finish(e, clock, name, kind, error, attrs)
+}
+
+/// database/sql: `{db.operation.name} {db.collection.name}`, kind client.
+fn db_span(e: &SpanEvent, sem: &Semantics) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
+    let mut attrs = vec![kv_str("db.system.name", sem.db_system.clone())];
+    let (op, collection) = sql::operation_and_collection(&e.text);
+    match sem.query_text {
+        QueryText::Sanitized => attrs.push(kv_str("db.query.text", sql::sanitize(&e.text))),
+        QueryText::Raw => attrs.push(kv_str("db.query.text", e.text.clone())),
+        QueryText::Off => {}
+    }
+    if let Some(op) = &op {
+        attrs.push(kv_str("db.operation.name", op.clone()));
+    }
+    if let Some(c) = &collection {
+        attrs.push(kv_str("db.collection.name", c.clone()));
+    }
+    if e.is_error {
+        attrs.push(kv_str("error.type", "_OTHER"));
+    }
+    let name = match (op, collection) {
+        (Some(op), Some(c)) => format!("{op} {c}"),
+        (Some(op), None) => op,
+        (None, Some(c)) => c,
+        (None, None) => sem.db_system.clone(),
+    };
+    (name, span::SpanKind::Client, e.is_error, attrs)
+}
+
+/// go-redis: the command name (`GET`), kind client; `db.query.text` is the command with each
+/// argument as `?` (attach reads the name only).
+fn redis_span(e: &SpanEvent, sem: &Semantics) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
+    let mut attrs = vec![kv_str("db.system.name", "redis")];
+    let cmd = e.text.trim().to_ascii_uppercase();
+    let readable = !cmd.is_empty() && cmd.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
+    if readable {
+        if sem.query_text != QueryText::Off {
+            let mut text = cmd.clone();
+            for _ in 1..e.count.clamp(1, 64) {
+                text.push_str(" ?");
+            }
+            attrs.push(kv_str("db.query.text", text));
+        }
+        attrs.push(kv_str("db.operation.name", cmd.clone()));
+    }
+    let (host, port) = split_host_port(&e.aux[0]);
+    if !host.is_empty() {
+        attrs.push(kv_str("server.address", host));
+        if let Some(p) = port {
+            attrs.push(kv_int("server.port", p as i64));
+        }
+    }
+    if e.is_error {
+        attrs.push(kv_str("error.type", "_OTHER"));
+    }
+    let name = if readable { cmd } else { "redis".to_owned() };
+    (name, span::SpanKind::Client, e.is_error, attrs)
+}
+
+/// gRPC status code names, by code.
+pub const GRPC_CODES: [&str; 17] = [
+    "OK",
+    "CANCELLED",
+    "UNKNOWN",
+    "INVALID_ARGUMENT",
+    "DEADLINE_EXCEEDED",
+    "NOT_FOUND",
+    "ALREADY_EXISTS",
+    "PERMISSION_DENIED",
+    "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION",
+    "ABORTED",
+    "OUT_OF_RANGE",
+    "UNIMPLEMENTED",
+    "INTERNAL",
+    "UNAVAILABLE",
+    "DATA_LOSS",
+    "UNAUTHENTICATED",
+];
+
+/// The `host:port` of a grpc dial target (`dns:///host:port`, `passthrough:///…`, `host:port`).
+pub fn grpc_target_host_port(target: &str) -> (String, Option<u16>) {
+    if target.starts_with("unix") {
+        return (String::new(), None);
+    }
+    let t = match target.split_once("://") {
+        Some((_, rest)) => rest.trim_start_matches('/'),
+        None => target,
+    };
+    if t.is_empty() {
+        return (String::new(), None);
+    }
+    split_host_port(t)
+}
+
+/// grpc: `{rpc.method}` (`package.Service/Method`), client or server, `rpc.system.name=grpc`,
+/// `rpc.status_code` (the code's name). Server spans are errors for the codes the RPC
+/// conventions call server errors; client spans for every code but OK.
+fn grpc_span(e: &SpanEvent) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
+    let method = e.text.trim_start_matches('/').to_owned();
+    let mut attrs = vec![kv_str("rpc.system.name", "grpc")];
+    let method = if method.is_empty() { "_OTHER".to_owned() } else { method };
+    attrs.push(kv_str("rpc.method", method.clone()));
+    let code = usize::try_from(e.status).ok().and_then(|c| GRPC_CODES.get(c).copied());
+    if let Some(c) = code {
+        attrs.push(kv_str("rpc.status_code", c));
+    }
+    let server = e.kind == EventKind::GrpcServer;
+    let error = match code {
+        Some("OK") => e.is_error,
+        Some(c) if server => {
+            e.is_error || matches!(c, "UNKNOWN" | "DEADLINE_EXCEEDED" | "UNIMPLEMENTED" | "INTERNAL" | "UNAVAILABLE" | "DATA_LOSS")
+        }
+        Some(_) => true,
+        None => e.is_error,
+    };
+    if error {
+        attrs.push(kv_str("error.type", code.filter(|c| *c != "OK").unwrap_or("_OTHER")));
+    }
+    if !server {
+        let (host, port) = grpc_target_host_port(&e.aux[0]);
+        if !host.is_empty() {
+            attrs.push(kv_str("server.address", host));
+            if let Some(p) = port {
+                attrs.push(kv_int("server.port", p as i64));
+            }
+        }
+    }
+    let kind = if server { span::SpanKind::Server } else { span::SpanKind::Client };
+    (method, kind, error, attrs)
+}
+
+/// kafka-go (messaging conventions): the writer's `send {topic}`, kind producer; the
+/// reader's `receive {topic}`, kind client (a pull-based receive).
+fn kafka_span(e: &SpanEvent) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
+    let send = e.kind == EventKind::KafkaSend;
+    let op = if send { "send" } else { "receive" };
+    let mut attrs = vec![
+        kv_str("messaging.system", "kafka"),
+        kv_str("messaging.operation.name", op),
+        kv_str("messaging.operation.type", op),
+    ];
+    if !e.text.is_empty() {
+        attrs.push(kv_str("messaging.destination.name", e.text.clone()));
+    }
+    if send {
+        if e.count > 1 {
+            attrs.push(kv_int("messaging.batch.message_count", e.count));
+        }
+    } else {
+        if !e.aux[0].is_empty() {
+            attrs.push(kv_str("messaging.consumer.group.name", e.aux[0].clone()));
+        } else if e.count >= 0 {
+            // Without a group the reader reads the one partition it was configured with.
+            attrs.push(kv_str("messaging.destination.partition.id", e.count.to_string()));
+        }
+        let (host, port) = split_host_port(&e.aux[1]);
+        if !host.is_empty() {
+            attrs.push(kv_str("server.address", host));
+            if let Some(p) = port {
+                attrs.push(kv_int("server.port", p as i64));
+            }
+        }
+    }
+    if e.is_error {
+        attrs.push(kv_str("error.type", "_OTHER"));
+    }
+    let name = if e.text.is_empty() { op.to_owned() } else { format!("{op} {}", e.text) };
+    let kind = if send { span::SpanKind::Producer } else { span::SpanKind::Client };
+    (name, kind, e.is_error, attrs)
+}
+
+fn http_span(e: &SpanEvent) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
     let mut attrs = Vec::new();
     let method = method_or_other(&e.method);
     attrs.push(kv_str("http.request.method", e.method.clone()));
@@ -96,7 +392,28 @@ pub fn to_span(e: &SpanEvent, clock: &Clock) -> Span {
     }
     let (name, kind, error) = match e.kind {
         EventKind::HttpServer => {
+            attrs.push(kv_str("url.scheme", if e.tls { "https" } else { "http" }));
             attrs.push(kv_str("url.path", e.path.clone()));
+            if !e.query.is_empty() {
+                attrs.push(kv_str("url.query", redact_query(&e.query)));
+            }
+            let (peer, peer_port) = split_host_port(&e.remote_addr);
+            if !peer.is_empty() {
+                attrs.push(kv_str("client.address", peer.clone()));
+                if let Some(p) = peer_port {
+                    attrs.push(kv_int("client.port", p as i64));
+                }
+                attrs.push(kv_str("network.peer.address", peer));
+                if let Some(p) = peer_port {
+                    attrs.push(kv_int("network.peer.port", p as i64));
+                }
+            }
+            if !e.user_agent.is_empty() {
+                attrs.push(kv_str("user_agent.original", e.user_agent.clone()));
+            }
+            if let Some(v) = protocol_version(e.proto) {
+                attrs.push(kv_str("network.protocol.version", v));
+            }
             let (host, port) = split_host_port(&e.host);
             if !host.is_empty() {
                 attrs.push(kv_str("server.address", host));
@@ -117,13 +434,14 @@ pub fn to_span(e: &SpanEvent, clock: &Clock) -> Span {
             }
             (name, span::SpanKind::Server, status >= 500)
         }
-        EventKind::HttpClient => {
+        // The client (the only other kind this is called for).
+        _ => {
             let scheme = if e.scheme.is_empty() { "http" } else { &e.scheme };
             let authority = if e.url_host.is_empty() { &e.host } else { &e.url_host };
             let mut full = format!("{scheme}://{authority}{}", e.path);
             if !e.query.is_empty() {
                 full.push('?');
-                full.push_str(&e.query);
+                full.push_str(&redact_query(&e.query));
             }
             attrs.push(kv_str("url.full", full));
             let (host, port) = split_host_port(authority);
@@ -140,6 +458,9 @@ pub fn to_span(e: &SpanEvent, clock: &Clock) -> Span {
             }
             if e.status > 0 {
                 attrs.push(kv_int("http.response.status_code", e.status));
+                if let Some(v) = protocol_version(e.proto) {
+                    attrs.push(kv_str("network.protocol.version", v));
+                }
             }
             if e.is_error {
                 attrs.push(kv_str("error.type", "_OTHER"));
@@ -149,6 +470,10 @@ pub fn to_span(e: &SpanEvent, clock: &Clock) -> Span {
             (method.clone(), span::SpanKind::Client, e.is_error || e.status >= 400)
         }
     };
+    (name, kind, error, attrs)
+}
+
+fn finish(e: &SpanEvent, clock: &Clock, name: String, kind: span::SpanKind, error: bool, attrs: Vec<KeyValue>) -> Span {
     let start = clock.unix_nanos(e.start_ns);
     let end = clock.unix_nanos(e.end_ns.max(e.start_ns));
     Span {
@@ -197,6 +522,13 @@ mod tests {
             pattern: "GET /hello/{name}".into(),
             scheme: "http".into(),
             query: "a=1".into(),
+            remote_addr: "127.0.0.1:50000".into(),
+            user_agent: "curl/8".into(),
+            proto: (1, 1),
+            tls: false,
+            text: String::new(),
+            aux: Default::default(),
+            count: 0,
         }
     }
 
@@ -206,12 +538,17 @@ mod tests {
 
     #[test]
     fn server_span() {
-        let s = to_span(&event(EventKind::HttpServer), &Clock { mono_to_unix_ns: 0 });
+        let s = to_span(&event(EventKind::HttpServer), &Clock { mono_to_unix_ns: 0 }, &Semantics::default());
         assert_eq!(s.name, "GET /hello/{name}");
         assert_eq!(s.kind, span::SpanKind::Server as i32);
         assert_eq!(attr(&s, "http.route"), Some(&any_value::Value::StringValue("/hello/{name}".into())));
         assert_eq!(attr(&s, "server.port"), Some(&any_value::Value::IntValue(8080)));
         assert_eq!(attr(&s, "http.response.status_code"), Some(&any_value::Value::IntValue(200)));
+        assert_eq!(attr(&s, "client.port"), Some(&any_value::Value::IntValue(50000)));
+        assert_eq!(attr(&s, "network.peer.address"), Some(&any_value::Value::StringValue("127.0.0.1".into())));
+        assert_eq!(attr(&s, "user_agent.original"), Some(&any_value::Value::StringValue("curl/8".into())));
+        assert_eq!(attr(&s, "network.protocol.version"), Some(&any_value::Value::StringValue("1.1".into())));
+        assert_eq!(attr(&s, "url.scheme"), Some(&any_value::Value::StringValue("http".into())));
         assert!(s.end_time_unix_nano >= s.start_time_unix_nano);
     }
 
@@ -219,7 +556,7 @@ mod tests {
     fn client_span() {
         let mut e = event(EventKind::HttpClient);
         e.status = 503;
-        let s = to_span(&e, &Clock { mono_to_unix_ns: 0 });
+        let s = to_span(&e, &Clock { mono_to_unix_ns: 0 }, &Semantics::default());
         assert_eq!(s.name, "GET");
         assert_eq!(s.kind, span::SpanKind::Client as i32);
         assert_eq!(
@@ -230,11 +567,104 @@ mod tests {
     }
 
     #[test]
+    fn db_span_names_and_text() {
+        let mut e = event(EventKind::DbQuery);
+        e.text = "SELECT name FROM users WHERE id = 42".into();
+        let sem = Semantics { db_system: "sqlite".into(), query_text: QueryText::Sanitized };
+        let s = to_span(&e, &Clock { mono_to_unix_ns: 0 }, &sem);
+        assert_eq!(s.name, "SELECT users");
+        assert_eq!(s.kind, span::SpanKind::Client as i32);
+        assert_eq!(attr(&s, "db.system.name"), Some(&any_value::Value::StringValue("sqlite".into())));
+        assert_eq!(
+            attr(&s, "db.query.text"),
+            Some(&any_value::Value::StringValue("SELECT name FROM users WHERE id = ?".into()))
+        );
+        assert_eq!(attr(&s, "db.operation.name"), Some(&any_value::Value::StringValue("SELECT".into())));
+        assert_eq!(attr(&s, "db.collection.name"), Some(&any_value::Value::StringValue("users".into())));
+        assert!(attr(&s, "error.type").is_none());
+        let off = Semantics { query_text: QueryText::Off, ..sem.clone() };
+        e.is_error = true;
+        let s = to_span(&e, &Clock { mono_to_unix_ns: 0 }, &off);
+        assert!(attr(&s, "db.query.text").is_none());
+        assert_eq!(attr(&s, "error.type"), Some(&any_value::Value::StringValue("_OTHER".into())));
+        assert_eq!(s.status.as_ref().map(|st| st.code), Some(status::StatusCode::Error as i32));
+        e.text = "frobnicate".into();
+        assert_eq!(to_span(&e, &Clock { mono_to_unix_ns: 0 }, &sem).name, "sqlite");
+    }
+
+    #[test]
+    fn redis_span_from_the_command_name() {
+        let mut e = event(EventKind::Redis);
+        e.text = "get".into();
+        e.count = 2;
+        e.aux[0] = "127.0.0.1:6379".into();
+        let s = to_span(&e, &Clock { mono_to_unix_ns: 0 }, &Semantics::default());
+        assert_eq!(s.name, "GET");
+        assert_eq!(s.kind, span::SpanKind::Client as i32);
+        assert_eq!(attr(&s, "db.system.name"), Some(&any_value::Value::StringValue("redis".into())));
+        assert_eq!(attr(&s, "db.query.text"), Some(&any_value::Value::StringValue("GET ?".into())));
+        assert_eq!(attr(&s, "db.operation.name"), Some(&any_value::Value::StringValue("GET".into())));
+        assert_eq!(attr(&s, "server.address"), Some(&any_value::Value::StringValue("127.0.0.1".into())));
+        assert_eq!(attr(&s, "server.port"), Some(&any_value::Value::IntValue(6379)));
+        e.text = "\u{1}garbage".into();
+        assert_eq!(to_span(&e, &Clock { mono_to_unix_ns: 0 }, &Semantics::default()).name, "redis");
+    }
+
+    #[test]
+    fn grpc_spans() {
+        let mut e = event(EventKind::GrpcClient);
+        e.text = "/autotel.test.Greeter/SayHello".into();
+        e.status = 5;
+        e.is_error = true;
+        e.aux[0] = "dns:///127.0.0.1:5000".into();
+        let s = to_span(&e, &Clock { mono_to_unix_ns: 0 }, &Semantics::default());
+        assert_eq!(s.name, "autotel.test.Greeter/SayHello");
+        assert_eq!(s.kind, span::SpanKind::Client as i32);
+        assert_eq!(attr(&s, "rpc.system.name"), Some(&any_value::Value::StringValue("grpc".into())));
+        assert_eq!(attr(&s, "rpc.status_code"), Some(&any_value::Value::StringValue("NOT_FOUND".into())));
+        assert_eq!(attr(&s, "error.type"), Some(&any_value::Value::StringValue("NOT_FOUND".into())));
+        assert_eq!(attr(&s, "server.port"), Some(&any_value::Value::IntValue(5000)));
+        // NOT_FOUND is not a server error.
+        e.kind = EventKind::GrpcServer;
+        e.is_error = false;
+        let s = to_span(&e, &Clock { mono_to_unix_ns: 0 }, &Semantics::default());
+        assert_eq!(s.kind, span::SpanKind::Server as i32);
+        assert!(attr(&s, "error.type").is_none());
+        assert!(attr(&s, "server.address").is_none());
+        assert_eq!(s.status.as_ref().map(|st| st.code), Some(status::StatusCode::Unset as i32));
+        assert_eq!(grpc_target_host_port("localhost:50051"), ("localhost".into(), Some(50051)));
+        assert_eq!(grpc_target_host_port("unix:///tmp/s"), (String::new(), None));
+    }
+
+    #[test]
+    fn kafka_spans() {
+        let mut e = event(EventKind::KafkaSend);
+        e.text = "orders".into();
+        e.count = 2;
+        let s = to_span(&e, &Clock { mono_to_unix_ns: 0 }, &Semantics::default());
+        assert_eq!(s.name, "send orders");
+        assert_eq!(s.kind, span::SpanKind::Producer as i32);
+        assert_eq!(attr(&s, "messaging.batch.message_count"), Some(&any_value::Value::IntValue(2)));
+        e.kind = EventKind::KafkaRecv;
+        e.count = 0;
+        e.aux[1] = "127.0.0.1:9092".into();
+        let s = to_span(&e, &Clock { mono_to_unix_ns: 0 }, &Semantics::default());
+        assert_eq!(s.name, "receive orders");
+        assert_eq!(s.kind, span::SpanKind::Client as i32);
+        assert_eq!(attr(&s, "messaging.destination.partition.id"), Some(&any_value::Value::StringValue("0".into())));
+        assert_eq!(attr(&s, "server.port"), Some(&any_value::Value::IntValue(9092)));
+    }
+
+    #[test]
     fn patterns_and_hosts() {
         assert_eq!(route_of_pattern("/static/"), Some("/static/".into()));
         assert_eq!(route_of_pattern("example.com/x"), Some("/x".into()));
         assert_eq!(route_of_pattern(""), None);
         assert_eq!(split_host_port("[::1]:80"), ("::1".into(), Some(80)));
         assert_eq!(split_host_port("example.com"), ("example.com".into(), None));
+        assert_eq!(redact_query("a=1&sig=abc&b"), "a=1&sig=REDACTED&b");
+        assert_eq!(protocol_version((2, 0)).as_deref(), Some("2"));
+        assert_eq!(protocol_version((1, 0)).as_deref(), Some("1.0"));
+        assert_eq!(protocol_version((0, 0)), None);
     }
 }

@@ -237,10 +237,11 @@ fn log_record(
                 record.severity_number
             ))
         })?;
-    let trace_id = if record.trace_id.is_empty() {
-        None
-    } else {
-        Some(trace_id(&record.trace_id).map_err(context)?)
+    // Uncorrelated records carry no trace id, or sixteen zero bytes.
+    let trace_id = match TraceId::from_slice(&record.trace_id) {
+        _ if record.trace_id.is_empty() => None,
+        Some(id) if id.is_zero() => None,
+        _ => Some(trace_id(&record.trace_id).map_err(context)?),
     };
     Ok(LogRecord {
         time_unix_nanos: nonzero(record.time_unix_nano),

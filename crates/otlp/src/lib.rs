@@ -5,7 +5,7 @@
 //!   OTLP/gRPC (TraceService, MetricsService, LogsService) and OTLP/HTTP (`POST /v1/traces`,
 //!   `/v1/metrics`, `/v1/logs`; protobuf or JSON; gzip), with a request size limit. Bad
 //!   requests get the protocol's error answer and the receiver keeps running.
-//! - What arrives is converted into this crate's [model](model) (the protobuf types never
+//! - What arrives is converted into this crate's [`model`] (the protobuf types never
 //!   leave the crate) and kept in a bounded [`Store`], which can be queried, subscribed to,
 //!   and waited on.
 //! - [`jsonl`] writes and reads the JSON-lines format of `autotel view --json`.

@@ -192,6 +192,15 @@ impl Store {
         self.changed.notify_all();
     }
 
+    /// A number that changes whenever the contents or counters change: a cheap way for a
+    /// display to know whether to query again.
+    pub fn version(&self) -> u64 {
+        *self
+            .generation
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Everything inserted from now on, one message per insertion and signal. The stream
     /// ends ([`broadcast::error::RecvError::Closed`], after the messages already sent) when
     /// the receiver that owns the store shuts down.

@@ -184,6 +184,8 @@ fn log_records_and_data_points_that_break_the_rules_are_rejected() {
                     },
                     proto_logs::LogRecord {
                         severity_number: 24,
+                        trace_id: vec![0; 16],
+                        span_id: vec![0; 8],
                         ..Default::default()
                     },
                 ],
@@ -196,6 +198,14 @@ fn log_records_and_data_points_that_break_the_rules_are_rejected() {
     assert_eq!(decoded.batch.logs.len(), 1);
     assert_eq!(decoded.batch.logs[0].severity_number, 24);
     assert_eq!(decoded.batch.logs[0].body, Value::Empty);
+    assert_eq!(
+        (
+            decoded.batch.logs[0].trace_id,
+            decoded.batch.logs[0].span_id
+        ),
+        (None, None),
+        "zero ids mean none"
+    );
     assert_eq!(
         decoded.rejections.message(),
         "2 items rejected; the first: log record: severity_number 25 is outside 0..=24"
@@ -320,4 +330,55 @@ fn an_empty_json_object_is_an_empty_request() {
     let decoded = decode_http_payload(Signal::Traces, JSON, b"{}").unwrap();
     assert!(decoded.batch.is_empty());
     assert_eq!(decoded.rejections, Rejections::default());
+}
+
+/// What a fuzz target of `decode_http_payload` checks, on a fixed budget: mangled bodies give
+/// answers (decoded or an error), never a panic.
+#[test]
+fn mangled_bodies_never_panic() {
+    let protobuf = {
+        let mut request = trace_request(&[(&[1; 16], &[2; 8], "op")]);
+        request.resource_spans[0].scope_spans[0].spans[0].attributes = vec![key_value(
+            "k",
+            any_value::Value::ArrayValue(ArrayValue { values: vec![] }),
+        )];
+        request.encode_to_vec()
+    };
+    let seeds: [(&str, &[u8]); 4] = [
+        (JSON, common::TRACES_JSON.as_bytes()),
+        (JSON, common::METRICS_JSON.as_bytes()),
+        (JSON, common::LOGS_JSON.as_bytes()),
+        (PROTOBUF, &protobuf),
+    ];
+    // xorshift64: deterministic, so a failure reproduces.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut outcomes = [0usize; 2];
+    for round in 0..3000 {
+        let (content_type, seed) = seeds[round % seeds.len()];
+        let mut body = seed.to_vec();
+        for _ in 0..=(next() % 4) {
+            let at = (next() as usize) % body.len();
+            match next() % 3 {
+                0 => body[at] = next() as u8,
+                1 => body.truncate(at),
+                _ => body.insert(at, b"{}[]\",:0-e\\"[(next() % 11) as usize]),
+            }
+            if body.is_empty() {
+                break;
+            }
+        }
+        for signal in [Signal::Traces, Signal::Metrics, Signal::Logs] {
+            outcomes[usize::from(decode_http_payload(signal, content_type, &body).is_ok())] += 1;
+        }
+    }
+    assert!(
+        outcomes[0] > 0 && outcomes[1] > 0,
+        "both outcomes were exercised: {outcomes:?}"
+    );
 }

@@ -197,6 +197,7 @@ fn trace_summaries_name_the_root_services_span_count_and_errors() {
 fn subscribers_get_each_insertion_as_stored() {
     let store = Store::new(StoreLimits::default());
     let mut events = store.subscribe();
+    let before = store.version();
     store.insert(Batch {
         spans: vec![span(1, 1, None, 0, 1), span(1, 2, None, 0, 1)],
         logs: vec![log(5)],
@@ -224,6 +225,10 @@ fn subscribers_get_each_insertion_as_stored() {
         events.try_recv().is_err(),
         "an empty batch broadcasts nothing"
     );
+    let after = store.version();
+    assert!(after > before, "the version moves with the contents");
+    store.insert(Batch::default());
+    assert_eq!(store.version(), after, "an empty batch changes nothing");
 }
 
 #[test]

@@ -132,11 +132,11 @@ fn user_rule_files_join_the_index_and_the_fingerprint() {
         "instrumentation: mine\nhooks: example.com/app/hooks\nrules:\n  - target: example.com/app/mylib\n    file: files/add.go\n",
     )
     .unwrap();
-    let catalogue = Catalogue::with_user_files(&[path.clone()]).unwrap();
+    let catalogue = Catalogue::with_user_files(std::slice::from_ref(&path)).unwrap();
     assert_eq!(catalogue.files_targeting("example.com/app/mylib"), vec![FileId::User(0)]);
     assert_ne!(catalogue.fingerprint(), Catalogue::embedded().fingerprint());
     std::fs::write(&path, "instrumentation: mine\nhooks: example.com/app/hooks\nrules: [\n").unwrap();
-    let err = Catalogue::with_user_files(&[path.clone()]).err().unwrap().to_string();
+    let err = Catalogue::with_user_files(std::slice::from_ref(&path)).err().unwrap().to_string();
     assert!(err.starts_with(&format!("{}:", path.display())), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }

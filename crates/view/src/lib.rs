@@ -1,13 +1,27 @@
-//! `autotel view`: an embedded OTLP receiver (gRPC and HTTP, from the `otlp` crate) with, for
-//! now, one output mode: `--json`, one JSON line per received span, log record and metric point
-//! on standard output (the format is documented in `otlp::jsonl`). The terminal UI of
-//! design.md §4 is not built yet.
+//! `autotel view`: an embedded OTLP receiver (gRPC and HTTP, from the `otlp` crate) shown in
+//! one of two ways:
+//! - a terminal UI (design.md §4): trace list with filter and sort, waterfall with a
+//!   collapsible span tree and duration bars, span details (attributes, events, links,
+//!   resource, status, logs), logs, metrics and a service map;
+//! - `--json`: one JSON line per received span, log record and metric point on standard
+//!   output (the format is documented in `otlp::jsonl`), a one-line notice on standard error.
 //!
 //! The CLI maps its flags onto [`ViewOptions`] and calls [`run`], which blocks until SIGINT or
-//! SIGTERM (or until standard output is closed, e.g. `autotel view --json | head`) and returns
-//! `Ok(())` then. Errors are complete one-line messages meant for the user; their advice names
-//! the flags `--listen`, `--grpc-port`, `--http-port`, `--json`, `--save` and `--replay`, which
-//! the CLI is expected to define with the meaning of the fields below.
+//! SIGTERM, `q`/Ctrl-C in the terminal UI, or standard output being closed in `--json` mode
+//! (e.g. `autotel view --json | head`), and returns `Ok(())` then. Errors are complete
+//! one-line messages meant for the user; their advice names the flags `--listen`,
+//! `--grpc-port`, `--http-port` and `--json`, which the CLI is expected to define with the
+//! meaning of the fields below (also `--save` and `--replay`). Without `--json`, standard
+//! output must be a terminal ([`ViewError::NotATerminal`] otherwise).
+//!
+//! Keys of the terminal UI: `Tab`/`Shift-Tab` or `1`–`4` switch between Traces, Logs, Metrics
+//! and Services; `↑↓`/`j k`, `PgUp PgDn`, `Home End`/`g G` move; `Enter` opens a trace (from a
+//! log record: its trace, at its span); `/` filters the trace or log list (`Enter` keeps,
+//! `Esc` clears); `s` changes the trace order (newest, slowest, errors first); in a trace,
+//! `←→`/`h l` fold and unfold (`←` on a leaf goes to the parent), `Space` toggles, `d` hides
+//! or shows the span details, `t` switches their logs between the span and the whole trace,
+//! `J K` scroll them, `Esc` goes back; the mouse wheel moves the selection; `?` shows the
+//! keys; `q` or `Ctrl-C` quits. Times are UTC.
 //!
 //! ```no_run
 //! let options = view::ViewOptions { json: true, ..view::ViewOptions::default() };
@@ -20,13 +34,17 @@
 //! This crate decodes no OTLP itself and keeps no telemetry of its own: the receiver and its
 //! store do.
 
+mod files;
 mod json_mode;
+mod printer;
+mod tui;
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
-use otlp::{ReceiverConfig, ReceiverError, StoreLimits};
+pub use otlp::StoreLimits;
+use otlp::{ReceiverConfig, ReceiverError};
 
 /// What `autotel view` was asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,7 +103,10 @@ pub enum ViewError {
     #[error("cannot open the --replay file {}: {error}", path.display())]
     ReplayOpen { path: PathBuf, error: io::Error },
     #[error("cannot replay {}: {error}", path.display())]
-    Replay { path: PathBuf, error: otlp::jsonl::ReadError },
+    Replay {
+        path: PathBuf,
+        error: otlp::jsonl::ReadError,
+    },
     #[error("cannot open the --save file {}: {error}", path.display())]
     SaveOpen { path: PathBuf, error: io::Error },
     #[error("cannot write to the --save file {}: {error}", path.display())]
@@ -94,23 +115,27 @@ pub enum ViewError {
     Output(io::Error),
     #[error("cannot start the viewer: {0}")]
     Runtime(io::Error),
-    #[error("the terminal UI is not built yet; use --json")]
-    NoTui,
+    #[error("standard output is not a terminal, so the viewer cannot show its terminal UI; use --json to stream JSON lines instead")]
+    NotATerminal,
+    #[error("cannot use the terminal: {0}")]
+    Terminal(io::Error),
 }
 
 impl From<ReceiverError> for ViewError {
     fn from(error: ReceiverError) -> Self {
         match error {
-            ReceiverError::AddressInUse { .. } | ReceiverError::Bind { .. } => ViewError::Listen(error),
+            ReceiverError::AddressInUse { .. } | ReceiverError::Bind { .. } => {
+                ViewError::Listen(error)
+            }
             other => ViewError::Receiver(other),
         }
     }
 }
 
-/// Runs the viewer until SIGINT/SIGTERM or until standard output closes.
+/// Runs the viewer until it is told to stop (see the crate documentation).
 pub fn run(options: ViewOptions) -> Result<(), ViewError> {
     if !options.json {
-        return Err(ViewError::NoTui);
+        return tui::run(&options);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -26,7 +26,8 @@ type clientState struct {
 
 // clientEnter is the enter hook of (*net/http.Transport).RoundTrip(req
 // *Request) (*Response, error). It starts a CLIENT span, child of the span in
-// req's context, and hands the transport a clone of the request that carries
+// req's context (without one, of the span current on the goroutine: see
+// api.Parent), and hands the transport a clone of the request that carries
 // the span's context and the injected trace headers: a RoundTripper must not
 // modify the caller's request. Requests of the SDK's own exporters are
 // suppressed (api.Suppressed).
@@ -43,6 +44,10 @@ func clientEnter(_ **http.Transport, req **http.Request) (*clientState, bool) {
 	if api.Suppressed(parent) {
 		return nil, false
 	}
+	// http.Get(url) and friends carry no span: the span current on the
+	// goroutine is the parent. The client span is not made current: the
+	// round trip runs no application code.
+	parent = api.Parent(parent)
 	facts, attrs := semconv.ReadHTTPClientRequest(r)
 	st := &clientState{start: time.Now(), facts: facts, orig: r}
 	ctx, span := inst.Tracer().Start(parent, facts.SpanName(),

@@ -18,13 +18,14 @@ import (
 // serverState carries one served request from serverEnter to serverExit, and
 // to the mux hooks through the request's context.
 type serverState struct {
-	span  trace.Span
-	start time.Time
-	facts semconv.HTTPServer
-	rw    http.ResponseWriter
-	orig  *http.Request // the request serverHandler received
-	req   *http.Request // orig with the span's context: what the handler gets
-	route string        // http.route, set once by the innermost ServeMux
+	active *api.Active // the span, current on the handler's goroutine
+	span   trace.Span
+	start  time.Time
+	facts  semconv.HTTPServer
+	rw     http.ResponseWriter
+	orig   *http.Request // the request serverHandler received
+	req    *http.Request // orig with the span's context: what the handler gets
+	route  string        // http.route, set once by the innermost ServeMux
 }
 
 type serverStateKey struct{}
@@ -38,7 +39,9 @@ func serverStateOf(r *http.Request) *serverState {
 // serverEnter is the enter hook of net/http.serverHandler.ServeHTTP(rw
 // ResponseWriter, req *Request), the one place every net/http server request
 // passes. It continues the caller's trace (global propagator), starts the
-// SERVER span and hands the handler the request with the span's context.
+// SERVER span, makes it current on the handler's goroutine (goroutine-local
+// context, api.Begin) and hands the handler the request with the span's
+// context.
 // The receiver is unexported, hence unsafe.Pointer; it is not used.
 func serverEnter(_ unsafe.Pointer, rw *http.ResponseWriter, req **http.Request) (*serverState, bool) {
 	defer api.Guard("nethttp.serverEnter")
@@ -52,9 +55,16 @@ func serverEnter(_ unsafe.Pointer, rw *http.ResponseWriter, req **http.Request) 
 	ctx := otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
 	facts, attrs := semconv.ReadHTTPServerRequest(r)
 	st := &serverState{start: time.Now(), facts: facts, rw: *rw, orig: r}
-	ctx, st.span = inst.Tracer().Start(ctx, facts.SpanName(""),
-		trace.WithSpanKind(trace.SpanKindServer),
-		trace.WithAttributes(attrs...))
+	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...)}
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		// No caller's trace: a new one, whatever is current on the
+		// goroutine that runs the server.
+		opts = append(opts, trace.WithNewRoot())
+	}
+	// The span is current on the handler's goroutine (and the goroutines it
+	// starts) until serverExit: calls made without ctx join its trace.
+	ctx, st.active = api.Begin(ctx, inst.Tracer(), facts.SpanName(""), opts...)
+	st.span = st.active.Span()
 	ctx = context.WithValue(ctx, serverStateKey{}, st)
 	st.req = r.WithContext(ctx)
 	*req = st.req
@@ -86,7 +96,7 @@ func serverExit(st *serverState) {
 		st.span.SetAttributes(semconv.ErrorTypeAttribute(errorType))
 		st.span.SetStatus(codes.Error, "")
 	}
-	st.span.End()
+	st.active.End() // and the goroutine's previous context is current again
 
 	metrics.Get().server.Record(st.req.Context(), seconds(elapsed),
 		metric.WithAttributeSet(st.facts.MetricAttributes(status, st.route, errorType)))

@@ -1,8 +1,7 @@
-//! Shared helpers of attach's integration tests: building the Go test programs and asking the
-//! Go toolchain for the ground truth.
+//! Shared helpers of attach's integration tests: building the Go test programs, asking the
+//! Go toolchain for the ground truth, and receiving spans with the project's own OTLP
+//! receiver (`crates/otlp`).
 #![allow(dead_code)]
-
-pub mod receiver;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -104,4 +103,327 @@ fn regex_escape(s: &str) -> String {
     s.chars()
         .map(|c| if "()*.[]+?^$|{}\\".contains(c) { format!("\\{c}") } else { c.to_string() })
         .collect()
+}
+
+/// The project's OTLP receiver on ephemeral loopback ports.
+pub fn receiver() -> otlp::BackgroundReceiver {
+    otlp::BackgroundReceiver::spawn(otlp::ReceiverConfig::ephemeral("127.0.0.1".parse().expect("ip")))
+        .expect("start the OTLP receiver")
+}
+
+/// `…/v1/traces` of a receiver, for `ExportConfig::to_url`.
+pub fn traces_url(rx: &otlp::BackgroundReceiver) -> String {
+    format!("{}/v1/traces", rx.http_endpoint())
+}
+
+/// Waits until `ready` holds for the received spans and returns them; fails the test with
+/// `what` and everything received so far when `timeout` passes first.
+pub fn wait_for_spans(
+    rx: &otlp::BackgroundReceiver,
+    what: &str,
+    timeout: std::time::Duration,
+    mut ready: impl FnMut(&[std::sync::Arc<otlp::model::Span>]) -> bool,
+) -> Vec<std::sync::Arc<otlp::model::Span>> {
+    let ok = rx.store().wait_until(timeout, |s| ready(&s.spans()));
+    let spans = rx.store().spans();
+    assert!(ok, "timed out after {timeout:?} waiting for {what}; received:\n{}", describe(&spans));
+    spans
+}
+
+/// One line per span, for failure messages.
+pub fn describe(spans: &[std::sync::Arc<otlp::model::Span>]) -> String {
+    spans
+        .iter()
+        .map(|s| {
+            let attrs: Vec<String> = s.attributes.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+            format!(
+                "  {:?} {:?} trace={} span={} parent={} {}",
+                s.kind,
+                s.name,
+                hex(&s.trace_id.0),
+                hex(&s.span_id.0),
+                s.parent_span_id.map(|p| hex(&p.0)).unwrap_or_default(),
+                attrs.join(" ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Typed attribute access on received spans.
+pub trait SpanExt {
+    fn attr_str(&self, key: &str) -> Option<&str>;
+    fn attr_int(&self, key: &str) -> Option<i64>;
+    fn resource_str(&self, key: &str) -> Option<&str>;
+    fn attr_keys(&self) -> std::collections::BTreeSet<String>;
+}
+
+impl SpanExt for otlp::model::Span {
+    fn attr_str(&self, key: &str) -> Option<&str> {
+        self.attributes.get(key)?.as_str()
+    }
+    fn attr_int(&self, key: &str) -> Option<i64> {
+        match self.attributes.get(key)? {
+            otlp::model::Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+    fn resource_str(&self, key: &str) -> Option<&str> {
+        self.resource.attributes.get(key)?.as_str()
+    }
+    fn attr_keys(&self) -> std::collections::BTreeSet<String> {
+        self.attributes.iter().map(|(k, _)| k.to_owned()).collect()
+    }
+}
+
+#[allow(clippy::assertions_on_constants)]
+pub fn require_root_and_bpf() {
+    assert!(
+        attach::BPF_BUILT,
+        "this test needs the BPF programs, but autotel-attach was built without clang: install clang and rebuild"
+    );
+    // SAFETY: geteuid has no preconditions.
+    assert_eq!(unsafe { libc::geteuid() }, 0, "this test attaches uprobes and must run as root");
+}
+
+/// A test program started with `-addrfile PATH` (plus `args`), which writes the address it
+/// serves on (or anything it wants the test to know) to PATH once it is ready.
+pub struct App {
+    pub child: std::process::Child,
+    /// What the program wrote to its address file.
+    pub addr: String,
+}
+
+impl App {
+    pub fn start(exe: &Path, args: &[&str], env: &[(&str, &str)]) -> App {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let file = out_dir().join(format!("addr-{n}"));
+        let _ = std::fs::remove_file(&file);
+        let mut cmd = Command::new(exe);
+        cmd.args(args)
+            .arg("-addrfile")
+            .arg(&file)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start the test app");
+        let start = std::time::Instant::now();
+        let addr = loop {
+            if let Ok(a) = std::fs::read_to_string(&file) {
+                if !a.is_empty() {
+                    break a.trim().to_owned();
+                }
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                let out = child.wait_with_output().expect("output");
+                panic!(
+                    "{} exited with {status} before it was ready:\n{}",
+                    exe.display(),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            assert!(start.elapsed() < std::time::Duration::from_secs(30), "the test app did not write its address");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        App { child, addr }
+    }
+
+    /// SIGTERM, then the exit status, stdout and stderr.
+    pub fn stop(self) -> (std::process::ExitStatus, String, String) {
+        // SAFETY: kill on our own child's pid.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        self.wait()
+    }
+
+    /// Waits for the program to exit by itself.
+    pub fn wait(self) -> (std::process::ExitStatus, String, String) {
+        let out = self.child.wait_with_output().expect("wait for the app");
+        (
+            out.status,
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+/// `attach::run` on a thread, exporting to a receiver.
+pub struct Attached {
+    pub stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    pub thread: std::thread::JoinHandle<Result<(), attach::AttachError>>,
+}
+
+pub fn attach_to(target: attach::Target, rx: &otlp::BackgroundReceiver) -> Attached {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut opts = attach::AttachOptions::new(target);
+    opts.stop = Some(stop.clone());
+    opts.export = Some(attach::export::ExportConfig::to_url(traces_url(rx)));
+    let thread = std::thread::spawn(move || attach::run(opts));
+    Attached { stop, thread }
+}
+
+impl Attached {
+    pub fn finish(self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let r = self.thread.join().expect("attach thread panicked");
+        if let Err(e) = r {
+            panic!("attach failed: {e}: {:?}", std::error::Error::source(&e));
+        }
+    }
+
+    pub fn assert_running(&self) {
+        assert!(!self.thread.is_finished(), "attach stopped early (see its error above)");
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A child process killed (SIGKILL) and reaped when dropped: the real servers tests start.
+pub struct Server {
+    pub child: std::process::Child,
+    pub addr: String,
+    pub dir: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits until `addr` accepts TCP connections, failing loudly after `timeout`.
+pub fn wait_for_port(addr: &str, timeout: std::time::Duration, what: &str) {
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(start.elapsed() < timeout, "{what} did not listen on {addr} within {timeout:?}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// A real redis-server (Debian package `redis-server`) on a free loopback port, no persistence.
+pub fn redis_server() -> Server {
+    let ok = Command::new("redis-server").arg("--version").output().is_ok_and(|o| o.status.success());
+    assert!(ok, "this test needs redis-server on PATH (Debian package `redis-server`, listed in .ci/packages.txt)");
+    let port = free_port();
+    let dir = out_dir().join(format!("redis-{port}"));
+    std::fs::create_dir_all(&dir).expect("redis dir");
+    let child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .arg("--dir")
+        .arg(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start redis-server");
+    let addr = format!("127.0.0.1:{port}");
+    let server = Server { child, addr, dir };
+    wait_for_port(&server.addr, std::time::Duration::from_secs(10), "redis-server");
+    server
+}
+
+/// The Apache Kafka release the kafka-go test runs against (from Maven Central).
+pub const KAFKA_VERSION: &str = "4.1.0";
+
+/// The jars of Apache Kafka (`org.apache.kafka:kafka_2.13`) and its dependencies, fetched once
+/// from Maven Central with `mvn dependency:copy-dependencies` into the test target directory.
+fn kafka_libs() -> PathBuf {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("kafka-{KAFKA_VERSION}"));
+    let libs = root.join("libs");
+    let done = root.join("complete");
+    if done.exists() {
+        return libs;
+    }
+    for (tool, pkg) in [("java", "a JDK 17+ (Debian: openjdk-17-jre-headless)"), ("mvn", "Maven (Debian: maven)")] {
+        let ok = Command::new(tool).arg("-version").output().is_ok_and(|o| o.status.success());
+        assert!(ok, "the kafka-go test needs `{tool}` on PATH: install {pkg}");
+    }
+    std::fs::create_dir_all(&root).expect("kafka dir");
+    std::fs::write(
+        root.join("pom.xml"),
+        format!(
+            r#"<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>dev.autotel.test</groupId>
+  <artifactId>kafka-broker</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>{KAFKA_VERSION}</version></dependency>
+  </dependencies>
+</project>
+"#
+        ),
+    )
+    .expect("write pom.xml");
+    let out = Command::new("mvn")
+        .args(["-q", "-B", "dependency:copy-dependencies"])
+        .arg(format!("-DoutputDirectory={}", libs.display()))
+        .current_dir(&root)
+        .output()
+        .expect("run mvn");
+    assert!(
+        out.status.success(),
+        "fetching Apache Kafka {KAFKA_VERSION} from Maven Central failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(&done, "").expect("mark kafka libs complete");
+    libs
+}
+
+/// A real Apache Kafka broker in KRaft mode (one node, broker and controller) on free loopback
+/// ports, its storage formatted in a fresh directory.
+pub fn kafka_broker() -> Server {
+    let libs = kafka_libs();
+    let cp = format!("{}/*", libs.display());
+    let (port, cport) = (free_port(), free_port());
+    let dir = out_dir().join(format!("kafka-{port}"));
+    std::fs::create_dir_all(&dir).expect("kafka dir");
+    let config = dir.join("server.properties");
+    std::fs::write(
+        &config,
+        format!(
+            "process.roles=broker,controller\nnode.id=1\ncontroller.quorum.voters=1@127.0.0.1:{cport}\n\
+             listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}\n\
+             advertised.listeners=PLAINTEXT://127.0.0.1:{port}\ncontroller.listener.names=CONTROLLER\n\
+             listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\n\
+             inter.broker.listener.name=PLAINTEXT\nlog.dirs={}\noffsets.topic.replication.factor=1\n\
+             offsets.topic.num.partitions=1\ntransaction.state.log.replication.factor=1\n\
+             transaction.state.log.min.isr=1\ngroup.initial.rebalance.delay.ms=0\nnum.partitions=1\n",
+            dir.join("data").display()
+        ),
+    )
+    .expect("write server.properties");
+    let format = Command::new("java")
+        .args(["-cp", &cp, "kafka.tools.StorageTool", "format", "-t", "MkU3OEVBNTcwNTJENDM2Qk", "-c"])
+        .arg(&config)
+        .output()
+        .expect("run kafka-storage format");
+    assert!(format.status.success(), "formatting Kafka storage failed:\n{}", String::from_utf8_lossy(&format.stderr));
+    let log = std::fs::File::create(dir.join("kafka.log")).expect("kafka.log");
+    let child = Command::new("java")
+        .args(["-Xmx512m", "-cp", &cp, "kafka.Kafka"])
+        .arg(&config)
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .spawn()
+        .expect("start kafka.Kafka");
+    let server = Server { child, addr: format!("127.0.0.1:{port}"), dir };
+    wait_for_port(&server.addr, std::time::Duration::from_secs(90), "the Kafka broker");
+    server
 }

@@ -27,6 +27,15 @@ pub struct Args {
     /// Load a JSON-lines file (from --json or --save) first.
     #[arg(long, value_name = "FILE")]
     replay: Option<PathBuf>,
+    /// Spans kept in memory; past it the oldest traces are evicted whole.
+    #[arg(long, value_name = "N", default_value_t = view::StoreLimits::default().max_spans)]
+    max_spans: usize,
+    /// Log records kept in memory; past it the oldest go.
+    #[arg(long, value_name = "N", default_value_t = view::StoreLimits::default().max_logs)]
+    max_logs: usize,
+    /// Metric points kept in memory; past it the oldest go.
+    #[arg(long, value_name = "N", default_value_t = view::StoreLimits::default().max_metric_points)]
+    max_metric_points: usize,
 }
 
 pub fn exec(args: Args) -> Result<u8, Box<dyn std::error::Error>> {
@@ -37,7 +46,11 @@ pub fn exec(args: Args) -> Result<u8, Box<dyn std::error::Error>> {
         json: args.json,
         save: args.save,
         replay: args.replay,
-        ..view::ViewOptions::default()
+        limits: view::StoreLimits {
+            max_spans: args.max_spans,
+            max_logs: args.max_logs,
+            max_metric_points: args.max_metric_points,
+        },
     })?;
     Ok(0)
 }

@@ -51,9 +51,4 @@ impl Batch {
     pub fn is_empty(&self) -> bool {
         self.spans.is_empty() && self.logs.is_empty() && self.metric_points.is_empty()
     }
-
-    /// How many items the batch holds, of all signals.
-    pub fn len(&self) -> usize {
-        self.spans.len() + self.logs.len() + self.metric_points.len()
-    }
 }

@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::mpsc;
 
 use super::serve;
-use crate::{ViewError, ViewOptions};
+use crate::ViewOptions;
 
 /// A `Write` whose contents the test can read while the viewer writes.
 #[derive(Clone, Default)]
@@ -48,7 +48,12 @@ impl Write for ClosedPipe {
 }
 
 fn options() -> ViewOptions {
-    ViewOptions { grpc_port: 0, http_port: 0, json: true, ..ViewOptions::default() }
+    ViewOptions {
+        grpc_port: 0,
+        http_port: 0,
+        json: true,
+        ..ViewOptions::default()
+    }
 }
 
 fn temp_path(name: &str) -> PathBuf {
@@ -71,7 +76,11 @@ async fn until(what: &str, mut ready: impl FnMut() -> bool) {
 async fn http_addr(notices: &Shared) -> SocketAddr {
     until("the listening notice", || notices.text().contains('\n')).await;
     let text = notices.text();
-    let addr = text.split("OTLP/HTTP on ").nth(1).and_then(|rest| rest.split(';').next()).unwrap();
+    let addr = text
+        .split("OTLP/HTTP on ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .unwrap();
     addr.parse().unwrap()
 }
 
@@ -101,7 +110,10 @@ async fn every_received_item_is_printed_and_saved_as_one_line() {
     std::fs::write(&save, "earlier line\n").unwrap();
     let (out, notices) = (Shared::default(), Shared::default());
     let (stop, stops) = mpsc::channel(1);
-    let options = ViewOptions { save: Some(save.clone()), ..options() };
+    let options = ViewOptions {
+        save: Some(save.clone()),
+        ..options()
+    };
     let viewer = tokio::spawn({
         let (out, notices) = (out.clone(), notices.clone());
         async move { serve(&options, out, notices, stops).await }
@@ -109,14 +121,20 @@ async fn every_received_item_is_printed_and_saved_as_one_line() {
     let addr = http_addr(&notices).await;
     assert_eq!(post_json(addr, "/v1/traces", SPAN).await, "HTTP/1.1 200 OK");
     assert_eq!(post_json(addr, "/v1/logs", LOG).await, "HTTP/1.1 200 OK");
-    assert_eq!(post_json(addr, "/v1/metrics", METRIC).await, "HTTP/1.1 200 OK");
+    assert_eq!(
+        post_json(addr, "/v1/metrics", METRIC).await,
+        "HTTP/1.1 200 OK"
+    );
     until("three lines", || out.text().lines().count() == 3).await;
     stop.send(()).await.unwrap();
     viewer.await.unwrap().unwrap();
 
     let expected = format!("{SPAN_LINE}\n{LOG_LINE}\n{METRIC_LINE}\n");
     assert_eq!(out.text(), expected);
-    assert_eq!(std::fs::read_to_string(&save).unwrap(), format!("earlier line\n{expected}"));
+    assert_eq!(
+        std::fs::read_to_string(&save).unwrap(),
+        format!("earlier line\n{expected}")
+    );
     let notice = notices.text();
     assert!(
         notice.starts_with("autotel view: listening for OTLP/gRPC on 127.0.0.1:")
@@ -132,7 +150,10 @@ async fn a_replayed_file_is_printed_first() {
     std::fs::write(&replay, format!("{METRIC_LINE}\n\n{SPAN_LINE}\n")).unwrap();
     let (out, notices) = (Shared::default(), Shared::default());
     let (stop, stops) = mpsc::channel(1);
-    let options = ViewOptions { replay: Some(replay), ..options() };
+    let options = ViewOptions {
+        replay: Some(replay),
+        ..options()
+    };
     let viewer = tokio::spawn({
         let out = out.clone();
         async move { serve(&options, out, notices, stops).await }
@@ -155,7 +176,11 @@ async fn a_closed_output_stops_the_viewer_quietly() {
     });
     let addr = http_addr(&notices).await;
     assert_eq!(post_json(addr, "/v1/traces", SPAN).await, "HTTP/1.1 200 OK");
-    tokio::time::timeout(Duration::from_secs(10), viewer).await.expect("the viewer stops").unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(10), viewer)
+        .await
+        .expect("the viewer stops")
+        .unwrap()
+        .unwrap();
     assert_eq!(notices.text().lines().count(), 1);
 }
 
@@ -163,13 +188,23 @@ async fn a_closed_output_stops_the_viewer_quietly() {
 async fn bad_files_and_busy_ports_are_errors_that_name_them() {
     let run = |options: ViewOptions| async move {
         let (_stop, stops) = mpsc::channel(1);
-        serve(&options, Shared::default(), Shared::default(), stops).await.unwrap_err().to_string()
+        serve(&options, Shared::default(), Shared::default(), stops)
+            .await
+            .unwrap_err()
+            .to_string()
     };
     let replay = temp_path("bad.jsonl");
     std::fs::write(&replay, format!("{SPAN_LINE}\n{{\"signal\":\"span\"}}\n")).unwrap();
     assert_eq!(
-        run(ViewOptions { replay: Some(replay.clone()), ..options() }).await,
-        format!("cannot replay {}: line 2: resource: missing", replay.display())
+        run(ViewOptions {
+            replay: Some(replay.clone()),
+            ..options()
+        })
+        .await,
+        format!(
+            "cannot replay {}: line 2: resource: missing",
+            replay.display()
+        )
     );
     assert_eq!(
         run(ViewOptions { replay: Some(replay.clone()), save: Some(replay.clone()), ..options() }).await,
@@ -180,8 +215,15 @@ async fn bad_files_and_busy_ports_are_errors_that_name_them() {
     );
     let missing = temp_path("missing.jsonl");
     assert_eq!(
-        run(ViewOptions { replay: Some(missing.clone()), ..options() }).await,
-        format!("cannot open the --replay file {}: No such file or directory (os error 2)", missing.display())
+        run(ViewOptions {
+            replay: Some(missing.clone()),
+            ..options()
+        })
+        .await,
+        format!(
+            "cannot open the --replay file {}: No such file or directory (os error 2)",
+            missing.display()
+        )
     );
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = busy.local_addr().unwrap().port();
@@ -193,11 +235,4 @@ async fn bad_files_and_busy_ports_are_errors_that_name_them() {
              --grpc-port PORT and --http-port PORT)"
         )
     );
-}
-
-#[test]
-fn without_json_the_viewer_says_the_terminal_ui_is_missing() {
-    let error = crate::run(ViewOptions::default()).unwrap_err();
-    assert!(matches!(error, ViewError::NoTui));
-    assert_eq!(error.to_string(), "the terminal UI is not built yet; use --json");
 }
