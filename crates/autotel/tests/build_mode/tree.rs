@@ -86,3 +86,25 @@ fn a_vendored_module_builds_and_its_vendor_directory_is_untouched() {
     assert_eq!(app.snapshot(), before, "vendor/, go.mod and go.sum are untouched");
     assert!(app.go(&["build", "-o", "/dev/null", "./cmd/b"]).status.success(), "the plain vendored build still works");
 }
+
+#[test]
+fn dependencies_the_runtime_raises_are_reported_and_go_mod_is_unchanged() {
+    let app = App::copy("nethttp-pair");
+    // An old protobuf, older than the one the OpenTelemetry exporters need.
+    std::fs::write(
+        app.path().join("cmd/b/pb.go"),
+        "package main\n\nimport \"google.golang.org/protobuf/proto\"\n\nvar _ = proto.Size\n",
+    )
+    .unwrap();
+    for args in [&["get", "google.golang.org/protobuf@v1.30.0"][..], &["mod", "tidy"]] {
+        let output = app.go(args);
+        assert!(output.status.success(), "go {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let before = app.snapshot();
+    let out = tempfile::tempdir().unwrap();
+    let output = app.autotel_go(&["build", "-o", out.path().join("b").to_str().unwrap(), "./cmd/b"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("autotel: note: the hook runtime needs newer versions of some of your dependencies"), "{stderr}");
+    assert!(stderr.contains("google.golang.org/protobuf v1.30.0 → v1."), "{stderr}");
+    assert_eq!(app.snapshot(), before);
+}
