@@ -786,6 +786,18 @@ int redis_process_ret(struct pt_regs *ctx)
 				READ_BYTES(e->text, 64, sp, sl, e->len[0]);
 		}
 	}
+	/* A string-typed first argument (same type word as the name's) is the key: aux3. */
+	if (args && nargs > 1) {
+		u64 t0 = read_u64(args), t1 = read_u64(args + 16);
+		u64 d1 = read_u64(args + 24);
+		if (t0 && t0 == t1 && d1)
+			READ_GO_STRING(e->aux3, AUX_MAX, d1, e->len[3]);
+	}
+	/* go-redis errors are mostly proto.RedisError, a string type whose interface data points
+	 * at the string: its text tells redis.Nil and the server's error word (aux2). */
+	u64 err_data = GO_ARG2(ctx);
+	if (err_itab && err_data)
+		READ_GO_STRING(e->aux2, AUX_MAX, err_data, e->len[2]);
 	if (have_redis_addr && st.aux) {
 		u64 opt = read_u64(st.aux + off_redis_baseclient_opt);
 		if (opt)

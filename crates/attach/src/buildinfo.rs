@@ -48,6 +48,18 @@ impl BuildInfo {
         self.deps.iter().find(|m| m.path == path)
     }
 
+    /// The dependency whose module holds the package of `name`, a qualified type or function
+    /// name such as `github.com/a/b/pkg.T` (the longest matching module path wins).
+    pub fn module_of(&self, name: &str) -> Option<&Module> {
+        self.deps
+            .iter()
+            .filter(|m| {
+                name.strip_prefix(m.path.as_str())
+                    .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('/'))
+            })
+            .max_by_key(|m| m.path.len())
+    }
+
     pub fn setting(&self, key: &str) -> Option<&str> {
         self.settings
             .iter()

@@ -36,7 +36,8 @@ pub enum EventKind {
     /// database/sql query or exec: `text` is the statement, `count` its full length.
     DbQuery,
     /// go-redis command: `text` the command name, `count` the number of arguments
-    /// (name included), `aux[0]` the server address.
+    /// (name included), `aux[0]` the server address, `aux[1]` the error's text when it is a
+    /// string-typed error, `aux[2]` the key when the first argument is a string.
     Redis,
     /// grpc client call: `text` the full method (`/pkg.Service/Method`), `aux[0]` the
     /// target, `status` the status code.

@@ -233,7 +233,7 @@ impl Exporter {
 /// Where batches go: one HTTP agent, or one gRPC channel on a runtime of its own.
 enum Sink {
     Http(ureq::Agent),
-    Grpc(GrpcSink),
+    Grpc(Box<GrpcSink>),
 }
 
 struct GrpcSink {
@@ -250,7 +250,7 @@ impl Sink {
                     .enable_all()
                     .build()
                     .map_err(|e| format!("cannot start the gRPC exporter's runtime: {e}"))?;
-                Ok(Sink::Grpc(GrpcSink { rt, client: None }))
+                Ok(Sink::Grpc(Box::new(GrpcSink { rt, client: None })))
             }
         }
     }

@@ -13,26 +13,57 @@
 //!   and those started later, and shows which ones it sees. `check_only: true` prints the
 //!   report and returns.
 //!
+//! # What is traced
+//!
+//! | instrumentation (`OTEL_GO_*_INSTRUMENTATIONS` name) | functions | spans |
+//! |---|---|---|
+//! | `nethttp` | `serverHandler.ServeHTTP`, `(*Transport).roundTrip` | server `GET /route`, client `GET` (stable HTTP conventions, the same keys as build mode) |
+//! | `databasesql` | `(*DB\|*Tx\|*Conn).QueryContext` / `ExecContext` (`Query`, `QueryRow`, `Exec` go through them) | `{db.operation.name} {db.collection.name}`, client; `db.system.name` from the driver module in the build info (`other_sql` when unknown or ambiguous); `db.query.text` sanitized |
+//! | `goredis` | go-redis v9 `(*baseClient).process` (or `processStartingAt`) | the command (`GET`), client, `db.system.name=redis`, `db.query.text` = command and `?` per argument, `server.address` |
+//! | `grpc` | `(*ClientConn).Invoke`, `NewStream` … `(*clientStream).finish`, `(*Server).processUnaryRPC` / `processStreamingRPC`, `(*http2Server).writeStatus` | `package.Service/Method`, client/server, `rpc.system.name=grpc`, `rpc.method`, `rpc.status_code` |
+//! | `kafkago` | `(*Writer).WriteMessages`, `(*Reader).FetchMessage` | `send {topic}` producer, `receive {topic}` client, `messaging.*` |
+//!
+//! Spans join their goroutine's current span, and goroutines inherit it from their creator
+//! (`runtime.newproc1`), so calls made without `ctx` land in the right trace. An incoming
+//! HTTP `traceparent` is honoured (Go 1.24+ header maps).
+//!
+//! # Configuration
+//!
 //! Export follows the standard variables: `OTEL_EXPORTER_OTLP_ENDPOINT` (default
-//! `http://localhost:4318`), `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_EXPORTER_OTLP_HEADERS`,
-//! `OTEL_EXPORTER_OTLP_PROTOCOL` (`http/protobuf`, or `grpc` over plaintext HTTP/2 with a
-//! default endpoint of `http://localhost:4317`; `http/json` is refused), `OTEL_SERVICE_NAME` (default: the executable's name), `OTEL_RESOURCE_ATTRIBUTES`,
-//! `OTEL_SDK_DISABLED`, `OTEL_TRACES_EXPORTER`, and `OTEL_GO_ENABLED_INSTRUMENTATIONS` /
-//! `OTEL_GO_DISABLED_INSTRUMENTATIONS` (names as in build mode's rules: `nethttp`).
+//! `http://localhost:4318`, or `http://localhost:4317` with `grpc`),
+//! `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_EXPORTER_OTLP_HEADERS`,
+//! `OTEL_EXPORTER_OTLP_PROTOCOL` / `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` (`http/protobuf`, or
+//! `grpc` over plaintext HTTP/2; `http/json` and TLS for gRPC are refused with a clear error),
+//! `OTEL_EXPORTER_OTLP_TIMEOUT`, `OTEL_SERVICE_NAME` (default: the executable's name),
+//! `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SDK_DISABLED`, `OTEL_TRACES_EXPORTER`, and
+//! `OTEL_GO_ENABLED_INSTRUMENTATIONS` / `OTEL_GO_DISABLED_INSTRUMENTATIONS` (names in the table
+//! above). `OTEL_GO_DB_QUERY_TEXT` = `sanitized` (default) | `raw` | `off` chooses what
+//! `db.query.text` carries; build mode's `OTEL_GO_DB_QUERY_SANITIZE=false` means `raw`.
 //!
 //! # How it works
 //!
 //! 1. [`binary`], [`buildinfo`], [`pclntab`], [`disasm`], [`dwarf`], [`offsets`]: pure-Rust
 //!    analysis. Functions come from `.gopclntab` (survives `-s -w`), exits are probed at every
 //!    `RET` found by disassembly (never uretprobes), struct offsets come from DWARF or the
-//!    generated fallback table `offsets.json`.
+//!    generated fallback table `offsets.json` (standard library by Go release, libraries by
+//!    module version).
 //! 2. [`plan`] turns that into a [`CheckReport`] of probes at file offsets.
 //! 3. `bpf/attach.bpf.c` (C, compiled by clang in `build.rs`, loaded with libbpf-rs) tracks the
 //!    span context of each goroutine, copies it to goroutines created by `runtime.newproc1`,
 //!    reads an incoming `traceparent`, and sends finished spans through a ring buffer with
 //!    batched wake-ups.
-//! 4. [`event`] decodes them, [`spans`] maps them onto the semantic conventions and [`export`]
-//!    sends OTLP/HTTP.
+//! 4. [`event`] decodes them, [`spans`] (with [`sql`]) maps them onto the semantic conventions
+//!    and [`export`] sends OTLP/HTTP or OTLP/gRPC.
+//!
+//! # Known gaps
+//!
+//! No outgoing `traceparent` injection (HTTP, grpc metadata, kafka headers), so a downstream
+//! service only joins the trace when it was built with `autotel go build` and the caller is
+//! too; incoming grpc metadata and kafka headers are not read; headers (`traceparent`,
+//! `User-Agent`) are read from Go 1.24+ maps only; database/sql prepared statements,
+//! transactions' Begin/Commit/Rollback and Ping, go-redis pipelines, and grpc servers mounted
+//! through `ServeHTTP` are not traced; errors carry `error.type=_OTHER` (the Go error's type is
+//! not read).
 //!
 //! Built without clang, the crate still compiles and [`check`] works; [`run`] returns
 //! [`AttachError::BpfNotBuilt`] (see [`BPF_BUILT`]).

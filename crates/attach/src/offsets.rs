@@ -1,8 +1,10 @@
 //! Struct field offsets the BPF programs need, and where each came from: the target's DWARF
 //! when it has any, else the generated fallback table `offsets.json` (made by
 //! `cargo run -p autotel-attach --example gen-offsets`, which builds a probe program with each
-//! listed Go release through `GOTOOLCHAIN` and reads that program's DWARF; every entry records
-//! the release and architecture it was read from).
+//! listed Go release through `GOTOOLCHAIN`, and one per library against each listed release of
+//! that library, and reads the programs' DWARF; every entry records the release and
+//! architecture it was read from). Standard-library entries match the same Go release, else the
+//! same minor line; library entries match the same module version, else the same minor line.
 
 use std::collections::HashMap;
 
@@ -101,6 +103,51 @@ pub const STD_FIELDS: &[Field] = &[
     GROUPSREF_MASK,
 ];
 
+/// Library fields the table records per module version, and the probe program
+/// (`testdata/apps/<probe>`) the generator builds against each listed release.
+pub struct ModuleProbe {
+    pub module: &'static str,
+    pub probe: &'static str,
+    pub versions: &'static [&'static str],
+    pub fields: &'static [Field],
+}
+
+pub const MODULE_PROBES: &[ModuleProbe] = &[
+    ModuleProbe {
+        module: "github.com/redis/go-redis/v9",
+        probe: "attach-offsets-probe-redis",
+        versions: &["v9.0.0", "v9.23.0"],
+        fields: &[REDIS_BASECMD_ARGS, REDIS_BASECLIENT_OPT, REDIS_OPTIONS_ADDR],
+    },
+    ModuleProbe {
+        module: "google.golang.org/grpc",
+        probe: "attach-offsets-probe-grpc",
+        versions: &["v1.75.0", "v1.83.2"],
+        fields: &[
+            GRPC_CC_TARGET,
+            GRPC_ERROR_S,
+            GRPC_STATUS_S,
+            SPB_STATUS_CODE,
+            GRPC_SERVERSTREAM_STREAM,
+            GRPC_STREAM_METHOD,
+        ],
+    },
+    ModuleProbe {
+        module: "github.com/segmentio/kafka-go",
+        probe: "attach-offsets-probe-kafka",
+        versions: &["v0.4.47", "v0.4.51"],
+        fields: &[
+            KAFKA_WRITER_TOPIC,
+            KAFKA_MESSAGE_TOPIC,
+            KAFKA_READER_CONFIG,
+            KAFKA_READERCFG_TOPIC,
+            KAFKA_READERCFG_GROUP,
+            KAFKA_READERCFG_BROKERS,
+            KAFKA_READERCFG_PARTITION,
+        ],
+    },
+];
+
 /// Where an offset came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -180,6 +227,30 @@ impl Table {
     }
 }
 
+impl Table {
+    /// Offset of a library field for this module version: an entry recorded for the same
+    /// version wins, else one recorded for the same `vMAJOR.MINOR` line.
+    pub fn lookup_module(&self, f: &Field, module: &str, version: &str) -> Option<(u64, String)> {
+        let line = |v: &str| -> Option<String> {
+            let mut parts = v.trim_start_matches('v').split(['.', '-', '+']);
+            Some(format!("{}.{}", parts.next()?, parts.next()?))
+        };
+        let entry = self
+            .fields
+            .iter()
+            .find(|e| e.module == module && e.strukt == f.strukt && e.field == f.field)?;
+        let exact = entry.values.iter().find(|v| v.versions.iter().any(|x| x == version));
+        let want = line(version)?;
+        let same_line = || {
+            entry
+                .values
+                .iter()
+                .find(|v| v.versions.iter().any(|x| line(x).as_deref() == Some(want.as_str())))
+        };
+        exact.or_else(same_line).map(|v| (v.offset, v.source.clone()))
+    }
+}
+
 /// The resolved offsets for one binary.
 #[derive(Debug, Clone, Default)]
 pub struct Offsets {
@@ -208,6 +279,10 @@ impl Offsets {
         for f in fields {
             if let Some(off) = from_dwarf.get(&(f.strukt.to_owned(), f.field.to_owned())) {
                 values.insert(*f, (*off, Source::Dwarf));
+            } else if let Some(m) = info.module_of(f.strukt) {
+                if let Some((off, src)) = table.lookup_module(f, &m.path, m.effective_version()) {
+                    values.insert(*f, (off, Source::Table(src)));
+                }
             } else if let Some((off, src)) = table.lookup_std(f, &info.go_version) {
                 values.insert(*f, (off, Source::Table(src)));
             }
@@ -231,6 +306,27 @@ mod tests {
                 assert!(!v.source.is_empty() && !v.versions.is_empty(), "{}.{} entry without provenance", e.strukt, e.field);
             }
         }
+    }
+
+    #[test]
+    fn module_lookup_prefers_exact_then_minor() {
+        let t = Table {
+            about: String::new(),
+            fields: vec![TableField {
+                strukt: REDIS_BASECMD_ARGS.strukt.into(),
+                field: "args".into(),
+                module: "github.com/redis/go-redis/v9".into(),
+                values: vec![
+                    TableValue { offset: 16, versions: vec!["v9.0.0".into()], source: "a".into() },
+                    TableValue { offset: 24, versions: vec!["v9.23.0".into()], source: "b".into() },
+                ],
+            }],
+        };
+        let m = "github.com/redis/go-redis/v9";
+        assert_eq!(t.lookup_module(&REDIS_BASECMD_ARGS, m, "v9.23.0").map(|x| x.0), Some(24));
+        assert_eq!(t.lookup_module(&REDIS_BASECMD_ARGS, m, "v9.0.7").map(|x| x.0), Some(16));
+        assert_eq!(t.lookup_module(&REDIS_BASECMD_ARGS, m, "v9.5.0"), None);
+        assert_eq!(t.lookup_module(&REDIS_BASECMD_ARGS, "other", "v9.0.0"), None);
     }
 
     #[test]

@@ -142,7 +142,7 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
                 .fields
                 .iter()
                 .filter(|f| !f.optional && offsets.get(**f).is_none())
-                .find_map(|f| module_of(&info, f.strukt))
+                .find_map(|f| info.module_of(f.strukt))
                 .map(|m| format!("{} {}", m.path, m.effective_version()))
                 .unwrap_or_else(|| info.go_version.clone());
             skipped.push(skip(format!(
@@ -250,6 +250,18 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
             }
         ));
     }
+    if probes.iter().any(|p| p.spec.instrumentation == "grpc") {
+        notes.push(
+            "grpc server spans do not continue a caller's trace (traceparent in grpc metadata is not read), and \
+             servers mounted through ServeHTTP are not traced"
+                .into(),
+        );
+    }
+    if probes.iter().any(|p| p.spec.instrumentation == "kafkago") {
+        notes.push(
+            "kafka-go receive spans do not link to the producer's trace (message headers are not read or written)".into(),
+        );
+    }
     notes.push(
         "outgoing traceparent injection needs bpf_probe_write_user; `attach` tests for it when it starts \
          (not injected yet in this version)"
@@ -281,14 +293,6 @@ fn package_linked(pcln: &Pclntab, function: &str) -> bool {
     };
     let prefix = &function[..slash + dot + 1];
     pcln.funcs.iter().any(|f| f.name.starts_with(prefix))
-}
-
-/// The dependency whose module path contains the type `strukt` (`github.com/a/b.T`).
-fn module_of<'a>(info: &'a BuildInfo, strukt: &str) -> Option<&'a crate::buildinfo::Module> {
-    info.deps
-        .iter()
-        .filter(|m| strukt.starts_with(&format!("{}.", m.path)) || strukt.starts_with(&format!("{}/", m.path)))
-        .max_by_key(|m| m.path.len())
 }
 
 impl CheckReport {

@@ -12,7 +12,8 @@ use crate::event::{EventKind, SpanEvent};
 use crate::sql;
 
 /// How much of a statement `db.query.text` carries: `OTEL_GO_DB_QUERY_TEXT` =
-/// `sanitized` (the default: literals replaced by `?`), `raw` (as sent) or `off`.
+/// `sanitized` (the default: literals replaced by `?`), `raw` (as sent) or `off`; when it is
+/// unset, build mode's `OTEL_GO_DB_QUERY_SANITIZE=false` means `raw`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum QueryText {
     #[default]
@@ -23,10 +24,15 @@ pub enum QueryText {
 
 impl QueryText {
     pub const VAR: &'static str = "OTEL_GO_DB_QUERY_TEXT";
+    /// Build mode's switch, honoured too: `false` keeps literals (as `raw`).
+    pub const SANITIZE_VAR: &'static str = "OTEL_GO_DB_QUERY_SANITIZE";
 
     pub fn from_env() -> Result<QueryText, AttachError> {
         match std::env::var(Self::VAR) {
-            Err(_) => Ok(QueryText::Sanitized),
+            Err(_) => match std::env::var(Self::SANITIZE_VAR) {
+                Ok(v) if matches!(v.trim().to_ascii_lowercase().as_str(), "false" | "0" | "f") => Ok(QueryText::Raw),
+                _ => Ok(QueryText::Sanitized),
+            },
             Ok(v) => match v.trim().to_ascii_lowercase().as_str() {
                 "" | "sanitized" => Ok(QueryText::Sanitized),
                 "raw" => Ok(QueryText::Raw),
@@ -240,22 +246,12 @@ fn db_span(e: &SpanEvent, sem: &Semantics) -> (String, span::SpanKind, bool, Vec
     (name, span::SpanKind::Client, e.is_error, attrs)
 }
 
-/// go-redis: the command name (`GET`), kind client; `db.query.text` is the command with each
-/// argument as `?` (attach reads the name only).
+/// go-redis: the command name (`GET`), kind client; `db.query.text` is the command, its key
+/// (the first argument when it is a string; not for commands whose arguments are secrets) and
+/// `?` for every other argument, as build mode writes it. A `redis: nil` reply is not an
+/// error; a server error's first word (`ERR`, `WRONGTYPE`) is `error.type`.
 fn redis_span(e: &SpanEvent, sem: &Semantics) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
     let mut attrs = vec![kv_str("db.system.name", "redis")];
-    let cmd = e.text.trim().to_ascii_uppercase();
-    let readable = !cmd.is_empty() && cmd.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
-    if readable {
-        if sem.query_text != QueryText::Off {
-            let mut text = cmd.clone();
-            for _ in 1..e.count.clamp(1, 64) {
-                text.push_str(" ?");
-            }
-            attrs.push(kv_str("db.query.text", text));
-        }
-        attrs.push(kv_str("db.operation.name", cmd.clone()));
-    }
     let (host, port) = split_host_port(&e.aux[0]);
     if !host.is_empty() {
         attrs.push(kv_str("server.address", host));
@@ -263,11 +259,34 @@ fn redis_span(e: &SpanEvent, sem: &Semantics) -> (String, span::SpanKind, bool, 
             attrs.push(kv_int("server.port", p as i64));
         }
     }
-    if e.is_error {
-        attrs.push(kv_str("error.type", "_OTHER"));
+    let cmd = e.text.trim().to_ascii_uppercase();
+    let readable = !cmd.is_empty() && cmd.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
+    if readable {
+        attrs.push(kv_str("db.operation.name", cmd.clone()));
+        if sem.query_text != QueryText::Off {
+            const SECRET: &[&str] = &["AUTH", "HELLO", "MIGRATE", "ACL", "CONFIG"];
+            let mut text = cmd.clone();
+            for i in 1..e.count.clamp(1, 64) {
+                text.push(' ');
+                let key = &e.aux[2];
+                if i == 1 && !key.is_empty() && !SECRET.contains(&cmd.as_str()) && !key.chars().any(char::is_control) {
+                    text.push_str(key);
+                } else {
+                    text.push('?');
+                }
+            }
+            attrs.push(kv_str("db.query.text", text));
+        }
+    }
+    let message = e.aux[1].strip_prefix("redis: ").unwrap_or(&e.aux[1]);
+    let error = e.is_error && e.aux[1] != "redis: nil";
+    if error {
+        let word = message.split(' ').next().unwrap_or_default();
+        let upper = !word.is_empty() && word.bytes().all(|b| b.is_ascii_uppercase());
+        attrs.push(kv_str("error.type", if upper { word } else { "_OTHER" }));
     }
     let name = if readable { cmd } else { "redis".to_owned() };
-    (name, span::SpanKind::Client, e.is_error, attrs)
+    (name, span::SpanKind::Client, error, attrs)
 }
 
 /// gRPC status code names, by code.
@@ -595,9 +614,17 @@ mod tests {
     #[test]
     fn redis_span_from_the_command_name() {
         let mut e = event(EventKind::Redis);
+        e.text = "set".into();
+        e.count = 3;
+        e.aux[0] = "127.0.0.1:6379".into();
+        e.aux[2] = "greeting".into();
+        let s = to_span(&e, &Clock { mono_to_unix_ns: 0 }, &Semantics::default());
+        assert_eq!(attr(&s, "db.query.text"), Some(&any_value::Value::StringValue("SET greeting ?".into())));
         e.text = "get".into();
         e.count = 2;
-        e.aux[0] = "127.0.0.1:6379".into();
+        e.aux[2] = String::new();
+        e.is_error = true;
+        e.aux[1] = "redis: nil".into();
         let s = to_span(&e, &Clock { mono_to_unix_ns: 0 }, &Semantics::default());
         assert_eq!(s.name, "GET");
         assert_eq!(s.kind, span::SpanKind::Client as i32);
@@ -606,6 +633,10 @@ mod tests {
         assert_eq!(attr(&s, "db.operation.name"), Some(&any_value::Value::StringValue("GET".into())));
         assert_eq!(attr(&s, "server.address"), Some(&any_value::Value::StringValue("127.0.0.1".into())));
         assert_eq!(attr(&s, "server.port"), Some(&any_value::Value::IntValue(6379)));
+        assert!(attr(&s, "error.type").is_none(), "redis.Nil is a reply, not an error");
+        e.aux[1] = "ERR unknown command 'x'".into();
+        let s = to_span(&e, &Clock { mono_to_unix_ns: 0 }, &Semantics::default());
+        assert_eq!(attr(&s, "error.type"), Some(&any_value::Value::StringValue("ERR".into())));
         e.text = "\u{1}garbage".into();
         assert_eq!(to_span(&e, &Clock { mono_to_unix_ns: 0 }, &Semantics::default()).name, "redis");
     }

@@ -165,3 +165,27 @@ fn check_explains_what_it_cannot_read() {
     let err = attach::check(not_go).expect_err("not Go");
     assert!(err.to_string().contains("not a Go program"), "{err}");
 }
+
+/// For each library test program, the offsets in its DWARF equal the fallback table's for the
+/// library versions it links, and its stripped build gets every one of them from the table.
+#[test]
+fn library_offsets_agree_with_the_fallback_table() {
+    let table = Table::embedded();
+    for (app, probe) in [("attach-redis", "redis"), ("attach-grpc", "grpc"), ("attach-kafka", "kafka")] {
+        let mp = attach::offsets::MODULE_PROBES
+            .iter()
+            .find(|m| m.probe.ends_with(probe))
+            .expect("module probe");
+        let exe = build(app, "analysis-plain", &[], &[("CGO_ENABLED", "0")]);
+        let bin = Binary::open(&exe).expect("open");
+        let info = BuildInfo::read(&bin).expect("buildinfo");
+        let from_dwarf = Offsets::resolve(&bin, &info, mp.fields, &Table::default()).expect("dwarf");
+        let sb = Binary::open(&build(app, "analysis-stripped", &["-ldflags=-s -w"], &[("CGO_ENABLED", "0")])).expect("open");
+        let from_table = Offsets::resolve(&sb, &info, mp.fields, &table).expect("table");
+        for f in mp.fields {
+            let d = from_dwarf.get(*f);
+            assert!(d.is_some(), "{app}: {}.{} not in DWARF", f.strukt, f.field);
+            assert_eq!(from_table.get(*f), d, "{app}: {}.{} table vs DWARF ({:?})", f.strukt, f.field, from_table.source(*f));
+        }
+    }
+}

@@ -243,13 +243,27 @@ impl App {
     }
 
     /// Waits for the program to exit by itself.
-    pub fn wait(self) -> (std::process::ExitStatus, String, String) {
-        let out = self.child.wait_with_output().expect("wait for the app");
-        (
-            out.status,
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+    pub fn wait(mut self) -> (std::process::ExitStatus, String, String) {
+        use std::io::Read;
+        // The programs write little: reading one pipe after the other cannot fill the other.
+        let mut out = String::new();
+        let mut err = String::new();
+        if let Some(mut o) = self.child.stdout.take() {
+            let _ = o.read_to_string(&mut out);
+        }
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        let status = self.child.wait().expect("wait for the app");
+        (status, out, err)
+    }
+}
+
+/// A test that fails halfway does not leave its program running.
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -1,0 +1,210 @@
+//! The comparison, as root: `testdata/apps/attach-nethttp` and `attach-sql` built by
+//! `autotel go build` (build mode, exporting itself) and built by plain `go build` then
+//! attached. The same requests go to each; for every request, the spans of both modes must
+//! have the same names, kinds and attribute keys. (Values such as ports, ids and the Go error
+//! type in `error.type` differ by nature.)
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use attach::export::ExportConfig;
+use attach::{AttachOptions, Target};
+use common::*;
+use otlp::model::{Span, SpanKind};
+
+const TP: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+/// The `autotel` binary of this workspace, built with cargo if needed.
+fn autotel() -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["build", "-q", "-p", "autotel"])
+        .current_dir(repo_root())
+        .output()
+        .expect("run cargo build -p autotel");
+    assert!(out.status.success(), "cargo build -p autotel failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    // target/debug/deps/<this test> → target/debug/autotel
+    let exe = std::env::current_exe().expect("test exe");
+    let bin = exe.parent().and_then(|d| d.parent()).expect("target dir").join("autotel");
+    assert!(bin.exists(), "{} missing after cargo build -p autotel", bin.display());
+    bin
+}
+
+fn build_instrumented(app: &str) -> PathBuf {
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("build-vs-attach-{}", std::process::id()));
+    std::fs::create_dir_all(&out).expect("out dir");
+    let exe = out.join(format!("{app}-autotel"));
+    let r = Command::new(autotel())
+        .args(["go", "build", "-o"])
+        .arg(&exe)
+        .arg(".")
+        .current_dir(app_dir(app))
+        .output()
+        .expect("run autotel go build");
+    assert!(r.status.success(), "autotel go build failed:\n{}", String::from_utf8_lossy(&r.stderr));
+    exe
+}
+use std::path::Path;
+
+fn get(url: &str, traceparent: Option<&str>) -> u16 {
+    let mut req = ureq::get(url).timeout(Duration::from_secs(10));
+    if let Some(tp) = traceparent {
+        req = req.set("traceparent", tp);
+    }
+    match req.call() {
+        Ok(r) => r.status(),
+        Err(ureq::Error::Status(code, _)) => code,
+        Err(e) => panic!("GET {url}: {e}"),
+    }
+}
+
+/// The requests both modes get; `/chain` makes two client calls (one from a child goroutine).
+fn drive(base: &str) {
+    assert_eq!(get(&format!("{base}/hello/bob"), None), 200);
+    assert_eq!(get(&format!("{base}/hello/q?x=1&sig=secret"), None), 200);
+    assert_eq!(get(&format!("{base}/chain"), Some(TP)), 200);
+    assert_eq!(get(&format!("{base}/teapot"), None), 418);
+}
+
+/// Spans of one service keyed by what identifies their request: kind and path.
+fn by_request(spans: &[Arc<Span>], service: &str) -> BTreeMap<(String, String), (String, BTreeSet<String>)> {
+    spans
+        .iter()
+        .filter(|s| s.resource_str("service.name") == Some(service))
+        .filter(|s| s.attr_str("url.path") != Some("/hello/warmup"))
+        .map(|s| {
+            let path = match s.kind {
+                _ if s.attr_str("db.query.text").is_some() => s.attr_str("db.query.text").unwrap_or_default().to_owned(),
+                SpanKind::Client => s
+                    .attr_str("url.full")
+                    .and_then(|u| u.splitn(4, '/').nth(3))
+                    .map(|p| format!("/{p}"))
+                    .unwrap_or_default(),
+                _ => s.attr_str("url.path").unwrap_or_default().to_owned(),
+            };
+            ((s.kind.name().to_owned(), path), (s.name.clone(), s.attr_keys()))
+        })
+        .collect()
+}
+
+fn wanted(m: &BTreeMap<(String, String), (String, BTreeSet<String>)>) -> bool {
+    ["/hello/bob", "/hello/q", "/chain", "/teapot", "/hello/direct", "/hello/child"]
+        .iter()
+        .all(|p| m.contains_key(&("server".to_owned(), p.to_string())))
+        && ["/hello/direct", "/hello/child"].iter().all(|p| m.contains_key(&("client".to_owned(), p.to_string())))
+}
+
+/// Runs `app` in both modes with the same requests (`drive`) and compares the spans `wanted`
+/// says must be there.
+type ByRequest = BTreeMap<(String, String), (String, BTreeSet<String>)>;
+
+fn compare(app: &str, drive: fn(&str), wanted: fn(&ByRequest) -> bool) {
+    require_root_and_bpf();
+    let rx = receiver();
+    let build_service = format!("{app}-build-mode");
+    let attach_service = format!("{app}-attach-mode");
+
+    // Build mode: the program exports by itself.
+    let built = build_instrumented(app);
+    let started = App::start(
+        &built,
+        &["-addr", "127.0.0.1:0"],
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &rx.http_endpoint()),
+            ("OTEL_SERVICE_NAME", &build_service),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+            ("OTEL_METRICS_EXPORTER", "none"),
+            ("OTEL_LOGS_EXPORTER", "none"),
+        ],
+    );
+    drive(&format!("http://{}", started.addr));
+    let (status, stdout, stderr) = started.stop();
+    assert!(status.success(), "build-mode app: {status}: {stderr}");
+    assert_eq!(stdout, "bye\n");
+    let spans = wait_for_spans(&rx, "build mode's spans", Duration::from_secs(20), |s| wanted(&by_request(s, &build_service)));
+    let build_mode = by_request(&spans, &build_service);
+
+    // Attach mode: a plain build, attached.
+    let plain = build(app, "compare-plain", &[], &[("CGO_ENABLED", "0")]);
+    let started = App::start(&plain, &["-addr", "127.0.0.1:0"], &[]);
+    let base = format!("http://{}", started.addr);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut opts = AttachOptions::new(Target::Pid(started.child.id()));
+    opts.stop = Some(stop.clone());
+    let mut export = ExportConfig::to_url(traces_url(&rx));
+    export.service_name = Some(attach_service.clone());
+    opts.export = Some(export);
+    let thread = std::thread::spawn(move || attach::run(opts));
+    let start = Instant::now();
+    loop {
+        if thread.is_finished() {
+            let r = thread.join().expect("attach thread");
+            panic!("attach stopped early: {r:?}");
+        }
+        get(&format!("{base}/hello/warmup"), None);
+        if rx.store().wait_until(Duration::from_millis(200), |s| {
+            s.spans().iter().any(|s| s.resource_str("service.name") == Some(attach_service.as_str()))
+        }) {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "no attach-mode span after 30 s");
+    }
+    drive(&base);
+    let spans = wait_for_spans(&rx, "attach mode's spans", Duration::from_secs(20), |s| wanted(&by_request(s, &attach_service)));
+    let attach_mode = by_request(&spans, &attach_service);
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    thread.join().expect("attach thread").expect("attach ran");
+    let (status, stdout, _) = started.stop();
+    assert!(status.success());
+    assert_eq!(stdout, "bye\n");
+
+    // What happened before attach could see it (startup) is left out.
+    let mut diffs = Vec::new();
+    for (request, (name, keys)) in build_mode.iter().filter(|(r, _)| attach_mode.contains_key(*r) || !r.1.starts_with("CREATE")) {
+        match attach_mode.get(request) {
+            None => diffs.push(format!("{request:?}: no attach-mode span (build mode: {name:?})")),
+            Some((aname, akeys)) => {
+                if aname != name {
+                    diffs.push(format!("{request:?}: name {name:?} (build) vs {aname:?} (attach)"));
+                }
+                if akeys != keys {
+                    diffs.push(format!(
+                        "{request:?}: keys only in build mode {:?}, only in attach mode {:?}",
+                        keys.difference(akeys).collect::<Vec<_>>(),
+                        akeys.difference(keys).collect::<Vec<_>>()
+                    ));
+                }
+            }
+        }
+    }
+    for request in attach_mode.keys() {
+        if !build_mode.contains_key(request) {
+            diffs.push(format!("{request:?}: only attach mode has this span"));
+        }
+    }
+    assert!(diffs.is_empty(), "build mode and attach mode differ:\n{}", diffs.join("\n"));
+}
+
+#[test]
+fn build_mode_and_attach_mode_spans_have_the_same_names_kinds_and_attribute_keys() {
+    compare("attach-nethttp", drive, wanted);
+}
+
+fn drive_sql(base: &str) {
+    assert_eq!(get(&format!("{base}/db"), None), 200);
+}
+
+fn wanted_sql(m: &BTreeMap<(String, String), (String, BTreeSet<String>)>) -> bool {
+    m.contains_key(&("server".to_owned(), "/db".to_owned()))
+        && m.keys().filter(|(k, _)| k == "client").count() >= 4
+}
+
+#[test]
+fn build_mode_and_attach_mode_database_sql_spans_agree() {
+    compare("attach-sql", drive_sql, wanted_sql);
+}

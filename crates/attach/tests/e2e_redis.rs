@@ -1,0 +1,114 @@
+//! End to end, as root, against a real redis-server: `testdata/apps/attach-redis` (net/http +
+//! go-redis v9) built with plain `go build`, attached; one request sends PING (request ctx),
+//! SET and GET (context.Background()), INCR from a child goroutine, a GET of a missing key
+//! (redis.Nil: not an error) and an unknown command.
+//! Checked: one span per command named by the command, kind client, `db.system.name=redis`,
+//! `db.operation.name`, `db.query.text` with arguments as `?`, `server.address`/`server.port`,
+//! the failing command's error, and every span a child of the request's server span.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use attach::Target;
+use common::*;
+use otlp::model::{Span, SpanKind, StatusCode};
+
+const TRACE: &str = "5bf92f3577b34da6a3ce929d0e0e4737";
+
+fn get(url: &str, traceparent: Option<&str>) -> (u16, String) {
+    let mut req = ureq::get(url).timeout(Duration::from_secs(10));
+    if let Some(tp) = traceparent {
+        req = req.set("traceparent", tp);
+    }
+    match req.call() {
+        Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
+        Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
+        Err(e) => panic!("GET {url}: {e}"),
+    }
+}
+
+#[test]
+fn attach_traces_go_redis_commands() {
+    check("redis-plain", &[]);
+}
+
+/// Without DWARF the go-redis offsets come from the fallback table.
+#[test]
+fn attach_traces_go_redis_commands_in_a_stripped_build() {
+    check("redis-stripped", &["-ldflags=-s -w"]);
+}
+
+fn check(variant: &str, flags: &[&str]) {
+    require_root_and_bpf();
+    let redis = redis_server();
+    let exe = build("attach-redis", variant, flags, &[("CGO_ENABLED", "0")]);
+    let report = attach::check(&exe).expect("check");
+    let text = report.to_string();
+    assert!(text.contains("+ go-redis v9 commands"), "{text}");
+    assert!(!text.contains("degraded"), "{text}");
+
+    let rx = receiver();
+    let app = App::start(&exe, &["-addr", "127.0.0.1:0", "-redis", &redis.addr], &[]);
+    let base = format!("http://{}", app.addr);
+    let attached = attach_to(Target::Pid(app.child.id()), &rx);
+    let start = Instant::now();
+    loop {
+        attached.assert_running();
+        let (status, body) = get(&format!("{base}/redis"), None);
+        assert_eq!(status, 200, "{body}");
+        if rx.store().spans().iter().any(|s| s.attr_str("db.system.name") == Some("redis")) {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "no redis span after 30 s:\n{}", describe(&rx.store().spans()));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    let tp = format!("00-{TRACE}-00f067aa0ba902b7-01");
+    let (status, body) = get(&format!("{base}/redis"), Some(&tp));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, "greeting=hello missing=true failed=true\n");
+    let in_trace = |s: &[Arc<Span>]| -> Vec<Arc<Span>> { s.iter().filter(|s| hex(&s.trace_id.0) == TRACE).cloned().collect() };
+    let spans = wait_for_spans(&rx, "the server span and 6 redis spans", Duration::from_secs(20), |s| in_trace(s).len() >= 7);
+    let spans = in_trace(&spans);
+    let server = spans.iter().find(|s| s.kind == SpanKind::Server).expect("server span");
+    assert_eq!(server.name, "GET /redis");
+    let mut cmds: Vec<&Arc<Span>> = spans.iter().filter(|s| s.attr_str("db.system.name") == Some("redis")).collect();
+    cmds.sort_by_key(|s| s.start_unix_nanos);
+    let (host, port) = redis.addr.rsplit_once(':').expect("host:port");
+    let got: Vec<(String, Option<&str>, Option<&str>, bool)> = cmds
+        .iter()
+        .map(|s| {
+            assert_eq!(s.kind, SpanKind::Client, "{}", s.name);
+            assert_eq!(s.parent_span_id, Some(server.span_id), "{} is not a child of the server span", s.name);
+            assert_eq!(s.attr_str("server.address"), Some(host), "{}", s.name);
+            assert_eq!(s.attr_int("server.port"), Some(port.parse().expect("port")), "{}", s.name);
+            assert!(s.start_unix_nanos >= server.start_unix_nanos && s.end_unix_nanos <= server.end_unix_nanos);
+            (
+                s.name.clone(),
+                s.attr_str("db.operation.name"),
+                s.attr_str("db.query.text"),
+                s.status.code == StatusCode::Error && s.attr_str("error.type") == Some("ERR"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("PING".to_owned(), Some("PING"), Some("PING"), false),
+            ("SET".to_owned(), Some("SET"), Some("SET greeting ?"), false),
+            ("GET".to_owned(), Some("GET"), Some("GET greeting"), false),
+            ("INCR".to_owned(), Some("INCR"), Some("INCR visits"), false),
+            ("GET".to_owned(), Some("GET"), Some("GET missing"), false),
+            ("NOSUCHCOMMAND".to_owned(), Some("NOSUCHCOMMAND"), Some("NOSUCHCOMMAND x"), true),
+        ],
+        "{}",
+        describe(&spans)
+    );
+
+    attached.finish();
+    let (status, stdout, _) = app.stop();
+    assert!(status.success(), "the app exited with {status}");
+    assert_eq!(stdout, "bye\n");
+}

@@ -1,0 +1,92 @@
+// Command attach-sql is the database/sql test program for autotel attach mode: an HTTP
+// server whose /db handler runs queries and execs against an in-memory SQLite database
+// (modernc.org/sqlite, pure Go), with and without ctx, and one that fails.
+//
+// Usage: attach-sql -addr 127.0.0.1:0 -addrfile PATH
+// It writes the bound address to PATH, serves until SIGTERM/SIGINT, and exits 0.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	_ "modernc.org/sqlite"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "listen address")
+	addrFile := flag.String("addrfile", "", "file to write the bound address to")
+	flag.Parse()
+
+	db, err := sql.Open("sqlite", "file::memory:?cache=shared")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "open:", err)
+		os.Exit(1)
+	}
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)"); err != nil {
+		fmt.Fprintln(os.Stderr, "create:", err)
+		os.Exit(1)
+	}
+
+	mux := http.NewServeMux()
+	// /db: an exec with ctx, a query without ctx, a QueryRowContext, and a failing query.
+	mux.HandleFunc("GET /db", func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if _, err := db.ExecContext(ctx, "INSERT INTO users (id, name) VALUES (42, 'bob') ON CONFLICT DO NOTHING"); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		rows, err := db.Query("SELECT name FROM users WHERE id = ? AND name <> 'x'", 42)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		var names []string
+		for rows.Next() {
+			var n string
+			rows.Scan(&n)
+			names = append(names, n)
+		}
+		rows.Close()
+		var count int
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM users").Scan(&count); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		_, failErr := db.Exec("DELETE FROM missing_table WHERE id = 7")
+		fmt.Fprintf(w, "names=%v count=%d failed=%v\n", names, count, failErr != nil)
+	})
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "listen:", err)
+		os.Exit(1)
+	}
+	if *addrFile != "" {
+		if err := os.WriteFile(*addrFile, []byte(ln.Addr().String()), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "addrfile:", err)
+			os.Exit(1)
+		}
+	}
+	srv := &http.Server{Handler: mux}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		<-stop
+		srv.Shutdown(context.Background())
+	}()
+	if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
+		fmt.Fprintln(os.Stderr, "serve:", err)
+		os.Exit(1)
+	}
+	db.Close()
+	fmt.Println("bye")
+}
