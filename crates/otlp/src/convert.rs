@@ -6,6 +6,8 @@
 //! and counted in [`Rejections`], which the receiver reports back as OTLP partial success; the
 //! rest of the request is kept.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
@@ -519,7 +521,7 @@ fn nonzero(nanos: u64) -> Option<u64> {
 }
 
 fn attributes(pairs: Vec<KeyValue>) -> Result<Attributes, String> {
-    let mut attributes = Attributes::new();
+    let mut attributes = Attributes::with_capacity(pairs.len());
     for pair in pairs {
         let value = match pair.value {
             Some(any) => {
@@ -527,9 +529,32 @@ fn attributes(pairs: Vec<KeyValue>) -> Result<Attributes, String> {
             }
             None => Value::Empty,
         };
-        attributes.insert(pair.key, value);
+        attributes.insert_shared(shared_key(pair.key), value);
     }
     Ok(attributes)
+}
+
+/// Attribute keys seen lately on this thread, so that every span shares one allocation per
+/// key. Bounded: a sender of endless distinct keys only empties it now and then.
+const SHARED_KEYS: usize = 4096;
+
+thread_local! {
+    static KEYS: RefCell<HashMap<String, Arc<str>>> = RefCell::new(HashMap::new());
+}
+
+fn shared_key(key: String) -> Arc<str> {
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some(shared) = keys.get(key.as_str()) {
+            return Arc::clone(shared);
+        }
+        if keys.len() >= SHARED_KEYS {
+            keys.clear();
+        }
+        let shared: Arc<str> = Arc::from(key.as_str());
+        keys.insert(key, Arc::clone(&shared));
+        shared
+    })
 }
 
 fn value(any: AnyValue) -> Result<Value, String> {

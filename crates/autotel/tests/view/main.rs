@@ -74,13 +74,18 @@ impl Pane {
     }
 
     fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "view"]).stdout).into_owned()
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "view"]).stdout)
+            .into_owned()
     }
 
     fn format(&self, format: &str) -> String {
-        String::from_utf8_lossy(&self.tmux(&["display-message", "-p", "-t", "view", format]).stdout)
-            .trim()
-            .to_owned()
+        String::from_utf8_lossy(
+            &self
+                .tmux(&["display-message", "-p", "-t", "view", format])
+                .stdout,
+        )
+        .trim()
+        .to_owned()
     }
 
     /// Waits until the screen holds every one of `texts`; returns it, or panics with it.
@@ -128,7 +133,10 @@ impl Pane {
             .lines()
             .find(|line| line.starts_with("modes: "))
             .unwrap_or_default();
-        assert_eq!(modes, "modes: icanon echo", "the terminal is still raw:\n{screen}");
+        assert_eq!(
+            modes, "modes: icanon echo",
+            "the terminal is still raw:\n{screen}"
+        );
     }
 }
 
@@ -204,12 +212,28 @@ fn send_telemetry(port: u16) {
             "frontend",
             &[
                 span("1111111111111111", "", "GET /checkout", 2, 0, 300, 0),
-                span("2222222222222222", "1111111111111111", "POST payment", 3, 10, 210, 0),
+                span(
+                    "2222222222222222",
+                    "1111111111111111",
+                    "POST payment",
+                    3,
+                    10,
+                    210,
+                    0
+                ),
             ]
         ),
         resource_spans(
             "payment",
-            &[span("3333333333333333", "2222222222222222", "POST /pay", 2, 20, 200, 2)]
+            &[span(
+                "3333333333333333",
+                "2222222222222222",
+                "POST /pay",
+                2,
+                20,
+                200,
+                2
+            )]
         ),
     );
     post(port, "/v1/traces", &traces);
@@ -219,7 +243,10 @@ fn send_telemetry(port: u16) {
     );
     post(port, "/v1/logs", &logs);
     let gauge = |value: u32, at: u64| {
-        format!(r#"{{"timeUnixNano":"{}","asInt":"{value}"}}"#, now + at * ms)
+        format!(
+            r#"{{"timeUnixNano":"{}","asInt":"{value}"}}"#,
+            now + at * ms
+        )
     };
     let metrics = format!(
         r#"{{"resourceMetrics":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"frontend"}}}}]}},"scopeMetrics":[{{"metrics":[{{"name":"queue.depth","unit":"{{job}}","gauge":{{"dataPoints":[{},{}]}}}}]}}]}}]}}"#,
@@ -240,13 +267,23 @@ fn the_viewer_shows_received_telemetry_and_restores_the_terminal_on_q() {
     let (grpc, http) = (free_port(), free_port());
     let pane = Pane::start("keys");
     pane.type_line(&viewer_command(grpc, http));
-    pane.wait_for(&[&format!("gRPC 127.0.0.1:{grpc}  HTTP 127.0.0.1:{http}"), "No traces yet"]);
-    assert_eq!(pane.format("#{alternate_on}"), "1", "the UI uses the alternate screen");
+    pane.wait_for(&[
+        &format!("gRPC 127.0.0.1:{grpc}  HTTP 127.0.0.1:{http}"),
+        "No traces yet",
+    ]);
+    assert_eq!(
+        pane.format("#{alternate_on}"),
+        "1",
+        "the UI uses the alternate screen"
+    );
     send_telemetry(http);
 
     let screen = pane.wait_for(&["Traces 1", "Logs 1", "Metrics 1", "Services 2", "3 spans"]);
     assert!(screen.contains("frontend,payment"), "{screen}");
-    assert!(screen.contains("! GET /checkout"), "the failed trace is marked:\n{screen}");
+    assert!(
+        screen.contains("! GET /checkout"),
+        "the failed trace is marked:\n{screen}"
+    );
 
     // Open the trace: the waterfall, the details of the root span.
     pane.keys(&["Enter"]);
@@ -263,17 +300,26 @@ fn the_viewer_shows_received_telemetry_and_restores_the_terminal_on_q() {
     }
     // Down to the failing span: its status and its log record.
     pane.keys(&["Down", "Down"]);
-    pane.wait_for(&["POST /pay  server  180ms  error", "ERROR card declined for order 7"]);
+    pane.wait_for(&[
+        "POST /pay  server  180ms  error",
+        "ERROR card declined for order 7",
+    ]);
     // Hide the details: the span pane goes.
     pane.keys(&["d"]);
     let screen = pane.wait_for(&["▾ GET /checkout"]);
-    assert!(!screen.contains("┌ span"), "the details are hidden:\n{screen}");
+    assert!(
+        !screen.contains("┌ span"),
+        "the details are hidden:\n{screen}"
+    );
 
     // Back, then the other views.
     pane.keys(&["Escape", "2"]);
     pane.wait_for(&["SEVERITY", "ERROR    payment", "card declined for order 7"]);
     pane.keys(&["Enter"]);
-    pane.wait_for(&["trace 5b8efff798038103d269b633813fc60c", "POST /pay  server  180ms  error"]);
+    pane.wait_for(&[
+        "trace 5b8efff798038103d269b633813fc60c",
+        "POST /pay  server  180ms  error",
+    ]);
     pane.keys(&["Escape", "3"]);
     pane.wait_for(&["queue.depth", "gauge", "┌ queue.depth ({job}) · 2 points"]);
     pane.keys(&["4"]);

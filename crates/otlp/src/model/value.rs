@@ -1,5 +1,7 @@
 //! Attribute values (OTLP's `AnyValue`) and ordered attribute lists.
 
+use std::sync::Arc;
+
 /// One attribute value, log body or nested element.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -57,26 +59,38 @@ impl From<f64> for Value {
 /// Key/value pairs in the order they arrived, keys unique: inserting a key that is already
 /// present replaces its value in place (OTLP requires unique keys; a sender that repeats one
 /// gets the last value, as the OpenTelemetry SDKs do).
+///
+/// Keys are shared strings: the receiver gives every span the same allocation for the same
+/// key (see `convert`), which is most of an attribute's memory.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Attributes(Vec<(String, Value)>);
+pub struct Attributes(Vec<(Arc<str>, Value)>);
 
 impl Attributes {
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// An empty list with room for `capacity` pairs.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Attributes(Vec::with_capacity(capacity))
+    }
+
     /// The value of `key`, if present.
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.0
             .iter()
-            .find(|(name, _)| name == key)
+            .find(|(name, _)| &**name == key)
             .map(|(_, value)| value)
     }
 
     /// Sets `key` to `value`, keeping the key's position if it was already present.
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) {
-        let key = key.into();
-        let value = value.into();
+        let key: String = key.into();
+        self.insert_shared(Arc::from(key), value.into());
+    }
+
+    /// [`insert`](Self::insert) with a key that is already shared.
+    pub(crate) fn insert_shared(&mut self, key: Arc<str>, value: Value) {
         match self.0.iter_mut().find(|(name, _)| *name == key) {
             Some(slot) => slot.1 = value,
             None => self.0.push((key, value)),
@@ -84,7 +98,7 @@ impl Attributes {
     }
 
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Value)> {
-        self.0.iter().map(|(key, value)| (key.as_str(), value))
+        self.0.iter().map(|(key, value)| (&**key, value))
     }
 
     pub fn len(&self) -> usize {
