@@ -4,12 +4,16 @@
 //
 //   - serverEnter/serverExit on serverHandler.ServeHTTP: a SERVER span and the
 //     http.server.request.duration histogram for every request a net/http
-//     server serves, continuing the caller's W3C trace context;
+//     server serves, continuing the caller's W3C trace context (a new trace
+//     without one); the span is current on the handler's goroutine
+//     (goroutine-local context, api.Begin) until the handler returns;
 //   - muxEnter/muxExit on (*ServeMux).ServeHTTP: the matched pattern becomes
 //     http.route and the span name ("GET /items/{id}");
 //   - clientEnter/clientExit on (*Transport).RoundTrip: a CLIENT span and the
 //     http.client.request.duration histogram for every round trip, with the
-//     trace context injected into a clone of the request;
+//     trace context injected into a clone of the request; a request whose
+//     context has no span (http.Get(url)) is a child of the span current on
+//     the goroutine (api.Parent);
 //   - registerStatusAccessor, called from files that a file rule adds to
 //     net/http (rules/files/nethttp_status*.go), which read the response
 //     status that net/http keeps unexported.

@@ -42,9 +42,14 @@ impl MariaDb {
         let client = program("mariadb", "mariadb-client");
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
+        // Its own temporary directory too: concurrent servers sharing /tmp collide on the names
+        // of their temporary tables.
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir(&tmp).unwrap();
         let out = Command::new(&install)
             .args(["--no-defaults", "--user=root", "--auth-root-authentication-method=normal", "--skip-test-db"])
             .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--tmpdir={}", tmp.display()))
             .output()
             .unwrap();
         assert!(out.status.success(), "mariadb-install-db failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -54,6 +59,7 @@ impl MariaDb {
         let mut child = Command::new(&server)
             .args(["--no-defaults", "--user=root", "--bind-address=127.0.0.1", "--skip-name-resolve", "--innodb-buffer-pool-size=16M"])
             .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--tmpdir={}", tmp.display()))
             .arg(format!("--socket={}", socket.display()))
             .arg(format!("--port={port}"))
             .arg(format!("--pid-file={}", dir.path().join("mysqld.pid").display()))

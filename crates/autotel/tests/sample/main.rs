@@ -16,3 +16,6 @@ mod errors;
 mod logs;
 /// The sample's own tests pass with `go test` and with `autotel go test`.
 mod app_tests;
+/// The oldest library releases the rules claim (gin, echo v3 and v4, redigo, go-redis v8, logrus,
+/// zap), rewritten and run against a real Redis server.
+mod oldest_libs;

@@ -1,0 +1,157 @@
+// Package gls is autotel's goroutine-local context: one slot per goroutine,
+// added to runtime.g by rules/runtime.yaml, that holds the context of the span
+// current on that goroutine. It is what lets a call made without a
+// context.Context (http.Get(url), a Redis command, a log line) join the trace
+// of the request being served.
+//
+// The slot is reached through accessors that a file added to package runtime
+// registers at start-up (registerAccessor, pulled from there with
+// //go:linkname). Without instrumented runtime (unit tests, a plain go build)
+// nothing is registered: [Available] is false, [Current] is nil and [Enter]
+// does nothing, and callers still work.
+//
+// The runtime side copies the creating goroutine's slot into every new
+// goroutine (runtime.newproc1) and clears it when a goroutine exits
+// (runtime.gdestroy), since g structures are recycled. So a goroutine started
+// while a span is current sees that span as its parent, and a goroutine
+// started outside any span sees none, whatever g it runs on.
+//
+// What a slot holds is a *Scope: an immutable context plus a link to the
+// scope it replaced, so that [Scope.Exit] restores it. The chain is bounded
+// by [MaxDepth]: a goroutine that enters spans and never exits them cannot
+// grow memory without limit.
+//
+// This package knows nothing about tracing; autotel.dev/go/api builds spans on
+// top of it. It must not import anything but the standard library.
+package gls
+
+import (
+	"context"
+	"sync/atomic"
+	"unsafe"
+)
+
+// MaxDepth is how many scopes may be nested on one goroutine. An Enter beyond
+// it returns a scope that does not become current (its context is not
+// stored), so a goroutine that leaks scopes keeps at most MaxDepth scopes.
+const MaxDepth = 64
+
+// accessor returns the address of the current goroutine's slot and the
+// goroutine's id (runtime.g.goid, never reused). It is set, before any user
+// code runs, by the init of the file that rules/runtime.yaml adds to package
+// runtime; nil when the runtime is not instrumented.
+//
+// It has no initializer on purpose: runtime's init runs before this
+// package's, and an initializer would erase what runtime registered.
+var accessor func() (*unsafe.Pointer, uint64)
+
+// registerAccessor is pulled by the file added to package runtime
+// (//go:linkname to autotel.dev/go/gls.registerAccessor). It runs during
+// runtime's init, on the main goroutine, before any other goroutine exists.
+func registerAccessor(f func() (*unsafe.Pointer, uint64)) {
+	accessor = f
+}
+
+// Available reports whether the runtime is instrumented, that is whether
+// goroutine-local context works in this program.
+func Available() bool { return accessor != nil }
+
+// Scope is one Enter, to be exited once; it is also what a slot points to.
+// ctx, prev, owner and depth never change after Enter; ended is set once by
+// Exit. A nil *Scope is valid and does nothing.
+type Scope struct {
+	ctx   context.Context
+	prev  *Scope // the scope this one replaced, nil for the outermost
+	owner uint64 // goid of the goroutine that entered it
+	depth int32  // number of scopes in the chain below this one
+	ended atomic.Bool
+}
+
+// Current returns the context current on this goroutine: the innermost scope
+// this goroutine entered and has not exited, or else the one current in the
+// goroutine that created it when it was created. It is nil when there is none
+// or the runtime is not instrumented.
+//
+// A scope inherited from the creating goroutine stays current even after its
+// creator exits it: work handed to a goroutine belongs to the trace that
+// started it. Scopes that this goroutine entered and another goroutine exited
+// are skipped.
+func Current() context.Context {
+	if accessor == nil {
+		return nil
+	}
+	slot, id := accessor()
+	if r := live((*Scope)(*slot), id); r != nil {
+		return r.ctx
+	}
+	return nil
+}
+
+// live skips the scopes at the head of the chain that goroutine id entered
+// and that have been exited (possibly out of order or by another goroutine).
+func live(r *Scope, id uint64) *Scope {
+	for r != nil && r.owner == id && r.ended.Load() {
+		r = r.prev
+	}
+	return r
+}
+
+// Enter makes ctx current on this goroutine until the returned scope's Exit.
+// It returns nil when the runtime is not instrumented or ctx is nil. Beyond
+// MaxDepth nested scopes ctx does not become current (see [MaxDepth]); the
+// scope is still valid.
+func Enter(ctx context.Context) *Scope {
+	if accessor == nil || ctx == nil {
+		return nil
+	}
+	slot, id := accessor()
+	cur := live((*Scope)(*slot), id)
+	r := &Scope{ctx: ctx, prev: cur, owner: id}
+	if cur != nil {
+		r.depth = cur.depth + 1
+		if r.depth >= MaxDepth {
+			r.prev = nil // detached: never stored, holds nothing
+			return r
+		}
+	}
+	*slot = unsafe.Pointer(r)
+	return r
+}
+
+// Exit ends the scope. When it is the current one on this goroutine, the
+// context it replaced becomes current again (skipping scopes of this
+// goroutine that were exited out of order). Otherwise, as when a span ends on
+// another goroutine than the one that began it, it is only marked exited,
+// and the goroutine that entered it skips it from then on. Exit twice is
+// harmless.
+func (s *Scope) Exit() {
+	if s == nil || accessor == nil {
+		return
+	}
+	r := s
+	slot, id := accessor()
+	current := live((*Scope)(*slot), id) == r
+	r.ended.Store(true)
+	if current {
+		*slot = unsafe.Pointer(live(r.prev, id))
+	}
+}
+
+// Context returns the context the scope made current (nil for a nil scope).
+func (s *Scope) Context() context.Context {
+	if s == nil {
+		return nil
+	}
+	return s.ctx
+}
+
+// Clear empties this goroutine's slot. A goroutine that serves many unrelated
+// units of work (a worker pool) may call it between them; nothing in autotel
+// needs it, since exits restore what enters replaced.
+func Clear() {
+	if accessor == nil {
+		return
+	}
+	slot, _ := accessor()
+	*slot = nil
+}

@@ -1,0 +1,98 @@
+package databasesql
+
+import (
+	"context"
+	"database/sql/driver"
+	"testing"
+)
+
+func TestSanitize(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"SELECT * FROM users WHERE id = 42", "SELECT * FROM users WHERE id = ?"},
+		{"SELECT name FROM t WHERE name = 'O''Brien' AND x = 'a\\'b'", "SELECT name FROM t WHERE name = ? AND x = ?"},
+		{"INSERT INTO t2 (a, b) VALUES (1.5e10, -3), (0xFF, .5)", "INSERT INTO t2 (a, b) VALUES (?, -?), (?, ?)"},
+		{"SELECT * FROM t WHERE a = $1 AND b = ? AND c = :name AND d = @p1", "SELECT * FROM t WHERE a = $1 AND b = ? AND c = :name AND d = @p1"},
+		{`SELECT "col1", ` + "`tab2`" + ` FROM x -- note 5`, `SELECT "col1", ` + "`tab2`" + ` FROM x -- note 5`},
+		{"SELECT $$secret$$, $tag$x$tag$", "SELECT ?, ?"},
+		{"SELECT col2 FROM t /* 42 */ LIMIT 10", "SELECT col2 FROM t /* 42 */ LIMIT ?"},
+		{"SELECT 'unterminated", "SELECT ?"},
+	} {
+		if got := sanitize(tt.in); got != tt.want {
+			t.Errorf("sanitize(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestOperationAndCollection(t *testing.T) {
+	for _, tt := range []struct{ in, op, coll string }{
+		{"SELECT * FROM users WHERE id = 1", "SELECT", "users"},
+		{"  select id from `shop`.`orders` o join x on 1", "SELECT", "shop.orders"},
+		{"SELECT a FROM t1, t2", "SELECT", ""},
+		{"SELECT (SELECT 1 FROM inner_t) FROM outer_t", "SELECT", "outer_t"},
+		{"SELECT * FROM (SELECT 1) AS sub", "SELECT", ""},
+		{"INSERT INTO items (id) VALUES (1)", "INSERT", "items"},
+		{"UPDATE \"people\" SET a = 1", "UPDATE", "people"},
+		{"DELETE FROM sessions WHERE x < 3", "DELETE", "sessions"},
+		{"/* c */ CREATE TABLE z (a int)", "CREATE", ""},
+		{"SELECT 1", "SELECT", ""},
+		{"", "", ""},
+		{"select 'from x' as y", "SELECT", ""},
+	} {
+		op, coll := operationAndCollection(tt.in)
+		if op != tt.op || coll != tt.coll {
+			t.Errorf("%q: got (%q, %q), want (%q, %q)", tt.in, op, coll, tt.op, tt.coll)
+		}
+	}
+}
+
+func TestAddressOfDSN(t *testing.T) {
+	for _, tt := range []struct {
+		dsn  string
+		host string
+		port int
+	}{
+		{"user:pw@tcp(db.internal:3307)/app?parseTime=true", "db.internal", 3307},
+		{"user:pw@tcp(10.0.0.1)/app", "10.0.0.1", 3306},
+		{"postgres://u:p@pg.example:6543/db?sslmode=disable", "pg.example", 6543},
+		{"postgresql://pg.example/db", "pg.example", 5432},
+		{"host=pg1 port=5433 user=x dbname=y", "pg1", 5433},
+		{"host=/var/run/postgresql user=x", "", 0},
+		{"file:test.db?cache=shared", "", 0},
+		{"user@unix(/tmp/mysql.sock)/db", "", 0},
+	} {
+		h, p := addressOfDSN(tt.dsn)
+		if h != tt.host || p != tt.port {
+			t.Errorf("%q: got %q:%d, want %q:%d", tt.dsn, h, p, tt.host, tt.port)
+		}
+	}
+}
+
+// Look-alikes of the connectors that addressOfConnector reads (field names and
+// types as in go-sql-driver/mysql and lib/pq).
+type mysqlConfig struct{ Net, Addr string }
+type mysqlConnector struct{ cfg *mysqlConfig }
+type pqConnector struct{ opts map[string]string }
+
+func (mysqlConnector) Connect(context.Context) (driver.Conn, error) { return nil, nil }
+func (mysqlConnector) Driver() driver.Driver                        { return nil }
+func (*pqConnector) Connect(context.Context) (driver.Conn, error)   { return nil, nil }
+func (*pqConnector) Driver() driver.Driver                          { return nil }
+
+func TestAddressOfConnector(t *testing.T) {
+	for _, tt := range []struct {
+		c    driver.Connector
+		host string
+		port int
+	}{
+		{&mysqlConnector{cfg: &mysqlConfig{Net: "tcp", Addr: "mariadb.local:3310"}}, "mariadb.local", 3310},
+		{&mysqlConnector{cfg: &mysqlConfig{Net: "unix", Addr: "/tmp/mysql.sock"}}, "", 0},
+		{&mysqlConnector{}, "", 0},
+		{&pqConnector{opts: map[string]string{"host": "pg", "port": "5444"}}, "pg", 5444},
+		{&pqConnector{opts: map[string]string{"host": "/run/pg"}}, "", 0},
+	} {
+		h, p := addressOfConnector(tt.c)
+		if h != tt.host || p != tt.port {
+			t.Errorf("%#v: got %q:%d, want %q:%d", tt.c, h, p, tt.host, tt.port)
+		}
+	}
+}

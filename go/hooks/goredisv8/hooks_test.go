@@ -1,0 +1,192 @@
+package goredisv8
+
+import (
+	"context"
+	"errors"
+	"net"
+	"testing"
+	"unsafe"
+
+	"autotel.dev/go/api"
+	"autotel.dev/go/internal/redistest"
+	"github.com/go-redis/redis/v8"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+)
+
+func setup(t *testing.T) *tracetest.SpanRecorder {
+	t.Helper()
+	rec := tracetest.NewSpanRecorder()
+	prev := otel.GetTracerProvider()
+	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
+	t.Cleanup(func() { otel.SetTracerProvider(prev) })
+	return rec
+}
+
+// newClient calls NewClient as its rewritten version does: enter hook,
+// body, deferred exit hook.
+func newClient(opt *redis.Options) (c *redis.Client) {
+	if st, _ := newClientEnter(unsafe.Pointer(&opt)); st != nil {
+		defer newClientExit(st, &c)
+	}
+	return redis.NewClient(opt)
+}
+
+func attrs(s sdktrace.ReadOnlySpan) map[string]attribute.Value {
+	m := map[string]attribute.Value{}
+	for _, kv := range s.Attributes() {
+		m[string(kv.Key)] = kv.Value
+	}
+	return m
+}
+
+func TestCommandsMakeOneSpanEach(t *testing.T) {
+	rec := setup(t)
+	addr := redistest.Start(t)
+	rdb := newClient(&redis.Options{Addr: addr, DB: 2})
+	defer rdb.Close()
+	ctx := context.Background()
+	if err := rdb.Set(ctx, "user:1", "secret", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := rdb.Get(ctx, "user:1").Result(); v != "secret" || err != nil {
+		t.Fatalf("GET = %q, %v", v, err)
+	}
+	if err := rdb.Get(ctx, "missing").Err(); err != redis.Nil {
+		t.Fatalf("GET missing = %v, want redis.Nil", err)
+	}
+	if v, err := rdb.Ping(ctx).Result(); v != "PONG" || err != nil {
+		t.Fatalf("PING = %q, %v", v, err)
+	}
+	spans := rec.Ended()
+	// Connection set-up (HELLO, SELECT 2) has no span: exactly one per command.
+	if len(spans) != 4 {
+		var names []string
+		for _, s := range spans {
+			names = append(names, s.Name())
+		}
+		t.Fatalf("spans %q, want SET GET GET PING", names)
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	for i, want := range []struct{ name, query string }{{"SET", "SET user:1 ?"}, {"GET", "GET user:1"}, {"GET", "GET missing"}, {"PING", "PING"}} {
+		s, a := spans[i], attrs(spans[i])
+		if s.Name() != want.name || s.SpanKind().String() != "client" || s.Status().Code != codes.Unset {
+			t.Errorf("span %d: %q %s %v", i, s.Name(), s.SpanKind(), s.Status())
+		}
+		if a["db.system.name"].AsString() != "redis" || a["db.operation.name"].AsString() != want.name ||
+			a["db.query.text"].AsString() != want.query || a["server.address"].AsString() != "127.0.0.1" ||
+			a["server.port"].Emit() != port || a["db.namespace"].AsString() != "2" {
+			t.Errorf("span %d attributes %v", i, a)
+		}
+		if s.EndTime().Before(s.StartTime()) {
+			t.Errorf("span %d ends before it starts", i)
+		}
+	}
+}
+
+func TestParentIsTheSpanInContext(t *testing.T) {
+	rec := setup(t)
+	rdb := newClient(&redis.Options{Addr: redistest.Start(t)})
+	defer rdb.Close()
+	ctx, parent := otel.Tracer("test").Start(context.Background(), "request")
+	rdb.Ping(ctx)
+	parent.End()
+	rdb.Ping(context.Background())
+	spans := rec.Ended()
+	if spans[0].Parent().SpanID() != parent.SpanContext().SpanID() {
+		t.Fatalf("PING with ctx has parent %v, want %v", spans[0].Parent().SpanID(), parent.SpanContext().SpanID())
+	}
+	// Without a span in ctx and without goroutine-local context (this test
+	// binary is not rewritten), there is no parent.
+	if spans[2].Parent().IsValid() {
+		t.Fatalf("PING without ctx has parent %v", spans[2].Parent())
+	}
+}
+
+func TestFailingCommandIsAnErrorSpan(t *testing.T) {
+	rec := setup(t)
+	rdb := newClient(&redis.Options{Addr: redistest.Start(t)})
+	defer rdb.Close()
+	ctx := context.Background()
+	rdb.Set(ctx, "k", "v", 0)
+	err := rdb.Incr(ctx, "k").Err()
+	if err == nil {
+		t.Fatal("INCR on a string succeeded")
+	}
+	s := rec.Ended()[1]
+	if s.Name() != "INCR" || s.Status().Code != codes.Error || attrs(s)["error.type"].AsString() != "ERR" {
+		t.Fatalf("span %q status %v attributes %v", s.Name(), s.Status(), attrs(s))
+	}
+	if len(s.Events()) != 1 || s.Events()[0].Name != "exception" {
+		t.Fatalf("events %v, want one exception", s.Events())
+	}
+}
+
+func TestUnreachableServerIsAnErrorSpan(t *testing.T) {
+	rec := setup(t)
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := l.Addr().String()
+	l.Close()
+	rdb := newClient(&redis.Options{Addr: addr, MaxRetries: -1})
+	defer rdb.Close()
+	err := rdb.Ping(context.Background()).Err()
+	var opErr *net.OpError
+	if !errors.As(err, &opErr) {
+		t.Fatalf("PING to a closed port = %v", err)
+	}
+	s := rec.Ended()[0]
+	if s.Status().Code != codes.Error || attrs(s)["error.type"].AsString() != "*net.OpError" {
+		t.Fatalf("status %v attributes %v", s.Status(), attrs(s))
+	}
+}
+
+func TestPipelineIsOneSpan(t *testing.T) {
+	rec := setup(t)
+	rdb := newClient(&redis.Options{Addr: redistest.Start(t)})
+	defer rdb.Close()
+	ctx := context.Background()
+	cmds, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, "a", "1", 0)
+		p.Incr(ctx, "a")
+		p.Get(ctx, "a")
+		return nil
+	})
+	if err != nil || len(cmds) != 3 || cmds[2].(*redis.StringCmd).Val() != "2" {
+		t.Fatalf("pipeline = %v, %v", cmds, err)
+	}
+	rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Get(ctx, "a")
+		p.Get(ctx, "b")
+		return nil
+	})
+	spans := rec.Ended()
+	if len(spans) != 2 {
+		t.Fatalf("%d spans, want 2", len(spans))
+	}
+	a := attrs(spans[0])
+	if spans[0].Name() != "PIPELINE" || a["db.operation.name"].AsString() != "PIPELINE" ||
+		a["db.query.text"].AsString() != "SET a ?; INCR a; GET a" || a["db.operation.batch.size"].AsInt64() != 3 {
+		t.Errorf("pipeline span %q %v", spans[0].Name(), a)
+	}
+	a = attrs(spans[1])
+	// GET b is redis.Nil: the transaction still succeeds.
+	if spans[1].Name() != "MULTI GET" || a["db.query.text"].AsString() != "GET a; GET b" || spans[1].Status().Code != codes.Unset {
+		t.Errorf("transaction span %q %v %v", spans[1].Name(), a, spans[1].Status())
+	}
+}
+
+func TestDisabledInstrumentationAddsNoHook(t *testing.T) {
+	rec := setup(t)
+	t.Cleanup(api.ReloadEnvironment)
+	t.Setenv(api.EnvDisabledInstrumentations, "goredis")
+	api.ReloadEnvironment()
+	rdb := newClient(&redis.Options{Addr: redistest.Start(t)})
+	defer rdb.Close()
+	rdb.Ping(context.Background())
+	if n := len(rec.Ended()); n != 0 {
+		t.Fatalf("%d spans with the instrumentation disabled", n)
+	}
+}

@@ -1,0 +1,3 @@
+module example.com/gls-context
+
+go 1.23
