@@ -67,7 +67,7 @@ fn rejects_unknown_keys_with_their_position() {
         "instrumentation: x\nhooks: a.b/c\nrules:\n  - target: net/http\n    function: {name: F, enter: e, exits: x}\n",
     )
     .unwrap_err();
-    assert!(err.starts_with("test.yaml:5:15: rules[0].function: unknown field `exits`"), "{err}");
+    assert!(err.starts_with("test.yaml:5:35: rules[0].function: unknown field `exits`"), "{err}");
 }
 
 #[test]
