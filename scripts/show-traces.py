@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Prints the traces of an `autotel view --json` file as indented trees with durations."""
+"""Prints the traces of an `autotel view --json` file as indented trees with durations.
+
+With --requests, only traces whose root is a server span (one per request) are shown.
+"""
 import json
 import sys
 from collections import defaultdict
@@ -7,7 +10,7 @@ from collections import defaultdict
 KEYS = ("http.route", "url.full", "http.response.status_code", "db.system.name", "db.query.text")
 
 
-def main(path):
+def main(path, requests_only):
     spans = [json.loads(line) for line in open(path) if '"signal":"span"' in line]
     by_trace = defaultdict(list)
     for span in spans:
@@ -18,6 +21,8 @@ def main(path):
         for s in members:
             parent = s.get("parent_span_id")
             children[parent if parent in ids else None].append(s)
+        if requests_only and not any(s["kind"] == "server" for s in children[None]):
+            continue
         start = min(s["start_unix_nano"] for s in members)
         print(f"trace {trace_id} ({len(members)} spans)")
 
@@ -36,4 +41,5 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    args = [a for a in sys.argv[1:] if a != "--requests"]
+    main(args[0], "--requests" in sys.argv[1:])
