@@ -23,6 +23,10 @@ struct Running {
 
 impl Running {
     fn start(app_name: &str, toolchain: Option<&str>) -> Running {
+        Running::start_with(app_name, toolchain, &[])
+    }
+
+    fn start_with(app_name: &str, toolchain: Option<&str>, env: &[(&str, String)]) -> Running {
         let app = App::copy(app_name);
         let mut build = autotel();
         build.args(["go", "build", "-o", "bin/app", "."]).current_dir(app.path());
@@ -35,6 +39,7 @@ impl Running {
         let mut command = Command::new(app.binary("app"));
         otel_env(&mut command, &receiver, app_name);
         command.env("OTEL_LOGS_EXPORTER", "none").env("OTEL_METRICS_EXPORTER", "none");
+        command.envs(env.iter().map(|(k, v)| (k, v)));
         let service = Service::start(command);
         Running { _app: app, receiver, service: Some(service) }
     }
@@ -155,18 +160,16 @@ fn goroutines_started_outside_requests_carry_no_stale_context() {
     // First many goroutines inside requests (they end, their g's are recycled), then the
     // background ones.
     for _ in 0..3 {
-        check_spawn_quiet(&app);
+        app.get("/spawn");
     }
     check_background(&app);
 }
 
-fn check_spawn_quiet(app: &Running) {
-    app.get("/spawn");
-}
-
-#[test]
-fn log_and_slog_lines_in_a_handler_carry_the_server_span_ids() {
-    let mut app = Running::start("gls-context", None);
+/// Log lines written in a handler by `log` (std logger, `log.Default()`) and `log/slog`
+/// (default, TextHandler, JSONHandler) carry the server span's ids, once; a line outside any
+/// span has none; slog records are exported as OTLP logs in the span's trace. Stops the
+/// application.
+fn check_logs(app: &mut Running) {
     app.get("/log");
     let spans = app.wait_for("server span of /log", 1, |s| s.name == "GET /log");
     let handler = server(&spans, "GET /log");
@@ -185,14 +188,33 @@ fn log_and_slog_lines_in_a_handler_carry_the_server_span_ids() {
     assert!(l.contains(&json_ids), "json: {l:?} lacks {json_ids}");
     let outside = line("outside any request");
     assert!(!outside.contains("trace_id"), "a line outside any span got ids: {outside:?}");
+
+    // slog records are also exported as OTLP logs, with the span's trace context.
+    let store = app.receiver.store();
+    let exported = |s: &otlp::StoreSnapshot<'_>| {
+        s.logs().iter().any(|l| matches!(&l.body, Value::String(b) if b == "text handler inside the handler"))
+    };
+    assert!(store.wait_until(Duration::from_secs(30), exported), "no exported log record: {:#?}", store.logs());
+    let logs = store.logs();
+    let record = logs.iter().find(|l| matches!(&l.body, Value::String(b) if b == "text handler inside the handler")).unwrap();
+    assert_eq!(record.trace_id, Some(handler.trace_id), "{record:#?}");
+    assert_eq!(record.span_id, Some(handler.span_id), "{record:#?}");
+    assert_eq!(record.severity_text, "INFO");
 }
 
 #[test]
-fn go_1_23_goroutine_local_context() {
-    let app = Running::start("gls-context", Some("go1.23.12"));
+fn log_and_slog_lines_in_a_handler_carry_the_server_span_ids() {
+    let mut app = Running::start_with("gls-context", None, &[("OTEL_LOGS_EXPORTER", "otlp".into())]);
+    check_logs(&mut app);
+}
+
+#[test]
+fn go_1_23_goroutine_local_context_and_log_correlation() {
+    let mut app = Running::start_with("gls-context", Some("go1.23.12"), &[("OTEL_LOGS_EXPORTER", "otlp".into())]);
     check_direct(&app);
     check_spawn(&app);
     check_background(&app);
+    check_logs(&mut app);
 }
 
 #[test]
@@ -249,4 +271,30 @@ fn database_sql_spans_are_children_of_the_handler_without_ctx() {
     let spans = app.wait_for("query of the goroutine", 1, |s| s.parent_span_id == Some(spawn.span_id));
     let query = spans.iter().find(|s| s.parent_span_id == Some(spawn.span_id)).unwrap();
     assert_eq!(query.name, "SELECT users");
+}
+
+/// go-sql-driver/mysql: db.system.name from the driver, server.address/port from its connector's
+/// configuration; a ping to a port where nothing listens is an error span, and the application
+/// still gets its error.
+#[test]
+fn database_sql_mysql_driver_names_system_and_server() {
+    let port = free_port();
+    let app = Running::start_with("gls-sql", None, &[("MYSQL_ADDR", format!("127.0.0.1:{port}"))]);
+    let (status, body) = http_get(&app.service.as_ref().unwrap().url("/mysql"), &[]);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, "ping failed: true");
+    let spans = app.wait_for("server span of /mysql", 1, |s| s.name == "GET /mysql");
+    let handler = server(&spans, "GET /mysql");
+    let spans = app.wait_for("ping span", 1, |s| s.parent_span_id == Some(handler.span_id));
+    let ping: Vec<_> = spans.iter().filter(|s| s.parent_span_id == Some(handler.span_id)).collect();
+    // database/sql retries a connection that fails with driver.ErrBadConn; a refused dial is
+    // not that, so one attempt and one span.
+    assert_eq!(ping.len(), 1, "{ping:#?}");
+    let ping = ping[0];
+    assert_eq!(ping.name, "PING");
+    assert_eq!(ping.kind, SpanKind::Client);
+    assert_eq!(string(ping, "db.system.name"), "mysql");
+    assert_eq!(string(ping, "server.address"), "127.0.0.1");
+    assert_eq!(ping.attributes.get("server.port"), Some(&Value::Int(port as i64)));
+    assert_eq!(ping.status.code, StatusCode::Error);
 }
