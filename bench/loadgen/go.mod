@@ -1,0 +1,3 @@
+module bench.local/loadgen
+
+go 1.23.0

@@ -1,0 +1,268 @@
+"""Turns results.json (written by bench.py) into REPORT.md and plots/*.svg.
+
+Every number in the report is a median over the rounds of one run; every ratio is the median
+of per-round ratios between variants measured back to back in that run (so a load spike from
+another process that hits one round hits both sides of its ratio). Targets are from issue 6.
+"""
+
+import json
+import statistics
+import sys
+from pathlib import Path
+
+import svg
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def col(rounds, key):
+    return med([r.get(key) for r in rounds])
+
+
+def paired_ratio(a_rounds, b_rounds, key):
+    """Median of a[i]/b[i] over the rounds both have (each round measured a and b back to back)."""
+    pairs = [(a.get(key), b.get(key)) for a, b in zip(a_rounds, b_rounds)]
+    return med([a / b for a, b in pairs if a is not None and b])
+
+
+def f(x, digits=2, unit=""):
+    if x is None:
+        return "n/a"
+    return f"{x:,.{digits}f}{unit}"
+
+
+def verdict(value, limit, higher_is_better=False):
+    if value is None:
+        return "not measured"
+    ok = value >= limit if higher_is_better else value <= limit
+    return "**met**" if ok else "**not met**"
+
+
+class Report:
+    def __init__(self, results, out):
+        self.r = results
+        self.out = out
+        self.lines = []
+        self.targets = []  # (target, measured, verdict)
+        self.plots = []
+
+    def add(self, *lines):
+        self.lines.extend(lines)
+
+    def plot(self, name, chart):
+        (self.out / "plots").mkdir(parents=True, exist_ok=True)
+        (self.out / "plots" / f"{name}.svg").write_text(chart)
+        self.plots.append(name)
+        self.add(f"![{name}](plots/{name}.svg)", "")
+
+    # ----------------------------------------------------------------- build
+    def build(self):
+        data = self.r["sections"].get("build")
+        if not data:
+            return
+        self.add("## Build", "")
+        apps = {"demo": f"demo service (`{self.r['demo_app']['package']}`, {self.r['demo_app']['deps']} packages)"}
+        if "large" in data:
+            la = self.r["large_app"]
+            apps["large"] = (f"large app (`{la['package']}` {la['version']} from the module proxy, "
+                             f"{la['deps']} packages, {la['non_std_deps']} outside std)")
+        scenarios = {"cold": "cold (empty GOCACHE and autotel cache)", "warm": "warm, no change", "edit": "warm, one edited file"}
+        self.add("Wall time is the median of the rounds (n = rounds); ratios are medians of per-round ratios. "
+                 "CPU is user+system of the whole process tree; peak RSS is the largest single process.", "")
+        self.add("| app | scenario | variant | n | wall s | × plain | × hand | CPU s | peak RSS MiB |",
+                 "|---|---|---|---|---|---|---|---|---|")
+        chart_groups, chart_series = [], {}
+        for app, rows in data.items():
+            for sc, sc_name in scenarios.items():
+                for v, per in rows.items():
+                    rs = per[sc]
+                    if not rs:
+                        continue
+                    x_plain = paired_ratio(rs, rows["plain"][sc], "wall_s") if v != "plain" else None
+                    x_hand = paired_ratio(rs, rows["hand"][sc], "wall_s") if "hand" in rows and v != "hand" else None
+                    self.add(f"| {app} | {sc_name} | {v} | {len(rs)} | {f(col(rs, 'wall_s'))} | {f(x_plain)} | {f(x_hand)} "
+                             f"| {f(col(rs, 'cpu_s'), 1)} | {f(col(rs, 'peak_rss_mib'), 0)} |")
+                if any(per[sc] for per in rows.values()):
+                    chart_groups.append(f"{app}: {sc_name.split(' (')[0]}")
+                    for v in ("plain", "autotel", "hand"):
+                        chart_series.setdefault(v, []).append(col(rows[v][sc], "wall_s") if v in rows else None)
+        self.add("")
+        for app, rows in data.items():
+            for sc, label in (("warm", "warm, no change"), ("edit", "warm, one edited file")):
+                x = paired_ratio(rows["autotel"][sc], rows["plain"][sc], "wall_s")
+                self.targets.append((f"{app}: {label} ≤ 1.10× plain go build", f(x, 2, "×"), verdict(x, 1.10)))
+        if "hand" in data["demo"] and data["demo"]["hand"]["cold"]:
+            x = paired_ratio(data["demo"]["autotel"]["cold"], data["demo"]["hand"]["cold"], "wall_s")
+            self.targets.append(("demo: cold build ≤ 1.5× hand-instrumented", f(x, 2, "×"), verdict(x, 1.5)))
+        else:
+            self.targets.append(("demo: cold build ≤ 1.5× hand-instrumented", "n/a (no cold builds in --quick)", "not measured"))
+        self.plot("build_time", svg.bar_chart("Build wall time (median)", "seconds", chart_groups,
+                                              [(k, v) for k, v in chart_series.items()], "lower is better"))
+        # Sizes: from the last build of each variant.
+        self.add("### Binary size", "", "| app | variant | bytes | MiB | × plain | × hand |", "|---|---|---|---|---|---|")
+        groups, series = [], {}
+        for app, rows in data.items():
+            sizes = {v: next((r["size_bytes"] for sc in ("edit", "warm", "cold") for r in reversed(per[sc])), None)
+                     for v, per in rows.items()}
+            groups.append(app)
+            for v, size in sizes.items():
+                self.add(f"| {app} | {v} | {size:,} | {f(size / 2**20, 1)} | {f(size / sizes['plain'])} "
+                         f"| {f(size / sizes['hand']) if 'hand' in sizes else 'n/a'} |")
+            for v in ("plain", "autotel", "hand"):
+                series.setdefault(v, []).append(sizes[v] / 2**20 if v in sizes else None)
+            if app == "demo":
+                x = sizes["autotel"] / sizes["hand"]
+                self.targets.append(("demo: binary size ≤ 1.05× hand-instrumented", f(x, 2, "×"), verdict(x, 1.05)))
+        self.add("")
+        self.plot("binary_size", svg.bar_chart("Binary size", "MiB", groups, list(series.items()), "lower is better"))
+
+    # -------------------------------------------------------------- toolexec
+    def toolexec(self):
+        t = self.r["sections"].get("toolexec")
+        if not t:
+            return
+        rs = t["rounds"]
+        over = col(rs, "overhead_ms")
+        self.add("## Idle toolexec overhead", "",
+                 f"`autotel toolexec compile …` for a package no rule matches, against running the same tool directly "
+                 f"(the tool is `/bin/true` named `compile`, so only the proxy differs): {t['calls_per_round']} calls "
+                 f"per round, {len(rs)} rounds, median.", "",
+                 "| direct ms/call | through autotel ms/call | overhead ms/call |", "|---|---|---|",
+                 f"| {f(col(rs, 'direct_ms'), 3)} | {f(col(rs, 'autotel_ms'), 3)} | {f(over, 3)} |", "")
+        self.targets.append(("idle toolexec overhead ≤ 2 ms per package", f(over, 3, " ms"), verdict(over, 2.0)))
+
+    # ------------------------------------------------------------------ hook
+    def hook(self):
+        h = self.r["sections"].get("hook")
+        if not h:
+            return
+        funcs = sorted({fn for v in h.values() for fn in v})
+        self.add("## Cost of a hook", "",
+                 "`bench/hookcost`: `target.Add` (enter hook only, no defer) and `target.Work` (enter + exit, "
+                 "a span when sampled), instrumented by the user rules `bench/hookcost/rules.yaml` with "
+                 "`autotel go --rules … test -c`, against plain `go test -c`. Median ns/op of the rounds.", "",
+                 "| variant | " + " | ".join(f"{fn} ns/op | {fn} allocs/op" for fn in funcs) + " |",
+                 "|---|" + "---|---|" * len(funcs))
+        series = []
+        for v, per in h.items():
+            cells = []
+            for fn in funcs:
+                rs = per.get(fn, [])
+                cells += [f(col(rs, "ns_op")), f(col(rs, "allocs_op"), 0)]
+            self.add(f"| {v} | " + " | ".join(cells) + " |")
+            series.append((v, [col(per.get(fn, []), "ns_op") for fn in funcs]))
+        self.add("")
+        self.plot("hook_cost", svg.bar_chart("Cost of an instrumented call (median)", "ns/op", funcs, series, "lower is better"))
+
+    # --------------------------------------------------------------- runtime
+    def runtime(self):
+        rt = self.r["sections"].get("runtime")
+        if not rt:
+            return
+        rows = rt["rounds"]
+        self.add("## Runtime", "",
+                 f"Demo server (`cmd/b` of nethttp-pair, `GET /items/{{id}}`; the hand variant is `bench/handinst`) under "
+                 f"`bench/loadgen` (our closed-loop generator: {rt['concurrency']} keep-alive connections, "
+                 f"{rt['requests']:,} requests per round after a warm-up) on loopback; a fresh server process per round; "
+                 f"exporting to `autotel view --json` (output to /dev/null). CPU per request is the server's utime+stime "
+                 f"from /proc/PID/stat over the measured requests (for attach, the agent's own CPU is given separately). "
+                 f"Ratios are medians of per-round ratios against plain.", "",
+                 "| variant | n | req/s | × plain | p50 µs | p99 µs | CPU µs/req | RSS MiB | peak RSS MiB |",
+                 "|---|---|---|---|---|---|---|---|---|")
+        plain = rows.get("plain", [])
+        for v, rs in rows.items():
+            if not rs:
+                continue
+            cpu = f(col(rs, "cpu_us_per_req"), 1)
+            if any("agent_cpu_us_per_req" in r for r in rs):
+                cpu += f" (+{f(col(rs, 'agent_cpu_us_per_req'), 1)} agent)"
+            self.add(f"| {v} | {len(rs)} | {f(col(rs, 'rps'), 0)} | {f(paired_ratio(rs, plain, 'rps'))} | "
+                     f"{f(col(rs, 'p50_us'), 0)} | {f(col(rs, 'p99_us'), 0)} | {cpu} | {f(col(rs, 'rss_mib'), 1)} | "
+                     f"{f(col(rs, 'peak_rss_mib'), 1)} |")
+        for v, why in rt.get("skipped", {}).items():
+            self.add(f"| {v} | 0 | skipped: {why} | | | | | | |")
+        self.add("")
+        on, off, hand = rows.get("autotel, sampling on", []), rows.get("autotel, sampling off", []), rows.get("otelhttp by hand", [])
+        x = paired_ratio(on, hand, "rps")
+        self.targets.append(("throughput, sampling on ≥ 1.00× otelhttp by hand", f(x, 2, "×"), verdict(x, 1.0, True)))
+        x = paired_ratio(off, plain, "rps")
+        self.targets.append(("throughput, sampling off ≥ 0.97× plain", f(x, 2, "×"), verdict(x, 0.97, True)))
+        names = [v for v, rs in rows.items() if rs]
+        self.plot("runtime_throughput", svg.bar_chart("Throughput (median)", "requests/s", names,
+                                                      [("req/s", [col(rows[v], "rps") for v in names])], "higher is better"))
+        self.plot("runtime_latency", svg.bar_chart("Latency (median of rounds)", "µs", names,
+                                                   [("p50", [col(rows[v], "p50_us") for v in names]),
+                                                    ("p99", [col(rows[v], "p99_us") for v in names])], "lower is better"))
+
+    # ---------------------------------------------------------------- outage
+    def outage(self):
+        o = self.r["sections"].get("outage")
+        if not o:
+            return
+        rows = o["rounds"]
+        up = rows["collector up"]
+        self.add("## Collector outage", "",
+                 f"The autotel-built demo server, sampling on, {o['requests']:,} requests per round, exporting to "
+                 f"`autotel view` (up), to a closed port (down) or to a listener that accepts and never answers "
+                 f"(hanging). Ratios are against the collector-up run of the same round. On a 2-core machine the "
+                 f"collector-up run also pays for the receiver's own CPU and the exports, so runs without a working "
+                 f"collector can be faster; only degradations count against the 5% target.", "",
+                 "| collector | n | req/s | × up | p99 µs | × up | RSS MiB | × up |", "|---|---|---|---|---|---|---|---|")
+        worst = 0.0
+        for v, rs in rows.items():
+            rps_x, p99_x, rss_x = (paired_ratio(rs, up, k) for k in ("rps", "p99_us", "rss_mib"))
+            self.add(f"| {v} | {len(rs)} | {f(col(rs, 'rps'), 0)} | {f(rps_x)} | {f(col(rs, 'p99_us'), 0)} | {f(p99_x)} "
+                     f"| {f(col(rs, 'rss_mib'), 1)} | {f(rss_x)} |")
+            if v != "collector up":
+                # Only degradations count: a faster run without a collector hurts nobody.
+                worst = max(worst, 1 - (rps_x or 1), (p99_x or 1) - 1, (rss_x or 1) - 1)
+        self.add("")
+        self.targets.append(("collector down or hanging: throughput, p99 and RSS within 5% of collector up",
+                             f"worst {f(worst * 100, 1)}% worse", verdict(worst, 0.05)))
+        names = list(rows)
+        self.plot("outage", svg.bar_chart("Collector outage: throughput (median)", "requests/s",
+                                          [n.split(" (")[0] for n in names],
+                                          [("req/s", [col(rows[v], "rps") for v in names])], "higher is better"))
+
+    def write(self):
+        r = self.r
+        body_start = len(self.lines)
+        self.build()
+        self.toolexec()
+        self.hook()
+        self.runtime()
+        self.outage()
+        body = self.lines[body_start:]
+        m = r["machine"]
+        d = r["durations_s"]
+        head = [
+            "# autotel benchmarks", "",
+            f"Produced by `{r['command']}` (from the repository root) on {r['started_utc']}"
+            f"{' — quick mode: one or two rounds, no cold builds; for keeping the suite working, not for numbers' if r['mode'] == 'quick' else ''}.",
+            "The raw rounds are in `results.json`; `bench/README.md` says what each section measures and how.", "",
+            *[f"Note: {n}" for n in r.get("notes", [])], *([""] if r.get("notes") else []),
+            "## Targets (issue 6)", "", "| target | measured | |", "|---|---|---|",
+        ]
+        head += [f"| {t} | {v} | {ok} |" for t, v, ok in self.targets]
+        head += ["", "## Machine", "",
+                 f"- CPU: {m['cpu']}, {m['cores']} cores; memory {m['memory_gib']} GiB; kernel {m['kernel']}; {m['os']}",
+                 f"- {m['go']}; {m['rustc']}; {m['autotel'] or 'autotel'} (tree at commit {m['git_commit']}"
+                 f"{', with uncommitted changes' if m['git_dirty'] else ''}; binary {m.get('autotel_binary') or 'target/release/autotel'})",
+                 f"- load average (1, 5, 15 min) at start {', '.join(f'{x:.1f}' for x in m['load_average_at_start'])}, "
+                 f"at end {', '.join(f'{x:.1f}' for x in m['load_average_at_end'])}: the machine is shared, so absolute "
+                 f"times are noisy; read the same-run ratios.",
+                 "- time per section: " + ", ".join(f"{k} {v:.0f} s" for k, v in d.items()), ""]
+        (self.out / "REPORT.md").write_text("\n".join(head + body) + "\n")
+
+
+def write(results, out):
+    Report(results, Path(out)).write()
+
+
+if __name__ == "__main__":
+    # Regenerate the report from a results.json: python3 bench/report.py bench/results.json [OUT]
+    src = Path(sys.argv[1])
+    write(json.loads(src.read_text()), Path(sys.argv[2]) if len(sys.argv) > 2 else src.parent)
