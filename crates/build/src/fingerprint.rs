@@ -6,7 +6,8 @@
 //! the instrumentation changes, is to make the tool ID say what is woven in. The fingerprint
 //! hashes:
 //!
-//! - the autotel version (the rewriter and the toolexec protocol);
+//! - the autotel version and the identity of the autotel executable (its size and modification
+//!   time: two builds of one version with different rewriters must not share archives);
 //! - the rule catalogue, embedded and user files (what any package may get);
 //! - the Go hook runtime's contents (what the hooks do);
 //! - the module versions of the hook packages' closure (what the hook archives were built from;
@@ -21,12 +22,20 @@
 //! that field, after its last `/`.
 
 /// Hashes the parts listed in the module doc into a short hex string.
-pub fn fingerprint(runtime_hash: &str, catalogue: &str, hook_modules: &[(String, String)]) -> String {
-    let mut text = format!("{}\n{runtime_hash}\n{catalogue}\n", env!("CARGO_PKG_VERSION"));
+pub fn fingerprint(executable: &str, runtime_hash: &str, catalogue: &str, hook_modules: &[(String, String)]) -> String {
+    let mut text = format!("{}\n{executable}\n{runtime_hash}\n{catalogue}\n", env!("CARGO_PKG_VERSION"));
     for (path, version) in hook_modules {
         text.push_str(&format!("{path}@{version}\n"));
     }
     format!("{:016x}", rules::fnv1a(text.as_bytes()))
+}
+
+/// The identity of the running autotel executable: its size and modification time, cheap to
+/// read and different for every rebuild.
+pub fn executable_identity() -> std::io::Result<String> {
+    let metadata = std::fs::metadata(std::env::current_exe()?)?;
+    let modified = metadata.modified()?.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    Ok(format!("{}:{modified}", metadata.len()))
 }
 
 /// The `-V=full` answer: the real tool's line with the fingerprint added where the go command
@@ -92,10 +101,12 @@ mod tests {
 
     #[test]
     fn fingerprint_follows_every_input() {
-        let base = fingerprint("r1", "c1", &[("m".into(), "v1".into())]);
-        assert_eq!(base, fingerprint("r1", "c1", &[("m".into(), "v1".into())]));
-        assert_ne!(base, fingerprint("r2", "c1", &[("m".into(), "v1".into())]));
-        assert_ne!(base, fingerprint("r1", "c2", &[("m".into(), "v1".into())]));
-        assert_ne!(base, fingerprint("r1", "c1", &[("m".into(), "v2".into())]));
+        let m = |v: &str| vec![("m".to_string(), v.to_string())];
+        let base = fingerprint("e1", "r1", "c1", &m("v1"));
+        assert_eq!(base, fingerprint("e1", "r1", "c1", &m("v1")));
+        assert_ne!(base, fingerprint("e2", "r1", "c1", &m("v1")));
+        assert_ne!(base, fingerprint("e1", "r2", "c1", &m("v1")));
+        assert_ne!(base, fingerprint("e1", "r1", "c2", &m("v1")));
+        assert_ne!(base, fingerprint("e1", "r1", "c1", &m("v2")));
     }
 }

@@ -13,7 +13,7 @@
 
 use crate::constraint;
 use crate::error::BuildError;
-use crate::fingerprint::fingerprint;
+use crate::fingerprint::{executable_identity, fingerprint};
 use crate::goflags::{goflags_words, GoArgs, GoCommand};
 use crate::golist::{Go, Package};
 use crate::matching::{match_rules, Matched};
@@ -134,7 +134,8 @@ pub fn go(options: &GoOptions) -> Result<i32, BuildError> {
 
     // 4. The hook packages' archives, compiled as the user's build will compile them.
     let hook_modules = closure_modules(&graph, &main_imports);
-    let fingerprint = fingerprint(runtime::hash(), &catalogue.fingerprint(), &hook_modules);
+    let executable = executable_identity().map_err(BuildError::io("read", "the autotel executable"))?;
+    let fingerprint = fingerprint(&executable, runtime::hash(), &catalogue.fingerprint(), &hook_modules);
     go.env.push((state::FINGERPRINT_ENV.into(), fingerprint.into()));
     let toolexec = toolexec_flag()?;
     let mut build_state = BuildState {
