@@ -17,13 +17,13 @@ fn int(span: &Span, key: &str) -> i64 {
     }
 }
 
-#[test]
-fn two_services_make_one_trace_with_exact_parents() {
+/// Builds both services of nethttp-pair with autotel and starts them, A calling B, both
+/// exporting to a fresh receiver.
+fn start_pair() -> (App, BackgroundReceiver, Service, Service) {
     let app = App::copy("nethttp-pair");
     app.autotel_go(&["build", "-o", "bin/a", "./cmd/a"]);
     app.autotel_go(&["build", "-o", "bin/b", "./cmd/b"]);
     let receiver = receiver();
-
     let mut b = Command::new(app.binary("b"));
     otel_env(&mut b, &receiver, "service-b");
     let b = Service::start(b);
@@ -31,6 +31,12 @@ fn two_services_make_one_trace_with_exact_parents() {
     otel_env(&mut a, &receiver, "service-a");
     a.env("B_URL", format!("http://{}", b.addr));
     let a = Service::start(a);
+    (app, receiver, a, b)
+}
+
+#[test]
+fn two_services_make_one_trace_with_exact_parents() {
+    let (_app, receiver, a, b) = start_pair();
 
     let (status, body) = http_get(&a.url("/call/42"), &[]);
     assert_eq!(status, 200, "{body}");
@@ -116,17 +122,7 @@ fn two_services_make_one_trace_with_exact_parents() {
 
 #[test]
 fn errors_follow_the_status_rules() {
-    let app = App::copy("nethttp-pair");
-    app.autotel_go(&["build", "-o", "bin/a", "./cmd/a"]);
-    app.autotel_go(&["build", "-o", "bin/b", "./cmd/b"]);
-    let receiver = receiver();
-    let mut b = Command::new(app.binary("b"));
-    otel_env(&mut b, &receiver, "service-b");
-    let b = Service::start(b);
-    let mut a = Command::new(app.binary("a"));
-    otel_env(&mut a, &receiver, "service-a");
-    a.env("B_URL", format!("http://{}", b.addr));
-    let a = Service::start(a);
+    let (_app, receiver, a, b) = start_pair();
 
     // B answers 404: an error for A's client span, not for B's server span (4xx is the client's fault).
     assert_eq!(http_get(&a.url("/call/404"), &[]).0, 404);
