@@ -246,14 +246,12 @@ impl<'a> Instrumented<'a> {
         let generated = self.write("autotel_main.go", &source)?;
         self.args.push(generated);
         let at = self.args.iter().position(|a| a == "-importcfg").ok_or("compile of a main package has no -importcfg")?;
-        let original = PathBuf::from(&self.args[at + 1]);
-        let mut cfg = std::fs::read_to_string(&original).map_err(|e| format!("cannot read {}: {e}", original.display()))?;
+        let mut imports = Vec::with_capacity(build.main_imports.len());
         for path in &build.main_imports {
             let archive = build.archives.get(path).ok_or_else(|| format!("no archive was built for hook package {path}"))?;
-            if !cfg.contains(&format!("packagefile {path}=")) {
-                cfg.push_str(&format!("packagefile {path}={}\n", archive.display()));
-            }
+            imports.push((path, archive));
         }
+        let cfg = with_packagefiles(Path::new(&self.args[at + 1]), imports)?;
         self.args[at + 1] = self.write("importcfg", &cfg)?;
         Ok(())
     }
@@ -270,20 +268,30 @@ fn link(state: &Path, args: &[OsString]) -> Result<Vec<OsString>, String> {
         return Ok(args.to_vec());
     };
     let original = PathBuf::from(&args[at + 1]);
-    let mut cfg = std::fs::read_to_string(&original).map_err(|e| format!("cannot read {}: {e}", original.display()))?;
-    let present: std::collections::HashSet<String> = cfg
-        .lines()
-        .filter_map(|l| l.strip_prefix("packagefile "))
-        .filter_map(|l| l.split_once('=').map(|(p, _)| p.to_string()))
-        .collect();
-    for (path, archive) in &build.archives {
-        if !present.contains(path) {
-            cfg.push_str(&format!("packagefile {path}={}\n", archive.display()));
-        }
-    }
+    let cfg = with_packagefiles(&original, &build.archives)?;
     let patched = original.with_file_name("autotel_importcfg.link");
     std::fs::write(&patched, cfg).map_err(|e| format!("cannot write {}: {e}", patched.display()))?;
     let mut args = args.to_vec();
     args[at + 1] = patched.into_os_string();
     Ok(args)
+}
+
+/// The importcfg at `path` plus a `packagefile` line for each package it does not list yet (the
+/// go command's own lines win: they name this build's archives of the user's packages).
+fn with_packagefiles<'p>(
+    path: &Path,
+    packages: impl IntoIterator<Item = (&'p String, &'p PathBuf)>,
+) -> Result<String, String> {
+    let mut cfg = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let present: std::collections::HashSet<String> = cfg
+        .lines()
+        .filter_map(|l| l.strip_prefix("packagefile "))
+        .filter_map(|l| l.split_once('=').map(|(p, _)| p.to_string()))
+        .collect();
+    for (package, archive) in packages {
+        if !present.contains(package) {
+            cfg.push_str(&format!("packagefile {package}={}\n", archive.display()));
+        }
+    }
+    Ok(cfg)
 }
