@@ -16,6 +16,8 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 #include "attach.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -78,6 +80,8 @@ const volatile u64 off_redis_basecmd_args = 0;
 const volatile u64 off_redis_baseclient_opt = 0;
 const volatile u64 off_redis_options_addr = 0;
 const volatile u8 have_redis_addr = 0;
+const volatile u64 off_redis_options_db = 0;
+const volatile u8 have_redis_db = 0;
 const volatile u64 off_grpc_cc_target = 0;
 const volatile u64 off_grpc_error_s = 0;
 const volatile u64 off_grpc_status_s = 0;
@@ -138,7 +142,8 @@ struct entry_state {
 	u8 has_parent;
 	u8 parent_remote;
 	u8 had_prev;
-	u8 _pad[5];
+	u8 nested; /* calls of the same probe inside this one, on this goroutine, not yet returned */
+	u8 _pad[4];
 	u64 aux2; /* kind-specific: string lengths, pointers */
 	u64 aux3;
 };
@@ -653,6 +658,59 @@ int newproc1_ret(struct pt_regs *ctx)
 
 /* ---- database/sql: (*DB|*Tx|*Conn).QueryContext / ExecContext(ctx, query string, args ...any)
  * Query and Exec without ctx call these. Registers: receiver, ctx (2 words), query (2 words). */
+/* ---- the server a client span talks to, for clients that keep no address we can read
+ * (database/sql drivers, redigo): the peer of the TCP socket the span's goroutine writes to
+ * while the span runs. A tracepoint at every socket send finds the goroutine from the thread's
+ * user registers (the g register) and records the first peer per open span; the span's exit
+ * program takes it (aux1 = the IP's 4 or 16 bytes, status = the port). Only processes that
+ * started such a span pay more than one map lookup per send. */
+#define AF_INET 2
+#define AF_INET6 10
+
+struct peer {
+	u8 addr[16];
+	u16 port;
+	u8 len;
+	u8 _pad[5];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct go_key);
+	__type(value, struct peer);
+} span_peer SEC(".maps");
+
+/* Processes with a peer-reading span started, so that the tracepoint skips all others at once. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, u32);
+	__type(value, u8);
+} peer_tgids SEC(".maps");
+
+static __always_inline void want_peer(struct go_key *k)
+{
+	u8 one = 1;
+	bpf_map_delete_elem(&span_peer, k);
+	if (!bpf_map_lookup_elem(&peer_tgids, &k->tgid))
+		bpf_map_update_elem(&peer_tgids, &k->tgid, &one, BPF_ANY);
+}
+
+/* Moves the span's peer, if one was seen, into the event. */
+static __always_inline void take_peer(struct go_key *k, struct text_event *e)
+{
+	struct peer *p = bpf_map_lookup_elem(&span_peer, k);
+	if (!p)
+		return;
+	if (p->len == 4 || p->len == 16) {
+		__builtin_memcpy(e->aux1, p->addr, 16);
+		e->len[1] = p->len;
+		e->status = p->port;
+	}
+	bpf_map_delete_elem(&span_peer, k);
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -680,6 +738,7 @@ static __always_inline int db_enter(struct pt_regs *ctx)
 	st.aux = qlen;
 	st.aux2 = GO_ARG1(ctx);
 	start_span(&k, &st);
+	want_peer(&k);
 	bpf_map_update_elem(&db_state, &k, &st, BPF_ANY);
 	return 0;
 }
@@ -702,6 +761,7 @@ static __always_inline int db_ret(struct pt_regs *ctx, u64 err_itab)
 	e->is_error = err_itab != 0;
 	READ_BYTES(e->text, TEXT_MAX, st.req, st.aux, e->len[0]);
 	e->count = st.aux; /* the query's full length: userspace knows when it was cut */
+	take_peer(&k, e);
 	bpf_ringbuf_submit(e, wake_flags());
 	return 0;
 }
@@ -745,8 +805,16 @@ int redis_process_enter(struct pt_regs *ctx)
 		return 0;
 	u64 cmd = GO_ARG5(ctx);
 	struct entry_state *old = bpf_map_lookup_elem(&redis_state, &k);
-	if (old && old->req == cmd)
+	if (old) {
+		/* The same command again: a stack growth restarted the function. Another command:
+		 * one the client sends while setting up a connection for this one (HELLO, CLIENT
+		 * SETINFO), part of this span like in build mode; its RET only undoes the count. */
+		if (old->req != cmd && old->aux3 != cmd) {
+			old->nested++;
+			old->aux3 = cmd;
+		}
 		return 0;
+	}
 	struct entry_state st = {};
 	st.start_ns = bpf_ktime_get_ns();
 	st.req = cmd;
@@ -765,6 +833,11 @@ int redis_process_ret(struct pt_regs *ctx)
 	struct entry_state *p = bpf_map_lookup_elem(&redis_state, &k);
 	if (!p)
 		return 0;
+	if (p->nested) {
+		p->nested--;
+		p->aux3 = 0;
+		return 0;
+	}
 	struct entry_state st = *p;
 	bpf_map_delete_elem(&redis_state, &k);
 	end_span(&k, &st);
@@ -798,11 +871,93 @@ int redis_process_ret(struct pt_regs *ctx)
 	u64 err_data = GO_ARG2(ctx);
 	if (err_itab && err_data)
 		READ_GO_STRING(e->aux2, AUX_MAX, err_data, e->len[2]);
+	bpf_map_delete_elem(&span_peer, &k); /* go-redis has its address: the tracepoint's is unused */
 	if (have_redis_addr && st.aux) {
 		u64 opt = read_u64(st.aux + off_redis_baseclient_opt);
 		if (opt)
 			READ_GO_STRING(e->aux1, AUX_MAX, opt + off_redis_options_addr, e->len[1]);
+		if (opt && have_redis_db) {
+			e->status = read_u64(opt + off_redis_options_db);
+			e->has_status = 1;
+		}
 	}
+	bpf_ringbuf_submit(e, wake_flags());
+	return 0;
+}
+
+/* ---- redigo: (*conn).DoWithTimeout(readTimeout, cmd string, args ...interface{})
+ * (reply interface{}, err error). Registers: c (1), readTimeout (2), cmd (3, 4), args (5, 6, 7);
+ * results: reply (1, 2), err (3, 4). Do calls it, DoContext calls it from a goroutine of its own
+ * (which inherits the caller's context). An empty cmd only flushes pipelined commands: no span.
+ * The server address is the peer of the socket the command is written to (see span_peer). */
+#define GO_KIND_MASK 31
+#define GO_KIND_STRING 24
+#define GO_TYPE_KIND_OFFSET 23 /* abi.Type: Size_, PtrBytes (8 each), Hash (4), TFlag, Align_, FieldAlign_, Kind_ */
+
+/* Whether an interface's type word names a string type (the Kind byte of its abi.Type). */
+static __always_inline int is_string_type(u64 type)
+{
+	u8 kind = 0;
+	if (!type || bpf_probe_read_user(&kind, 1, (void *)(type + GO_TYPE_KIND_OFFSET)))
+		return 0;
+	return (kind & GO_KIND_MASK) == GO_KIND_STRING;
+}
+
+SEC("uprobe")
+int redigo_do_enter(struct pt_regs *ctx)
+{
+	struct go_key k;
+	if (!current_goroutine(ctx, &k))
+		return 0;
+	u64 cmd_len = GO_ARG4(ctx);
+	if (!cmd_len)
+		return 0;
+	u64 c = GO_ARG1(ctx);
+	struct entry_state *old = bpf_map_lookup_elem(&redis_state, &k);
+	if (old && old->req == c)
+		return 0; /* the entry probe again after a stack growth restarted the function */
+	struct entry_state st = {};
+	st.start_ns = bpf_ktime_get_ns();
+	st.req = c;
+	st.aux = GO_ARG3(ctx);
+	st.aux2 = (cmd_len & 0xffffffff) | (GO_ARG6(ctx) << 32);
+	st.aux3 = GO_ARG5(ctx);
+	start_span(&k, &st);
+	want_peer(&k);
+	bpf_map_update_elem(&redis_state, &k, &st, BPF_ANY);
+	return 0;
+}
+
+SEC("uprobe")
+int redigo_do_ret(struct pt_regs *ctx)
+{
+	struct go_key k;
+	if (!current_goroutine(ctx, &k))
+		return 0;
+	struct entry_state *p = bpf_map_lookup_elem(&redis_state, &k);
+	if (!p)
+		return 0;
+	struct entry_state st = *p;
+	bpf_map_delete_elem(&redis_state, &k);
+	end_span(&k, &st);
+	struct text_event *e = new_text_event(EVENT_REDIGO, &k, &st);
+	if (!e)
+		return 0;
+	u64 err_itab = GO_ARG3(ctx), err_data = GO_ARG4(ctx);
+	e->is_error = err_itab != 0;
+	u64 cmd_len = st.aux2 & 0xffffffff, nargs = st.aux2 >> 32;
+	e->count = nargs + 1;
+	READ_BYTES(e->text, 64, st.aux, cmd_len, e->len[0]);
+	/* The first argument is the key when it is a string: aux3. */
+	if (st.aux3 && nargs > 0) {
+		u64 t0 = read_u64(st.aux3), d0 = read_u64(st.aux3 + 8);
+		if (d0 && is_string_type(t0))
+			READ_GO_STRING(e->aux3, AUX_MAX, d0, e->len[3]);
+	}
+	/* redigo's server errors are redis.Error, a string type: its text gives error.type. */
+	if (err_itab && err_data && is_string_type(read_u64(err_itab + 8)))
+		READ_GO_STRING(e->aux2, AUX_MAX, err_data, e->len[2]);
+	take_peer(&k, e);
 	bpf_ringbuf_submit(e, wake_flags());
 	return 0;
 }
@@ -1138,5 +1293,41 @@ int kafka_fetch_ret(struct pt_regs *ctx)
 	if (have_kafka_partition)
 		e->count = (s64)read_u64(cfg + off_kafka_readercfg_partition);
 	bpf_ringbuf_submit(e, wake_flags());
+	return 0;
+}
+
+/* ---- tracepoint sock_send_length(struct sock *sk, int ret, int flags), at every send on a
+ * socket: records the peer of an open database/sql or redigo span of the sending goroutine
+ * (see span_peer). A BTF tracepoint: sk is read directly, its field offsets relocated (CO-RE)
+ * against the running kernel. The goroutine comes from the user registers saved at syscall
+ * entry, whose g register Go's syscall path leaves alone. */
+SEC("?tp_btf/sock_send_length")
+int BPF_PROG(sock_send, struct sock *sk, int ret, int flags)
+{
+	struct go_key k = {};
+	k.tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!bpf_map_lookup_elem(&peer_tgids, &k.tgid))
+		return 0;
+	struct pt_regs *user = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	u64 g = 0;
+	if (!user || bpf_probe_read_kernel(&g, sizeof(g), &GO_G(user)) || !g)
+		return 0;
+	if (bpf_probe_read_user(&k.goid, sizeof(k.goid), (void *)(g + off_g_goid)))
+		return 0;
+	if (!bpf_map_lookup_elem(&db_state, &k) && !bpf_map_lookup_elem(&redis_state, &k))
+		return 0;
+	struct peer p = {};
+	u16 family = sk->__sk_common.skc_family;
+	p.port = bpf_ntohs(sk->__sk_common.skc_dport);
+	if (family == AF_INET) {
+		__builtin_memcpy(p.addr, &sk->__sk_common.skc_daddr, 4);
+		p.len = 4;
+	} else if (family == AF_INET6) {
+		bpf_probe_read_kernel(p.addr, 16, &sk->__sk_common.skc_v6_daddr);
+		p.len = 16;
+	} else {
+		return 0;
+	}
+	bpf_map_update_elem(&span_peer, &k, &p, BPF_NOEXIST);
 	return 0;
 }

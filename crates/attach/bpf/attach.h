@@ -6,12 +6,17 @@
 #define EVENT_HTTP_SERVER 1
 #define EVENT_HTTP_CLIENT 2
 /* The kinds below use struct text_event. */
-#define EVENT_DB_QUERY 3    /* database/sql query: text = query, aux1 = "query"/"exec" */
-#define EVENT_REDIS 4       /* go-redis v9 command: text = command words, aux1 = server addr */
+#define EVENT_DB_QUERY 3    /* database/sql query: text = query, peer (below) */
+#define EVENT_REDIS 4       /* go-redis v9 command: text = command words, aux1 = server addr,
+                             * status = database index */
 #define EVENT_GRPC_CLIENT 5 /* text = full method, aux1 = target */
 #define EVENT_GRPC_SERVER 6 /* text = full method */
 #define EVENT_KAFKA_SEND 7  /* text = topic */
 #define EVENT_KAFKA_RECV 8  /* text = topic, aux1 = consumer group */
+#define EVENT_REDIGO 9      /* redigo command: text = command name, aux2 = error text, aux3 = key,
+                             * peer (below) */
+/* The peer of DB_QUERY and REDIGO events: aux1 = the server's IP bytes (len 4 or 16), status =
+ * its port; len[1] = 0 when no TCP send was seen during the span. */
 
 #define METHOD_MAX 16
 #define SCHEME_MAX 16
@@ -34,7 +39,8 @@ struct span_event {
 	u8 has_parent;
 	u8 parent_remote; /* parent came from an incoming traceparent header */
 	u8 is_error;      /* client: roundTrip returned a non-nil error */
-	u8 _pad0[5];
+	u8 has_status;    /* text events: status holds a value (go-redis: the database index) */
+	u8 _pad0[4];
 	s64 status;       /* HTTP status, 0 when unknown */
 	u16 method_len;
 	u16 host_len;     /* Request.Host */
@@ -79,7 +85,8 @@ struct text_event {
 	u8 has_parent;
 	u8 parent_remote;
 	u8 is_error;
-	u8 _pad0[5];
+	u8 has_status;
+	u8 _pad0[4];
 	s64 status;
 	u16 len[4];
 	s64 count;

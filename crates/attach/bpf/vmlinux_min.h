@@ -1,6 +1,8 @@
-/* Minimal kernel types for attach's uprobe programs, used when bpftool is not available to
- * generate vmlinux.h from the running kernel's BTF. The programs only read user registers, so
- * all they need is the integer types and struct pt_regs of each supported architecture. */
+/* Minimal kernel types for attach's programs, used when bpftool is not available to generate
+ * vmlinux.h from the running kernel's BTF. The uprobes only read user registers: they need the
+ * integer types and struct pt_regs of each supported architecture. The sock_send_length
+ * tracepoint reads a few socket fields through CO-RE: the structs below name them, and libbpf relocates each
+ * access against the running kernel's BTF by name (this layout is not the kernel's). */
 #ifndef __VMLINUX_H__
 #define __VMLINUX_H__
 
@@ -103,5 +105,26 @@ struct pt_regs {
 #else
 #error "attach supports x86_64 and arm64"
 #endif
+
+struct in6_addr {
+	union {
+		__u8 u6_addr8[16];
+	} in6_u;
+};
+
+struct sock_common {
+	__be32 skc_daddr;
+	__be16 skc_dport;
+	unsigned short skc_family;
+	struct in6_addr skc_v6_daddr;
+} __attribute__((preserve_access_index));
+
+struct sock {
+	struct sock_common __sk_common;
+} __attribute__((preserve_access_index));
+
+struct task_struct {
+	int pid;
+} __attribute__((preserve_access_index));
 
 #endif /* __VMLINUX_H__ */

@@ -10,6 +10,8 @@ pub const EVENT_GRPC_CLIENT: u32 = 5;
 pub const EVENT_GRPC_SERVER: u32 = 6;
 pub const EVENT_KAFKA_SEND: u32 = 7;
 pub const EVENT_KAFKA_RECV: u32 = 8;
+/// A redigo command, decoded as [`EventKind::Redis`].
+pub const EVENT_REDIGO: u32 = 9;
 
 const METHOD_MAX: usize = 16;
 const SCHEME_MAX: usize = 16;
@@ -33,10 +35,11 @@ pub const TEXT_EVENT_SIZE: usize = HEADER + TEXT_MAX + 3 * AUX_MAX;
 pub enum EventKind {
     HttpServer,
     HttpClient,
-    /// database/sql query or exec: `text` is the statement, `count` its full length.
+    /// database/sql query or exec: `text` is the statement, `count` its full length,
+    /// `aux[0]` the server's `ip:port` when the query went over TCP.
     DbQuery,
-    /// go-redis command: `text` the command name, `count` the number of arguments
-    /// (name included), `aux[0]` the server address, `aux[1]` the error's text when it is a
+    /// go-redis or redigo command: `text` the command name, `count` the number of arguments
+    /// (name included), `status` the database index (go-redis), `aux[0]` the server address, `aux[1]` the error's text when it is a
     /// string-typed error, `aux[2]` the key when the first argument is a string.
     Redis,
     /// grpc client call: `text` the full method (`/pkg.Service/Method`), `aux[0]` the
@@ -65,7 +68,10 @@ pub struct SpanEvent {
     pub parent_span_id: Option<[u8; 8]>,
     pub parent_remote: bool,
     pub is_error: bool,
+    /// HTTP status, gRPC code, or a kind-specific number (see [`EventKind`]).
     pub status: i64,
+    /// Text events: `status` holds a value (a go-redis database index may be 0).
+    pub has_status: bool,
     pub method: String,
     /// `Request.Host`.
     pub host: String,
@@ -108,7 +114,7 @@ impl SpanEvent {
         let kind = u32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
         let text_kind = match kind {
             EVENT_DB_QUERY => Some(EventKind::DbQuery),
-            EVENT_REDIS => Some(EventKind::Redis),
+            EVENT_REDIS | EVENT_REDIGO => Some(EventKind::Redis),
             EVENT_GRPC_CLIENT => Some(EventKind::GrpcClient),
             EVENT_GRPC_SERVER => Some(EventKind::GrpcServer),
             EVENT_KAFKA_SEND => Some(EventKind::KafkaSend),
@@ -150,6 +156,7 @@ impl SpanEvent {
             parent_span_id: has_parent.then_some(parent),
             parent_remote: b[65] != 0,
             is_error: b[66] != 0,
+            has_status: b[67] != 0,
             status: u64_at(72) as i64,
             method: String::new(),
             host: String::new(),
@@ -178,6 +185,12 @@ impl SpanEvent {
             event.text = take(80, TEXT_MAX);
             event.aux = [take(82, AUX_MAX), take(84, AUX_MAX), take(86, AUX_MAX)];
             event.count = u64_at(88) as i64;
+            if matches!(u32_at(0), EVENT_DB_QUERY | EVENT_REDIGO) {
+                // The peer: aux1 holds the server IP's bytes and status its port.
+                let ip = &b[HEADER + TEXT_MAX..HEADER + TEXT_MAX + u16_at(82).min(AUX_MAX)];
+                event.aux[0] = socket_addr_text(ip, event.status);
+                event.status = 0;
+            }
             return Ok(event);
         }
         let mut take = |len_at: usize, max: usize| {
@@ -212,6 +225,20 @@ impl SpanEvent {
             ..event
         })
     }
+}
+
+/// `ip:port` as Go's `net.JoinHostPort` writes it (IPv4-mapped IPv6 as IPv4, IPv6 in
+/// brackets); empty when the bytes are no IP address.
+fn socket_addr_text(ip: &[u8], port: i64) -> String {
+    let ip: std::net::IpAddr = match ip.len() {
+        4 => std::net::Ipv4Addr::new(ip[0], ip[1], ip[2], ip[3]).into(),
+        16 => {
+            let v6 = std::net::Ipv6Addr::from(<[u8; 16]>::try_from(ip).expect("16 bytes"));
+            v6.to_ipv4_mapped().map(Into::into).unwrap_or(v6.into())
+        }
+        _ => return String::new(),
+    };
+    std::net::SocketAddr::new(ip, port as u16).to_string()
 }
 
 #[cfg(test)]
@@ -253,13 +280,13 @@ mod tests {
         b[0..4].copy_from_slice(&EVENT_DB_QUERY.to_ne_bytes());
         b[66] = 1;
         b[80..82].copy_from_slice(&8u16.to_ne_bytes());
-        b[82..84].copy_from_slice(&500u16.to_ne_bytes()); // clamped to AUX_MAX
+        b[82..84].copy_from_slice(&500u16.to_ne_bytes()); // the peer: no IP address's length
         b[88..96].copy_from_slice(&2000i64.to_ne_bytes());
         b[96..104].copy_from_slice(b"SELECT 1");
         let e = SpanEvent::decode(&b).expect("decodes");
         assert_eq!(e.kind, EventKind::DbQuery);
         assert_eq!(e.text, "SELECT 1");
-        assert_eq!(e.aux[0].len(), AUX_MAX);
+        assert_eq!(e.aux[0], "");
         assert_eq!(e.count, 2000);
         assert!(e.is_error);
         // a text event cut short is refused
@@ -270,7 +297,31 @@ mod tests {
     fn rejects_short_and_unknown() {
         assert_eq!(SpanEvent::decode(&[0u8; 10]), Err(DecodeError::Size(10)));
         let mut b = vec![0u8; SPAN_EVENT_SIZE];
-        b[0] = 9;
-        assert_eq!(SpanEvent::decode(&b), Err(DecodeError::Kind(9)));
+        b[0] = 99;
+        assert_eq!(SpanEvent::decode(&b), Err(DecodeError::Kind(99)));
+    }
+
+    #[test]
+    fn decodes_a_redigo_event_with_its_raw_address() {
+        let redigo = |ip: &[u8], port: i64| {
+            let mut b = vec![0u8; TEXT_EVENT_SIZE];
+            b[0..4].copy_from_slice(&EVENT_REDIGO.to_ne_bytes());
+            b[72..80].copy_from_slice(&port.to_ne_bytes());
+            b[80..82].copy_from_slice(&4u16.to_ne_bytes());
+            b[82..84].copy_from_slice(&(ip.len() as u16).to_ne_bytes());
+            b[88..96].copy_from_slice(&1i64.to_ne_bytes());
+            b[96..100].copy_from_slice(b"PING");
+            b[HEADER + TEXT_MAX..HEADER + TEXT_MAX + ip.len()].copy_from_slice(ip);
+            SpanEvent::decode(&b).expect("decodes")
+        };
+        let e = redigo(&[127, 0, 0, 1], 6379);
+        assert_eq!((e.kind, e.text.as_str(), e.aux[0].as_str(), e.status), (EventKind::Redis, "PING", "127.0.0.1:6379", 0));
+        let mut mapped = [0u8; 16];
+        mapped[10..].copy_from_slice(&[0xff, 0xff, 10, 0, 0, 7]);
+        assert_eq!(redigo(&mapped, 7000).aux[0], "10.0.0.7:7000");
+        let mut v6 = [0u8; 16];
+        v6[15] = 1;
+        assert_eq!(redigo(&v6, 7000).aux[0], "[::1]:7000");
+        assert_eq!(redigo(&[], 0).aux[0], "", "no address read");
     }
 }

@@ -58,6 +58,7 @@ pub const GROUPSREF_MASK: Field = opt("internal/runtime/maps.groupsReference", "
 pub const REDIS_BASECMD_ARGS: Field = req("github.com/redis/go-redis/v9.baseCmd", "args");
 pub const REDIS_BASECLIENT_OPT: Field = opt("github.com/redis/go-redis/v9.baseClient", "opt");
 pub const REDIS_OPTIONS_ADDR: Field = opt("github.com/redis/go-redis/v9.Options", "Addr");
+pub const REDIS_OPTIONS_DB: Field = opt("github.com/redis/go-redis/v9.Options", "DB");
 
 pub const GRPC_CC_TARGET: Field = opt("google.golang.org/grpc.ClientConn", "target");
 pub const GRPC_ERROR_S: Field = opt("google.golang.org/grpc/internal/status.Error", "s");
@@ -117,7 +118,7 @@ pub const MODULE_PROBES: &[ModuleProbe] = &[
         module: "github.com/redis/go-redis/v9",
         probe: "attach-offsets-probe-redis",
         versions: &["v9.0.0", "v9.23.0"],
-        fields: &[REDIS_BASECMD_ARGS, REDIS_BASECLIENT_OPT, REDIS_OPTIONS_ADDR],
+        fields: &[REDIS_BASECMD_ARGS, REDIS_BASECLIENT_OPT, REDIS_OPTIONS_ADDR, REDIS_OPTIONS_DB],
     },
     ModuleProbe {
         module: "google.golang.org/grpc",

@@ -19,6 +19,8 @@ pub enum ProbeId {
     SqlExec,
     /// go-redis v9 `(*baseClient).process`: one span per command (pipelines not yet).
     Redis,
+    /// redigo `(*conn).DoWithTimeout`: one span per command (`Do` and `DoContext` go through it).
+    Redigo,
     /// grpc `(*ClientConn).Invoke`: one client span per unary call.
     GrpcInvoke,
     /// grpc `(*ClientConn).NewStream`: starts a client span per stream...
@@ -129,7 +131,15 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         what: "go-redis v9 commands",
         function: "github.com/redis/go-redis/v9.(*baseClient).process",
         also: &["github.com/redis/go-redis/v9.(*baseClient).processStartingAt"],
-        fields: &[G_GOID, REDIS_BASECMD_ARGS, REDIS_BASECLIENT_OPT, REDIS_OPTIONS_ADDR],
+        fields: &[G_GOID, REDIS_BASECMD_ARGS, REDIS_BASECLIENT_OPT, REDIS_OPTIONS_ADDR, REDIS_OPTIONS_DB],
+    },
+    ProbeSpec {
+        id: ProbeId::Redigo,
+        instrumentation: "redigo",
+        what: "redigo commands",
+        function: "github.com/gomodule/redigo/redis.(*conn).DoWithTimeout",
+        also: &[],
+        fields: &[G_GOID],
     },
     grpc(ProbeId::GrpcInvoke, "grpc client unary calls", "google.golang.org/grpc.(*ClientConn).Invoke", GRPC_CLIENT_FIELDS),
     grpc(ProbeId::GrpcNewStream, "grpc client streams", "google.golang.org/grpc.(*ClientConn).NewStream", GRPC_CLIENT_FIELDS),

@@ -178,6 +178,17 @@ pub fn probe_write_user_allowed() -> bool {
     false
 }
 
+/// Whether the running kernel's BTF names the type `name` (a byte search of its string table:
+/// type names are stored whole and NUL-terminated).
+#[cfg(bpf_built)]
+fn kernel_has_btf_type(name: &str) -> bool {
+    let Ok(btf) = std::fs::read("/sys/kernel/btf/vmlinux") else {
+        return false;
+    };
+    let needle = [name.as_bytes(), b"\0"].concat();
+    btf.windows(needle.len() + 1).any(|w| w[0] == 0 && w[1..] == needle[..])
+}
+
 #[cfg(bpf_built)]
 mod imp {
     use std::cell::RefCell;
@@ -313,11 +324,22 @@ mod imp {
             ro.have_kafka_brokers = o.get(KAFKA_READERCFG_BROKERS).is_some() as u8;
             ro.have_kafka_partition = o.get(KAFKA_READERCFG_PARTITION).is_some() as u8;
             ro.have_redis_addr = (o.get(REDIS_BASECLIENT_OPT).is_some() && o.get(REDIS_OPTIONS_ADDR).is_some()) as u8;
+            ro.off_redis_options_db = get(REDIS_OPTIONS_DB);
+            ro.have_redis_db = o.get(REDIS_OPTIONS_DB).is_some() as u8;
             let server_degraded = report
                 .probe(ProbeId::HttpServer)
                 .map(|p| p.degraded.iter().any(|d| d.contains("traceparent")))
                 .unwrap_or(true);
             ro.have_swiss_headers = (!server_degraded) as u8;
+        }
+        // The peer tracepoint (server.address of database/sql and redigo spans) needs the
+        // kernel's BTF and its sock_send_length tracepoint (Linux 6.4+); it stays unloaded
+        // without them, and only that attribute is lost.
+        let peer_tracepoint = kernel_has_btf_type("btf_trace_sock_send_length");
+        if peer_tracepoint {
+            open.progs.sock_send.set_autoload(true);
+        } else {
+            say("the kernel has no BTF tracepoint sock_send_length: database/sql and redigo spans carry no server.address");
         }
         let skel = open.load().map_err(bpf_err("loading the BPF programs (verifier)"))?;
 
@@ -332,6 +354,7 @@ mod imp {
                 ProbeId::SqlQuery => (&skel.progs.db_query_enter, &skel.progs.db_query_ret),
                 ProbeId::SqlExec => (&skel.progs.db_query_enter, &skel.progs.db_exec_ret),
                 ProbeId::Redis => (&skel.progs.redis_process_enter, &skel.progs.redis_process_ret),
+                ProbeId::Redigo => (&skel.progs.redigo_do_enter, &skel.progs.redigo_do_ret),
                 ProbeId::GrpcInvoke => (&skel.progs.grpc_invoke_enter, &skel.progs.grpc_invoke_ret),
                 ProbeId::GrpcNewStream => (&skel.progs.grpc_newstream_enter, &skel.progs.grpc_newstream_ret),
                 ProbeId::GrpcServer => (&skel.progs.grpc_server_enter, &skel.progs.grpc_server_ret),
@@ -355,10 +378,19 @@ mod imp {
             }
             count += 1;
         }
+        let uprobes = links.len();
+        if peer_tracepoint {
+            links.push(
+                skel.progs
+                    .sock_send
+                    .attach()
+                    .map_err(bpf_err("attaching the BPF program to the sock_send_length tracepoint"))?,
+            );
+        }
         say(&format!(
             "{} probes ({} uprobes) on {}{}",
             count,
-            links.len(),
+            uprobes,
             path.display(),
             match pid {
                 Some(p) => format!(" (pid {p})"),

@@ -219,9 +219,20 @@ pub fn to_span(e: &SpanEvent, clock: &Clock, sem: &Semantics) -> Span {
     finish(e, clock, name, kind, error, attrs)
 }
 
+/// `server.address` and `server.port` of a split `host:port` (nothing when the host is empty).
+fn server_address(attrs: &mut Vec<KeyValue>, (host, port): (String, Option<u16>)) {
+    if !host.is_empty() {
+        attrs.push(kv_str("server.address", host));
+        if let Some(p) = port {
+            attrs.push(kv_int("server.port", p as i64));
+        }
+    }
+}
+
 /// database/sql: `{db.operation.name} {db.collection.name}`, kind client.
 fn db_span(e: &SpanEvent, sem: &Semantics) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
     let mut attrs = vec![kv_str("db.system.name", sem.db_system.clone())];
+    server_address(&mut attrs, split_host_port(&e.aux[0]));
     let (op, collection) = sql::operation_and_collection(&e.text);
     match sem.query_text {
         QueryText::Sanitized => attrs.push(kv_str("db.query.text", sql::sanitize(&e.text))),
@@ -252,12 +263,9 @@ fn db_span(e: &SpanEvent, sem: &Semantics) -> (String, span::SpanKind, bool, Vec
 /// error; a server error's first word (`ERR`, `WRONGTYPE`) is `error.type`.
 fn redis_span(e: &SpanEvent, sem: &Semantics) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
     let mut attrs = vec![kv_str("db.system.name", "redis")];
-    let (host, port) = split_host_port(&e.aux[0]);
-    if !host.is_empty() {
-        attrs.push(kv_str("server.address", host));
-        if let Some(p) = port {
-            attrs.push(kv_int("server.port", p as i64));
-        }
+    server_address(&mut attrs, split_host_port(&e.aux[0]));
+    if e.has_status {
+        attrs.push(kv_str("db.namespace", e.status.to_string()));
     }
     let cmd = e.text.trim().to_ascii_uppercase();
     let readable = !cmd.is_empty() && cmd.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
@@ -350,13 +358,7 @@ fn grpc_span(e: &SpanEvent) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
         attrs.push(kv_str("error.type", code.filter(|c| *c != "OK").unwrap_or("_OTHER")));
     }
     if !server {
-        let (host, port) = grpc_target_host_port(&e.aux[0]);
-        if !host.is_empty() {
-            attrs.push(kv_str("server.address", host));
-            if let Some(p) = port {
-                attrs.push(kv_int("server.port", p as i64));
-            }
-        }
+        server_address(&mut attrs, grpc_target_host_port(&e.aux[0]));
     }
     let kind = if server { span::SpanKind::Server } else { span::SpanKind::Client };
     (method, kind, error, attrs)
@@ -386,13 +388,7 @@ fn kafka_span(e: &SpanEvent) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
             // Without a group the reader reads the one partition it was configured with.
             attrs.push(kv_str("messaging.destination.partition.id", e.count.to_string()));
         }
-        let (host, port) = split_host_port(&e.aux[1]);
-        if !host.is_empty() {
-            attrs.push(kv_str("server.address", host));
-            if let Some(p) = port {
-                attrs.push(kv_int("server.port", p as i64));
-            }
-        }
+        server_address(&mut attrs, split_host_port(&e.aux[1]));
     }
     if e.is_error {
         attrs.push(kv_str("error.type", "_OTHER"));
@@ -534,6 +530,7 @@ mod tests {
             parent_remote: false,
             is_error: false,
             status: 0,
+            has_status: false,
             method: "GET".into(),
             host: "127.0.0.1:8080".into(),
             url_host: "127.0.0.1:8080".into(),
@@ -620,6 +617,10 @@ mod tests {
         e.aux[2] = "greeting".into();
         let s = to_span(&e, &Clock { mono_to_unix_ns: 0 }, &Semantics::default());
         assert_eq!(attr(&s, "db.query.text"), Some(&any_value::Value::StringValue("SET greeting ?".into())));
+        assert!(attr(&s, "db.namespace").is_none(), "no database index known (redigo)");
+        (e.status, e.has_status) = (0, true);
+        let s = to_span(&e, &Clock { mono_to_unix_ns: 0 }, &Semantics::default());
+        assert_eq!(attr(&s, "db.namespace"), Some(&any_value::Value::StringValue("0".into())), "go-redis's database 0");
         e.text = "get".into();
         e.count = 2;
         e.aux[2] = String::new();

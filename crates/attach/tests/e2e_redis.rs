@@ -1,7 +1,8 @@
 //! End to end, as root, against a real redis-server: `testdata/apps/attach-redis` (net/http +
-//! go-redis v9) built with plain `go build`, attached; one request sends PING (request ctx),
-//! SET and GET (context.Background()), INCR from a child goroutine, a GET of a missing key
-//! (redis.Nil: not an error) and an unknown command.
+//! go-redis v9 and redigo) built with plain `go build`, attached; one request sends PING,
+//! SET and GET, INCR from a child goroutine, a GET of a missing key (a nil reply: not an
+//! error) and an unknown command, with go-redis (`/redis`: request ctx, then
+//! context.Background()) or with redigo (`/redigo`: no ctx, INCR through DoContext).
 //! Checked: one span per command named by the command, kind client, `db.system.name=redis`,
 //! `db.operation.name`, `db.query.text` with arguments as `?`, `server.address`/`server.port`,
 //! the failing command's error, and every span a child of the request's server span.
@@ -29,24 +30,39 @@ fn get(url: &str, traceparent: Option<&str>) -> (u16, String) {
     }
 }
 
+const GO_REDIS: &str = "/redis";
+const REDIGO: &str = "/redigo";
+
 #[test]
 fn attach_traces_go_redis_commands() {
-    check("redis-plain", &[]);
+    check("redis-plain", &[], GO_REDIS);
 }
 
 /// Without DWARF the go-redis offsets come from the fallback table.
 #[test]
 fn attach_traces_go_redis_commands_in_a_stripped_build() {
-    check("redis-stripped", &["-ldflags=-s -w"]);
+    check("redis-stripped", &["-ldflags=-s -w"], GO_REDIS);
 }
 
-fn check(variant: &str, flags: &[&str]) {
+#[test]
+fn attach_traces_redigo_commands() {
+    check("redis-plain", &[], REDIGO);
+}
+
+/// Without DWARF redigo's and the net package's offsets come from the fallback table.
+#[test]
+fn attach_traces_redigo_commands_in_a_stripped_build() {
+    check("redis-stripped", &["-ldflags=-s -w"], REDIGO);
+}
+
+fn check(variant: &str, flags: &[&str], route: &str) {
     require_root_and_bpf();
     let redis = redis_server();
     let exe = build("attach-redis", variant, flags, &[("CGO_ENABLED", "0")]);
     let report = attach::check(&exe).expect("check");
     let text = report.to_string();
     assert!(text.contains("+ go-redis v9 commands"), "{text}");
+    assert!(text.contains("+ redigo commands"), "{text}");
     assert!(!text.contains("degraded"), "{text}");
 
     let rx = receiver();
@@ -56,7 +72,7 @@ fn check(variant: &str, flags: &[&str]) {
     let start = Instant::now();
     loop {
         attached.assert_running();
-        let (status, body) = get(&format!("{base}/redis"), None);
+        let (status, body) = get(&format!("{base}{route}"), None);
         assert_eq!(status, 200, "{body}");
         if rx.store().spans().iter().any(|s| s.attr_str("db.system.name") == Some("redis")) {
             break;
@@ -66,14 +82,14 @@ fn check(variant: &str, flags: &[&str]) {
     }
 
     let tp = format!("00-{TRACE}-00f067aa0ba902b7-01");
-    let (status, body) = get(&format!("{base}/redis"), Some(&tp));
+    let (status, body) = get(&format!("{base}{route}"), Some(&tp));
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, "greeting=hello missing=true failed=true\n");
     let in_trace = |s: &[Arc<Span>]| -> Vec<Arc<Span>> { s.iter().filter(|s| hex(&s.trace_id.0) == TRACE).cloned().collect() };
     let spans = wait_for_spans(&rx, "the server span and 6 redis spans", Duration::from_secs(20), |s| in_trace(s).len() >= 7);
     let spans = in_trace(&spans);
     let server = spans.iter().find(|s| s.kind == SpanKind::Server).expect("server span");
-    assert_eq!(server.name, "GET /redis");
+    assert_eq!(server.name, format!("GET {route}"));
     let mut cmds: Vec<&Arc<Span>> = spans.iter().filter(|s| s.attr_str("db.system.name") == Some("redis")).collect();
     cmds.sort_by_key(|s| s.start_unix_nanos);
     let (host, port) = redis.addr.rsplit_once(':').expect("host:port");

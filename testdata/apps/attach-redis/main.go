@@ -1,7 +1,9 @@
-// Command attach-redis is the go-redis v9 test program for autotel attach mode: an HTTP
-// server whose /redis handler sends commands to the Redis server named by -redis: PING with
-// the request's ctx, SET and GET with context.Background() (no request ctx), INCR from a
-// child goroutine, a GET of a missing key (redis.Nil), and an unknown command that fails.
+// Command attach-redis is the Redis test program for autotel attach mode: an HTTP server
+// whose /redis handler sends commands with go-redis v9 to the Redis server named by -redis:
+// PING with the request's ctx, SET and GET with context.Background() (no request ctx), INCR
+// from a child goroutine, a GET of a missing key (redis.Nil), and an unknown command that
+// fails. /redigo sends the same commands with redigo through a pool (Do, no ctx at all; INCR
+// with DoContext, which runs the command in a goroutine of redigo's own).
 //
 // Usage: attach-redis -addr 127.0.0.1:0 -addrfile PATH -redis 127.0.0.1:6379
 // It writes the bound address to PATH, serves until SIGTERM/SIGINT, and exits 0.
@@ -18,6 +20,7 @@ import (
 	"sync"
 	"syscall"
 
+	redigo "github.com/gomodule/redigo/redis"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -55,6 +58,35 @@ func main() {
 		_, missErr := rdb.Get(bg, "missing").Result()
 		failErr := rdb.Do(bg, "nosuchcommand", "x").Err()
 		fmt.Fprintf(w, "greeting=%s missing=%v failed=%v\n", val, missErr == redis.Nil, failErr != nil)
+	})
+
+	pool := &redigo.Pool{
+		MaxIdle: 2,
+		Dial:    func() (redigo.Conn, error) { return redigo.Dial("tcp", *redisAddr) },
+	}
+	mux.HandleFunc("GET /redigo", func(w http.ResponseWriter, r *http.Request) {
+		conn := pool.Get()
+		defer conn.Close()
+		if _, err := conn.Do("PING"); err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		if _, err := conn.Do("SET", "greeting", "hello"); err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		val, err := redigo.String(conn.Do("GET", "greeting"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		if _, err := redigo.DoContext(conn, context.Background(), "INCR", "visits"); err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		_, missErr := redigo.String(conn.Do("GET", "missing"))
+		_, failErr := conn.Do("nosuchcommand", "x")
+		fmt.Fprintf(w, "greeting=%s missing=%v failed=%v\n", val, missErr == redigo.ErrNil, failErr != nil)
 	})
 
 	ln, err := net.Listen("tcp", *addr)

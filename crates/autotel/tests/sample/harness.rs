@@ -135,7 +135,8 @@ impl Drop for Redis {
 }
 
 /// The sample, copied once per test run under cargo's target tmp directory, with A and B built by
-/// `autotel go build` (bin/a, bin/b) and by plain `go build` (bin/plain-a, bin/plain-b).
+/// `autotel go build` (bin/a, bin/b), by plain `go build` (bin/plain-a, bin/plain-b) and by plain
+/// `go build -ldflags=-s -w` (bin/stripped-a, bin/stripped-b).
 pub struct Built {
     pub dir: PathBuf,
 }
@@ -153,15 +154,24 @@ pub fn built() -> &'static Built {
         let _ = std::fs::remove_dir_all(&dir);
         let app = App::copy("sample");
         copy_tree(app.path(), &dir);
-        for (service, tool) in [("a", "autotel"), ("b", "autotel"), ("a", "go"), ("b", "go")] {
-            let (output, name) = match tool {
-                "autotel" => (autotel().args(["go", "build", "-o", &format!("bin/{service}"), &format!("./cmd/{service}")]).current_dir(&dir).output().unwrap(), service.to_string()),
-                _ => (Command::new("go").args(["build", "-o", &format!("bin/plain-{service}"), &format!("./cmd/{service}")]).current_dir(&dir).output().unwrap(), format!("plain-{service}")),
-            };
-            assert!(output.status.success(), "{tool} build of {name} failed:\n{}", String::from_utf8_lossy(&output.stderr));
+        for service in ["a", "b"] {
+            let package = format!("./cmd/{service}");
+            for (name, mut command) in [
+                (service.to_string(), with_args(autotel(), &["go", "build"])),
+                (format!("plain-{service}"), with_args(Command::new("go"), &["build"])),
+                (format!("stripped-{service}"), with_args(Command::new("go"), &["build", "-ldflags=-s -w"])),
+            ] {
+                let output = command.args(["-o", &format!("bin/{name}"), &package]).current_dir(&dir).output().unwrap();
+                assert!(output.status.success(), "build of {name} failed:\n{}", String::from_utf8_lossy(&output.stderr));
+            }
         }
         Built { dir }
     })
+}
+
+fn with_args(mut command: Command, args: &[&str]) -> Command {
+    command.args(args);
+    command
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -196,12 +206,17 @@ pub enum Build {
 /// Starts MariaDB, Redis, B and then A (which calls B), with `framework` as SAMPLE_FRAMEWORK.
 pub fn deploy(framework: &str, build: Build) -> Deployment {
     let built = built();
+    let prefix = if build == Build::Plain { "plain-" } else { "" };
+    deploy_programs(framework, &built.binary(&format!("{prefix}a")), &built.binary(&format!("{prefix}b")))
+}
+
+/// [`deploy`] with the programs of A and B named.
+pub fn deploy_programs(framework: &str, a: &Path, b: &Path) -> Deployment {
     let mariadb = MariaDb::start();
     let redis = Redis::start();
     let receiver = receiver();
-    let prefix = if build == Build::Plain { "plain-" } else { "" };
     let command = |service: &str| {
-        let mut c = Command::new(built.binary(&format!("{prefix}{service}")));
+        let mut c = Command::new(if service == "a" { a } else { b });
         otel_env(&mut c, &receiver, &format!("service-{service}"));
         c.env("DB_DSN", mariadb.dsn()).env("REDIS_ADDR", redis.addr()).env("SAMPLE_FRAMEWORK", framework);
         c

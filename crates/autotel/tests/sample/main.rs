@@ -16,6 +16,8 @@ mod errors;
 mod logs;
 /// The sample's own tests pass with `go test` and with `autotel go test`.
 mod app_tests;
+/// Attach mode: the plain (and stripped) net/http variant attached, compared with build mode.
+mod attach;
 /// The oldest library releases the rules claim (gin, echo v3 and v4, redigo, go-redis v8, logrus,
 /// zap), rewritten and run against a real Redis server.
 mod oldest_libs;

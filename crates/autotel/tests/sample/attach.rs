@@ -1,0 +1,219 @@
+//! Attach mode on the sample application (issue 5): the net/http variant of A and B built with
+//! plain `go build` (and with `-ldflags=-s -w`), each instrumented by its own `autotel attach
+//! --exe` process, against real MariaDB and Redis servers. One request to A gives A's server span
+//! with its SQL query, its redigo `PING` (no ctx) and its `http.Get` client span (no ctx), and B's
+//! server span with its SQL query and go-redis `PING`, with exact parents; the spans have the same
+//! names, kinds and attribute keys as build mode's spans of the same request. A plain B attached
+//! behind an A built by `autotel go build` joins A's trace through the traceparent A sends.
+//!
+//! Every attached program is a private copy: uprobes follow the file, so other tests running
+//! the shared binaries at the same time are not instrumented.
+
+use crate::harness::*;
+use crate::support::*;
+use crate::traces::{is_redis, is_sql, service, trace_of};
+use otlp::model::{Span, SpanKind};
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One `autotel attach --exe PATH` process exporting to the test's receiver as `service`;
+/// interrupted (Ctrl-C) when dropped.
+struct Attacher {
+    child: Child,
+}
+
+impl Attacher {
+    /// Starts attach and waits until its probes are in place.
+    fn start(exe: &Path, service: &str, receiver: &otlp::BackgroundReceiver) -> Attacher {
+        let mut command = autotel();
+        command.args(["attach", "--exe"]).arg(exe).stderr(Stdio::piped()).stdout(Stdio::null());
+        command.env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.http_endpoint()).env("OTEL_SERVICE_NAME", service);
+        let mut child = command.spawn().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let exe_text = exe.display().to_string();
+        let (lines, ready) = mpsc::channel();
+        // Keeps reading stderr after the probes are in, so attach never blocks on the pipe.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("[autotel attach {}] {line}", exe_name(&exe_text));
+                let _ = lines.send(line);
+            }
+        });
+        let mut seen = Vec::new();
+        loop {
+            match ready.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) if line.contains("uprobes) on") => return Attacher { child },
+                Ok(line) => seen.push(line),
+                Err(_) => panic!("autotel attach did not report its probes within 60 s:\n{}", seen.join("\n")),
+            }
+        }
+    }
+}
+
+fn exe_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+impl Drop for Attacher {
+    fn drop(&mut self) {
+        // SAFETY: plain kill(2) on our own child.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
+        let _ = self.child.wait();
+    }
+}
+
+/// A copy of `program` named `name` beside it, attached to by one test only.
+fn private_copy(program: &Path, name: &str) -> PathBuf {
+    let copy = program.with_file_name(name);
+    std::fs::copy(program, &copy).unwrap();
+    copy
+}
+
+/// The seven spans of one `/call-b` request by role, each role exactly once.
+struct Roles {
+    a_server: Arc<Span>,
+    a_sql: Arc<Span>,
+    a_ping: Arc<Span>,
+    a_client: Arc<Span>,
+    b_server: Arc<Span>,
+    b_sql: Arc<Span>,
+    b_ping: Arc<Span>,
+}
+
+impl Roles {
+    fn of(spans: &[Arc<Span>]) -> Roles {
+        let one = |what: &str, pred: &dyn Fn(&Span) -> bool| -> Arc<Span> {
+            let found: Vec<_> = spans.iter().filter(|s| pred(s)).cloned().collect();
+            assert_eq!(found.len(), 1, "exactly one {what}:\n{}", describe(spans));
+            found[0].clone()
+        };
+        let of = |s: &Span, name: &str| service(s) == name;
+        Roles {
+            a_server: one("server span of A", &|s| s.kind == SpanKind::Server && of(s, "service-a")),
+            a_sql: one("SQL span of A", &|s| is_sql(s) && of(s, "service-a")),
+            a_ping: one("PING span of A", &|s| is_redis(s) && of(s, "service-a")),
+            a_client: one("HTTP client span of A", &|s| s.kind == SpanKind::Client && !is_sql(s) && !is_redis(s)),
+            b_server: one("server span of B", &|s| s.kind == SpanKind::Server && of(s, "service-b")),
+            b_sql: one("SQL span of B", &|s| is_sql(s) && of(s, "service-b")),
+            b_ping: one("PING span of B", &|s| is_redis(s) && of(s, "service-b")),
+        }
+    }
+
+    fn all(&self) -> [(&'static str, &Arc<Span>); 7] {
+        [
+            ("A server", &self.a_server),
+            ("A SQL", &self.a_sql),
+            ("A PING", &self.a_ping),
+            ("A client", &self.a_client),
+            ("B server", &self.b_server),
+            ("B SQL", &self.b_sql),
+            ("B PING", &self.b_ping),
+        ]
+    }
+}
+
+fn describe(spans: &[Arc<Span>]) -> String {
+    spans
+        .iter()
+        .map(|s| format!("{} {:?} {:?} trace={} span={} parent={:?}", service(s), s.kind, s.name, s.trace_id, s.span_id, s.parent_span_id.map(|p| p.to_string())))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Sends one `/call-b` to A and checks the response.
+fn call_b(d: &Deployment) {
+    let (status, body) = http_get(&d.a.url("/call-b"), &[]);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, r#"{"item":"widget","redis":"PONG","b":{"item":"widget","redis":"PONG"}}"#);
+}
+
+/// The spans of B's server span `GET /data` and its trace, once `count` have arrived.
+fn b_trace(receiver: &otlp::BackgroundReceiver, count: usize) -> Vec<Arc<Span>> {
+    let store = receiver.store();
+    let find = || store.spans().into_iter().find(|s| s.kind == SpanKind::Server && s.name == "GET /data" && service(s) == "service-b");
+    assert!(store.wait_until(Duration::from_secs(30), |_| find().is_some()), "no server span of B arrived:\n{}", describe(&store.spans()));
+    let trace = find().unwrap().trace_id;
+    store.wait_until(Duration::from_secs(30), |s| s.spans_of_trace(trace).len() >= count);
+    std::thread::sleep(Duration::from_millis(700));
+    store.spans_of_trace(trace)
+}
+
+/// The same request in build mode: the reference for names, kinds and attribute keys.
+fn build_mode_roles() -> Roles {
+    let d = deploy("nethttp", Build::Instrumented);
+    call_b(&d);
+    let (_, spans) = trace_of(&d.receiver, "GET /call-b", 7);
+    Roles::of(&spans)
+}
+
+fn attached_sample(variant: &str) {
+    let built = built();
+    let a = private_copy(&built.binary(&format!("{variant}-a")), &format!("attached-{variant}-a"));
+    let b = private_copy(&built.binary(&format!("{variant}-b")), &format!("attached-{variant}-b"));
+    let d = deploy_programs("nethttp", &a, &b);
+    // Attached to processes that already run.
+    let _attach_a = Attacher::start(&a, "service-a", &d.receiver);
+    let _attach_b = Attacher::start(&b, "service-b", &d.receiver);
+    call_b(&d);
+
+    // Without outgoing traceparent injection B starts a trace of its own.
+    let (_, a_spans) = trace_of(&d.receiver, "GET /call-b", 4);
+    let b_spans = b_trace(&d.receiver, 3);
+    assert_eq!(a_spans.len(), 4, "A's trace: server, SQL, PING, client:\n{}", describe(&a_spans));
+    assert_eq!(b_spans.len(), 3, "B's trace: server, SQL, PING:\n{}", describe(&b_spans));
+    let spans: Vec<_> = a_spans.iter().chain(&b_spans).cloned().collect();
+    let r = Roles::of(&spans);
+    assert_eq!(r.a_server.parent_span_id, None);
+    for child in [&r.a_sql, &r.a_ping, &r.a_client] {
+        assert_eq!(child.parent_span_id, Some(r.a_server.span_id), "{:?} is a child of A's server span:\n{}", child.name, describe(&spans));
+    }
+    assert_eq!(r.b_server.parent_span_id, None);
+    for child in [&r.b_sql, &r.b_ping] {
+        assert_eq!(child.parent_span_id, Some(r.b_server.span_id), "{:?} is a child of B's server span:\n{}", child.name, describe(&spans));
+    }
+    for (ping, port) in [(&r.a_ping, d.redis.port), (&r.b_ping, d.redis.port)] {
+        assert_eq!(ping.attributes.get("server.port"), Some(&otlp::model::Value::Int(port as i64)), "{ping:#?}");
+    }
+
+    // The same names, kinds and attribute keys as build mode.
+    let reference = build_mode_roles();
+    let keys = |s: &Span| s.attributes.iter().map(|(k, _)| k.to_owned()).collect::<BTreeSet<_>>();
+    for ((role, attached), (_, built)) in r.all().into_iter().zip(reference.all()) {
+        assert_eq!((&attached.name, attached.kind), (&built.name, built.kind), "{role}: attach vs build mode");
+        assert_eq!(keys(attached), keys(built), "{role}: attribute keys, attach vs build mode");
+    }
+    let violations = semconv_violations(&spans);
+    assert!(violations.is_empty(), "attributes follow the semantic-conventions registry:\n{}", violations.join("\n"));
+}
+
+#[test]
+fn attached_plain_build_traces_each_request() {
+    attached_sample("plain");
+}
+
+#[test]
+fn attached_stripped_build_traces_each_request() {
+    attached_sample("stripped");
+}
+
+/// A built by `autotel go build` sends a traceparent; the attached plain B continues A's trace.
+#[test]
+fn attached_service_joins_the_trace_of_an_autotel_built_caller() {
+    let built = built();
+    let b = private_copy(&built.binary("plain-b"), "attached-behind-autotel-b");
+    let d = deploy_programs("nethttp", &built.binary("a"), &b);
+    let _attach_b = Attacher::start(&b, "service-b", &d.receiver);
+    call_b(&d);
+    let (_, spans) = trace_of(&d.receiver, "GET /call-b", 7);
+    assert_eq!(spans.len(), 7, "one trace:\n{}", describe(&spans));
+    let r = Roles::of(&spans);
+    assert_eq!(r.b_server.parent_span_id, Some(r.a_client.span_id), "B's server span is a child of A's client span:\n{}", describe(&spans));
+    for child in [&r.b_sql, &r.b_ping] {
+        assert_eq!(child.parent_span_id, Some(r.b_server.span_id), "{:?}:\n{}", child.name, describe(&spans));
+    }
+}
