@@ -18,14 +18,20 @@
 //! | instrumentation (`OTEL_GO_*_INSTRUMENTATIONS` name) | functions | spans |
 //! |---|---|---|
 //! | `nethttp` | `serverHandler.ServeHTTP`, `(*Transport).roundTrip` | server `GET /route`, client `GET` (stable HTTP conventions, the same keys as build mode) |
-//! | `databasesql` | `(*DB\|*Tx\|*Conn).QueryContext` / `ExecContext` (`Query`, `QueryRow`, `Exec` go through them) | `{db.operation.name} {db.collection.name}`, client; `db.system.name` from the driver module in the build info (`other_sql` when unknown or ambiguous); `db.query.text` sanitized |
-//! | `goredis` | go-redis v9 `(*baseClient).process` (or `processStartingAt`) | the command (`GET`), client, `db.system.name=redis`, `db.query.text` = command and `?` per argument, `server.address` |
+//! | `databasesql` | `(*DB\|*Tx\|*Conn).QueryContext` / `ExecContext` (`Query`, `QueryRow`, `Exec` go through them) | `{db.operation.name} {db.collection.name}`, client; `db.system.name` from the driver module in the build info (`other_sql` when unknown or ambiguous); `db.query.text` sanitized; `server.address`/`server.port` from the socket the query is sent on |
+//! | `goredis` | go-redis v9 `(*baseClient).process` (or `processStartingAt`) | the command (`GET`), client, `db.system.name=redis`, `db.query.text` = command and `?` per argument, `server.address`, `db.namespace`; commands the client sends to set up a connection (`HELLO`) belong to the command that needed it |
+//! | `redigo` | `(*conn).DoWithTimeout` (`Do` and `DoContext` go through it) | as go-redis; `server.address`/`server.port` from the socket the command is sent on |
 //! | `grpc` | `(*ClientConn).Invoke`, `NewStream` … `(*clientStream).finish`, `(*Server).processUnaryRPC` / `processStreamingRPC`, `(*http2Server).writeStatus` | `package.Service/Method`, client/server, `rpc.system.name=grpc`, `rpc.method`, `rpc.status_code` |
 //! | `kafkago` | `(*Writer).WriteMessages`, `(*Reader).FetchMessage` | `send {topic}` producer, `receive {topic}` client, `messaging.*` |
 //!
 //! Spans join their goroutine's current span, and goroutines inherit it from their creator
 //! (`runtime.newproc1`), so calls made without `ctx` land in the right trace. An incoming
 //! HTTP `traceparent` is honoured (Go 1.24+ header maps).
+//!
+//! Clients that keep no address attach can read (database/sql drivers, redigo) get
+//! `server.address` from the peer of the TCP socket their goroutine sends on during the span:
+//! a BTF tracepoint (`sock_send_length`, Linux 6.4+) finds the sending goroutine from the
+//! thread's saved user registers.
 //!
 //! # Configuration
 //!
