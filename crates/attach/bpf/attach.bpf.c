@@ -33,6 +33,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define GO_ARG8(x) ((x)->r10)
 #define GO_ARG9(x) ((x)->r11)
 #define GO_G(x) ((x)->r14)
+/* At a function's first instruction the return address is on top of the stack. */
+#define GO_RETURN_ADDRESS(x) read_u64((x)->sp)
 #elif defined(__TARGET_ARCH_arm64)
 #define GO_ARG1(x) ((x)->regs[0])
 #define GO_ARG2(x) ((x)->regs[1])
@@ -44,6 +46,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define GO_ARG8(x) ((x)->regs[7])
 #define GO_ARG9(x) ((x)->regs[8])
 #define GO_G(x) ((x)->regs[28])
+/* At a function's first instruction the return address is in the link register. */
+#define GO_RETURN_ADDRESS(x) ((x)->regs[30])
 #endif
 
 _Static_assert(sizeof(struct span_event) == SPAN_EVENT_SIZE, "span_event layout");
@@ -76,6 +80,10 @@ const volatile u64 off_map_dirlen = 0;
 const volatile u64 off_table_groups = 0;
 const volatile u64 off_groupsref_data = 0;
 const volatile u64 off_groupsref_mask = 0;
+const volatile u64 off_stmt_query = 0;
+const volatile u64 rollback_entry = 0;       /* link-time address of (*Tx).rollback */
+const volatile u64 rollback_ignored_lo = 0;  /* (*Tx).awaitDone's range: [lo, hi) */
+const volatile u64 rollback_ignored_hi = 0;
 const volatile u64 off_redis_basecmd_args = 0;
 const volatile u64 off_redis_baseclient_opt = 0;
 const volatile u64 off_redis_options_addr = 0;
@@ -718,17 +726,25 @@ struct {
 	__type(value, struct entry_state);
 } db_state SEC(".maps");
 
-static __always_inline int db_enter(struct pt_regs *ctx)
+/* Operations named by build mode rather than by the query's first word (aux3 of the state,
+ * written to the event's aux2 as text). */
+#define DB_OP_QUERY 0
+#define DB_OP_PREPARE 1
+#define DB_OP_BEGIN 2
+#define DB_OP_COMMIT 3
+#define DB_OP_ROLLBACK 4
+#define DB_OP_PING 5
+
+/* Starts the span of one database/sql call on receiver recv with query text (qptr, qlen). */
+static __always_inline int db_start(struct pt_regs *ctx, u64 recv, u64 qptr, u64 qlen, u64 op)
 {
 	struct go_key k;
 	if (!current_goroutine(ctx, &k))
 		return 0;
-	u64 qptr = GO_ARG4(ctx);
-	u64 qlen = GO_ARG5(ctx);
 	struct entry_state *old = bpf_map_lookup_elem(&db_state, &k);
-	/* A repeated entry (stack growth) has the same receiver and lengths, but pointers into
-	 * the stack moved: refresh them and keep the span. */
-	if (old && old->aux2 == GO_ARG1(ctx) && old->aux == qlen) {
+	/* A repeated entry (stack growth) has the same receiver, operation and lengths, but
+	 * pointers into the stack moved: refresh them and keep the span. */
+	if (old && old->aux2 == recv && old->aux == qlen && old->aux3 == op) {
 		old->req = qptr;
 		return 0;
 	}
@@ -736,14 +752,21 @@ static __always_inline int db_enter(struct pt_regs *ctx)
 	st.start_ns = bpf_ktime_get_ns();
 	st.req = qptr;
 	st.aux = qlen;
-	st.aux2 = GO_ARG1(ctx);
+	st.aux2 = recv;
+	st.aux3 = op;
 	start_span(&k, &st);
 	want_peer(&k);
 	bpf_map_update_elem(&db_state, &k, &st, BPF_ANY);
 	return 0;
 }
 
-/* err_itab: the itab word of the returned error (query: 2nd result word, exec: 3rd). */
+#define SET_TEXT(dst, len, lit)                                                     \
+	do {                                                                         \
+		__builtin_memcpy((dst), lit, sizeof(lit) - 1);                       \
+		(len) = sizeof(lit) - 1;                                             \
+	} while (0)
+
+/* err_itab: the itab word of the returned error. */
 static __always_inline int db_ret(struct pt_regs *ctx, u64 err_itab)
 {
 	struct go_key k;
@@ -761,21 +784,77 @@ static __always_inline int db_ret(struct pt_regs *ctx, u64 err_itab)
 	e->is_error = err_itab != 0;
 	READ_BYTES(e->text, TEXT_MAX, st.req, st.aux, e->len[0]);
 	e->count = st.aux; /* the query's full length: userspace knows when it was cut */
+	switch (st.aux3) {
+	case DB_OP_PREPARE: SET_TEXT(e->aux2, e->len[2], "PREPARE"); break;
+	case DB_OP_BEGIN: SET_TEXT(e->aux2, e->len[2], "BEGIN"); break;
+	case DB_OP_COMMIT: SET_TEXT(e->aux2, e->len[2], "COMMIT"); break;
+	case DB_OP_ROLLBACK: SET_TEXT(e->aux2, e->len[2], "ROLLBACK"); break;
+	case DB_OP_PING: SET_TEXT(e->aux2, e->len[2], "PING"); break;
+	}
 	take_peer(&k, e);
 	bpf_ringbuf_submit(e, wake_flags());
 	return 0;
 }
 
+/* (*DB|*Conn|*Tx).QueryContext / ExecContext / PrepareContext(ctx, query string, ...):
+ * receiver (1), ctx (2, 3), query (4, 5). */
 SEC("uprobe")
 int db_query_enter(struct pt_regs *ctx)
 {
-	return db_enter(ctx);
+	return db_start(ctx, GO_ARG1(ctx), GO_ARG4(ctx), GO_ARG5(ctx), DB_OP_QUERY);
+}
+
+SEC("uprobe")
+int db_prepare_enter(struct pt_regs *ctx)
+{
+	return db_start(ctx, GO_ARG1(ctx), GO_ARG4(ctx), GO_ARG5(ctx), DB_OP_PREPARE);
+}
+
+/* (*Stmt).QueryContext / ExecContext(ctx, args...): the query is the statement's. */
+SEC("uprobe")
+int db_stmt_enter(struct pt_regs *ctx)
+{
+	u64 stmt = GO_ARG1(ctx);
+	return db_start(ctx, stmt, read_u64(stmt + off_stmt_query), read_u64(stmt + off_stmt_query + 8), DB_OP_QUERY);
+}
+
+/* (*DB|*Conn).BeginTx(ctx, opts), (*Tx).Commit(), (*Tx).rollback(discardConn),
+ * (*DB|*Conn).PingContext(ctx): no query text. */
+SEC("uprobe")
+int db_begin_enter(struct pt_regs *ctx)
+{
+	return db_start(ctx, GO_ARG1(ctx), 0, 0, DB_OP_BEGIN);
+}
+
+SEC("uprobe")
+int db_commit_enter(struct pt_regs *ctx)
+{
+	return db_start(ctx, GO_ARG1(ctx), 0, 0, DB_OP_COMMIT);
+}
+
+/* The goroutine that watches a transaction's context (awaitDone) rolls it back once it ends,
+ * committed or not: no call of the program's, skipped by its return address. Addresses are
+ * compared as link-time addresses (the probe's own address gives the load bias of a PIE). */
+SEC("uprobe")
+int db_rollback_enter(struct pt_regs *ctx)
+{
+	u64 ret = GO_RETURN_ADDRESS(ctx);
+	u64 bias = PT_REGS_IP(ctx) - rollback_entry;
+	if (ret - bias >= rollback_ignored_lo && ret - bias < rollback_ignored_hi)
+		return 0;
+	return db_start(ctx, GO_ARG1(ctx), 0, 0, DB_OP_ROLLBACK);
+}
+
+SEC("uprobe")
+int db_ping_enter(struct pt_regs *ctx)
+{
+	return db_start(ctx, GO_ARG1(ctx), 0, 0, DB_OP_PING);
 }
 
 SEC("uprobe")
 int db_query_ret(struct pt_regs *ctx)
 {
-	/* (*Rows, error) */
+	/* (*Rows | *Stmt | *Tx, error) */
 	return db_ret(ctx, GO_ARG2(ctx));
 }
 
@@ -784,6 +863,13 @@ int db_exec_ret(struct pt_regs *ctx)
 {
 	/* (Result, error) */
 	return db_ret(ctx, GO_ARG3(ctx));
+}
+
+SEC("uprobe")
+int db_error_ret(struct pt_regs *ctx)
+{
+	/* error */
+	return db_ret(ctx, GO_ARG1(ctx));
 }
 
 /* ---- go-redis v9: (*baseClient).process(ctx, cmd Cmder) error (or processStartingAt, which

@@ -18,7 +18,7 @@
 //! | instrumentation (`OTEL_GO_*_INSTRUMENTATIONS` name) | functions | spans |
 //! |---|---|---|
 //! | `nethttp` | `serverHandler.ServeHTTP`, `(*Transport).roundTrip` | server `GET /route`, client `GET` (stable HTTP conventions, the same keys as build mode) |
-//! | `databasesql` | `(*DB\|*Tx\|*Conn).QueryContext` / `ExecContext` (`Query`, `QueryRow`, `Exec` go through them) | `{db.operation.name} {db.collection.name}`, client; `db.system.name` from the driver module in the build info (`other_sql` when unknown or ambiguous); `db.query.text` sanitized; `server.address`/`server.port` from the socket the query is sent on |
+//! | `databasesql` | `(*DB\|*Tx\|*Conn).QueryContext` / `ExecContext` / `PrepareContext` (`Query`, `QueryRow`, `Exec`, `Prepare` go through them), `(*Stmt).QueryContext` / `ExecContext`, `(*DB\|*Conn).BeginTx` / `PingContext`, `(*Tx).Commit` / `rollback` | `{db.operation.name} {db.collection.name}` (`PREPARE users`, `BEGIN`, `COMMIT`, `ROLLBACK`, `PING` as in build mode), client; `db.system.name` from the driver module in the build info (`other_sql` when unknown or ambiguous); `db.query.text` sanitized; `server.address`/`server.port` from the socket the query is sent on |
 //! | `goredis` | go-redis v9 `(*baseClient).process` (or `processStartingAt`) | the command (`GET`), client, `db.system.name=redis`, `db.query.text` = command and `?` per argument, `server.address`, `db.namespace`; commands the client sends to set up a connection (`HELLO`) belong to the command that needed it |
 //! | `redigo` | `(*conn).DoWithTimeout` (`Do` and `DoContext` go through it) | as go-redis; `server.address`/`server.port` from the socket the command is sent on |
 //! | `grpc` | `(*ClientConn).Invoke`, `NewStream` … `(*clientStream).finish`, `(*Server).processUnaryRPC` / `processStreamingRPC`, `(*http2Server).writeStatus` | `package.Service/Method`, client/server, `rpc.system.name=grpc`, `rpc.method`, `rpc.status_code` |
@@ -66,10 +66,9 @@
 //! No outgoing `traceparent` injection (HTTP, grpc metadata, kafka headers), so a downstream
 //! service only joins the trace when it was built with `autotel go build` and the caller is
 //! too; incoming grpc metadata and kafka headers are not read; headers (`traceparent`,
-//! `User-Agent`) are read from Go 1.24+ maps only; database/sql prepared statements,
-//! transactions' Begin/Commit/Rollback and Ping, go-redis pipelines, and grpc servers mounted
-//! through `ServeHTTP` are not traced; errors carry `error.type=_OTHER` (the Go error's type is
-//! not read).
+//! `User-Agent`) are read from Go 1.24+ maps only; go-redis pipelines and grpc servers
+//! mounted through `ServeHTTP` are not traced; errors carry `error.type=_OTHER` (the Go error's
+//! type is not read).
 //!
 //! Built without clang, the crate still compiles and [`check`] works; [`run`] returns
 //! [`AttachError::BpfNotBuilt`] (see [`BPF_BUILT`]).

@@ -55,6 +55,8 @@ pub const TABLE_GROUPS: Field = opt("internal/runtime/maps.table", "groups");
 pub const GROUPSREF_DATA: Field = opt("internal/runtime/maps.groupsReference", "data");
 pub const GROUPSREF_MASK: Field = opt("internal/runtime/maps.groupsReference", "lengthMask");
 
+pub const STMT_QUERY: Field = req("database/sql.Stmt", "query");
+
 pub const REDIS_BASECMD_ARGS: Field = req("github.com/redis/go-redis/v9.baseCmd", "args");
 pub const REDIS_BASECLIENT_OPT: Field = opt("github.com/redis/go-redis/v9.baseClient", "opt");
 pub const REDIS_OPTIONS_ADDR: Field = opt("github.com/redis/go-redis/v9.Options", "Addr");
@@ -102,6 +104,7 @@ pub const STD_FIELDS: &[Field] = &[
     TABLE_GROUPS,
     GROUPSREF_DATA,
     GROUPSREF_MASK,
+    STMT_QUERY,
 ];
 
 /// Library fields the table records per module version, and the probe program

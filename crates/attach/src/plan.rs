@@ -24,6 +24,8 @@ pub struct PlannedProbe {
     pub ret_offsets: Vec<u64>,
     /// Optional features lost for lack of an offset (e.g. `http.route` before Go 1.23).
     pub degraded: Vec<String>,
+    /// The function named by the spec's `ignore_calls_from`, when the binary has it.
+    pub ignored_caller: Option<Func>,
 }
 
 /// A probe that will not be attached, and why.
@@ -212,6 +214,7 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
             entry_offset,
             ret_offsets,
             degraded,
+            ignored_caller: spec.ignore_calls_from.and_then(|f| pcln.find(f)).cloned(),
         });
     }
     let not_yet = NOT_YET
@@ -234,7 +237,7 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
             "without the goroutine probe, spans started in child goroutines start new traces".into(),
         );
     }
-    if probes.iter().any(|p| matches!(p.spec.id, ProbeId::SqlQuery | ProbeId::SqlExec)) {
+    if probes.iter().any(|p| p.spec.instrumentation == "databasesql") {
         let system = crate::spans::sql_system(&info);
         let drivers: Vec<&str> = crate::spans::SQL_DRIVERS
             .iter()
@@ -242,7 +245,7 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
             .map(|(m, _)| *m)
             .collect();
         notes.push(format!(
-            "database/sql spans get db.system.name={system} ({}); prepared statements (Stmt), Begin/Commit/Rollback and Ping are not traced by attach",
+            "database/sql spans get db.system.name={system} ({})",
             if drivers.is_empty() {
                 "no known driver module in the build info".to_owned()
             } else {

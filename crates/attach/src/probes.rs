@@ -17,6 +17,22 @@ pub enum ProbeId {
     SqlQuery,
     /// `database/sql.(*DB|*Tx|*Conn).ExecContext`: one span per exec (`Exec` goes through it).
     SqlExec,
+    /// `database/sql.(*DB|*Tx|*Conn).PrepareContext`: `PREPARE {collection}`.
+    SqlPrepare,
+    /// `database/sql.(*Stmt).QueryContext`: a query with the statement's text.
+    SqlStmtQuery,
+    /// `database/sql.(*Stmt).ExecContext`: an exec with the statement's text.
+    SqlStmtExec,
+    /// `database/sql.(*DB|*Conn).BeginTx`: `BEGIN`.
+    SqlBegin,
+    /// `database/sql.(*Tx).Commit`: `COMMIT`.
+    SqlCommit,
+    /// `database/sql.(*Tx).rollback` (the exported `Rollback` is small enough to be inlined
+    /// into its callers, where no probe sees it), except from the goroutine that rolls back
+    /// every transaction once its context ends (`awaitDone`): `ROLLBACK`.
+    SqlRollback,
+    /// `database/sql.(*DB|*Conn).PingContext` (`Ping` goes through it): `PING`.
+    SqlPing,
     /// go-redis v9 `(*baseClient).process`: one span per command (pipelines not yet).
     Redis,
     /// redigo `(*conn).DoWithTimeout`: one span per command (`Do` and `DoContext` go through it).
@@ -60,6 +76,9 @@ pub struct ProbeSpec {
     pub also: &'static [&'static str],
     /// Fields the programs read; a missing required one skips the probe.
     pub fields: &'static [Field],
+    /// A function whose calls of this one are the library's own, not the program's: its
+    /// address range goes to the entry program, which ignores calls returning into it.
+    pub ignore_calls_from: Option<&'static str>,
 }
 
 use offsets::*;
@@ -72,6 +91,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         function: "runtime.newproc1",
         also: &[],
         fields: &[G_GOID],
+        ignore_calls_from: None,
     },
     ProbeSpec {
         id: ProbeId::HttpServer,
@@ -98,6 +118,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
             GROUPSREF_DATA,
             GROUPSREF_MASK,
         ],
+        ignore_calls_from: None,
     },
     ProbeSpec {
         id: ProbeId::HttpClient,
@@ -118,6 +139,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
             RESP_PROTOMAJOR,
             RESP_PROTOMINOR,
         ],
+        ignore_calls_from: None,
     },
     sql(ProbeId::SqlQuery, "database/sql DB queries", "database/sql.(*DB).QueryContext"),
     sql(ProbeId::SqlExec, "database/sql DB execs", "database/sql.(*DB).ExecContext"),
@@ -125,6 +147,26 @@ pub const CATALOGUE: &[ProbeSpec] = &[
     sql(ProbeId::SqlExec, "database/sql Tx execs", "database/sql.(*Tx).ExecContext"),
     sql(ProbeId::SqlQuery, "database/sql Conn queries", "database/sql.(*Conn).QueryContext"),
     sql(ProbeId::SqlExec, "database/sql Conn execs", "database/sql.(*Conn).ExecContext"),
+    sql(ProbeId::SqlPrepare, "database/sql DB prepares", "database/sql.(*DB).PrepareContext"),
+    sql(ProbeId::SqlPrepare, "database/sql Tx prepares", "database/sql.(*Tx).PrepareContext"),
+    sql(ProbeId::SqlPrepare, "database/sql Conn prepares", "database/sql.(*Conn).PrepareContext"),
+    ProbeSpec {
+        fields: &[G_GOID, STMT_QUERY],
+        ..sql(ProbeId::SqlStmtQuery, "database/sql prepared-statement queries", "database/sql.(*Stmt).QueryContext")
+    },
+    ProbeSpec {
+        fields: &[G_GOID, STMT_QUERY],
+        ..sql(ProbeId::SqlStmtExec, "database/sql prepared-statement execs", "database/sql.(*Stmt).ExecContext")
+    },
+    sql(ProbeId::SqlBegin, "database/sql DB transactions begun", "database/sql.(*DB).BeginTx"),
+    sql(ProbeId::SqlBegin, "database/sql Conn transactions begun", "database/sql.(*Conn).BeginTx"),
+    sql(ProbeId::SqlCommit, "database/sql commits", "database/sql.(*Tx).Commit"),
+    ProbeSpec {
+        ignore_calls_from: Some("database/sql.(*Tx).awaitDone"),
+        ..sql(ProbeId::SqlRollback, "database/sql rollbacks", "database/sql.(*Tx).rollback")
+    },
+    sql(ProbeId::SqlPing, "database/sql DB pings", "database/sql.(*DB).PingContext"),
+    sql(ProbeId::SqlPing, "database/sql Conn pings", "database/sql.(*Conn).PingContext"),
     ProbeSpec {
         id: ProbeId::Redis,
         instrumentation: "goredis",
@@ -132,6 +174,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         function: "github.com/redis/go-redis/v9.(*baseClient).process",
         also: &["github.com/redis/go-redis/v9.(*baseClient).processStartingAt"],
         fields: &[G_GOID, REDIS_BASECMD_ARGS, REDIS_BASECLIENT_OPT, REDIS_OPTIONS_ADDR, REDIS_OPTIONS_DB],
+        ignore_calls_from: None,
     },
     ProbeSpec {
         id: ProbeId::Redigo,
@@ -140,6 +183,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         function: "github.com/gomodule/redigo/redis.(*conn).DoWithTimeout",
         also: &[],
         fields: &[G_GOID],
+        ignore_calls_from: None,
     },
     grpc(ProbeId::GrpcInvoke, "grpc client unary calls", "google.golang.org/grpc.(*ClientConn).Invoke", GRPC_CLIENT_FIELDS),
     grpc(ProbeId::GrpcNewStream, "grpc client streams", "google.golang.org/grpc.(*ClientConn).NewStream", GRPC_CLIENT_FIELDS),
@@ -153,6 +197,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         function: "google.golang.org/grpc/internal/transport.(*http2Server).writeStatus",
         also: &["google.golang.org/grpc/internal/transport.(*http2Server).WriteStatus"],
         fields: &[G_GOID, GRPC_STATUS_S, SPB_STATUS_CODE],
+        ignore_calls_from: None,
     },
     ProbeSpec {
         id: ProbeId::KafkaWrite,
@@ -161,6 +206,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         function: "github.com/segmentio/kafka-go.(*Writer).WriteMessages",
         also: &[],
         fields: &[G_GOID, KAFKA_WRITER_TOPIC, KAFKA_MESSAGE_TOPIC],
+        ignore_calls_from: None,
     },
     ProbeSpec {
         id: ProbeId::KafkaFetch,
@@ -176,6 +222,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
             KAFKA_READERCFG_BROKERS,
             KAFKA_READERCFG_PARTITION,
         ],
+        ignore_calls_from: None,
     },
 ];
 
@@ -187,6 +234,7 @@ const fn sql(id: ProbeId, what: &'static str, function: &'static str) -> ProbeSp
         function,
         also: &[],
         fields: &[G_GOID],
+        ignore_calls_from: None,
     }
 }
 
@@ -202,6 +250,7 @@ const fn grpc(id: ProbeId, what: &'static str, function: &'static str, fields: &
         function,
         also: &[],
         fields,
+        ignore_calls_from: None,
     }
 }
 

@@ -302,6 +302,13 @@ mod imp {
                 .iter()
                 .all(|f| o.get(*f).is_some()) as u8;
             ro.have_resp_proto = (o.get(RESP_PROTOMAJOR).is_some() && o.get(RESP_PROTOMINOR).is_some()) as u8;
+            ro.off_stmt_query = get(STMT_QUERY);
+            if let Some(p) = report.probe(ProbeId::SqlRollback) {
+                ro.rollback_entry = p.func.entry;
+                if let Some(f) = &p.ignored_caller {
+                    (ro.rollback_ignored_lo, ro.rollback_ignored_hi) = (f.entry, f.end);
+                }
+            }
             ro.off_redis_basecmd_args = get(REDIS_BASECMD_ARGS);
             ro.off_redis_baseclient_opt = get(REDIS_BASECLIENT_OPT);
             ro.off_redis_options_addr = get(REDIS_OPTIONS_ADDR);
@@ -353,6 +360,13 @@ mod imp {
                 ProbeId::HttpClient => (&skel.progs.http_client_enter, &skel.progs.http_client_ret),
                 ProbeId::SqlQuery => (&skel.progs.db_query_enter, &skel.progs.db_query_ret),
                 ProbeId::SqlExec => (&skel.progs.db_query_enter, &skel.progs.db_exec_ret),
+                ProbeId::SqlPrepare => (&skel.progs.db_prepare_enter, &skel.progs.db_query_ret),
+                ProbeId::SqlStmtQuery => (&skel.progs.db_stmt_enter, &skel.progs.db_query_ret),
+                ProbeId::SqlStmtExec => (&skel.progs.db_stmt_enter, &skel.progs.db_exec_ret),
+                ProbeId::SqlBegin => (&skel.progs.db_begin_enter, &skel.progs.db_query_ret),
+                ProbeId::SqlCommit => (&skel.progs.db_commit_enter, &skel.progs.db_error_ret),
+                ProbeId::SqlRollback => (&skel.progs.db_rollback_enter, &skel.progs.db_error_ret),
+                ProbeId::SqlPing => (&skel.progs.db_ping_enter, &skel.progs.db_error_ret),
                 ProbeId::Redis => (&skel.progs.redis_process_enter, &skel.progs.redis_process_ret),
                 ProbeId::Redigo => (&skel.progs.redigo_do_enter, &skel.progs.redigo_do_ret),
                 ProbeId::GrpcInvoke => (&skel.progs.grpc_invoke_enter, &skel.progs.grpc_invoke_ret),

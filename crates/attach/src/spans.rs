@@ -229,15 +229,20 @@ fn server_address(attrs: &mut Vec<KeyValue>, (host, port): (String, Option<u16>)
     }
 }
 
-/// database/sql: `{db.operation.name} {db.collection.name}`, kind client.
+/// database/sql: `{db.operation.name} {db.collection.name}`, kind client. The operation is
+/// the query's first word, or the call's (`PREPARE`, `BEGIN`, `COMMIT`, `ROLLBACK`, `PING`)
+/// as build mode names it; calls without a query have no `db.query.text`.
 fn db_span(e: &SpanEvent, sem: &Semantics) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
     let mut attrs = vec![kv_str("db.system.name", sem.db_system.clone())];
     server_address(&mut attrs, split_host_port(&e.aux[0]));
-    let (op, collection) = sql::operation_and_collection(&e.text);
-    match sem.query_text {
-        QueryText::Sanitized => attrs.push(kv_str("db.query.text", sql::sanitize(&e.text))),
-        QueryText::Raw => attrs.push(kv_str("db.query.text", e.text.clone())),
-        QueryText::Off => {}
+    let (query_op, collection) = sql::operation_and_collection(&e.text);
+    let op = if e.aux[1].is_empty() { query_op } else { Some(e.aux[1].clone()) };
+    if !e.text.is_empty() {
+        match sem.query_text {
+            QueryText::Sanitized => attrs.push(kv_str("db.query.text", sql::sanitize(&e.text))),
+            QueryText::Raw => attrs.push(kv_str("db.query.text", e.text.clone())),
+            QueryText::Off => {}
+        }
     }
     if let Some(op) = &op {
         attrs.push(kv_str("db.operation.name", op.clone()));

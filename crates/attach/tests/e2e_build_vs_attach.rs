@@ -79,7 +79,13 @@ fn by_request(spans: &[Arc<Span>], service: &str) -> BTreeMap<(String, String), 
         .filter(|s| s.attr_str("url.path") != Some("/hello/warmup"))
         .map(|s| {
             let path = match s.kind {
-                _ if s.attr_str("db.query.text").is_some() => s.attr_str("db.query.text").unwrap_or_default().to_owned(),
+                // A database call by its operation and query (PREPARE and the statement's query
+                // share the text; BEGIN, COMMIT… have none).
+                _ if s.attr_str("db.operation.name").is_some() => format!(
+                    "{} {}",
+                    s.attr_str("db.operation.name").unwrap_or_default(),
+                    s.attr_str("db.query.text").unwrap_or_default()
+                ),
                 SpanKind::Client => s
                     .attr_str("url.full")
                     .and_then(|u| u.splitn(4, '/').nth(3))
@@ -197,11 +203,14 @@ fn build_mode_and_attach_mode_spans_have_the_same_names_kinds_and_attribute_keys
 
 fn drive_sql(base: &str) {
     assert_eq!(get(&format!("{base}/db"), None), 200);
+    assert_eq!(get(&format!("{base}/tx"), None), 200);
 }
 
 fn wanted_sql(m: &BTreeMap<(String, String), (String, BTreeSet<String>)>) -> bool {
-    m.contains_key(&("server".to_owned(), "/db".to_owned()))
-        && m.keys().filter(|(k, _)| k == "client").count() >= 4
+    ["/db", "/tx"].iter().all(|p| m.contains_key(&("server".to_owned(), p.to_string())))
+        && ["COMMIT ", "ROLLBACK ", "DELETE DELETE FROM missing_table WHERE id = ?"]
+            .iter()
+            .all(|k| m.contains_key(&("client".to_owned(), k.to_string())))
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! End to end, as root: `testdata/apps/attach-sql` (net/http + database/sql on modernc.org/sqlite,
 //! pure Go), built with plain `go build` and with `-ldflags=-s -w`, attached; one request runs
-//! an exec with ctx, a query without ctx, a QueryRowContext and a failing exec. Checked: span
-//! names and kinds, `db.system.name` read from the driver module, sanitized `db.query.text`,
+//! an exec with ctx, a query without ctx, a QueryRowContext and a failing exec, another a ping,
+//! a prepared statement, a committed and a rolled-back transaction. Checked: span names and
+//! kinds, `db.system.name` read from the driver module, sanitized `db.query.text`,
 //! `db.operation.name`, `db.collection.name`, the error, and that every database span is a
 //! child of the request's server span.
 
@@ -15,6 +16,7 @@ use common::*;
 use otlp::model::{Span, SpanKind, StatusCode};
 
 const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+const TX_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4737";
 
 fn get(url: &str, traceparent: Option<&str>) -> (u16, String) {
     let mut req = ureq::get(url).timeout(Duration::from_secs(10));
@@ -53,22 +55,63 @@ fn check(variant: &str, flags: &[&str]) {
         std::thread::sleep(Duration::from_millis(200));
     }
 
-    let tp = format!("00-{TRACE}-00f067aa0ba902b7-01");
-    let (status, body) = get(&format!("{base}/db"), Some(&tp));
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body, "names=[bob] count=1 failed=true\n");
-    let in_trace = |s: &[Arc<Span>]| -> Vec<Arc<Span>> {
-        s.iter().filter(|s| hex(&s.trace_id.0) == TRACE).cloned().collect()
+    let db = |op: &str, text: &str, collection: Option<&str>, error: bool| -> DbSpan {
+        let name = collection.map_or(op.to_owned(), |c| format!("{op} {c}"));
+        (name, text.to_owned(), op.to_owned(), collection.map(str::to_owned), error)
     };
-    let spans = wait_for_spans(&rx, "the server span and 4 database spans of the traced request", Duration::from_secs(20), |s| {
-        in_trace(s).len() >= 5
+    let (status, body, got) = request(&rx, &format!("{base}/db"), TRACE, 4);
+    assert_eq!((status, body.as_str()), (200, "names=[bob] count=1 failed=true\n"));
+    assert_eq!(
+        got,
+        vec![
+            db("INSERT", "INSERT INTO users (id, name) VALUES (?, ?) ON CONFLICT DO NOTHING", Some("users"), false),
+            db("SELECT", "SELECT name FROM users WHERE id = ? AND name <> ?", Some("users"), false),
+            db("SELECT", "SELECT count(*) FROM users", Some("users"), false),
+            db("DELETE", "DELETE FROM missing_table WHERE id = ?", Some("missing_table"), true),
+        ]
+    );
+    let (status, body, got) = request(&rx, &format!("{base}/tx"), TX_TRACE, 8);
+    assert_eq!((status, body.as_str()), (200, "ok\n"));
+    let select = "SELECT name FROM users WHERE id = ?";
+    assert_eq!(
+        got,
+        vec![
+            db("PING", "", None, false),
+            db("PREPARE", select, Some("users"), false),
+            db("SELECT", select, Some("users"), false),
+            db("BEGIN", "", None, false),
+            db("UPDATE", "UPDATE users SET name = ? WHERE id = ?", Some("users"), false),
+            db("COMMIT", "", None, false),
+            db("BEGIN", "", None, false),
+            db("ROLLBACK", "", None, false),
+        ]
+    );
+
+    attached.finish();
+    let (status, stdout, _) = app.stop();
+    assert!(status.success(), "the app exited with {status}");
+    assert_eq!(stdout, "bye\n");
+}
+
+/// A database span as checked: name, query text, operation, collection, failed.
+type DbSpan = (String, String, String, Option<String>, bool);
+
+/// Sends GET `url` in trace `trace`, waits for its server span and `count` database spans;
+/// returns the response and the database spans in the order they started, after checking
+/// that each is a client span of SQLite and a child of the server span.
+fn request(rx: &otlp::BackgroundReceiver, url: &str, trace: &str, count: usize) -> (u16, String, Vec<DbSpan>) {
+    let (status, body) = get(url, Some(&format!("00-{trace}-00f067aa0ba902b7-01")));
+    let in_trace = |s: &[Arc<Span>]| -> Vec<Arc<Span>> { s.iter().filter(|s| hex(&s.trace_id.0) == trace).cloned().collect() };
+    let spans = wait_for_spans(rx, &format!("the server span and {count} database spans of {url}"), Duration::from_secs(20), |s| {
+        in_trace(s).len() > count
     });
-    let spans = in_trace(&spans);
+    std::thread::sleep(Duration::from_millis(300)); // an extra span would arrive too
+    let spans = in_trace(&rx.store().spans());
     let server = spans.iter().find(|s| s.kind == SpanKind::Server).expect("server span");
-    assert_eq!(server.name, "GET /db");
-    let db: Vec<&Arc<Span>> = spans.iter().filter(|s| s.attr_str("db.system.name").is_some()).collect();
-    assert_eq!(db.len(), 4, "database spans:\n{}", describe(&spans));
-    let mut got: Vec<(String, String, String, Option<String>, bool)> = db
+    let mut db: Vec<&Arc<Span>> = spans.iter().filter(|s| s.attr_str("db.system.name").is_some()).collect();
+    assert_eq!(db.len(), count, "database spans:\n{}", describe(&spans));
+    db.sort_by_key(|s| s.start_unix_nanos);
+    let got = db
         .iter()
         .map(|s| {
             assert_eq!(s.kind, SpanKind::Client, "{}", s.name);
@@ -84,42 +127,7 @@ fn check(variant: &str, flags: &[&str]) {
             )
         })
         .collect();
-    got.sort_by_key(|g| (s_start(&db, &g.1),));
-    let want = vec![
-        (
-            "INSERT users".to_owned(),
-            "INSERT INTO users (id, name) VALUES (?, ?) ON CONFLICT DO NOTHING".to_owned(),
-            "INSERT".to_owned(),
-            Some("users".to_owned()),
-            false,
-        ),
-        (
-            "SELECT users".into(),
-            "SELECT name FROM users WHERE id = ? AND name <> ?".into(),
-            "SELECT".into(),
-            Some("users".into()),
-            false,
-        ),
-        ("SELECT users".into(), "SELECT count(*) FROM users".into(), "SELECT".into(), Some("users".into()), false),
-        (
-            "DELETE missing_table".into(),
-            "DELETE FROM missing_table WHERE id = ?".into(),
-            "DELETE".into(),
-            Some("missing_table".into()),
-            true,
-        ),
-    ];
-    assert_eq!(got, want);
-
-    attached.finish();
-    let (status, stdout, _) = app.stop();
-    assert!(status.success(), "the app exited with {status}");
-    assert_eq!(stdout, "bye\n");
-}
-
-/// Start time of the span with this query text (spans are compared in the order they ran).
-fn s_start(db: &[&Arc<Span>], text: &str) -> u64 {
-    db.iter().find(|s| s.attr_str("db.query.text") == Some(text)).map(|s| s.start_unix_nanos).unwrap_or(0)
+    (status, body, got)
 }
 
 #[test]

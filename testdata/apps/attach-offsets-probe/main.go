@@ -4,6 +4,7 @@
 package main
 
 import (
+	"database/sql"
 	"net/http"
 	"os"
 )
@@ -18,6 +19,11 @@ func main() {
 		resp, err := http.Get("http://" + os.Args[1])
 		if err == nil {
 			resp.Body.Close()
+		}
+		if db, err := sql.Open(os.Args[1], ""); err == nil {
+			if stmt, err := db.Prepare("q"); err == nil {
+				stmt.Exec()
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 // Command attach-sql is the database/sql test program for autotel attach mode: an HTTP
 // server whose /db handler runs queries and execs against an in-memory SQLite database
-// (modernc.org/sqlite, pure Go), with and without ctx, and one that fails.
+// (modernc.org/sqlite, pure Go), with and without ctx, and one that fails; /tx pings, runs a
+// prepared statement, and commits one transaction and rolls back another.
 //
 // Usage: attach-sql -addr 127.0.0.1:0 -addrfile PATH
 // It writes the bound address to PATH, serves until SIGTERM/SIGINT, and exits 0.
@@ -63,6 +64,51 @@ func main() {
 		}
 		_, failErr := db.Exec("DELETE FROM missing_table WHERE id = 7")
 		fmt.Fprintf(w, "names=%v count=%d failed=%v\n", names, count, failErr != nil)
+	})
+
+	// /tx: Ping, Prepare + Stmt.QueryRow + Stmt.Exec, Begin + Tx.Exec + Commit, BeginTx +
+	// Rollback.
+	mux.HandleFunc("GET /tx", func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		fail := func(err error) { http.Error(w, err.Error(), http.StatusInternalServerError) }
+		if err := db.Ping(); err != nil {
+			fail(err)
+			return
+		}
+		stmt, err := db.Prepare("SELECT name FROM users WHERE id = ?")
+		if err != nil {
+			fail(err)
+			return
+		}
+		defer stmt.Close()
+		var name string
+		if err := stmt.QueryRowContext(ctx, 42).Scan(&name); err != nil && err != sql.ErrNoRows {
+			fail(err)
+			return
+		}
+		tx, err := db.Begin()
+		if err != nil {
+			fail(err)
+			return
+		}
+		if _, err := tx.Exec("UPDATE users SET name = 'bob' WHERE id = 42"); err != nil {
+			fail(err)
+			return
+		}
+		if err := tx.Commit(); err != nil {
+			fail(err)
+			return
+		}
+		tx, err = db.BeginTx(ctx, nil)
+		if err != nil {
+			fail(err)
+			return
+		}
+		if err := tx.Rollback(); err != nil {
+			fail(err)
+			return
+		}
+		fmt.Fprintln(w, "ok")
 	})
 
 	ln, err := net.Listen("tcp", *addr)
