@@ -80,6 +80,10 @@ const volatile u64 off_map_dirlen = 0;
 const volatile u64 off_table_groups = 0;
 const volatile u64 off_groupsref_data = 0;
 const volatile u64 off_groupsref_mask = 0;
+const volatile u64 off_persistconn_bw = 0;
+const volatile u64 off_bufio_writer_buf = 0;
+const volatile u64 off_bufio_writer_n = 0;
+const volatile u8 inject_traceparent = 0; /* the kernel allows bpf_probe_write_user */
 const volatile u64 off_stmt_query = 0;
 const volatile u64 rollback_entry = 0;       /* link-time address of (*Tx).rollback */
 const volatile u64 rollback_ignored_lo = 0;  /* (*Tx).awaitDone's range: [lo, hi) */
@@ -434,10 +438,9 @@ static long scan_group_cb(u64 i, void *data)
 	return 0;
 }
 
-/* Scans the request's header map (Go 1.24+ swiss tables) for the key sc->mode names. */
-static __always_inline int scan_headers(u64 req, struct scan_ctx *sc)
+/* Scans a header map m (Go 1.24+ swiss tables) for the key sc->mode names. */
+static __always_inline int scan_header_map(u64 m, struct scan_ctx *sc)
 {
-	u64 m = read_u64(req + off_req_header);
 	if (!m)
 		return 0;
 	u64 dir_ptr = read_u64(m + off_map_dirptr);
@@ -461,6 +464,12 @@ static __always_inline int scan_headers(u64 req, struct scan_ctx *sc)
 			return 1;
 	}
 	return 0;
+}
+
+/* Scans the request's header map for the key sc->mode names. */
+static __always_inline int scan_headers(u64 req, struct scan_ctx *sc)
+{
+	return scan_header_map(read_u64(req + off_req_header), sc);
 }
 
 static __always_inline int read_traceparent(u64 req, struct entry_state *st)
@@ -623,6 +632,144 @@ int http_client_ret(struct pt_regs *ctx)
 	return 0;
 }
 
+/* ---- outgoing traceparent (net/http client, HTTP/1.1) ----
+ * The caller's goroutine runs (*persistConn).roundTrip(pc, req) inside the client span; the
+ * connection's writeLoop goroutine then writes the request into pc.bw (a *bufio.Writer):
+ * request line, Host, User-Agent, framing headers, then Header.writeSubset(h, w, exclude,
+ * trace) writes the request's own headers to w == pc.bw. At writeSubset's entry, when the
+ * kernel allows bpf_probe_write_user, the header line `traceparent: 00-{trace}-{client
+ * span}-01\r\n` is appended to the buffer's pending bytes (buf[n:], n += 70), so it goes out
+ * with the other headers. Nothing is written when the request already has a traceparent, when
+ * the buffer has no room, or when its pending bytes do not look like a request head; where the
+ * kernel refuses the write (lockdown), the same checks run and are only counted. */
+#define TRACEPARENT_LINE_LEN 70 /* "traceparent: " + 55 + "\r\n" */
+
+struct bw_key {
+	u32 tgid;
+	u32 _pad;
+	u64 bw;
+};
+
+/* The client span whose request is about to be written into a connection's buffer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct bw_key);
+	__type(value, struct span_ctx);
+} pending_injection SEC(".maps");
+
+/* Counters userspace reports when it detaches (INJECT_* in attach.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, INJECT_COUNTERS);
+	__type(key, u32);
+	__type(value, u64);
+} injection_stats SEC(".maps");
+
+static __always_inline void count_injection(u32 what)
+{
+	u64 *c = bpf_map_lookup_elem(&injection_stats, &what);
+	if (c)
+		__sync_fetch_and_add(c, 1);
+}
+
+SEC("uprobe")
+int http_conn_roundtrip(struct pt_regs *ctx)
+{
+	struct go_key k;
+	if (!current_goroutine(ctx, &k))
+		return 0;
+	struct entry_state *client = bpf_map_lookup_elem(&client_state, &k);
+	if (!client)
+		return 0;
+	struct bw_key key = {.tgid = k.tgid, .bw = read_u64(GO_ARG1(ctx) + off_persistconn_bw)};
+	if (key.bw)
+		bpf_map_update_elem(&pending_injection, &key, &client->sc, BPF_ANY);
+	return 0;
+}
+
+/* Whether header map m has a traceparent (a frame of its own: the scan state is large). */
+static __noinline int has_traceparent(u64 m)
+{
+	struct scan_ctx scan = {};
+	scan.mode = SCAN_TRACEPARENT;
+	return scan_header_map(m, &scan);
+}
+
+static __always_inline char hex_digit(u8 v)
+{
+	return v < 10 ? '0' + v : 'a' + v - 10;
+}
+
+/* Whether the buffer's n pending bytes look like a request head so far: an upper-case method
+ * word first, a line end last. */
+static __always_inline int looks_like_request_head(u64 buf, u64 n)
+{
+	char head[4] = {}, tail[2] = {};
+	if (n < 16 || bpf_probe_read_user(head, 4, (void *)buf) || bpf_probe_read_user(tail, 2, (void *)(buf + n - 2)))
+		return 0;
+	for (int i = 0; i < 3; i++)
+		if (head[i] < 'A' || head[i] > 'Z')
+			return 0;
+	return tail[0] == '\r' && tail[1] == '\n';
+}
+
+/* Appends the traceparent line of span sc to the n pending bytes at buf (the bufio.Writer
+ * at bw); returns the INJECT_* counter to bump. */
+static __noinline u32 write_traceparent(struct span_ctx *sc, u64 buf, u64 n, u64 bw)
+{
+	char line[TRACEPARENT_LINE_LEN];
+	__builtin_memcpy(line, "traceparent: 00-", 16);
+	for (int i = 0; i < 16; i++) {
+		line[16 + 2 * i] = hex_digit(sc->trace_id[i] >> 4);
+		line[17 + 2 * i] = hex_digit(sc->trace_id[i] & 15);
+	}
+	line[48] = '-';
+	for (int i = 0; i < 8; i++) {
+		line[49 + 2 * i] = hex_digit(sc->span_id[i] >> 4);
+		line[50 + 2 * i] = hex_digit(sc->span_id[i] & 15);
+	}
+	__builtin_memcpy(line + 65, "-01\r\n", 5);
+	if (!inject_traceparent)
+		return INJECT_REFUSED;
+	/* Verified away at load time unless the kernel allows the helper (inject_traceparent). */
+	u64 new_n = n + TRACEPARENT_LINE_LEN;
+	if (bpf_probe_write_user((void *)(buf + n), line, TRACEPARENT_LINE_LEN) ||
+	    bpf_probe_write_user((void *)(bw + off_bufio_writer_n), &new_n, sizeof(new_n)))
+		return INJECT_UNEXPECTED;
+	return INJECT_WRITTEN;
+}
+
+SEC("uprobe")
+int http_header_write(struct pt_regs *ctx)
+{
+	if (!have_swiss_headers)
+		return 0; /* an existing traceparent could not be seen */
+	struct bw_key key = {.tgid = bpf_get_current_pid_tgid() >> 32, .bw = GO_ARG3(ctx)};
+	struct span_ctx *pending = bpf_map_lookup_elem(&pending_injection, &key);
+	if (!pending)
+		return 0; /* a response's headers, or a request attach did not start a span for */
+	struct span_ctx sc = *pending;
+	bpf_map_delete_elem(&pending_injection, &key);
+	if (has_traceparent(GO_ARG1(ctx))) {
+		count_injection(INJECT_PRESENT);
+		return 0;
+	}
+	u64 buf = read_u64(key.bw + off_bufio_writer_buf);
+	u64 size = read_u64(key.bw + off_bufio_writer_buf + 8);
+	u64 n = read_u64(key.bw + off_bufio_writer_n);
+	if (!buf || n > size || size - n < TRACEPARENT_LINE_LEN) {
+		count_injection(INJECT_NO_ROOM);
+		return 0;
+	}
+	if (!looks_like_request_head(buf, n)) {
+		count_injection(INJECT_UNEXPECTED);
+		return 0;
+	}
+	count_injection(write_traceparent(&sc, buf, n, key.bw));
+	return 0;
+}
+
 /* ---- goroutine ancestry: runtime.newproc1(fn, callergp *g, ...) *g ---- */
 SEC("uprobe")
 int newproc1_enter(struct pt_regs *ctx)
@@ -664,8 +811,6 @@ int newproc1_ret(struct pt_regs *ctx)
 	return 0;
 }
 
-/* ---- database/sql: (*DB|*Tx|*Conn).QueryContext / ExecContext(ctx, query string, args ...any)
- * Query and Exec without ctx call these. Registers: receiver, ctx (2 words), query (2 words). */
 /* ---- the server a client span talks to, for clients that keep no address we can read
  * (database/sql drivers, redigo): the peer of the TCP socket the span's goroutine writes to
  * while the span runs. A tracepoint at every socket send finds the goroutine from the thread's
@@ -719,6 +864,8 @@ static __always_inline void take_peer(struct go_key *k, struct text_event *e)
 	bpf_map_delete_elem(&span_peer, k);
 }
 
+/* ---- database/sql: one span per call of the probed methods (see probes.rs); the query comes
+ * from the registers or from the prepared statement. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);

@@ -19,6 +19,14 @@
 /* The peer of DB_QUERY and REDIGO events: aux1 = the server's IP bytes (len 4 or 16), status =
  * its port; len[1] = 0 when no TCP send was seen during the span. */
 
+/* Counters of the outgoing traceparent (the injection_stats map). */
+#define INJECT_WRITTEN 0    /* the header line went into the request */
+#define INJECT_REFUSED 1    /* it would have, but the kernel refuses bpf_probe_write_user */
+#define INJECT_PRESENT 2    /* the request already had a traceparent */
+#define INJECT_NO_ROOM 3    /* the connection's buffer had no room for the line */
+#define INJECT_UNEXPECTED 4 /* the buffer did not hold a request head, or the write failed */
+#define INJECT_COUNTERS 5
+
 #define METHOD_MAX 16
 #define SCHEME_MAX 16
 #define HOST_MAX 128

@@ -56,16 +56,18 @@
 //! 2. [`plan`] turns that into a [`CheckReport`] of probes at file offsets.
 //! 3. `bpf/attach.bpf.c` (C, compiled by clang in `build.rs`, loaded with libbpf-rs) tracks the
 //!    span context of each goroutine, copies it to goroutines created by `runtime.newproc1`,
-//!    reads an incoming `traceparent`, and sends finished spans through a ring buffer with
-//!    batched wake-ups.
+//!    reads an incoming `traceparent`, appends the outgoing one to an HTTP/1.1 request's
+//!    header bytes in the connection's buffer (where the kernel allows), and sends finished
+//!    spans through a ring buffer with batched wake-ups.
 //! 4. [`event`] decodes them, [`spans`] (with [`sql`]) maps them onto the semantic conventions
 //!    and [`export`] sends OTLP/HTTP or OTLP/gRPC.
 //!
 //! # Known gaps
 //!
-//! No outgoing `traceparent` injection (HTTP, grpc metadata, kafka headers), so a downstream
-//! service only joins the trace when it was built with `autotel go build` and the caller is
-//! too; incoming grpc metadata and kafka headers are not read; headers (`traceparent`,
+//! The outgoing `traceparent` is written into HTTP/1.1 requests only (not HTTP/2, grpc
+//! metadata or kafka headers), and only where the kernel allows `bpf_probe_write_user`: under
+//! lockdown a downstream service joins the caller's trace only when the caller was built with
+//! `autotel go build`. Incoming grpc metadata and kafka headers are not read; headers (`traceparent`,
 //! `User-Agent`) are read from Go 1.24+ maps only; go-redis pipelines and grpc servers
 //! mounted through `ServeHTTP` are not traced; errors carry `error.type=_OTHER` (the Go error's
 //! type is not read).
@@ -129,6 +131,12 @@ impl AttachOptions {
             export: None,
         }
     }
+}
+
+/// Whether the kernel lets attach write the outgoing `traceparent` into a target's request
+/// (`bpf_probe_write_user`, which lockdown refuses). Needs root to find out.
+pub fn outgoing_injection_allowed() -> bool {
+    session::probe_write_user_allowed()
 }
 
 /// Attaches to the target and exports spans until stopped; see the crate documentation.

@@ -55,6 +55,9 @@ pub const TABLE_GROUPS: Field = opt("internal/runtime/maps.table", "groups");
 pub const GROUPSREF_DATA: Field = opt("internal/runtime/maps.groupsReference", "data");
 pub const GROUPSREF_MASK: Field = opt("internal/runtime/maps.groupsReference", "lengthMask");
 
+pub const PERSISTCONN_BW: Field = req("net/http.persistConn", "bw");
+pub const BUFIO_WRITER_BUF: Field = req("bufio.Writer", "buf");
+pub const BUFIO_WRITER_N: Field = req("bufio.Writer", "n");
 pub const STMT_QUERY: Field = req("database/sql.Stmt", "query");
 
 pub const REDIS_BASECMD_ARGS: Field = req("github.com/redis/go-redis/v9.baseCmd", "args");
@@ -105,6 +108,9 @@ pub const STD_FIELDS: &[Field] = &[
     GROUPSREF_DATA,
     GROUPSREF_MASK,
     STMT_QUERY,
+    PERSISTCONN_BW,
+    BUFIO_WRITER_BUF,
+    BUFIO_WRITER_N,
 ];
 
 /// Library fields the table records per module version, and the probe program

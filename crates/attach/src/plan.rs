@@ -52,6 +52,8 @@ pub struct CheckReport {
     /// Dependencies build mode instruments and attach does not yet.
     pub not_yet: Vec<String>,
     pub notes: Vec<String>,
+    /// HTTP header maps can be read (Go 1.24+ swiss tables with known offsets).
+    pub swiss_headers: bool,
 }
 
 /// Which instrumentations the `OTEL_GO_*_INSTRUMENTATIONS` variables allow.
@@ -113,6 +115,17 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
     let mut skipped = Vec::new();
     let mut notes = Vec::new();
     let go = info.go_semver();
+    // Header maps can be read in Go 1.24+ (swiss tables) when their layout is known.
+    let swiss_headers = go.map(|(_, minor, _)| minor >= 24).unwrap_or(false)
+        && [
+            crate::offsets::MAP_DIRPTR,
+            crate::offsets::MAP_DIRLEN,
+            crate::offsets::TABLE_GROUPS,
+            crate::offsets::GROUPSREF_DATA,
+            crate::offsets::GROUPSREF_MASK,
+        ]
+        .iter()
+        .all(|f| offsets.get(*f).is_some());
     for spec in CATALOGUE {
         let skip = |reason: String| SkippedProbe { spec: *spec, reason };
         if !enabled.allows(spec.instrumentation) {
@@ -176,21 +189,14 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
         if spec.id == ProbeId::Redis && offsets.get(crate::offsets::REDIS_OPTIONS_ADDR).is_none() {
             degraded.push("no server.address (no offset for Options.Addr)".into());
         }
+        if spec.id == ProbeId::HttpInjectHeaders && !swiss_headers {
+            degraded.push("no outgoing traceparent (a request's own traceparent can be seen in Go 1.24+ header maps only)".into());
+        }
         if spec.id == ProbeId::HttpServer {
             if offsets.get(crate::offsets::REQ_PATTERN).is_none() {
                 degraded.push("no http.route (Request.Pattern exists from Go 1.23)".into());
             }
-            let swiss = go.map(|(_, minor, _)| minor >= 24).unwrap_or(false)
-                && [
-                    crate::offsets::MAP_DIRPTR,
-                    crate::offsets::MAP_DIRLEN,
-                    crate::offsets::TABLE_GROUPS,
-                    crate::offsets::GROUPSREF_DATA,
-                    crate::offsets::GROUPSREF_MASK,
-                ]
-                .iter()
-                .all(|f| offsets.get(*f).is_some());
-            if !swiss {
+            if !swiss_headers {
                 degraded.push(
                     "incoming traceparent and user_agent.original not read (headers are read from Go 1.24+ maps only)"
                         .into(),
@@ -284,6 +290,7 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
         offsets,
         not_yet,
         notes,
+        swiss_headers,
     })
 }
 

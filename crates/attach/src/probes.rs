@@ -12,6 +12,12 @@ pub enum ProbeId {
     HttpServer,
     /// `net/http.(*Transport).roundTrip`: one client span per request.
     HttpClient,
+    /// `net/http.(*persistConn).roundTrip` (entry only): notes which connection buffer the
+    /// client span's request is written to...
+    HttpInjectConn,
+    /// ...and `net/http.Header.writeSubset` (entry only) appends the outgoing `traceparent`
+    /// to it (where the kernel allows `bpf_probe_write_user`; else only counts).
+    HttpInjectHeaders,
     /// `database/sql.(*DB|*Tx|*Conn).QueryContext`: one span per query (`Query`, `QueryRow`
     /// and `QueryRowContext` go through it).
     SqlQuery,
@@ -56,7 +62,10 @@ pub enum ProbeId {
 impl ProbeId {
     /// Whether the probe has a program at each RET (else at the entry only).
     pub fn has_exit(self) -> bool {
-        !matches!(self, ProbeId::GrpcStreamFinish | ProbeId::GrpcWriteStatus)
+        !matches!(
+            self,
+            ProbeId::GrpcStreamFinish | ProbeId::GrpcWriteStatus | ProbeId::HttpInjectConn | ProbeId::HttpInjectHeaders
+        )
     }
 }
 
@@ -139,6 +148,24 @@ pub const CATALOGUE: &[ProbeSpec] = &[
             RESP_PROTOMAJOR,
             RESP_PROTOMINOR,
         ],
+        ignore_calls_from: None,
+    },
+    ProbeSpec {
+        id: ProbeId::HttpInjectConn,
+        instrumentation: "nethttp",
+        what: "net/http client connections (outgoing traceparent)",
+        function: "net/http.(*persistConn).roundTrip",
+        also: &[],
+        fields: &[G_GOID, PERSISTCONN_BW],
+        ignore_calls_from: None,
+    },
+    ProbeSpec {
+        id: ProbeId::HttpInjectHeaders,
+        instrumentation: "nethttp",
+        what: "net/http request headers (outgoing traceparent)",
+        function: "net/http.Header.writeSubset",
+        also: &[],
+        fields: &[BUFIO_WRITER_BUF, BUFIO_WRITER_N, MAP_DIRPTR, MAP_DIRLEN, TABLE_GROUPS, GROUPSREF_DATA, GROUPSREF_MASK],
         ignore_calls_from: None,
     },
     sql(ProbeId::SqlQuery, "database/sql DB queries", "database/sql.(*DB).QueryContext"),

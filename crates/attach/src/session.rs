@@ -161,15 +161,17 @@ fn take_libbpf_log() -> String {
 }
 
 /// Whether the kernel lets BPF programs call `bpf_probe_write_user` (lockdown refuses it when
-/// the program is loaded).
+/// the program is loaded). libbpf's messages about the refusal are kept, not printed.
 #[cfg(bpf_built)]
 pub fn probe_write_user_allowed() -> bool {
     use libbpf_rs::skel::{OpenSkel, SkelBuilder};
+    libbpf_rs::set_print(Some((libbpf_rs::PrintLevel::Debug, capture_libbpf_log)));
     let mut obj = std::mem::MaybeUninit::uninit();
-    let Ok(open) = probe_write_skel::ProbeWriteSkelBuilder::default().open(&mut obj) else {
-        return false;
+    let allowed = match probe_write_skel::ProbeWriteSkelBuilder::default().open(&mut obj) {
+        Ok(open) => open.load().is_ok(),
+        Err(_) => false,
     };
-    let allowed = open.load().is_ok();
+    take_libbpf_log();
     allowed
 }
 
@@ -249,9 +251,8 @@ mod imp {
             eprintln!("autotel attach: warning: not instrumenting {}: {}", s.spec.what, s.reason);
         }
         let write_allowed = probe_write_user_allowed();
-        take_libbpf_log();
         if write_allowed {
-            say("the kernel allows bpf_probe_write_user, but outgoing traceparent injection is not implemented yet; downstream services start their own traces");
+            say("outgoing HTTP/1.1 requests carry a traceparent header (the kernel allows bpf_probe_write_user)");
         } else {
             eprintln!(
                 "autotel attach: the kernel refuses bpf_probe_write_user (lockdown), so outgoing requests cannot carry a \
@@ -333,11 +334,11 @@ mod imp {
             ro.have_redis_addr = (o.get(REDIS_BASECLIENT_OPT).is_some() && o.get(REDIS_OPTIONS_ADDR).is_some()) as u8;
             ro.off_redis_options_db = get(REDIS_OPTIONS_DB);
             ro.have_redis_db = o.get(REDIS_OPTIONS_DB).is_some() as u8;
-            let server_degraded = report
-                .probe(ProbeId::HttpServer)
-                .map(|p| p.degraded.iter().any(|d| d.contains("traceparent")))
-                .unwrap_or(true);
-            ro.have_swiss_headers = (!server_degraded) as u8;
+            ro.have_swiss_headers = report.swiss_headers as u8;
+            ro.off_persistconn_bw = get(PERSISTCONN_BW);
+            ro.off_bufio_writer_buf = get(BUFIO_WRITER_BUF);
+            ro.off_bufio_writer_n = get(BUFIO_WRITER_N);
+            ro.inject_traceparent = write_allowed as u8;
         }
         // The peer tracepoint (server.address of database/sql and redigo spans) needs the
         // kernel's BTF and its sock_send_length tracepoint (Linux 6.4+); it stays unloaded
@@ -377,6 +378,8 @@ mod imp {
                 // Entry-only probes: the exit program is never attached (no RET offsets).
                 ProbeId::GrpcStreamFinish => (&skel.progs.grpc_stream_finish, &skel.progs.grpc_stream_finish),
                 ProbeId::GrpcWriteStatus => (&skel.progs.grpc_server_write_status, &skel.progs.grpc_server_write_status),
+                ProbeId::HttpInjectConn => (&skel.progs.http_conn_roundtrip, &skel.progs.http_conn_roundtrip),
+                ProbeId::HttpInjectHeaders => (&skel.progs.http_header_write, &skel.progs.http_header_write),
             };
             let what = |off: u64| format!("attaching a uprobe to {} at {}+{off:#x}", p.func.name, path.display());
             links.push(
@@ -507,6 +510,9 @@ mod imp {
         let dropped = exporter.dropped.clone();
         let exported = exporter.exported.clone();
         exporter.shutdown();
+        if report.probe(ProbeId::HttpInjectHeaders).is_some() {
+            say(&injection_summary(&skel.maps.injection_stats));
+        }
         say(&format!(
             "detached ({reason}): {spans_total} spans, {} exported, {} dropped{}",
             exported.load(Ordering::Relaxed),
@@ -517,5 +523,31 @@ mod imp {
             }
         ));
         Ok(())
+    }
+
+    /// The outgoing-traceparent counters (`INJECT_*` in attach.h), as one line.
+    fn injection_summary(stats: &libbpf_rs::Map) -> String {
+        use libbpf_rs::MapCore;
+        const WHAT: [&str; 5] = [
+            "written",
+            "refused by the kernel (lockdown)",
+            "left out: the request had one",
+            "left out: no room in the connection's buffer",
+            "left out: unexpected buffer contents",
+        ];
+        let counts: Vec<String> = WHAT
+            .iter()
+            .enumerate()
+            .filter_map(|(i, what)| {
+                let value = stats.lookup(&(i as u32).to_ne_bytes(), libbpf_rs::MapFlags::ANY).ok()??;
+                let n = u64::from_ne_bytes(value.get(..8)?.try_into().ok()?);
+                (n > 0).then(|| format!("{n} {what}"))
+            })
+            .collect();
+        if counts.is_empty() {
+            "outgoing traceparent: no HTTP/1.1 client request seen".into()
+        } else {
+            format!("outgoing traceparent: {}", counts.join(", "))
+        }
     }
 }

@@ -3,8 +3,10 @@
 //! --exe` process, against real MariaDB and Redis servers. One request to A gives A's server span
 //! with its SQL query, its redigo `PING` (no ctx) and its `http.Get` client span (no ctx), and B's
 //! server span with its SQL query and go-redis `PING`, with exact parents; the spans have the same
-//! names, kinds and attribute keys as build mode's spans of the same request. A plain B attached
-//! behind an A built by `autotel go build` joins A's trace through the traceparent A sends.
+//! names, kinds and attribute keys as build mode's spans of the same request. B's spans join
+//! A's trace where the kernel lets attach write A's outgoing traceparent (else attach counts
+//! the request it could not mark). A plain B attached behind an A built by `autotel go build`
+//! joins A's trace through the traceparent A sends.
 //!
 //! Every attached program is a private copy: uprobes follow the file, so other tests running
 //! the shared binaries at the same time are not instrumented.
@@ -22,9 +24,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// One `autotel attach --exe PATH` process exporting to the test's receiver as `service`;
-/// interrupted (Ctrl-C) when dropped.
+/// interrupted (Ctrl-C) when stopped or dropped.
 struct Attacher {
     child: Child,
+    /// Its stderr, line by line.
+    lines: mpsc::Receiver<String>,
 }
 
 impl Attacher {
@@ -47,11 +51,25 @@ impl Attacher {
         let mut seen = Vec::new();
         loop {
             match ready.recv_timeout(Duration::from_secs(60)) {
-                Ok(line) if line.contains("uprobes) on") => return Attacher { child },
+                Ok(line) if line.contains("uprobes) on") => return Attacher { child, lines: ready },
                 Ok(line) => seen.push(line),
                 Err(_) => panic!("autotel attach did not report its probes within 60 s:\n{}", seen.join("\n")),
             }
         }
+    }
+}
+
+impl Attacher {
+    /// Interrupts attach and returns what it printed after its probes were in place.
+    fn stop(mut self) -> Vec<String> {
+        self.interrupt();
+        self.lines.iter().collect()
+    }
+
+    fn interrupt(&mut self) {
+        // SAFETY: plain kill(2) on our own child.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
+        let _ = self.child.wait();
     }
 }
 
@@ -61,9 +79,7 @@ fn exe_name(path: &str) -> &str {
 
 impl Drop for Attacher {
     fn drop(&mut self) {
-        // SAFETY: plain kill(2) on our own child.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
-        let _ = self.child.wait();
+        self.interrupt();
     }
 }
 
@@ -157,25 +173,36 @@ fn attached_sample(variant: &str) {
     let b = private_copy(&built.binary(&format!("{variant}-b")), &format!("attached-{variant}-b"));
     let d = deploy_programs("nethttp", &a, &b);
     // Attached to processes that already run.
-    let _attach_a = Attacher::start(&a, "service-a", &d.receiver);
+    let attach_a = Attacher::start(&a, "service-a", &d.receiver);
     let _attach_b = Attacher::start(&b, "service-b", &d.receiver);
     call_b(&d);
 
-    // Without outgoing traceparent injection B starts a trace of its own.
-    let (_, a_spans) = trace_of(&d.receiver, "GET /call-b", 4);
-    let b_spans = b_trace(&d.receiver, 3);
-    assert_eq!(a_spans.len(), 4, "A's trace: server, SQL, PING, client:\n{}", describe(&a_spans));
-    assert_eq!(b_spans.len(), 3, "B's trace: server, SQL, PING:\n{}", describe(&b_spans));
-    let spans: Vec<_> = a_spans.iter().chain(&b_spans).cloned().collect();
+    // B continues A's trace where attach may write A's outgoing traceparent; under lockdown
+    // it starts a trace of its own, and A's attach counts the request it could not mark.
+    let injected = attach::outgoing_injection_allowed();
+    let (_, a_spans) = trace_of(&d.receiver, "GET /call-b", if injected { 7 } else { 4 });
+    let spans = if injected {
+        assert_eq!(a_spans.len(), 7, "one trace:\n{}", describe(&a_spans));
+        a_spans
+    } else {
+        let b_spans = b_trace(&d.receiver, 3);
+        assert_eq!(a_spans.len(), 4, "A's trace: server, SQL, PING, client:\n{}", describe(&a_spans));
+        assert_eq!(b_spans.len(), 3, "B's trace: server, SQL, PING:\n{}", describe(&b_spans));
+        a_spans.iter().chain(&b_spans).cloned().collect()
+    };
     let r = Roles::of(&spans);
     assert_eq!(r.a_server.parent_span_id, None);
     for child in [&r.a_sql, &r.a_ping, &r.a_client] {
         assert_eq!(child.parent_span_id, Some(r.a_server.span_id), "{:?} is a child of A's server span:\n{}", child.name, describe(&spans));
     }
-    assert_eq!(r.b_server.parent_span_id, None);
+    let b_parent = injected.then_some(r.a_client.span_id);
+    assert_eq!(r.b_server.parent_span_id, b_parent, "B's server span:\n{}", describe(&spans));
     for child in [&r.b_sql, &r.b_ping] {
         assert_eq!(child.parent_span_id, Some(r.b_server.span_id), "{:?} is a child of B's server span:\n{}", child.name, describe(&spans));
     }
+    let said = attach_a.stop();
+    let expected = if injected { "outgoing traceparent: 1 written" } else { "outgoing traceparent: 1 refused by the kernel (lockdown)" };
+    assert!(said.iter().any(|l| l.ends_with(expected)), "A's attach reports {expected:?}:\n{}", said.join("\n"));
     for (ping, port) in [(&r.a_ping, d.redis.port), (&r.b_ping, d.redis.port)] {
         assert_eq!(ping.attributes.get("server.port"), Some(&otlp::model::Value::Int(port as i64)), "{ping:#?}");
     }
