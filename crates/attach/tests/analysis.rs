@@ -190,3 +190,30 @@ fn library_offsets_agree_with_the_fallback_table() {
         }
     }
 }
+
+/// arm64 (cross-built): functions, RETs and the probe plan of a plain and a stripped build,
+/// against `go tool nm` and `go tool objdump` of the plain one.
+#[test]
+fn arm64_functions_rets_and_plan_match_the_toolchain() {
+    let env = [("CGO_ENABLED", "0"), ("GOARCH", "arm64")];
+    let plain = build("attach-nethttp", "arm64-plain", &[], &env);
+    let stripped = build("attach-nethttp", "arm64-stripped", &["-ldflags=-s -w"], &env);
+    let nm = nm(&plain);
+    for exe in [&plain, &stripped] {
+        let bin = Binary::open(exe).expect("open");
+        assert_eq!(bin.arch, attach::binary::Arch::Aarch64);
+        let tab = Pclntab::read(&bin).expect("pclntab");
+        for name in PROBED {
+            let f = tab.find(name).unwrap_or_else(|| panic!("{name} not found in {}", exe.display()));
+            assert_eq!(nm.get(*name), Some(&vec![f.entry]), "{}: entry of {name}", exe.display());
+            let theirs: Vec<u64> = objdump(&plain, name).iter().filter(|i| i.asm.starts_with("RET")).map(|i| i.addr).collect();
+            assert!(!theirs.is_empty(), "objdump shows no RET in {name}");
+            assert_eq!(ret_addresses(&bin, f).expect("function bytes"), theirs, "{}: RETs of {name}", exe.display());
+        }
+        let report = attach::check(exe).expect("check");
+        let text = report.to_string();
+        for what in ["+ net/http server spans", "+ net/http client spans", "+ goroutine ancestry"] {
+            assert!(text.contains(what), "{}: {what} planned:\n{text}", exe.display());
+        }
+    }
+}
