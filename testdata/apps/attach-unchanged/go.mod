@@ -1,0 +1,3 @@
+module autotel.test/attach-unchanged
+
+go 1.22
