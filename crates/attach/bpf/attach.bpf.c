@@ -83,6 +83,7 @@ const volatile u64 off_groupsref_mask = 0;
 const volatile u64 off_persistconn_bw = 0;
 const volatile u64 off_bufio_writer_buf = 0;
 const volatile u64 off_bufio_writer_n = 0;
+const volatile u64 off_transferwriter_header = 0;
 const volatile u8 inject_traceparent = 0; /* the kernel allows bpf_probe_write_user */
 const volatile u64 off_stmt_query = 0;
 const volatile u64 rollback_entry = 0;       /* link-time address of (*Tx).rollback */
@@ -635,9 +636,10 @@ int http_client_ret(struct pt_regs *ctx)
 /* ---- outgoing traceparent (net/http client, HTTP/1.1) ----
  * The caller's goroutine runs (*persistConn).roundTrip(pc, req) inside the client span; the
  * connection's writeLoop goroutine then writes the request into pc.bw (a *bufio.Writer):
- * request line, Host, User-Agent, framing headers, then Header.writeSubset(h, w, exclude,
- * trace) writes the request's own headers to w == pc.bw. At writeSubset's entry, when the
- * kernel allows bpf_probe_write_user, the header line `traceparent: 00-{trace}-{client
+ * request line, Host, User-Agent, then (*transferWriter).writeHeader(t, w, trace) writes the
+ * framing headers to w == pc.bw, and the request's own headers follow (t.Header). At
+ * writeHeader's entry (a client-side function: servers write responses another way), when
+ * the kernel allows bpf_probe_write_user, the header line `traceparent: 00-{trace}-{client
  * span}-01\r\n` is appended to the buffer's pending bytes (buf[n:], n += 70), so it goes out
  * with the other headers. Nothing is written when the request already has a traceparent, when
  * the buffer has no room, or when its pending bytes do not look like a request head; where the
@@ -748,10 +750,10 @@ int http_header_write(struct pt_regs *ctx)
 	struct bw_key key = {.tgid = bpf_get_current_pid_tgid() >> 32, .bw = GO_ARG3(ctx)};
 	struct span_ctx *pending = bpf_map_lookup_elem(&pending_injection, &key);
 	if (!pending)
-		return 0; /* a response's headers, or a request attach did not start a span for */
+		return 0; /* Response.Write, or a request attach did not start a span for */
 	struct span_ctx sc = *pending;
 	bpf_map_delete_elem(&pending_injection, &key);
-	if (has_traceparent(GO_ARG1(ctx))) {
+	if (has_traceparent(read_u64(GO_ARG1(ctx) + off_transferwriter_header))) {
 		count_injection(INJECT_PRESENT);
 		return 0;
 	}

@@ -58,6 +58,7 @@ pub const GROUPSREF_MASK: Field = opt("internal/runtime/maps.groupsReference", "
 pub const PERSISTCONN_BW: Field = req("net/http.persistConn", "bw");
 pub const BUFIO_WRITER_BUF: Field = req("bufio.Writer", "buf");
 pub const BUFIO_WRITER_N: Field = req("bufio.Writer", "n");
+pub const TRANSFERWRITER_HEADER: Field = req("net/http.transferWriter", "Header");
 pub const STMT_QUERY: Field = req("database/sql.Stmt", "query");
 
 pub const REDIS_BASECMD_ARGS: Field = req("github.com/redis/go-redis/v9.baseCmd", "args");
@@ -111,6 +112,7 @@ pub const STD_FIELDS: &[Field] = &[
     PERSISTCONN_BW,
     BUFIO_WRITER_BUF,
     BUFIO_WRITER_N,
+    TRANSFERWRITER_HEADER,
 ];
 
 /// Library fields the table records per module version, and the probe program

@@ -15,8 +15,8 @@ pub enum ProbeId {
     /// `net/http.(*persistConn).roundTrip` (entry only): notes which connection buffer the
     /// client span's request is written to...
     HttpInjectConn,
-    /// ...and `net/http.Header.writeSubset` (entry only) appends the outgoing `traceparent`
-    /// to it (where the kernel allows `bpf_probe_write_user`; else only counts).
+    /// ...and `net/http.(*transferWriter).writeHeader` (entry only) appends the outgoing
+    /// `traceparent` to it (where the kernel allows `bpf_probe_write_user`; else only counts).
     HttpInjectHeaders,
     /// `database/sql.(*DB|*Tx|*Conn).QueryContext`: one span per query (`Query`, `QueryRow`
     /// and `QueryRowContext` go through it).
@@ -162,10 +162,10 @@ pub const CATALOGUE: &[ProbeSpec] = &[
     ProbeSpec {
         id: ProbeId::HttpInjectHeaders,
         instrumentation: "nethttp",
-        what: "net/http request headers (outgoing traceparent)",
-        function: "net/http.Header.writeSubset",
+        what: "net/http request heads (outgoing traceparent)",
+        function: "net/http.(*transferWriter).writeHeader",
         also: &[],
-        fields: &[BUFIO_WRITER_BUF, BUFIO_WRITER_N, MAP_DIRPTR, MAP_DIRLEN, TABLE_GROUPS, GROUPSREF_DATA, GROUPSREF_MASK],
+        fields: &[TRANSFERWRITER_HEADER, BUFIO_WRITER_BUF, BUFIO_WRITER_N, MAP_DIRPTR, MAP_DIRLEN, TABLE_GROUPS, GROUPSREF_DATA, GROUPSREF_MASK],
         ignore_calls_from: None,
     },
     sql(ProbeId::SqlQuery, "database/sql DB queries", "database/sql.(*DB).QueryContext"),

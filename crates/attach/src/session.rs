@@ -338,6 +338,7 @@ mod imp {
             ro.off_persistconn_bw = get(PERSISTCONN_BW);
             ro.off_bufio_writer_buf = get(BUFIO_WRITER_BUF);
             ro.off_bufio_writer_n = get(BUFIO_WRITER_N);
+            ro.off_transferwriter_header = get(TRANSFERWRITER_HEADER);
             ro.inject_traceparent = write_allowed as u8;
         }
         // The peer tracepoint (server.address of database/sql and redigo spans) needs the
