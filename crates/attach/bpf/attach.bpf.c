@@ -56,6 +56,8 @@ _Static_assert(__builtin_offsetof(struct text_event, text) == 96, "text_event he
 
 /* ---- configuration, set by userspace before load ---- */
 const volatile u64 off_g_goid = 0;
+const volatile u64 off_g_m = 0;
+const volatile u64 off_m_curg = 0;
 const volatile u64 off_req_method = 0;
 const volatile u64 off_req_url = 0;
 const volatile u64 off_req_header = 0;
@@ -175,14 +177,6 @@ struct {
 	__type(value, struct entry_state);
 } client_state SEC(".maps");
 
-/* runtime.newproc1 runs on the system stack (g0), so its entry and exit are matched by
- * thread, not goroutine. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, u64);
-	__type(value, u64);
-} newproc_parent SEC(".maps");
 
 /* ---- helpers ---- */
 static __always_inline int current_goroutine(struct pt_regs *ctx, struct go_key *k)
@@ -772,35 +766,24 @@ int http_header_write(struct pt_regs *ctx)
 	return 0;
 }
 
-/* ---- goroutine ancestry: runtime.newproc1(fn, callergp *g, ...) *g ---- */
-SEC("uprobe")
-int newproc1_enter(struct pt_regs *ctx)
-{
-	u64 callergp = GO_ARG2(ctx);
-	if (!callergp)
-		return 0;
-	u64 goid = 0;
-	if (bpf_probe_read_user(&goid, sizeof(goid), (void *)(callergp + off_g_goid)))
-		return 0;
-	u64 tid = bpf_get_current_pid_tgid();
-	bpf_map_update_elem(&newproc_parent, &tid, &goid, BPF_ANY);
-	return 0;
-}
-
+/* ---- goroutine ancestry: runtime.newproc1(fn, callergp *g, ...) *g, probed at its RETs
+ * only. It runs on the system stack (the g register holds g0) called from newproc, whose
+ * goroutine is still the thread's m.curg: that is the parent, the result is the child. */
 SEC("uprobe")
 int newproc1_ret(struct pt_regs *ctx)
 {
-	u64 tid = bpf_get_current_pid_tgid();
-	u64 *parent = bpf_map_lookup_elem(&newproc_parent, &tid);
-	if (!parent)
-		return 0;
-	struct go_key pk = {.tgid = tid >> 32, .goid = *parent};
-	bpf_map_delete_elem(&newproc_parent, &tid);
 	u64 newg = GO_ARG1(ctx);
-	if (!newg)
+	u64 g0 = GO_G(ctx);
+	if (!newg || !g0)
 		return 0;
-	struct go_key ck = {.tgid = tid >> 32};
-	if (bpf_probe_read_user(&ck.goid, sizeof(ck.goid), (void *)(newg + off_g_goid)))
+	u64 m = read_u64(g0 + off_g_m);
+	u64 parent = m ? read_u64(m + off_m_curg) : 0;
+	if (!parent || parent == newg)
+		return 0;
+	u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct go_key pk = {.tgid = tgid}, ck = {.tgid = tgid};
+	if (bpf_probe_read_user(&pk.goid, sizeof(pk.goid), (void *)(parent + off_g_goid)) ||
+	    bpf_probe_read_user(&ck.goid, sizeof(ck.goid), (void *)(newg + off_g_goid)))
 		return 0;
 	struct span_ctx *cur = bpf_map_lookup_elem(&go_ctx, &pk);
 	if (cur) {

@@ -32,6 +32,8 @@ const fn opt(strukt: &'static str, field: &'static str) -> Field {
 }
 
 pub const G_GOID: Field = req("runtime.g", "goid");
+pub const G_M: Field = req("runtime.g", "m");
+pub const M_CURG: Field = req("runtime.m", "curg");
 pub const REQ_METHOD: Field = req("net/http.Request", "Method");
 pub const REQ_URL: Field = req("net/http.Request", "URL");
 pub const REQ_HEADER: Field = req("net/http.Request", "Header");
@@ -86,6 +88,8 @@ pub const KAFKA_READERCFG_PARTITION: Field = opt("github.com/segmentio/kafka-go.
 /// Every standard-library field attach knows about (the generator records all of them).
 pub const STD_FIELDS: &[Field] = &[
     G_GOID,
+    G_M,
+    M_CURG,
     REQ_METHOD,
     REQ_URL,
     REQ_HEADER,

@@ -347,16 +347,13 @@ impl fmt::Display for CheckReport {
             writeln!(f, "  nothing")?;
         }
         for p in &self.probes {
-            let exits = if p.spec.id.has_exit() {
-                format!(", {} RET{}", p.ret_offsets.len(), if p.ret_offsets.len() == 1 { "" } else { "s" })
-            } else {
-                ", entry only".to_owned()
+            let rets = format!("{} RET{}", p.ret_offsets.len(), if p.ret_offsets.len() == 1 { "" } else { "s" });
+            let at = match (p.spec.id.has_entry(), p.spec.id.has_exit()) {
+                (true, true) => format!("entry at file offset {:#x}, {rets}", p.entry_offset),
+                (true, false) => format!("entry at file offset {:#x}, entry only", p.entry_offset),
+                (false, _) => format!("{rets} only"),
             };
-            writeln!(
-                f,
-                "  + {:<28} {} (entry at file offset {:#x}{exits})",
-                p.spec.what, p.func.name, p.entry_offset,
-            )?;
+            writeln!(f, "  + {:<28} {} ({at})", p.spec.what, p.func.name)?;
             for d in &p.degraded {
                 writeln!(f, "      degraded: {d}")?;
             }

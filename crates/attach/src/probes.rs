@@ -6,7 +6,8 @@ use crate::offsets::{self, Field};
 /// Which BPF programs a probe uses (names of `SEC("uprobe")` functions in `bpf/attach.bpf.c`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProbeId {
-    /// `runtime.newproc1`: goroutine ancestry (child goid → parent's context).
+    /// `runtime.newproc1` (at its RETs only): goroutine ancestry (child goid → parent's
+    /// context).
     Goroutines,
     /// `net/http.serverHandler.ServeHTTP`: one server span per request.
     HttpServer,
@@ -60,6 +61,11 @@ pub enum ProbeId {
 }
 
 impl ProbeId {
+    /// Whether the probe has a program at the function's entry (else at its RETs only).
+    pub fn has_entry(self) -> bool {
+        self != ProbeId::Goroutines
+    }
+
     /// Whether the probe has a program at each RET (else at the entry only).
     pub fn has_exit(self) -> bool {
         !matches!(
@@ -99,7 +105,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         what: "goroutine ancestry (spans in child goroutines join their parent's trace)",
         function: "runtime.newproc1",
         also: &[],
-        fields: &[G_GOID],
+        fields: &[G_GOID, G_M, M_CURG],
         ignore_calls_from: None,
     },
     ProbeSpec {

@@ -276,6 +276,8 @@ mod imp {
                 })?;
             let get = |f: Field| o.get(f).unwrap_or(0);
             ro.off_g_goid = get(G_GOID);
+            ro.off_g_m = get(G_M);
+            ro.off_m_curg = get(M_CURG);
             ro.off_req_method = get(REQ_METHOD);
             ro.off_req_url = get(REQ_URL);
             ro.off_req_header = get(REQ_HEADER);
@@ -357,7 +359,8 @@ mod imp {
         let mut count = 0usize;
         for p in &report.probes {
             let (enter, ret) = match p.spec.id {
-                ProbeId::Goroutines => (&skel.progs.newproc1_enter, &skel.progs.newproc1_ret),
+                // Exit-only: the entry program is never attached.
+                ProbeId::Goroutines => (&skel.progs.newproc1_ret, &skel.progs.newproc1_ret),
                 ProbeId::HttpServer => (&skel.progs.http_server_enter, &skel.progs.http_server_ret),
                 ProbeId::HttpClient => (&skel.progs.http_client_enter, &skel.progs.http_client_ret),
                 ProbeId::SqlQuery => (&skel.progs.db_query_enter, &skel.progs.db_query_ret),
@@ -383,11 +386,13 @@ mod imp {
                 ProbeId::HttpInjectHeaders => (&skel.progs.http_header_write, &skel.progs.http_header_write),
             };
             let what = |off: u64| format!("attaching a uprobe to {} at {}+{off:#x}", p.func.name, path.display());
-            links.push(
-                enter
-                    .attach_uprobe(false, pid_arg, path, p.entry_offset as usize)
-                    .map_err(bpf_err(what(p.entry_offset)))?,
-            );
+            if p.spec.id.has_entry() {
+                links.push(
+                    enter
+                        .attach_uprobe(false, pid_arg, path, p.entry_offset as usize)
+                        .map_err(bpf_err(what(p.entry_offset)))?,
+                );
+            }
             for off in &p.ret_offsets {
                 links.push(
                     ret.attach_uprobe(false, pid_arg, path, *off as usize)
