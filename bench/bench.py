@@ -13,11 +13,14 @@ Sections (in this order, each timed):
   toolexec idle `autotel toolexec` cost for a package no rule matches
   hook     Go microbenchmark of an instrumented call (off / unsampled / sampled) vs plain
   runtime  closed-loop load on the demo server: plain, autotel (sampling on / off / SDK
-           disabled), otelhttp by hand, attach mode (root)
+           disabled), otelhttp by hand, attach mode (root) and attach's uprobes running empty
+           BPF programs; for attach, the run count and run time of each BPF program (bpf_stats)
+           and the cost of one uprobe hit on this machine
   outage   autotel under load with the collector up, down (closed port) and hanging
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -31,6 +34,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import bpf  # bench/bpf.py: the script's directory comes first on sys.path
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -46,6 +51,7 @@ FULL = dict(
     toolexec_calls=200, toolexec_rounds=5,
     hook_rounds=5, hook_benchtime="200ms",
     rt_rounds=5, rt_requests=20000, rt_warmup=2000, rt_concurrency=4,
+    uprobe_rounds=5, uprobe_calls=50000,
     outage_rounds=3, outage_requests=20000,
 )
 QUICK = dict(
@@ -53,9 +59,12 @@ QUICK = dict(
     toolexec_calls=100, toolexec_rounds=3,
     hook_rounds=2, hook_benchtime="50ms",
     rt_rounds=1, rt_requests=2000, rt_warmup=300, rt_concurrency=4,
+    uprobe_rounds=1, uprobe_calls=20000,
     outage_rounds=1, outage_requests=2000,
 )
 SECTIONS = ["build", "toolexec", "hook", "runtime", "outage"]
+# The runtime variant with attach's uprobes running empty BPF programs: what the traps cost.
+EMPTY_UPROBES = "attach's uprobes, empty programs"
 
 
 def log(msg):
@@ -358,27 +367,62 @@ class Suite:
         wait_port(http_port, p)
         return p, f"http://127.0.0.1:{http_port}"
 
-    def measure_server(self, binary, env_extra, requests, attach_endpoint=None):
+    def start_server(self, binary, env_extra):
+        """The demo server on a free loopback port, listening; returns the process and the port."""
         port = free_port()
         env = clean_env(LISTEN=f"127.0.0.1:{port}", OTEL_SERVICE_NAME="bench-b", **env_extra)
         server = subprocess.Popen([str(binary)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        agent = None
         try:
             wait_port(port, server)
+        except RuntimeError:
+            stop(server)
+            raise
+        return server, port
+
+    def measure_server(self, binary, env_extra, requests, attach_endpoint=None, empty_uprobes=()):
+        """A fresh server under load. attach_endpoint: `autotel attach` runs on it, exporting
+        there; empty_uprobes: file offsets of binary where an empty BPF program runs instead."""
+        server, port = self.start_server(binary, env_extra)
+        agent = None
+        try:
             if attach_endpoint is not None:
                 agent = self.start_agent(server.pid, attach_endpoint)
-            url = f"http://127.0.0.1:{port}/items/42"
-            lg = str(self.bin / "loadgen")
-            c = str(self.cfg["rt_concurrency"])
-            run([lg, "run", "-url", url, "-n", str(self.cfg["rt_warmup"]), "-c", c, "-warmup", "0"])
+            with bpf.empty_uprobes(binary, empty_uprobes, server.pid) if empty_uprobes else contextlib.nullcontext():
+                return self.load(server, port, requests, agent)
+        finally:
+            stop(agent, signal.SIGINT)
+            stop(server)
+
+    def load(self, server, port, requests, agent):
+        """Warm-up, then the measured requests: loadgen's figures, the server's CPU per request
+        and memory; under attach, the agent's CPU and the run counts and run times of its BPF
+        programs (bpf_stats, enabled for the measured requests)."""
+        url = f"http://127.0.0.1:{port}/items/42"
+        lg = str(self.bin / "loadgen")
+        c = str(self.cfg["rt_concurrency"])
+        run([lg, "run", "-url", url, "-n", str(self.cfg["rt_warmup"]), "-c", c, "-warmup", "0"])
+        stats = agent is not None and bpf.missing() is None
+        with bpf.stats_enabled() if stats else contextlib.nullcontext():
+            programs0 = bpf.program_counters(agent.pid) if stats else None
             cpu0 = proc_cpu_s(server.pid)
             agent_cpu0 = proc_cpu_s(agent.pid) if agent else None
             res = json.loads(run([lg, "run", "-url", url, "-n", str(requests), "-c", c, "-warmup", "0"]).stdout)
             res["cpu_us_per_req"] = (proc_cpu_s(server.pid) - cpu0) / requests * 1e6
             if agent:
                 res["agent_cpu_us_per_req"] = (proc_cpu_s(agent.pid) - agent_cpu0) / requests * 1e6
-            res["rss_mib"], res["peak_rss_mib"] = proc_mem_mib(server.pid)
-            return res
+            if stats:
+                res["bpf"] = programs_per_request(programs0, bpf.program_counters(agent.pid), requests)
+        res["rss_mib"], res["peak_rss_mib"] = proc_mem_mib(server.pid)
+        return res
+
+    def attach_uprobe_offsets(self, binary, endpoint):
+        """The file offsets of the uprobes `autotel attach` puts on binary, read from a short
+        attach to a server that gets no requests."""
+        server, _ = self.start_server(binary, {})
+        agent = None
+        try:
+            agent = self.start_agent(server.pid, endpoint)
+            return sorted({off for p in bpf.program_counters(agent.pid).values() for _, off in p["uprobes"]})
         finally:
             stop(agent, signal.SIGINT)
             stop(server)
@@ -401,40 +445,77 @@ class Suite:
     def section_runtime(self):
         bins = self.runtime_binaries()
         collector, endpoint = self.start_collector()
-        ep = {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint}
-        variants = {
-            "plain": (bins["plain"], {}, None),
-            "autotel, sampling on": (bins["autotel"], ep, None),
-            "autotel, sampling off": (bins["autotel"], dict(ep, OTEL_TRACES_SAMPLER="always_off"), None),
-            "autotel, OTEL_SDK_DISABLED": (bins["autotel"], dict(ep, OTEL_SDK_DISABLED="true"), None),
-            "otelhttp by hand": (bins["hand"], ep, None),
-        }
-        skipped = {}
-        if os.geteuid() == 0:
-            variants["attach (eBPF)"] = (bins["plain"], {}, endpoint)
-        else:
-            skipped["attach (eBPF)"] = "not root"
-        rows = {v: [] for v in variants}
+        section = {"requests": self.cfg["rt_requests"], "concurrency": self.cfg["rt_concurrency"], "skipped": {}}
+        self.results["sections"]["runtime"] = section
         try:
-            names = list(variants)
-            for r in range(self.cfg["rt_rounds"]):
-                for v in names[r % len(names):] + names[:r % len(names)]:
-                    if v in skipped:
-                        continue
-                    binary, extra, attach = variants[v]
-                    try:
-                        res = self.measure_server(binary, extra, self.cfg["rt_requests"], attach)
-                    except RuntimeError as e:
-                        skipped[v] = str(e).splitlines()[0][:300]
-                        log(f"  {v}: skipped: {skipped[v]}")
-                        continue
-                    rows[v].append(res)
-                    log(f"  r{r} {v}: {res['rps']:.0f} req/s p50 {res['p50_us']:.0f}us p99 {res['p99_us']:.0f}us "
-                        f"cpu {res['cpu_us_per_req']:.1f}us/req rss {res['rss_mib']:.1f}MiB")
+            variants = self.runtime_variants(bins, endpoint, section)
+            section["rounds"] = self.runtime_rounds(variants, section["skipped"])
         finally:
             stop(collector, signal.SIGINT)
-        self.results["sections"]["runtime"] = {"requests": self.cfg["rt_requests"], "concurrency": self.cfg["rt_concurrency"],
-                                               "rounds": rows, "skipped": skipped}
+
+    def runtime_variants(self, bins, endpoint, section):
+        """{variant: (binary, environment, attach's OTLP endpoint, offsets of empty uprobes)};
+        as root on x86-64, also measures the cost of a uprobe hit into section."""
+        ep = {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint}
+        variants = {
+            "plain": (bins["plain"], {}, None, ()),
+            "autotel, sampling on": (bins["autotel"], ep, None, ()),
+            "autotel, sampling off": (bins["autotel"], dict(ep, OTEL_TRACES_SAMPLER="always_off"), None, ()),
+            "autotel, OTEL_SDK_DISABLED": (bins["autotel"], dict(ep, OTEL_SDK_DISABLED="true"), None, ()),
+            "otelhttp by hand": (bins["hand"], ep, None, ()),
+        }
+        skipped = section["skipped"]
+        if os.geteuid() == 0:
+            variants["attach (eBPF)"] = (bins["plain"], {}, endpoint, ())
+        else:
+            skipped["attach (eBPF)"] = "not root"
+        if bpf.missing() is not None:
+            section["bpf_stats_skipped"] = bpf.missing()
+            return variants
+        if platform.machine() == "x86_64":
+            section["uprobe_hit"] = self.uprobe_hit_cost()
+        # The traps alone: attach's uprobes, each running an empty program instead of attach's.
+        try:
+            variants[EMPTY_UPROBES] = (bins["plain"], {}, None, self.attach_uprobe_offsets(bins["plain"], endpoint))
+        except RuntimeError as e:
+            skipped[EMPTY_UPROBES] = str(e).splitlines()[0][:300]
+        return variants
+
+    def runtime_rounds(self, variants, skipped):
+        """{variant: [one measurement per round]}, the order of the variants rotating by round."""
+        rows = {v: [] for v in variants}
+        names = list(variants)
+        for r in range(self.cfg["rt_rounds"]):
+            for v in names[r % len(names):] + names[:r % len(names)]:
+                if v in skipped:
+                    continue
+                binary, extra, attach, probes = variants[v]
+                try:
+                    res = self.measure_server(binary, extra, self.cfg["rt_requests"], attach, probes)
+                except (RuntimeError, OSError) as e:
+                    skipped[v] = str(e).splitlines()[0][:300]
+                    log(f"  {v}: skipped: {skipped[v]}")
+                    continue
+                rows[v].append(res)
+                log(f"  r{r} {v}: {res['rps']:.0f} req/s p50 {res['p50_us']:.0f}us p99 {res['p99_us']:.0f}us "
+                    f"cpu {res['cpu_us_per_req']:.1f}us/req rss {res['rss_mib']:.1f}MiB")
+        return rows
+
+    def uprobe_hit_cost(self):
+        """What one uprobe hit running an empty BPF program costs here, at each kind of
+        instruction of bench/uprobecost's Work (see uprobe_points): per round, ns per call of
+        Work with one probe minus ns per call with none."""
+        binary = self.bin / "uprobecost"
+        run(["go", "build", "-o", str(binary), "."], cwd=BENCH / "uprobecost", env=clean_env())
+        points = uprobe_points(binary)
+        n = self.cfg["uprobe_calls"]
+        rounds = []
+        for _ in range(self.cfg["uprobe_rounds"]):
+            base = uprobe_ns_per_call(binary, n, None)
+            rounds.append({role: uprobe_ns_per_call(binary, n, bpf.file_offset(binary, p["address"])) - base
+                           for role, p in points.items()})
+            log("  uprobe hit: " + ", ".join(f"{role} {ns:.0f} ns" for role, ns in rounds[-1].items()))
+        return {"calls": n, "points": points, "rounds": rounds}
 
     # --------------------------------------------------------------- outage
     def section_outage(self):
@@ -512,6 +593,65 @@ class Suite:
         log(f"done in {self.results['durations_s']['total']:.0f}s: {out / 'REPORT.md'}")
         if not self.args.keep_work and not self.args.work:
             shutil.rmtree(self.work, ignore_errors=True)
+
+
+def programs_per_request(before, after, requests):
+    """Per BPF program that ran between the two counter snapshots (bpf.program_counters): its
+    uprobes, how many of them are on an instruction the kernel single-steps (None off x86-64),
+    and its runs (uprobe hits, for a uprobe program) and run time per request."""
+    names = bpf.program_names(set(after))
+    out = {}
+    for prog_id, a in after.items():
+        b = before.get(prog_id, {"run_cnt": 0, "run_time_ns": 0})
+        runs = a["run_cnt"] - b["run_cnt"]
+        if runs <= 0:
+            continue
+        stepped = None
+        if platform.machine() == "x86_64":
+            stepped = sum(bpf.single_stepped(bpf.code_at(path, off)) for path, off in a["uprobes"])
+        out[names.get(prog_id, f"id {prog_id}")] = {
+            "uprobes": len(a["uprobes"]), "single_stepped": stepped, "runs_per_req": runs / requests,
+            "ns_per_req": (a["run_time_ns"] - b["run_time_ns"]) / requests}
+    return out
+
+
+# Where bench/uprobecost's Work gets a probe (x86-64): (role, test on the instruction's assembly
+# and its index in the function). The function entry and the returns are where attach's probes sit; the
+# others are the other instructions of Go's usual prologue.
+UPROBE_ROLES = [
+    ("function entry", lambda asm, i: i == 0),
+    ("stack-check branch", lambda asm, i: asm.startswith("J") and not asm.startswith("JMP")),
+    ("frame-pointer push", lambda asm, i: asm.startswith("PUSHQ")),
+    ("return", lambda asm, i: asm.startswith("RET")),
+]
+
+
+def uprobe_points(binary):
+    """{role: {"address", "instruction", "single_stepped"}}: the first instruction of Work that
+    plays each role of UPROBE_ROLES, from `go tool objdump`."""
+    text = run(["go", "tool", "objdump", "-s", r"^main\.Work$", str(binary)], env=clean_env()).stdout
+    insns = [line.split("\t") for line in text.splitlines() if line.startswith("  ")]
+    insns = [[field for field in fields if field] for fields in insns]  # location, address, bytes, assembly
+    points = {}
+    for role, test in UPROBE_ROLES:
+        _, addr, code, asm = next(f for i, f in enumerate(insns) if test(f[3].strip(), i))
+        points[role] = {"address": int(addr, 16), "instruction": asm.strip(),
+                        "single_stepped": bpf.single_stepped(bytes.fromhex(code))}
+    return points
+
+
+def uprobe_ns_per_call(binary, n, offset):
+    """ns per call of uprobecost's Work over n calls, with an empty BPF program on a uprobe at
+    the file offset (None: no probe)."""
+    p = subprocess.Popen([str(binary), "-n", str(n)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        with bpf.empty_uprobes(binary, [offset], p.pid) if offset is not None else contextlib.nullcontext():
+            out, _ = p.communicate("go\n", timeout=300)
+    finally:
+        stop(p)
+    if p.returncode != 0:
+        raise RuntimeError(f"{binary} failed ({p.returncode})")
+    return json.loads(out)["ns_per_call"]
 
 
 def _os_release():

@@ -22,6 +22,12 @@ def col(rounds, key):
     return med([r.get(key) for r in rounds])
 
 
+def paired_diff(a_rounds, b_rounds, key):
+    """Median of a[i] - b[i] over the rounds both have."""
+    pairs = [(a.get(key), b.get(key)) for a, b in zip(a_rounds, b_rounds)]
+    return med([a - b for a, b in pairs if a is not None and b is not None])
+
+
 def paired_ratio(a_rounds, b_rounds, key):
     """Median of a[i]/b[i] over the rounds both have (each round measured a and b back to back)."""
     pairs = [(a.get(key), b.get(key)) for a, b in zip(a_rounds, b_rounds)]
@@ -185,6 +191,7 @@ class Report:
         for v, why in rt.get("skipped", {}).items():
             self.add(f"| {v} | 0 | skipped: {why} | | | | | | |")
         self.add("")
+        self.attach_cost(rt, plain)
         on, off, hand = rows.get("autotel, sampling on", []), rows.get("autotel, sampling off", []), rows.get("otelhttp by hand", [])
         x = paired_ratio(on, hand, "rps")
         self.targets.append(("throughput, sampling on ≥ 1.00× otelhttp by hand", f(x, 2, "×"), verdict(x, 1.0, True)))
@@ -196,6 +203,85 @@ class Report:
         self.plot("runtime_latency", svg.bar_chart("Latency (median of rounds)", "µs", names,
                                                    [("p50", [col(rows[v], "p50_us") for v in names]),
                                                     ("p99", [col(rows[v], "p99_us") for v in names])], "lower is better"))
+
+    def attach_cost(self, rt, plain):
+        """Where attach mode's extra server CPU goes: the uprobe traps, the BPF programs' own run
+        time (bpf_stats), and the rest."""
+        hit = rt.get("uprobe_hit")
+        rounds = [r for r in rt["rounds"].get("attach (eBPF)", []) if "bpf" in r]
+        if not hit and not rounds:
+            if rt.get("bpf_stats_skipped"):
+                self.add(f"Attach mode's BPF program statistics were not measured: {rt['bpf_stats_skipped']}.", "")
+            return
+        self.add("### Attach mode: where the server's CPU goes", "")
+        cost = self.uprobe_hit_table(hit) if hit else {}
+        if rounds:
+            bpf_ns, trap_estimate_us = self.bpf_program_table(rounds, cost)
+            self.attach_summary(rt["rounds"], plain, bpf_ns / 1000, trap_estimate_us)
+
+    def attach_summary(self, rows, plain, bpf_us, trap_estimate_us):
+        """The server's extra CPU per request under attach, split into the uprobe traps (measured
+        with attach's uprobes running empty programs, else estimated), the BPF programs' run
+        time, and what neither accounts for."""
+        attach = rows["attach (eBPF)"]
+        extra = paired_diff(attach, plain, "cpu_us_per_req")
+        if extra is None:
+            return
+        traps = paired_diff(rows.get("attach's uprobes, empty programs", []), plain, "cpu_us_per_req")
+        if traps is None:
+            traps, how = trap_estimate_us, "estimated: hits × the cost of a hit"
+        else:
+            how = (f"measured: the variant `attach's uprobes, empty programs` above; hits × the cost of a hit "
+                   f"gives {f(trap_estimate_us, 1)} µs")
+        self.add(f"Server CPU per request over plain under attach: {f(extra, 1)} µs. Of it, the uprobe traps "
+                 f"{f(traps, 1)} µs ({how}), the BPF programs' own run time {f(bpf_us, 1)} µs, and "
+                 f"{f(extra - traps - bpf_us, 1)} µs neither accounts for. The agent's own CPU, "
+                 f"{f(col(attach, 'agent_cpu_us_per_req'), 1)} µs per request, comes on top.", "")
+
+    def uprobe_hit_table(self, hit):
+        """The cost of one uprobe hit per probed instruction; returns the median cost (ns) of a
+        hit on an instruction the kernel single-steps (True) and on one it emulates (False)."""
+        self.add(f"One uprobe hit running an empty BPF program, at instructions of `bench/uprobecost`'s `Work` "
+                 f"(Go's usual prologue, one RET): ns per call of `Work` with the probe minus without, "
+                 f"{hit['calls']:,} calls, median of {len(hit['rounds'])} rounds. After the breakpoint trap the kernel "
+                 f"emulates some instructions (jumps, calls, push, nop) and single-steps the others out of line, "
+                 f"which takes a second trap (#DB).", "",
+                 "| probe at | instruction | kernel | ns per hit |", "|---|---|---|---|")
+        by_kind = {}
+        for role, p in hit["points"].items():
+            ns = col(hit["rounds"], role)
+            kind = "single-steps" if p["single_stepped"] else "emulates"
+            self.add(f"| {role} | `{p['instruction']}` | {kind} | {f(ns, 0)} |")
+            by_kind.setdefault(p["single_stepped"], []).append(ns)
+        self.add("")
+        return {kind: med(xs) for kind, xs in by_kind.items()}
+
+    def bpf_program_table(self, rounds, cost):
+        """Per BPF program of the agent: uprobe hits and run time per request (bpf_stats), and
+        what those hits cost at the per-hit cost of their kind of instruction (cost, from
+        uprobe_hit_table). Returns the programs' ns per request and the hits' µs per request."""
+        names = sorted({n for r in rounds for n in r["bpf"]},
+                       key=lambda n: -col([r["bpf"][n] for r in rounds if n in r["bpf"]], "ns_per_req"))
+        self.add(f"The agent's BPF programs over the measured requests (kernel.bpf_stats_enabled=1 during them; "
+                 f"median of {len(rounds)} rounds). A uprobe program's runs are its uprobes' hits; their trap time is "
+                 f"hits × the cost of a hit on the kind of instruction the uprobes are on (table above).", "",
+                 "| program | uprobes (single-stepped) | runs/request | BPF ns/run | BPF ns/request | trap µs/request |",
+                 "|---|---|---|---|---|---|")
+        bpf_ns = trap_us = hits = 0.0
+        for n in names:
+            rs = [r["bpf"][n] for r in rounds if n in r["bpf"]]
+            uprobes, stepped = rs[0]["uprobes"], rs[0]["single_stepped"]
+            runs, ns = col(rs, "runs_per_req"), col(rs, "ns_per_req")
+            trap = None
+            if uprobes and stepped is not None and cost.get(stepped > 0) is not None:
+                trap = runs * cost[stepped > 0] / 1000
+            where = f"{uprobes} ({'n/a' if stepped is None else stepped})" if uprobes else "none (not a uprobe)"
+            self.add(f"| `{n}` | {where} | {f(runs)} | {f(ns / runs, 0)} | {f(ns, 0)} | {f(trap, 1)} |")
+            hits += runs if uprobes else 0
+            bpf_ns += ns
+            trap_us += trap or 0
+        self.add(f"| all | | {f(hits)} uprobe hits | | {f(bpf_ns, 0)} | {f(trap_us, 1)} |", "")
+        return bpf_ns, trap_us
 
     # ---------------------------------------------------------------- outage
     def outage(self):

@@ -1,0 +1,3 @@
+module bench.local/uprobecost
+
+go 1.23.0
