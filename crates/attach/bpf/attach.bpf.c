@@ -5,10 +5,12 @@
  * - Register ABI (Go 1.17+ amd64, 1.18+ arm64): integer arguments and results in
  *   RAX, RBX, RCX, RDI, RSI, R8-R11 (amd64) / X0-X7 (arm64); the current g in R14 / X28.
  * - No uretprobes: userspace attaches the *_ret programs as plain uprobes on every RET.
- * - The entry probe can fire twice for one call (the stack-growth prologue restarts the
- *   function, after copying the stack): entry handlers do nothing when the goroutine already
- *   has state for the same call (same receiver or heap object), and refresh any pointer that
- *   may point into the moved stack. State whose exit is never seen (panic, Goexit) ages out
+ * - Entry probes sit on the prologue's `PUSHQ BP` (or its stack-check jump, or the first
+ *   instruction; see disasm.rs), where the arguments are still in their registers. One that
+ *   is not past the stack check can fire twice for one call (the stack-growth path restarts
+ *   the function, after copying the stack): entry handlers do nothing when the goroutine
+ *   already has state for the same call (same receiver or heap object), and refresh any
+ *   pointer that may point into the moved stack. State whose exit is never seen (panic, Goexit) ages out
  *   of LRU maps.
  *
  * Struct offsets come from userspace (DWARF or the fallback table) as read-only globals.
@@ -33,7 +35,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define GO_ARG8(x) ((x)->r10)
 #define GO_ARG9(x) ((x)->r11)
 #define GO_G(x) ((x)->r14)
-/* At a function's first instruction the return address is on top of the stack. */
+/* Before a function sets up its frame (where entry probes sit) the return address is on top of the stack. */
 #define GO_RETURN_ADDRESS(x) read_u64((x)->sp)
 #elif defined(__TARGET_ARCH_arm64)
 #define GO_ARG1(x) ((x)->regs[0])
@@ -46,7 +48,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define GO_ARG8(x) ((x)->regs[7])
 #define GO_ARG9(x) ((x)->regs[8])
 #define GO_G(x) ((x)->regs[28])
-/* At a function's first instruction the return address is in the link register. */
+/* Before a function sets up its frame (where entry probes sit) the return address is in the link register. */
 #define GO_RETURN_ADDRESS(x) ((x)->regs[30])
 #endif
 
@@ -88,7 +90,7 @@ const volatile u64 off_bufio_writer_n = 0;
 const volatile u64 off_transferwriter_header = 0;
 const volatile u8 inject_traceparent = 0; /* the kernel allows bpf_probe_write_user */
 const volatile u64 off_stmt_query = 0;
-const volatile u64 rollback_entry = 0;       /* link-time address of (*Tx).rollback */
+const volatile u64 rollback_entry = 0;       /* link-time address of rollback's entry probe */
 const volatile u64 rollback_ignored_lo = 0;  /* (*Tx).awaitDone's range: [lo, hi) */
 const volatile u64 rollback_ignored_hi = 0;
 const volatile u64 off_redis_basecmd_args = 0;
@@ -766,13 +768,14 @@ int http_header_write(struct pt_regs *ctx)
 	return 0;
 }
 
-/* ---- goroutine ancestry: runtime.newproc1(fn, callergp *g, ...) *g, probed at its RETs
- * only. It runs on the system stack (the g register holds g0) called from newproc, whose
- * goroutine is still the thread's m.curg: that is the parent, the result is the child. */
+/* ---- goroutine ancestry: newproc's closure runs on the system stack (the g register holds
+ * g0) and calls newproc1, then runqput(pp, newg, next): probed at that call (an emulated
+ * instruction), the new goroutine is the second argument and its creator is still the thread's
+ * m.curg. */
 SEC("uprobe")
-int newproc1_ret(struct pt_regs *ctx)
+int newproc_runqput(struct pt_regs *ctx)
 {
-	u64 newg = GO_ARG1(ctx);
+	u64 newg = GO_ARG2(ctx);
 	u64 g0 = GO_G(ctx);
 	if (!newg || !g0)
 		return 0;
@@ -966,7 +969,8 @@ int db_commit_enter(struct pt_regs *ctx)
 
 /* The goroutine that watches a transaction's context (awaitDone) rolls it back once it ends,
  * committed or not: no call of the program's, skipped by its return address. Addresses are
- * compared as link-time addresses (the probe's own address gives the load bias of a PIE). */
+ * compared as link-time addresses (the probe's own address gives the load bias of a PIE); the
+ * probe sits before the frame is set up, so the return address is still on top of the stack. */
 SEC("uprobe")
 int db_rollback_enter(struct pt_regs *ctx)
 {

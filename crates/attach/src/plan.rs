@@ -18,8 +18,11 @@ use crate::probes::{ProbeId, ProbeSpec, CATALOGUE, NOT_YET};
 pub struct PlannedProbe {
     pub spec: ProbeSpec,
     pub func: Func,
-    /// File offset of the function's first instruction.
-    pub entry_offset: u64,
+    /// Addresses (link-time) of the entry program's uprobes: the cheapest instruction of the
+    /// function's prologue, or its calls to the spec's `at_calls_to`.
+    pub entry_addrs: Vec<u64>,
+    /// Their file offsets.
+    pub entry_offsets: Vec<u64>,
     /// File offsets of every `RET` in the function.
     pub ret_offsets: Vec<u64>,
     /// Optional features lost for lack of an offset (e.g. `http.route` before Go 1.23).
@@ -166,10 +169,16 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
             )));
             continue;
         }
-        let Some(entry_offset) = bin.vaddr_to_offset(func.entry) else {
-            skipped.push(skip(format!("{} is outside the file's segments", func.name)));
-            continue;
+        let entry_addrs = match spec.at_calls_to {
+            Some(callee) => pcln.find(callee).map(|c| disasm::call_sites(&bin, func, c.entry)).unwrap_or_default(),
+            None => vec![disasm::entry_probe_address(&bin, func)],
         };
+        let entry_offsets: Vec<u64> = entry_addrs.iter().filter_map(|a| bin.vaddr_to_offset(*a)).collect();
+        if entry_offsets.is_empty() || entry_offsets.len() != entry_addrs.len() {
+            let what = spec.at_calls_to.map(|c| format!("no call to {c} in")).unwrap_or_else(|| "outside the file's segments:".into());
+            skipped.push(skip(format!("{what} {}", func.name)));
+            continue;
+        }
         let rets = if spec.id.has_exit() { disasm::ret_addresses(&bin, func).unwrap_or_default() } else { Vec::new() };
         let ret_offsets: Vec<u64> = rets.iter().filter_map(|a| bin.vaddr_to_offset(*a)).collect();
         if ret_offsets.is_empty() && spec.id.has_exit() {
@@ -217,7 +226,8 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
         probes.push(PlannedProbe {
             spec: *spec,
             func: func.clone(),
-            entry_offset,
+            entry_addrs,
+            entry_offsets,
             ret_offsets,
             degraded,
             ignored_caller: spec.ignore_calls_from.and_then(|f| pcln.find(f)).cloned(),
@@ -347,11 +357,15 @@ impl fmt::Display for CheckReport {
             writeln!(f, "  nothing")?;
         }
         for p in &self.probes {
-            let rets = format!("{} RET{}", p.ret_offsets.len(), if p.ret_offsets.len() == 1 { "" } else { "s" });
-            let at = match (p.spec.id.has_entry(), p.spec.id.has_exit()) {
-                (true, true) => format!("entry at file offset {:#x}, {rets}", p.entry_offset),
-                (true, false) => format!("entry at file offset {:#x}, entry only", p.entry_offset),
-                (false, _) => format!("{rets} only"),
+            let offsets: Vec<String> = p.entry_offsets.iter().map(|o| format!("{o:#x}")).collect();
+            let entry = match p.spec.at_calls_to {
+                Some(callee) => format!("calls to {callee} at file offset {}", offsets.join(", ")),
+                None => format!("entry at file offset {}", offsets.join(", ")),
+            };
+            let at = match p.ret_offsets.len() {
+                _ if !p.spec.id.has_exit() => format!("{entry}, entry only"),
+                1 => format!("{entry}, 1 RET"),
+                n => format!("{entry}, {n} RETs"),
             };
             writeln!(f, "  + {:<28} {} ({at})", p.spec.what, p.func.name)?;
             for d in &p.degraded {

@@ -6,8 +6,8 @@ use crate::offsets::{self, Field};
 /// Which BPF programs a probe uses (names of `SEC("uprobe")` functions in `bpf/attach.bpf.c`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProbeId {
-    /// `runtime.newproc1` (at its RETs only): goroutine ancestry (child goid → parent's
-    /// context).
+    /// `runtime.newproc`'s closure, at its call of `runqput(pp, newg, next)` (one emulated
+    /// instruction): goroutine ancestry (child goid → parent's context).
     Goroutines,
     /// `net/http.serverHandler.ServeHTTP`: one server span per request.
     HttpServer,
@@ -61,16 +61,15 @@ pub enum ProbeId {
 }
 
 impl ProbeId {
-    /// Whether the probe has a program at the function's entry (else at its RETs only).
-    pub fn has_entry(self) -> bool {
-        self != ProbeId::Goroutines
-    }
-
     /// Whether the probe has a program at each RET (else at the entry only).
     pub fn has_exit(self) -> bool {
         !matches!(
             self,
-            ProbeId::GrpcStreamFinish | ProbeId::GrpcWriteStatus | ProbeId::HttpInjectConn | ProbeId::HttpInjectHeaders
+            ProbeId::Goroutines
+                | ProbeId::GrpcStreamFinish
+                | ProbeId::GrpcWriteStatus
+                | ProbeId::HttpInjectConn
+                | ProbeId::HttpInjectHeaders
         )
     }
 }
@@ -94,6 +93,9 @@ pub struct ProbeSpec {
     /// A function whose calls of this one are the library's own, not the program's: its
     /// address range goes to the entry program, which ignores calls returning into it.
     pub ignore_calls_from: Option<&'static str>,
+    /// The entry program goes on this function's calls of the one named here, instead of on
+    /// its prologue.
+    pub at_calls_to: Option<&'static str>,
 }
 
 use offsets::*;
@@ -103,10 +105,11 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         id: ProbeId::Goroutines,
         instrumentation: "runtime",
         what: "goroutine ancestry (spans in child goroutines join their parent's trace)",
-        function: "runtime.newproc1",
+        function: "runtime.newproc.func1",
         also: &[],
         fields: &[G_GOID, G_M, M_CURG],
         ignore_calls_from: None,
+        at_calls_to: Some("runtime.runqput"),
     },
     ProbeSpec {
         id: ProbeId::HttpServer,
@@ -134,6 +137,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
             GROUPSREF_MASK,
         ],
         ignore_calls_from: None,
+        at_calls_to: None,
     },
     ProbeSpec {
         id: ProbeId::HttpClient,
@@ -155,6 +159,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
             RESP_PROTOMINOR,
         ],
         ignore_calls_from: None,
+        at_calls_to: None,
     },
     ProbeSpec {
         id: ProbeId::HttpInjectConn,
@@ -164,6 +169,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         also: &[],
         fields: &[G_GOID, PERSISTCONN_BW],
         ignore_calls_from: None,
+        at_calls_to: None,
     },
     ProbeSpec {
         id: ProbeId::HttpInjectHeaders,
@@ -173,6 +179,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         also: &[],
         fields: &[TRANSFERWRITER_HEADER, BUFIO_WRITER_BUF, BUFIO_WRITER_N, MAP_DIRPTR, MAP_DIRLEN, TABLE_GROUPS, GROUPSREF_DATA, GROUPSREF_MASK],
         ignore_calls_from: None,
+        at_calls_to: None,
     },
     sql(ProbeId::SqlQuery, "database/sql DB queries", "database/sql.(*DB).QueryContext"),
     sql(ProbeId::SqlExec, "database/sql DB execs", "database/sql.(*DB).ExecContext"),
@@ -208,6 +215,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         also: &["github.com/redis/go-redis/v9.(*baseClient).processStartingAt"],
         fields: &[G_GOID, REDIS_BASECMD_ARGS, REDIS_BASECLIENT_OPT, REDIS_OPTIONS_ADDR, REDIS_OPTIONS_DB],
         ignore_calls_from: None,
+        at_calls_to: None,
     },
     ProbeSpec {
         id: ProbeId::Redigo,
@@ -217,6 +225,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         also: &[],
         fields: &[G_GOID],
         ignore_calls_from: None,
+        at_calls_to: None,
     },
     grpc(ProbeId::GrpcInvoke, "grpc client unary calls", "google.golang.org/grpc.(*ClientConn).Invoke", GRPC_CLIENT_FIELDS),
     grpc(ProbeId::GrpcNewStream, "grpc client streams", "google.golang.org/grpc.(*ClientConn).NewStream", GRPC_CLIENT_FIELDS),
@@ -231,6 +240,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         also: &["google.golang.org/grpc/internal/transport.(*http2Server).WriteStatus"],
         fields: &[G_GOID, GRPC_STATUS_S, SPB_STATUS_CODE],
         ignore_calls_from: None,
+        at_calls_to: None,
     },
     ProbeSpec {
         id: ProbeId::KafkaWrite,
@@ -240,6 +250,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         also: &[],
         fields: &[G_GOID, KAFKA_WRITER_TOPIC, KAFKA_MESSAGE_TOPIC],
         ignore_calls_from: None,
+        at_calls_to: None,
     },
     ProbeSpec {
         id: ProbeId::KafkaFetch,
@@ -256,6 +267,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
             KAFKA_READERCFG_PARTITION,
         ],
         ignore_calls_from: None,
+        at_calls_to: None,
     },
 ];
 
@@ -268,6 +280,7 @@ const fn sql(id: ProbeId, what: &'static str, function: &'static str) -> ProbeSp
         also: &[],
         fields: &[G_GOID],
         ignore_calls_from: None,
+        at_calls_to: None,
     }
 }
 
@@ -284,6 +297,7 @@ const fn grpc(id: ProbeId, what: &'static str, function: &'static str, fields: &
         also: &[],
         fields,
         ignore_calls_from: None,
+        at_calls_to: None,
     }
 }
 

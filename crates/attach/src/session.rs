@@ -307,7 +307,7 @@ mod imp {
             ro.have_resp_proto = (o.get(RESP_PROTOMAJOR).is_some() && o.get(RESP_PROTOMINOR).is_some()) as u8;
             ro.off_stmt_query = get(STMT_QUERY);
             if let Some(p) = report.probe(ProbeId::SqlRollback) {
-                ro.rollback_entry = p.func.entry;
+                ro.rollback_entry = p.entry_addrs[0];
                 if let Some(f) = &p.ignored_caller {
                     (ro.rollback_ignored_lo, ro.rollback_ignored_hi) = (f.entry, f.end);
                 }
@@ -359,8 +359,8 @@ mod imp {
         let mut count = 0usize;
         for p in &report.probes {
             let (enter, ret) = match p.spec.id {
-                // Exit-only: the entry program is never attached.
-                ProbeId::Goroutines => (&skel.progs.newproc1_ret, &skel.progs.newproc1_ret),
+                // Entry-only probes: the exit program is never attached (no RET offsets).
+                ProbeId::Goroutines => (&skel.progs.newproc_runqput, &skel.progs.newproc_runqput),
                 ProbeId::HttpServer => (&skel.progs.http_server_enter, &skel.progs.http_server_ret),
                 ProbeId::HttpClient => (&skel.progs.http_client_enter, &skel.progs.http_client_ret),
                 ProbeId::SqlQuery => (&skel.progs.db_query_enter, &skel.progs.db_query_ret),
@@ -386,11 +386,11 @@ mod imp {
                 ProbeId::HttpInjectHeaders => (&skel.progs.http_header_write, &skel.progs.http_header_write),
             };
             let what = |off: u64| format!("attaching a uprobe to {} at {}+{off:#x}", p.func.name, path.display());
-            if p.spec.id.has_entry() {
+            for off in &p.entry_offsets {
                 links.push(
                     enter
-                        .attach_uprobe(false, pid_arg, path, p.entry_offset as usize)
-                        .map_err(bpf_err(what(p.entry_offset)))?,
+                        .attach_uprobe(false, pid_arg, path, *off as usize)
+                        .map_err(bpf_err(what(*off)))?,
                 );
             }
             for off in &p.ret_offsets {

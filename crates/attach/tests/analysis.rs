@@ -144,13 +144,36 @@ fn dwarf_offsets_agree_with_the_fallback_table() {
     }
 }
 
+/// Entry probes sit on the prologue's `PUSHQ BP` (an instruction the kernel emulates), and the
+/// goroutine probe on newproc's call of runqput, as `go tool objdump` shows them.
+#[test]
+fn entry_probes_sit_on_emulated_instructions() {
+    let exe = plain();
+    let bin = Binary::open(&exe).expect("open");
+    let tab = Pclntab::read(&bin).expect("pclntab");
+    for name in ["net/http.serverHandler.ServeHTTP", "net/http.(*Transport).roundTrip"] {
+        let f = tab.find(name).expect("function");
+        let at = attach::disasm::entry_probe_address(&bin, f);
+        let insn = objdump(&exe, name).into_iter().find(|i| i.addr == at).expect("an instruction there");
+        assert!(insn.asm.starts_with("PUSHQ BP"), "{name}: entry probe on {:?}", insn.asm);
+    }
+    let closure = tab.find("runtime.newproc.func1").expect("newproc's closure");
+    let runqput = tab.find("runtime.runqput").expect("runqput");
+    let calls = attach::disasm::call_sites(&bin, closure, runqput.entry);
+    let theirs: Vec<u64> =
+        objdump(&exe, "runtime.newproc.func1").iter().filter(|i| i.asm.starts_with("CALL runtime.runqput(SB)")).map(|i| i.addr).collect();
+    assert_eq!(calls, theirs);
+    assert_eq!(calls.len(), 1);
+}
+
 #[test]
 fn check_report_lists_probes_and_offset_sources() {
     let report = attach::check(&stripped()).expect("check");
     let text = report.to_string();
-    for name in PROBED {
+    for name in ["runtime.newproc.func1", "net/http.serverHandler.ServeHTTP", "net/http.(*Transport).roundTrip"] {
         assert!(text.contains(name), "report does not mention {name}:\n{text}");
     }
+    assert!(text.contains("calls to runtime.runqput at file offset"), "{text}");
     assert!(text.contains("DWARF: absent"), "{text}");
     assert!(text.contains("fallback table"), "{text}");
     assert!(report.skipped.is_empty(), "{text}");
