@@ -70,6 +70,9 @@ const volatile u64 off_url_host = 0;
 const volatile u64 off_url_path = 0;
 const volatile u64 off_url_rawquery = 0;
 const volatile u64 off_response_status = 0;
+const volatile u64 off_h2_writer_state = 0;
+const volatile u64 off_h2_state_status = 0;
+const volatile u8 have_h2_status = 0;
 const volatile u64 off_resp_statuscode = 0;
 const volatile u64 off_req_protomajor = 0;
 const volatile u64 off_req_protominor = 0;
@@ -481,7 +484,10 @@ static __always_inline int read_traceparent(u64 req, struct entry_state *st)
 	return 1;
 }
 
-/* ---- net/http server: serverHandler.ServeHTTP(sh, rw ResponseWriter, req *Request) ---- */
+/* ---- net/http server: serverHandler.ServeHTTP(sh, rw ResponseWriter, req *Request) starts the
+ * span; it ends where HTTP/1 or HTTP/2 code calls on once the handler returned (calls are
+ * emulated by the kernel, ServeHTTP's RET would be single-stepped). A handler that hijacks an
+ * HTTP/1 connection still ends its span there; one that panics does not. ---- */
 SEC("uprobe")
 int http_server_enter(struct pt_regs *ctx)
 {
@@ -505,8 +511,9 @@ int http_server_enter(struct pt_regs *ctx)
 	return 0;
 }
 
-SEC("uprobe")
-int http_server_ret(struct pt_regs *ctx)
+/* Ends the server span of the current goroutine, reading the status from the response writer
+ * saved at the entry (an HTTP/1 *response or an HTTP/2 *http2responseWriter). */
+static __always_inline int http_server_end(struct pt_regs *ctx, int http2)
 {
 	struct go_key k;
 	if (!current_goroutine(ctx, &k))
@@ -534,8 +541,12 @@ int http_server_ret(struct pt_regs *ctx)
 		READ_GO_STRING(e->path, PATH_MAX_, url + off_url_path, e->path_len);
 	if (have_pattern)
 		READ_GO_STRING(e->pattern, PATTERN_MAX, req + off_req_pattern, e->pattern_len);
-	if (st.aux)
+	if (st.aux && !http2)
 		e->status = read_u64(st.aux + off_response_status);
+	if (st.aux && http2 && have_h2_status) {
+		u64 state = read_u64(st.aux + off_h2_writer_state);
+		e->status = state ? read_u64(state + off_h2_state_status) : 0;
+	}
 	e->remote_len = 0;
 	e->ua_len = 0;
 	e->proto_major = 0;
@@ -559,6 +570,22 @@ int http_server_ret(struct pt_regs *ctx)
 	}
 	bpf_ringbuf_submit(e, wake_flags());
 	return 0;
+}
+
+/* HTTP/1: (*conn).serve calls c.hijacked() right after ServeHTTP returns (this probe sits on
+ * that call). */
+SEC("uprobe")
+int http_server_ret(struct pt_regs *ctx)
+{
+	return http_server_end(ctx, 0);
+}
+
+/* HTTP/2: runHandler's deferred function calls rw.handlerDone() once the handler returned
+ * without panicking (this probe sits on that call). */
+SEC("uprobe")
+int http2_server_done(struct pt_regs *ctx)
+{
+	return http_server_end(ctx, 1);
 }
 
 /* ---- net/http client: (*Transport).roundTrip(req *Request) (*Response, error) ---- */

@@ -44,6 +44,8 @@ pub const URL_HOST: Field = req("net/url.URL", "Host");
 pub const URL_PATH: Field = req("net/url.URL", "Path");
 pub const URL_RAWQUERY: Field = req("net/url.URL", "RawQuery");
 pub const RESPONSE_STATUS: Field = req("net/http.response", "status");
+pub const H2_WRITER_STATE: Field = opt("net/http.http2responseWriter", "rws");
+pub const H2_STATE_STATUS: Field = opt("net/http.http2responseWriterState", "status");
 pub const RESP_STATUSCODE: Field = req("net/http.Response", "StatusCode");
 pub const REQ_PROTOMAJOR: Field = opt("net/http.Request", "ProtoMajor");
 pub const REQ_PROTOMINOR: Field = opt("net/http.Request", "ProtoMinor");
@@ -100,6 +102,8 @@ pub const STD_FIELDS: &[Field] = &[
     URL_PATH,
     URL_RAWQUERY,
     RESPONSE_STATUS,
+    H2_WRITER_STATE,
+    H2_STATE_STATUS,
     RESP_STATUSCODE,
     REQ_PROTOMAJOR,
     REQ_PROTOMINOR,

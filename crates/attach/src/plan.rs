@@ -179,10 +179,21 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
             skipped.push(skip(format!("{what} {}", func.name)));
             continue;
         }
-        let rets = if spec.id.has_exit() { disasm::ret_addresses(&bin, func).unwrap_or_default() } else { Vec::new() };
+        let rets = match spec.exit_at_calls {
+            _ if !spec.id.has_exit() => Vec::new(),
+            Some((caller, callee)) => match (pcln.find(caller), pcln.find(callee)) {
+                (Some(caller), Some(callee)) => disasm::call_sites(&bin, caller, callee.entry),
+                _ => Vec::new(),
+            },
+            None => disasm::ret_addresses(&bin, func).unwrap_or_default(),
+        };
         let ret_offsets: Vec<u64> = rets.iter().filter_map(|a| bin.vaddr_to_offset(*a)).collect();
         if ret_offsets.is_empty() && spec.id.has_exit() {
-            skipped.push(skip(format!("no RET instruction found in {}", func.name)));
+            let what = match spec.exit_at_calls {
+                Some((caller, callee)) => format!("no call to {callee} in {caller}"),
+                None => format!("no RET instruction found in {}", func.name),
+            };
+            skipped.push(skip(what));
             continue;
         }
         let mut degraded = Vec::new();
@@ -362,10 +373,11 @@ impl fmt::Display for CheckReport {
                 Some(callee) => format!("calls to {callee} at file offset {}", offsets.join(", ")),
                 None => format!("entry at file offset {}", offsets.join(", ")),
             };
-            let at = match p.ret_offsets.len() {
+            let at = match (p.spec.exit_at_calls, p.ret_offsets.len()) {
                 _ if !p.spec.id.has_exit() => format!("{entry}, entry only"),
-                1 => format!("{entry}, 1 RET"),
-                n => format!("{entry}, {n} RETs"),
+                (Some((caller, callee)), n) => format!("{entry}, exit at {n} call{} to {callee} in {caller}", if n == 1 { "" } else { "s" }),
+                (None, 1) => format!("{entry}, 1 RET"),
+                (None, n) => format!("{entry}, {n} RETs"),
             };
             writeln!(f, "  + {:<28} {} ({at})", p.spec.what, p.func.name)?;
             for d in &p.degraded {

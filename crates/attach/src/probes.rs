@@ -9,8 +9,12 @@ pub enum ProbeId {
     /// `runtime.newproc`'s closure, at its call of `runqput(pp, newg, next)` (one emulated
     /// instruction): goroutine ancestry (child goid → parent's context).
     Goroutines,
-    /// `net/http.serverHandler.ServeHTTP`: one server span per request.
+    /// `net/http.serverHandler.ServeHTTP`: one server span per request, ended where HTTP/1
+    /// `(*conn).serve` asks whether the handler hijacked the connection (right after
+    /// `ServeHTTP` returns)...
     HttpServer,
+    /// ...or where HTTP/2's `runHandler` tells the response writer the handler is done.
+    Http2ServerEnd,
     /// `net/http.(*Transport).roundTrip`: one client span per request.
     HttpClient,
     /// `net/http.(*persistConn).roundTrip` (entry only): notes which connection buffer the
@@ -66,6 +70,7 @@ impl ProbeId {
         !matches!(
             self,
             ProbeId::Goroutines
+                | ProbeId::Http2ServerEnd
                 | ProbeId::GrpcStreamFinish
                 | ProbeId::GrpcWriteStatus
                 | ProbeId::HttpInjectConn
@@ -96,6 +101,9 @@ pub struct ProbeSpec {
     /// The entry program goes on this function's calls of the one named here, instead of on
     /// its prologue.
     pub at_calls_to: Option<&'static str>,
+    /// The exit program goes on the calls the first function makes to the second, instead of on
+    /// this function's RETs (a call is emulated by the kernel, a RET single-stepped).
+    pub exit_at_calls: Option<(&'static str, &'static str)>,
 }
 
 use offsets::*;
@@ -110,6 +118,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         fields: &[G_GOID, G_M, M_CURG],
         ignore_calls_from: None,
         at_calls_to: Some("runtime.runqput"),
+        exit_at_calls: None,
     },
     ProbeSpec {
         id: ProbeId::HttpServer,
@@ -138,6 +147,18 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         ],
         ignore_calls_from: None,
         at_calls_to: None,
+        exit_at_calls: Some(("net/http.(*conn).serve", "net/http.(*conn).hijacked")),
+    },
+    ProbeSpec {
+        id: ProbeId::Http2ServerEnd,
+        instrumentation: "nethttp",
+        what: "net/http HTTP/2 server span ends",
+        function: "net/http.(*http2serverConn).runHandler.func1",
+        also: &[],
+        fields: &[G_GOID, H2_WRITER_STATE, H2_STATE_STATUS],
+        ignore_calls_from: None,
+        at_calls_to: Some("net/http.(*http2responseWriter).handlerDone"),
+        exit_at_calls: None,
     },
     ProbeSpec {
         id: ProbeId::HttpClient,
@@ -160,6 +181,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         ],
         ignore_calls_from: None,
         at_calls_to: None,
+        exit_at_calls: None,
     },
     ProbeSpec {
         id: ProbeId::HttpInjectConn,
@@ -170,6 +192,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         fields: &[G_GOID, PERSISTCONN_BW],
         ignore_calls_from: None,
         at_calls_to: None,
+        exit_at_calls: None,
     },
     ProbeSpec {
         id: ProbeId::HttpInjectHeaders,
@@ -180,6 +203,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         fields: &[TRANSFERWRITER_HEADER, BUFIO_WRITER_BUF, BUFIO_WRITER_N, MAP_DIRPTR, MAP_DIRLEN, TABLE_GROUPS, GROUPSREF_DATA, GROUPSREF_MASK],
         ignore_calls_from: None,
         at_calls_to: None,
+        exit_at_calls: None,
     },
     sql(ProbeId::SqlQuery, "database/sql DB queries", "database/sql.(*DB).QueryContext"),
     sql(ProbeId::SqlExec, "database/sql DB execs", "database/sql.(*DB).ExecContext"),
@@ -216,6 +240,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         fields: &[G_GOID, REDIS_BASECMD_ARGS, REDIS_BASECLIENT_OPT, REDIS_OPTIONS_ADDR, REDIS_OPTIONS_DB],
         ignore_calls_from: None,
         at_calls_to: None,
+        exit_at_calls: None,
     },
     ProbeSpec {
         id: ProbeId::Redigo,
@@ -226,6 +251,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         fields: &[G_GOID],
         ignore_calls_from: None,
         at_calls_to: None,
+        exit_at_calls: None,
     },
     grpc(ProbeId::GrpcInvoke, "grpc client unary calls", "google.golang.org/grpc.(*ClientConn).Invoke", GRPC_CLIENT_FIELDS),
     grpc(ProbeId::GrpcNewStream, "grpc client streams", "google.golang.org/grpc.(*ClientConn).NewStream", GRPC_CLIENT_FIELDS),
@@ -241,6 +267,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         fields: &[G_GOID, GRPC_STATUS_S, SPB_STATUS_CODE],
         ignore_calls_from: None,
         at_calls_to: None,
+        exit_at_calls: None,
     },
     ProbeSpec {
         id: ProbeId::KafkaWrite,
@@ -251,6 +278,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         fields: &[G_GOID, KAFKA_WRITER_TOPIC, KAFKA_MESSAGE_TOPIC],
         ignore_calls_from: None,
         at_calls_to: None,
+        exit_at_calls: None,
     },
     ProbeSpec {
         id: ProbeId::KafkaFetch,
@@ -268,6 +296,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         ],
         ignore_calls_from: None,
         at_calls_to: None,
+        exit_at_calls: None,
     },
 ];
 
@@ -281,6 +310,7 @@ const fn sql(id: ProbeId, what: &'static str, function: &'static str) -> ProbeSp
         fields: &[G_GOID],
         ignore_calls_from: None,
         at_calls_to: None,
+        exit_at_calls: None,
     }
 }
 
@@ -298,6 +328,7 @@ const fn grpc(id: ProbeId, what: &'static str, function: &'static str, fields: &
         fields,
         ignore_calls_from: None,
         at_calls_to: None,
+        exit_at_calls: None,
     }
 }
 

@@ -288,6 +288,9 @@ mod imp {
             ro.off_url_path = get(URL_PATH);
             ro.off_url_rawquery = get(URL_RAWQUERY);
             ro.off_response_status = get(RESPONSE_STATUS);
+            ro.off_h2_writer_state = get(H2_WRITER_STATE);
+            ro.off_h2_state_status = get(H2_STATE_STATUS);
+            ro.have_h2_status = (o.get(H2_WRITER_STATE).is_some() && o.get(H2_STATE_STATUS).is_some()) as u8;
             ro.off_resp_statuscode = get(RESP_STATUSCODE);
             ro.off_map_dirptr = get(MAP_DIRPTR);
             ro.off_map_dirlen = get(MAP_DIRLEN);
@@ -362,6 +365,7 @@ mod imp {
                 // Entry-only probes: the exit program is never attached (no RET offsets).
                 ProbeId::Goroutines => (&skel.progs.newproc_runqput, &skel.progs.newproc_runqput),
                 ProbeId::HttpServer => (&skel.progs.http_server_enter, &skel.progs.http_server_ret),
+                ProbeId::Http2ServerEnd => (&skel.progs.http2_server_done, &skel.progs.http2_server_done),
                 ProbeId::HttpClient => (&skel.progs.http_client_enter, &skel.progs.http_client_ret),
                 ProbeId::SqlQuery => (&skel.progs.db_query_enter, &skel.progs.db_query_ret),
                 ProbeId::SqlExec => (&skel.progs.db_query_enter, &skel.progs.db_exec_ret),
