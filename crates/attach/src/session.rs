@@ -346,13 +346,15 @@ mod imp {
             ro.off_transferwriter_header = get(TRANSFERWRITER_HEADER);
             ro.inject_traceparent = write_allowed as u8;
         }
-        // The peer tracepoint (server.address of database/sql and redigo spans) needs the
-        // kernel's BTF and its sock_send_length tracepoint (Linux 6.4+); it stays unloaded
-        // without them, and only that attribute is lost.
-        let peer_tracepoint = kernel_has_btf_type("btf_trace_sock_send_length");
+        // The peer tracepoint (server.address of database/sql and redigo spans) runs at every
+        // socket send on the machine, so it is loaded only for a program with such clients; it
+        // needs the kernel's BTF and its sock_send_length tracepoint (Linux 6.4+), without
+        // which only that attribute is lost.
+        let wants_peers = report.probes.iter().any(|p| p.spec.instrumentation == "databasesql" || p.spec.id == ProbeId::Redigo);
+        let peer_tracepoint = wants_peers && kernel_has_btf_type("btf_trace_sock_send_length");
         if peer_tracepoint {
             open.progs.sock_send.set_autoload(true);
-        } else {
+        } else if wants_peers {
             say("the kernel has no BTF tracepoint sock_send_length: database/sql and redigo spans carry no server.address");
         }
         let skel = open.load().map_err(bpf_err("loading the BPF programs (verifier)"))?;

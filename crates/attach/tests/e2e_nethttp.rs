@@ -175,3 +175,31 @@ fn attach_by_pid_detaches_when_the_target_exits() {
     }
     attached.thread.join().expect("attach thread").expect("attach returns Ok when the target exits");
 }
+
+/// With `-h2c`, /chain's two client calls go over HTTP/2 without TLS: their server spans come
+/// from net/http's HTTP/2 server, which ends them where it tells the writer the handler is done.
+#[test]
+fn attach_traces_http2_server_spans() {
+    require_root_and_bpf();
+    let exe = build("attach-nethttp", "e2e-plain", &[], &[("CGO_ENABLED", "0")]);
+    let rx = receiver();
+    let app = App::start(&exe, &["-addr", "127.0.0.1:0", "-h2c"], &[]);
+    let base = format!("http://{}", app.addr);
+    let attached = attach_to(Target::Pid(app.child.id()), &rx);
+    warm_up(&base, &rx, &attached);
+    assert_eq!(get(&format!("{base}/chain"), None), 200);
+    let downstream = |s: &[Arc<Span>], path: &str| by_path(s, SpanKind::Server, path).len() == 1;
+    let spans = wait_for_spans(&rx, "the HTTP/2 server spans of /chain's calls", Duration::from_secs(20), |s| {
+        downstream(s, "/hello/direct") && downstream(s, "/hello/child")
+    });
+    for path in ["/hello/direct", "/hello/child"] {
+        let server = by_path(&spans, SpanKind::Server, path)[0];
+        assert_eq!(server.name, "GET /hello/{name}", "{path}");
+        assert_eq!(server.attr_str("network.protocol.version"), Some("2"), "{path}: served over HTTP/2");
+        assert_eq!(server.attr_int("http.response.status_code"), Some(200), "{path}");
+        assert!(server.end_unix_nanos >= server.start_unix_nanos);
+    }
+    attached.finish();
+    let (status, _, _) = app.stop();
+    assert!(status.success(), "the app exited with {status}");
+}

@@ -2,8 +2,9 @@
 // a few routes, one of which calls a downstream route of the same server through an
 // http.Client, from the handler's goroutine and from a child goroutine without ctx.
 //
-// Usage: attach-nethttp -addr 127.0.0.1:0 -addrfile PATH
-// It writes the bound address to PATH, serves until SIGTERM/SIGINT, and exits 0.
+// Usage: attach-nethttp -addr 127.0.0.1:0 -addrfile PATH [-h2c]
+// It writes the bound address to PATH, serves until SIGTERM/SIGINT, and exits 0. With -h2c the
+// server also speaks HTTP/2 without TLS, and /chain's client calls use it.
 package main
 
 import (
@@ -22,6 +23,7 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
 	addrFile := flag.String("addrfile", "", "file to write the bound address to")
+	h2c := flag.Bool("h2c", false, "serve and call HTTP/2 without TLS too")
 	flag.Parse()
 
 	ln, err := net.Listen("tcp", *addr)
@@ -61,6 +63,13 @@ func main() {
 	})
 
 	srv := &http.Server{Handler: mux}
+	if *h2c {
+		srv.Protocols = new(http.Protocols)
+		srv.Protocols.SetHTTP1(true)
+		srv.Protocols.SetUnencryptedHTTP2(true)
+		client.Transport.(*http.Transport).Protocols = new(http.Protocols)
+		client.Transport.(*http.Transport).Protocols.SetUnencryptedHTTP2(true)
+	}
 	if *addrFile != "" {
 		if err := os.WriteFile(*addrFile, []byte(ln.Addr().String()), 0o644); err != nil {
 			fmt.Fprintln(os.Stderr, "addrfile:", err)
