@@ -4,8 +4,8 @@
 //! never a blocked reader.
 
 use std::collections::HashMap;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -183,9 +183,12 @@ pub struct Queued {
     pub span: Span,
 }
 
-/// Handle of the exporter thread.
+/// Handle of the exporter thread. Spans travel to it in batches (one per ring-buffer drain),
+/// so the reading thread pays one channel send and wake-up per batch, not per span; at most
+/// `QUEUE` spans wait.
 pub struct Exporter {
-    tx: Option<SyncSender<Queued>>,
+    tx: Option<Sender<Vec<Queued>>>,
+    waiting: Arc<AtomicUsize>,
     thread: Option<JoinHandle<()>>,
     pub dropped: Arc<AtomicU64>,
     pub exported: Arc<AtomicU64>,
@@ -193,31 +196,34 @@ pub struct Exporter {
 
 impl Exporter {
     pub fn spawn(cfg: ExportConfig) -> Exporter {
-        let (tx, rx) = mpsc::sync_channel(QUEUE);
+        let (tx, rx) = mpsc::channel();
         let dropped = Arc::new(AtomicU64::new(0));
         let exported = Arc::new(AtomicU64::new(0));
-        let exp = exported.clone();
+        let waiting = Arc::new(AtomicUsize::new(0));
+        let (exp, wait) = (exported.clone(), waiting.clone());
         let thread = std::thread::Builder::new()
             .name("otlp-export".into())
-            .spawn(move || export_loop(cfg, rx, exp))
+            .spawn(move || export_loop(cfg, rx, exp, wait))
             .ok();
         Exporter {
             tx: Some(tx),
+            waiting,
             thread,
             dropped,
             exported,
         }
     }
 
-    /// Queues a span without blocking; a full queue drops it.
-    pub fn send(&self, q: Queued) {
-        if let Some(tx) = &self.tx {
-            match tx.try_send(q) {
-                Ok(()) => {}
-                Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                    self.dropped.fetch_add(1, Ordering::Relaxed);
-                }
-            }
+    /// Queues spans without blocking; what does not fit in the queue is dropped.
+    pub fn send(&self, spans: Vec<Queued>) {
+        let n = spans.len();
+        let Some(tx) = &self.tx else { return };
+        if n == 0 {
+            return;
+        }
+        if self.waiting.fetch_add(n, Ordering::Relaxed) + n > QUEUE || tx.send(spans).is_err() {
+            self.waiting.fetch_sub(n, Ordering::Relaxed);
+            self.dropped.fetch_add(n as u64, Ordering::Relaxed);
         }
     }
 
@@ -292,7 +298,7 @@ impl Sink {
     }
 }
 
-fn export_loop(cfg: ExportConfig, rx: Receiver<Queued>, exported: Arc<AtomicU64>) {
+fn export_loop(cfg: ExportConfig, rx: Receiver<Vec<Queued>>, exported: Arc<AtomicU64>, waiting: Arc<AtomicUsize>) {
     let mut sink = match Sink::new(&cfg) {
         Ok(s) => Some(s),
         Err(e) => {
@@ -306,8 +312,9 @@ fn export_loop(cfg: ExportConfig, rx: Receiver<Queued>, exported: Arc<AtomicU64>
     loop {
         let wait = FLUSH_EVERY.saturating_sub(last.elapsed());
         let done = match rx.recv_timeout(wait) {
-            Ok(q) => {
-                batch.push(q);
+            Ok(spans) => {
+                waiting.fetch_sub(spans.len(), Ordering::Relaxed);
+                batch.extend(spans);
                 false
             }
             Err(RecvTimeoutError::Timeout) => false,

@@ -458,17 +458,19 @@ mod imp {
 
         let debug = std::env::var_os("AUTOTEL_ATTACH_DEBUG").is_some();
         let drain = |queue: &Rc<RefCell<Vec<SpanEvent>>>, procs: &mut HashMap<u32, ProcessInfo>, total: &mut u64| {
+            let mut spans = Vec::new();
             for e in queue.borrow_mut().drain(..) {
                 if debug {
                     eprintln!("autotel attach: event {e:?}");
                 }
                 let process = process_info(e.pid, procs, path);
-                exporter.send(Queued {
+                spans.push(Queued {
                     process,
                     span: to_span(&e, &clock, &sem),
                 });
-                *total += 1;
             }
+            *total += spans.len() as u64;
+            exporter.send(spans);
         };
 
         while !STOP.load(Ordering::SeqCst) && !opts.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst)) {
