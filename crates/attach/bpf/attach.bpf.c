@@ -370,58 +370,60 @@ static __always_inline int is_user_agent_key(const char *k)
 	return diff == 0;
 }
 
-#define SCAN_TRACEPARENT 0
-#define SCAN_USER_AGENT 1
+/* What a header scan looks for (bits of scan_ctx.want); it stops once it has found them all. */
+#define WANT_TRACEPARENT 1
+#define WANT_USER_AGENT 2
 
 struct scan_ctx {
 	u64 groups;
 	u64 ngroups;
-	int found;
-	int mode; /* SCAN_* */
-	u8 trace_id[16];      /* SCAN_TRACEPARENT results */
+	int want;   /* WANT_* */
+	int found;  /* WANT_* found so far */
+	u8 trace_id[16];      /* a traceparent that parses */
 	u8 parent_span_id[8];
+	u64 ua_ptr;           /* the User-Agent value's bytes, in the target */
 	u64 ua_len;
 	char buf[64];
-	char ua[UA_MAX];
 };
+
+/* Looks at one slot's key; fills sc with what it wants from the slot's value. */
+static __always_inline void scan_slot(u64 slot, struct scan_ctx *sc)
+{
+	u64 kptr = read_u64(slot);
+	u64 klen = read_u64(slot + 8);
+	int which = klen == 11 ? WANT_TRACEPARENT : klen == 10 ? WANT_USER_AGENT : 0;
+	if (!(which & sc->want & ~sc->found) || !kptr || bpf_probe_read_user(sc->buf, 11, (void *)kptr))
+		return;
+	if (which == WANT_TRACEPARENT ? !is_traceparent_key(sc->buf) : !is_user_agent_key(sc->buf))
+		return;
+	u64 vals = read_u64(slot + 16);
+	u64 nvals = read_u64(slot + 24);
+	if (!vals || nvals < 1)
+		return;
+	u64 vptr = read_u64(vals);
+	u64 vlen = read_u64(vals + 8);
+	if (which == WANT_USER_AGENT) {
+		sc->ua_ptr = vptr;
+		sc->ua_len = vlen;
+		sc->found |= WANT_USER_AGENT;
+		return;
+	}
+	/* A traceparent counts as found even when it does not parse: it is the caller's. */
+	sc->found |= WANT_TRACEPARENT;
+	if (vlen == TRACEPARENT_LEN && vptr && !bpf_probe_read_user(sc->buf, TRACEPARENT_LEN, (void *)vptr) &&
+	    !parse_traceparent(sc->buf, sc->trace_id, sc->parent_span_id))
+		__builtin_memset(sc->trace_id, 0, 16);
+}
 
 static __noinline int scan_group(u64 group, struct scan_ctx *sc)
 {
 	u64 ctrl = read_u64(group);
-	u64 want_len = sc->mode == SCAN_USER_AGENT ? 10 : 11;
 	for (int s = 0; s < 8; s++) {
 		if ((ctrl >> (8 * s)) & 0x80)
 			continue;
-		u64 slot = group + 8 + s * SLOT_SIZE;
-		u64 kptr = read_u64(slot);
-		u64 klen = read_u64(slot + 8);
-		if (klen != want_len || !kptr)
-			continue;
-		if (bpf_probe_read_user(sc->buf, 11, (void *)kptr))
-			continue;
-		if (sc->mode == SCAN_USER_AGENT ? !is_user_agent_key(sc->buf) : !is_traceparent_key(sc->buf))
-			continue;
-		u64 vals = read_u64(slot + 16);
-		u64 nvals = read_u64(slot + 24);
-		if (!vals || nvals < 1)
-			return 0;
-		u64 vptr = read_u64(vals);
-		u64 vlen = read_u64(vals + 8);
-		if (sc->mode == SCAN_USER_AGENT) {
-			u64 n = vlen;
-			if (n > UA_MAX - 1)
-				n = UA_MAX - 1;
-			n &= UA_MAX - 1;
-			if (!vptr || !n || bpf_probe_read_user(sc->ua, n, (void *)vptr))
-				return 0;
-			sc->ua_len = n;
+		scan_slot(group + 8 + s * SLOT_SIZE, sc);
+		if (sc->found == sc->want)
 			return 1;
-		}
-		if (vlen != TRACEPARENT_LEN || !vptr)
-			return 0;
-		if (bpf_probe_read_user(sc->buf, TRACEPARENT_LEN, (void *)vptr))
-			return 0;
-		return parse_traceparent(sc->buf, sc->trace_id, sc->parent_span_id);
 	}
 	return 0;
 }
@@ -431,14 +433,11 @@ static long scan_group_cb(u64 i, void *data)
 	struct scan_ctx *sc = data;
 	if (i >= sc->ngroups)
 		return 1;
-	if (scan_group(sc->groups + i * GROUP_SIZE, sc)) {
-		sc->found = 1;
-		return 1;
-	}
-	return 0;
+	return scan_group(sc->groups + i * GROUP_SIZE, sc);
 }
 
-/* Scans a header map m (Go 1.24+ swiss tables) for the key sc->mode names. */
+/* Scans a header map m (Go 1.24+ swiss tables) for the keys sc->want names; returns what it
+ * found (WANT_* bits). */
 static __always_inline int scan_header_map(u64 m, struct scan_ctx *sc)
 {
 	if (!m)
@@ -447,8 +446,10 @@ static __always_inline int scan_header_map(u64 m, struct scan_ctx *sc)
 	u64 dir_len = read_u64(m + off_map_dirlen);
 	if (!dir_ptr)
 		return 0;
-	if (dir_len == 0) /* small map: a single group */
-		return scan_group(dir_ptr, sc);
+	if (dir_len == 0) { /* small map: a single group */
+		scan_group(dir_ptr, sc);
+		return sc->found;
+	}
 	for (int t = 0; t < 4; t++) {
 		if (t >= dir_len)
 			break;
@@ -460,28 +461,32 @@ static __always_inline int scan_header_map(u64 m, struct scan_ctx *sc)
 		if (sc->ngroups > 128)
 			sc->ngroups = 128;
 		bpf_loop(128, scan_group_cb, sc, 0);
-		if (sc->found)
-			return 1;
+		if (sc->found == sc->want)
+			break;
 	}
-	return 0;
+	return sc->found;
 }
 
-/* Scans the request's header map for the key sc->mode names. */
-static __always_inline int scan_headers(u64 req, struct scan_ctx *sc)
-{
-	return scan_header_map(read_u64(req + off_req_header), sc);
-}
-
-static __always_inline int read_traceparent(u64 req, struct entry_state *st)
+/* At the server's entry: the caller's trace context (into st) and where the User-Agent value
+ * is (st->aux2, aux3: pointer and length; its bytes are read when the span ends), in one scan
+ * of the request's header map. */
+static __always_inline void read_request_headers(u64 req, struct entry_state *st)
 {
 	/* bpf_loop wants its context on the stack */
 	struct scan_ctx ctx = {};
-	ctx.mode = SCAN_TRACEPARENT;
-	if (!scan_headers(req, &ctx))
-		return 0;
-	__builtin_memcpy(st->sc.trace_id, ctx.trace_id, 16);
-	__builtin_memcpy(st->parent_span_id, ctx.parent_span_id, 8);
-	return 1;
+	ctx.want = WANT_TRACEPARENT | WANT_USER_AGENT;
+	scan_header_map(read_u64(req + off_req_header), &ctx);
+	u8 any = 0;
+	for (int i = 0; i < 16; i++)
+		any |= ctx.trace_id[i];
+	if (any) { /* a traceparent that parsed */
+		__builtin_memcpy(st->sc.trace_id, ctx.trace_id, 16);
+		__builtin_memcpy(st->parent_span_id, ctx.parent_span_id, 8);
+		st->has_parent = 1;
+		st->parent_remote = 1;
+	}
+	st->aux2 = ctx.ua_ptr;
+	st->aux3 = ctx.ua_len;
 }
 
 /* ---- net/http server: serverHandler.ServeHTTP(sh, rw ResponseWriter, req *Request) starts the
@@ -502,10 +507,8 @@ int http_server_enter(struct pt_regs *ctx)
 	st.start_ns = bpf_ktime_get_ns();
 	st.req = req;
 	st.aux = GO_ARG3(ctx);
-	if (have_swiss_headers && read_traceparent(req, &st)) {
-		st.has_parent = 1;
-		st.parent_remote = 1;
-	}
+	if (have_swiss_headers)
+		read_request_headers(req, &st);
 	start_span(&k, &st);
 	bpf_map_update_elem(&server_state, &k, &st, BPF_ANY);
 	return 0;
@@ -560,14 +563,8 @@ static __always_inline int http_server_end(struct pt_regs *ctx, int http2)
 		if (url)
 			READ_GO_STRING(e->query, QUERY_MAX, url + off_url_rawquery, e->query_len);
 	}
-	if (have_swiss_headers) {
-		struct scan_ctx sc = {};
-		sc.mode = SCAN_USER_AGENT;
-		if (scan_headers(req, &sc) && sc.ua_len) {
-			__builtin_memcpy(e->user_agent, sc.ua, UA_MAX);
-			e->ua_len = sc.ua_len;
-		}
-	}
+	if (st.aux2 && st.aux3)
+		READ_BYTES(e->user_agent, UA_MAX, st.aux2, st.aux3, e->ua_len);
 	bpf_ringbuf_submit(e, wake_flags());
 	return 0;
 }
@@ -717,7 +714,7 @@ int http_conn_roundtrip(struct pt_regs *ctx)
 static __noinline int has_traceparent(u64 m)
 {
 	struct scan_ctx scan = {};
-	scan.mode = SCAN_TRACEPARENT;
+	scan.want = WANT_TRACEPARENT;
 	return scan_header_map(m, &scan);
 }
 
