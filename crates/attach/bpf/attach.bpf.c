@@ -263,6 +263,21 @@ static __always_inline void end_span(struct go_key *k, struct entry_state *st)
 		bpf_map_delete_elem(&go_ctx, k);
 }
 
+/* At a span's end: takes the current goroutine's state out of the map `state` (into k and st)
+ * and gives the goroutine back the context it had before the span; 0 when it has none. */
+static __always_inline int take_span(struct pt_regs *ctx, void *state, struct go_key *k, struct entry_state *st)
+{
+	if (!current_goroutine(ctx, k))
+		return 0;
+	struct entry_state *p = bpf_map_lookup_elem(state, k);
+	if (!p)
+		return 0;
+	*st = *p;
+	bpf_map_delete_elem(state, k);
+	end_span(k, st);
+	return 1;
+}
+
 /* Both event structs share the header, so this works on either. */
 #define FILL_IDS(e, st)                                                            \
 	do {                                                                         \
@@ -519,14 +534,9 @@ int http_server_enter(struct pt_regs *ctx)
 static __always_inline int http_server_end(struct pt_regs *ctx, int http2)
 {
 	struct go_key k;
-	if (!current_goroutine(ctx, &k))
+	struct entry_state st;
+	if (!take_span(ctx, &server_state, &k, &st))
 		return 0;
-	struct entry_state *p = bpf_map_lookup_elem(&server_state, &k);
-	if (!p)
-		return 0;
-	struct entry_state st = *p;
-	bpf_map_delete_elem(&server_state, &k);
-	end_span(&k, &st);
 
 	struct span_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e)
@@ -608,14 +618,9 @@ SEC("uprobe")
 int http_client_ret(struct pt_regs *ctx)
 {
 	struct go_key k;
-	if (!current_goroutine(ctx, &k))
+	struct entry_state st;
+	if (!take_span(ctx, &client_state, &k, &st))
 		return 0;
-	struct entry_state *p = bpf_map_lookup_elem(&client_state, &k);
-	if (!p)
-		return 0;
-	struct entry_state st = *p;
-	bpf_map_delete_elem(&client_state, &k);
-	end_span(&k, &st);
 	u64 resp = GO_ARG1(ctx);
 	u64 err_tab = GO_ARG2(ctx);
 
@@ -929,14 +934,9 @@ static __always_inline int db_start(struct pt_regs *ctx, u64 recv, u64 qptr, u64
 static __always_inline int db_ret(struct pt_regs *ctx, u64 err_itab)
 {
 	struct go_key k;
-	if (!current_goroutine(ctx, &k))
+	struct entry_state st;
+	if (!take_span(ctx, &db_state, &k, &st))
 		return 0;
-	struct entry_state *p = bpf_map_lookup_elem(&db_state, &k);
-	if (!p)
-		return 0;
-	struct entry_state st = *p;
-	bpf_map_delete_elem(&db_state, &k);
-	end_span(&k, &st);
 	struct text_event *e = new_text_event(EVENT_DB_QUERY, &k, &st);
 	if (!e)
 		return 0;
@@ -1178,14 +1178,9 @@ SEC("uprobe")
 int redigo_do_ret(struct pt_regs *ctx)
 {
 	struct go_key k;
-	if (!current_goroutine(ctx, &k))
+	struct entry_state st;
+	if (!take_span(ctx, &redis_state, &k, &st))
 		return 0;
-	struct entry_state *p = bpf_map_lookup_elem(&redis_state, &k);
-	if (!p)
-		return 0;
-	struct entry_state st = *p;
-	bpf_map_delete_elem(&redis_state, &k);
-	end_span(&k, &st);
 	struct text_event *e = new_text_event(EVENT_REDIGO, &k, &st);
 	if (!e)
 		return 0;
@@ -1309,14 +1304,9 @@ SEC("uprobe")
 int grpc_invoke_ret(struct pt_regs *ctx)
 {
 	struct go_key k;
-	if (!current_goroutine(ctx, &k))
+	struct entry_state st;
+	if (!take_span(ctx, &grpc_client_state, &k, &st))
 		return 0;
-	struct entry_state *p = bpf_map_lookup_elem(&grpc_client_state, &k);
-	if (!p)
-		return 0;
-	struct entry_state st = *p;
-	bpf_map_delete_elem(&grpc_client_state, &k);
-	end_span(&k, &st);
 	u64 itab = GO_ARG1(ctx);
 	grpc_client_emit(&k, &st, grpc_code_of_error(itab, GO_ARG2(ctx)), itab != 0);
 	return 0;
@@ -1332,14 +1322,9 @@ SEC("uprobe")
 int grpc_newstream_ret(struct pt_regs *ctx)
 {
 	struct go_key k;
-	if (!current_goroutine(ctx, &k))
+	struct entry_state st;
+	if (!take_span(ctx, &grpc_client_state, &k, &st))
 		return 0;
-	struct entry_state *p = bpf_map_lookup_elem(&grpc_client_state, &k);
-	if (!p)
-		return 0;
-	struct entry_state st = *p;
-	bpf_map_delete_elem(&grpc_client_state, &k);
-	end_span(&k, &st);
 	u64 cs = GO_ARG2(ctx);
 	u64 err_itab = GO_ARG3(ctx);
 	if (err_itab || !cs) {
@@ -1416,14 +1401,9 @@ SEC("uprobe")
 int grpc_server_ret(struct pt_regs *ctx)
 {
 	struct go_key k;
-	if (!current_goroutine(ctx, &k))
+	struct entry_state st;
+	if (!take_span(ctx, &grpc_server_state, &k, &st))
 		return 0;
-	struct entry_state *p = bpf_map_lookup_elem(&grpc_server_state, &k);
-	if (!p)
-		return 0;
-	struct entry_state st = *p;
-	bpf_map_delete_elem(&grpc_server_state, &k);
-	end_span(&k, &st);
 	struct text_event *e = new_text_event(EVENT_GRPC_SERVER, &k, &st);
 	if (!e)
 		return 0;
@@ -1468,19 +1448,6 @@ static __always_inline int kafka_start(struct pt_regs *ctx, u64 obj, u64 aux, u6
 	return 0;
 }
 
-static __always_inline int kafka_end(struct pt_regs *ctx, struct go_key *k, struct entry_state *st)
-{
-	if (!current_goroutine(ctx, k))
-		return 0;
-	struct entry_state *p = bpf_map_lookup_elem(&kafka_state, k);
-	if (!p)
-		return 0;
-	*st = *p;
-	bpf_map_delete_elem(&kafka_state, k);
-	end_span(k, st);
-	return 1;
-}
-
 SEC("uprobe")
 int kafka_write_enter(struct pt_regs *ctx)
 {
@@ -1492,7 +1459,7 @@ int kafka_write_ret(struct pt_regs *ctx)
 {
 	struct go_key k;
 	struct entry_state st;
-	if (!kafka_end(ctx, &k, &st))
+	if (!take_span(ctx, &kafka_state, &k, &st))
 		return 0;
 	u64 err_itab = GO_ARG1(ctx);
 	struct text_event *e = new_text_event(EVENT_KAFKA_SEND, &k, &st);
@@ -1518,7 +1485,7 @@ int kafka_fetch_ret(struct pt_regs *ctx)
 {
 	struct go_key k;
 	struct entry_state st;
-	if (!kafka_end(ctx, &k, &st))
+	if (!take_span(ctx, &kafka_state, &k, &st))
 		return 0;
 	u64 err_itab = GO_ARG1(ctx);
 	struct text_event *e = new_text_event(EVENT_KAFKA_RECV, &k, &st);
