@@ -13,14 +13,13 @@
 
 use crate::harness::*;
 use crate::support::*;
-use crate::traces::{is_redis, is_sql, service, trace_of};
-use otlp::model::{Span, SpanKind};
+use crate::traces::{describe, trace_of, trace_of_service, Roles};
+use otlp::model::Span;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::sync::mpsc;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// One `autotel attach --exe PATH` process exporting to the test's receiver as `service`;
@@ -90,73 +89,11 @@ fn private_copy(program: &Path, name: &str) -> PathBuf {
     copy
 }
 
-/// The seven spans of one `/call-b` request by role, each role exactly once.
-struct Roles {
-    a_server: Arc<Span>,
-    a_sql: Arc<Span>,
-    a_ping: Arc<Span>,
-    a_client: Arc<Span>,
-    b_server: Arc<Span>,
-    b_sql: Arc<Span>,
-    b_ping: Arc<Span>,
-}
-
-impl Roles {
-    fn of(spans: &[Arc<Span>]) -> Roles {
-        let one = |what: &str, pred: &dyn Fn(&Span) -> bool| -> Arc<Span> {
-            let found: Vec<_> = spans.iter().filter(|s| pred(s)).cloned().collect();
-            assert_eq!(found.len(), 1, "exactly one {what}:\n{}", describe(spans));
-            found[0].clone()
-        };
-        let of = |s: &Span, name: &str| service(s) == name;
-        Roles {
-            a_server: one("server span of A", &|s| s.kind == SpanKind::Server && of(s, "service-a")),
-            a_sql: one("SQL span of A", &|s| is_sql(s) && of(s, "service-a")),
-            a_ping: one("PING span of A", &|s| is_redis(s) && of(s, "service-a")),
-            a_client: one("HTTP client span of A", &|s| s.kind == SpanKind::Client && !is_sql(s) && !is_redis(s)),
-            b_server: one("server span of B", &|s| s.kind == SpanKind::Server && of(s, "service-b")),
-            b_sql: one("SQL span of B", &|s| is_sql(s) && of(s, "service-b")),
-            b_ping: one("PING span of B", &|s| is_redis(s) && of(s, "service-b")),
-        }
-    }
-
-    fn all(&self) -> [(&'static str, &Arc<Span>); 7] {
-        [
-            ("A server", &self.a_server),
-            ("A SQL", &self.a_sql),
-            ("A PING", &self.a_ping),
-            ("A client", &self.a_client),
-            ("B server", &self.b_server),
-            ("B SQL", &self.b_sql),
-            ("B PING", &self.b_ping),
-        ]
-    }
-}
-
-fn describe(spans: &[Arc<Span>]) -> String {
-    spans
-        .iter()
-        .map(|s| format!("{} {:?} {:?} trace={} span={} parent={:?}", service(s), s.kind, s.name, s.trace_id, s.span_id, s.parent_span_id.map(|p| p.to_string())))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// Sends one `/call-b` to A and checks the response.
 fn call_b(d: &Deployment) {
     let (status, body) = http_get(&d.a.url("/call-b"), &[]);
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, r#"{"item":"widget","redis":"PONG","b":{"item":"widget","redis":"PONG"}}"#);
-}
-
-/// The spans of B's server span `GET /data` and its trace, once `count` have arrived.
-fn b_trace(receiver: &otlp::BackgroundReceiver, count: usize) -> Vec<Arc<Span>> {
-    let store = receiver.store();
-    let find = || store.spans().into_iter().find(|s| s.kind == SpanKind::Server && s.name == "GET /data" && service(s) == "service-b");
-    assert!(store.wait_until(Duration::from_secs(30), |_| find().is_some()), "no server span of B arrived:\n{}", describe(&store.spans()));
-    let trace = find().unwrap().trace_id;
-    store.wait_until(Duration::from_secs(30), |s| s.spans_of_trace(trace).len() >= count);
-    std::thread::sleep(Duration::from_millis(700));
-    store.spans_of_trace(trace)
 }
 
 /// The same request in build mode: the reference for names, kinds and attribute keys.
@@ -185,7 +122,7 @@ fn attached_sample(variant: &str) {
         assert_eq!(a_spans.len(), 7, "one trace:\n{}", describe(&a_spans));
         a_spans
     } else {
-        let b_spans = b_trace(&d.receiver, 3);
+        let (_, b_spans) = trace_of_service(&d.receiver, "service-b", "GET /data", 3);
         assert_eq!(a_spans.len(), 4, "A's trace: server, SQL, PING, client:\n{}", describe(&a_spans));
         assert_eq!(b_spans.len(), 3, "B's trace: server, SQL, PING:\n{}", describe(&b_spans));
         a_spans.iter().chain(&b_spans).cloned().collect()

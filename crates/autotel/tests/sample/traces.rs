@@ -36,23 +36,86 @@ pub fn is_sql(span: &Span) -> bool {
 /// Waits for the SERVER span of A named `name`, then for `count` spans in its trace (and a moment
 /// more, so that extra spans would be seen); returns A's server span and all spans of the trace.
 pub fn trace_of(receiver: &BackgroundReceiver, name: &str, count: usize) -> (Arc<Span>, Vec<Arc<Span>>) {
+    trace_of_service(receiver, "service-a", name, count)
+}
+
+/// [`trace_of`] for the SERVER span named `name` of any service.
+pub fn trace_of_service(receiver: &BackgroundReceiver, service_name: &str, name: &str, count: usize) -> (Arc<Span>, Vec<Arc<Span>>) {
     let store = receiver.store();
     let find = || {
-        store.spans().into_iter().find(|s| s.kind == SpanKind::Server && s.name == name && service(s) == "service-a")
+        store.spans().into_iter().find(|s| s.kind == SpanKind::Server && s.name == name && service(s) == service_name)
     };
-    assert!(store.wait_until(Duration::from_secs(30), |_| find().is_some()), "no server span {name:?} of A arrived:\n{:#?}", store.spans());
+    assert!(
+        store.wait_until(Duration::from_secs(30), |_| find().is_some()),
+        "no server span {name:?} of {service_name} arrived:\n{:#?}",
+        store.spans()
+    );
     let root = find().unwrap();
     store.wait_until(Duration::from_secs(30), |s| s.spans_of_trace(root.trace_id).len() >= count);
     std::thread::sleep(Duration::from_millis(700)); // two export intervals: late extra spans arrive too
     (root.clone(), store.spans_of_trace(root.trace_id))
 }
 
-fn describe(spans: &[Arc<Span>]) -> String {
+/// One line per span, for failure messages.
+pub fn describe(spans: &[Arc<Span>]) -> String {
     spans
         .iter()
-        .map(|s| format!("{} {:?} {:?} span={} parent={:?}", service(s), s.kind, s.name, s.span_id, s.parent_span_id.map(|p| p.to_string())))
+        .map(|s| {
+            format!(
+                "{} {:?} {:?} trace={} span={} parent={:?}",
+                service(s),
+                s.kind,
+                s.name,
+                s.trace_id,
+                s.span_id,
+                s.parent_span_id.map(|p| p.to_string())
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The seven spans of one `/call-b` request by role, each role exactly once.
+pub struct Roles {
+    pub a_server: Arc<Span>,
+    pub a_sql: Arc<Span>,
+    pub a_ping: Arc<Span>,
+    pub a_client: Arc<Span>,
+    pub b_server: Arc<Span>,
+    pub b_sql: Arc<Span>,
+    pub b_ping: Arc<Span>,
+}
+
+impl Roles {
+    pub fn of(spans: &[Arc<Span>]) -> Roles {
+        let one = |what: &str, pred: &dyn Fn(&Span) -> bool| -> Arc<Span> {
+            let found: Vec<_> = spans.iter().filter(|s| pred(s)).cloned().collect();
+            assert_eq!(found.len(), 1, "exactly one {what}:\n{}", describe(spans));
+            found[0].clone()
+        };
+        let of = |s: &Span, name: &str| service(s) == name;
+        Roles {
+            a_server: one("server span of A", &|s| s.kind == SpanKind::Server && of(s, "service-a")),
+            a_sql: one("SQL span of A", &|s| is_sql(s) && of(s, "service-a")),
+            a_ping: one("PING span of A", &|s| is_redis(s) && of(s, "service-a")),
+            a_client: one("HTTP client span of A", &|s| s.kind == SpanKind::Client && !is_sql(s) && !is_redis(s)),
+            b_server: one("server span of B", &|s| s.kind == SpanKind::Server && of(s, "service-b")),
+            b_sql: one("SQL span of B", &|s| is_sql(s) && of(s, "service-b")),
+            b_ping: one("PING span of B", &|s| is_redis(s) && of(s, "service-b")),
+        }
+    }
+
+    pub fn all(&self) -> [(&'static str, &Arc<Span>); 7] {
+        [
+            ("A server", &self.a_server),
+            ("A SQL", &self.a_sql),
+            ("A PING", &self.a_ping),
+            ("A client", &self.a_client),
+            ("B server", &self.b_server),
+            ("B SQL", &self.b_sql),
+            ("B PING", &self.b_ping),
+        ]
+    }
 }
 
 /// The one request of the issue: A server → (SQL, PING, HTTP client → B server → (SQL, PING)).
@@ -62,19 +125,9 @@ fn check_call_b(framework: &str) {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, r#"{"item":"widget","redis":"PONG","b":{"item":"widget","redis":"PONG"}}"#);
 
-    let (a_server, spans) = trace_of(&d.receiver, "GET /call-b", 7);
+    let (_, spans) = trace_of(&d.receiver, "GET /call-b", 7);
     assert_eq!(spans.len(), 7, "exactly seven spans in the request's trace:\n{}", describe(&spans));
-    let one = |what: &str, pred: &dyn Fn(&Span) -> bool| -> Arc<Span> {
-        let found: Vec<_> = spans.iter().filter(|s| pred(s)).cloned().collect();
-        assert_eq!(found.len(), 1, "exactly one {what}:\n{}", describe(&spans));
-        found[0].clone()
-    };
-    let a_sql = one("SQL span of A", &|s| is_sql(s) && service(s) == "service-a");
-    let a_ping = one("PING span of A", &|s| is_redis(s) && service(s) == "service-a");
-    let a_client = one("HTTP client span of A", &|s| s.kind == SpanKind::Client && !is_sql(s) && !is_redis(s));
-    let b_server = one("server span of B", &|s| s.kind == SpanKind::Server && service(s) == "service-b");
-    let b_sql = one("SQL span of B", &|s| is_sql(s) && service(s) == "service-b");
-    let b_ping = one("PING span of B", &|s| is_redis(s) && service(s) == "service-b");
+    let Roles { a_server, a_sql, a_ping, a_client, b_server, b_sql, b_ping } = Roles::of(&spans);
 
     // Exact parent links.
     assert_eq!(a_server.parent_span_id, None, "A's server span is the root");
