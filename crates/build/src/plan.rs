@@ -8,7 +8,9 @@
 //! 4. `go list -export -deps` the hook packages through the toolexec proxy, with the user's
 //!    compile flags, so their archives (and the instrumented standard library under them) are
 //!    the very ones the user's build will use; record them.
-//! 5. Run the user's command with `-modfile`/`GOWORK` and `-toolexec`, show progress, and return
+//! 5. Decide which hook packages each program links (`programs.rs`); under `go test`, write the
+//!    overlay that imports them into the main module's test binaries (`test_overlay.rs`).
+//! 6. Run the user's command with `-modfile`/`GOWORK` and `-toolexec`, show progress, and return
 //!    go's exit status. The state directory is removed afterwards, also after Ctrl-C.
 
 use crate::constraint;

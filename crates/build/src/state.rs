@@ -7,6 +7,8 @@
 //! - `pkg/<key>.json`: [`PackageRules`] for each package that has rules, so the toolexec answer
 //!   for an idle package is one failed `stat` and nothing is parsed;
 //! - `go.mod`, `go.sum` (or `go.work`, `go.work.sum`): the alternate module files;
+//! - `overlay.json`, `overlay/`: under `go test`, the overlay that adds the hook imports to the
+//!   test binaries of the main module's packages (`test_overlay.rs`);
 //! - `progress`: one byte appended per compile (`i` when instrumented), for the progress line.
 //!
 //! This is an IPC boundary, so these types are serializable; nothing else in the crate is.

@@ -7,9 +7,11 @@
 //!   package with no `pkg/<key>.json` and not `-p main` is compiled as is: one `stat`, then
 //!   `exec` of the real tool, nothing parsed. Otherwise its targeted files are rewritten into
 //!   `<objdir>/autotel/`, their paths swapped in argv, added files appended, `-complete` dropped,
-//!   and a main package gets `autotel_main.go` importing the hook packages, with their archives
-//!   added to a copy of its `-importcfg`.
+//!   and a main package gets `autotel_main.go` importing its program's hook packages, with their
+//!   archives added to a copy of its `-importcfg`.
 //! - `link`: the hook packages' closure is added to a copy of `importcfg.link`.
+//! - A test main whose hook packages an overlay test file imports ([`HookImports::TestFile`])
+//!   gets neither: the go command compiled and listed them itself.
 //! - anything else: `exec` of the real tool.
 //!
 //! The real tool's stdout, stderr and exit status pass through untouched (it replaces this
