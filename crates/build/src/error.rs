@@ -25,6 +25,9 @@ pub enum BuildError {
         #[source]
         source: std::io::Error,
     },
+    /// The user's `-overlay` file, which `autotel go test` merges with its own, is not valid.
+    #[error("the -overlay file {} is not an overlay (JSON with a \"Replace\" object): {error}; fix it or drop -overlay", path.display())]
+    Overlay { path: PathBuf, error: String },
     /// The embedded hook runtime failed to compile for this program: a bug, or a Go release too
     /// new or too old for it.
     #[error("the autotel hook runtime does not build here:\n{0}\nthis is a bug in autotel: please report it with the output of `go version` and `autotel version`")]

@@ -184,10 +184,9 @@ impl GoArgs {
             .collect()
     }
 
-    /// The user's arguments less the flags autotel replaces (`-modfile`, `-mod`, `-toolexec`).
-    pub fn args_without_replaced_flags(&self) -> Vec<String> {
-        let replaced: Vec<&Flag> =
-            self.build_flags.iter().filter(|f| matches!(f.name.as_str(), "modfile" | "mod" | "toolexec")).collect();
+    /// The user's arguments less the build flags `names` (those autotel replaces).
+    pub fn args_without(&self, names: &[&str]) -> Vec<String> {
+        let replaced: Vec<&Flag> = self.build_flags.iter().filter(|f| names.contains(&f.name.as_str())).collect();
         let mut out = Vec::with_capacity(self.args.len());
         let mut i = 0;
         'words: while i < self.args.len() {
@@ -260,7 +259,9 @@ mod tests {
     fn replaced_flags_are_removed() {
         let a = parse("build -mod=vendor -modfile alt.mod -toolexec 'x' -o out .").unwrap();
         assert_eq!(a.flag("modfile"), Some("alt.mod"));
-        assert_eq!(a.args_without_replaced_flags(), vec!["-o", "out", "."]);
+        assert_eq!(a.args_without(&["modfile", "mod", "toolexec"]), vec!["-o", "out", "."]);
+        let a = parse("test -overlay o.json -run X ./...").unwrap();
+        assert_eq!(a.args_without(&["overlay"]), vec!["-run", "X", "./..."]);
     }
 
     #[test]

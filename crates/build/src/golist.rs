@@ -16,6 +16,9 @@ pub struct Module {
     #[serde(default)]
     pub version: String,
     pub replace: Option<Box<Module>>,
+    /// The main module (the one whose go.mod the build uses; in workspace mode, each used one).
+    #[serde(default)]
+    pub main: bool,
 }
 
 impl Module {
@@ -38,7 +41,12 @@ pub struct PackageError {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Package {
+    /// The import path; `pkg [pkg.test]` for a test variant, `pkg.test` for a test main.
     pub import_path: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub dir: String,
     #[serde(default)]
     pub standard: bool,
     pub module: Option<Module>,
@@ -46,6 +54,10 @@ pub struct Package {
     pub export: String,
     #[serde(default)]
     pub deps: Vec<String>,
+    #[serde(default)]
+    pub test_go_files: Vec<String>,
+    #[serde(default)]
+    pub x_test_go_files: Vec<String>,
     pub error: Option<PackageError>,
 }
 

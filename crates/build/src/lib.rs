@@ -15,9 +15,11 @@ mod golist;
 mod matching;
 mod modfile;
 pub mod plan;
+mod programs;
 mod progress;
 pub mod runtime;
 pub mod state;
+mod test_overlay;
 pub mod toolexec;
 
 pub use error::BuildError;

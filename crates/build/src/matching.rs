@@ -18,6 +18,9 @@ pub struct Matched {
     pub main_rules: Vec<RuleRef>,
     /// Hooks packages of the rule files with at least one applied rule.
     pub hook_packages: BTreeSet<String>,
+    /// The hooks packages of the applied rules, by target (`main` for the rules of every main
+    /// package): a program that contains the target must link them.
+    pub hooks_by_target: BTreeMap<String, BTreeSet<String>>,
     /// Instrumentations with at least one applied rule, by name.
     pub instrumentations: BTreeSet<String>,
     /// One line per target present at a version no rule supports.
@@ -44,6 +47,7 @@ pub fn match_rules(catalogue: &Catalogue, packages: &[Package], go_version: &Ver
                         Target::Package(path) => matched.packages.entry(path.clone()).or_default().push(r),
                     }
                     matched.hook_packages.insert(file.hooks.clone());
+                    matched.hooks_by_target.entry(key.to_string()).or_default().insert(file.hooks.clone());
                     matched.instrumentations.insert(file.instrumentation.clone());
                 } else {
                     refused.push(rule);
@@ -93,6 +97,8 @@ mod tests {
         assert!(!m.packages.contains_key("example.com/app"));
         assert!(!m.main_rules.is_empty());
         assert!(m.hook_packages.contains("autotel.dev/go/hooks/nethttp"));
+        assert!(m.hooks_by_target["net/http"].contains("autotel.dev/go/hooks/nethttp"));
+        assert!(m.hooks_by_target["main"].contains("autotel.dev/go/sdk"));
         assert!(m.unsupported.is_empty(), "{:?}", m.unsupported);
 
         let old = match_rules(&catalogue, &packages, &Version::parse("go1.21.0").unwrap());

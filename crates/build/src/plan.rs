@@ -8,7 +8,9 @@
 //! 4. `go list -export -deps` the hook packages through the toolexec proxy, with the user's
 //!    compile flags, so their archives (and the instrumented standard library under them) are
 //!    the very ones the user's build will use; record them.
-//! 5. Run the user's command with `-modfile`/`GOWORK` and `-toolexec`, show progress, and return
+//! 5. Decide which hook packages each program links (`programs.rs`); under `go test`, write the
+//!    overlay that imports them into the main module's test binaries (`test_overlay.rs`).
+//! 6. Run the user's command with `-modfile`/`GOWORK` and `-toolexec`, show progress, and return
 //!    go's exit status. The state directory is removed afterwards, also after Ctrl-C.
 
 use crate::constraint;
@@ -20,7 +22,9 @@ use crate::matching::{match_rules, Matched};
 use crate::modfile;
 use crate::progress::Progress;
 use crate::runtime::{self, RuntimeModule, CORE_MODULE, SDK_PACKAGE};
-use crate::state::{self, BuildState, PackageRules};
+use crate::programs;
+use crate::state::{self, BuildState, HookImports, PackageRules};
+use crate::test_overlay::{self, TestOverlay};
 use rules::{Catalogue, Version};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
@@ -99,7 +103,7 @@ pub fn go(options: &GoOptions) -> Result<i32, BuildError> {
         .map(|id| catalogue.file(id).hooks.clone())
         .filter(|hooks| hooks != SDK_PACKAGE && runtime::module_of(&modules, hooks).is_some_and(|m| m.path == CORE_MODULE))
         .collect();
-    let mut list = vec!["list".to_string(), "-e".into(), "-deps".into(), "-json=ImportPath,Standard,Module,Deps,Error".into()];
+    let mut list = vec!["list".to_string(), "-e".into(), "-deps".into(), "-json=ImportPath,Name,Dir,Standard,Module,Deps,TestGoFiles,XTestGoFiles,Error".into()];
     if args.command == GoCommand::Test {
         list.push("-test".into());
     }
@@ -140,10 +144,10 @@ pub fn go(options: &GoOptions) -> Result<i32, BuildError> {
     let toolexec = toolexec_flag()?;
     let mut build_state = BuildState {
         user_rule_files: catalogue.user_paths().to_vec(),
-        main_imports: main_imports.clone(),
+        programs: BTreeMap::new(),
+        all_hook_packages: main_imports.clone(),
         archives: BTreeMap::new(),
         main_rules: matched.main_rules.clone(),
-        user_toolexec: args.flag("toolexec").map(str::to_string),
         build_tags: constraint::context_tags(
             &go_env.goos,
             &go_env.goarch,
@@ -153,7 +157,7 @@ pub fn go(options: &GoOptions) -> Result<i32, BuildError> {
         ),
     };
     state.write_rules(&matched, &build_state)?;
-    let mut export = vec!["list".to_string(), "-deps".into(), "-export".into(), "-json=ImportPath,Export,Error".into(), toolexec.clone()];
+    let mut export = vec!["list".to_string(), "-deps".into(), "-export".into(), "-json=ImportPath,Export,Deps,Error".into(), toolexec.clone()];
     export.extend(module_flags.iter().cloned());
     export.extend(args.compile_flags());
     export.push("--".into());
@@ -164,20 +168,43 @@ pub fn go(options: &GoOptions) -> Result<i32, BuildError> {
         other => other,
     });
     progress.finish();
+    let mut hook_deps = BTreeMap::new();
     for package in listed? {
         if let Some(error) = package.error {
             return Err(BuildError::HookBuild(format!("{}: {}", package.import_path, error.err)));
         }
         if !package.export.is_empty() {
-            build_state.archives.insert(package.import_path, PathBuf::from(package.export));
+            build_state.archives.insert(package.import_path.clone(), PathBuf::from(package.export));
         }
+        hook_deps.insert(package.import_path, package.deps);
     }
+
+    // Which hook packages each program links, and how they get in.
+    let imports = programs::hook_imports(&graph, &matched.hooks_by_target, &hook_deps);
+    let user_overlay = args.flag("overlay").or_else(|| goflag("overlay")).map(|o| dir.join(o));
+    let overlay = match args.command {
+        GoCommand::Test => test_overlay::write(&graph, &imports, &state.path, user_overlay.as_deref())?,
+        _ => None,
+    };
+    let by_test_file = |program: &String| overlay.as_ref().is_some_and(|o: &TestOverlay| o.programs.contains(program));
+    build_state.programs = imports
+        .into_iter()
+        .map(|(program, hooks)| {
+            let how = if by_test_file(&program) { HookImports::TestFile } else { HookImports::Generated(hooks) };
+            (program, how)
+        })
+        .collect();
     state.write_build(&build_state)?;
 
     // 5. The user's command.
     let mut argv = vec![args.command.name().to_string(), toolexec];
     argv.extend(module_flags);
-    argv.extend(args.args_without_replaced_flags());
+    let mut replaced = vec!["modfile", "mod", "toolexec"];
+    if let Some(overlay) = &overlay {
+        argv.push(format!("-overlay={}", overlay.file.display()));
+        replaced.push("overlay");
+    }
+    argv.extend(args.args_without(&replaced));
     let mut command = go.command(&argv);
     let what = format!("go {}", args.command.name());
     let show_progress = std::io::stderr().is_terminal() && args.command != GoCommand::Run && !verbose;

@@ -7,6 +7,8 @@
 //! - `pkg/<key>.json`: [`PackageRules`] for each package that has rules, so the toolexec answer
 //!   for an idle package is one failed `stat` and nothing is parsed;
 //! - `go.mod`, `go.sum` (or `go.work`, `go.work.sum`): the alternate module files;
+//! - `overlay.json`, `overlay/`: under `go test`, the overlay that adds the hook imports to the
+//!   test binaries of the main module's packages (`test_overlay.rs`);
 //! - `progress`: one byte appended per compile (`i` when instrumented), for the progress line.
 //!
 //! This is an IPC boundary, so these types are serializable; nothing else in the crate is.
@@ -25,16 +27,51 @@ pub const FINGERPRINT_ENV: &str = "AUTOTEL_FINGERPRINT";
 pub struct BuildState {
     /// The user's own rule files, in order (their `FileId::User` indexes).
     pub user_rule_files: Vec<PathBuf>,
-    /// Hook packages every main package imports (the SDK bootstrap and one per matched library).
-    pub main_imports: Vec<String>,
-    /// Export archive of every package in the closure of `main_imports`.
+    /// How each program of the build gets its hook packages, by [`program_key`].
+    pub programs: BTreeMap<String, HookImports>,
+    /// The hook packages of a program the plan did not see (every hook package of the build:
+    /// the SDK bootstrap and one per matched library).
+    pub all_hook_packages: Vec<String>,
+    /// Export archive of every package in the closure of `all_hook_packages`.
     pub archives: BTreeMap<String, PathBuf>,
     /// Rules for every main package (`target: main`).
     pub main_rules: Vec<RuleRef>,
-    /// A `-toolexec` the user gave, run in front of the real tool.
-    pub user_toolexec: Option<String>,
     /// The build tags the build context satisfies, for the `//go:build` lines of added files.
     pub build_tags: Vec<String>,
+}
+
+/// How one program (a main package, or the test main of a package under test) links the hook
+/// packages it needs: the SDK bootstrap, and the hook package of every rule whose target is in
+/// the program.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum HookImports {
+    /// The toolexec proxy adds a file importing these to the main package's compile, and their
+    /// archives to its importcfg and to the link's.
+    Generated(Vec<String>),
+    /// An external test file the plan added with `-overlay` imports them, so the go command
+    /// builds and links them itself (against the test variants of the packages under test).
+    TestFile,
+}
+
+impl BuildState {
+    /// How the program whose main package or link has `TOOLEXEC_IMPORTPATH` `import_path` gets
+    /// its hook packages.
+    pub fn hook_imports(&self, import_path: &str) -> HookImports {
+        self.programs
+            .get(program_key(import_path))
+            .cloned()
+            .unwrap_or_else(|| HookImports::Generated(self.all_hook_packages.clone()))
+    }
+}
+
+/// The program a compile or link belongs to, from its `TOOLEXEC_IMPORTPATH`: `pkg.test` for the
+/// test main and for `pkg [pkg.test]` (a main package compiled with its tests), else the path.
+pub fn program_key(import_path: &str) -> &str {
+    match import_path.split_once(" [") {
+        Some((_, variant)) => variant.trim_end_matches(']'),
+        None => import_path,
+    }
 }
 
 /// One rule of the catalogue, by file and index; stable within one build.
@@ -105,5 +142,19 @@ mod tests {
         assert_eq!(package_file(s, "net/http"), Path::new("/s/pkg/net%2Fhttp.json"));
         assert_eq!(package_file(s, "github.com/a/b_c"), Path::new("/s/pkg/github.com%2Fa%2Fb_c.json"));
         assert_ne!(package_file(s, "a/b"), package_file(s, "a%2Fb"));
+    }
+
+    #[test]
+    fn programs_are_keyed_by_their_main_package() {
+        assert_eq!(program_key("example.com/app/cmd/api"), "example.com/app/cmd/api");
+        assert_eq!(program_key("example.com/lib.test"), "example.com/lib.test");
+        assert_eq!(program_key("example.com/app/cmd/api [example.com/app/cmd/api.test]"), "example.com/app/cmd/api.test");
+        let state = BuildState {
+            programs: BTreeMap::from([("a.test".to_string(), HookImports::TestFile)]),
+            all_hook_packages: vec!["autotel.dev/go/sdk".into()],
+            ..BuildState::default()
+        };
+        assert_eq!(state.hook_imports("a [a.test]"), HookImports::TestFile);
+        assert_eq!(state.hook_imports("b"), HookImports::Generated(vec!["autotel.dev/go/sdk".into()]));
     }
 }

@@ -16,3 +16,5 @@ mod commands;
 mod flags;
 /// Clear errors for bad input, and a program whose collector is down.
 mod errors;
+/// `autotel go test` of an instrumented library's own module: test variants link, hooks run.
+mod tested_library;

@@ -1,0 +1,3 @@
+module example.com/kvlib
+
+go 1.23
