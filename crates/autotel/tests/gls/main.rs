@@ -7,6 +7,8 @@
 #[path = "../build_mode/support.rs"]
 mod support;
 
+mod race;
+
 use otlp::model::{Span, SpanKind, StatusCode, Value};
 use std::process::Command;
 use std::sync::Arc;
