@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	colllogs "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	collmetrics "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	colltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
@@ -82,6 +83,7 @@ type collector struct {
 	mu       sync.Mutex
 	spans    []string
 	metrics  []string
+	logs     []string // bodies of the log records
 	services []string // service.name of each resource seen
 	distros  []string // telemetry.distro.name of each resource seen
 }
@@ -128,6 +130,22 @@ func newCollectorMux(t *testing.T, c *collector) *http.ServeMux {
 			}
 		}
 		reply(w, &collmetrics.ExportMetricsServiceResponse{})
+	})
+	mux.HandleFunc("POST /v1/logs", func(w http.ResponseWriter, r *http.Request) {
+		var req colllogs.ExportLogsServiceRequest
+		if !decode(t, w, r, &req) {
+			return
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for _, rl := range req.ResourceLogs {
+			for _, sl := range rl.ScopeLogs {
+				for _, l := range sl.LogRecords {
+					c.logs = append(c.logs, l.GetBody().GetStringValue())
+				}
+			}
+		}
+		reply(w, &colllogs.ExportLogsServiceResponse{})
 	})
 	return mux
 }
