@@ -7,6 +7,7 @@
 #[path = "../build_mode/support.rs"]
 mod support;
 
+mod goleak;
 mod race;
 
 use otlp::model::{Span, SpanKind, StatusCode, Value};
