@@ -234,13 +234,14 @@ func newLogExporter(ctx context.Context, name string, sc signalConfig, client *h
 	}
 }
 
-// The exporters are wrapped so that their requests are suppressed: the
-// net/http client hook must not trace the SDK's own exports.
+// The exporters are wrapped so that their requests are suppressed (the
+// net/http client hook must not trace the SDK's own exports) and so that
+// every string they send is valid UTF-8 (validtext.go).
 
 type suppressedSpanExporter struct{ sdktrace.SpanExporter }
 
 func (e suppressedSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	return e.SpanExporter.ExportSpans(api.Suppress(ctx), spans)
+	return e.SpanExporter.ExportSpans(api.Suppress(ctx), validSpans(spans))
 }
 
 type suppressedMetricExporter struct{ sdkmetric.Exporter }
@@ -258,5 +259,5 @@ func (e suppressedMetricExporter) Export(ctx context.Context, rm *metricdata.Res
 type suppressedLogExporter struct{ sdklog.Exporter }
 
 func (e suppressedLogExporter) Export(ctx context.Context, records []sdklog.Record) error {
-	return e.Exporter.Export(api.Suppress(ctx), records)
+	return e.Exporter.Export(api.Suppress(ctx), validRecords(records))
 }
