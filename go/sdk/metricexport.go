@@ -72,12 +72,16 @@ func (m *metricExport) run(l *exportLoop) {
 	}
 }
 
-// export collects and exports once.
+// export collects and exports once; after shutdown (a flush racing the
+// program's exit) there is nothing to do.
 func (m *metricExport) export(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var rm metricdata.ResourceMetrics
 	if err := m.reader.Collect(ctx, &rm); err != nil {
+		if errors.Is(err, sdkmetric.ErrReaderShutdown) {
+			return nil
+		}
 		return err
 	}
 	return m.exporter.Export(ctx, &rm)
@@ -98,9 +102,5 @@ func (m *metricExport) shutdown(ctx context.Context) error {
 		case <-ctx.Done():
 		}
 	}
-	err := m.export(ctx)
-	if errors.Is(err, sdkmetric.ErrReaderShutdown) {
-		err = nil
-	}
-	return errors.Join(err, m.exporter.Shutdown(ctx)) // the meter provider shuts the reader down
+	return errors.Join(m.export(ctx), m.exporter.Shutdown(ctx)) // the meter provider shuts the reader down
 }

@@ -39,6 +39,8 @@ type providers struct {
 	metricExports []*metricExport
 	// transport carries the OTLP/HTTP exports (see exportClient).
 	transport *http.Transport
+	// traces, metrics and logs count each signal's failed exports.
+	traces, metrics, logs *exportHealth
 }
 
 // newProviders builds the providers of cfg. It fails only when nothing at all
@@ -55,7 +57,12 @@ type providers struct {
 // exporters' timeout (OTEL_EXPORTER_OTLP_TIMEOUT, 10 s), and no application
 // goroutine ever waits for an export.
 func newProviders(ctx context.Context, cfg config, res *resource.Resource, wake func()) (*providers, error) {
-	p := providers{transport: newExportTransport()}
+	p := providers{
+		transport: newExportTransport(),
+		traces:    &exportHealth{signal: "traces", unit: "spans"},
+		metrics:   &exportHealth{signal: "metrics", unit: "metrics"},
+		logs:      &exportHealth{signal: "logs", unit: "log records"},
+	}
 	var errs []error
 
 	var spanProcessors []sdktrace.TracerProviderOption
@@ -65,7 +72,7 @@ func newProviders(ctx context.Context, cfg config, res *resource.Resource, wake 
 			errs = append(errs, fmt.Errorf("traces exporter %s: %w", name, err))
 			continue
 		}
-		spanProcessors = append(spanProcessors, sdktrace.WithSpanProcessor(&lazySpanProcessor{exporter: suppressedSpanExporter{e}, wake: wake}))
+		spanProcessors = append(spanProcessors, sdktrace.WithSpanProcessor(&lazySpanProcessor{exporter: suppressedSpanExporter{e, p.traces}, wake: wake}))
 	}
 	if len(spanProcessors) > 0 {
 		opts := append(spanProcessors, sdktrace.WithResource(res), sdktrace.WithSampler(buildSampler(cfg.sampler)))
@@ -79,7 +86,7 @@ func newProviders(ctx context.Context, cfg config, res *resource.Resource, wake 
 			errs = append(errs, fmt.Errorf("metrics exporter %s: %w", name, err))
 			continue
 		}
-		m := newMetricExport(suppressedMetricExporter{e}, cfg.metricInterval, cfg.metricTimeout)
+		m := newMetricExport(suppressedMetricExporter{e, p.metrics}, cfg.metricInterval, cfg.metricTimeout)
 		p.metricExports = append(p.metricExports, m)
 		readers = append(readers, sdkmetric.WithReader(m.reader))
 	}
@@ -97,7 +104,7 @@ func newProviders(ctx context.Context, cfg config, res *resource.Resource, wake 
 			errs = append(errs, fmt.Errorf("logs exporter %s: %w", name, err))
 			continue
 		}
-		logProcessors = append(logProcessors, sdklog.WithProcessor(&lazyLogProcessor{exporter: suppressedLogExporter{e}, wake: wake}))
+		logProcessors = append(logProcessors, sdklog.WithProcessor(&lazyLogProcessor{exporter: suppressedLogExporter{e, p.logs}, wake: wake}))
 	}
 	if len(logProcessors) > 0 {
 		p.logger = sdklog.NewLoggerProvider(append(logProcessors, sdklog.WithResource(res))...)
@@ -235,16 +242,23 @@ func newLogExporter(ctx context.Context, name string, sc signalConfig, client *h
 }
 
 // The exporters are wrapped so that their requests are suppressed (the
-// net/http client hook must not trace the SDK's own exports) and so that
-// every string they send is valid UTF-8 (validtext.go).
+// net/http client hook must not trace the SDK's own exports), so that every
+// string they send is valid UTF-8 (validtext.go) and so that their failures
+// are said once and counted (exporthealth.go).
 
-type suppressedSpanExporter struct{ sdktrace.SpanExporter }
-
-func (e suppressedSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	return e.SpanExporter.ExportSpans(api.Suppress(ctx), validSpans(spans))
+type suppressedSpanExporter struct {
+	sdktrace.SpanExporter
+	health *exportHealth
 }
 
-type suppressedMetricExporter struct{ sdkmetric.Exporter }
+func (e suppressedSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	return e.health.done(len(spans), e.SpanExporter.ExportSpans(api.Suppress(ctx), validSpans(spans)))
+}
+
+type suppressedMetricExporter struct {
+	sdkmetric.Exporter
+	health *exportHealth
+}
 
 // Export also skips collections without data: a program that records no
 // metric must not contact the collector (and report it down) at every
@@ -253,11 +267,18 @@ func (e suppressedMetricExporter) Export(ctx context.Context, rm *metricdata.Res
 	if rm == nil || len(rm.ScopeMetrics) == 0 {
 		return nil
 	}
-	return e.Exporter.Export(api.Suppress(ctx), rm)
+	n := 0
+	for _, sm := range rm.ScopeMetrics {
+		n += len(sm.Metrics)
+	}
+	return e.health.done(n, e.Exporter.Export(api.Suppress(ctx), rm))
 }
 
-type suppressedLogExporter struct{ sdklog.Exporter }
+type suppressedLogExporter struct {
+	sdklog.Exporter
+	health *exportHealth
+}
 
 func (e suppressedLogExporter) Export(ctx context.Context, records []sdklog.Record) error {
-	return e.Exporter.Export(api.Suppress(ctx), validRecords(records))
+	return e.health.done(len(records), e.Exporter.Export(api.Suppress(ctx), validRecords(records)))
 }

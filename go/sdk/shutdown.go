@@ -54,8 +54,12 @@ func (r *runtime) shutdown() {
 				func(ctx context.Context) error { return shutdownIfSet(ctx, p.logger) },
 			)
 		})
-		if t := r.providers.transport; t != nil {
-			t.CloseIdleConnections()
+		p := r.providers
+		if p.transport != nil {
+			p.transport.CloseIdleConnections()
+		}
+		if p.traces != nil {
+			reportDropped(p.traces, p.metrics, p.logs)
 		}
 	})
 }

@@ -15,7 +15,7 @@ import (
 
 func TestExportedSpansAreValidUTF8(t *testing.T) {
 	mem := tracetest.NewInMemoryExporter()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(suppressedSpanExporter{mem}))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(suppressedSpanExporter{mem, &exportHealth{}}))
 	tracer := tp.Tracer("t")
 	_, good := tracer.Start(context.Background(), "good", trace.WithAttributes(attribute.String("k", "v")))
 	good.End()
@@ -74,7 +74,7 @@ func (e *recordingLogExporter) ForceFlush(context.Context) error { return nil }
 
 func TestExportedLogRecordsAreValidUTF8(t *testing.T) {
 	exp := &recordingLogExporter{}
-	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewSimpleProcessor(suppressedLogExporter{exp})))
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewSimpleProcessor(suppressedLogExporter{exp, &exportHealth{}})))
 	logger := lp.Logger("t")
 	var good, bad otellog.Record
 	good.SetBody(otellog.StringValue("fine"))
