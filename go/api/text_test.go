@@ -11,7 +11,7 @@ func TestValidText(t *testing.T) {
 		{"SET key ?", "SET key ?"},
 		{"héllo ✓", "héllo ✓"},
 		{"GET \xff\xfekey", "GET \uFFFDkey"},
-		{"a\xc3", "a\uFFFD"},        // a character cut short
+		{"a\xc3", "a\uFFFD"},           // a character cut short
 		{"\x80a\x80", "\uFFFDa\uFFFD"}, // stray continuation bytes
 	} {
 		if got := ValidText(tt.in); got != tt.want {
@@ -34,7 +34,7 @@ func TestTruncateText(t *testing.T) {
 		{"exactly10!", 10, "exactly10!"},
 		{"0123456789abc", 10, "0123456789…"},
 		{"01234567é", 9, "01234567…"}, // é is 2 bytes: not cut in half
-		{"\xff\xff\xff", 2, "…"}, // one U+FFFD (3 bytes) does not fit
+		{"\xff\xff\xff", 2, "…"},      // one U+FFFD (3 bytes) does not fit
 	} {
 		if got := TruncateText(tt.in, tt.max); got != tt.want {
 			t.Errorf("TruncateText(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
