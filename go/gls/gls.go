@@ -21,6 +21,16 @@
 // by [MaxDepth]: a goroutine that enters spans and never exits them cannot
 // grow memory without limit.
 //
+// The slot is only ever read and written with atomic operations from Go
+// code. A g is recycled: the slot a goroutine last wrote is next read by an
+// unrelated goroutine that runs on the same g, and the runtime's own
+// clearing (gdestroy) and copying (newproc1) are invisible to the race
+// detector. Atomic accesses are synchronisation for it (and for the memory
+// model), so they neither race with each other nor leave a Scope's fields,
+// written before the store that publishes the Scope, unordered with the
+// reads of a goroutine that loads it. On amd64 and arm64 a load is a plain
+// load; only Enter and Exit pay for a store.
+//
 // This package knows nothing about tracing; autotel.dev/go/api builds spans on
 // top of it. It must not import anything but the standard library.
 package gls
@@ -81,7 +91,7 @@ func Current() context.Context {
 		return nil
 	}
 	slot, id := accessor()
-	if r := live((*Scope)(*slot), id); r != nil {
+	if r := live(load(slot), id); r != nil {
 		return r.ctx
 	}
 	return nil
@@ -105,7 +115,7 @@ func Enter(ctx context.Context) *Scope {
 		return nil
 	}
 	slot, id := accessor()
-	cur := live((*Scope)(*slot), id)
+	cur := live(load(slot), id)
 	r := &Scope{ctx: ctx, prev: cur, owner: id}
 	if cur != nil {
 		r.depth = cur.depth + 1
@@ -114,7 +124,7 @@ func Enter(ctx context.Context) *Scope {
 			return r
 		}
 	}
-	*slot = unsafe.Pointer(r)
+	atomic.StorePointer(slot, unsafe.Pointer(r))
 	return r
 }
 
@@ -130,10 +140,10 @@ func (s *Scope) Exit() {
 	}
 	r := s
 	slot, id := accessor()
-	current := live((*Scope)(*slot), id) == r
+	current := live(load(slot), id) == r
 	r.ended.Store(true)
 	if current {
-		*slot = unsafe.Pointer(live(r.prev, id))
+		atomic.StorePointer(slot, unsafe.Pointer(live(r.prev, id)))
 	}
 }
 
@@ -153,5 +163,10 @@ func Clear() {
 		return
 	}
 	slot, _ := accessor()
-	*slot = nil
+	atomic.StorePointer(slot, nil)
+}
+
+// load reads a slot (see the package comment for why atomically).
+func load(slot *unsafe.Pointer) *Scope {
+	return (*Scope)(atomic.LoadPointer(slot))
 }

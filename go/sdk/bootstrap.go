@@ -16,9 +16,6 @@ var current *runtime
 func init() {
 	defer api.Guard("sdk.init")
 	current = start(loadConfig(os.Getenv))
-	if current != nil {
-		listenForSignals(current)
-	}
 }
 
 // startTimeout bounds start-up work that may touch the system (resource
@@ -27,7 +24,8 @@ const startTimeout = 2 * time.Second
 
 // start builds and installs the SDK described by cfg. It returns nil when
 // the SDK is disabled. Errors are reported, never returned: the program must
-// start whatever the configuration says.
+// start whatever the configuration says. It starts no goroutine: that waits
+// for the first telemetry (runtime.wake).
 func start(cfg config) *runtime {
 	if cfg.disabled {
 		return nil
@@ -42,12 +40,14 @@ func start(cfg config) *runtime {
 	if err != nil {
 		otel.Handle(err) // res still holds what could be detected
 	}
-	p, err := newProviders(ctx, cfg, res)
+	r := &runtime{shutdownTimeout: defaultShutdownTimeout}
+	p, err := newProviders(ctx, cfg, res, r.wake)
 	if err != nil {
 		otel.Handle(err)
 	}
+	r.providers = p
 	p.install(cfg)
-	return &runtime{providers: p, shutdownTimeout: defaultShutdownTimeout}
+	return r
 }
 
 // configError is an ignored setting.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
@@ -41,6 +42,14 @@ type signalConfig struct {
 	// the specification's default is http://localhost:4318 (or :4317 for gRPC),
 	// so autotel passes WithInsecure.
 	insecureDefault bool
+	// ownTLS is true when certificates are configured in the environment:
+	// then the OTLP/HTTP exporter builds its HTTP client itself (from them)
+	// instead of using the bootstrap's, whose idle connections it closes at
+	// shutdown (see exportClient).
+	ownTLS bool
+	// timeout bounds one OTLP/HTTP request (OTEL_EXPORTER_OTLP_[SIGNAL_]TIMEOUT,
+	// 10 s by default), as the exporters' own HTTP client does.
+	timeout time.Duration
 }
 
 func (s signalConfig) has(exporter string) bool {
@@ -51,6 +60,9 @@ func (s signalConfig) has(exporter string) bool {
 	}
 	return false
 }
+
+// defaultExportTimeout is the OTLP exporters' default request timeout.
+const defaultExportTimeout = 10 * time.Second
 
 // samplerConfig is the parsed OTEL_TRACES_SAMPLER[_ARG].
 type samplerConfig struct {
@@ -66,6 +78,13 @@ type config struct {
 	logs        signalConfig
 	sampler     samplerConfig
 	propagators []string // "tracecontext", "baggage"; empty: none
+	// metricInterval and metricTimeout are OTEL_METRIC_EXPORT_INTERVAL and
+	// OTEL_METRIC_EXPORT_TIMEOUT (milliseconds in the environment).
+	metricInterval time.Duration
+	metricTimeout  time.Duration
+	// exemplarFilter is OTEL_METRICS_EXEMPLAR_FILTER: "trace_based" (the
+	// default), "always_on" or "always_off".
+	exemplarFilter string
 	// problems are the settings that were ignored, to be reported once.
 	problems []string
 }
@@ -82,7 +101,37 @@ func loadConfig(getenv func(string) string) config {
 	c.logs = c.loadSignal(getenv, signalLogs)
 	c.sampler = c.loadSampler(getenv)
 	c.propagators = c.loadPropagators(getenv)
+	c.metricInterval = c.loadMillis(getenv, "OTEL_METRIC_EXPORT_INTERVAL", 60*time.Second)
+	c.metricTimeout = c.loadMillis(getenv, "OTEL_METRIC_EXPORT_TIMEOUT", 30*time.Second)
+	c.exemplarFilter = c.loadExemplarFilter(getenv)
 	return c
+}
+
+// loadMillis reads a positive number of milliseconds.
+func (c *config) loadMillis(getenv func(string) string, key string, def time.Duration) time.Duration {
+	v := strings.TrimSpace(getenv(key))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		c.problem("%s: %q is not a positive number of milliseconds; using %d", key, v, def.Milliseconds())
+		return def
+	}
+	return time.Duration(n) * time.Millisecond
+}
+
+func (c *config) loadExemplarFilter(getenv func(string) string) string {
+	const key = "OTEL_METRICS_EXEMPLAR_FILTER"
+	v := strings.ToLower(strings.TrimSpace(getenv(key)))
+	switch v {
+	case "":
+		return "trace_based"
+	case "trace_based", "always_on", "always_off":
+		return v
+	}
+	c.problem("%s: unsupported filter %q; using trace_based", key, v)
+	return "trace_based"
 }
 
 func (c *config) problem(format string, args ...any) {
@@ -141,6 +190,16 @@ func (c *config) loadSignal(getenv func(string) string, s telemetrySignal) signa
 	} {
 		if strings.TrimSpace(getenv(k)) != "" {
 			sc.insecureDefault = false
+		}
+	}
+	timeoutKey := "OTEL_EXPORTER_OTLP_" + string(s) + "_TIMEOUT"
+	if strings.TrimSpace(getenv(timeoutKey)) == "" {
+		timeoutKey = "OTEL_EXPORTER_OTLP_TIMEOUT"
+	}
+	sc.timeout = c.loadMillis(getenv, timeoutKey, defaultExportTimeout)
+	for _, k := range []string{"CERTIFICATE", "CLIENT_CERTIFICATE", "CLIENT_KEY"} {
+		if strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_"+k)) != "" || strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_"+string(s)+"_"+k)) != "" {
+			sc.ownTLS = true
 		}
 	}
 	return sc

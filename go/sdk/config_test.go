@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
@@ -106,6 +107,9 @@ func TestLoadConfigSignals(t *testing.T) {
 				name      string
 				got, want signalConfig
 			}{{"traces", c.traces, tt.traces}, {"metrics", c.metrics, tt.metrics}, {"logs", c.logs, tt.logs}} {
+				if s.want.timeout == 0 {
+					s.want.timeout = defaultExportTimeout
+				}
 				if !reflect.DeepEqual(s.got, s.want) {
 					t.Errorf("%s = %+v, want %+v", s.name, s.got, s.want)
 				}
@@ -201,5 +205,33 @@ func TestLoadConfigPropagators(t *testing.T) {
 		if !reflect.DeepEqual(c.problems, problems) {
 			t.Errorf("OTEL_PROPAGATORS=%q: problems %q, want %q", tt.env, c.problems, problems)
 		}
+	}
+}
+
+func TestLoadConfigExportTimingAndTLS(t *testing.T) {
+	c := loadConfig(env(map[string]string{
+		"OTEL_EXPORTER_OTLP_TIMEOUT":            "2500",
+		"OTEL_EXPORTER_OTLP_METRICS_TIMEOUT":    "700",
+		"OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY":    "/etc/key.pem",
+		"OTEL_METRIC_EXPORT_INTERVAL":           "1500",
+		"OTEL_METRIC_EXPORT_TIMEOUT":            "-1",
+		"OTEL_METRICS_EXEMPLAR_FILTER":          "Always_Off",
+		"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE": "",
+	}))
+	if c.traces.timeout != 2500*time.Millisecond || c.metrics.timeout != 700*time.Millisecond || c.logs.timeout != 2500*time.Millisecond {
+		t.Errorf("timeouts: traces %v metrics %v logs %v", c.traces.timeout, c.metrics.timeout, c.logs.timeout)
+	}
+	if c.traces.ownTLS || c.metrics.ownTLS || !c.logs.ownTLS {
+		t.Errorf("ownTLS: traces %v metrics %v logs %v, want only logs", c.traces.ownTLS, c.metrics.ownTLS, c.logs.ownTLS)
+	}
+	if c.metricInterval != 1500*time.Millisecond || c.metricTimeout != 30*time.Second {
+		t.Errorf("metric interval %v timeout %v", c.metricInterval, c.metricTimeout)
+	}
+	if c.exemplarFilter != "always_off" {
+		t.Errorf("exemplar filter %q", c.exemplarFilter)
+	}
+	want := []string{`OTEL_METRIC_EXPORT_TIMEOUT: "-1" is not a positive number of milliseconds; using 30000`}
+	if !reflect.DeepEqual(c.problems, want) {
+		t.Errorf("problems = %q, want %q", c.problems, want)
 	}
 }

@@ -25,6 +25,9 @@ func TestEndToEndSIGTERM(t *testing.T) {
 	if spans, _, _, _ := c.snapshot(); !slices.Equal(spans, []string{"sigterm"}) {
 		t.Errorf("spans %q, want [sigterm]", spans)
 	}
+	if res.stderr != "" {
+		t.Errorf("the flush on a signal printed:\n%s", res.stderr)
+	}
 }
 
 // TestEndToEndSIGINT: the same for SIGINT (Ctrl-C).
@@ -41,6 +44,9 @@ func TestEndToEndSIGINT(t *testing.T) {
 	}
 	if spans, _, _, _ := c.snapshot(); !slices.Equal(spans, []string{"sigterm"}) {
 		t.Errorf("spans %q, want [sigterm]", spans)
+	}
+	if res.stderr != "" {
+		t.Errorf("the flush on a signal printed:\n%s", res.stderr)
 	}
 }
 
@@ -60,5 +66,8 @@ func TestEndToEndSIGTERMHandledByTheApp(t *testing.T) {
 	slices.Sort(spans)
 	if !slices.Equal(spans, []string{"handled", "shutdown"}) {
 		t.Errorf("spans %q, want [handled shutdown]", spans)
+	}
+	if res.stderr != "" {
+		t.Errorf("the flush on a signal printed:\n%s", res.stderr)
 	}
 }

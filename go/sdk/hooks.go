@@ -51,3 +51,19 @@ func signalStopEnter(c *chan<- os.Signal) (unsafe.Pointer, bool) {
 	appStop(*c)
 	return nil, false
 }
+
+// testRunEnter is the enter hook of testing.(*M).Run(): a test binary's
+// tests are about to run. Its state is the runtime, so that testRunExit is
+// deferred only when the SDK runs.
+func testRunEnter(_ unsafe.Pointer) (*runtime, bool) {
+	defer api.Guard("sdk.testRunEnter")
+	return current, false
+}
+
+// testRunExit is the exit hook of testing.(*M).Run() (code int): the tests
+// have run, so flush and stop everything before TestMain goes on, where
+// leak checkers (goleak.VerifyTestMain) look for goroutines left behind.
+func testRunExit(r *runtime, _ *int) {
+	defer api.Guard("sdk.testRunExit")
+	r.shutdown()
+}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
+	"time"
 
 	"autotel.dev/go/api"
 	"go.opentelemetry.io/otel"
@@ -32,67 +35,117 @@ type providers struct {
 	tracer *sdktrace.TracerProvider
 	meter  *sdkmetric.MeterProvider
 	logger *sdklog.LoggerProvider
+	// metricExports are the meter provider's readers and their exports.
+	metricExports []*metricExport
+	// transport carries the OTLP/HTTP exports (see exportClient).
+	transport *http.Transport
+	// traces, metrics and logs count each signal's failed exports.
+	traces, metrics, logs *exportHealth
 }
 
 // newProviders builds the providers of cfg. It fails only when nothing at all
 // could be built; an exporter that cannot be created is reported and left out.
+// Nothing runs in the background until wake is called (see lazy.go): the
+// span and log processors call it when the first span ends or the first
+// record is emitted, the meter provider on the first measurement.
 //
 // Memory and latency stay bounded when the collector is down or slow: spans
 // go through a BatchSpanProcessor (queue of OTEL_BSP_MAX_QUEUE_SIZE, 2048 by
-// default, that drops when full instead of blocking), metrics through a
-// PeriodicReader and logs through a BatchProcessor (bounded queue as well);
-// every export has the exporters' timeout (OTEL_EXPORTER_OTLP_TIMEOUT, 10 s),
-// and no application goroutine ever waits for an export.
-func newProviders(ctx context.Context, cfg config, res *resource.Resource) (*providers, error) {
-	var p providers
+// default, that drops when full instead of blocking), metrics are collected
+// and exported every OTEL_METRIC_EXPORT_INTERVAL (metricExport) and logs go
+// through a BatchProcessor (bounded queue as well); every export has the
+// exporters' timeout (OTEL_EXPORTER_OTLP_TIMEOUT, 10 s), and no application
+// goroutine ever waits for an export.
+func newProviders(ctx context.Context, cfg config, res *resource.Resource, wake func()) (*providers, error) {
+	p := providers{
+		transport: newExportTransport(),
+		traces:    &exportHealth{signal: "traces", unit: "spans"},
+		metrics:   &exportHealth{signal: "metrics", unit: "metrics"},
+		logs:      &exportHealth{signal: "logs", unit: "log records"},
+	}
 	var errs []error
 
-	var spanExporters []sdktrace.SpanExporter
+	var spanProcessors []sdktrace.TracerProviderOption
 	for _, name := range cfg.traces.exporters {
-		e, err := newSpanExporter(ctx, name, cfg.traces)
+		e, err := newSpanExporter(ctx, name, cfg.traces, p.exportClient(cfg.traces))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("traces exporter %s: %w", name, err))
 			continue
 		}
-		spanExporters = append(spanExporters, suppressedSpanExporter{e})
+		spanProcessors = append(spanProcessors, sdktrace.WithSpanProcessor(&lazySpanProcessor{exporter: suppressedSpanExporter{e, p.traces}, wake: wake}))
 	}
-	if len(spanExporters) > 0 {
-		opts := []sdktrace.TracerProviderOption{
-			sdktrace.WithResource(res),
-			sdktrace.WithSampler(buildSampler(cfg.sampler)),
-		}
-		for _, e := range spanExporters {
-			opts = append(opts, sdktrace.WithBatcher(e))
-		}
+	if len(spanProcessors) > 0 {
+		opts := append(spanProcessors, sdktrace.WithResource(res), sdktrace.WithSampler(buildSampler(cfg.sampler)))
 		p.tracer = sdktrace.NewTracerProvider(opts...)
 	}
 
 	var readers []sdkmetric.Option
 	for _, name := range cfg.metrics.exporters {
-		e, err := newMetricExporter(ctx, name, cfg.metrics)
+		e, err := newMetricExporter(ctx, name, cfg.metrics, p.exportClient(cfg.metrics))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("metrics exporter %s: %w", name, err))
 			continue
 		}
-		readers = append(readers, sdkmetric.WithReader(sdkmetric.NewPeriodicReader(suppressedMetricExporter{e})))
+		m := newMetricExport(suppressedMetricExporter{e, p.metrics}, cfg.metricInterval, cfg.metricTimeout)
+		p.metricExports = append(p.metricExports, m)
+		readers = append(readers, sdkmetric.WithReader(m.reader))
 	}
 	if len(readers) > 0 {
-		p.meter = sdkmetric.NewMeterProvider(append(readers, sdkmetric.WithResource(res))...)
+		p.meter = sdkmetric.NewMeterProvider(append(readers,
+			sdkmetric.WithResource(res),
+			sdkmetric.WithExemplarFilter(wakingExemplarFilter(cfg.exemplarFilter, wake)),
+		)...)
 	}
 
 	var logProcessors []sdklog.LoggerProviderOption
 	for _, name := range cfg.logs.exporters {
-		e, err := newLogExporter(ctx, name, cfg.logs)
+		e, err := newLogExporter(ctx, name, cfg.logs, p.exportClient(cfg.logs))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("logs exporter %s: %w", name, err))
 			continue
 		}
-		logProcessors = append(logProcessors, sdklog.WithProcessor(sdklog.NewBatchProcessor(suppressedLogExporter{e})))
+		logProcessors = append(logProcessors, sdklog.WithProcessor(&lazyLogProcessor{exporter: suppressedLogExporter{e, p.logs}, wake: wake}))
 	}
 	if len(logProcessors) > 0 {
 		p.logger = sdklog.NewLoggerProvider(append(logProcessors, sdklog.WithResource(res))...)
 	}
 	return &p, errors.Join(errs...)
+}
+
+// startMetricExports begins the periodic metric exports.
+func (p *providers) startMetricExports() {
+	for _, m := range p.metricExports {
+		m.start()
+	}
+}
+
+// newExportTransport is the OTLP/HTTP exporters' own default transport
+// (otlptracehttp's ourTransport, the same for metrics and logs), kept by the
+// bootstrap so that shutdown can close its idle connections: their
+// goroutines would otherwise outlive the flush (goleak reports them).
+func newExportTransport() *http.Transport {
+	return &http.Transport{
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: (&net.Dialer{
+			Timeout:   30 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: 1 * time.Second,
+	}
+}
+
+// exportClient is the HTTP client of sc's OTLP/HTTP exporter, or nil when
+// certificates are configured: the exporter then builds its client from
+// them (and its idle connections end with their timeout).
+func (p *providers) exportClient(sc signalConfig) *http.Client {
+	if sc.ownTLS {
+		return nil
+	}
+	return &http.Client{Transport: p.transport, Timeout: sc.timeout}
 }
 
 // install makes the providers and the configured propagators the globals.
@@ -122,7 +175,7 @@ func buildPropagator(names []string) propagation.TextMapPropagator {
 	return propagation.NewCompositeTextMapPropagator(ps...)
 }
 
-func newSpanExporter(ctx context.Context, name string, sc signalConfig) (sdktrace.SpanExporter, error) {
+func newSpanExporter(ctx context.Context, name string, sc signalConfig, client *http.Client) (sdktrace.SpanExporter, error) {
 	switch {
 	case name == exporterConsole:
 		return stdouttrace.New(stdouttrace.WithWriter(os.Stdout))
@@ -137,11 +190,14 @@ func newSpanExporter(ctx context.Context, name string, sc signalConfig) (sdktrac
 		if sc.insecureDefault {
 			opts = append(opts, otlptracehttp.WithInsecure())
 		}
+		if client != nil {
+			opts = append(opts, otlptracehttp.WithHTTPClient(client))
+		}
 		return otlptracehttp.New(ctx, opts...)
 	}
 }
 
-func newMetricExporter(ctx context.Context, name string, sc signalConfig) (sdkmetric.Exporter, error) {
+func newMetricExporter(ctx context.Context, name string, sc signalConfig, client *http.Client) (sdkmetric.Exporter, error) {
 	switch {
 	case name == exporterConsole:
 		return stdoutmetric.New(stdoutmetric.WithWriter(os.Stdout))
@@ -156,11 +212,14 @@ func newMetricExporter(ctx context.Context, name string, sc signalConfig) (sdkme
 		if sc.insecureDefault {
 			opts = append(opts, otlpmetrichttp.WithInsecure())
 		}
+		if client != nil {
+			opts = append(opts, otlpmetrichttp.WithHTTPClient(client))
+		}
 		return otlpmetrichttp.New(ctx, opts...)
 	}
 }
 
-func newLogExporter(ctx context.Context, name string, sc signalConfig) (sdklog.Exporter, error) {
+func newLogExporter(ctx context.Context, name string, sc signalConfig, client *http.Client) (sdklog.Exporter, error) {
 	switch {
 	case name == exporterConsole:
 		return stdoutlog.New(stdoutlog.WithWriter(os.Stdout))
@@ -175,20 +234,31 @@ func newLogExporter(ctx context.Context, name string, sc signalConfig) (sdklog.E
 		if sc.insecureDefault {
 			opts = append(opts, otlploghttp.WithInsecure())
 		}
+		if client != nil {
+			opts = append(opts, otlploghttp.WithHTTPClient(client))
+		}
 		return otlploghttp.New(ctx, opts...)
 	}
 }
 
-// The exporters are wrapped so that their requests are suppressed: the
-// net/http client hook must not trace the SDK's own exports.
+// The exporters are wrapped so that their requests are suppressed (the
+// net/http client hook must not trace the SDK's own exports), so that every
+// string they send is valid UTF-8 (validtext.go) and so that their failures
+// are said once and counted (exporthealth.go).
 
-type suppressedSpanExporter struct{ sdktrace.SpanExporter }
-
-func (e suppressedSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	return e.SpanExporter.ExportSpans(api.Suppress(ctx), spans)
+type suppressedSpanExporter struct {
+	sdktrace.SpanExporter
+	health *exportHealth
 }
 
-type suppressedMetricExporter struct{ sdkmetric.Exporter }
+func (e suppressedSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	return e.health.done(len(spans), e.SpanExporter.ExportSpans(api.Suppress(ctx), validSpans(spans)))
+}
+
+type suppressedMetricExporter struct {
+	sdkmetric.Exporter
+	health *exportHealth
+}
 
 // Export also skips collections without data: a program that records no
 // metric must not contact the collector (and report it down) at every
@@ -197,11 +267,18 @@ func (e suppressedMetricExporter) Export(ctx context.Context, rm *metricdata.Res
 	if rm == nil || len(rm.ScopeMetrics) == 0 {
 		return nil
 	}
-	return e.Exporter.Export(api.Suppress(ctx), rm)
+	n := 0
+	for _, sm := range rm.ScopeMetrics {
+		n += len(sm.Metrics)
+	}
+	return e.health.done(n, e.Exporter.Export(api.Suppress(ctx), rm))
 }
 
-type suppressedLogExporter struct{ sdklog.Exporter }
+type suppressedLogExporter struct {
+	sdklog.Exporter
+	health *exportHealth
+}
 
 func (e suppressedLogExporter) Export(ctx context.Context, records []sdklog.Record) error {
-	return e.Exporter.Export(api.Suppress(ctx), records)
+	return e.health.done(len(records), e.Exporter.Export(api.Suppress(ctx), validRecords(records)))
 }

@@ -18,23 +18,49 @@ type runtime struct {
 	providers       *providers
 	shutdownTimeout time.Duration
 	shutdownOnce    sync.Once
+	// background is what runs once there is telemetry: the signal
+	// listener (nil where there is none) and the periodic metric exports.
+	background lazy[*signalListener]
+}
+
+// wake starts the background work, once: called on the first telemetry
+// (span ended, record emitted, measurement made); never after shutdown.
+func (r *runtime) wake() {
+	r.background.get(func() *signalListener {
+		r.providers.startMetricExports()
+		return listenForSignals(r)
+	})
 }
 
 // shutdown flushes and shuts down every provider, once; later and
 // concurrent calls wait for the first to finish (so whoever exits the
 // process does so after the flush) and then return. Shutdown flushes: the
-// BatchSpanProcessor exports its queue, the PeriodicReader collects and
-// exports a last time, the log BatchProcessor exports its queue.
+// BatchSpanProcessor exports its queue, the metric readers are collected and
+// exported a last time, the log BatchProcessor exports its queue. Then
+// nothing of the bootstrap runs any more: no goroutine, no idle connection,
+// no signal listener (test binaries end like this, see hooks.go).
 func (r *runtime) shutdown() {
 	r.shutdownOnce.Do(func() {
+		if l := r.background.close(); l != nil && *l != nil {
+			(*l).stop()
+		}
 		r.bounded(func(ctx context.Context) error {
 			p := r.providers
 			return parallel(ctx,
 				func(ctx context.Context) error { return shutdownIfSet(ctx, p.tracer) },
-				func(ctx context.Context) error { return shutdownIfSet(ctx, p.meter) },
+				func(ctx context.Context) error {
+					return errors.Join(forEach(ctx, p.metricExports, (*metricExport).shutdown), shutdownIfSet(ctx, p.meter))
+				},
 				func(ctx context.Context) error { return shutdownIfSet(ctx, p.logger) },
 			)
 		})
+		p := r.providers
+		if p.transport != nil {
+			p.transport.CloseIdleConnections()
+		}
+		if p.traces != nil {
+			reportDropped(p.traces, p.metrics, p.logs)
+		}
 	})
 }
 
@@ -46,7 +72,7 @@ func (r *runtime) forceFlush() {
 		p := r.providers
 		return parallel(ctx,
 			func(ctx context.Context) error { return flushIfSet(ctx, p.tracer) },
-			func(ctx context.Context) error { return flushIfSet(ctx, p.meter) },
+			func(ctx context.Context) error { return forEach(ctx, p.metricExports, (*metricExport).forceFlush) },
 			func(ctx context.Context) error { return flushIfSet(ctx, p.logger) },
 		)
 	})
@@ -80,6 +106,14 @@ func parallel(ctx context.Context, fns ...func(context.Context) error) error {
 		}()
 	}
 	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func forEach[T any](ctx context.Context, items []T, fn func(T, context.Context) error) error {
+	var errs []error
+	for _, it := range items {
+		errs = append(errs, fn(it, ctx))
+	}
 	return errors.Join(errs...)
 }
 

@@ -36,7 +36,7 @@ func (e *countingExporter) Shutdown(context.Context) error {
 }
 
 func testRuntime(e *countingExporter, timeout time.Duration) *runtime {
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(suppressedSpanExporter{e}))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(suppressedSpanExporter{e, &exportHealth{}}))
 	return &runtime{providers: &providers{tracer: tp}, shutdownTimeout: timeout}
 }
 
@@ -112,7 +112,7 @@ func TestShutdownWithoutProviders(t *testing.T) {
 
 func TestSuppressedMetricExporter(t *testing.T) {
 	inner := &ctxMetricExporter{}
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewPeriodicReader(suppressedMetricExporter{inner})))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewPeriodicReader(suppressedMetricExporter{inner, &exportHealth{}})))
 	c, _ := mp.Meter("t").Int64Counter("c")
 	c.Add(context.Background(), 1)
 	if err := mp.Shutdown(context.Background()); err != nil {

@@ -8,7 +8,11 @@ import "os"
 // and on os.Exit only: it cannot re-raise a signal to end the process the
 // way it would have ended, so it does not listen for any.
 
-func listenForSignals(*runtime) {}
+type signalListener struct{}
+
+func listenForSignals(*runtime) *signalListener { return nil }
+
+func (*signalListener) stop() {}
 
 func appNotify(chan<- os.Signal, []os.Signal) {}
 

@@ -26,10 +26,17 @@ var (
 	appSignals map[chan<- os.Signal]map[syscall.Signal]bool
 )
 
-// listenForSignals makes the bootstrap receive the flush signals. A signal
-// that the process inherited as ignored (SIGINT or SIGHUP of a background
-// job) stays ignored: listening would turn it back on.
-func listenForSignals(r *runtime) {
+// signalListener is the bootstrap's goroutine that receives the flush
+// signals.
+type signalListener struct {
+	ch chan os.Signal
+}
+
+// listenForSignals makes the bootstrap receive the flush signals; nil when
+// there is none to listen for. A signal that the process inherited as
+// ignored (SIGINT or SIGHUP of a background job) stays ignored: listening
+// would turn it back on.
+func listenForSignals(r *runtime) *signalListener {
 	var sigs []os.Signal
 	for _, s := range flushSignals {
 		if !signal.Ignored(s) {
@@ -37,7 +44,7 @@ func listenForSignals(r *runtime) {
 		}
 	}
 	if len(sigs) == 0 {
-		return
+		return nil
 	}
 	ch := make(chan os.Signal, len(sigs))
 	signalsMu.Lock()
@@ -51,6 +58,15 @@ func listenForSignals(r *runtime) {
 			}
 		}
 	}()
+	return &signalListener{ch: ch}
+}
+
+// stop ends the listener: after signal.Stop nothing is sent on its channel
+// any more, so closing it ends the goroutine (after a signal it may be
+// handling).
+func (l *signalListener) stop() {
+	signal.Stop(l.ch)
+	close(l.ch)
 }
 
 // onSignal handles a flush signal. When the application listens for it, the

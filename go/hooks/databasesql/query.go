@@ -4,6 +4,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"autotel.dev/go/api"
 )
 
 // EnvQuerySanitize turns query sanitizing off when "false": db.query.text is
@@ -20,7 +22,7 @@ const maxQueryText = 4096
 
 // queryFacts is what the hooks learn from a query's text.
 type queryFacts struct {
-	text       string // db.query.text, sanitized unless disabled
+	text       string // db.query.text, sanitized unless disabled, valid UTF-8
 	operation  string // db.operation.name, "" when unclear
 	collection string // db.collection.name, "" when unclear
 }
@@ -30,10 +32,9 @@ func readQuery(query string) queryFacts {
 	if sanitizeQueries {
 		f.text = sanitize(query)
 	}
-	if len(f.text) > maxQueryText {
-		f.text = f.text[:maxQueryText]
-	}
-	f.operation, f.collection = operationAndCollection(query)
+	f.text = api.TruncateText(f.text, maxQueryText)
+	operation, collection := operationAndCollection(query)
+	f.operation, f.collection = api.ValidText(operation), api.ValidText(collection)
 	return f
 }
 

@@ -3,7 +3,9 @@ package databasesql
 import (
 	"context"
 	"database/sql/driver"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestSanitize(t *testing.T) {
@@ -94,5 +96,25 @@ func TestAddressOfConnector(t *testing.T) {
 		if h != tt.host || p != tt.port {
 			t.Errorf("%#v: got %q:%d, want %q:%d", tt.c, h, p, tt.host, tt.port)
 		}
+	}
+}
+
+// Text taken from the query is valid UTF-8 (OTLP rejects a batch otherwise):
+// invalid bytes become U+FFFD, with and without sanitizing, and the length
+// bound never cuts a character in half.
+func TestReadQueryIsValidUTF8(t *testing.T) {
+	f := readQuery("SELECT * FROM t\xffx WHERE k = 'bin\xfe'")
+	if f.text != "SELECT * FROM t\uFFFDx WHERE k = ?" || f.collection != "t\uFFFDx" {
+		t.Errorf("sanitized: text %q collection %q", f.text, f.collection)
+	}
+	saved := sanitizeQueries
+	sanitizeQueries = false
+	t.Cleanup(func() { sanitizeQueries = saved })
+	if f := readQuery("SELECT 'bin\xfe'"); f.text != "SELECT 'bin\uFFFD'" {
+		t.Errorf("unsanitized: text %q", f.text)
+	}
+	long := readQuery("SELECT '" + strings.Repeat("é", maxQueryText) + "'")
+	if !utf8.ValidString(long.text) || len(long.text) > maxQueryText+len("…") {
+		t.Errorf("long text: %d bytes, valid %v", len(long.text), utf8.ValidString(long.text))
 	}
 }

@@ -190,3 +190,36 @@ func TestDisabledInstrumentationAddsNoHook(t *testing.T) {
 		t.Fatalf("%d spans with the instrumentation disabled", n)
 	}
 }
+
+// A binary key gives valid UTF-8 text (OTLP exporters reject a whole batch
+// for one invalid string), in a command and in a pipeline; the commands and
+// replies are untouched.
+func TestBinaryKeysGiveValidText(t *testing.T) {
+	rec := setup(t)
+	rdb := newClient(&redis.Options{Addr: redistest.Start(t)})
+	defer rdb.Close()
+	ctx := context.Background()
+	key := "bin\xff\xfekey"
+	if err := rdb.Set(ctx, key, []byte{0, 0xff}, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := rdb.Get(ctx, key).Result(); v != "\x00\xff" || err != nil {
+		t.Fatalf("GET = %q, %v", v, err)
+	}
+	if _, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Get(ctx, key)
+		p.Exists(ctx, "\xc3")
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	spans := rec.Ended()
+	if len(spans) != 3 {
+		t.Fatalf("%d spans, want SET, GET and the pipeline", len(spans))
+	}
+	for i, want := range []string{"SET bin\uFFFDkey ?", "GET bin\uFFFDkey", "GET bin\uFFFDkey; EXISTS \uFFFD"} {
+		if got := attrs(spans[i])["db.query.text"].AsString(); got != want {
+			t.Errorf("span %d db.query.text = %q, want %q", i, got, want)
+		}
+	}
+}

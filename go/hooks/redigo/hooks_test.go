@@ -229,3 +229,27 @@ func TestDisabledInstrumentationRecordsNothing(t *testing.T) {
 		t.Fatalf("%d spans with the instrumentation disabled", n)
 	}
 }
+
+// Binary arguments (a key that is not UTF-8) give valid UTF-8 text: OTLP
+// exporters reject a whole batch for one invalid string. The command and
+// its reply are untouched.
+func TestBinaryArgumentsGiveValidText(t *testing.T) {
+	rec := setup(t)
+	c := dial(t, redistest.Start(t))
+	key := []byte("bin\xff\xfekey")
+	if r, err := c.Do("SET", key, []byte{0, 0xff, 0xc3}); err != nil || r != "OK" {
+		t.Fatalf("SET = %v, %v", r, err)
+	}
+	if r, err := redis.Bytes(c.Do("GET", key)); err != nil || string(r) != "\x00\xff\xc3" {
+		t.Fatalf("GET = %q, %v (the hook must not change arguments or replies)", r, err)
+	}
+	spans := rec.Ended()
+	if len(spans) != 2 {
+		t.Fatalf("%d spans, want 2", len(spans))
+	}
+	for i, want := range []string{"SET bin\uFFFDkey ?", "GET bin\uFFFDkey"} {
+		if got := attrs(spans[i])["db.query.text"].AsString(); got != want {
+			t.Errorf("span %d db.query.text = %q, want %q", i, got, want)
+		}
+	}
+}

@@ -73,14 +73,14 @@ func (s Server) Attributes(attrs []attribute.KeyValue) []attribute.KeyValue {
 
 // OperationName is db.operation.name (and the span name) of a command.
 func OperationName(name string) string {
-	return strings.ToUpper(strings.TrimSpace(name))
+	return api.ValidText(strings.ToUpper(strings.TrimSpace(name)))
 }
 
 // secretFirstArg lists commands whose arguments are all redacted.
 var secretFirstArg = map[string]bool{"AUTH": true, "HELLO": true, "MIGRATE": true, "ACL": true, "CONFIG": true}
 
 // QueryText is the sanitized db.query.text of command name with args (the
-// arguments after the name).
+// arguments after the name); valid UTF-8 even when the key is binary.
 func QueryText(name string, args []any) string {
 	var b strings.Builder
 	op := OperationName(name)
@@ -98,7 +98,7 @@ func QueryText(name string, args []any) string {
 			break
 		}
 	}
-	return truncate(b.String())
+	return api.TruncateText(b.String(), maxQueryText)
 }
 
 // keyString formats a key argument; ok is false for arguments that are not
@@ -117,13 +117,6 @@ func keyString(arg any) (string, bool) {
 		return "", false // may be anything; do not call user code
 	}
 	return "", false
-}
-
-func truncate(s string) string {
-	if len(s) <= maxQueryText {
-		return s
-	}
-	return s[:maxQueryText] + "…"
 }
 
 // Command is one command as a hook sees it.
@@ -167,7 +160,7 @@ func PipelineQueryText(cmds []Command) string {
 			break
 		}
 	}
-	return truncate(b.String())
+	return api.TruncateText(b.String(), maxQueryText)
 }
 
 // CommandAttributes are the attributes of the span of one command.

@@ -7,6 +7,9 @@
 #[path = "../build_mode/support.rs"]
 mod support;
 
+mod goleak;
+mod race;
+
 use otlp::model::{Span, SpanKind, StatusCode, Value};
 use std::process::Command;
 use std::sync::Arc;

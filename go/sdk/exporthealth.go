@@ -1,0 +1,74 @@
+package sdk
+
+// Export failures, said once. An unreachable collector would otherwise print
+// one line per failed export (every batch, every metric interval) on the
+// application's stderr. The exporters' wrappers (providers.go) report each
+// signal's failure once, when its exports start failing (again after one
+// succeeded), count what the failed exports carried, and hand the SDK no
+// error to print; shutdown prints the counts once, at exit.
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel"
+)
+
+// exportHealth is the export state of one signal.
+type exportHealth struct {
+	signal  string // "traces", "metrics", "logs"
+	unit    string // what is counted: "spans", "metrics", "log records"
+	failing atomic.Bool
+	dropped atomic.Int64
+}
+
+// exportFailed is the one report of a signal whose exports fail.
+type exportFailed struct {
+	signal string
+	err    error
+}
+
+func (e *exportFailed) Error() string {
+	return fmt.Sprintf("cannot export %s, dropping them until an export succeeds (said once; what is lost is counted at exit): %v", e.signal, e.err)
+}
+
+func (e *exportFailed) Unwrap() error { return e.err }
+
+// done records the outcome of exporting n items: on the first failure in a
+// row it reports err once. It returns nil: the SDK must not print it again.
+func (h *exportHealth) done(n int, err error) error {
+	if err == nil {
+		h.failing.Store(false)
+		return nil
+	}
+	h.dropped.Add(int64(n))
+	if !h.failing.Swap(true) {
+		otel.Handle(&exportFailed{signal: h.signal, err: err})
+	}
+	return nil
+}
+
+// droppedSummary is the line said at exit when exports failed: "" when
+// nothing was lost.
+func droppedSummary(hs ...*exportHealth) string {
+	var parts []string
+	for _, h := range hs {
+		if n := h.dropped.Load(); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, h.unit))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "not exported, the exports failed: " + strings.Join(parts, ", ")
+}
+
+// reportDropped says droppedSummary through the error handler, if anything
+// was dropped.
+func reportDropped(hs ...*exportHealth) {
+	if s := droppedSummary(hs...); s != "" {
+		otel.Handle(errors.New(s))
+	}
+}

@@ -1,0 +1,193 @@
+package sdk
+
+// The export path's guard for text that is not UTF-8. OTLP strings must be
+// valid UTF-8, and an OTLP exporter rejects a whole batch for one bad string
+// ("string field contains invalid UTF-8"), losing every other span or record
+// in it. Hooks already clean the text they take from the program
+// (api.ValidText); this catches everything else (the application's own
+// spans and logs, any attribute) right before the exporters: a span or
+// record with invalid text is copied with each run of invalid bytes replaced
+// by U+FFFD; valid ones (the rule) are passed on as they are, after one
+// utf8.ValidString per string.
+
+import (
+	"slices"
+	"unicode/utf8"
+
+	"autotel.dev/go/api"
+	"go.opentelemetry.io/otel/attribute"
+	otellog "go.opentelemetry.io/otel/log"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+)
+
+// validSpans returns spans with every string valid UTF-8, copying only the
+// spans (and the slice) that need it.
+func validSpans(spans []sdktrace.ReadOnlySpan) []sdktrace.ReadOnlySpan {
+	out := spans
+	for i, s := range spans {
+		if spanIsValid(s) {
+			continue
+		}
+		if &out[0] == &spans[0] {
+			out = slices.Clone(spans)
+		}
+		out[i] = validSpan(s)
+	}
+	return out
+}
+
+func spanIsValid(s sdktrace.ReadOnlySpan) bool {
+	if !utf8.ValidString(s.Name()) || !utf8.ValidString(s.Status().Description) || !attributesAreValid(s.Attributes()) {
+		return false
+	}
+	for _, e := range s.Events() {
+		if !utf8.ValidString(e.Name) || !attributesAreValid(e.Attributes) {
+			return false
+		}
+	}
+	for _, l := range s.Links() {
+		if !attributesAreValid(l.Attributes) {
+			return false
+		}
+	}
+	return true
+}
+
+func validSpan(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
+	stub := tracetest.SpanStubFromReadOnlySpan(s)
+	stub.Name = api.ValidText(stub.Name)
+	stub.Status.Description = api.ValidText(stub.Status.Description)
+	stub.Attributes = validAttributes(stub.Attributes)
+	stub.Events = slices.Clone(stub.Events) // an ended span's own, shared by every exporter
+	stub.Links = slices.Clone(stub.Links)
+	for i := range stub.Events {
+		stub.Events[i].Name = api.ValidText(stub.Events[i].Name)
+		stub.Events[i].Attributes = validAttributes(stub.Events[i].Attributes)
+	}
+	for i := range stub.Links {
+		stub.Links[i].Attributes = validAttributes(stub.Links[i].Attributes)
+	}
+	return stub.Snapshot()
+}
+
+func attributesAreValid(attrs []attribute.KeyValue) bool {
+	for _, kv := range attrs {
+		if !utf8.ValidString(string(kv.Key)) {
+			return false
+		}
+		switch kv.Value.Type() {
+		case attribute.STRING:
+			if !utf8.ValidString(kv.Value.AsString()) {
+				return false
+			}
+		case attribute.STRINGSLICE:
+			for _, v := range kv.Value.AsStringSlice() {
+				if !utf8.ValidString(v) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// validAttributes returns a copy of attrs with valid keys and strings.
+func validAttributes(attrs []attribute.KeyValue) []attribute.KeyValue {
+	out := make([]attribute.KeyValue, len(attrs))
+	for i, kv := range attrs {
+		out[i] = attribute.KeyValue{Key: attribute.Key(api.ValidText(string(kv.Key))), Value: kv.Value}
+		switch kv.Value.Type() {
+		case attribute.STRING:
+			out[i].Value = attribute.StringValue(api.ValidText(kv.Value.AsString()))
+		case attribute.STRINGSLICE:
+			vs := kv.Value.AsStringSlice()
+			for j := range vs {
+				vs[j] = api.ValidText(vs[j])
+			}
+			out[i].Value = attribute.StringSliceValue(vs)
+		}
+	}
+	return out
+}
+
+// validRecords returns records with a valid body and attributes (and
+// severity text and event name), cloning only the records (and the slice)
+// that need it.
+func validRecords(records []sdklog.Record) []sdklog.Record {
+	out := records
+	for i := range records {
+		r := &records[i]
+		if recordIsValid(r) {
+			continue
+		}
+		if &out[0] == &records[0] {
+			out = slices.Clone(records) // shallow; the record is cloned below
+		}
+		c := r.Clone()
+		c.SetBody(validLogValue(c.Body()))
+		c.SetSeverityText(api.ValidText(c.SeverityText()))
+		c.SetEventName(api.ValidText(c.EventName()))
+		attrs := make([]otellog.KeyValue, 0, c.AttributesLen())
+		c.WalkAttributes(func(kv otellog.KeyValue) bool {
+			attrs = append(attrs, otellog.KeyValue{Key: api.ValidText(kv.Key), Value: validLogValue(kv.Value)})
+			return true
+		})
+		c.SetAttributes(attrs...)
+		out[i] = c
+	}
+	return out
+}
+
+func recordIsValid(r *sdklog.Record) bool {
+	if !logValueIsValid(r.Body()) || !utf8.ValidString(r.SeverityText()) || !utf8.ValidString(r.EventName()) {
+		return false
+	}
+	valid := true
+	r.WalkAttributes(func(kv otellog.KeyValue) bool {
+		valid = utf8.ValidString(kv.Key) && logValueIsValid(kv.Value)
+		return valid
+	})
+	return valid
+}
+
+func logValueIsValid(v otellog.Value) bool {
+	switch v.Kind() {
+	case otellog.KindString:
+		return utf8.ValidString(v.AsString())
+	case otellog.KindSlice:
+		for _, e := range v.AsSlice() {
+			if !logValueIsValid(e) {
+				return false
+			}
+		}
+	case otellog.KindMap:
+		for _, kv := range v.AsMap() {
+			if !utf8.ValidString(kv.Key) || !logValueIsValid(kv.Value) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func validLogValue(v otellog.Value) otellog.Value {
+	switch v.Kind() {
+	case otellog.KindString:
+		return otellog.StringValue(api.ValidText(v.AsString()))
+	case otellog.KindSlice:
+		vs := slices.Clone(v.AsSlice())
+		for i := range vs {
+			vs[i] = validLogValue(vs[i])
+		}
+		return otellog.SliceValue(vs...)
+	case otellog.KindMap:
+		kvs := slices.Clone(v.AsMap())
+		for i := range kvs {
+			kvs[i] = otellog.KeyValue{Key: api.ValidText(kvs[i].Key), Value: validLogValue(kvs[i].Value)}
+		}
+		return otellog.MapValue(kvs...)
+	}
+	return v
+}

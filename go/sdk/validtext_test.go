@@ -1,0 +1,103 @@
+package sdk
+
+import (
+	"context"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	otellog "go.opentelemetry.io/otel/log"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+)
+
+func TestExportedSpansAreValidUTF8(t *testing.T) {
+	mem := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(suppressedSpanExporter{mem, &exportHealth{}}))
+	tracer := tp.Tracer("t")
+	_, good := tracer.Start(context.Background(), "good", trace.WithAttributes(attribute.String("k", "v")))
+	good.End()
+	_, bad := tracer.Start(context.Background(), "GET \xffkey", trace.WithAttributes(
+		attribute.String("db.query.text", "SET \xfe\xff ?"),
+		attribute.StringSlice("list", []string{"ok", "b\xc3"}),
+		attribute.Int("n", 3),
+	), trace.WithLinks(trace.Link{Attributes: []attribute.KeyValue{attribute.String("l", "\x80")}}))
+	bad.AddEvent("ev\xff", trace.WithAttributes(attribute.String("e", "x\xffy")))
+	bad.SetStatus(codes.Error, "failed: \xff")
+	bad.End()
+
+	spans := mem.GetSpans()
+	if len(spans) != 2 {
+		t.Fatalf("%d spans exported, want 2", len(spans))
+	}
+	if spans[0].Name != "good" || spans[0].Attributes[0] != attribute.String("k", "v") {
+		t.Errorf("valid span changed: %+v", spans[0])
+	}
+	s := spans[1]
+	want := map[attribute.Key]attribute.Value{
+		"db.query.text": attribute.StringValue("SET \uFFFD ?"),
+		"list":          attribute.StringSliceValue([]string{"ok", "b\uFFFD"}),
+		"n":             attribute.IntValue(3),
+	}
+	if s.Name != "GET \uFFFDkey" || s.Status.Description != "failed: \uFFFD" {
+		t.Errorf("name %q, status %q", s.Name, s.Status.Description)
+	}
+	for _, kv := range s.Attributes {
+		if kv.Value != want[kv.Key] {
+			t.Errorf("attribute %s = %v, want %v", kv.Key, kv.Value.Emit(), want[kv.Key].Emit())
+		}
+	}
+	if len(s.Attributes) != len(want) {
+		t.Errorf("attributes %v", s.Attributes)
+	}
+	if e := s.Events[0]; e.Name != "ev\uFFFD" || e.Attributes[0] != attribute.String("e", "x\uFFFDy") {
+		t.Errorf("event %+v", e)
+	}
+	if l := s.Links[0]; l.Attributes[0] != attribute.String("l", "\uFFFD") {
+		t.Errorf("link %+v", l)
+	}
+}
+
+// recordingLogExporter keeps the records it is given.
+type recordingLogExporter struct{ records []sdklog.Record }
+
+func (e *recordingLogExporter) Export(_ context.Context, rs []sdklog.Record) error {
+	for _, r := range rs {
+		e.records = append(e.records, r.Clone())
+	}
+	return nil
+}
+func (e *recordingLogExporter) Shutdown(context.Context) error   { return nil }
+func (e *recordingLogExporter) ForceFlush(context.Context) error { return nil }
+
+func TestExportedLogRecordsAreValidUTF8(t *testing.T) {
+	exp := &recordingLogExporter{}
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewSimpleProcessor(suppressedLogExporter{exp, &exportHealth{}})))
+	logger := lp.Logger("t")
+	var good, bad otellog.Record
+	good.SetBody(otellog.StringValue("fine"))
+	logger.Emit(context.Background(), good)
+	bad.SetBody(otellog.MapValue(otellog.String("m\xff", "v\xfe"), otellog.Slice("s", otellog.StringValue("\x80"))))
+	bad.SetSeverityText("INFO\xff")
+	bad.AddAttributes(otellog.String("a", "b\xffc"), otellog.Int("n", 1))
+	logger.Emit(context.Background(), bad)
+
+	if len(exp.records) != 2 {
+		t.Fatalf("%d records exported, want 2", len(exp.records))
+	}
+	if b := exp.records[0].Body(); b.AsString() != "fine" {
+		t.Errorf("valid record changed: %v", b)
+	}
+	r := exp.records[1]
+	wantBody := otellog.MapValue(otellog.String("m\uFFFD", "v\uFFFD"), otellog.Slice("s", otellog.StringValue("\uFFFD")))
+	if !r.Body().Equal(wantBody) || r.SeverityText() != "INFO\uFFFD" {
+		t.Errorf("body %v, severity text %q", r.Body(), r.SeverityText())
+	}
+	var attrs []otellog.KeyValue
+	r.WalkAttributes(func(kv otellog.KeyValue) bool { attrs = append(attrs, kv); return true })
+	if len(attrs) != 2 || !attrs[0].Equal(otellog.String("a", "b\uFFFDc")) || !attrs[1].Equal(otellog.Int("n", 1)) {
+		t.Errorf("attributes %v", attrs)
+	}
+}

@@ -1,0 +1,3 @@
+module example.com/gls-race
+
+go 1.23

@@ -1,0 +1,43 @@
+// Package leak is a test suite that checks for leaked goroutines with goleak,
+// as zap's and many others' do: built with `autotel go test`
+// (crates/autotel/tests/gls), its tests make instrumented HTTP calls, so the
+// SDK has telemetry to send, and yet goleak must find no goroutine of
+// autotel's, neither in a test before any telemetry (VerifyNone) nor after
+// all tests ran (VerifyTestMain).
+package leak
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// Runs first: no telemetry yet, so nothing of the SDK may run.
+func TestBeforeAnyTelemetry(t *testing.T) {
+	defer goleak.VerifyNone(t)
+}
+
+func TestHTTPCall(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "pong")
+	}))
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get(srv.URL + "/ping")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if string(body) != "pong" {
+		t.Fatalf("body %q", body)
+	}
+}
