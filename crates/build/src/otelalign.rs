@@ -476,6 +476,37 @@ pub fn explain<'g>(
     Some(shown.join(" → "))
 }
 
+/// `go mod graph` lines for the modules the runtime's modules require (`a@v b@v`), read from
+/// their go.mod files in the module cache (`cache/download/<escaped path>/@v/<version>.mod`).
+fn requirements_of_runtime_dependencies(mod_graph: &str, runtime_paths: &BTreeSet<String>, modcache: &Path) -> String {
+    let escape = |s: &str| s.chars().fold(String::new(), |mut out, c| {
+        if c.is_ascii_uppercase() {
+            out.push('!');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+        out
+    });
+    let listed: BTreeSet<&str> = mod_graph.lines().filter_map(|l| l.split_once(' ')).map(|(a, _)| a).collect();
+    let dependencies: BTreeSet<&str> = mod_graph
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .filter(|(a, b)| runtime_paths.contains(a.split('@').next().unwrap_or(a)) && !listed.contains(b.trim()))
+        .map(|(_, b)| b.trim())
+        .collect();
+    let mut out = String::new();
+    for node in dependencies {
+        let Some((path, version)) = node.split_once('@') else { continue };
+        let file = modcache.join("cache/download").join(escape(path)).join("@v").join(format!("{}.mod", escape(version)));
+        let Ok(text) = std::fs::read_to_string(file) else { continue };
+        for (required, v) in crate::modfile::required_versions(&text) {
+            out.push_str(&format!("{node} {required}@{v}\n"));
+        }
+    }
+    out
+}
+
 /// The note the build prints: one line per moved module, each with its reason.
 pub fn report_text(moves: &[Moved]) -> Option<String> {
     if moves.is_empty() {
@@ -519,7 +550,11 @@ pub fn moves_of_build(
         "graph".into(),
         format!("-modfile={}", alternate.display()),
     ];
-    let graph = String::from_utf8_lossy(&go.output(&args)?).to_string();
+    let mut graph = String::from_utf8_lossy(&go.output(&args)?).to_string();
+    // The build's graph is pruned: it lists what the runtime's modules require, not what their
+    // requirements require. Those go.mod files are in the module cache (the go command read them).
+    let modcache = go.output(&["env".to_string(), "GOMODCACHE".into()])?;
+    graph.push_str(&requirements_of_runtime_dependencies(&graph, &runtime_paths, Path::new(String::from_utf8_lossy(&modcache).trim())));
     Ok(changed
         .into_iter()
         .map(|(path, from, to)| {
@@ -637,6 +672,22 @@ mod tests {
         assert_eq!(
             moved(&before, &after, &linked),
             vec![("a".into(), "v1.0.0".into(), "v1.1.0".into())]
+        );
+    }
+
+    #[test]
+    fn reads_the_requirements_of_the_runtime_dependencies_from_the_module_cache() {
+        let cache = tempfile::tempdir().unwrap();
+        let dir = cache.path().join("cache/download/github.com/!burnt!sushi/toml/@v");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("v1.0.0.mod"), "module github.com/BurntSushi/toml\n\nrequire golang.org/x/sys v0.28.0\n").unwrap();
+        let g = "autotel.dev/go@v0.0.0 github.com/BurntSushi/toml@v1.0.0\nautotel.dev/go@v0.0.0 golang.org/x/sys@v0.28.0\n";
+        let runtime: BTreeSet<String> = ["autotel.dev/go".to_string()].into();
+        let extra = requirements_of_runtime_dependencies(g, &runtime, cache.path());
+        assert_eq!(extra, "github.com/BurntSushi/toml@v1.0.0 golang.org/x/sys@v0.28.0\n");
+        assert_eq!(
+            explain(&format!("{g}{extra}"), &runtime, "golang.org/x/sys", "v0.28.0").as_deref(),
+            Some("autotel.dev/go → github.com/BurntSushi/toml@v1.0.0 → golang.org/x/sys@v0.28.0")
         );
     }
 
