@@ -517,7 +517,8 @@ pub fn report_text(moves: &[Moved]) -> Option<String> {
         .map(|m| format!("  {} {} → {} ({})", m.path, m.from, m.to, m.why))
         .collect();
     Some(format!(
-        "autotel: note: the hook runtime moves some of your dependencies in the instrumented build (your go.mod is unchanged):\n{}",
+        "autotel: note: the hook runtime needs newer versions of some of your dependencies; the instrumented \
+         build uses (your go.mod is unchanged):\n{}",
         lines.join("\n")
     ))
 }

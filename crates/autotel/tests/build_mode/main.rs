@@ -16,3 +16,6 @@ mod commands;
 mod flags;
 /// Clear errors for bad input, and a program whose collector is down.
 mod errors;
+/// The user's dependency versions stay put; what must move is reported exactly; the newest
+/// OpenTelemetry Go builds.
+mod dependencies;
