@@ -26,14 +26,16 @@ fn linked(binary: &Path) -> BTreeMap<String, String> {
 /// and `out/instrumented`: the two binaries' linked modules and autotel's stderr.
 fn plain_and_instrumented(app: &App, args: &[&str], out: &Path) -> (BTreeMap<String, String>, BTreeMap<String, String>, String) {
     let (plain, instrumented) = (out.join("plain"), out.join("instrumented"));
-    let with_output = |binary: &Path| {
-        let mut a: Vec<&str> = args.to_vec();
-        a.extend(["-o", binary.to_str().unwrap(), "."]);
+    let with_output = |binary: &Path| -> Vec<String> {
+        let mut a: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        a.extend(["-o".to_string(), binary.display().to_string(), ".".into()]);
         a
     };
-    let output = app.go(&with_output(&plain));
+    let plain_args = with_output(&plain);
+    let output = app.go(&plain_args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(output.status.success(), "plain go {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    let output = app.autotel_go(&with_output(&instrumented));
+    let instrumented_args = with_output(&instrumented);
+    let output = app.autotel_go(&instrumented_args.iter().map(String::as_str).collect::<Vec<_>>());
     (linked(&plain), linked(&instrumented), String::from_utf8_lossy(&output.stderr).to_string())
 }
 
