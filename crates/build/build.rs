@@ -28,7 +28,8 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../go").canonicalize().expect("go/ directory");
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest_dir).join("../../go").canonicalize().expect("go/ directory");
     let mut files = Vec::new();
     collect(&root, &mut files);
     let mut hasher = Sha256::new();

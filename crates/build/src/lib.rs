@@ -14,6 +14,7 @@ pub mod goflags;
 mod golist;
 mod matching;
 mod modfile;
+pub mod otelalign;
 pub mod plan;
 mod programs;
 mod progress;

@@ -3,13 +3,31 @@
 //! files are never written.
 //!
 //! In module mode the copy gains `require M v0.0.0` and `replace M => <runtime dir>` for each
-//! runtime module the build needs, and its go.sum is the user's plus the runtime's. Workspace
-//! mode refuses `-modfile`; there the copy of go.work gains `use <runtime dir>` lines, its own
-//! `use` paths made absolute (they were relative to the original's directory).
+//! runtime module the build needs (with the directory of `autotel.dev/go/logvalue` that fits the
+//! build's Logs API), `require` lines that raise the runtime's OpenTelemetry modules to the
+//! user's release when theirs is newer (`otelalign.rs` decides), and its go.sum is the user's
+//! plus the runtime's. Workspace mode refuses `-modfile`; there the copy of go.work gains
+//! `use <runtime dir>` lines, its own `use` paths made absolute (they were relative to the
+//! original's directory), and `replace M => M vX` lines for the raised OpenTelemetry modules.
 
-use crate::runtime::RuntimeModule;
+use crate::otelalign::Alignment;
+use crate::runtime::{self, RuntimeModule};
 use rules::Version;
 use std::path::{Path, PathBuf};
+
+/// The runtime modules of a build plus the logvalue directory, and the raised otel modules.
+fn with_alignment<'m>(
+    base: &Path,
+    state: &Path,
+    modules: &[&'m RuntimeModule],
+    all: &'m [RuntimeModule],
+) -> std::io::Result<(Vec<&'m RuntimeModule>, Vec<(String, String)>)> {
+    let alignment = Alignment::of_build(base, state).map_err(std::io::Error::other)?;
+    let mut modules = modules.to_vec();
+    modules.push(runtime::logvalue_module(all, alignment.logs_api_v1()));
+    let raised = alignment.requirements(&modules);
+    Ok((modules, raised))
+}
 
 /// The go.sum that goes with a go.mod path: `x.mod` → `x.sum`, as the go command derives it.
 pub fn sum_path(modfile: &Path) -> PathBuf {
@@ -19,19 +37,24 @@ pub fn sum_path(modfile: &Path) -> PathBuf {
 
 /// Writes `state/go.mod` and `state/go.sum` from `base` (the user's go.mod or -modfile).
 pub fn write_modfile(base: &Path, state: &Path, runtime: &Path, modules: &[&RuntimeModule]) -> std::io::Result<PathBuf> {
+    let all = runtime::modules();
+    let (modules, raised) = with_alignment(base, state, modules, &all)?;
     let mut text = std::fs::read_to_string(base)?;
     if !text.ends_with('\n') {
         text.push('\n');
     }
     text.push_str("\n// Added by autotel for the instrumented build; the original go.mod is unchanged.\n");
-    for m in modules {
+    for m in &modules {
         text.push_str(&format!("require {} v0.0.0\n", m.path));
         text.push_str(&format!("replace {} => {}\n", m.path, runtime.join(&m.dir).display()));
+    }
+    for (path, version) in &raised {
+        text.push_str(&format!("require {path} {version}\n"));
     }
     let alternate = state.join("go.mod");
     std::fs::write(&alternate, text)?;
     let mut sums = std::fs::read_to_string(sum_path(base)).unwrap_or_default();
-    for m in modules {
+    for m in &modules {
         for line in m.go_sum.lines() {
             if !sums.lines().any(|l| l == line) {
                 sums.push_str(line);
@@ -45,6 +68,8 @@ pub fn write_modfile(base: &Path, state: &Path, runtime: &Path, modules: &[&Runt
 
 /// Writes `state/go.work` and `state/go.work.sum` from the user's go.work.
 pub fn write_workfile(base: &Path, state: &Path, runtime: &Path, modules: &[&RuntimeModule]) -> std::io::Result<PathBuf> {
+    let all = runtime::modules();
+    let (modules, raised) = with_alignment(base, state, modules, &all)?;
     let dir = base.parent().unwrap_or(Path::new("."));
     let text = std::fs::read_to_string(base)?;
     let mut out = String::new();
@@ -99,17 +124,30 @@ pub fn write_workfile(base: &Path, state: &Path, runtime: &Path, modules: &[&Run
         out.push('\n');
     }
     out.push_str("\n// Added by autotel for the instrumented build; the original go.work is unchanged.\n");
-    for m in modules {
+    for m in &modules {
         out.push_str(&format!("use {:?}\n", runtime.join(&m.dir).display().to_string()));
+    }
+    // A workspace has no require lines; a version replacement raises the module (the release is
+    // at least every version of it in the workspace), unless the workspace replaces it already.
+    for (path, version) in raised.iter().filter(|(p, _)| !text.lines().any(|l| replaces(l, p))) {
+        out.push_str(&format!("replace {path} => {path} {version}\n"));
     }
     let alternate = state.join("go.work");
     std::fs::write(&alternate, out)?;
     let mut sums = std::fs::read_to_string(base.with_file_name("go.work.sum")).unwrap_or_default();
-    for m in modules {
+    for m in &modules {
         sums.push_str(&m.go_sum);
     }
     std::fs::write(state.join("go.work.sum"), sums)?;
     Ok(alternate)
+}
+
+/// Whether a go.work line replaces module `path` (`replace path => …`, `replace path v1 => …`, or
+/// a line of a replace block).
+fn replaces(line: &str, path: &str) -> bool {
+    let line = line.trim();
+    let line = line.strip_prefix("replace").map_or(line, str::trim_start);
+    line.split_whitespace().next().is_some_and(|first| first.trim_matches('"') == path) && line.contains("=>")
 }
 
 /// Removes `.` and resolves `..` lexically, as Go's filepath.Clean does: the go command compares
@@ -178,6 +216,7 @@ pub fn required_versions(gomod: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::otelalign::{Release, TRAINS};
 
     fn module(path: &str, dir: &str) -> RuntimeModule {
         RuntimeModule {
@@ -185,7 +224,21 @@ mod tests {
             dir: dir.into(),
             go_sum: format!("{path}/dep v1.0.0 h1:x=\n"),
             go_version: Some("1.23.0".into()),
+            requires: vec![("go.opentelemetry.io/otel/sdk".into(), TRAINS[0].otel.into())],
         }
+    }
+
+    /// A state directory whose alignment is already planned (`Alignment::of_build` reads it).
+    fn state_with(dir: &Path, release: Option<Release>) -> PathBuf {
+        let state = dir.join("state");
+        std::fs::create_dir(&state).unwrap();
+        Alignment { user: Default::default(), release }.save(&state).unwrap();
+        state
+    }
+
+    fn newest_release() -> Release {
+        let newest = TRAINS.last().unwrap();
+        Release { otel: newest.otel.into(), modules: newest.modules(), because: ("go.opentelemetry.io/otel".into(), newest.otel.into()) }
     }
 
     #[test]
@@ -194,19 +247,33 @@ mod tests {
         let base = dir.path().join("go.mod");
         std::fs::write(&base, "module example.com/app\n\ngo 1.23\n").unwrap();
         std::fs::write(dir.path().join("go.sum"), "example.com/dep v1.0.0 h1:y=\n").unwrap();
-        let state = dir.path().join("state");
-        std::fs::create_dir(&state).unwrap();
+        let state = state_with(dir.path(), None);
         let core = module("autotel.dev/go", "");
         let alt = write_modfile(&base, &state, Path::new("/rt"), &[&core]).unwrap();
         assert_eq!(
             std::fs::read_to_string(&alt).unwrap(),
-            "module example.com/app\n\ngo 1.23\n\n// Added by autotel for the instrumented build; the original go.mod is unchanged.\nrequire autotel.dev/go v0.0.0\nreplace autotel.dev/go => /rt/\n"
+            "module example.com/app\n\ngo 1.23\n\n// Added by autotel for the instrumented build; the original go.mod is unchanged.\n\
+             require autotel.dev/go v0.0.0\nreplace autotel.dev/go => /rt/\n\
+             require autotel.dev/go/logvalue v0.0.0\nreplace autotel.dev/go/logvalue => /rt/logvalue/otellog-v0\n"
         );
-        assert_eq!(
-            std::fs::read_to_string(state.join("go.sum")).unwrap(),
-            "example.com/dep v1.0.0 h1:y=\nautotel.dev/go/dep v1.0.0 h1:x=\n"
-        );
+        let sums = std::fs::read_to_string(state.join("go.sum")).unwrap();
+        assert!(sums.starts_with("example.com/dep v1.0.0 h1:y=\nautotel.dev/go/dep v1.0.0 h1:x=\n"), "{sums}");
+        assert!(sums.contains("go.opentelemetry.io/otel/log v0.9.0 h1:"), "the logvalue directory's sums: {sums}");
         assert_eq!(std::fs::read_to_string(&base).unwrap(), "module example.com/app\n\ngo 1.23\n");
+    }
+
+    #[test]
+    fn a_newer_release_raises_the_runtime_otel_modules_and_picks_the_v1_log_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("go.mod");
+        std::fs::write(&base, "module example.com/app\n\ngo 1.26\n").unwrap();
+        let state = state_with(dir.path(), Some(newest_release()));
+        let alt = write_modfile(&base, &state, Path::new("/rt"), &[&module("autotel.dev/go", "")]).unwrap();
+        let text = std::fs::read_to_string(&alt).unwrap();
+        assert!(text.contains("replace autotel.dev/go/logvalue => /rt/logvalue/otellog-v1\n"), "{text}");
+        // The logvalue module requires otel, the core (here) otel/sdk: both raised, nothing else.
+        let raised: Vec<&str> = text.lines().filter(|l| l.starts_with("require go.opentelemetry.io/")).collect();
+        assert_eq!(raised, ["require go.opentelemetry.io/otel v1.47.0", "require go.opentelemetry.io/otel/sdk v1.47.0"]);
     }
 
     #[test]
@@ -214,14 +281,27 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let base = dir.path().join("go.work");
         std::fs::write(&base, "go 1.23\n\nuse (\n\t./api // the api\n\t../shared\n)\nuse ./tools\nreplace x.org/y => ./y\n").unwrap();
-        let state = dir.path().join("state");
-        std::fs::create_dir(&state).unwrap();
+        let state = state_with(dir.path(), None);
         let alt = write_workfile(&base, &state, Path::new("/rt"), &[&module("autotel.dev/go", "")]).unwrap();
         let d = dir.path().display();
         let up = dir.path().parent().unwrap().display();
         assert_eq!(
             std::fs::read_to_string(alt).unwrap(),
-            format!("go 1.23.0\n\nuse (\n\t\"{d}/api\" // the api\n\t\"{up}/shared\"\n)\nuse \"{d}/tools\"\nreplace x.org/y => {d}/y\n\n// Added by autotel for the instrumented build; the original go.work is unchanged.\nuse \"/rt/\"\n")
+            format!("go 1.23.0\n\nuse (\n\t\"{d}/api\" // the api\n\t\"{up}/shared\"\n)\nuse \"{d}/tools\"\nreplace x.org/y => {d}/y\n\n// Added by autotel for the instrumented build; the original go.work is unchanged.\nuse \"/rt/\"\nuse \"/rt/logvalue/otellog-v0\"\n")
+        );
+    }
+
+    #[test]
+    fn workfile_raises_otel_modules_with_version_replacements_unless_replaced_already() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("go.work");
+        std::fs::write(&base, "go 1.26\n\nuse ./app\nreplace go.opentelemetry.io/otel => ../otel\n").unwrap();
+        let state = state_with(dir.path(), Some(newest_release()));
+        let alt = write_workfile(&base, &state, Path::new("/rt"), &[&module("autotel.dev/go", "")]).unwrap();
+        let text = std::fs::read_to_string(alt).unwrap();
+        assert!(
+            text.ends_with("use \"/rt/logvalue/otellog-v1\"\nreplace go.opentelemetry.io/otel/sdk => go.opentelemetry.io/otel/sdk v1.47.0\n"),
+            "{text}"
         );
     }
 

@@ -20,6 +20,7 @@ use crate::goflags::{goflags_words, GoArgs, GoCommand};
 use crate::golist::{Go, Package};
 use crate::matching::{match_rules, Matched};
 use crate::modfile;
+use crate::otelalign;
 use crate::progress::Progress;
 use crate::runtime::{self, RuntimeModule, CORE_MODULE, SDK_PACKAGE};
 use crate::programs;
@@ -118,7 +119,6 @@ pub fn go(options: &GoOptions) -> Result<i32, BuildError> {
     for line in &matched.unsupported {
         eprintln!("autotel: warning: {line}");
     }
-    report_raised_dependencies(&modules_setup, &graph, &modules);
     let main_imports: Vec<String> = std::iter::once(SDK_PACKAGE.to_string())
         .chain(matched.hook_packages.iter().filter(|p| p.as_str() != SDK_PACKAGE).cloned())
         .collect();
@@ -132,6 +132,7 @@ pub fn go(options: &GoOptions) -> Result<i32, BuildError> {
     if needed_modules.len() > 1 {
         module_flags = modules_setup.write(&needed_modules)?;
     }
+    report_raised_dependencies(&modules_setup, &graph, &modules);
     if verbose {
         print_summary(&matched);
     }
@@ -234,30 +235,16 @@ impl ModuleSetup {
     }
 }
 
-/// Tells the user which of their dependencies the hook runtime raises in the instrumented build.
+/// Tells the user which of their dependencies the hook runtime moves in the instrumented build,
+/// from what to what and why (`otelalign.rs`).
 fn report_raised_dependencies(setup: &ModuleSetup, graph: &[Package], runtime_modules: &[RuntimeModule]) {
     if setup.workspace {
         return;
     }
-    let Ok(text) = std::fs::read_to_string(&setup.base) else { return };
-    let required: BTreeMap<String, String> = modfile::required_versions(&text).into_iter().collect();
-    let mut raised = BTreeSet::new();
-    for module in graph.iter().filter_map(|p| p.module.as_ref()) {
-        if runtime_modules.iter().any(|m| m.path == module.path) {
-            continue;
-        }
-        if let (Some(theirs), Some(ours)) = (required.get(&module.path), module.effective_version()) {
-            if theirs != ours {
-                raised.insert(format!("{} {theirs} → {ours}", module.path));
-            }
-        }
-    }
-    if !raised.is_empty() {
-        eprintln!(
-            "autotel: note: the hook runtime needs newer versions of some of your dependencies; the instrumented \
-             build uses (your go.mod is unchanged):\n  {}",
-            raised.into_iter().collect::<Vec<_>>().join("\n  ")
-        );
+    let linked = graph.iter().filter(|p| !p.standard).filter_map(|p| p.module.as_ref()).map(|m| m.path.clone()).collect();
+    match otelalign::moves_of_build(&setup.base, &setup.state, &setup.state.join("go.mod"), &linked, runtime_modules) {
+        Ok(moves) => otelalign::report_text(&moves).into_iter().for_each(|text| eprintln!("{text}")),
+        Err(e) => eprintln!("autotel: warning: cannot tell whether the hook runtime moves your dependencies: {e}"),
     }
 }
 

@@ -1,7 +1,9 @@
 //! The Go hook runtime embedded in autotel (`go/` of the repository), and its extraction.
 //!
-//! The runtime is one or more Go modules (the core `autotel.dev/go`, and later one module per
-//! third-party library so that a user's build only requires what it instruments). It is written
+//! The runtime is several Go modules: the core `autotel.dev/go`, one module per third-party
+//! library (so that a user's build only requires what it instruments), and
+//! `autotel.dev/go/logvalue`, which has one directory per shape of the OpenTelemetry Logs API
+//! (`logvalue_module` picks the build's). It is written
 //! once per content hash to `<cache>/runtime/<hash>/`, atomically (a temporary directory renamed
 //! into place), and never modified afterwards, so concurrent builds can share it.
 
@@ -13,6 +15,8 @@ include!(concat!(env!("OUT_DIR"), "/runtime_files.rs"));
 pub const CORE_MODULE: &str = "autotel.dev/go";
 /// The package every main package imports: it boots the SDK from `OTEL_*`.
 pub const SDK_PACKAGE: &str = "autotel.dev/go/sdk";
+/// The module that names the Logs API's value types; the core requires it.
+pub const LOGVALUE_MODULE: &str = "autotel.dev/go/logvalue";
 
 /// The hash of the embedded runtime's files.
 pub fn hash() -> &'static str {
@@ -29,6 +33,8 @@ pub struct RuntimeModule {
     pub go_sum: String,
     /// Its `go` line: the oldest Go it builds with.
     pub go_version: Option<String>,
+    /// Its go.mod's requirements: module path and version.
+    pub requires: Vec<(String, String)>,
 }
 
 /// The runtime's modules, longest path first (so the first prefix match is the right module).
@@ -47,7 +53,8 @@ pub fn modules() -> Vec<RuntimeModule> {
                 .map(|(_, c)| String::from_utf8_lossy(c).to_string())
                 .unwrap_or_default();
             let go_version = text.lines().find_map(|l| l.trim().strip_prefix("go ")).map(|v| v.trim().to_string());
-            Some(RuntimeModule { path: module.to_string(), dir, go_sum, go_version })
+            let requires = crate::modfile::required_versions(text);
+            Some(RuntimeModule { path: module.to_string(), dir, go_sum, go_version, requires })
         })
         .collect();
     modules.sort_by_key(|m| std::cmp::Reverse(m.path.len()));
@@ -59,6 +66,13 @@ pub fn module_of<'m>(modules: &'m [RuntimeModule], import_path: &str) -> Option<
     modules
         .iter()
         .find(|m| import_path == m.path || import_path.strip_prefix(&m.path).is_some_and(|rest| rest.starts_with('/')))
+}
+
+/// The directory of `autotel.dev/go/logvalue` for the build's Logs API: `otellog-v1` when its
+/// values are `attribute.Value` (otel/log v1.x), else `otellog-v0`.
+pub fn logvalue_module(modules: &[RuntimeModule], logs_api_v1: bool) -> &RuntimeModule {
+    let dir = if logs_api_v1 { "logvalue/otellog-v1" } else { "logvalue/otellog-v0" };
+    modules.iter().find(|m| m.path == LOGVALUE_MODULE && m.dir == dir).expect("both logvalue directories are embedded")
 }
 
 /// Writes the runtime under `cache` unless it is already there; returns its root directory.
@@ -100,6 +114,14 @@ mod tests {
         assert!(core.go_sum.contains("go.opentelemetry.io/otel "), "go.sum lists the SDK");
         assert_eq!(module_of(&modules, SDK_PACKAGE).map(|m| m.path.as_str()), Some(CORE_MODULE));
         assert_eq!(module_of(&modules, "autotel.dev/gox"), None);
+        assert!(core.requires.iter().any(|(p, v)| p == "go.opentelemetry.io/otel/sdk" && v == crate::otelalign::TRAINS[0].otel));
+    }
+
+    #[test]
+    fn both_log_value_directories_are_embedded() {
+        let modules = modules();
+        assert!(logvalue_module(&modules, false).requires.iter().any(|(p, v)| p == "go.opentelemetry.io/otel/log" && v.starts_with("v0.")));
+        assert!(logvalue_module(&modules, true).requires.iter().any(|(p, v)| p == "go.opentelemetry.io/otel" && v.starts_with("v1.")));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The Go hook runtime's own tests (`go/` and every library module under it), run by
 //! `cargo test` so the one test command covers both languages: `go vet` and `go test` with the
-//! machine's Go, and a build with the oldest supported release (through GOTOOLCHAIN).
+//! machine's Go, a build with the oldest supported release (through GOTOOLCHAIN), and builds
+//! against the oldest and the newest OpenTelemetry Go release autotel supports.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,9 +26,18 @@ fn modules() -> Vec<PathBuf> {
     out
 }
 
+/// A module's `go` line.
+fn go_line(module: &Path) -> String {
+    let text = std::fs::read_to_string(module.join("go.mod")).unwrap();
+    text.lines().find_map(|l| l.strip_prefix("go ")).expect("a go line").trim().to_string()
+}
+
 fn go_in_every_module(args: &[&str], toolchain: Option<&str>) {
     let mut failures = Vec::new();
-    for module in modules() {
+    // The logvalue directory for otel/log v1.x needs the Go that OpenTelemetry v1.47 needs.
+    let version = |v: &str| rules::Version::parse(v).expect("a Go version");
+    let builds_with = |module: &Path| toolchain.is_none_or(|t| version(&go_line(module)) <= version(t));
+    for module in modules().into_iter().filter(|m| builds_with(m)) {
         let mut command = Command::new("go");
         command.args(args).current_dir(&module);
         if let Some(t) = toolchain {
@@ -59,4 +69,73 @@ fn go_tests_pass() {
 #[test]
 fn builds_with_the_oldest_supported_go() {
     go_in_every_module(&["build", "./..."], Some("go1.23.12"));
+}
+
+fn go(dir: &Path, args: &[&str]) {
+    let output = Command::new("go").args(args).current_dir(dir).output().expect("go is on PATH");
+    assert!(
+        output.status.success(),
+        "go {args:?} in {}:\n{}\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The OpenTelemetry requirements of a module's go.mod.
+fn otel_requirements(module: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(module.join("go.mod")).unwrap();
+    text.lines()
+        .map(|l| l.trim().trim_start_matches("require").trim())
+        .filter(|l| l.starts_with("go.opentelemetry.io/otel"))
+        .map(|l| {
+            let mut words = l.split_whitespace();
+            (words.next().unwrap().to_string(), words.next().unwrap().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_runtime_requires_the_oldest_opentelemetry_release_of_the_table() {
+    let oldest = build::otelalign::TRAINS[0].modules();
+    for module in modules().into_iter().filter(|m| !m.ends_with("otellog-v1")) {
+        for (path, version) in otel_requirements(&module) {
+            assert_eq!(oldest.get(&path), Some(&version), "{path} in {}", module.display());
+        }
+    }
+}
+
+#[test]
+fn the_runtime_compiles_against_the_newest_opentelemetry_release() {
+    let newest = build::otelalign::TRAINS.last().unwrap().modules();
+    let copy = tempfile::tempdir().unwrap();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../go").canonicalize().unwrap();
+    copy_dir(&root, copy.path());
+    for module in modules() {
+        let dir = copy.path().join(module.strip_prefix(&root).unwrap());
+        if module.ends_with("otellog-v0") || module.ends_with("otellog-v1") {
+            continue;
+        }
+        let mut edit = vec!["mod".to_string(), "edit".into()];
+        for (path, _) in otel_requirements(&dir) {
+            edit.push(format!("-require={path}@{}", newest[&path]));
+        }
+        edit.push(format!("-replace=autotel.dev/go/logvalue={}", copy.path().join("logvalue/otellog-v1").display()));
+        go(&dir, &edit.iter().map(String::as_str).collect::<Vec<_>>());
+        go(&dir, &["mod", "tidy"]);
+        go(&dir, &["build", "./..."]);
+        go(&dir, &["vet", "./..."]);
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }

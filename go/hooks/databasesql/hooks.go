@@ -8,8 +8,8 @@ import (
 	"unsafe"
 
 	"autotel.dev/go/api"
+	sc "autotel.dev/go/internal/semconv/keys"
 	"go.opentelemetry.io/otel/attribute"
-	sc "go.opentelemetry.io/otel/semconv/v1.37.0"
 	"go.opentelemetry.io/otel/trace"
 )
 

@@ -13,8 +13,8 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	sc "autotel.dev/go/internal/semconv/keys"
 	"go.opentelemetry.io/otel/attribute"
-	sc "go.opentelemetry.io/otel/semconv/v1.37.0"
 )
 
 // dbInfo is what the hooks learn once per DB: from its driver and connector,

@@ -7,10 +7,10 @@ import (
 	"unsafe"
 
 	"autotel.dev/go/api"
+	sc "autotel.dev/go/internal/semconv/keys"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-	sc "go.opentelemetry.io/otel/semconv/v1.37.0"
 )
 
 type instruments struct {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"autotel.dev/go/api"
+	"autotel.dev/go/logvalue"
 	otellog "go.opentelemetry.io/otel/log"
 	logglobal "go.opentelemetry.io/otel/log/global"
 	"go.opentelemetry.io/otel/trace"
@@ -77,12 +78,12 @@ func export(lg otellog.Logger, ctx context.Context, sc trace.SpanContext, level 
 	rec.SetObservedTimestamp(now)
 	rec.SetSeverity(severity(level))
 	rec.SetSeverityText(level.String())
-	rec.SetBody(otellog.StringValue(msg))
+	rec.SetBody(logvalue.String(msg))
 	r := slog.NewRecord(now, level, msg, 0)
 	add(&r)
 	r.Attrs(func(a slog.Attr) bool {
 		if !a.Equal(slog.Attr{}) {
-			rec.AddAttributes(otellog.KeyValue{Key: a.Key, Value: logValue(a.Value)})
+			rec.AddAttributes(logvalue.Pair(a.Key, logValue(a.Value)))
 		}
 		return true
 	})
@@ -92,43 +93,44 @@ func export(lg otellog.Logger, ctx context.Context, sc trace.SpanContext, level 
 	lg.Emit(ctx, rec)
 }
 
-// logValue converts a slog value.
-func logValue(v slog.Value) otellog.Value {
+// logValue converts a slog value (logvalue names the types and constructors
+// of the build's OpenTelemetry Logs API).
+func logValue(v slog.Value) logvalue.Value {
 	v = v.Resolve()
 	switch v.Kind() {
 	case slog.KindString:
-		return otellog.StringValue(v.String())
+		return logvalue.String(v.String())
 	case slog.KindInt64:
-		return otellog.Int64Value(v.Int64())
+		return logvalue.Int64(v.Int64())
 	case slog.KindUint64:
 		u := v.Uint64()
 		if u > math.MaxInt64 {
-			return otellog.StringValue(fmt.Sprint(u))
+			return logvalue.String(fmt.Sprint(u))
 		}
-		return otellog.Int64Value(int64(u))
+		return logvalue.Int64(int64(u))
 	case slog.KindFloat64:
-		return otellog.Float64Value(v.Float64())
+		return logvalue.Float64(v.Float64())
 	case slog.KindBool:
-		return otellog.BoolValue(v.Bool())
+		return logvalue.Bool(v.Bool())
 	case slog.KindDuration:
-		return otellog.Int64Value(v.Duration().Nanoseconds())
+		return logvalue.Int64(v.Duration().Nanoseconds())
 	case slog.KindTime:
-		return otellog.StringValue(v.Time().Format(time.RFC3339Nano))
+		return logvalue.String(v.Time().Format(time.RFC3339Nano))
 	case slog.KindGroup:
 		attrs := v.Group()
-		kvs := make([]otellog.KeyValue, 0, len(attrs))
+		kvs := make([]logvalue.KeyValue, 0, len(attrs))
 		for _, a := range attrs {
-			kvs = append(kvs, otellog.KeyValue{Key: a.Key, Value: logValue(a.Value)})
+			kvs = append(kvs, logvalue.Pair(a.Key, logValue(a.Value)))
 		}
-		return otellog.MapValue(kvs...)
+		return logvalue.Map(kvs...)
 	}
 	switch x := v.Any().(type) {
 	case error:
-		return otellog.StringValue(x.Error())
+		return logvalue.String(x.Error())
 	case []byte:
-		return otellog.BytesValue(x)
+		return logvalue.Bytes(x)
 	case fmt.Stringer:
-		return otellog.StringValue(x.String())
+		return logvalue.String(x.String())
 	}
-	return otellog.StringValue(fmt.Sprint(v.Any()))
+	return logvalue.String(fmt.Sprint(v.Any()))
 }

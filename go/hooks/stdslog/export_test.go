@@ -10,6 +10,7 @@ import (
 
 	"autotel.dev/go/api"
 	"autotel.dev/go/gls"
+	"autotel.dev/go/logvalue"
 	otellog "go.opentelemetry.io/otel/log"
 	logglobal "go.opentelemetry.io/otel/log/global"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
@@ -60,7 +61,7 @@ func TestRecordsAreExportedWithTheSpansContext(t *testing.T) {
 		t.Errorf("first record: body %q severity %v %q trace %v", first.Body().AsString(), first.Severity(), first.SeverityText(), first.TraceID())
 	}
 	got := map[string]string{}
-	second.WalkAttributes(func(kv otellog.KeyValue) bool { got[kv.Key] = kv.Value.String(); return true })
+	second.WalkAttributes(func(kv logvalue.KeyValue) bool { got[logvalue.Key(kv)] = kv.Value.String(); return true })
 	if second.TraceID() != a.Span().SpanContext().TraceID() || second.SpanID() != a.Span().SpanContext().SpanID() {
 		t.Errorf("second record trace %v span %v, want the current span's", second.TraceID(), second.SpanID())
 	}

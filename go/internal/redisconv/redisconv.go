@@ -19,9 +19,9 @@ import (
 	"strings"
 
 	"autotel.dev/go/api"
+	sc "autotel.dev/go/internal/semconv/keys"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	sc "go.opentelemetry.io/otel/semconv/v1.37.0"
 	"go.opentelemetry.io/otel/trace"
 )
 

@@ -7,12 +7,12 @@ import (
 	"strconv"
 	"strings"
 
+	sc "autotel.dev/go/internal/semconv/keys"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
-	sc "go.opentelemetry.io/otel/semconv/v1.37.0"
-	"go.opentelemetry.io/otel/semconv/v1.37.0/httpconv"
+	"go.opentelemetry.io/otel/metric/noop"
 )
 
 // HTTPDurationBuckets are the explicit bucket boundaries (seconds) that the
@@ -385,19 +385,27 @@ func (c HTTPClient) MetricAttributes(status int, protoVersion, errorType string)
 // NewHTTPServerDuration creates the http.server.request.duration histogram.
 // An error is reported through otel.Handle and a no-op histogram returned.
 func NewHTTPServerDuration(m metric.Meter) metric.Float64Histogram {
-	h, err := httpconv.NewServerRequestDuration(m, metric.WithExplicitBucketBoundaries(HTTPDurationBuckets...))
-	if err != nil {
-		otel.Handle(err)
-	}
-	return h.Inst()
+	return newDuration(m, "http.server.request.duration", "Duration of HTTP server requests.")
 }
 
 // NewHTTPClientDuration creates the http.client.request.duration histogram.
 // An error is reported through otel.Handle and a no-op histogram returned.
 func NewHTTPClientDuration(m metric.Meter) metric.Float64Histogram {
-	h, err := httpconv.NewClientRequestDuration(m, metric.WithExplicitBucketBoundaries(HTTPDurationBuckets...))
+	return newDuration(m, "http.client.request.duration", "Duration of HTTP client requests.")
+}
+
+// newDuration creates a request-duration histogram as semconv v1.37.0's
+// httpconv package does (same name, description and unit), with autotel's
+// bucket boundaries; that package is not used because otel ships it only from
+// v1.38.0 on.
+func newDuration(m metric.Meter, name, description string) metric.Float64Histogram {
+	h, err := m.Float64Histogram(name,
+		metric.WithDescription(description),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(HTTPDurationBuckets...))
 	if err != nil {
 		otel.Handle(err)
+		return noop.Float64Histogram{}
 	}
-	return h.Inst()
+	return h
 }

@@ -18,3 +18,6 @@ mod flags;
 mod errors;
 /// `autotel go test` of an instrumented library's own module: test variants link, hooks run.
 mod tested_library;
+/// The user's dependency versions stay put; what must move is reported exactly; the newest
+/// OpenTelemetry Go builds.
+mod dependencies;

@@ -1,0 +1,28 @@
+// A program that pins golang.org/x/sys, x/net, x/text and protobuf at versions real modules pin
+// (x/sys v0.30.0 is go-redis v9.22.0's), older than what OpenTelemetry Go v1.38 requires but not
+// older than the hook runtime's floors: `autotel go build` must link exactly these versions
+// (crates/autotel/tests/build_mode/dependencies.rs).
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+
+	"golang.org/x/net/http/httpguts"
+	"golang.org/x/sys/unix"
+	"golang.org/x/text/language"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+func main() {
+	http.HandleFunc("/pid", func(w http.ResponseWriter, r *http.Request) {
+		size := proto.Size(wrapperspb.String(language.English.String()))
+		fmt.Fprintln(w, unix.Getpid(), httpguts.ValidHeaderFieldName("X-Pid"), size)
+	})
+	if err := http.ListenAndServe(os.Getenv("LISTEN"), nil); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
