@@ -16,6 +16,7 @@ mod matching;
 mod modfile;
 pub mod plan;
 mod progress;
+mod rule_facts;
 pub mod runtime;
 pub mod state;
 pub mod toolexec;

@@ -3,11 +3,12 @@
 //! A rule applies to a package when its target is the package's import path and both version
 //! ranges admit the package (the Go release for the standard library, the module version
 //! otherwise). A rule whose target is present at an unsupported version is reported, and the
-//! package is built without it.
+//! package is built without it. The ranges say what was tested: past them, a rule that declares
+//! the facts it needs is still matched (the compile checks them, `rule_facts.rs`), with a note.
 
 use crate::golist::Package;
 use crate::state::RuleRef;
-use rules::{Catalogue, Target, Version};
+use rules::{Applicability, Catalogue, Target, Version};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Default, PartialEq)]
@@ -22,6 +23,8 @@ pub struct Matched {
     pub instrumentations: BTreeSet<String>,
     /// One line per target present at a version no rule supports.
     pub unsupported: Vec<String>,
+    /// One line per target whose rules are matched past their tested ranges (for `-v`).
+    pub untested: Vec<String>,
 }
 
 pub fn match_rules(catalogue: &Catalogue, packages: &[Package], go_version: &Version) -> Matched {
@@ -36,8 +39,13 @@ pub fn match_rules(catalogue: &Catalogue, packages: &[Package], go_version: &Ver
         for id in catalogue.files_targeting(key) {
             let file = catalogue.file(id);
             let mut refused = Vec::new();
+            let mut untested = Vec::new();
             for (index, rule) in file.rules.iter().enumerate().filter(|(_, r)| r.target == target) {
-                if rule.applies(go_version, module_version.as_ref()) {
+                let applicability = rule.applies(go_version, module_version.as_ref());
+                if applicability == Applicability::Untested {
+                    untested.push(rule);
+                }
+                if applicability != Applicability::Refused {
                     let r = RuleRef { file: id.into(), rule: index };
                     match &target {
                         Target::MainPackages => matched.main_rules.push(r),
@@ -49,13 +57,21 @@ pub fn match_rules(catalogue: &Catalogue, packages: &[Package], go_version: &Ver
                     refused.push(rule);
                 }
             }
+            let what = |rule: &rules::Rule| match &module_version {
+                Some(v) => (format!("{key} v{v}"), rule.version.clone()),
+                None => (format!("{key} with Go {go_version}"), rule.go.clone()),
+            };
             if let Some(rule) = refused.first() {
-                let (what, range) = match &module_version {
-                    Some(v) => (format!("{key} v{v}"), &rule.version),
-                    None => (format!("{key} with Go {go_version}"), &rule.go),
-                };
+                let (what, range) = what(rule);
                 matched.unsupported.push(format!(
                     "{what} is outside the range {range} that `{}` supports; it is built without that instrumentation",
+                    file.instrumentation
+                ));
+            }
+            if let Some(rule) = untested.first() {
+                let (what, range) = what(rule);
+                matched.untested.push(format!(
+                    "{what} is past the range {range} that `{}` was tested with; its rules apply where the source has what they need",
                     file.instrumentation
                 ));
             }
@@ -65,8 +81,10 @@ pub fn match_rules(catalogue: &Catalogue, packages: &[Package], go_version: &Ver
     for package in packages {
         consider(&package.import_path, Some(package), &mut matched);
     }
-    matched.unsupported.sort();
-    matched.unsupported.dedup();
+    for lines in [&mut matched.unsupported, &mut matched.untested] {
+        lines.sort();
+        lines.dedup();
+    }
     matched
 }
 
