@@ -40,12 +40,14 @@ pub fn match_rules(catalogue: &Catalogue, packages: &[Package], go_version: &Ver
             let file = catalogue.file(id);
             let mut refused = Vec::new();
             let mut untested = Vec::new();
+            let mut chosen = BTreeSet::new();
             for (index, rule) in file.rules.iter().enumerate().filter(|(_, r)| r.target == target) {
                 let applicability = rule.applies(go_version, module_version.as_ref());
                 if applicability == Applicability::Untested {
                     untested.push(rule);
                 }
                 if applicability != Applicability::Refused {
+                    chosen.extend(rule.one_of.as_deref());
                     let r = RuleRef { file: id.into(), rule: index };
                     match &target {
                         Target::MainPackages => matched.main_rules.push(r),
@@ -61,6 +63,8 @@ pub fn match_rules(catalogue: &Catalogue, packages: &[Package], go_version: &Ver
                 Some(v) => (format!("{key} v{v}"), rule.version.clone()),
                 None => (format!("{key} with Go {go_version}"), rule.go.clone()),
             };
+            // An alternative for another release is no loss when one of its choice matched.
+            refused.retain(|rule| rule.one_of.as_deref().is_none_or(|choice| !chosen.contains(choice)));
             if let Some(rule) = refused.first() {
                 let (what, range) = what(rule);
                 matched.unsupported.push(format!(
@@ -71,7 +75,7 @@ pub fn match_rules(catalogue: &Catalogue, packages: &[Package], go_version: &Ver
             if let Some(rule) = untested.first() {
                 let (what, range) = what(rule);
                 matched.untested.push(format!(
-                    "{what} is past the range {range} that `{}` was tested with; its rules apply where the source has what they need",
+                    "{what} is outside the range {range} that `{}` was tested with; its rules apply where the source has what they need",
                     file.instrumentation
                 ));
             }

@@ -13,9 +13,10 @@
 //! hooks, and the setters added files pull from hook packages have bodies there, so a hook
 //! package whose registrations never run links and works with what it got.
 
+use crate::constraint;
 use crate::state::RuleRef;
 use rewrite::PackageFacts;
-use rules::{Catalogue, FileId, Rule};
+use rules::{Action, Catalogue, FileId, Rule};
 use std::collections::BTreeMap;
 
 /// The outcome for one compile.
@@ -36,18 +37,25 @@ struct Unit<'c> {
 }
 
 /// Chooses among `refs` (rules matched for `import_path`) by the facts of `sources`, the Go files
-/// of the compile.
+/// of the compile. A file rule whose `//go:build` line excludes this build (`build_tags`) is left
+/// out silently first: what it would read is absent on purpose.
 pub fn select<'s>(
     catalogue: &Catalogue,
     refs: &[RuleRef],
     import_path: &str,
     sources: impl IntoIterator<Item = &'s str>,
+    build_tags: &[String],
 ) -> Result<Selection, String> {
     let facts = PackageFacts::collect(sources);
     let mut units: Vec<Unit> = Vec::new();
     for &r in refs {
         let file = FileId::from(r.file);
         let rule: &Rule = catalogue.file(file).rules.get(r.rule).ok_or("the build state names a rule that does not exist")?;
+        if let Action::AddFile(added) = &rule.action {
+            if constraint::file_matches(&added.contents, build_tags) == Ok(false) {
+                continue;
+            }
+        }
         let missing = facts.missing_for(rule);
         let existing = rule.group.as_deref().and_then(|g| {
             units.iter().position(|u| {
@@ -120,6 +128,7 @@ mod tests {
     fn catalogue(rules: &str) -> (Catalogue, Vec<RuleRef>, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("add.go"), "package lib\n").unwrap();
+        std::fs::write(dir.path().join("tagged.go"), "//go:build !omitit\n\npackage lib\n").unwrap();
         let path: PathBuf = dir.path().join("r.yaml");
         std::fs::write(&path, format!("instrumentation: lib\nhooks: example.com/hooks\nrules:\n{rules}")).unwrap();
         let catalogue = Catalogue::with_user_files(&[path]).unwrap();
@@ -142,14 +151,14 @@ mod tests {
              \x20 - {target: lib, group: g, raw: {function: gone, code: \"_ = 1\"}}\n\
              \x20 - {target: lib, function: {receiver: T, name: Do, enter: e}, requires: {functions: [\"(T).Do(x int) error\"]}}\n",
         );
-        let s = select(&catalogue, &refs, "example.com/lib", [LIB]).unwrap();
+        let s = select(&catalogue, &refs, "example.com/lib", [LIB], &[]).unwrap();
         assert_eq!(rule_indexes(&s), [3]);
         assert_eq!(
             s.warnings,
             ["example.com/lib is built without 3 of its 4 `lib` rules: it lacks function gone (a newer release changed it); the program runs without that instrumentation"]
         );
         let fixed = LIB.replace("func helper", "func gone() {}\nfunc helper");
-        let s = select(&catalogue, &refs, "example.com/lib", [fixed.as_str()]).unwrap();
+        let s = select(&catalogue, &refs, "example.com/lib", [fixed.as_str()], &[]).unwrap();
         assert_eq!((rule_indexes(&s), s.warnings), (vec![0, 1, 2, 3], vec![]));
     }
 
@@ -160,9 +169,9 @@ mod tests {
              \x20 - {target: lib, one_of: layout, file: add.go, requires: {types: [T]}}\n\
              \x20 - {target: lib, one_of: layout, file: add.go, requires: {fields: [T.a]}}\n",
         );
-        let s = select(&catalogue, &refs, "lib", [LIB]).unwrap();
+        let s = select(&catalogue, &refs, "lib", [LIB], &[]).unwrap();
         assert_eq!((rule_indexes(&s), s.warnings), (vec![1], vec![]));
-        let s = select(&catalogue, &refs, "lib", ["package lib\n"]).unwrap();
+        let s = select(&catalogue, &refs, "lib", ["package lib\n"], &[]).unwrap();
         assert_eq!(rule_indexes(&s), Vec::<usize>::new());
         assert_eq!(
             s.warnings,
@@ -171,12 +180,21 @@ mod tests {
     }
 
     #[test]
+    fn a_file_its_build_constraint_excludes_is_no_loss() {
+        let (catalogue, refs, _dir) = catalogue("  - {target: lib, file: tagged.go, requires: {types: [Gone]}}\n");
+        let s = select(&catalogue, &refs, "lib", [LIB], &["omitit".to_string()]).unwrap();
+        assert_eq!((rule_indexes(&s), s.warnings), (vec![], vec![]));
+        let s = select(&catalogue, &refs, "lib", [LIB], &[]).unwrap();
+        assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+    }
+
+    #[test]
     fn a_changed_signature_drops_the_hook() {
         let (catalogue, refs, _dir) = catalogue(
             "  - {target: lib, function: {receiver: T, name: Do, enter: e}, requires: {functions: [\"(T).Do(x int) error\"]}}\n",
         );
         let changed = LIB.replace("Do(x int) error", "Do(x int, y string) error");
-        let s = select(&catalogue, &refs, "lib", [changed.as_str()]).unwrap();
+        let s = select(&catalogue, &refs, "lib", [changed.as_str()], &[]).unwrap();
         assert!(s.applied.is_empty());
         assert_eq!(
             s.warnings,

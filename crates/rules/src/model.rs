@@ -85,9 +85,9 @@ impl std::fmt::Display for FunctionFact {
 pub enum Applicability {
     /// Inside the tested ranges: applied (its facts, if declared, are still checked).
     Tested,
-    /// Outside them, but the rule declares facts: applied when they hold in the source.
+    /// Newer than they admit, but the rule declares facts: applied when they hold in the source.
     Untested,
-    /// Outside them and nothing to check: not applied.
+    /// Older than they admit, or newer with nothing to check: not applied.
     Refused,
 }
 
@@ -178,14 +178,18 @@ impl Rule {
     /// Whether this rule applies to a package built with Go `go_version` whose module is at
     /// `module_version` (`None` for the standard library and for modules without a version,
     /// such as the main module or a directory replacement, where the module range is not checked).
-    /// The ranges say what was tested; past them a rule applies only when its declared facts hold.
+    /// The ranges say what was tested; past their upper bounds a rule applies only when its
+    /// declared facts hold (a lower bound is where what a rule needs appeared: below it, never).
     pub fn applies(&self, go_version: &Version, module_version: Option<&Version>) -> Applicability {
         if self.go.contains(go_version) && module_version.is_none_or(|v| self.version.contains(v)) {
             Applicability::Tested
-        } else if self.requires.is_empty() {
-            Applicability::Refused
-        } else {
+        } else if !self.requires.is_empty()
+            && self.go.reaches(go_version)
+            && module_version.is_none_or(|v| self.version.reaches(v))
+        {
             Applicability::Untested
+        } else {
+            Applicability::Refused
         }
     }
 }

@@ -92,6 +92,7 @@ rules:
     // Past the tested range, a rule with facts is left to them; one without is refused.
     assert_eq!(rule.applies(&Version::parse("go1.28rc1").unwrap(), None), Applicability::Untested);
     assert_eq!(rule.applies(&Version::parse("go1.27.4").unwrap(), None), Applicability::Tested);
+    assert_eq!(rule.applies(&Version::parse("go1.22.12").unwrap(), None), Applicability::Refused);
     let bare = Rule { requires: Requirements::default(), ..rule.clone() };
     assert_eq!(bare.applies(&Version::parse("go1.28rc1").unwrap(), None), Applicability::Refused);
 }

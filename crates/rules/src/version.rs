@@ -140,6 +140,17 @@ impl VersionRange {
             Op::Ge => version >= bound,
         })
     }
+
+    /// Whether `version` satisfies the range's lower bounds (`>=`, `>`, `=`): it is inside the
+    /// range or newer than it, never older.
+    pub fn reaches(&self, version: &Version) -> bool {
+        self.bounds.iter().all(|(op, bound)| match op {
+            Op::Eq => version == bound,
+            Op::Gt => version > bound,
+            Op::Ge => version >= bound,
+            Op::Lt | Op::Le => true,
+        })
+    }
 }
 
 impl fmt::Display for VersionRange {
@@ -202,6 +213,7 @@ mod tests {
         assert!(go.contains(&v("go1.27.4")));
         assert!(!go.contains(&v("go1.28rc1")), "a release candidate of 1.28 is past <1.28");
         assert!(go.contains(&v("go1.27rc1")));
+        assert!(go.reaches(&v("go1.28rc1")) && go.reaches(&v("go1.23.0")) && !go.reaches(&v("go1.22.12")));
         assert_eq!(
             VersionRange::parse("~1.2").unwrap_err(),
             "version range `~1.2`: `~1.2` must start with >=, >, <=, < or ="
