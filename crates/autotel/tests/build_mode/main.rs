@@ -16,3 +16,6 @@ mod commands;
 mod flags;
 /// Clear errors for bad input, and a program whose collector is down.
 mod errors;
+/// New releases degrade, never break: a library whose hooked function changed, and a fake future
+/// Go release (scripts/fake-go-release) whose runtime and net/http changed.
+mod drift;
