@@ -41,10 +41,14 @@ pub fn match_rules(catalogue: &Catalogue, packages: &[Package], go_version: &Ver
             let mut refused = Vec::new();
             let mut untested = Vec::new();
             let mut chosen = BTreeSet::new();
+            let mut tested_choices = BTreeSet::new();
             for (index, rule) in file.rules.iter().enumerate().filter(|(_, r)| r.target == target) {
                 let applicability = rule.applies(go_version, module_version.as_ref());
                 if applicability == Applicability::Untested {
                     untested.push(rule);
+                }
+                if applicability == Applicability::Tested {
+                    tested_choices.extend(rule.one_of.as_deref());
                 }
                 if applicability != Applicability::Refused {
                     chosen.extend(rule.one_of.as_deref());
@@ -65,6 +69,7 @@ pub fn match_rules(catalogue: &Catalogue, packages: &[Package], go_version: &Ver
             };
             // An alternative for another release is no loss when one of its choice matched.
             refused.retain(|rule| rule.one_of.as_deref().is_none_or(|choice| !chosen.contains(choice)));
+            untested.retain(|rule| rule.one_of.as_deref().is_none_or(|choice| !tested_choices.contains(choice)));
             if let Some(rule) = refused.first() {
                 let (what, range) = what(rule);
                 matched.unsupported.push(format!(
@@ -116,6 +121,18 @@ mod tests {
         assert!(!m.main_rules.is_empty());
         assert!(m.hook_packages.contains("autotel.dev/go/hooks/nethttp"));
         assert!(m.unsupported.is_empty(), "{:?}", m.unsupported);
+
+        // Go 1.27 moved HTTP/2 into net/http/internal/http2: its layout's alternative matches and
+        // the h2_bundle one, refused by its range, is no loss.
+        let mut with_h2 = packages.to_vec();
+        with_h2.push(package("net/http/internal/http2", true, ""));
+        let go127 = match_rules(&catalogue, &with_h2, &Version::parse("go1.27.4").unwrap());
+        assert!(go127.packages.contains_key("net/http/internal/http2"));
+        assert_eq!((go127.unsupported.clone(), go127.untested.clone()), (vec![], vec![]));
+        // Past every tested range, rules with facts are matched with a note.
+        let future = match_rules(&catalogue, &with_h2, &Version::parse("go1.28rc1").unwrap());
+        assert!(future.packages["net/http"].len() >= 6, "{:?}", future.packages);
+        assert!(future.untested.iter().any(|u| u.starts_with("net/http with Go 1.28.0-rc1 is outside the range")), "{:?}", future.untested);
 
         let old = match_rules(&catalogue, &packages, &Version::parse("go1.21.0").unwrap());
         assert!(!old.packages.contains_key("net/http"));
