@@ -58,7 +58,7 @@ fn a_library_whose_hooked_function_changed_is_built_without_the_rule() {
     assert_eq!(
         warnings(&stderr),
         ["autotel: warning: example.com/drift/lib is built without `drift`: it lacks Greet(name string) string \
-          (it is Greet(name string, loud bool) string) (a newer release changed it); the program runs without that instrumentation"],
+          (it is Greet(name string, loud bool) string); the program runs without that instrumentation"],
         "{stderr}"
     );
 }
@@ -91,7 +91,10 @@ fn a_future_go_builds_with_one_warning_per_changed_library_and_runs() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
     assert!(output.status.success(), "the build succeeds:\n{stderr}");
-    let warnings = warnings(&stderr);
+    // The compiles of runtime and net/http print them (the go command replays them from its
+    // cache when the hook runtime's preparation compiled those packages first).
+    let mut warnings = warnings(&stderr);
+    warnings.sort();
     assert_eq!(warnings.len(), 2, "one warning per changed library:\n{stderr}");
     assert!(
         warnings[0].starts_with("autotel: warning: net/http is built without 2 of its 6 `nethttp` rules: it lacks")
