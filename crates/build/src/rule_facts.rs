@@ -31,6 +31,7 @@ pub struct Selection {
 /// One all-or-nothing set of rules of one rule file.
 struct Unit<'c> {
     file: FileId,
+    group: Option<&'c str>,
     refs: Vec<RuleRef>,
     one_of: Option<&'c str>,
     missing: Vec<String>,
@@ -57,11 +58,8 @@ pub fn select<'s>(
             }
         }
         let missing = facts.missing_for(rule);
-        let existing = rule.group.as_deref().and_then(|g| {
-            units.iter().position(|u| {
-                u.file == file && u.refs.iter().any(|o| catalogue.file(file).rules[o.rule].group.as_deref() == Some(g))
-            })
-        });
+        let group = rule.group.as_deref();
+        let existing = group.and_then(|g| units.iter().position(|u| u.file == file && u.group == Some(g)));
         match existing {
             Some(i) => {
                 let unit = &mut units[i];
@@ -69,7 +67,7 @@ pub fn select<'s>(
                 unit.one_of = unit.one_of.or(rule.one_of.as_deref());
                 unit.missing.extend(missing);
             }
-            None => units.push(Unit { file, refs: vec![r], one_of: rule.one_of.as_deref(), missing }),
+            None => units.push(Unit { file, group, refs: vec![r], one_of: rule.one_of.as_deref(), missing }),
         }
     }
 
@@ -102,8 +100,8 @@ pub fn select<'s>(
             }
         }
     }
-    let mut selection = Selection::default();
-    selection.applied = refs.iter().copied().filter(|r| units.iter().zip(&keep).any(|(u, k)| *k && u.refs.contains(r))).collect();
+    let applied = refs.iter().copied().filter(|r| units.iter().zip(&keep).any(|(u, k)| *k && u.refs.contains(r))).collect();
+    let mut selection = Selection { applied, warnings: Vec::new() };
     for (file, (skipped, total, missing)) in dropped.into_iter().filter(|(_, (skipped, ..))| *skipped > 0) {
         let instrumentation = &catalogue.file(file).instrumentation;
         let what = if skipped == total {
