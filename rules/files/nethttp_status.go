@@ -3,7 +3,7 @@
 // It hands autotel's net/http hooks (autotel.dev/go/hooks/nethttp) a way to
 // read the status code of an HTTP/1 response, which net/http keeps in the
 // unexported field response.status. It only reads; it changes nothing.
-// Checked against Go 1.23 to 1.26: response.status, response.wroteHeader and
+// Checked against Go 1.23 to 1.27: response.status, response.wroteHeader and
 // conn.hijacked() exist with these meanings in all of them.
 
 package http

@@ -4,7 +4,7 @@
 // that rules/runtime.yaml adds to every g (field autotel_gls), together with
 // the goroutine's id. It runs during runtime's init, before any user code and
 // before any goroutine but the main one exists. Checked against Go 1.23 to
-// 1.26: getg, g.m, m.curg and g.goid exist with these meanings in all of them.
+// 1.27: getg, g.m, m.curg and g.goid exist with these meanings in all of them.
 
 package runtime
 

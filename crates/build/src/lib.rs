@@ -18,6 +18,7 @@ pub mod otelalign;
 pub mod plan;
 mod programs;
 mod progress;
+mod rule_facts;
 pub mod runtime;
 pub mod state;
 mod test_overlay;

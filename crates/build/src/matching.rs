@@ -3,11 +3,12 @@
 //! A rule applies to a package when its target is the package's import path and both version
 //! ranges admit the package (the Go release for the standard library, the module version
 //! otherwise). A rule whose target is present at an unsupported version is reported, and the
-//! package is built without it.
+//! package is built without it. The ranges say what was tested: past them, a rule that declares
+//! the facts it needs is still matched (the compile checks them, `rule_facts.rs`), with a note.
 
 use crate::golist::Package;
 use crate::state::RuleRef;
-use rules::{Catalogue, Target, Version};
+use rules::{Applicability, Catalogue, Target, Version};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Default, PartialEq)]
@@ -25,6 +26,8 @@ pub struct Matched {
     pub instrumentations: BTreeSet<String>,
     /// One line per target present at a version no rule supports.
     pub unsupported: Vec<String>,
+    /// One line per target whose rules are matched past their tested ranges (for `-v`).
+    pub untested: Vec<String>,
 }
 
 pub fn match_rules(catalogue: &Catalogue, packages: &[Package], go_version: &Version) -> Matched {
@@ -39,8 +42,19 @@ pub fn match_rules(catalogue: &Catalogue, packages: &[Package], go_version: &Ver
         for id in catalogue.files_targeting(key) {
             let file = catalogue.file(id);
             let mut refused = Vec::new();
+            let mut untested = Vec::new();
+            let mut chosen = BTreeSet::new();
+            let mut tested_choices = BTreeSet::new();
             for (index, rule) in file.rules.iter().enumerate().filter(|(_, r)| r.target == target) {
-                if rule.applies(go_version, module_version.as_ref()) {
+                let applicability = rule.applies(go_version, module_version.as_ref());
+                if applicability == Applicability::Untested {
+                    untested.push(rule);
+                }
+                if applicability == Applicability::Tested {
+                    tested_choices.extend(rule.one_of.as_deref());
+                }
+                if applicability != Applicability::Refused {
+                    chosen.extend(rule.one_of.as_deref());
                     let r = RuleRef { file: id.into(), rule: index };
                     match &target {
                         Target::MainPackages => matched.main_rules.push(r),
@@ -53,13 +67,24 @@ pub fn match_rules(catalogue: &Catalogue, packages: &[Package], go_version: &Ver
                     refused.push(rule);
                 }
             }
+            let what = |rule: &rules::Rule| match &module_version {
+                Some(v) => (format!("{key} v{v}"), rule.version.clone()),
+                None => (format!("{key} with Go {go_version}"), rule.go.clone()),
+            };
+            // An alternative for another release is no loss when one of its choice matched.
+            refused.retain(|rule| rule.one_of.as_deref().is_none_or(|choice| !chosen.contains(choice)));
+            untested.retain(|rule| rule.one_of.as_deref().is_none_or(|choice| !tested_choices.contains(choice)));
             if let Some(rule) = refused.first() {
-                let (what, range) = match &module_version {
-                    Some(v) => (format!("{key} v{v}"), &rule.version),
-                    None => (format!("{key} with Go {go_version}"), &rule.go),
-                };
+                let (what, range) = what(rule);
                 matched.unsupported.push(format!(
                     "{what} is outside the range {range} that `{}` supports; it is built without that instrumentation",
+                    file.instrumentation
+                ));
+            }
+            if let Some(rule) = untested.first() {
+                let (what, range) = what(rule);
+                matched.untested.push(format!(
+                    "{what} is outside the range {range} that `{}` was tested with; its rules apply where the source has what they need",
                     file.instrumentation
                 ));
             }
@@ -69,8 +94,10 @@ pub fn match_rules(catalogue: &Catalogue, packages: &[Package], go_version: &Ver
     for package in packages {
         consider(&package.import_path, Some(package), &mut matched);
     }
-    matched.unsupported.sort();
-    matched.unsupported.dedup();
+    for lines in [&mut matched.unsupported, &mut matched.untested] {
+        lines.sort();
+        lines.dedup();
+    }
     matched
 }
 
@@ -100,6 +127,18 @@ mod tests {
         assert!(m.hooks_by_target["net/http"].contains("autotel.dev/go/hooks/nethttp"));
         assert!(m.hooks_by_target["main"].contains("autotel.dev/go/sdk"));
         assert!(m.unsupported.is_empty(), "{:?}", m.unsupported);
+
+        // Go 1.27 moved HTTP/2 into net/http/internal/http2: its layout's alternative matches and
+        // the h2_bundle one, refused by its range, is no loss.
+        let mut with_h2 = packages.to_vec();
+        with_h2.push(package("net/http/internal/http2", true, ""));
+        let go127 = match_rules(&catalogue, &with_h2, &Version::parse("go1.27.4").unwrap());
+        assert!(go127.packages.contains_key("net/http/internal/http2"));
+        assert_eq!((go127.unsupported.clone(), go127.untested.clone()), (vec![], vec![]));
+        // Past every tested range, rules with facts are matched with a note.
+        let future = match_rules(&catalogue, &with_h2, &Version::parse("go1.28rc1").unwrap());
+        assert!(future.packages["net/http"].len() >= 6, "{:?}", future.packages);
+        assert!(future.untested.iter().any(|u| u.starts_with("net/http with Go 1.28.0-rc1 is outside the range")), "{:?}", future.untested);
 
         let old = match_rules(&catalogue, &packages, &Version::parse("go1.21.0").unwrap());
         assert!(!old.packages.contains_key("net/http"));

@@ -254,6 +254,9 @@ fn print_summary(matched: &Matched) {
         eprintln!("autotel:   {package}: {} rule(s)", rules.len());
     }
     eprintln!("autotel:   every main package: {} rule(s)", matched.main_rules.len());
+    for line in &matched.untested {
+        eprintln!("autotel:   note: {line}");
+    }
 }
 
 /// Module path and version of every package in the closure of `roots`.

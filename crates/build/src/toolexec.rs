@@ -172,6 +172,10 @@ impl<'a> Instrumented<'a> {
     }
 
     fn weave(&mut self, catalogue: &Catalogue, refs: &[RuleRef], build_tags: &[String]) -> Result<(), String> {
+        let sources = self.go_files().map(|i| std::fs::read_to_string(&self.args[i]).map_err(|e| format!("cannot read {:?}: {e}", self.args[i])));
+        let selection = crate::rule_facts::select(catalogue, refs, self.import_path, sources.collect::<Result<Vec<_>, _>>()?.iter().map(String::as_str), build_tags)?;
+        selection.warnings.iter().for_each(|w| eprintln!("autotel: warning: {w}"));
+        let refs = &selection.applied;
         let mut weave = Weave::default();
         let mut added = Vec::new();
         for r in refs {

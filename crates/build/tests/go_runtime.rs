@@ -1,7 +1,8 @@
 //! The Go hook runtime's own tests (`go/` and every library module under it), run by
 //! `cargo test` so the one test command covers both languages: `go vet` and `go test` with the
-//! machine's Go, a build with the oldest supported release (through GOTOOLCHAIN), and builds
-//! against the oldest and the newest OpenTelemetry Go release autotel supports.
+//! machine's Go, `go test` with every release in `AUTOTEL_GO_VERSIONS` (through GOTOOLCHAIN;
+//! scripts/go-matrix sets it; by default the oldest supported release), and builds against the
+//! oldest and the newest OpenTelemetry Go release autotel supports.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -66,9 +67,20 @@ fn go_tests_pass() {
     go_in_every_module(&["test", "-count=1", "./..."], None);
 }
 
+/// The releases `AUTOTEL_GO_VERSIONS` lists (separated by spaces or commas), or the oldest
+/// supported one.
+fn listed_toolchains() -> Vec<String> {
+    let listed = std::env::var("AUTOTEL_GO_VERSIONS").unwrap_or_else(|_| "go1.23.12".into());
+    let toolchains: Vec<String> = listed.split([' ', ',']).filter(|t| !t.is_empty()).map(str::to_string).collect();
+    assert!(!toolchains.is_empty(), "AUTOTEL_GO_VERSIONS is set but lists no release: {listed:?}");
+    toolchains
+}
+
 #[test]
-fn builds_with_the_oldest_supported_go() {
-    go_in_every_module(&["build", "./..."], Some("go1.23.12"));
+fn go_tests_pass_with_the_listed_gos() {
+    for toolchain in listed_toolchains() {
+        go_in_every_module(&["test", "-count=1", "./..."], Some(&toolchain));
+    }
 }
 
 fn go(dir: &Path, args: &[&str]) {

@@ -10,9 +10,11 @@
 //! This crate does no I/O and knows nothing of the go command or of rule files on disk.
 
 mod edits;
+mod facts;
 mod signature;
 
 use edits::Edits;
+pub use facts::PackageFacts;
 use rules::{FunctionRef, RawCode, StructField};
 use signature::{text, Signature};
 use std::fmt::{self, Write as _};

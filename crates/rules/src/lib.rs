@@ -12,7 +12,10 @@ pub mod model;
 pub mod parse;
 pub mod version;
 
-pub use model::{Action, AddedFile, FunctionHook, FunctionRef, RawCode, Rule, RuleFile, StructField, Target};
+pub use model::{
+    Action, AddedFile, Applicability, FieldRef, FunctionFact, FunctionHook, FunctionRef, RawCode, Requirements, Rule,
+    RuleFile, StructField, Target,
+};
 pub use parse::{parse_rule_file, RuleError};
 pub use version::{Version, VersionRange};
 

@@ -26,6 +26,69 @@ pub struct Rule {
     /// Module versions the rule applies to (meaningful for module targets).
     pub version: VersionRange,
     pub action: Action,
+    /// What the rule needs in the target package's source; checked before it is applied.
+    pub requires: Requirements,
+    /// Rules of one file and target with the same group apply all together or not at all.
+    pub group: Option<String>,
+    /// Groups (or lone rules) of one file and target naming the same choice are alternatives:
+    /// the first, in file order, whose facts hold applies, and the others stay silent.
+    pub one_of: Option<String>,
+}
+
+/// Facts a rule needs in the source of its target package (the files being compiled). A rule
+/// that declares them is also applied outside its tested version ranges when they hold.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Requirements {
+    /// Declared type names (including aliases).
+    pub types: Vec<String>,
+    /// Fields of struct types (an embedded field is named by its type's name).
+    pub fields: Vec<FieldRef>,
+    /// Declared functions and methods, with the signature they must have when one is given.
+    pub functions: Vec<FunctionFact>,
+}
+
+impl Requirements {
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty() && self.fields.is_empty() && self.functions.is_empty()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldRef {
+    pub type_name: String,
+    pub field: String,
+}
+
+impl std::fmt::Display for FieldRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.type_name, self.field)
+    }
+}
+
+/// A function the target package must declare: `name`, `(Recv).name`, optionally followed by its
+/// signature as Go writes it (`(fn *funcval, callergp *g) *g`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunctionFact {
+    pub function: FunctionRef,
+    /// Parameters and results as written in the rule, `None` when only the name matters.
+    pub signature: Option<String>,
+}
+
+impl std::fmt::Display for FunctionFact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}", self.function, self.signature.as_deref().unwrap_or(""))
+    }
+}
+
+/// How a rule relates to the versions a package is built with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applicability {
+    /// Inside the tested ranges: applied (its facts, if declared, are still checked).
+    Tested,
+    /// Newer than they admit, but the rule declares facts: applied when they hold in the source.
+    Untested,
+    /// Older than they admit, or newer with nothing to check: not applied.
+    Refused,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -66,7 +129,7 @@ pub enum Action {
 }
 
 /// Names one function or method of the target package.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FunctionRef {
     /// The receiver's type name without `*`, for methods.
     pub receiver: Option<String>,
@@ -115,7 +178,18 @@ impl Rule {
     /// Whether this rule applies to a package built with Go `go_version` whose module is at
     /// `module_version` (`None` for the standard library and for modules without a version,
     /// such as the main module or a directory replacement, where the module range is not checked).
-    pub fn applies(&self, go_version: &Version, module_version: Option<&Version>) -> bool {
-        self.go.contains(go_version) && module_version.is_none_or(|v| self.version.contains(v))
+    /// The ranges say what was tested; past their upper bounds a rule applies only when its
+    /// declared facts hold (a lower bound is where what a rule needs appeared: below it, never).
+    pub fn applies(&self, go_version: &Version, module_version: Option<&Version>) -> Applicability {
+        if self.go.contains(go_version) && module_version.is_none_or(|v| self.version.contains(v)) {
+            Applicability::Tested
+        } else if !self.requires.is_empty()
+            && self.go.reaches(go_version)
+            && module_version.is_none_or(|v| self.version.reaches(v))
+        {
+            Applicability::Untested
+        } else {
+            Applicability::Refused
+        }
     }
 }

@@ -5,7 +5,8 @@
 //! code runs in `build.rs`, which validates the embedded catalogue when autotel is compiled.
 
 use super::model::{
-    Action, AddedFile, FunctionHook, FunctionRef, RawCode, Rule, RuleFile, StructField, Target,
+    Action, AddedFile, FieldRef, FunctionFact, FunctionHook, FunctionRef, RawCode, Requirements, Rule, RuleFile,
+    StructField, Target,
 };
 use super::version::VersionRange;
 use serde::Deserialize;
@@ -29,6 +30,21 @@ struct RuleSchema {
     struct_field: Option<StructFieldSchema>,
     file: Option<String>,
     raw: Option<RawSchema>,
+    #[serde(default)]
+    requires: RequiresSchema,
+    group: Option<String>,
+    one_of: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RequiresSchema {
+    #[serde(default)]
+    types: Vec<String>,
+    #[serde(default)]
+    fields: Vec<String>,
+    #[serde(default)]
+    functions: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -163,7 +179,21 @@ pub fn parse_rule_file(
             0 => return Err(at("a rule needs one of `function`, `struct_field`, `file` or `raw`".into())),
             _ => return Err(at("a rule takes only one of `function`, `struct_field`, `file` or `raw`".into())),
         };
-        rules.push(Rule { target: Target::parse(&rule.target), go, version, action });
+        let requires = requirements(rule.requires).map_err(&at)?;
+        for (key, name) in [("group", &rule.group), ("one_of", &rule.one_of)] {
+            if let Some(name) = name {
+                check_identifier(name, key).map_err(&at)?;
+            }
+        }
+        rules.push(Rule {
+            target: Target::parse(&rule.target),
+            go,
+            version,
+            action,
+            requires,
+            group: rule.group,
+            one_of: rule.one_of,
+        });
     }
     Ok(RuleFile {
         source: source.to_string(),
@@ -171,6 +201,44 @@ pub fn parse_rule_file(
         hooks: schema.hooks,
         rules,
     })
+}
+
+fn requirements(schema: RequiresSchema) -> Result<Requirements, String> {
+    for name in &schema.types {
+        check_identifier(name, "requires.types")?;
+    }
+    let fields = schema
+        .fields
+        .iter()
+        .map(|text| {
+            let (type_name, field) = text
+                .split_once('.')
+                .ok_or_else(|| format!("`requires.fields` entries are `Type.field`, not `{text}`"))?;
+            check_identifier(type_name, "requires.fields type")?;
+            check_identifier(field, "requires.fields field")?;
+            Ok(FieldRef { type_name: type_name.into(), field: field.into() })
+        })
+        .collect::<Result<_, String>>()?;
+    let functions = schema.functions.iter().map(|text| function_fact(text)).collect::<Result<_, String>>()?;
+    Ok(Requirements { types: schema.types, fields, functions })
+}
+
+/// `name`, `(Recv).name` or `(*Recv).name`, then optionally the signature from its `(`.
+fn function_fact(text: &str) -> Result<FunctionFact, String> {
+    let bad = || format!("`requires.functions` entries are `name` or `(Recv).name`, then optionally `(params) results`, not `{text}`");
+    let text = text.trim();
+    let (receiver, rest) = match text.strip_prefix('(') {
+        Some(rest) => {
+            let (receiver, rest) = rest.split_once(").").ok_or_else(bad)?;
+            (Some(receiver.trim().to_string()), rest)
+        }
+        None => (None, text),
+    };
+    let end = rest.find('(').unwrap_or(rest.len());
+    let (name, signature) = rest.split_at(end);
+    let function = function_ref(receiver, name.trim().to_string()).map_err(|_| bad())?;
+    let signature = signature.trim();
+    Ok(FunctionFact { function, signature: (!signature.is_empty()).then(|| signature.to_string()) })
 }
 
 fn function_ref(receiver: Option<String>, name: String) -> Result<FunctionRef, String> {

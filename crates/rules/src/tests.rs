@@ -56,9 +56,60 @@ rules:
         Action::AddFile(AddedFile { path: "files/extra.go".into(), contents: "package http\n".into() })
     );
     let gin = &file.rules[4];
-    assert!(gin.applies(&Version::parse("go1.26.8").unwrap(), Some(&Version::parse("v1.9.1").unwrap())));
-    assert!(!gin.applies(&Version::parse("go1.26.8").unwrap(), Some(&Version::parse("v1.6.3").unwrap())));
-    assert!(!file.rules[0].applies(&Version::parse("go1.22.5").unwrap(), None));
+    let go = Version::parse("go1.26.8").unwrap();
+    assert_eq!(gin.applies(&go, Some(&Version::parse("v1.9.1").unwrap())), Applicability::Tested);
+    assert_eq!(gin.applies(&go, Some(&Version::parse("v1.6.3").unwrap())), Applicability::Refused);
+    assert_eq!(file.rules[0].applies(&Version::parse("go1.22.5").unwrap(), None), Applicability::Refused);
+}
+
+#[test]
+fn parses_requirements_groups_and_choices() {
+    let file = parse(
+        r#"
+instrumentation: gls
+hooks: autotel.dev/go/gls
+rules:
+  - target: runtime
+    go: ">=1.23, <1.28"
+    group: gls
+    one_of: slot
+    requires:
+      types: [g]
+      fields: [g.goid, m.curg]
+      functions: ["getg", "newproc1(fn *funcval, callergp *g) *g", "(*conn).hijacked() bool"]
+    struct_field: {type: g, name: autotel_gls, field_type: unsafe.Pointer}
+"#,
+    )
+    .unwrap();
+    let rule = &file.rules[0];
+    assert_eq!(rule.group.as_deref(), Some("gls"));
+    assert_eq!(rule.one_of.as_deref(), Some("slot"));
+    assert_eq!(rule.requires.types, ["g"]);
+    assert_eq!(rule.requires.fields[1], FieldRef { type_name: "m".into(), field: "curg".into() });
+    let functions: Vec<String> = rule.requires.functions.iter().map(|f| f.to_string()).collect();
+    assert_eq!(functions, ["getg", "newproc1(fn *funcval, callergp *g) *g", "(conn).hijacked() bool"]);
+    assert_eq!(rule.requires.functions[0].signature, None);
+    // Past the tested range, a rule with facts is left to them; one without is refused.
+    assert_eq!(rule.applies(&Version::parse("go1.28rc1").unwrap(), None), Applicability::Untested);
+    assert_eq!(rule.applies(&Version::parse("go1.27.4").unwrap(), None), Applicability::Tested);
+    assert_eq!(rule.applies(&Version::parse("go1.22.12").unwrap(), None), Applicability::Refused);
+    let bare = Rule { requires: Requirements::default(), ..rule.clone() };
+    assert_eq!(bare.applies(&Version::parse("go1.28rc1").unwrap(), None), Applicability::Refused);
+}
+
+#[test]
+fn rejects_malformed_requirements() {
+    let header = "instrumentation: x\nhooks: a.b/c\nrules:\n  - target: os\n    function: {name: Exit, enter: e}\n";
+    let cases = [
+        ("    requires: {fields: [nodot]}\n", "test.yaml: rules[0]: `requires.fields` entries are `Type.field`, not `nodot`"),
+        ("    requires: {functions: [\"(Recv.name\"]}\n",
+         "test.yaml: rules[0]: `requires.functions` entries are `name` or `(Recv).name`, then optionally `(params) results`, not `(Recv.name`"),
+        ("    requires: {types: [\"a b\"]}\n", "test.yaml: rules[0]: `requires.types` must be a Go identifier, not `a b`"),
+        ("    group: \"x-y\"\n", "test.yaml: rules[0]: `group` must be a Go identifier, not `x-y`"),
+    ];
+    for (extra, expected) in cases {
+        assert_eq!(parse(&format!("{header}{extra}")).unwrap_err(), expected);
+    }
 }
 
 #[test]

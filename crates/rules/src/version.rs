@@ -124,13 +124,31 @@ impl VersionRange {
         Ok(VersionRange { bounds })
     }
 
+    /// Whether `version` satisfies every bound. `<X` also leaves out the pre-releases of X
+    /// (`<1.28` admits no `go1.28rc1`): a release candidate belongs to the release it precedes.
     pub fn contains(&self, version: &Version) -> bool {
+        let pre_release_of = |bound: &Version| {
+            bound.pre.is_none()
+                && version.pre.is_some()
+                && (version.major, version.minor, version.patch) == (bound.major, bound.minor, bound.patch)
+        };
         self.bounds.iter().all(|(op, bound)| match op {
             Op::Eq => version == bound,
-            Op::Lt => version < bound,
+            Op::Lt => version < bound && !pre_release_of(bound),
             Op::Le => version <= bound,
             Op::Gt => version > bound,
             Op::Ge => version >= bound,
+        })
+    }
+
+    /// Whether `version` satisfies the range's lower bounds (`>=`, `>`, `=`): it is inside the
+    /// range or newer than it, never older.
+    pub fn reaches(&self, version: &Version) -> bool {
+        self.bounds.iter().all(|(op, bound)| match op {
+            Op::Eq => version == bound,
+            Op::Gt => version > bound,
+            Op::Ge => version >= bound,
+            Op::Lt | Op::Le => true,
         })
     }
 }
@@ -191,6 +209,11 @@ mod tests {
         assert!(VersionRange::any().contains(&v("0.0.1")));
         assert_eq!(r.to_string(), ">=1.7.0, <2.0.0");
         assert!(VersionRange::parse(">=1.23").unwrap().contains(&v("go1.26.8")));
+        let go = VersionRange::parse(">=1.23, <1.28").unwrap();
+        assert!(go.contains(&v("go1.27.4")));
+        assert!(!go.contains(&v("go1.28rc1")), "a release candidate of 1.28 is past <1.28");
+        assert!(go.contains(&v("go1.27rc1")));
+        assert!(go.reaches(&v("go1.28rc1")) && go.reaches(&v("go1.23.0")) && !go.reaches(&v("go1.22.12")));
         assert_eq!(
             VersionRange::parse("~1.2").unwrap_err(),
             "version range `~1.2`: `~1.2` must start with >=, >, <=, < or ="

@@ -6,8 +6,8 @@ package nethttp
 // ARCHITECTURE.md ("The hook contract") to serverHandler.ServeHTTP,
 // (*ServeMux).ServeHTTP and (*Transport).RoundTrip, the body-less
 // declarations pulled from this package, and the files of the file rules
-// (rules/files/nethttp_status*.go). It catches what the unit tests cannot:
-// a hook signature that does not match its trampoline, a target function
+// (rules/files/nethttp_status*.go, for this Go's HTTP/2 layout). It catches
+// what the unit tests cannot: a hook signature that does not match its trampoline, a target function
 // that changed shape, and the status accessors against net/http's real
 // unexported fields, over HTTP/1.1 and HTTP/2.
 
@@ -107,12 +107,22 @@ func overlay(t *testing.T, goroot, dir string) string {
 		write(file, text, filepath.Join(src, file))
 	}
 	write("autotel_trampolines.go", decls.String(), filepath.Join(src, "autotel_trampolines.go"))
-	for _, f := range []string{"nethttp_status.go", "nethttp_status_h2.go"} {
+	// The HTTP/2 status files follow the layout of this Go (rules/nethttp.yaml,
+	// one_of http2_status): up to 1.26 net/http bundles HTTP/2 (h2_bundle.go),
+	// from 1.27 it wraps net/http/internal/http2's ResponseWriter.
+	added := map[string]string{"nethttp_status.go": src}
+	if _, err := os.Stat(filepath.Join(src, "h2_bundle.go")); err == nil {
+		added["nethttp_status_h2.go"] = src
+	} else {
+		added["nethttp_status_h2_wrapper.go"] = src
+		added["nethttp_status_h2_internal.go"] = filepath.Join(src, "internal", "http2")
+	}
+	for f, pkg := range added {
 		b, err := os.ReadFile(filepath.Join(rulesDir, "files", f))
 		if err != nil {
 			t.Fatal(err)
 		}
-		write(f, string(b), filepath.Join(src, "autotel_"+f))
+		write(f, string(b), filepath.Join(pkg, "autotel_"+f))
 	}
 	js, err := json.Marshal(map[string]any{"Replace": replace})
 	if err != nil {

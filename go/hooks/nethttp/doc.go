@@ -16,7 +16,10 @@
 //     the goroutine (api.Parent);
 //   - registerStatusAccessor, called from files that a file rule adds to
 //     net/http (rules/files/nethttp_status*.go), which read the response
-//     status that net/http keeps unexported.
+//     status that net/http keeps unexported; from Go 1.27 an HTTP/2 response's
+//     status lives in net/http/internal/http2, whose added file registers a
+//     reader with registerHTTP2StatusReader, and net/http's added file reaches
+//     it through http2Status.
 //
 // The hooks follow the contract in ARCHITECTURE.md ("The hook contract"): one
 // pointer per receiver and parameter for enter, the state enter returned and
@@ -28,6 +31,7 @@ package nethttp
 
 import (
 	"net/http"
+	"unsafe"
 
 	"autotel.dev/go/api"
 	"autotel.dev/go/internal/semconv"
@@ -75,4 +79,26 @@ func responseStatus(w http.ResponseWriter) int {
 		}
 	}
 	return 0
+}
+
+// http2StatusReader reads the status of a net/http/internal/http2
+// *responseWriter (Go 1.27 and newer). Registered from that package's init,
+// which runs before this package's: no initializer.
+var http2StatusReader func(unsafe.Pointer) int
+
+// registerHTTP2StatusReader is the setter that the file added to
+// net/http/internal/http2 pulls with //go:linkname.
+func registerHTTP2StatusReader(f func(unsafe.Pointer) int) {
+	http2StatusReader = f
+}
+
+// http2Status is pulled with //go:linkname by the file added to net/http,
+// which unwraps its HTTP/2 ResponseWriter to the internal one at w. It
+// returns 0 when net/http/internal/http2 was built without its reader (a Go
+// release whose layout autotel does not know).
+func http2Status(w unsafe.Pointer) int {
+	if http2StatusReader == nil || w == nil {
+		return 0
+	}
+	return http2StatusReader(w)
 }

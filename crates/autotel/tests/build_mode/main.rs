@@ -21,3 +21,6 @@ mod tested_library;
 /// The user's dependency versions stay put; what must move is reported exactly; the newest
 /// OpenTelemetry Go builds.
 mod dependencies;
+/// New releases degrade, never break: a library whose hooked function changed, and a fake future
+/// Go release (scripts/fake-go-release) whose runtime and net/http changed.
+mod drift;

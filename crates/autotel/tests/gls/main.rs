@@ -213,7 +213,17 @@ fn log_and_slog_lines_in_a_handler_carry_the_server_span_ids() {
 
 #[test]
 fn go_1_23_goroutine_local_context_and_log_correlation() {
-    let mut app = Running::start_with("gls-context", Some("go1.23.12"), &[("OTEL_LOGS_EXPORTER", "otlp".into())]);
+    check_with_go("go1.23.12");
+}
+
+/// Go 1.27 (the newest release): runtime.newproc1, gdestroy and g checked and the range widened.
+#[test]
+fn go_1_27_goroutine_local_context_and_log_correlation() {
+    check_with_go("go1.27.4");
+}
+
+fn check_with_go(toolchain: &str) {
+    let mut app = Running::start_with("gls-context", Some(toolchain), &[("OTEL_LOGS_EXPORTER", "otlp".into())]);
     check_direct(&app);
     check_spawn(&app);
     check_background(&app);

@@ -149,24 +149,44 @@ impl Built {
 
 pub fn built() -> &'static Built {
     static BUILT: OnceLock<Built> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sample");
-        let _ = std::fs::remove_dir_all(&dir);
-        let app = App::copy("sample");
-        copy_tree(app.path(), &dir);
-        for service in ["a", "b"] {
-            let package = format!("./cmd/{service}");
-            for (name, mut command) in [
-                (service.to_string(), with_args(autotel(), &["go", "build"])),
-                (format!("plain-{service}"), with_args(Command::new("go"), &["build"])),
-                (format!("stripped-{service}"), with_args(Command::new("go"), &["build", "-ldflags=-s -w"])),
-            ] {
-                let output = command.args(["-o", &format!("bin/{name}"), &package]).current_dir(&dir).output().unwrap();
-                assert!(output.status.success(), "build of {name} failed:\n{}", String::from_utf8_lossy(&output.stderr));
-            }
+    BUILT.get_or_init(|| build_sample("sample", None))
+}
+
+/// The newest Go release autotel is tested with (scripts/go-matrix runs the rest).
+pub const NEWEST_GO: &str = "go1.27.4";
+
+/// The sample's A and B built by `autotel go build` with [`NEWEST_GO`] (through GOTOOLCHAIN),
+/// as bin/a and bin/b of their own copy.
+pub fn built_with_newest_go() -> &'static Built {
+    static BUILT: OnceLock<Built> = OnceLock::new();
+    BUILT.get_or_init(|| build_sample(&format!("sample-{NEWEST_GO}"), Some(NEWEST_GO)))
+}
+
+/// Copies the sample to `name` under cargo's target tmp directory and builds it; with a
+/// `toolchain`, only the instrumented programs, with that Go.
+fn build_sample(name: &str, toolchain: Option<&str>) -> Built {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    let app = App::copy("sample");
+    copy_tree(app.path(), &dir);
+    for service in ["a", "b"] {
+        let package = format!("./cmd/{service}");
+        let mut builds = vec![(service.to_string(), with_args(autotel(), &["go", "build"]))];
+        if toolchain.is_none() {
+            builds.push((format!("plain-{service}"), with_args(Command::new("go"), &["build"])));
+            builds.push((format!("stripped-{service}"), with_args(Command::new("go"), &["build", "-ldflags=-s -w"])));
         }
-        Built { dir }
-    })
+        for (name, mut command) in builds {
+            if let Some(t) = toolchain {
+                command.env("GOTOOLCHAIN", t);
+            }
+            let output = command.args(["-o", &format!("bin/{name}"), &package]).current_dir(&dir).output().unwrap();
+            assert!(output.status.success(), "build of {name} ({toolchain:?}) failed:\n{}", String::from_utf8_lossy(&output.stderr));
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(!stderr.contains("warning"), "build of {name} ({toolchain:?}) skipped instrumentation:\n{stderr}");
+        }
+    }
+    Built { dir }
 }
 
 fn with_args(mut command: Command, args: &[&str]) -> Command {
@@ -196,17 +216,22 @@ pub struct Deployment {
     pub mariadb: MariaDb,
 }
 
-/// Which binaries to run: the instrumented ones or the plain ones.
+/// Which binaries to run: the instrumented ones, the plain ones, or the instrumented ones built
+/// with the newest Go release.
 #[derive(Clone, Copy, PartialEq)]
 pub enum Build {
     Instrumented,
     Plain,
+    NewestGo,
 }
 
 /// Starts MariaDB, Redis, B and then A (which calls B), with `framework` as SAMPLE_FRAMEWORK.
 pub fn deploy(framework: &str, build: Build) -> Deployment {
-    let built = built();
-    let prefix = if build == Build::Plain { "plain-" } else { "" };
+    let (built, prefix) = match build {
+        Build::Instrumented => (built(), ""),
+        Build::Plain => (built(), "plain-"),
+        Build::NewestGo => (built_with_newest_go(), ""),
+    };
     deploy_programs(framework, &built.binary(&format!("{prefix}a")), &built.binary(&format!("{prefix}b")))
 }
 

@@ -13,7 +13,16 @@ fn line<'o>(output: &'o str, message: &str, logger: &str) -> &'o str {
 
 #[test]
 fn log_lines_in_handlers_carry_the_request_trace_id_in_every_logger() {
-    let d = deploy("", Build::Instrumented);
+    check_log_lines(Build::Instrumented);
+}
+
+#[test]
+fn log_lines_carry_the_trace_id_with_the_newest_go() {
+    check_log_lines(Build::NewestGo);
+}
+
+fn check_log_lines(build: Build) {
+    let d = deploy("", build);
     let (status, body) = http_get(&d.a.url("/call-b"), &[]);
     assert_eq!(status, 200, "{body}");
     let (a_server, spans) = trace_of(&d.receiver, "GET /call-b", 7);

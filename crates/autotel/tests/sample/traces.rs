@@ -119,8 +119,8 @@ impl Roles {
 }
 
 /// The one request of the issue: A server → (SQL, PING, HTTP client → B server → (SQL, PING)).
-fn check_call_b(framework: &str) {
-    let d = deploy(framework, Build::Instrumented);
+fn check_call_b(framework: &str, build: Build) {
+    let d = deploy(framework, build);
     let (status, body) = http_get(&d.a.url("/call-b"), &[]);
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, r#"{"item":"widget","redis":"PONG","b":{"item":"widget","redis":"PONG"}}"#);
@@ -181,10 +181,15 @@ fn check_call_b(framework: &str) {
 
 #[test]
 fn gin_and_echo_one_request_makes_seven_spans_in_one_trace() {
-    check_call_b("");
+    check_call_b("", Build::Instrumented);
 }
 
 #[test]
 fn nethttp_one_request_makes_seven_spans_in_one_trace() {
-    check_call_b("nethttp");
+    check_call_b("nethttp", Build::Instrumented);
+}
+
+#[test]
+fn the_same_seven_spans_with_the_newest_go() {
+    check_call_b("", Build::NewestGo);
 }
