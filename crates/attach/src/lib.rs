@@ -88,6 +88,7 @@ pub mod plan;
 pub mod probes;
 pub mod spans;
 pub mod sql;
+pub mod verify;
 mod session;
 
 use std::path::PathBuf;

@@ -12,6 +12,7 @@ use crate::error::AttachError;
 use crate::offsets::{Field, Offsets, Source, Table};
 use crate::pclntab::{Func, Pclntab};
 use crate::probes::{ProbeId, ProbeSpec, CATALOGUE, NOT_YET};
+use crate::verify::{DecodedFunction, Expect};
 
 /// A probe that will be attached.
 #[derive(Debug, Clone)]
@@ -169,9 +170,11 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
             )));
             continue;
         }
-        let entry_addrs = match spec.at_calls_to {
-            Some(callee) => pcln.find(callee).map(|c| disasm::call_sites(&bin, func, c.entry)).unwrap_or_default(),
-            None => vec![disasm::entry_probe_address(&bin, func)],
+        let callee = spec.at_calls_to.and_then(|c| pcln.find(c));
+        let entry_addrs = match (spec.at_calls_to, callee) {
+            (Some(_), Some(c)) => disasm::call_sites(&bin, func, c.entry),
+            (Some(_), None) => Vec::new(),
+            (None, _) => vec![disasm::entry_probe_address(&bin, func)],
         };
         let entry_offsets: Vec<u64> = entry_addrs.iter().filter_map(|a| bin.vaddr_to_offset(*a)).collect();
         if entry_offsets.is_empty() || entry_offsets.len() != entry_addrs.len() {
@@ -179,13 +182,12 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
             skipped.push(skip(format!("{what} {}", func.name)));
             continue;
         }
-        let rets = match spec.exit_at_calls {
+        let exit_calls = spec.exit_at_calls.and_then(|(caller, callee)| Some((pcln.find(caller)?, pcln.find(callee)?)));
+        let rets = match (spec.exit_at_calls, exit_calls) {
             _ if !spec.id.has_exit() => Vec::new(),
-            Some((caller, callee)) => match (pcln.find(caller), pcln.find(callee)) {
-                (Some(caller), Some(callee)) => disasm::call_sites(&bin, caller, callee.entry),
-                _ => Vec::new(),
-            },
-            None => disasm::ret_addresses(&bin, func).unwrap_or_default(),
+            (Some(_), Some((caller, callee))) => disasm::call_sites(&bin, caller, callee.entry),
+            (Some(_), None) => Vec::new(),
+            (None, _) => disasm::ret_addresses(&bin, func).unwrap_or_default(),
         };
         let ret_offsets: Vec<u64> = rets.iter().filter_map(|a| bin.vaddr_to_offset(*a)).collect();
         if ret_offsets.is_empty() && spec.id.has_exit() {
@@ -194,6 +196,18 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
                 None => format!("no RET instruction found in {}", func.name),
             };
             skipped.push(skip(what));
+            continue;
+        }
+        // Every address is proven to be the instruction the plan expects, or the probe is
+        // refused whole (design invariant 8).
+        let entry_expect = callee.map_or(Expect::Entry, |c| Expect::CallTo(c.entry));
+        let mut checks: Vec<(&Func, u64, Expect)> = entry_addrs.iter().map(|a| (func, *a, entry_expect)).collect();
+        match exit_calls {
+            Some((caller, callee)) => checks.extend(rets.iter().map(|a| (caller, *a, Expect::CallTo(callee.entry)))),
+            None => checks.extend(rets.iter().map(|a| (func, *a, Expect::Ret))),
+        }
+        if let Err(why) = verify_all(&bin, &checks) {
+            skipped.push(skip(format!("refused, a probe address failed verification: {why}")));
             continue;
         }
         let mut degraded = Vec::new();
@@ -313,6 +327,22 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
         notes,
         swiss_headers,
     })
+}
+
+/// Decodes each function once and checks every address planned in it.
+fn verify_all(bin: &Binary, checks: &[(&Func, u64, Expect)]) -> Result<(), String> {
+    let mut decoded: Vec<DecodedFunction> = Vec::new();
+    for (func, addr, expect) in checks {
+        let index = match decoded.iter().position(|d| d.func() == *func) {
+            Some(i) => i,
+            None => {
+                decoded.push(DecodedFunction::decode(bin, func)?);
+                decoded.len() - 1
+            }
+        };
+        decoded[index].check(*addr, *expect)?;
+    }
+    Ok(())
 }
 
 /// Whether any function of `function`'s package is in the binary.
