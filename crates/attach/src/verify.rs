@@ -50,7 +50,9 @@ const PROLOGUE_INSNS: usize = 4;
 pub struct DecodedFunction {
     func: Func,
     arch: Arch,
-    amd64: HashMap<u64, (usize, Instruction)>,
+    amd64: Vec<Instruction>,
+    /// Index in `amd64` of the instruction starting at each address.
+    amd64_at: HashMap<u64, usize>,
     arm64: HashMap<u64, u32>,
 }
 
@@ -64,7 +66,8 @@ impl DecodedFunction {
         let mut decoded = DecodedFunction {
             func: func.clone(),
             arch: bin.arch,
-            amd64: HashMap::new(),
+            amd64: Vec::new(),
+            amd64_at: HashMap::new(),
             arm64: HashMap::new(),
         };
         match bin.arch {
@@ -91,7 +94,6 @@ impl DecodedFunction {
         let name = &self.func.name;
         let mut decoder = Decoder::with_ip(64, code, self.func.entry, DecoderOptions::NONE);
         let mut branches = Vec::new();
-        let mut index = 0;
         while decoder.can_decode() {
             let insn = decoder.decode();
             if insn.is_invalid() {
@@ -103,11 +105,11 @@ impl DecodedFunction {
             if matches!(insn.op0_kind(), OpKind::NearBranch64 | OpKind::NearBranch32 | OpKind::NearBranch16) {
                 branches.push((insn.ip(), insn.near_branch_target()));
             }
-            self.amd64.insert(insn.ip(), (index, insn));
-            index += 1;
+            self.amd64_at.insert(insn.ip(), self.amd64.len());
+            self.amd64.push(insn);
         }
         for (from, to) in branches {
-            if (self.func.entry..self.func.end).contains(&to) && !self.amd64.contains_key(&to) {
+            if (self.func.entry..self.func.end).contains(&to) && !self.amd64_at.contains_key(&to) {
                 return Err(format!(
                     "{name}: the branch at {from:#x} lands at {to:#x}, inside an instruction (its address range is not one function)"
                 ));
@@ -128,17 +130,13 @@ impl DecodedFunction {
         }
         let found = match self.arch {
             Arch::X86_64 => {
-                let (index, insn) = self
-                    .amd64
+                let index = *self
+                    .amd64_at
                     .get(&addr)
                     .ok_or_else(|| format!("{addr:#x} is not an instruction boundary of {name}"))?;
+                let insn = &self.amd64[index];
                 let ok = match expect {
-                    Expect::Entry => {
-                        addr == self.func.entry
-                            || (*index < PROLOGUE_INSNS
-                                && ((insn.mnemonic() == Mnemonic::Push && insn.op0_register() == Register::RBP)
-                                    || crate::disasm::is_jcc(insn.mnemonic())))
-                    }
+                    Expect::Entry => self.in_prologue(index),
                     Expect::Ret => insn.mnemonic() == Mnemonic::Ret,
                     Expect::CallTo(target) => insn.mnemonic() == Mnemonic::Call && insn.near_branch_target() == target,
                 };
@@ -164,6 +162,33 @@ impl DecodedFunction {
     }
 }
 
+impl DecodedFunction {
+    /// Whether instruction `index` is where an entry probe may go: the function starts with
+    /// Go's prologue (the stack check `[LEAQ -n(SP), R12;] CMPQ SP|R12, 16(R14); Jcc`, then
+    /// `PUSHQ BP`, or `PUSHQ BP` alone), and the instruction is its first one, its jump (to
+    /// a `morestack` call inside the function) or its push. A range that does not start with
+    /// a prologue is not the function the table names.
+    fn in_prologue(&self, index: usize) -> bool {
+        let stack_check = |insn: &Instruction| match insn.mnemonic() {
+            Mnemonic::Cmp => insn.memory_base() == Register::R14,
+            Mnemonic::Lea => insn.op0_register() == Register::R12 && insn.memory_base() == Register::RSP,
+            _ => false,
+        };
+        let push_bp = |insn: &Instruction| insn.mnemonic() == Mnemonic::Push && insn.op0_register() == Register::RBP;
+        let jump_inside = |insn: &Instruction| {
+            crate::disasm::is_jcc(insn.mnemonic()) && (self.func.entry..self.func.end).contains(&insn.near_branch_target())
+        };
+        let Some(insn) = self.amd64.get(index) else { return false };
+        if index >= PROLOGUE_INSNS {
+            return false;
+        }
+        let before = &self.amd64[..index];
+        let checks_before = before.iter().all(|i| stack_check(i) || jump_inside(i));
+        let starts_with_prologue = self.amd64.first().is_some_and(|i| stack_check(i) || push_bp(i));
+        starts_with_prologue && checks_before && (index == 0 || push_bp(insn) || jump_inside(insn))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,7 +202,8 @@ mod tests {
         let mut d = DecodedFunction {
             func,
             arch: Arch::X86_64,
-            amd64: HashMap::new(),
+            amd64: Vec::new(),
+            amd64_at: HashMap::new(),
             arm64: HashMap::new(),
         };
         d.decode_amd64(code).map(|_| d)
@@ -209,6 +235,9 @@ mod tests {
         assert!(d.check(0x100c, Expect::CallTo(0x3000)).is_err(), "call of another function");
         assert!(d.check(0x1007, Expect::Entry).is_err(), "mov rbp, rsp is not a prologue probe site");
         assert!(d.check(0x2000, Expect::Ret).is_err(), "outside the function");
+        // mov rax, rbx; push rbp; ret: no Go prologue at the start, so no entry probe anywhere.
+        let odd = amd64(&[0x48, 0x89, 0xd8, 0x55, 0xc3]).expect("decodes");
+        assert!(odd.check(0x1000, Expect::Entry).is_err() && odd.check(0x1003, Expect::Entry).is_err());
     }
 
     #[test]
