@@ -110,7 +110,7 @@ fn check_layout(toolchain: &str, layout: &Layout) {
     assert_eq!(report.text_start, text, "{what}: text start of the stripped build\n{report}");
     assert!(report.stripped_symbols && !report.has_dwarf, "{what}: -s -w did not strip");
     assert!(!report.to_string().contains("refused"), "{what}: a probe was refused:\n{report}");
-    for name in ["net/http client spans", "net/http server spans", "goroutine ancestry", "database/sql transactions"] {
+    for name in ["net/http client spans", "net/http server spans", "goroutine ancestry", "database/sql commits", "database/sql Tx prepares"] {
         assert!(report.probes.iter().any(|p| p.spec.what.starts_with(name)), "{what}: no `{name}` probe planned:\n{report}");
     }
     assert_eq!(planned(&report), planned(&plain_report), "{what}: the stripped build plans differently from the plain one");
