@@ -46,6 +46,9 @@ pub const URL_RAWQUERY: Field = req("net/url.URL", "RawQuery");
 pub const RESPONSE_STATUS: Field = req("net/http.response", "status");
 pub const H2_WRITER_STATE: Field = opt("net/http.http2responseWriter", "rws");
 pub const H2_STATE_STATUS: Field = opt("net/http.http2responseWriterState", "status");
+/// The same two fields from Go 1.27, whose HTTP/2 moved out of `h2_bundle.go`.
+pub const H2_INTERNAL_WRITER_STATE: Field = opt("net/http/internal/http2.responseWriter", "rws");
+pub const H2_INTERNAL_STATE_STATUS: Field = opt("net/http/internal/http2.responseWriterState", "status");
 pub const RESP_STATUSCODE: Field = req("net/http.Response", "StatusCode");
 pub const REQ_PROTOMAJOR: Field = opt("net/http.Request", "ProtoMajor");
 pub const REQ_PROTOMINOR: Field = opt("net/http.Request", "ProtoMinor");
@@ -104,6 +107,8 @@ pub const STD_FIELDS: &[Field] = &[
     RESPONSE_STATUS,
     H2_WRITER_STATE,
     H2_STATE_STATUS,
+    H2_INTERNAL_WRITER_STATE,
+    H2_INTERNAL_STATE_STATUS,
     RESP_STATUSCODE,
     REQ_PROTOMAJOR,
     REQ_PROTOMINOR,
@@ -136,7 +141,8 @@ pub const MODULE_PROBES: &[ModuleProbe] = &[
     ModuleProbe {
         module: "github.com/redis/go-redis/v9",
         probe: "attach-offsets-probe-redis",
-        versions: &["v9.0.0", "v9.23.0"],
+        // The newest patch of every minor line: entries match a release's own minor line.
+        versions: &["v9.0.0", "v9.0.5", "v9.2.1", "v9.3.1", "v9.4.0", "v9.5.5", "v9.6.3", "v9.7.3", "v9.8.0", "v9.9.0", "v9.10.0", "v9.11.0", "v9.12.1", "v9.13.0", "v9.14.1", "v9.16.0", "v9.17.3", "v9.18.0", "v9.19.0", "v9.20.1", "v9.21.0", "v9.22.0", "v9.23.0"],
         fields: &[REDIS_BASECMD_ARGS, REDIS_BASECLIENT_OPT, REDIS_OPTIONS_ADDR, REDIS_OPTIONS_DB],
     },
     ModuleProbe {

@@ -24,6 +24,9 @@ pub struct PlannedProbe {
     pub entry_addrs: Vec<u64>,
     /// Their file offsets.
     pub entry_offsets: Vec<u64>,
+    /// The function whose calls carry the entry probes (the spec's `at_calls_to` or the one
+    /// of its `also_calls_to` this binary has).
+    pub calls_to: Option<Func>,
     /// File offsets of every `RET` in the function.
     pub ret_offsets: Vec<u64>,
     /// Optional features lost for lack of an offset (e.g. `http.route` before Go 1.23).
@@ -170,7 +173,7 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
             )));
             continue;
         }
-        let callee = spec.at_calls_to.and_then(|c| pcln.find(c));
+        let callee = spec.at_calls_to.into_iter().chain(spec.also_calls_to.iter().copied()).find_map(|c| pcln.find(c));
         let entry_addrs = match (spec.at_calls_to, callee) {
             (Some(_), Some(c)) => disasm::call_sites(&bin, func, c.entry),
             (Some(_), None) => Vec::new(),
@@ -253,10 +256,22 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
             func: func.clone(),
             entry_addrs,
             entry_offsets,
+            calls_to: callee.cloned(),
             ret_offsets,
             degraded,
             ignored_caller: spec.ignore_calls_from.and_then(|f| pcln.find(f)).cloned(),
         });
+    }
+    // HTTP/2 requests enter through the same ServeHTTP but end elsewhere: without that end
+    // they get no span at all, which must be said, not left to a missing line.
+    let h2_planned = probes.iter().any(|p| p.spec.id == ProbeId::Http2ServerEnd);
+    if let Some(server) = probes.iter_mut().find(|p| p.spec.id == ProbeId::HttpServer).filter(|_| !h2_planned) {
+        let why = skipped
+            .iter()
+            .find(|s| s.spec.id == ProbeId::Http2ServerEnd)
+            .map(|s| s.reason.clone())
+            .unwrap_or_else(|| "no HTTP/2 server function found in this binary".into());
+        server.degraded.push(format!("HTTP/2 requests get no server span: {why}"));
     }
     let not_yet = NOT_YET
         .iter()
@@ -399,8 +414,8 @@ impl fmt::Display for CheckReport {
         }
         for p in &self.probes {
             let offsets: Vec<String> = p.entry_offsets.iter().map(|o| format!("{o:#x}")).collect();
-            let entry = match p.spec.at_calls_to {
-                Some(callee) => format!("calls to {callee} at file offset {}", offsets.join(", ")),
+            let entry = match &p.calls_to {
+                Some(callee) => format!("calls to {} at file offset {}", callee.name, offsets.join(", ")),
                 None => format!("entry at file offset {}", offsets.join(", ")),
             };
             let at = match (p.spec.exit_at_calls, p.ret_offsets.len()) {

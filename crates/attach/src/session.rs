@@ -288,9 +288,12 @@ mod imp {
             ro.off_url_path = get(URL_PATH);
             ro.off_url_rawquery = get(URL_RAWQUERY);
             ro.off_response_status = get(RESPONSE_STATUS);
-            ro.off_h2_writer_state = get(H2_WRITER_STATE);
-            ro.off_h2_state_status = get(H2_STATE_STATUS);
-            ro.have_h2_status = (o.get(H2_WRITER_STATE).is_some() && o.get(H2_STATE_STATUS).is_some()) as u8;
+            // Go 1.27 names the same HTTP/2 structs in net/http/internal/http2.
+            let h2_writer_state = o.get(H2_WRITER_STATE).or(o.get(H2_INTERNAL_WRITER_STATE));
+            let h2_state_status = o.get(H2_STATE_STATUS).or(o.get(H2_INTERNAL_STATE_STATUS));
+            ro.off_h2_writer_state = h2_writer_state.unwrap_or(0);
+            ro.off_h2_state_status = h2_state_status.unwrap_or(0);
+            ro.have_h2_status = (h2_writer_state.is_some() && h2_state_status.is_some()) as u8;
             ro.off_resp_statuscode = get(RESP_STATUSCODE);
             ro.off_map_dirptr = get(MAP_DIRPTR);
             ro.off_map_dirlen = get(MAP_DIRLEN);

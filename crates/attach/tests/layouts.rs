@@ -120,7 +120,7 @@ fn check_layout(toolchain: &str, layout: &Layout) {
         assert!(nm.get(&f.name).is_some_and(|a| a.contains(&f.entry)), "{at}: entry {:#x}, nm says {:x?}", f.entry, nm.get(&f.name));
         let insns = objdump_of(toolchain, &plain, &f.name);
         assert_eq!(insns.first().map(|i| i.0), Some(f.entry), "{at}: objdump's first instruction");
-        match p.spec.at_calls_to {
+        match p.calls_to.as_ref().map(|c| c.name.as_str()) {
             Some(callee) => {
                 let calls = insns.iter().filter(|(_, asm)| *asm == format!("CALL {callee}(SB)")).map(|i| i.0);
                 assert_eq!(p.entry_offsets, offsets_of(&plain_bin, calls), "{at}: calls to {callee}");
@@ -158,7 +158,7 @@ fn check_layout(toolchain: &str, layout: &Layout) {
             .filter(|p| {
                 let f = tab.find(&p.func.name).expect("function");
                 let wrong = Func { name: f.name.clone(), entry: f.entry - shift, end: f.end - shift };
-                let expect = if p.spec.at_calls_to.is_some() { Expect::CallTo(0) } else { Expect::Entry };
+                let expect = if p.calls_to.is_some() { Expect::CallTo(0) } else { Expect::Entry };
                 let addr = attach::disasm::entry_probe_address(&sb, &wrong);
                 DecodedFunction::decode(&sb, &wrong).and_then(|d| d.check(addr, expect)).is_err()
             })
