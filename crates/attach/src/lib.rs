@@ -116,6 +116,8 @@ pub struct AttachOptions {
     pub check_only: bool,
     /// Less progress output on stderr.
     pub quiet: bool,
+    /// Adds libbpf's log to BPF errors.
+    pub verbose: bool,
     /// Stops [`run`] when set, like SIGTERM does (for embedding and tests).
     pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// Exporter settings; `None` reads the `OTEL_*` variables.
@@ -128,6 +130,7 @@ impl AttachOptions {
             target,
             check_only: false,
             quiet: false,
+            verbose: false,
             stop: None,
             export: None,
         }
