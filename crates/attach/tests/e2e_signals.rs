@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use common::*;
 
 const SCRIPT: &str = r#"trap '' INT
-"$1" -addr 127.0.0.1:0 -addrfile "$2" & target=$!
+"$1" -addr 127.0.0.1:0 -addrfile "$2" >/dev/null & target=$!
 while [ ! -s "$2" ]; do sleep 0.05; done
 "$3" --pid "$target" 2>"$4" & attach=$!
 echo "$target $attach"
@@ -51,8 +51,23 @@ fn catches(pid: u32, sig: i32) -> bool {
         .is_some_and(|m| m & (1 << (sig - 1)) != 0)
 }
 
+/// Kills what the script started when a test fails halfway.
+struct Cleanup(Vec<u32>);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for pid in &self.0 {
+            // SAFETY: kill on pids our script started; a pid already gone is harmless.
+            unsafe { libc::kill(*pid as i32, libc::SIGKILL) };
+        }
+    }
+}
+
 fn stop_attach(signal: i32, after_tracing_began: bool) {
     require_root_and_bpf();
+    // One attach at a time: loading the BPF programs is the slow part on a busy machine.
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let app = build("attach-nethttp", "plain", &[], &[("CGO_ENABLED", "0")]);
     let dir = std::env::temp_dir().join(format!("attach-signals-{}-{signal}-{after_tracing_began}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
@@ -71,13 +86,14 @@ fn stop_attach(signal: i32, after_tracing_began: bool) {
     out.read_line(&mut line).expect("pids");
     let pids: Vec<u32> = line.split_whitespace().map(|p| p.parse().expect("pid")).collect();
     let attach = pids[1];
+    let _cleanup = Cleanup(pids.clone());
     let start = Instant::now();
     let ready = |pid: u32| {
         catches(pid, signal)
             && (!after_tracing_began || std::fs::read_to_string(&log).unwrap_or_default().contains("uprobes) on"))
     };
     while !ready(attach) {
-        assert!(start.elapsed() < Duration::from_secs(60), "attach never got ready:\n{}", std::fs::read_to_string(&log).unwrap_or_default());
+        assert!(start.elapsed() < Duration::from_secs(180), "attach never got ready:\n{}", std::fs::read_to_string(&log).unwrap_or_default());
         std::thread::sleep(Duration::from_millis(2));
     }
     // SAFETY: kill on a pid our script started and still waits for.
