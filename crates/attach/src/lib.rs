@@ -53,7 +53,9 @@
 //!    `RET` found by disassembly (never uretprobes), struct offsets come from DWARF or the
 //!    generated fallback table `offsets.json` (standard library by Go release, libraries by
 //!    module version).
-//! 2. [`plan`] turns that into a [`CheckReport`] of probes at file offsets.
+//! 2. [`plan`] turns that into a [`CheckReport`] of probes at file offsets, each address
+//!    proven by [`verify`] (decoded from its function's entry: an instruction start holding
+//!    the expected `PUSHQ BP` / stack-check jump, `RET` or `CALL`) or refused with a warning.
 //! 3. `bpf/attach.bpf.c` (C, compiled by clang in `build.rs`, loaded with libbpf-rs) tracks the
 //!    span context of each goroutine, copies it to goroutines created by `runtime.newproc1`,
 //!    reads an incoming `traceparent`, appends the outgoing one to an HTTP/1.1 request's

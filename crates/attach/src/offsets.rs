@@ -322,6 +322,37 @@ mod tests {
     use super::*;
 
     #[test]
+    /// Stripped binaries get every field a library probe needs from the table, for every minor
+    /// line of every library release listed (go-redis v9.7.0 once had no `baseCmd.args`, so
+    /// stripped programs on it emitted no Redis spans), and every standard-library field the
+    /// probes require for every Go release the table was generated with.
+    fn embedded_table_covers_every_listed_release() {
+        let t = Table::embedded();
+        for mp in MODULE_PROBES {
+            for version in mp.versions {
+                // The release itself and its minor line's first patch (`v9.7.3` → `v9.7.0`).
+                let minor_first = format!("{}.0", version.rsplit_once('.').expect("semver").0);
+                for v in [version.to_string(), minor_first] {
+                    for f in mp.fields.iter().filter(|f| !f.optional) {
+                        assert!(
+                            t.lookup_module(f, mp.module, &v).is_some(),
+                            "{} {v}: no fallback offset for {}.{}",
+                            mp.module,
+                            f.strukt,
+                            f.field
+                        );
+                    }
+                }
+            }
+        }
+        for go in ["go1.23.0", "go1.24.0", "go1.25.0", "go1.26.0", "go1.27.0"] {
+            for f in STD_FIELDS.iter().filter(|f| !f.optional) {
+                assert!(t.lookup_std(f, go).is_some(), "{go}: no fallback offset for {}.{}", f.strukt, f.field);
+            }
+        }
+    }
+
+    #[test]
     fn embedded_table_parses_and_covers_goid() {
         let t: Table = serde_json::from_str(TABLE_JSON).expect("offsets.json parses");
         assert!(!t.fields.is_empty());

@@ -53,7 +53,7 @@ fn external_linked_stripped_cgo_program_is_unharmed_under_load() {
     while !rx.store().spans().iter().any(|s| s.attr_str("http.route") == Some("/leaf")) {
         attached.assert_running();
         assert_eq!(get(&format!("http://{}/leaf", app.addr)).0, 200);
-        assert!(start.elapsed() < Duration::from_secs(30), "no span after 30 s:\n{}", describe(&rx.store().spans()));
+        assert!(start.elapsed() < Duration::from_secs(180), "no span after 180 s (attach starts slowly on a loaded machine):\n{}", describe(&rx.store().spans()));
         std::thread::sleep(Duration::from_millis(100));
     }
     let pid = app.child.id();
