@@ -23,7 +23,7 @@ use attach::offsets::{Table, TableField, TableValue, MODULE_PROBES, STD_FIELDS};
 
 /// The newest patch release of each supported minor line when the table was last generated;
 /// the go on the machine is added to these.
-const RELEASES: &[&str] = &["go1.21.13", "go1.22.12", "go1.23.12", "go1.24.13", "go1.25.14"];
+const RELEASES: &[&str] = &["go1.21.13", "go1.22.12", "go1.23.12", "go1.24.13", "go1.25.14", "go1.27.4"];
 
 fn main() {
     let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

@@ -1,8 +1,14 @@
 //! The ELF file of a Go program: its bytes, architecture, sections and loadable segments, and
 //! the translation from a virtual address to the file offset a uprobe is attached at.
 //!
+//! Position-independent executables keep their absolute pointers as zero words plus a
+//! relative dynamic relocation (`R_X86_64_RELATIVE`, `R_AARCH64_RELATIVE`) whose addend is the
+//! link-time value; [`Binary::pointer_at`] resolves them, and [`Binary::words_pointing_to`]
+//! finds a pointer by its value whether it is stored or relocated.
+//!
 //! Owns no Go knowledge; `buildinfo`, `pclntab`, `disasm` and `dwarf` build on it.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use object::{Object, ObjectSection, ObjectSegment};
@@ -52,7 +58,13 @@ pub struct Binary {
     pub sections: Vec<Section>,
     pub segments: Vec<Segment>,
     pub has_dwarf: bool,
+    /// Relative dynamic relocations: link-time address of the pointer → its link-time value.
+    pub relative_relocs: HashMap<u64, u64>,
 }
+
+/// `R_X86_64_RELATIVE` and `R_AARCH64_RELATIVE`.
+const R_X86_64_RELATIVE: u32 = 8;
+const R_AARCH64_RELATIVE: u32 = 1027;
 
 impl Binary {
     /// Reads and indexes `path`.
@@ -110,8 +122,9 @@ impl Binary {
             .iter()
             .any(|s| s.name == ".debug_info" || s.name == ".zdebug_info");
         let little_endian = file.is_little_endian();
+        let is_64 = file.is_64();
         drop(file);
-        Ok(Binary {
+        let mut bin = Binary {
             path: path.to_owned(),
             data,
             arch,
@@ -119,7 +132,66 @@ impl Binary {
             sections,
             segments,
             has_dwarf,
-        })
+            relative_relocs: HashMap::new(),
+        };
+        bin.relative_relocs = bin.read_relative_relocs(is_64);
+        Ok(bin)
+    }
+
+    /// Every `Elf64_Rela` entry of the `.rela*` sections whose type is the architecture's
+    /// relative relocation (32-bit ELF has none attach supports).
+    fn read_relative_relocs(&self, is_64: bool) -> HashMap<u64, u64> {
+        let relative = match self.arch {
+            Arch::X86_64 => R_X86_64_RELATIVE,
+            Arch::Aarch64 => R_AARCH64_RELATIVE,
+        };
+        let mut out = HashMap::new();
+        if !is_64 {
+            return out;
+        }
+        for s in self.sections.iter().filter(|s| s.name.starts_with(".rela")) {
+            let Some(data) = self.section_data(&s.name) else { continue };
+            for rela in data.chunks_exact(24) {
+                let info = self.read_uint(&rela[8..16], 8);
+                if info as u32 == relative {
+                    out.insert(self.read_uint(&rela[0..8], 8), self.read_uint(&rela[16..24], 8));
+                }
+            }
+        }
+        out
+    }
+
+    /// The pointer-sized word at a virtual address, with its relative relocation applied: the
+    /// link-time value a position-independent binary's loader would write there.
+    pub fn pointer_at(&self, vaddr: u64, ptr_size: usize) -> Option<u64> {
+        if let Some(v) = self.relative_relocs.get(&vaddr) {
+            return Some(*v);
+        }
+        self.bytes_at(vaddr, ptr_size as u64).map(|b| self.read_uint(b, ptr_size))
+    }
+
+    /// Addresses of the pointers whose value is `value`, stored in the file (pointer-aligned
+    /// words of the loaded sections other than `.text` and `.gopclntab`) or through a relative
+    /// relocation.
+    pub fn words_pointing_to(&self, value: u64, ptr_size: usize) -> Vec<u64> {
+        let mut out: Vec<u64> = self
+            .relative_relocs
+            .iter()
+            .filter(|(_, v)| **v == value)
+            .map(|(at, _)| *at)
+            .collect();
+        let scanned = |s: &&Section| s.addr != 0 && s.name != ".text" && s.name != ".gopclntab";
+        for s in self.sections.iter().filter(scanned) {
+            let Some(data) = self.section_data(&s.name) else { continue };
+            for (i, w) in data.chunks_exact(ptr_size).enumerate() {
+                if self.read_uint(w, ptr_size) == value {
+                    out.push(s.addr + (i * ptr_size) as u64);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     pub fn section(&self, name: &str) -> Option<&Section> {
@@ -139,6 +211,14 @@ impl Binary {
             .iter()
             .find(|s| s.vaddr <= vaddr && vaddr < s.vaddr + s.file_size)
             .map(|s| s.file_offset + (vaddr - s.vaddr))
+    }
+
+    /// Virtual address of a file offset, through the `PT_LOAD` segments.
+    pub fn offset_to_vaddr(&self, offset: u64) -> Option<u64> {
+        self.segments
+            .iter()
+            .find(|s| s.file_offset <= offset && offset < s.file_offset + s.file_size)
+            .map(|s| s.vaddr + (offset - s.file_offset))
     }
 
     /// `len` bytes of the image at a virtual address.

@@ -64,7 +64,7 @@ fn amd64_entry_probe(code: &[u8], entry: u64) -> u64 {
     jump.unwrap_or(entry)
 }
 
-fn is_jcc(m: Mnemonic) -> bool {
+pub(crate) fn is_jcc(m: Mnemonic) -> bool {
     use Mnemonic::*;
     matches!(m, Jo | Jno | Jb | Jae | Je | Jne | Jbe | Ja | Js | Jns | Jp | Jnp | Jl | Jge | Jle | Jg)
 }
@@ -87,16 +87,20 @@ pub fn call_sites(bin: &Binary, func: &Func, target: u64) -> Vec<u64> {
             out
         }
         Arch::Aarch64 => arm64_words(code, func.entry, bin.little_endian)
-            .filter(|(ip, word)| word & 0xfc00_0000 == 0x9400_0000 && arm64_branch_target(*ip, *word) == target)
+            .filter(|(ip, word)| arm64_bl_target(*ip, *word) == Some(target))
             .map(|(ip, _)| ip)
             .collect(),
     }
 }
 
-/// `BL imm26`: the target is the instruction's address plus the signed word offset.
-fn arm64_branch_target(ip: u64, word: u32) -> u64 {
+/// The target of a `BL imm26` word (the instruction's address plus the signed word offset);
+/// `None` for any other instruction.
+pub(crate) fn arm64_bl_target(ip: u64, word: u32) -> Option<u64> {
+    if word & 0xfc00_0000 != 0x9400_0000 {
+        return None;
+    }
     let offset = (((word & 0x03ff_ffff) << 6) as i32 >> 6) as i64 * 4;
-    ip.wrapping_add_signed(offset)
+    Some(ip.wrapping_add_signed(offset))
 }
 
 fn arm64_words(code: &[u8], ip: u64, little_endian: bool) -> impl Iterator<Item = (u64, u32)> + '_ {
@@ -119,7 +123,7 @@ fn amd64_rets(code: &[u8], ip: u64) -> Vec<u64> {
 }
 
 /// `RET {Xn}`: `1101011 0 0 10 11111 000000 nnnnn 00000`.
-fn is_arm64_ret(word: u32) -> bool {
+pub(crate) fn is_arm64_ret(word: u32) -> bool {
     word & 0xffff_fc1f == 0xd65f_0000
 }
 
@@ -150,8 +154,9 @@ mod tests {
     #[test]
     fn arm64_bl_targets() {
         // bl +8 at 0x1000 → 0x1008; bl -4 at 0x1004 → 0x1000
-        assert_eq!(arm64_branch_target(0x1000, 0x9400_0002), 0x1008);
-        assert_eq!(arm64_branch_target(0x1004, 0x97ff_ffff), 0x1000);
+        assert_eq!(arm64_bl_target(0x1000, 0x9400_0002), Some(0x1008));
+        assert_eq!(arm64_bl_target(0x1004, 0x97ff_ffff), Some(0x1000));
+        assert_eq!(arm64_bl_target(0x1004, 0x1400_0002), None, "B is not BL");
     }
 
     #[test]

@@ -49,7 +49,12 @@ pub enum AttachError {
     NotRoot,
     #[error("nothing to instrument in `{path}`: {reason}")]
     NothingToInstrument { path: PathBuf, reason: String },
-    #[error("BPF: {what}")]
+    #[error(
+        "process {pid} exited while attach was starting, so nothing was attached; start attach again while the \
+         program runs, or use `--exe PATH` to trace every start of it"
+    )]
+    TargetExited { pid: u32 },
+    #[error("BPF: {what} failed: {source}")]
     Bpf {
         what: String,
         #[source]

@@ -293,6 +293,24 @@ mod tests {
         assert_eq!(SpanEvent::decode(&b[..SPAN_EVENT_SIZE]), Err(DecodeError::Size(SPAN_EVENT_SIZE)));
     }
 
+    /// Binary command arguments (a Redis key of raw bytes, a string cut mid-character by the
+    /// BPF copy limit) become valid UTF-8 with U+FFFD where bytes were invalid: every
+    /// attribute attach exports is a valid OTLP string.
+    #[test]
+    fn invalid_utf8_is_replaced() {
+        let mut b = vec![0u8; TEXT_EVENT_SIZE];
+        b[0..4].copy_from_slice(&EVENT_REDIS.to_ne_bytes());
+        let text: &[u8] = b"set \xff\xfe\x00k \xc3";
+        b[80..82].copy_from_slice(&(text.len() as u16).to_ne_bytes());
+        b[96..96 + text.len()].copy_from_slice(text);
+        let key: &[u8] = b"k\x80\xe2\x82";
+        b[82..84].copy_from_slice(&(key.len() as u16).to_ne_bytes());
+        b[96 + TEXT_MAX..96 + TEXT_MAX + key.len()].copy_from_slice(key);
+        let e = SpanEvent::decode(&b).expect("decodes");
+        assert_eq!(e.text, "set \u{fffd}\u{fffd}\u{0}k \u{fffd}");
+        assert_eq!(e.aux[0], "k\u{fffd}\u{fffd}");
+    }
+
     #[test]
     fn rejects_short_and_unknown() {
         assert_eq!(SpanEvent::decode(&[0u8; 10]), Err(DecodeError::Size(10)));

@@ -53,7 +53,9 @@
 //!    `RET` found by disassembly (never uretprobes), struct offsets come from DWARF or the
 //!    generated fallback table `offsets.json` (standard library by Go release, libraries by
 //!    module version).
-//! 2. [`plan`] turns that into a [`CheckReport`] of probes at file offsets.
+//! 2. [`plan`] turns that into a [`CheckReport`] of probes at file offsets, each address
+//!    proven by [`verify`] (decoded from its function's entry: an instruction start holding
+//!    the expected `PUSHQ BP` / stack-check jump, `RET` or `CALL`) or refused with a warning.
 //! 3. `bpf/attach.bpf.c` (C, compiled by clang in `build.rs`, loaded with libbpf-rs) tracks the
 //!    span context of each goroutine, copies it to goroutines created by `runtime.newproc1`,
 //!    reads an incoming `traceparent`, appends the outgoing one to an HTTP/1.1 request's
@@ -88,6 +90,7 @@ pub mod plan;
 pub mod probes;
 pub mod spans;
 pub mod sql;
+pub mod verify;
 mod session;
 
 use std::path::PathBuf;
@@ -115,6 +118,8 @@ pub struct AttachOptions {
     pub check_only: bool,
     /// Less progress output on stderr.
     pub quiet: bool,
+    /// Adds libbpf's log to BPF errors.
+    pub verbose: bool,
     /// Stops [`run`] when set, like SIGTERM does (for embedding and tests).
     pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// Exporter settings; `None` reads the `OTEL_*` variables.
@@ -127,6 +132,7 @@ impl AttachOptions {
             target,
             check_only: false,
             quiet: false,
+            verbose: false,
             stop: None,
             export: None,
         }

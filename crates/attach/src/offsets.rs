@@ -46,6 +46,9 @@ pub const URL_RAWQUERY: Field = req("net/url.URL", "RawQuery");
 pub const RESPONSE_STATUS: Field = req("net/http.response", "status");
 pub const H2_WRITER_STATE: Field = opt("net/http.http2responseWriter", "rws");
 pub const H2_STATE_STATUS: Field = opt("net/http.http2responseWriterState", "status");
+/// The same two fields from Go 1.27, whose HTTP/2 moved out of `h2_bundle.go`.
+pub const H2_INTERNAL_WRITER_STATE: Field = opt("net/http/internal/http2.responseWriter", "rws");
+pub const H2_INTERNAL_STATE_STATUS: Field = opt("net/http/internal/http2.responseWriterState", "status");
 pub const RESP_STATUSCODE: Field = req("net/http.Response", "StatusCode");
 pub const REQ_PROTOMAJOR: Field = opt("net/http.Request", "ProtoMajor");
 pub const REQ_PROTOMINOR: Field = opt("net/http.Request", "ProtoMinor");
@@ -104,6 +107,8 @@ pub const STD_FIELDS: &[Field] = &[
     RESPONSE_STATUS,
     H2_WRITER_STATE,
     H2_STATE_STATUS,
+    H2_INTERNAL_WRITER_STATE,
+    H2_INTERNAL_STATE_STATUS,
     RESP_STATUSCODE,
     REQ_PROTOMAJOR,
     REQ_PROTOMINOR,
@@ -136,7 +141,8 @@ pub const MODULE_PROBES: &[ModuleProbe] = &[
     ModuleProbe {
         module: "github.com/redis/go-redis/v9",
         probe: "attach-offsets-probe-redis",
-        versions: &["v9.0.0", "v9.23.0"],
+        // The newest patch of every minor line: entries match a release's own minor line.
+        versions: &["v9.0.0", "v9.0.5", "v9.2.1", "v9.3.1", "v9.4.0", "v9.5.5", "v9.6.3", "v9.7.3", "v9.8.0", "v9.9.0", "v9.10.0", "v9.11.0", "v9.12.1", "v9.13.0", "v9.14.1", "v9.16.0", "v9.17.3", "v9.18.0", "v9.19.0", "v9.20.1", "v9.21.0", "v9.22.0", "v9.23.0"],
         fields: &[REDIS_BASECMD_ARGS, REDIS_BASECLIENT_OPT, REDIS_OPTIONS_ADDR, REDIS_OPTIONS_DB],
     },
     ModuleProbe {
@@ -314,6 +320,37 @@ impl Offsets {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    /// Stripped binaries get every field a library probe needs from the table, for every minor
+    /// line of every library release listed (go-redis v9.7.0 once had no `baseCmd.args`, so
+    /// stripped programs on it emitted no Redis spans), and every standard-library field the
+    /// probes require for every Go release the table was generated with.
+    fn embedded_table_covers_every_listed_release() {
+        let t = Table::embedded();
+        for mp in MODULE_PROBES {
+            for version in mp.versions {
+                // The release itself and its minor line's first patch (`v9.7.3` → `v9.7.0`).
+                let minor_first = format!("{}.0", version.rsplit_once('.').expect("semver").0);
+                for v in [version.to_string(), minor_first] {
+                    for f in mp.fields.iter().filter(|f| !f.optional) {
+                        assert!(
+                            t.lookup_module(f, mp.module, &v).is_some(),
+                            "{} {v}: no fallback offset for {}.{}",
+                            mp.module,
+                            f.strukt,
+                            f.field
+                        );
+                    }
+                }
+            }
+        }
+        for go in ["go1.23.0", "go1.24.0", "go1.25.0", "go1.26.0", "go1.27.0"] {
+            for f in STD_FIELDS.iter().filter(|f| !f.optional) {
+                assert!(t.lookup_std(f, go).is_some(), "{go}: no fallback offset for {}.{}", f.strukt, f.field);
+            }
+        }
+    }
 
     #[test]
     fn embedded_table_parses_and_covers_goid() {

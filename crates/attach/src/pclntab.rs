@@ -7,8 +7,8 @@
 //! `nfunc, nfiles, textStart, funcnameOffset, cuOffset, filetabOffset, pctabOffset,
 //! pclnOffset` (offsets relative to the table). At `pclnOffset` is the functab: `nfunc` pairs
 //! `(entryOff u32, funcOff u32)` and one closing `entryOff`; entry offsets are relative to
-//! `textStart`, which is the header's own field (in cgo binaries it differs from `.text`,
-//! which starts with C code). Each `_func` record starts with `entryOff u32, nameOff i32`,
+//! the start of Go code (in externally linked cgo binaries it differs from `.text`, which
+//! starts with C code; see [`text_start`] for where it is read). Each `_func` record starts with `entryOff u32, nameOff i32`,
 //! `nameOff` indexing the NUL-terminated names at `funcnameOffset`.
 
 use crate::binary::Binary;
@@ -69,16 +69,10 @@ impl Pclntab {
         };
         let nfunc = usize::try_from(word(0)?)
             .map_err(|_| bin.malformed(".gopclntab", "function count"))?;
-        let mut text_start = word(2)?;
         let funcname_off = word(3)? as usize;
         let pcln_off = word(7)? as usize;
-        if text_start == 0 {
-            // Position-independent binaries keep textStart in a dynamic relocation; the
-            // runtime.text symbol or the start of .text is the best remaining guess.
-            text_start = runtime_text_symbol(bin)
-                .or_else(|| bin.section(".text").map(|s| s.addr))
-                .ok_or_else(|| bin.malformed(".gopclntab", "textStart is 0 and no .text section"))?;
-        }
+        let header_addr = pclntab_address(bin, data);
+        let text_start = text_start(bin, header_addr, ps, word(2)?, funcname_off as u64)?;
         let functab = data
             .get(pcln_off..)
             .ok_or_else(|| bin.malformed(".gopclntab", "pclnOffset past the end"))?;
@@ -124,6 +118,51 @@ fn cstring_at(buf: &[u8], off: usize) -> Option<String> {
     let tail = buf.get(off..)?;
     let end = tail.iter().position(|&b| b == 0)?;
     Some(String::from_utf8_lossy(&tail[..end]).into_owned())
+}
+
+/// Link-time address of the table's header: its section's, or the one of the file offset the
+/// magic was found at.
+fn pclntab_address(bin: &Binary, data: &[u8]) -> Option<u64> {
+    let file_offset = (data.as_ptr() as usize).checked_sub(bin.data.as_ptr() as usize)? as u64;
+    bin.offset_to_vaddr(file_offset)
+}
+
+/// Word index of `text` in the runtime's `moduledata` (Go 1.18 to 1.27): after `pcHeader`,
+/// six slices (`funcnametab`, `cutab`, `filetab`, `pctab`, `pclntable`, `ftab`),
+/// `findfunctab`, `minpc` and `maxpc`.
+const MODULEDATA_TEXT_WORD: u64 = 1 + 6 * 3 + 3;
+
+/// Where Go code starts, the base every function entry is relative to, as the runtime itself
+/// knows it: the header's `textStart` (Go 1.18 to 1.25; relocated in position-independent
+/// binaries), else the `text` field of the `moduledata` that points at this table (Go 1.26
+/// dropped the header field), else the `runtime.text` symbol. Never the `.text` section's
+/// address: in externally linked cgo binaries C code comes first, and every probe would sit
+/// that many bytes too low.
+fn text_start(bin: &Binary, header_addr: Option<u64>, ps: usize, header_field: u64, funcname_off: u64) -> Result<u64, AttachError> {
+    if header_field != 0 {
+        return Ok(header_field);
+    }
+    if let Some(header) = header_addr {
+        if let Some(relocated) = bin.pointer_at(header + 8 + 2 * ps as u64, ps).filter(|v| *v != 0) {
+            return Ok(relocated);
+        }
+        let text = bin.section(".text");
+        let moduledata_text = bin
+            .words_pointing_to(header, ps)
+            .into_iter()
+            .filter(|md| bin.pointer_at(md + ps as u64, ps) == Some(header + funcname_off))
+            .filter_map(|md| bin.pointer_at(md + MODULEDATA_TEXT_WORD * ps as u64, ps))
+            .find(|t| text.map_or(*t != 0, |s| s.addr <= *t && *t < s.addr + s.size));
+        if let Some(t) = moduledata_text {
+            return Ok(t);
+        }
+    }
+    runtime_text_symbol(bin).ok_or_else(|| {
+        bin.malformed(
+            ".gopclntab",
+            "cannot tell where Go code starts: no textStart in the table, no runtime moduledata pointing at it, no runtime.text symbol",
+        )
+    })
 }
 
 fn runtime_text_symbol(bin: &Binary) -> Option<u64> {

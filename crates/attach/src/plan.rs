@@ -12,6 +12,7 @@ use crate::error::AttachError;
 use crate::offsets::{Field, Offsets, Source, Table};
 use crate::pclntab::{Func, Pclntab};
 use crate::probes::{ProbeId, ProbeSpec, CATALOGUE, NOT_YET};
+use crate::verify::{DecodedFunction, Expect};
 
 /// A probe that will be attached.
 #[derive(Debug, Clone)]
@@ -23,6 +24,9 @@ pub struct PlannedProbe {
     pub entry_addrs: Vec<u64>,
     /// Their file offsets.
     pub entry_offsets: Vec<u64>,
+    /// The function whose calls carry the entry probes (the spec's `at_calls_to` or the one
+    /// of its `also_calls_to` this binary has).
+    pub calls_to: Option<Func>,
     /// File offsets of every `RET` in the function.
     pub ret_offsets: Vec<u64>,
     /// Optional features lost for lack of an offset (e.g. `http.route` before Go 1.23).
@@ -169,9 +173,11 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
             )));
             continue;
         }
-        let entry_addrs = match spec.at_calls_to {
-            Some(callee) => pcln.find(callee).map(|c| disasm::call_sites(&bin, func, c.entry)).unwrap_or_default(),
-            None => vec![disasm::entry_probe_address(&bin, func)],
+        let callee = spec.at_calls_to.into_iter().chain(spec.also_calls_to.iter().copied()).find_map(|c| pcln.find(c));
+        let entry_addrs = match (spec.at_calls_to, callee) {
+            (Some(_), Some(c)) => disasm::call_sites(&bin, func, c.entry),
+            (Some(_), None) => Vec::new(),
+            (None, _) => vec![disasm::entry_probe_address(&bin, func)],
         };
         let entry_offsets: Vec<u64> = entry_addrs.iter().filter_map(|a| bin.vaddr_to_offset(*a)).collect();
         if entry_offsets.is_empty() || entry_offsets.len() != entry_addrs.len() {
@@ -179,13 +185,12 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
             skipped.push(skip(format!("{what} {}", func.name)));
             continue;
         }
-        let rets = match spec.exit_at_calls {
+        let exit_calls = spec.exit_at_calls.and_then(|(caller, callee)| Some((pcln.find(caller)?, pcln.find(callee)?)));
+        let rets = match (spec.exit_at_calls, exit_calls) {
             _ if !spec.id.has_exit() => Vec::new(),
-            Some((caller, callee)) => match (pcln.find(caller), pcln.find(callee)) {
-                (Some(caller), Some(callee)) => disasm::call_sites(&bin, caller, callee.entry),
-                _ => Vec::new(),
-            },
-            None => disasm::ret_addresses(&bin, func).unwrap_or_default(),
+            (Some(_), Some((caller, callee))) => disasm::call_sites(&bin, caller, callee.entry),
+            (Some(_), None) => Vec::new(),
+            (None, _) => disasm::ret_addresses(&bin, func).unwrap_or_default(),
         };
         let ret_offsets: Vec<u64> = rets.iter().filter_map(|a| bin.vaddr_to_offset(*a)).collect();
         if ret_offsets.is_empty() && spec.id.has_exit() {
@@ -194,6 +199,18 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
                 None => format!("no RET instruction found in {}", func.name),
             };
             skipped.push(skip(what));
+            continue;
+        }
+        // Every address is proven to be the instruction the plan expects, or the probe is
+        // refused whole (design invariant 8).
+        let entry_expect = callee.map_or(Expect::Entry, |c| Expect::CallTo(c.entry));
+        let mut checks: Vec<(&Func, u64, Expect)> = entry_addrs.iter().map(|a| (func, *a, entry_expect)).collect();
+        match exit_calls {
+            Some((caller, callee)) => checks.extend(rets.iter().map(|a| (caller, *a, Expect::CallTo(callee.entry)))),
+            None => checks.extend(rets.iter().map(|a| (func, *a, Expect::Ret))),
+        }
+        if let Err(why) = verify_all(&bin, &checks) {
+            skipped.push(skip(format!("refused, a probe address failed verification: {why}")));
             continue;
         }
         let mut degraded = Vec::new();
@@ -239,10 +256,22 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
             func: func.clone(),
             entry_addrs,
             entry_offsets,
+            calls_to: callee.cloned(),
             ret_offsets,
             degraded,
             ignored_caller: spec.ignore_calls_from.and_then(|f| pcln.find(f)).cloned(),
         });
+    }
+    // HTTP/2 requests enter through the same ServeHTTP but end elsewhere: without that end
+    // they get no span at all, which must be said, not left to a missing line.
+    let h2_planned = probes.iter().any(|p| p.spec.id == ProbeId::Http2ServerEnd);
+    if let Some(server) = probes.iter_mut().find(|p| p.spec.id == ProbeId::HttpServer).filter(|_| !h2_planned) {
+        let why = skipped
+            .iter()
+            .find(|s| s.spec.id == ProbeId::Http2ServerEnd)
+            .map(|s| s.reason.clone())
+            .unwrap_or_else(|| "no HTTP/2 server function found in this binary".into());
+        server.degraded.push(format!("HTTP/2 requests get no server span: {why}"));
     }
     let not_yet = NOT_YET
         .iter()
@@ -315,6 +344,22 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
     })
 }
 
+/// Decodes each function once and checks every address planned in it.
+fn verify_all(bin: &Binary, checks: &[(&Func, u64, Expect)]) -> Result<(), String> {
+    let mut decoded: Vec<DecodedFunction> = Vec::new();
+    for (func, addr, expect) in checks {
+        let index = match decoded.iter().position(|d| d.func() == *func) {
+            Some(i) => i,
+            None => {
+                decoded.push(DecodedFunction::decode(bin, func)?);
+                decoded.len() - 1
+            }
+        };
+        decoded[index].check(*addr, *expect)?;
+    }
+    Ok(())
+}
+
 /// Whether any function of `function`'s package is in the binary.
 fn package_linked(pcln: &Pclntab, function: &str) -> bool {
     // `a/b/c.(*T).M` or `a/b/c.F` → `a/b/c.`
@@ -369,8 +414,8 @@ impl fmt::Display for CheckReport {
         }
         for p in &self.probes {
             let offsets: Vec<String> = p.entry_offsets.iter().map(|o| format!("{o:#x}")).collect();
-            let entry = match p.spec.at_calls_to {
-                Some(callee) => format!("calls to {callee} at file offset {}", offsets.join(", ")),
+            let entry = match &p.calls_to {
+                Some(callee) => format!("calls to {} at file offset {}", callee.name, offsets.join(", ")),
                 None => format!("entry at file offset {}", offsets.join(", ")),
             };
             let at = match (p.spec.exit_at_calls, p.ret_offsets.len()) {

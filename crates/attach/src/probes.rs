@@ -101,6 +101,9 @@ pub struct ProbeSpec {
     /// The entry program goes on this function's calls of the one named here, instead of on
     /// its prologue.
     pub at_calls_to: Option<&'static str>,
+    /// Callees tried in order when `at_calls_to` is not in the binary (the same function under
+    /// another name: Go 1.27 moved HTTP/2 into `net/http/internal/http2`).
+    pub also_calls_to: &'static [&'static str],
     /// The exit program goes on the calls the first function makes to the second, instead of on
     /// this function's RETs (a call is emulated by the kernel, a RET single-stepped).
     pub exit_at_calls: Option<(&'static str, &'static str)>,
@@ -118,6 +121,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         fields: &[G_GOID, G_M, M_CURG],
         ignore_calls_from: None,
         at_calls_to: Some("runtime.runqput"),
+        also_calls_to: &[],
         exit_at_calls: None,
     },
     ProbeSpec {
@@ -147,6 +151,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         ],
         ignore_calls_from: None,
         at_calls_to: None,
+        also_calls_to: &[],
         exit_at_calls: Some(("net/http.(*conn).serve", "net/http.(*conn).hijacked")),
     },
     ProbeSpec {
@@ -154,10 +159,11 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         instrumentation: "nethttp",
         what: "net/http HTTP/2 server span ends",
         function: "net/http.(*http2serverConn).runHandler.func1",
-        also: &[],
-        fields: &[G_GOID, H2_WRITER_STATE, H2_STATE_STATUS],
+        also: &["net/http/internal/http2.(*serverConn).runHandler.func1"],
+        fields: &[G_GOID, H2_WRITER_STATE, H2_STATE_STATUS, H2_INTERNAL_WRITER_STATE, H2_INTERNAL_STATE_STATUS],
         ignore_calls_from: None,
         at_calls_to: Some("net/http.(*http2responseWriter).handlerDone"),
+        also_calls_to: &["net/http/internal/http2.(*responseWriter).handlerDone"],
         exit_at_calls: None,
     },
     ProbeSpec {
@@ -181,6 +187,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         ],
         ignore_calls_from: None,
         at_calls_to: None,
+        also_calls_to: &[],
         exit_at_calls: None,
     },
     ProbeSpec {
@@ -192,6 +199,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         fields: &[G_GOID, PERSISTCONN_BW],
         ignore_calls_from: None,
         at_calls_to: None,
+        also_calls_to: &[],
         exit_at_calls: None,
     },
     ProbeSpec {
@@ -203,6 +211,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         fields: &[TRANSFERWRITER_HEADER, BUFIO_WRITER_BUF, BUFIO_WRITER_N, MAP_DIRPTR, MAP_DIRLEN, TABLE_GROUPS, GROUPSREF_DATA, GROUPSREF_MASK],
         ignore_calls_from: None,
         at_calls_to: None,
+        also_calls_to: &[],
         exit_at_calls: None,
     },
     sql(ProbeId::SqlQuery, "database/sql DB queries", "database/sql.(*DB).QueryContext"),
@@ -240,6 +249,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         fields: &[G_GOID, REDIS_BASECMD_ARGS, REDIS_BASECLIENT_OPT, REDIS_OPTIONS_ADDR, REDIS_OPTIONS_DB],
         ignore_calls_from: None,
         at_calls_to: None,
+        also_calls_to: &[],
         exit_at_calls: None,
     },
     ProbeSpec {
@@ -251,6 +261,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         fields: &[G_GOID],
         ignore_calls_from: None,
         at_calls_to: None,
+        also_calls_to: &[],
         exit_at_calls: None,
     },
     grpc(ProbeId::GrpcInvoke, "grpc client unary calls", "google.golang.org/grpc.(*ClientConn).Invoke", GRPC_CLIENT_FIELDS),
@@ -267,6 +278,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         fields: &[G_GOID, GRPC_STATUS_S, SPB_STATUS_CODE],
         ignore_calls_from: None,
         at_calls_to: None,
+        also_calls_to: &[],
         exit_at_calls: None,
     },
     ProbeSpec {
@@ -278,6 +290,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         fields: &[G_GOID, KAFKA_WRITER_TOPIC, KAFKA_MESSAGE_TOPIC],
         ignore_calls_from: None,
         at_calls_to: None,
+        also_calls_to: &[],
         exit_at_calls: None,
     },
     ProbeSpec {
@@ -296,6 +309,7 @@ pub const CATALOGUE: &[ProbeSpec] = &[
         ],
         ignore_calls_from: None,
         at_calls_to: None,
+        also_calls_to: &[],
         exit_at_calls: None,
     },
 ];
@@ -310,6 +324,7 @@ const fn sql(id: ProbeId, what: &'static str, function: &'static str) -> ProbeSp
         fields: &[G_GOID],
         ignore_calls_from: None,
         at_calls_to: None,
+        also_calls_to: &[],
         exit_at_calls: None,
     }
 }
@@ -328,6 +343,7 @@ const fn grpc(id: ProbeId, what: &'static str, function: &'static str, fields: &
         fields,
         ignore_calls_from: None,
         at_calls_to: None,
+        also_calls_to: &[],
         exit_at_calls: None,
     }
 }

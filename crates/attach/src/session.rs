@@ -15,6 +15,12 @@ use crate::plan::{self, CheckReport};
 use crate::{AttachOptions, Target};
 
 pub fn run(opts: AttachOptions) -> Result<(), AttachError> {
+    // First thing: a Ctrl-C or SIGTERM during the analysis or the loading is honoured (and a
+    // SIGINT a starting script set to be ignored is handled again).
+    if !opts.check_only {
+        install_signal_handlers()?;
+    }
+    VERBOSE.store(opts.verbose, Ordering::SeqCst);
     let (path, pid) = resolve_target(&opts.target)?;
     let report = plan::check(&path)?;
     if opts.check_only {
@@ -38,6 +44,9 @@ pub fn run(opts: AttachOptions) -> Result<(), AttachError> {
         Some(e) => e.clone(),
         None => ExportConfig::from_env()?,
     };
+    if stop_requested(&opts) {
+        return Ok(());
+    }
     imp::run(&opts, &path, pid, &report, export)
 }
 
@@ -81,6 +90,13 @@ pub(crate) fn processes_of(dev: u64, ino: u64) -> BTreeSet<u32> {
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
+/// Whether BPF errors carry libbpf's log (`-v`).
+static VERBOSE: AtomicBool = AtomicBool::new(false);
+
+/// Whether a signal or the embedder asked `run` to stop.
+fn stop_requested(opts: &AttachOptions) -> bool {
+    STOP.load(Ordering::SeqCst) || opts.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst))
+}
 
 extern "C" fn on_signal(_: libc::c_int) {
     STOP.store(true, Ordering::SeqCst);
@@ -213,14 +229,12 @@ mod imp {
             let log = take_libbpf_log();
             let tail: Vec<&str> = log.lines().rev().take(40).collect();
             let tail: Vec<&str> = tail.into_iter().rev().collect();
-            AttachError::Bpf {
-                what: if tail.is_empty() {
-                    what
-                } else {
-                    format!("{what}\n--- libbpf log (last lines) ---\n{}\n---", tail.join("\n"))
-                },
-                source: Box::new(e),
-            }
+            let what = match (tail.is_empty(), VERBOSE.load(Ordering::SeqCst)) {
+                (true, _) => what,
+                (false, true) => format!("{what}\n--- libbpf log (last lines) ---\n{}\n---\n", tail.join("\n")),
+                (false, false) => format!("{what} (run with -v for libbpf's log)"),
+            };
+            AttachError::Bpf { what, source: Box::new(e) }
         }
     }
 
@@ -240,7 +254,6 @@ mod imp {
             db_system: crate::spans::sql_system(&report.build_info),
             query_text: crate::spans::QueryText::from_env()?,
         };
-        install_signal_handlers()?;
         libbpf_rs::set_print(Some((libbpf_rs::PrintLevel::Debug, capture_libbpf_log)));
         for p in &report.probes {
             for d in &p.degraded {
@@ -288,9 +301,12 @@ mod imp {
             ro.off_url_path = get(URL_PATH);
             ro.off_url_rawquery = get(URL_RAWQUERY);
             ro.off_response_status = get(RESPONSE_STATUS);
-            ro.off_h2_writer_state = get(H2_WRITER_STATE);
-            ro.off_h2_state_status = get(H2_STATE_STATUS);
-            ro.have_h2_status = (o.get(H2_WRITER_STATE).is_some() && o.get(H2_STATE_STATUS).is_some()) as u8;
+            // Go 1.27 names the same HTTP/2 structs in net/http/internal/http2.
+            let h2_writer_state = o.get(H2_WRITER_STATE).or(o.get(H2_INTERNAL_WRITER_STATE));
+            let h2_state_status = o.get(H2_STATE_STATUS).or(o.get(H2_INTERNAL_STATE_STATUS));
+            ro.off_h2_writer_state = h2_writer_state.unwrap_or(0);
+            ro.off_h2_state_status = h2_state_status.unwrap_or(0);
+            ro.have_h2_status = (h2_writer_state.is_some() && h2_state_status.is_some()) as u8;
             ro.off_resp_statuscode = get(RESP_STATUSCODE);
             ro.off_map_dirptr = get(MAP_DIRPTR);
             ro.off_map_dirlen = get(MAP_DIRLEN);
@@ -358,11 +374,19 @@ mod imp {
             say("the kernel has no BTF tracepoint sock_send_length: database/sql and redigo spans carry no server.address");
         }
         let skel = open.load().map_err(bpf_err("loading the BPF programs (verifier)"))?;
+        let target_gone = |e: AttachError| match pid {
+            Some(p) if !Path::new(&format!("/proc/{p}")).exists() => AttachError::TargetExited { pid: p },
+            _ => e,
+        };
 
         let pid_arg: i32 = pid.map(|p| p as i32).unwrap_or(-1);
         let mut links: Vec<Link> = Vec::new();
         let mut count = 0usize;
         for p in &report.probes {
+            if stop_requested(opts) {
+                say("stopped before tracing began");
+                return Ok(());
+            }
             let (enter, ret) = match p.spec.id {
                 // Entry-only probes: the exit program is never attached (no RET offsets).
                 ProbeId::Goroutines => (&skel.progs.newproc_runqput, &skel.progs.newproc_runqput),
@@ -396,13 +420,15 @@ mod imp {
                 links.push(
                     enter
                         .attach_uprobe(false, pid_arg, path, *off as usize)
-                        .map_err(bpf_err(what(*off)))?,
+                        .map_err(bpf_err(what(*off)))
+                        .map_err(target_gone)?,
                 );
             }
             for off in &p.ret_offsets {
                 links.push(
                     ret.attach_uprobe(false, pid_arg, path, *off as usize)
-                        .map_err(bpf_err(what(*off)))?,
+                        .map_err(bpf_err(what(*off)))
+                        .map_err(target_gone)?,
                 );
             }
             count += 1;
@@ -473,7 +499,7 @@ mod imp {
             exporter.send(spans);
         };
 
-        while !STOP.load(Ordering::SeqCst) && !opts.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst)) {
+        while !stop_requested(opts) {
             // Woken early only when a batch is waiting; otherwise drain on this timer.
             let _ = ring.poll(Duration::from_millis(100));
             let _ = ring.consume();

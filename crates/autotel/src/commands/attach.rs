@@ -17,6 +17,9 @@ pub struct Args {
     /// Print what would be instrumented in this binary, and why anything would not (no root needed).
     #[arg(long, value_name = "PATH")]
     check: Option<PathBuf>,
+    /// On a BPF failure, also print libbpf's log.
+    #[arg(short, long)]
+    verbose: bool,
 }
 
 pub fn exec(args: Args) -> Result<u8, Box<dyn std::error::Error>> {
@@ -29,6 +32,8 @@ pub fn exec(args: Args) -> Result<u8, Box<dyn std::error::Error>> {
         (None, Some(pid)) => attach::Target::Pid(pid),
         (None, None) => unreachable!("clap requires one target"),
     };
-    attach::run(attach::AttachOptions::new(target))?;
+    let mut opts = attach::AttachOptions::new(target);
+    opts.verbose = args.verbose;
+    attach::run(opts)?;
     Ok(0)
 }
