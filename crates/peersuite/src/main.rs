@@ -1,0 +1,84 @@
+//! `peersuite`: the command line of the peer-suite harness (argument mapping, the files it
+//! writes, the exit status). Exit 0: every suite ran the same under autotel; 1: some suite
+//! differs (the report says how); 2: the harness itself could not start.
+
+use clap::Parser;
+use peersuite::{report::Report, runner, suites};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Runs the instrumented libraries' own test suites with `go test` and `autotel go test` and
+/// compares every outcome.
+#[derive(Parser)]
+struct Args {
+    /// The catalogue of pinned suites.
+    #[arg(long, default_value = "testdata/peer-suites.yaml")]
+    suites: PathBuf,
+    /// The autotel binary under test.
+    #[arg(long, default_value = "target/debug/autotel")]
+    autotel: PathBuf,
+    /// Run only this suite (repeatable).
+    #[arg(long = "suite")]
+    names: Vec<String>,
+    /// Run only the suites of this group (`fast`, `slow`).
+    #[arg(long)]
+    group: Option<String>,
+    /// List the suites and exit.
+    #[arg(long)]
+    list: bool,
+    /// The report, written as PATH.md and PATH.json.
+    #[arg(long, default_value = "bench/peer-suites")]
+    report: PathBuf,
+    /// Scratch directory for the copied modules, the servers and the test binaries.
+    #[arg(long, default_value = "target/peersuite")]
+    work: PathBuf,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(error) => {
+            eprintln!("peersuite: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: Args) -> Result<bool, String> {
+    let all = suites::load(&args.suites).map_err(|e| e.to_string())?;
+    let selected = suites::select(all, &args.names, args.group.as_deref()).map_err(|e| e.to_string())?;
+    if args.list {
+        for s in &selected {
+            println!("{:<10} {:<5} {} {} {}", s.name, s.group, s.module_version(), s.flags.join(" "), s.packages.join(" "));
+        }
+        return Ok(true);
+    }
+    let autotel = std::fs::canonicalize(&args.autotel).map_err(|e| format!("autotel binary {}: {e} (build it: cargo build -p autotel)", args.autotel.display()))?;
+    let work = std::path::absolute(&args.work).map_err(|e| format!("{}: {e}", args.work.display()))?;
+    let started = Instant::now();
+    let results: Vec<_> = selected.iter().map(|suite| runner::run(suite, &autotel, &work)).collect();
+    let command = std::env::args().map(|a| a.rsplit('/').next().unwrap_or_default().to_string()).take(1).chain(std::env::args().skip(1)).collect::<Vec<_>>().join(" ");
+    let report = Report::new(go_version(), command, started.elapsed().as_secs_f64(), results);
+    for (extension, text) in [("md", report.markdown()), ("json", report.json())] {
+        let path = args.report.with_extension(extension);
+        std::fs::write(&path, text).map_err(|e| format!("write {}: {e}", path.display()))?;
+        eprintln!("peersuite: wrote {}", path.display());
+    }
+    for s in &report.suites {
+        eprintln!("{:<10} {}", s.name, if s.passed() { "same" } else { "DIFFERS" });
+    }
+    Ok(report.passed)
+}
+
+fn go_version() -> String {
+    std::process::Command::new("go")
+        .args(["env", "GOVERSION"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "an unknown go".into())
+}
