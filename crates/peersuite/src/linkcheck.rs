@@ -7,7 +7,7 @@ use crate::gocmd::{GoCommand, Side};
 use crate::suites::HookProbe;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +27,8 @@ pub struct ProbeResult {
     pub linked: bool,
     /// The symbol is in the plain test binary (it must not be).
     pub in_plain: bool,
+    /// Why the autotel test binary could not be built (first lines).
+    pub build_error: Option<String>,
 }
 
 /// A module whose version differs between the plain and the autotel binary.
@@ -53,6 +55,8 @@ pub struct LinkCheck {
     pub moved: Vec<Moved>,
     /// Modules only the autotel binaries link (the hook runtime, the OpenTelemetry SDK, …).
     pub added: Vec<String>,
+    /// How many probe binaries built on both sides: `moved` and `added` compare those only.
+    pub compared_binaries: usize,
 }
 
 impl LinkCheck {
@@ -61,34 +65,44 @@ impl LinkCheck {
     }
 }
 
-/// Builds each probe's test binary on both sides into `out` and inspects them.
+/// Builds each probe's test binary on both sides into `out` and inspects them. A plain build
+/// that fails is an error (the suite cannot be judged); an autotel build that fails is a finding:
+/// the hooks are not linked, and the probe carries the build's first lines.
 pub fn check(go: &GoCommand, module_dir: &Path, flags: &[String], probes: &[HookProbe], out: &Path) -> Result<LinkCheck, LinkCheckError> {
     let mut result = LinkCheck::default();
     let mut plain_modules = BTreeMap::new();
     let mut autotel_modules = BTreeMap::new();
     for (index, probe) in probes.iter().enumerate() {
-        let mut found = [false; 2];
-        for (slot, side, modules) in [(0, Side::Plain, &mut plain_modules), (1, Side::Autotel, &mut autotel_modules)] {
-            let binary = out.join(format!("probe{index}-{}.test", side.name()));
-            let mut args = vec!["test".to_string(), "-c".into(), "-o".into(), binary.display().to_string()];
-            args.extend(flags.iter().cloned());
-            args.push(probe.package.clone());
-            let output = go.command(side, module_dir, &args).output().map_err(|e| LinkCheckError::Build {
-                side: side.name(),
-                package: probe.package.clone(),
-                output: e.to_string(),
-            })?;
-            if !output.status.success() {
-                let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-                return Err(LinkCheckError::Build { side: side.name(), package: probe.package.clone(), output: text });
+        let plain = build(go, Side::Plain, module_dir, flags, &probe.package, &out.join(format!("probe{index}-plain.test")))?;
+        let autotel = build(go, Side::Autotel, module_dir, flags, &probe.package, &out.join(format!("probe{index}-autotel.test")));
+        let in_plain = has_symbol(&go_tool(&["tool", "nm"], &plain)?, &probe.symbol);
+        let (linked, build_error) = match autotel {
+            Ok(binary) => {
+                result.compared_binaries += 1;
+                plain_modules.extend(parse_build_info(&go_tool(&["version", "-m"], &plain)?));
+                autotel_modules.extend(parse_build_info(&go_tool(&["version", "-m"], &binary)?));
+                (has_symbol(&go_tool(&["tool", "nm"], &binary)?, &probe.symbol), None)
             }
-            found[slot] = has_symbol(&go_tool(&["tool", "nm"], &binary)?, &probe.symbol);
-            modules.extend(parse_build_info(&go_tool(&["version", "-m"], &binary)?));
-        }
-        result.probes.push(ProbeResult { package: probe.package.clone(), symbol: probe.symbol.clone(), linked: found[1], in_plain: found[0] });
+            Err(LinkCheckError::Build { output, .. }) => (false, Some(output.lines().take(crate::compare::EXCERPT_LINES).collect::<Vec<_>>().join("\n"))),
+            Err(other) => return Err(other),
+        };
+        result.probes.push(ProbeResult { package: probe.package.clone(), symbol: probe.symbol.clone(), linked, in_plain, build_error });
     }
     (result.moved, result.added) = moved(&plain_modules, &autotel_modules);
     Ok(result)
+}
+
+/// `go test -c -o BINARY FLAGS PACKAGE` on one side.
+fn build(go: &GoCommand, side: Side, module_dir: &Path, flags: &[String], package: &str, binary: &Path) -> Result<PathBuf, LinkCheckError> {
+    let mut args = vec!["test".to_string(), "-c".into(), "-o".into(), binary.display().to_string()];
+    args.extend(flags.iter().cloned());
+    args.push(package.to_string());
+    let error = |output: String| LinkCheckError::Build { side: side.name(), package: package.to_string(), output };
+    let out = go.command(side, module_dir, &args).output().map_err(|e| error(e.to_string()))?;
+    if !out.status.success() {
+        return Err(error(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))));
+    }
+    Ok(binary.to_path_buf())
 }
 
 fn go_tool(args: &[&str], binary: &Path) -> Result<String, LinkCheckError> {

@@ -58,7 +58,7 @@ impl Report {
                 s.differences.len(),
                 link.map_or("-", |l| yes_no(l.hooks_linked())),
                 if s.plain.is_some() { yes_no(s.tree_changed_by_autotel.is_empty()) } else { "-" },
-                link.map_or("-".into(), |l| if l.moved.is_empty() { "none".into() } else { l.moved.iter().map(moved).collect::<Vec<_>>().join(", ") }),
+                link.map_or("-".into(), |l| if l.compared_binaries == 0 { "unknown (no autotel binary)".into() } else if l.moved.is_empty() { "none".into() } else { l.moved.iter().map(moved).collect::<Vec<_>>().join(", ") }),
                 s.timings.plain,
                 s.timings.autotel,
                 s.timings.link_check,
@@ -79,6 +79,9 @@ fn moved(m: &Moved) -> String {
 fn details(md: &mut String, s: &SuiteResult) {
     let _ = writeln!(md, "\n## {} (`{}`)\n", s.name, s.module);
     let _ = writeln!(md, "Packages: `{}`.", s.packages.join(" "));
+    if !s.notes.is_empty() {
+        let _ = writeln!(md, "\n{}", s.notes.trim());
+    }
     if let Some(error) = &s.error {
         let _ = writeln!(md, "\nThe suite could not run to the end:\n\n```\n{}\n```", error.trim_end());
     }
@@ -86,6 +89,9 @@ fn details(md: &mut String, s: &SuiteResult) {
         md.push_str("\nHook probes:\n");
         for p in &link.probes {
             let _ = writeln!(md, "- `{}` → `{}`: autotel {}, plain {}", p.package, p.symbol, if p.linked { "linked" } else { "NOT linked" }, if p.in_plain { "ALSO has it" } else { "does not" });
+            if let Some(error) = &p.build_error {
+                let _ = writeln!(md, "  ```\n{}\n  ```", error.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n"));
+            }
         }
         if !link.moved.is_empty() {
             md.push_str("\nModule versions that moved (plain → autotel; OpenTelemetry's own are allowed):\n");

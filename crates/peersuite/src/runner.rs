@@ -31,6 +31,7 @@ pub struct SuiteResult {
     pub name: String,
     pub group: String,
     pub module: String,
+    pub notes: String,
     pub flags: Vec<String>,
     pub packages: Vec<String>,
     pub plain: Option<Counts>,
@@ -52,7 +53,7 @@ impl SuiteResult {
         self.error.is_none()
             && self.differences.is_empty()
             && self.tree_changed_by_autotel.is_empty()
-            && self.link.as_ref().is_some_and(|l| l.hooks_linked() && l.moved.iter().all(|m| m.is_opentelemetry()))
+            && self.link.as_ref().is_some_and(|l| l.hooks_linked() && l.compared_binaries > 0 && l.moved.iter().all(|m| m.is_opentelemetry()))
     }
 }
 
@@ -62,6 +63,7 @@ pub fn run(suite: &Suite, autotel: &Path, work: &Path) -> SuiteResult {
         name: suite.name.clone(),
         group: suite.group.clone(),
         module: suite.module_version(),
+        notes: suite.notes.clone(),
         flags: suite.flags.clone(),
         packages: suite.packages.clone(),
         ..SuiteResult::default()
