@@ -58,19 +58,31 @@ fn run(args: Args) -> Result<bool, String> {
     }
     let autotel = std::fs::canonicalize(&args.autotel).map_err(|e| format!("autotel binary {}: {e} (build it: cargo build -p autotel)", args.autotel.display()))?;
     let work = std::path::absolute(&args.work).map_err(|e| format!("{}: {e}", args.work.display()))?;
-    let started = Instant::now();
-    let results: Vec<_> = selected.iter().map(|suite| runner::run(suite, &autotel, &work)).collect();
     let command = std::env::args().map(|a| a.rsplit('/').next().unwrap_or_default().to_string()).take(1).chain(std::env::args().skip(1)).collect::<Vec<_>>().join(" ");
-    let report = Report::new(go_version(), command, started.elapsed().as_secs_f64(), results);
-    for (extension, text) in [("md", report.markdown()), ("json", report.json())] {
-        let path = args.report.with_extension(extension);
-        std::fs::write(&path, text).map_err(|e| format!("write {}: {e}", path.display()))?;
-        eprintln!("peersuite: wrote {}", path.display());
+    let go_version = go_version();
+    let started = Instant::now();
+    let mut results = Vec::new();
+    let mut report = Report::new(go_version.clone(), command.clone(), 0.0, Vec::new());
+    // The report is rewritten after every suite, so a long run that is interrupted keeps the
+    // suites it finished.
+    for suite in &selected {
+        results.push(runner::run(suite, &autotel, &work));
+        report = Report::new(go_version.clone(), command.clone(), started.elapsed().as_secs_f64(), results.clone());
+        write_report(&report, &args.report)?;
     }
+    eprintln!("peersuite: wrote {}.md and .json", args.report.display());
     for s in &report.suites {
         eprintln!("{:<10} {}", s.name, if s.passed() { "same" } else { "DIFFERS" });
     }
     Ok(report.passed)
+}
+
+fn write_report(report: &Report, path: &std::path::Path) -> Result<(), String> {
+    for (extension, text) in [("md", report.markdown()), ("json", report.json())] {
+        let path = path.with_extension(extension);
+        std::fs::write(&path, text).map_err(|e| format!("write {}: {e}", path.display()))?;
+    }
+    Ok(())
 }
 
 fn go_version() -> String {
