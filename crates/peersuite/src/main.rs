@@ -6,6 +6,7 @@ use clap::Parser;
 use peersuite::{report::Report, runner, suites};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// Runs the instrumented libraries' own test suites with `go test` and `autotel go test` and
@@ -30,6 +31,10 @@ struct Args {
     /// The report, written as PATH.md and PATH.json.
     #[arg(long, default_value = "bench/peer-suites")]
     report: PathBuf,
+    /// Suites run at the same time (each one's go commands are parallel already; a second job
+    /// overlaps one suite's test run, which waits on servers and timers, with another's build).
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
     /// Scratch directory for the copied modules, the servers and the test binaries.
     #[arg(long, default_value = "target/peersuite")]
     work: PathBuf,
@@ -61,15 +66,32 @@ fn run(args: Args) -> Result<bool, String> {
     let command = std::env::args().map(|a| a.rsplit('/').next().unwrap_or_default().to_string()).take(1).chain(std::env::args().skip(1)).collect::<Vec<_>>().join(" ");
     let go_version = go_version();
     let started = Instant::now();
-    let mut results = Vec::new();
-    let mut report = Report::new(go_version.clone(), command.clone(), 0.0, Vec::new());
-    // The report is rewritten after every suite, so a long run that is interrupted keeps the
-    // suites it finished.
-    for suite in &selected {
-        results.push(runner::run(suite, &autotel, &work));
-        report = Report::new(go_version.clone(), command.clone(), started.elapsed().as_secs_f64(), results.clone());
-        write_report(&report, &args.report)?;
+    // The slow group starts first so that it overlaps the fast one when --jobs > 1.
+    let mut queue: Vec<usize> = (0..selected.len()).collect();
+    queue.sort_by_key(|&i| selected[i].group != "slow");
+    let queue = Mutex::new(queue.into_iter());
+    let finished: Mutex<Vec<Option<runner::SuiteResult>>> = Mutex::new(vec![None; selected.len()]);
+    let write_error = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..args.jobs.max(1) {
+            scope.spawn(|| loop {
+                let Some(index) = queue.lock().expect("queue").next() else { break };
+                let result = runner::run(&selected[index], &autotel, &work);
+                let mut finished = finished.lock().expect("results");
+                finished[index] = Some(result);
+                // Rewritten after every suite, so an interrupted run keeps the suites it finished.
+                let report = Report::new(go_version.clone(), command.clone(), started.elapsed().as_secs_f64(), finished.iter().flatten().cloned().collect());
+                if let Err(error) = write_report(&report, &args.report) {
+                    *write_error.lock().expect("error") = Some(error);
+                }
+            });
+        }
+    });
+    if let Some(error) = write_error.into_inner().expect("error") {
+        return Err(error);
     }
+    let report = Report::new(go_version, command, started.elapsed().as_secs_f64(), finished.into_inner().expect("results").into_iter().flatten().collect());
+    write_report(&report, &args.report)?;
     eprintln!("peersuite: wrote {}.md and .json", args.report.display());
     for s in &report.suites {
         eprintln!("{:<10} {}", s.name, if s.passed() { "same" } else { "DIFFERS" });

@@ -14,7 +14,7 @@ use crate::suites::{expand, Suite};
 use crate::tree;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 /// Seconds each step took.
@@ -139,7 +139,7 @@ fn snapshot(dir: &Path) -> Result<tree::Snapshot, String> {
 }
 
 /// `go test -json -count=1 FLAGS PACKAGES [-args ARGS]` on one side, parsed.
-fn go_test(go: &GoCommand, side: Side, suite: &Suite, dir: &PathBuf, test_args: &[String]) -> Result<(Run, f64), String> {
+fn go_test(go: &GoCommand, side: Side, suite: &Suite, dir: &Path, test_args: &[String]) -> Result<(Run, f64), String> {
     let mut args = vec!["test".to_string(), "-json".into(), "-count=1".into()];
     args.extend(suite.flags.iter().cloned());
     args.extend(suite.packages.iter().cloned());

@@ -61,6 +61,15 @@ fn port(server: &'static str, fixed: Option<u16>) -> Result<u16, ServerError> {
     Ok(listener.local_addr().map_err(|source| ServerError::Io { server, source })?.port())
 }
 
+/// Spawns `command` (output discarded: the server logs to `log`) and waits until it listens on
+/// `port`. The child is owned by the returned Server from the start, so any error kills it.
+fn launch(name: &'static str, command: &mut Command, port: u16, log: &Path) -> Result<Server, ServerError> {
+    let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().map_err(|source| ServerError::Io { server: name, source })?;
+    let mut server = Server { child, values: BTreeMap::new() };
+    wait_for_port(name, port, &mut server.child, log)?;
+    Ok(server)
+}
+
 fn wait_for_port(server: &'static str, port: u16, child: &mut Child, log: &Path) -> Result<(), ServerError> {
     let deadline = Instant::now() + Duration::from_secs(60);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -81,19 +90,18 @@ fn redis(fixed: Option<u16>, dir: &Path) -> Result<Server, ServerError> {
     let server = program(NAME, "redis-server")?;
     let port = port(NAME, fixed)?;
     let log = dir.join("redis.log");
-    let child = Command::new(server)
-        .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"])
-        .args(["--port", &port.to_string()])
-        .arg("--dir")
-        .arg(dir)
-        .arg("--logfile")
-        .arg(&log)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|source| ServerError::Io { server: NAME, source })?;
-    let mut server = Server { child, values: BTreeMap::new() };
-    wait_for_port(NAME, port, &mut server.child, &log)?;
+    let mut server = launch(
+        NAME,
+        Command::new(server)
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"])
+            .args(["--port", &port.to_string()])
+            .arg("--dir")
+            .arg(dir)
+            .arg("--logfile")
+            .arg(&log),
+        port,
+        &log,
+    )?;
     let values = [("redis.port", port.to_string()), ("redis.addr", format!("127.0.0.1:{port}"))];
     server.values = values.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     Ok(server)
@@ -131,21 +139,19 @@ fn mariadb(fixed: Option<u16>, dir: &Path) -> Result<Server, ServerError> {
     let port = port(NAME, fixed)?;
     let socket = dir.join("mysqld.sock");
     let log = dir.join("error.log");
-    let child = Command::new(&server)
-        .args(["--no-defaults", "--user=root", "--bind-address=127.0.0.1", "--skip-name-resolve", "--innodb-buffer-pool-size=32M", "--local-infile=1"])
-        .arg(format!("--datadir={}", data.display()))
-        .arg(format!("--tmpdir={}", tmp.display()))
-        .arg(format!("--socket={}", socket.display()))
-        .arg(format!("--port={port}"))
-        .arg(format!("--pid-file={}", dir.join("mysqld.pid").display()))
-        .arg(format!("--log-error={}", log.display()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|source| ServerError::Io { server: NAME, source })?;
-    // Owned by a Server from here on, so an error below still kills it.
-    let mut server = Server { child, values: BTreeMap::new() };
-    wait_for_port(NAME, port, &mut server.child, &log)?;
+    let mut server = launch(
+        NAME,
+        Command::new(&server)
+            .args(["--no-defaults", "--user=root", "--bind-address=127.0.0.1", "--skip-name-resolve", "--innodb-buffer-pool-size=32M", "--local-infile=1"])
+            .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--tmpdir={}", tmp.display()))
+            .arg(format!("--socket={}", socket.display()))
+            .arg(format!("--port={port}"))
+            .arg(format!("--pid-file={}", dir.join("mysqld.pid").display()))
+            .arg(format!("--log-error={}", log.display())),
+        port,
+        &log,
+    )?;
     let sql = format!(
         "CREATE DATABASE {MARIADB_DATABASE}; CREATE USER '{MARIADB_USER}'@'%' IDENTIFIED BY '{MARIADB_PASSWORD}'; \
          GRANT ALL PRIVILEGES ON *.* TO '{MARIADB_USER}'@'%' WITH GRANT OPTION;"
