@@ -100,6 +100,9 @@ fn run(args: Args) -> Result<bool, String> {
 }
 
 fn write_report(report: &Report, path: &std::path::Path) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    }
     for (extension, text) in [("md", report.markdown()), ("json", report.json())] {
         let path = path.with_extension(extension);
         std::fs::write(&path, text).map_err(|e| format!("write {}: {e}", path.display()))?;

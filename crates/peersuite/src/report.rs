@@ -117,3 +117,49 @@ fn details(md: &mut String, s: &SuiteResult) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::compare;
+    use crate::events::parse;
+    use crate::linkcheck::{LinkCheck, ProbeResult};
+
+    fn suite(autotel_stream: &str, linked: bool) -> SuiteResult {
+        let plain = parse("{\"Action\":\"run\",\"Package\":\"p\",\"Test\":\"T\"}\n{\"Action\":\"pass\",\"Package\":\"p\",\"Test\":\"T\"}\n{\"Action\":\"pass\",\"Package\":\"p\"}\n");
+        let autotel = parse(autotel_stream);
+        let probe = ProbeResult { package: "p".into(), symbol: "h.f".into(), linked, in_plain: false, build_error: None };
+        let moved = vec![Moved { module: "golang.org/x/sys".into(), plain: Some("v0.1.0".into()), autotel: Some("v0.2.0".into()) }];
+        SuiteResult {
+            name: "s".into(),
+            module: "m@v1".into(),
+            plain: Some(plain.counts()),
+            autotel: Some(autotel.counts()),
+            differences: compare(&plain, &autotel),
+            link: Some(LinkCheck { probes: vec![probe], moved, added: vec!["autotel.dev/go".into()], compared_binaries: 1 }),
+            ..SuiteResult::default()
+        }
+    }
+
+    #[test]
+    fn the_table_row_says_what_differs() {
+        let failing = "{\"Action\":\"run\",\"Package\":\"p\",\"Test\":\"T\"}\n{\"Action\":\"output\",\"Package\":\"p\",\"Test\":\"T\",\"Output\":\"boom\\n\"}\n{\"Action\":\"fail\",\"Package\":\"p\",\"Test\":\"T\"}\n{\"Action\":\"fail\",\"Package\":\"p\"}\n";
+        let report = Report::new("go1.26.8".into(), "peersuite".into(), 1.0, vec![suite(failing, true)]);
+        let md = report.markdown();
+        let row = md.lines().find(|l| l.starts_with("| s |")).unwrap();
+        assert_eq!(row, "| s | `m@v1` | - | 1/1 / 1/1 | 1 1 0 0 | 1 0 1 0 | 1 | yes | yes | golang.org/x/sys v0.1.0 → v0.2.0 | 0 / 0 / 0 | **DIFFERS** |");
+        assert!(md.contains("- p T: Passed plain, Failed under autotel\n  ```\n  boom\n  ```"), "{md}");
+        assert!(!report.passed);
+    }
+
+    #[test]
+    fn a_moved_dependency_or_unlinked_hooks_fail_a_suite_without_test_differences() {
+        let same = "{\"Action\":\"run\",\"Package\":\"p\",\"Test\":\"T\"}\n{\"Action\":\"pass\",\"Package\":\"p\",\"Test\":\"T\"}\n{\"Action\":\"pass\",\"Package\":\"p\"}\n";
+        assert!(!suite(same, true).passed(), "x/sys moved");
+        let mut otel_only = suite(same, true);
+        otel_only.link.as_mut().unwrap().moved[0].module = "go.opentelemetry.io/otel".into();
+        assert!(otel_only.passed());
+        otel_only.link.as_mut().unwrap().probes[0].linked = false;
+        assert!(!otel_only.passed(), "hooks not linked");
+    }
+}
