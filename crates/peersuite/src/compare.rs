@@ -4,14 +4,14 @@
 //! none of its tests explains it (a leak checker in `TestMain`, a crash between tests). Pure.
 
 use crate::events::{PackageOutcome, Run, TestOutcome};
-use serde::Serialize;
-use std::collections::BTreeSet;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How many lines of output a difference carries.
 pub const EXCERPT_LINES: usize = 12;
 
 /// One way the autotel run differs from the plain one.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Difference {
     /// Built plain, not under autotel; `tests_lost` tests ran plain in it.
@@ -21,8 +21,9 @@ pub enum Difference {
     /// Built on both sides, ended differently, and no test difference explains it.
     PackageOutcome { package: String, plain: PackageOutcome, autotel: PackageOutcome, output: Vec<String> },
     TestOutcome { package: String, test: String, plain: TestOutcome, autotel: TestOutcome, output: Vec<String> },
-    /// Ran plain, did not run under autotel although its package built.
-    TestMissing { package: String, test: String, plain: TestOutcome },
+    /// Ran plain, did not run under autotel although their package built (typically: the test
+    /// binary crashed, so every test after the crash is missing). One difference per package.
+    TestsMissing { package: String, tests: Vec<String> },
     /// Ran only under autotel.
     TestExtra { package: String, test: String, autotel: TestOutcome },
 }
@@ -40,7 +41,11 @@ impl Difference {
             }
             Difference::PackageOutcome { package, plain, autotel, .. } => format!("{package}: package {plain:?} plain, {autotel:?} under autotel"),
             Difference::TestOutcome { package, test, plain, autotel, .. } => format!("{package} {test}: {plain:?} plain, {autotel:?} under autotel"),
-            Difference::TestMissing { package, test, plain } => format!("{package} {test}: {plain:?} plain, did not run under autotel"),
+            Difference::TestsMissing { package, tests } => {
+                let first = tests.iter().take(5).map(String::as_str).collect::<Vec<_>>().join(", ");
+                let more = if tests.len() > 5 { ", …" } else { "" };
+                format!("{package}: {} tests ran plain but not under autotel ({first}{more})", tests.len())
+            }
             Difference::TestExtra { package, test, autotel } => format!("{package} {test}: did not run plain, {autotel:?} under autotel"),
         }
     }
@@ -71,12 +76,13 @@ pub fn compare(plain: &Run, autotel: &Run) -> Vec<Difference> {
         }
     }
     let mut tests = Vec::new();
+    let mut missing: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for ((package, test), p) in &plain.tests {
         if not_built.contains(package) {
             continue;
         }
         match autotel.tests.get(&(package.clone(), test.clone())) {
-            None => tests.push(Difference::TestMissing { package: package.clone(), test: test.clone(), plain: p.outcome }),
+            None => missing.entry(package).or_default().push(test.clone()),
             Some(a) if a.outcome != p.outcome => tests.push(Difference::TestOutcome {
                 package: package.clone(),
                 test: test.clone(),
@@ -87,6 +93,7 @@ pub fn compare(plain: &Run, autotel: &Run) -> Vec<Difference> {
             Some(_) => {}
         }
     }
+    tests.extend(missing.into_iter().map(|(package, tests)| Difference::TestsMissing { package: package.to_string(), tests }));
     for ((package, test), a) in &autotel.tests {
         if !plain.tests.contains_key(&(package.clone(), test.clone())) {
             tests.push(Difference::TestExtra { package: package.clone(), test: test.clone(), autotel: a.outcome });
@@ -109,7 +116,7 @@ fn difference_package(difference: &Difference) -> &str {
         | Difference::PackageOnlyBuiltByAutotel { package, .. }
         | Difference::PackageOutcome { package, .. }
         | Difference::TestOutcome { package, .. }
-        | Difference::TestMissing { package, .. }
+        | Difference::TestsMissing { package, .. }
         | Difference::TestExtra { package, .. } => package,
     }
 }
@@ -167,8 +174,6 @@ mod tests {
 {"Action":"output","Package":"p","Test":"TestA","Output":"=== RUN   TestA\n"}
 {"Action":"output","Package":"p","Test":"TestA","Output":"    a_test.go:3: DATA RACE\n"}
 {"Action":"fail","Package":"p","Test":"TestA"}
-{"Action":"run","Package":"p","Test":"TestB"}
-{"Action":"skip","Package":"p","Test":"TestB"}
 {"Action":"run","Package":"p","Test":"TestC"}
 {"Action":"pass","Package":"p","Test":"TestC"}
 {"Action":"fail","Package":"p"}
@@ -178,7 +183,7 @@ mod tests {
             autotel,
             &[
                 "p TestA: Passed plain, Failed under autotel |     a_test.go:3: DATA RACE",
-                "p TestA/sub: Passed plain, did not run under autotel",
+                "p: 2 tests ran plain but not under autotel (TestA/sub, TestB)",
                 "p TestC: did not run plain, Passed under autotel",
             ],
         );

@@ -1,11 +1,13 @@
 //! Proof that the comparison compared something: the test binary of a probe package, built with
 //! `autotel go test -c`, must contain the hook symbol (`go tool nm`) and the plain one must not.
-//! The same pair of binaries gives the dependency versions each side linked (`go version -m`),
-//! so every module version autotel moved is reported.
+//! The same pair of binaries gives the dependency versions each side linked, so every module
+//! version autotel moved is reported. Test binaries carry no dependency list (`go version -m`
+//! shows only `path`, `mod` and `build` lines), so the versions are read from the source file
+//! names the binary keeps for stack traces: `GOMODCACHE/MODULE@VERSION/file.go`.
 
 use crate::gocmd::{GoCommand, Side};
 use crate::suites::HookProbe;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,7 +21,7 @@ pub enum LinkCheckError {
 }
 
 /// What one probe found.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProbeResult {
     pub package: String,
     pub symbol: String,
@@ -32,7 +34,7 @@ pub struct ProbeResult {
 }
 
 /// A module whose version differs between the plain and the autotel binary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Moved {
     pub module: String,
     /// `None`: absent on that side.
@@ -48,7 +50,7 @@ impl Moved {
 }
 
 /// Everything the probes of one suite found.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LinkCheck {
     pub probes: Vec<ProbeResult>,
     /// Modules of the plain binaries whose version changed or that vanished under autotel.
@@ -70,6 +72,7 @@ impl LinkCheck {
 /// the hooks are not linked, and the probe carries the build's first lines.
 pub fn check(go: &GoCommand, module_dir: &Path, flags: &[String], probes: &[HookProbe], out: &Path) -> Result<LinkCheck, LinkCheckError> {
     let mut result = LinkCheck::default();
+    let module_cache = go_env("GOMODCACHE")?;
     let mut plain_modules = BTreeMap::new();
     let mut autotel_modules = BTreeMap::new();
     for (index, probe) in probes.iter().enumerate() {
@@ -79,8 +82,8 @@ pub fn check(go: &GoCommand, module_dir: &Path, flags: &[String], probes: &[Hook
         let (linked, build_error) = match autotel {
             Ok(binary) => {
                 result.compared_binaries += 1;
-                plain_modules.extend(parse_build_info(&go_tool(&["version", "-m"], &plain)?));
-                autotel_modules.extend(parse_build_info(&go_tool(&["version", "-m"], &binary)?));
+                plain_modules.extend(modules_in_binary(&read(&plain)?, &module_cache));
+                autotel_modules.extend(modules_in_binary(&read(&binary)?, &module_cache));
                 (has_symbol(&go_tool(&["tool", "nm"], &binary)?, &probe.symbol), None)
             }
             Err(LinkCheckError::Build { output, .. }) => (false, Some(output.lines().take(crate::compare::EXCERPT_LINES).collect::<Vec<_>>().join("\n"))),
@@ -105,6 +108,19 @@ fn build(go: &GoCommand, side: Side, module_dir: &Path, flags: &[String], packag
     Ok(binary.to_path_buf())
 }
 
+fn read(binary: &Path) -> Result<Vec<u8>, LinkCheckError> {
+    std::fs::read(binary).map_err(|e| LinkCheckError::Inspect { tool: "read".into(), binary: binary.display().to_string(), detail: e.to_string() })
+}
+
+fn go_env(name: &str) -> Result<String, LinkCheckError> {
+    let out = Command::new("go").args(["env", name]).output();
+    match out {
+        Ok(out) if out.status.success() => Ok(String::from_utf8_lossy(&out.stdout).trim().to_string()),
+        Ok(out) => Err(LinkCheckError::Inspect { tool: format!("env {name}"), binary: String::new(), detail: String::from_utf8_lossy(&out.stderr).into_owned() }),
+        Err(e) => Err(LinkCheckError::Inspect { tool: format!("env {name}"), binary: String::new(), detail: e.to_string() }),
+    }
+}
+
 fn go_tool(args: &[&str], binary: &Path) -> Result<String, LinkCheckError> {
     let error = |detail: String| LinkCheckError::Inspect { tool: args.join(" "), binary: binary.display().to_string(), detail };
     let out = Command::new("go").args(args).arg(binary).output().map_err(|e| error(e.to_string()))?;
@@ -122,31 +138,47 @@ pub fn has_symbol(nm: &str, symbol: &str) -> bool {
     })
 }
 
-/// Module path → version from `go version -m` (a `=>` replacement line gives the version used).
-pub fn parse_build_info(text: &str) -> BTreeMap<String, String> {
+/// Module path → version of every module-cache source file named in `binary`
+/// (`MODULE_CACHE/MODULE@VERSION/…`, with the module cache's `!x` escape for `X` undone).
+pub fn modules_in_binary(binary: &[u8], module_cache: &str) -> BTreeMap<String, String> {
+    let prefix = format!("{}/", module_cache.trim_end_matches('/'));
+    let prefix = prefix.as_bytes();
     let mut modules = BTreeMap::new();
-    let mut last = None;
-    for line in text.lines() {
-        let fields: Vec<&str> = line.split('\t').filter(|f| !f.is_empty()).collect();
-        match fields.as_slice() {
-            ["dep", path, version, ..] => {
-                modules.insert(path.to_string(), version.to_string());
-                last = Some(path.to_string());
-            }
-            ["=>", path, version, ..] => {
-                if let Some(module) = &last {
-                    modules.insert(module.clone(), format!("=> {path} {version}"));
-                }
-            }
-            ["=>", path] => {
-                if let Some(module) = &last {
-                    modules.insert(module.clone(), format!("=> {path}"));
-                }
-            }
-            _ => last = None,
+    let mut at = 0;
+    while let Some(found) = find(&binary[at..], prefix) {
+        let start = at + found + prefix.len();
+        let end = binary[start..].iter().position(|b| !b.is_ascii_graphic()).map_or(binary.len(), |n| start + n);
+        at = start;
+        let Ok(text) = std::str::from_utf8(&binary[start..end]) else { continue };
+        let Some((module, rest)) = text.split_once('@') else { continue };
+        let Some(version) = rest.split('/').next().filter(|v| v.starts_with('v')) else { continue };
+        if module.starts_with("cache/") {
+            continue;
         }
+        modules.insert(unescape(module), unescape(version));
     }
     modules
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Undoes the module cache's case encoding (`!a` → `A`).
+fn unescape(path: &str) -> String {
+    let mut out = String::new();
+    let mut bang = false;
+    for c in path.chars() {
+        match (bang, c) {
+            (false, '!') => bang = true,
+            (true, c) => {
+                out.extend(c.to_uppercase());
+                bang = false;
+            }
+            (false, c) => out.push(c),
+        }
+    }
+    out
 }
 
 /// The modules of `plain` whose version differs under autotel (or that are gone), and the
@@ -175,17 +207,21 @@ mod tests {
     }
 
     #[test]
-    fn build_info_moved_and_added_modules() {
-        let plain = parse_build_info(
-            "/x/p.test: go1.26.8\n\tpath\tgithub.com/gin-gonic/gin.test\n\tmod\tgithub.com/gin-gonic/gin\t(devel)\t\n\tdep\tgolang.org/x/sys\tv0.30.0\th1:a=\n\tdep\tgithub.com/a/b\tv1.0.0\th1:b=\n\tdep\tgo.opentelemetry.io/otel\tv1.30.0\th1:c=\n\tbuild\t-compiler=gc\n",
-        );
-        let autotel = parse_build_info(
-            "/x/a.test: go1.26.8\n\tdep\tgolang.org/x/sys\tv0.35.0\th1:d=\n\tdep\tgithub.com/a/b\tv1.0.0\th1:b=\n\tdep\tgo.opentelemetry.io/otel\tv1.38.0\th1:e=\n\tdep\tautotel.dev/go\tv0.0.0\n\t=>\t/cache/runtime/1\t\n",
-        );
-        assert_eq!(autotel["autotel.dev/go"], "=> /cache/runtime/1");
+    fn module_versions_from_the_file_names_in_a_binary() {
+        let binary = b"\x00\x01/m/pkg/mod/golang.org/x/sys@v0.30.0/unix/syscall.go\x00junk/m/pkg/mod/github.com/!burnt!sushi/toml@v1.2.0/decode.go\x00/m/pkg/mod/golang.org/x/sys@v0.30.0/cpu/cpu.go\x00/m/pkg/mod/cache/download/x@v1/y\x00/usr/local/go/src/fmt/print.go";
+        let modules = modules_in_binary(binary, "/m/pkg/mod");
+        let text: Vec<String> = modules.iter().map(|(m, v)| format!("{m} {v}")).collect();
+        assert_eq!(text, ["github.com/BurntSushi/toml v1.2.0", "golang.org/x/sys v0.30.0"]);
+    }
+
+    #[test]
+    fn moved_and_added_modules() {
+        let map = |pairs: &[(&str, &str)]| pairs.iter().map(|(m, v)| (m.to_string(), v.to_string())).collect::<BTreeMap<_, _>>();
+        let plain = map(&[("golang.org/x/sys", "v0.30.0"), ("github.com/a/b", "v1.0.0"), ("go.opentelemetry.io/otel", "v1.30.0")]);
+        let autotel = map(&[("golang.org/x/sys", "v0.35.0"), ("github.com/a/b", "v1.0.0"), ("go.opentelemetry.io/otel", "v1.38.0"), ("go.opentelemetry.io/otel/sdk", "v1.38.0")]);
         let (moved, added) = moved(&plain, &autotel);
         let text: Vec<String> = moved.iter().map(|m| format!("{} {:?} {:?} {}", m.module, m.plain, m.autotel, m.is_opentelemetry())).collect();
         assert_eq!(text, [r#"go.opentelemetry.io/otel Some("v1.30.0") Some("v1.38.0") true"#, r#"golang.org/x/sys Some("v0.30.0") Some("v0.35.0") false"#]);
-        assert_eq!(added, ["autotel.dev/go"]);
+        assert_eq!(added, ["go.opentelemetry.io/otel/sdk"]);
     }
 }

@@ -35,6 +35,10 @@ struct Args {
     /// overlaps one suite's test run, which waits on servers and timers, with another's build).
     #[arg(long, default_value_t = 1)]
     jobs: usize,
+    /// Instead of running suites, merge these JSON reports (e.g. CI's fast and slow steps) into
+    /// one report, in catalogue order (repeatable).
+    #[arg(long)]
+    merge: Vec<PathBuf>,
     /// Scratch directory for the copied modules, the servers and the test binaries.
     #[arg(long, default_value = "target/peersuite")]
     work: PathBuf,
@@ -60,6 +64,9 @@ fn run(args: Args) -> Result<bool, String> {
             println!("{:<10} {:<5} {} {} {}", s.name, s.group, s.module_version(), s.flags.join(" "), s.packages.join(" "));
         }
         return Ok(true);
+    }
+    if !args.merge.is_empty() {
+        return merge(&args.merge, &selected, &args.report);
     }
     let autotel = std::fs::canonicalize(&args.autotel).map_err(|e| format!("autotel binary {}: {e} (build it: cargo build -p autotel)", args.autotel.display()))?;
     let work = std::path::absolute(&args.work).map_err(|e| format!("{}: {e}", args.work.display()))?;
@@ -96,6 +103,24 @@ fn run(args: Args) -> Result<bool, String> {
     for s in &report.suites {
         eprintln!("{:<10} {}", s.name, if s.passed() { "same" } else { "DIFFERS" });
     }
+    Ok(report.passed)
+}
+
+/// Reads JSON reports and writes their suites as one report; Ok(false) when any suite differs.
+fn merge(inputs: &[PathBuf], catalogue: &[suites::Suite], out: &std::path::Path) -> Result<bool, String> {
+    let mut reports = Vec::new();
+    for path in inputs {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        reports.push(serde_json::from_str::<Report>(&text).map_err(|e| format!("{}: not a peersuite JSON report: {e}", path.display()))?);
+    }
+    let total = reports.iter().map(|r| r.total_seconds).sum();
+    let go_version = reports.first().map(|r| r.go_version.clone()).unwrap_or_default();
+    let commands = reports.iter().map(|r| r.command.clone()).collect::<Vec<_>>().join("` + `");
+    let mut results: Vec<_> = reports.into_iter().flat_map(|r| r.suites).collect();
+    results.sort_by_key(|r| catalogue.iter().position(|s| s.name == r.name).unwrap_or(usize::MAX));
+    let report = Report::new(go_version, commands, total, results);
+    write_report(&report, out)?;
+    eprintln!("peersuite: merged {} reports into {}.md and .json", inputs.len(), out.display());
     Ok(report.passed)
 }
 

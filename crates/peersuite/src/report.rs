@@ -3,11 +3,11 @@
 
 use crate::linkcheck::Moved;
 use crate::runner::{yes_no, SuiteResult};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 
 /// What the whole run was.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub go_version: String,
     pub command: String,

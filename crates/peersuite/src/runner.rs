@@ -12,13 +12,13 @@ use crate::module;
 use crate::servers;
 use crate::suites::{expand, Suite};
 use crate::tree;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
 /// Seconds each step took.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timings {
     pub plain: f64,
     pub autotel: f64,
@@ -26,7 +26,7 @@ pub struct Timings {
 }
 
 /// Everything the report says about one suite.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SuiteResult {
     pub name: String,
     pub group: String,
