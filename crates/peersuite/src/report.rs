@@ -58,7 +58,7 @@ impl Report {
                 s.differences.len(),
                 link.map_or("-", |l| yes_no(l.hooks_linked())),
                 if s.plain.is_some() { yes_no(s.tree_changed_by_autotel.is_empty()) } else { "-" },
-                link.map_or("-".into(), |l| if l.compared_binaries == 0 { "unknown (no autotel binary)".into() } else if l.moved.is_empty() { "none".into() } else { l.moved.iter().map(moved).collect::<Vec<_>>().join(", ") }),
+                link.map_or("-".into(), |l| if l.compared_binaries == 0 { "unknown".into() } else if l.moved.is_empty() { "none".into() } else { l.moved.iter().map(moved).collect::<Vec<_>>().join(", ") }),
                 s.timings.plain,
                 s.timings.autotel,
                 s.timings.link_check,
@@ -99,7 +99,11 @@ fn details(md: &mut String, s: &SuiteResult) {
                 let _ = writeln!(md, "- {}{}", moved(m), if m.is_opentelemetry() { " (OpenTelemetry)" } else { "" });
             }
         }
-        let _ = writeln!(md, "\nModules only the autotel binaries link: {}.", link.added.len());
+        if link.compared_binaries == 0 {
+            md.push_str("\nModule versions: not compared (no probe was built on both sides).\n");
+        } else {
+            let _ = writeln!(md, "\nModules only the autotel binaries link: {}.", link.added.len());
+        }
     }
     for (side, changes) in [("plain", &s.tree_changed_by_plain), ("autotel", &s.tree_changed_by_autotel)] {
         if !changes.is_empty() {
