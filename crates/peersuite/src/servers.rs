@@ -1,0 +1,169 @@
+//! The real servers some suites need: Debian's `redis-server` and `mariadbd`, started on
+//! loopback with their state in a scratch directory, and killed when dropped. A missing program
+//! is an error that names the package to install: a suite that needs a server never runs
+//! without one.
+//!
+//! `crates/autotel/tests/sample/harness.rs` starts the same two servers for the end-to-end tests;
+//! this module is its twin for a binary (errors instead of panics, fixed ports on request).
+
+use crate::suites::{ServerKind, ServerSpec};
+use std::collections::BTreeMap;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("`{program}` is not installed: this suite needs Debian's {package} package (apt-get install {package})")]
+    NotInstalled { program: &'static str, package: &'static str },
+    #[error("port {port} is taken: the suite needs {server} on it; stop whatever listens there")]
+    PortTaken { server: &'static str, port: u16 },
+    #[error("{server}: {detail}")]
+    Start { server: &'static str, detail: String },
+    #[error("{server}: {source}")]
+    Io { server: &'static str, source: std::io::Error },
+}
+
+/// A started server; killed when dropped.
+pub struct Server {
+    child: Child,
+    /// Placeholder values it provides (`redis.addr`, …).
+    pub values: BTreeMap<String, String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `spec` with its state under `dir`.
+pub fn start(spec: &ServerSpec, dir: &Path) -> Result<Server, ServerError> {
+    match spec.kind {
+        ServerKind::Redis => redis(spec.port, dir),
+        ServerKind::Mariadb => mariadb(spec.port, dir),
+    }
+}
+
+fn program(name: &'static str, package: &'static str) -> Result<PathBuf, ServerError> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin".into(), "/usr/local/sbin".into()])
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+        .ok_or(ServerError::NotInstalled { program: name, package })
+}
+
+fn port(server: &'static str, fixed: Option<u16>) -> Result<u16, ServerError> {
+    let listener = TcpListener::bind(("127.0.0.1", fixed.unwrap_or(0))).map_err(|_| ServerError::PortTaken { server, port: fixed.unwrap_or(0) })?;
+    Ok(listener.local_addr().map_err(|source| ServerError::Io { server, source })?.port())
+}
+
+/// Spawns `command` (output discarded: the server logs to `log`) and waits until it listens on
+/// `port`. The child is owned by the returned Server from the start, so any error kills it.
+fn launch(name: &'static str, command: &mut Command, port: u16, log: &Path) -> Result<Server, ServerError> {
+    let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().map_err(|source| ServerError::Io { server: name, source })?;
+    let mut server = Server { child, values: BTreeMap::new() };
+    wait_for_port(name, port, &mut server.child, log)?;
+    Ok(server)
+}
+
+fn wait_for_port(server: &'static str, port: u16, child: &mut Child, log: &Path) -> Result<(), ServerError> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        let log = || std::fs::read_to_string(log).unwrap_or_default();
+        if let Some(status) = child.try_wait().map_err(|source| ServerError::Io { server, source })? {
+            return Err(ServerError::Start { server, detail: format!("exited ({status}) before listening:\n{}", log()) });
+        }
+        if Instant::now() > deadline {
+            return Err(ServerError::Start { server, detail: format!("did not listen on 127.0.0.1:{port} within 60 s:\n{}", log()) });
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+fn redis(fixed: Option<u16>, dir: &Path) -> Result<Server, ServerError> {
+    const NAME: &str = "redis-server";
+    let server = program(NAME, "redis-server")?;
+    let port = port(NAME, fixed)?;
+    let log = dir.join("redis.log");
+    let mut server = launch(
+        NAME,
+        Command::new(server)
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"])
+            .args(["--port", &port.to_string()])
+            .arg("--dir")
+            .arg(dir)
+            .arg("--logfile")
+            .arg(&log),
+        port,
+        &log,
+    )?;
+    let values = [("redis.port", port.to_string()), ("redis.addr", format!("127.0.0.1:{port}"))];
+    server.values = values.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    Ok(server)
+}
+
+/// The database, user and password the MariaDB suites get (go-sql-driver/mysql's defaults for
+/// the database name; a real password so authentication is exercised).
+const MARIADB_DATABASE: &str = "gotest";
+const MARIADB_USER: &str = "gotest";
+const MARIADB_PASSWORD: &str = "secret";
+
+fn mariadb(fixed: Option<u16>, dir: &Path) -> Result<Server, ServerError> {
+    const NAME: &str = "mariadbd";
+    let install = program("mariadb-install-db", "mariadb-server")?;
+    let server = program(NAME, "mariadb-server")?;
+    let client = program("mariadb", "mariadb-client")?;
+    let run = |command: &mut Command, what: &str| -> Result<(), ServerError> {
+        let out = command.output().map_err(|source| ServerError::Io { server: NAME, source })?;
+        if out.status.success() {
+            return Ok(());
+        }
+        Err(ServerError::Start { server: NAME, detail: format!("{what} failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)) })
+    };
+    let data = dir.join("data");
+    // Its own temporary directory: servers sharing /tmp collide on temporary table names.
+    let tmp = dir.join("tmp");
+    std::fs::create_dir_all(&tmp).map_err(|source| ServerError::Io { server: NAME, source })?;
+    run(
+        Command::new(&install)
+            .args(["--no-defaults", "--user=root", "--auth-root-authentication-method=normal", "--skip-test-db"])
+            .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--tmpdir={}", tmp.display())),
+        "mariadb-install-db",
+    )?;
+    let port = port(NAME, fixed)?;
+    let socket = dir.join("mysqld.sock");
+    let log = dir.join("error.log");
+    let mut server = launch(
+        NAME,
+        Command::new(&server)
+            .args(["--no-defaults", "--user=root", "--bind-address=127.0.0.1", "--skip-name-resolve", "--innodb-buffer-pool-size=32M", "--local-infile=1"])
+            .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--tmpdir={}", tmp.display()))
+            .arg(format!("--socket={}", socket.display()))
+            .arg(format!("--port={port}"))
+            .arg(format!("--pid-file={}", dir.join("mysqld.pid").display()))
+            .arg(format!("--log-error={}", log.display())),
+        port,
+        &log,
+    )?;
+    let sql = format!(
+        "CREATE DATABASE {MARIADB_DATABASE}; CREATE USER '{MARIADB_USER}'@'%' IDENTIFIED BY '{MARIADB_PASSWORD}'; \
+         GRANT ALL PRIVILEGES ON *.* TO '{MARIADB_USER}'@'%' WITH GRANT OPTION;"
+    );
+    run(Command::new(&client).args(["--no-defaults", "-uroot"]).arg(format!("--socket={}", socket.display())).args(["-e", &sql]), "create the test database and user")?;
+    let values = [
+        ("mariadb.port", port.to_string()),
+        ("mariadb.addr", format!("127.0.0.1:{port}")),
+        ("mariadb.user", MARIADB_USER.to_string()),
+        ("mariadb.password", MARIADB_PASSWORD.to_string()),
+        ("mariadb.database", MARIADB_DATABASE.to_string()),
+    ];
+    server.values = values.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    Ok(server)
+}
