@@ -76,14 +76,34 @@ fn run(args: Args) -> Result<bool, String> {
     // The slow group starts first so that it overlaps the fast one when --jobs > 1.
     let mut queue: Vec<usize> = (0..selected.len()).collect();
     queue.sort_by_key(|&i| selected[i].group != "slow");
-    let queue = Mutex::new(queue.into_iter());
+    let queue = Mutex::new(queue);
+    // Fixed server ports (go-redis and redigo's redisx both need :6379) held by running suites.
+    let ports_in_use = Mutex::new(Vec::<u16>::new());
+    let fixed_ports = |i: usize| selected[i].servers.iter().filter_map(|s| s.port).collect::<Vec<_>>();
     let finished: Mutex<Vec<Option<runner::SuiteResult>>> = Mutex::new(vec![None; selected.len()]);
     let write_error = Mutex::new(None);
     std::thread::scope(|scope| {
         for _ in 0..args.jobs.max(1) {
             scope.spawn(|| loop {
-                let Some(index) = queue.lock().expect("queue").next() else { break };
+                let next = {
+                    let mut queue = queue.lock().expect("queue");
+                    let mut in_use = ports_in_use.lock().expect("ports");
+                    if queue.is_empty() {
+                        break;
+                    }
+                    let free = queue.iter().position(|&i| fixed_ports(i).iter().all(|p| !in_use.contains(p)));
+                    free.map(|at| {
+                        let index = queue.remove(at);
+                        in_use.extend(fixed_ports(index));
+                        index
+                    })
+                };
+                let Some(index) = next else {
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                    continue;
+                };
                 let result = runner::run(&selected[index], &autotel, &work);
+                ports_in_use.lock().expect("ports").retain(|p| !fixed_ports(index).contains(p));
                 let mut finished = finished.lock().expect("results");
                 finished[index] = Some(result);
                 // Rewritten after every suite, so an interrupted run keeps the suites it finished.

@@ -50,7 +50,7 @@ impl Report {
                 "| {} | `{}` | {} | {} / {} | {} | {} | {} | {} | {} | {} | {:.0} / {:.0} / {:.0} | {} |",
                 s.name,
                 s.module,
-                if s.flags.is_empty() { "-".into() } else { format!("`{}`", s.flags.join(" ")) },
+                if s.flags.is_empty() { "-".into() } else { format!("`{}`", s.flags.join(" ").replace('|', "\\|")) },
                 built(&s.plain),
                 built(&s.autotel),
                 counts(&s.plain),
