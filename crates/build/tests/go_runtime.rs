@@ -121,7 +121,7 @@ fn the_runtime_requires_the_oldest_opentelemetry_release_of_the_table() {
 fn the_runtime_compiles_against_the_newest_opentelemetry_release() {
     let newest = build::otelalign::TRAINS.last().unwrap().modules();
     let copy = tempfile::tempdir().unwrap();
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../go").canonicalize().unwrap();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../go");
     copy_dir(&root, copy.path());
     for module in modules() {
         let dir = copy.path().join(module.strip_prefix(&root).unwrap());
