@@ -258,7 +258,7 @@ mod tests {
         );
         let sums = std::fs::read_to_string(state.join("go.sum")).unwrap();
         assert!(sums.starts_with("example.com/dep v1.0.0 h1:y=\nautotel.dev/go/dep v1.0.0 h1:x=\n"), "{sums}");
-        assert!(sums.contains("go.opentelemetry.io/otel/log v0.9.0 h1:"), "the logvalue directory's sums: {sums}");
+        assert!(sums.contains("go.opentelemetry.io/otel/log v0.12.0 h1:"), "the logvalue directory's sums: {sums}");
         assert_eq!(std::fs::read_to_string(&base).unwrap(), "module example.com/app\n\ngo 1.23\n");
     }
 

@@ -7,7 +7,7 @@
 //! the otel repository gives one version to its stable module set and another to the
 //! experimental logs set. A user's graph on a newer train gets every otel module of the runtime
 //! raised to that train in the alternate go.mod, so that one build never mixes releases
-//! (otel/log v1.47.0 beside sdk/log v0.9.0 does not compile). The trains autotel knows are the
+//! (otel/log v1.47.0 beside sdk/log v0.12.0 does not compile). The trains autotel knows are the
 //! table below, refreshed deliberately when OpenTelemetry releases; a newer one is read from
 //! `versions.yaml` in the user's own `go.opentelemetry.io/otel` module (the release's own word,
 //! downloaded as the user's build would download it).
@@ -40,21 +40,6 @@ pub struct Train {
 /// as their `versions.yaml` gives them (`go mod download go.opentelemetry.io/otel@vX`, then
 /// `module-sets` in `versions.yaml`; a test checks the newest entry against the file).
 pub const TRAINS: &[Train] = &[
-    Train {
-        otel: "v1.33.0",
-        logs_api: "v0.9.0",
-        log_exporters: "v0.9.0",
-    },
-    Train {
-        otel: "v1.34.0",
-        logs_api: "v0.10.0",
-        log_exporters: "v0.10.0",
-    },
-    Train {
-        otel: "v1.35.0",
-        logs_api: "v0.11.0",
-        log_exporters: "v0.11.0",
-    },
     Train {
         otel: "v1.36.0",
         logs_api: "v0.12.0",
@@ -419,7 +404,7 @@ pub fn moved(
 
 /// Why `path@to` is in the graph: `go mod graph` edges (`a@v b@v` lines; the main module has no
 /// version), walked from the runtime's modules. Prefers a requirer that is not itself a runtime
-/// module (`autotel.dev/go → go.opentelemetry.io/otel/sdk@v1.33.0 → golang.org/x/sys@v0.28.0`
+/// module (`autotel.dev/go → go.opentelemetry.io/otel/sdk@v1.36.0 → golang.org/x/sys@v0.33.0`
 /// says more than the runtime's own tidy listing of x/sys).
 pub fn explain<'g>(
     mod_graph: &'g str,
@@ -682,26 +667,26 @@ mod tests {
         let dir = cache.path().join("cache/download/github.com/!burnt!sushi/toml/@v");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("v1.0.0.mod"), "module github.com/BurntSushi/toml\n\nrequire golang.org/x/sys v0.28.0\n").unwrap();
-        let g = "autotel.dev/go@v0.0.0 github.com/BurntSushi/toml@v1.0.0\nautotel.dev/go@v0.0.0 golang.org/x/sys@v0.28.0\n";
+        let g = "autotel.dev/go@v0.0.0 github.com/BurntSushi/toml@v1.0.0\nautotel.dev/go@v0.0.0 golang.org/x/sys@v0.33.0\n";
         let runtime: BTreeSet<String> = ["autotel.dev/go".to_string()].into();
         let extra = requirements_of_runtime_dependencies(g, &runtime, cache.path());
-        assert_eq!(extra, "github.com/BurntSushi/toml@v1.0.0 golang.org/x/sys@v0.28.0\n");
+        assert_eq!(extra, "github.com/BurntSushi/toml@v1.0.0 golang.org/x/sys@v0.33.0\n");
         assert_eq!(
             explain(&format!("{g}{extra}"), &runtime, "golang.org/x/sys", "v0.28.0").as_deref(),
-            Some("autotel.dev/go → github.com/BurntSushi/toml@v1.0.0 → golang.org/x/sys@v0.28.0")
+            Some("autotel.dev/go → github.com/BurntSushi/toml@v1.0.0 → golang.org/x/sys@v0.33.0")
         );
     }
 
     #[test]
     fn explains_a_move_through_the_requirer_that_is_not_the_runtime() {
         let g = "example.com/app autotel.dev/go@v0.0.0\nexample.com/app golang.org/x/sys@v0.13.0\n\
-                 autotel.dev/go@v0.0.0 golang.org/x/sys@v0.28.0\nautotel.dev/go@v0.0.0 go.opentelemetry.io/otel/sdk@v1.33.0\n\
-                 go.opentelemetry.io/otel/sdk@v1.33.0 golang.org/x/sys@v0.28.0\n";
+                 autotel.dev/go@v0.0.0 golang.org/x/sys@v0.33.0\nautotel.dev/go@v0.0.0 go.opentelemetry.io/otel/sdk@v1.36.0\n\
+                 go.opentelemetry.io/otel/sdk@v1.36.0 golang.org/x/sys@v0.33.0\n";
         let runtime: BTreeSet<String> = ["autotel.dev/go".to_string()].into();
         assert_eq!(
             explain(g, &runtime, "golang.org/x/sys", "v0.28.0").as_deref(),
             Some(
-                "autotel.dev/go → go.opentelemetry.io/otel/sdk@v1.33.0 → golang.org/x/sys@v0.28.0"
+                "autotel.dev/go → go.opentelemetry.io/otel/sdk@v1.36.0 → golang.org/x/sys@v0.33.0"
             )
         );
         assert_eq!(explain(g, &runtime, "golang.org/x/sys", "v0.13.0"), None);

@@ -1,6 +1,5 @@
-// A program that pins golang.org/x/sys, x/net, x/text and protobuf at versions real modules pin
-// (x/sys v0.30.0 is go-redis v9.22.0's), older than what OpenTelemetry Go v1.38 requires but not
-// older than the hook runtime's floors: `autotel go build` must link exactly these versions
+// A program that pins golang.org/x/sys, x/net, x/text and protobuf exactly at the hook runtime's
+// floors (OpenTelemetry Go v1.36.0's requirements), older than what v1.38 requires: `autotel go build` must link exactly these versions
 // (crates/autotel/tests/build_mode/dependencies.rs).
 package main
 
