@@ -20,7 +20,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let rules_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules").canonicalize().expect("rules/ directory");
+    // Read at run time, not with env!(): a build script compiled in another checkout (a copied
+    // target/) must still read this checkout's rules.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let rules_dir = Path::new(&manifest_dir).join("../../rules").canonicalize().expect("rules/ directory");
     println!("cargo:rerun-if-changed={}", rules_dir.display());
     let mut yaml_files: Vec<PathBuf> = std::fs::read_dir(&rules_dir)
         .expect("read rules/")
