@@ -12,6 +12,7 @@ pub mod error;
 pub mod fingerprint;
 pub mod goflags;
 mod golist;
+mod language;
 mod matching;
 mod modfile;
 pub mod otelalign;

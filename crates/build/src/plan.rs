@@ -18,6 +18,7 @@ use crate::error::BuildError;
 use crate::fingerprint::{executable_identity, fingerprint};
 use crate::goflags::{goflags_words, GoArgs, GoCommand};
 use crate::golist::{Go, Package};
+use crate::language::{MainLanguage, MAIN_MODULE_ENV};
 use crate::matching::{match_rules, Matched};
 use crate::modfile;
 use crate::otelalign;
@@ -97,6 +98,16 @@ pub fn go(options: &GoOptions) -> Result<i32, BuildError> {
     if modules_setup.workspace {
         go.env.push(("GOWORK".into(), state.path.join("go.work").into_os_string()));
     }
+    // The user's go line, which the alternate go.mod may raise (language.rs). Workspace mode
+    // keeps each module's own go.mod, so the go command's -lang is already the module's.
+    let main_language = if modules_setup.workspace {
+        None
+    } else {
+        std::fs::read_to_string(&modules_setup.base).ok().as_deref().and_then(MainLanguage::from_gomod)
+    };
+    if let Some(main) = &main_language {
+        go.env.push((MAIN_MODULE_ENV.into(), main.to_env().into()));
+    }
 
     // 3. The build graph, with the hook runtime in it.
     let core_hooks: BTreeSet<String> = catalogue
@@ -140,7 +151,8 @@ pub fn go(options: &GoOptions) -> Result<i32, BuildError> {
     // 4. The hook packages' archives, compiled as the user's build will compile them.
     let hook_modules = closure_modules(&graph, &main_imports);
     let executable = executable_identity().map_err(BuildError::io("read", "the autotel executable"))?;
-    let fingerprint = fingerprint(&executable, runtime::hash(), &catalogue.fingerprint(), &hook_modules);
+    let language = main_language.as_ref().map(MainLanguage::to_env).unwrap_or_default();
+    let fingerprint = fingerprint(&executable, runtime::hash(), &format!("{}\n{language}", catalogue.fingerprint()), &hook_modules);
     go.env.push((state::FINGERPRINT_ENV.into(), fingerprint.into()));
     let toolexec = toolexec_flag()?;
     let mut build_state = BuildState {

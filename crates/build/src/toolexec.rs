@@ -20,6 +20,7 @@
 
 use crate::constraint;
 use crate::fingerprint::version_answer;
+use crate::language::{self, MainLanguage};
 use crate::state::{self, BuildState, HookImports, PackageRules, RuleRef};
 use rewrite::{Applied, Hook, Weave};
 use rules::{Action, Catalogue, FileId};
@@ -118,6 +119,12 @@ fn compile(state: &Path, args: &[OsString]) -> Result<Vec<OsString>, String> {
     let program = import_path.clone();
     // `pkg [pkg.test]` is pkg compiled with its tests: the same target.
     let import_path = import_path.split(" [").next().unwrap_or_default().to_string();
+    // The main module's packages keep the user's go line (language.rs).
+    let restored = std::env::var(language::MAIN_MODULE_ENV)
+        .ok()
+        .and_then(|v| MainLanguage::from_env(&v))
+        .and_then(|main| main.restore(&import_path, args));
+    let args: &[OsString] = restored.as_deref().unwrap_or(args);
     let is_main = flag_value(args, "-p").is_some_and(|p| p == "main");
     let package_file = state::package_file(state, &import_path);
     let has_rules = package_file.exists();

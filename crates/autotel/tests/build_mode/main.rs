@@ -24,3 +24,5 @@ mod dependencies;
 /// New releases degrade, never break: a library whose hooked function changed, and a fake future
 /// Go release (scripts/fake-go-release) whose runtime and net/http changed.
 mod drift;
+/// The user's go line keeps deciding their packages' language version.
+mod language;

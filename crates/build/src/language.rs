@@ -1,0 +1,120 @@
+//! The Go language version of the main module's packages.
+//!
+//! The go command compiles a module's packages with `-lang=go1.N` from that module's `go` line.
+//! The alternate go.mod requires the hook runtime, whose `go` line (1.23) is newer than that of
+//! many modules, so the go command raises the main module's line in the instrumented build, and
+//! the user's own code would be compiled with newer language semantics (a module at `go 1.20`
+//! would get Go 1.22's per-iteration loop variables). The plan hands the user's original line to
+//! the toolexec proxy ([`MAIN_MODULE_ENV`]), which puts it back on the compiles of the main
+//! module's packages, and the line is part of the build-cache fingerprint, so archives compiled
+//! for one line are never reused for another.
+//!
+//! It owns the parsing of `module`/`go` from the user's go.mod and the `-lang` rewrite; it does
+//! no I/O. A nested module inside the main module's path whose compile has the same raised
+//! `-lang` would be rewritten too; such layouts are rare and are not distinguished.
+
+use std::ffi::OsString;
+
+/// The environment variable naming the main module and its language version: `PATH go1.N`.
+pub const MAIN_MODULE_ENV: &str = "AUTOTEL_MAIN_MODULE";
+
+/// The main module's path and the `-lang` value its go line means (`go1.20` for `go 1.20.3`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MainLanguage {
+    pub module: String,
+    pub lang: String,
+}
+
+impl MainLanguage {
+    /// From the text of the user's go.mod; `None` without a `module` or a `go` line.
+    pub fn from_gomod(text: &str) -> Option<MainLanguage> {
+        let directive = |name: &str| {
+            text.lines().find_map(|l| {
+                let l = l.split("//").next().unwrap_or_default().trim();
+                l.strip_prefix(name).filter(|rest| rest.starts_with([' ', '\t'])).map(|rest| rest.trim().trim_matches('"').to_string())
+            })
+        };
+        let module = directive("module")?;
+        let go = directive("go")?;
+        let mut parts = go.split('.');
+        let (major, minor) = (parts.next()?, parts.next()?);
+        let minor: String = minor.chars().take_while(char::is_ascii_digit).collect();
+        (major == "1" && !minor.is_empty()).then(|| MainLanguage { module, lang: format!("go1.{minor}") })
+    }
+
+    /// The value of [`MAIN_MODULE_ENV`].
+    pub fn to_env(&self) -> String {
+        format!("{} {}", self.module, self.lang)
+    }
+
+    pub fn from_env(value: &str) -> Option<MainLanguage> {
+        let (module, lang) = value.split_once(' ')?;
+        Some(MainLanguage { module: module.to_string(), lang: lang.to_string() })
+    }
+
+    /// Whether `import_path` (without its ` [p.test]` suffix) is a package of the main module.
+    /// Generated test mains (`p.test`) are not: the go command writes them for its own version.
+    fn contains(&self, import_path: &str) -> bool {
+        !import_path.ends_with(".test")
+            && (import_path == self.module || import_path.strip_prefix(&self.module).is_some_and(|r| r.starts_with('/')))
+    }
+
+    /// A compile's argv with the user's `-lang` when it compiles a package of the main module.
+    /// `None` when nothing changes (another module's package, or the same language already).
+    pub fn restore(&self, import_path: &str, args: &[OsString]) -> Option<Vec<OsString>> {
+        if !self.contains(import_path) {
+            return None;
+        }
+        let wanted = format!("-lang={}", self.lang);
+        let at = args.iter().position(|a| a.to_string_lossy().starts_with("-lang="))?;
+        if args[at] == *wanted {
+            return None;
+        }
+        let mut args = args.to_vec();
+        args[at] = wanted.into();
+        Some(args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lang(gomod: &str) -> Option<(String, String)> {
+        MainLanguage::from_gomod(gomod).map(|m| (m.module, m.lang))
+    }
+
+    #[test]
+    fn reads_module_and_go_lines() {
+        let m = |p: &str, l: &str| Some((p.to_string(), l.to_string()));
+        assert_eq!(lang("module example.com/a\n\ngo 1.20\n"), m("example.com/a", "go1.20"));
+        assert_eq!(lang("module \"example.com/a\" // quoted\ngo 1.21.3\ntoolchain go1.26.1\n"), m("example.com/a", "go1.21"));
+        assert_eq!(lang("// go 1.10 in a comment\nmodule x\ngo 1.22rc1\n"), m("x", "go1.22"));
+        assert_eq!(lang("module x\n"), None, "no go line: the go command's own default applies");
+        assert_eq!(lang("module x\ngo 2.0\n"), None);
+        assert_eq!(lang("godebug default=go1.20\nmodule x\ngo 1.19\n"), m("x", "go1.19"), "godebug is not the go line");
+    }
+
+    #[test]
+    fn restores_the_users_lang_on_main_module_packages_only() {
+        let main = MainLanguage { module: "example.com/a".into(), lang: "go1.20".into() };
+        let args: Vec<OsString> = ["-o", "x.a", "-p", "example.com/a/b", "-lang=go1.23", "-complete", "b.go"].map(OsString::from).to_vec();
+        let restored = main.restore("example.com/a/b", &args).expect("a package of the main module");
+        assert_eq!(restored[4], "-lang=go1.20");
+        assert_eq!(restored.len(), args.len());
+        assert!(main.restore("example.com/a", &args).is_some(), "the module's root package");
+        assert_eq!(main.restore("example.com/ab", &args), None, "another module with a common prefix");
+        assert_eq!(main.restore("github.com/x/y", &args), None);
+        assert_eq!(main.restore("example.com/a/b.test", &args), None, "a generated test main");
+        let same: Vec<OsString> = ["-lang=go1.20", "b.go"].map(OsString::from).to_vec();
+        assert_eq!(main.restore("example.com/a/b", &same), None);
+        let none: Vec<OsString> = ["-p", "example.com/a/b", "b.go"].map(OsString::from).to_vec();
+        assert_eq!(main.restore("example.com/a/b", &none), None, "no -lang: nothing to restore");
+    }
+
+    #[test]
+    fn round_trips_through_the_environment() {
+        let main = MainLanguage { module: "example.com/a".into(), lang: "go1.20".into() };
+        assert_eq!(MainLanguage::from_env(&main.to_env()), Some(main));
+    }
+}

@@ -1,0 +1,3 @@
+module example.com/oldgoline
+
+go 1.20
