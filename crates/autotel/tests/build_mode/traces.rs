@@ -122,7 +122,7 @@ fn two_services_make_one_trace_with_exact_parents() {
 
 #[test]
 fn errors_follow_the_status_rules() {
-    let (_app, receiver, a, b) = start_pair();
+    let (_app, receiver, a, _b) = start_pair(); // B serves until the end of the test
 
     // B answers 404: an error for A's client span, not for B's server span (4xx is the client's fault).
     assert_eq!(http_get(&a.url("/call/404"), &[]).0, 404);
