@@ -103,6 +103,11 @@ func (p *lazyLogProcessor) OnEmit(ctx context.Context, r *sdklog.Record) error {
 	return (*b).OnEmit(ctx, r)
 }
 
+// Enabled lets every record through, as a BatchProcessor does: the SDK's
+// Processor interface requires it from log v1.47.0 on (before, it makes this a
+// FilterProcessor that filters nothing).
+func (p *lazyLogProcessor) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
+
 func (p *lazyLogProcessor) Shutdown(ctx context.Context) error {
 	if b := p.batch.close(); b != nil {
 		return (*b).Shutdown(ctx)

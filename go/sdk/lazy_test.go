@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"autotel.dev/go/logvalue"
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/sdk/resource"
 )
@@ -85,7 +86,7 @@ func TestNothingRunsBeforeTelemetryNorAfterShutdown(t *testing.T) {
 	_, span := tracer.Start(context.Background(), "lazy span")
 	span.End()
 	var rec otellog.Record
-	rec.SetBody(otellog.StringValue("lazy record"))
+	rec.SetBody(logvalue.String("lazy record"))
 	logger.Emit(context.Background(), rec)
 	if g := waitForBackground(func(g []string) bool { return len(g) >= 4 }); len(g) < 4 {
 		t.Fatalf("after a span and a record: %q, want the batch processors as well", g)

@@ -15,8 +15,8 @@ import (
 	"unicode/utf8"
 
 	"autotel.dev/go/api"
+	"autotel.dev/go/logvalue"
 	"go.opentelemetry.io/otel/attribute"
-	otellog "go.opentelemetry.io/otel/log"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -126,12 +126,12 @@ func validRecords(records []sdklog.Record) []sdklog.Record {
 			out = slices.Clone(records) // shallow; the record is cloned below
 		}
 		c := r.Clone()
-		c.SetBody(validLogValue(c.Body()))
+		c.SetBody(logvalue.FixTexts(c.Body(), api.ValidText))
 		c.SetSeverityText(api.ValidText(c.SeverityText()))
 		c.SetEventName(api.ValidText(c.EventName()))
-		attrs := make([]otellog.KeyValue, 0, c.AttributesLen())
-		c.WalkAttributes(func(kv otellog.KeyValue) bool {
-			attrs = append(attrs, otellog.KeyValue{Key: api.ValidText(kv.Key), Value: validLogValue(kv.Value)})
+		attrs := make([]logvalue.KeyValue, 0, c.AttributesLen())
+		c.WalkAttributes(func(kv logvalue.KeyValue) bool {
+			attrs = append(attrs, logvalue.Pair(api.ValidText(logvalue.Key(kv)), logvalue.FixTexts(kv.Value, api.ValidText)))
 			return true
 		})
 		c.SetAttributes(attrs...)
@@ -141,53 +141,13 @@ func validRecords(records []sdklog.Record) []sdklog.Record {
 }
 
 func recordIsValid(r *sdklog.Record) bool {
-	if !logValueIsValid(r.Body()) || !utf8.ValidString(r.SeverityText()) || !utf8.ValidString(r.EventName()) {
+	if !logvalue.TextsValid(r.Body(), utf8.ValidString) || !utf8.ValidString(r.SeverityText()) || !utf8.ValidString(r.EventName()) {
 		return false
 	}
 	valid := true
-	r.WalkAttributes(func(kv otellog.KeyValue) bool {
-		valid = utf8.ValidString(kv.Key) && logValueIsValid(kv.Value)
+	r.WalkAttributes(func(kv logvalue.KeyValue) bool {
+		valid = utf8.ValidString(logvalue.Key(kv)) && logvalue.TextsValid(kv.Value, utf8.ValidString)
 		return valid
 	})
 	return valid
-}
-
-func logValueIsValid(v otellog.Value) bool {
-	switch v.Kind() {
-	case otellog.KindString:
-		return utf8.ValidString(v.AsString())
-	case otellog.KindSlice:
-		for _, e := range v.AsSlice() {
-			if !logValueIsValid(e) {
-				return false
-			}
-		}
-	case otellog.KindMap:
-		for _, kv := range v.AsMap() {
-			if !utf8.ValidString(kv.Key) || !logValueIsValid(kv.Value) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func validLogValue(v otellog.Value) otellog.Value {
-	switch v.Kind() {
-	case otellog.KindString:
-		return otellog.StringValue(api.ValidText(v.AsString()))
-	case otellog.KindSlice:
-		vs := slices.Clone(v.AsSlice())
-		for i := range vs {
-			vs[i] = validLogValue(vs[i])
-		}
-		return otellog.SliceValue(vs...)
-	case otellog.KindMap:
-		kvs := slices.Clone(v.AsMap())
-		for i := range kvs {
-			kvs[i] = otellog.KeyValue{Key: api.ValidText(kvs[i].Key), Value: validLogValue(kvs[i].Value)}
-		}
-		return otellog.MapValue(kvs...)
-	}
-	return v
 }

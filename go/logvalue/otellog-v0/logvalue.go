@@ -29,4 +29,48 @@ var (
 	Bool    = otellog.BoolValue
 	Bytes   = otellog.BytesValue
 	Map     = otellog.MapValue
+	Slice   = otellog.SliceValue
 )
+
+// TextsValid reports whether every string in v (map keys included) satisfies ok.
+func TextsValid(v Value, ok func(string) bool) bool {
+	switch v.Kind() {
+	case otellog.KindString:
+		return ok(v.AsString())
+	case otellog.KindSlice:
+		for _, e := range v.AsSlice() {
+			if !TextsValid(e, ok) {
+				return false
+			}
+		}
+	case otellog.KindMap:
+		for _, kv := range v.AsMap() {
+			if !ok(kv.Key) || !TextsValid(kv.Value, ok) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// FixTexts returns v with every string in it (map keys included) passed
+// through fix; v itself is not modified.
+func FixTexts(v Value, fix func(string) string) Value {
+	switch v.Kind() {
+	case otellog.KindString:
+		return otellog.StringValue(fix(v.AsString()))
+	case otellog.KindSlice:
+		vs := append([]Value(nil), v.AsSlice()...)
+		for i := range vs {
+			vs[i] = FixTexts(vs[i], fix)
+		}
+		return otellog.SliceValue(vs...)
+	case otellog.KindMap:
+		kvs := append([]KeyValue(nil), v.AsMap()...)
+		for i := range kvs {
+			kvs[i] = otellog.KeyValue{Key: fix(kvs[i].Key), Value: FixTexts(kvs[i].Value, fix)}
+		}
+		return otellog.MapValue(kvs...)
+	}
+	return v
+}

@@ -29,4 +29,60 @@ var (
 	Bool    = attribute.BoolValue
 	Bytes   = attribute.ByteSliceValue
 	Map     = attribute.MapValue
+	Slice   = attribute.SliceValue
 )
+
+// TextsValid reports whether every string in v (map keys included) satisfies ok.
+func TextsValid(v Value, ok func(string) bool) bool {
+	switch v.Type() {
+	case attribute.STRING:
+		return ok(v.AsString())
+	case attribute.STRINGSLICE:
+		for _, s := range v.AsStringSlice() {
+			if !ok(s) {
+				return false
+			}
+		}
+	case attribute.SLICE:
+		for _, e := range v.AsSlice() {
+			if !TextsValid(e, ok) {
+				return false
+			}
+		}
+	case attribute.MAP:
+		for _, kv := range v.AsMap() {
+			if !ok(string(kv.Key)) || !TextsValid(kv.Value, ok) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// FixTexts returns v with every string in it (map keys included) passed
+// through fix; v itself is not modified.
+func FixTexts(v Value, fix func(string) string) Value {
+	switch v.Type() {
+	case attribute.STRING:
+		return attribute.StringValue(fix(v.AsString()))
+	case attribute.STRINGSLICE:
+		ss := v.AsStringSlice() // a copy
+		for i := range ss {
+			ss[i] = fix(ss[i])
+		}
+		return attribute.StringSliceValue(ss)
+	case attribute.SLICE:
+		vs := append([]Value(nil), v.AsSlice()...)
+		for i := range vs {
+			vs[i] = FixTexts(vs[i], fix)
+		}
+		return attribute.SliceValue(vs...)
+	case attribute.MAP:
+		kvs := append([]KeyValue(nil), v.AsMap()...)
+		for i := range kvs {
+			kvs[i] = attribute.KeyValue{Key: attribute.Key(fix(string(kvs[i].Key))), Value: FixTexts(kvs[i].Value, fix)}
+		}
+		return attribute.MapValue(kvs...)
+	}
+	return v
+}
