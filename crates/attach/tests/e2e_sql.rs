@@ -102,7 +102,7 @@ type DbSpan = (String, String, String, Option<String>, bool);
 fn request(rx: &otlp::BackgroundReceiver, url: &str, trace: &str, count: usize) -> (u16, String, Vec<DbSpan>) {
     let (status, body) = get(url, Some(&format!("00-{trace}-00f067aa0ba902b7-01")));
     let in_trace = |s: &[Arc<Span>]| -> Vec<Arc<Span>> { s.iter().filter(|s| hex(&s.trace_id.0) == trace).cloned().collect() };
-    let spans = wait_for_spans(rx, &format!("the server span and {count} database spans of {url}"), Duration::from_secs(20), |s| {
+    wait_for_spans(rx, &format!("the server span and {count} database spans of {url}"), Duration::from_secs(20), |s| {
         in_trace(s).len() > count
     });
     std::thread::sleep(Duration::from_millis(300)); // an extra span would arrive too
