@@ -667,26 +667,26 @@ mod tests {
         let dir = cache.path().join("cache/download/github.com/!burnt!sushi/toml/@v");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("v1.0.0.mod"), "module github.com/BurntSushi/toml\n\nrequire golang.org/x/sys v0.28.0\n").unwrap();
-        let g = "autotel.dev/go@v0.0.0 github.com/BurntSushi/toml@v1.0.0\nautotel.dev/go@v0.0.0 golang.org/x/sys@v0.33.0\n";
+        let g = "autotel.dev/go@v0.0.0 github.com/BurntSushi/toml@v1.0.0\nautotel.dev/go@v0.0.0 golang.org/x/sys@v0.28.0\n";
         let runtime: BTreeSet<String> = ["autotel.dev/go".to_string()].into();
         let extra = requirements_of_runtime_dependencies(g, &runtime, cache.path());
-        assert_eq!(extra, "github.com/BurntSushi/toml@v1.0.0 golang.org/x/sys@v0.33.0\n");
+        assert_eq!(extra, "github.com/BurntSushi/toml@v1.0.0 golang.org/x/sys@v0.28.0\n");
         assert_eq!(
             explain(&format!("{g}{extra}"), &runtime, "golang.org/x/sys", "v0.28.0").as_deref(),
-            Some("autotel.dev/go → github.com/BurntSushi/toml@v1.0.0 → golang.org/x/sys@v0.33.0")
+            Some("autotel.dev/go → github.com/BurntSushi/toml@v1.0.0 → golang.org/x/sys@v0.28.0")
         );
     }
 
     #[test]
     fn explains_a_move_through_the_requirer_that_is_not_the_runtime() {
         let g = "example.com/app autotel.dev/go@v0.0.0\nexample.com/app golang.org/x/sys@v0.13.0\n\
-                 autotel.dev/go@v0.0.0 golang.org/x/sys@v0.33.0\nautotel.dev/go@v0.0.0 go.opentelemetry.io/otel/sdk@v1.36.0\n\
-                 go.opentelemetry.io/otel/sdk@v1.36.0 golang.org/x/sys@v0.33.0\n";
+                 autotel.dev/go@v0.0.0 golang.org/x/sys@v0.28.0\nautotel.dev/go@v0.0.0 go.opentelemetry.io/otel/sdk@v1.33.0\n\
+                 go.opentelemetry.io/otel/sdk@v1.33.0 golang.org/x/sys@v0.28.0\n";
         let runtime: BTreeSet<String> = ["autotel.dev/go".to_string()].into();
         assert_eq!(
             explain(g, &runtime, "golang.org/x/sys", "v0.28.0").as_deref(),
             Some(
-                "autotel.dev/go → go.opentelemetry.io/otel/sdk@v1.36.0 → golang.org/x/sys@v0.33.0"
+                "autotel.dev/go → go.opentelemetry.io/otel/sdk@v1.33.0 → golang.org/x/sys@v0.28.0"
             )
         );
         assert_eq!(explain(g, &runtime, "golang.org/x/sys", "v0.13.0"), None);
