@@ -179,8 +179,12 @@ impl<'a> Instrumented<'a> {
     }
 
     fn weave(&mut self, catalogue: &Catalogue, refs: &[RuleRef], build_tags: &[String]) -> Result<(), String> {
-        let sources = self.go_files().map(|i| std::fs::read_to_string(&self.args[i]).map_err(|e| format!("cannot read {:?}: {e}", self.args[i])));
-        let selection = crate::rule_facts::select(catalogue, refs, self.import_path, sources.collect::<Result<Vec<_>, _>>()?.iter().map(String::as_str), build_tags)?;
+        // Each source is read once: for the rules' facts and for the rewrite below.
+        let sources = self
+            .go_files()
+            .map(|i| std::fs::read_to_string(&self.args[i]).map_err(|e| format!("cannot read {:?}: {e}", self.args[i])))
+            .collect::<Result<Vec<_>, _>>()?;
+        let selection = crate::rule_facts::select(catalogue, refs, self.import_path, sources.iter().map(String::as_str), build_tags)?;
         selection.warnings.iter().for_each(|w| eprintln!("autotel: warning: {w}"));
         let refs = &selection.applied;
         let mut weave = Weave::default();
@@ -202,10 +206,9 @@ impl<'a> Instrumented<'a> {
         let mut applied = Applied::new(&weave);
         let mut rewritten = Vec::new();
         let mut next_id = 0;
-        for i in self.go_files() {
+        for (i, source) in self.go_files().zip(&sources) {
             let path = self.args[i].to_string_lossy().to_string();
-            let source = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
-            match rewrite::rewrite_file(&path, &source, &weave, &mut next_id, &mut applied) {
+            match rewrite::rewrite_file(&path, source, &weave, &mut next_id, &mut applied) {
                 Ok(Some(r)) => rewritten.push((i, path, r)),
                 Ok(None) => {}
                 Err(e) => {
