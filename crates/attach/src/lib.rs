@@ -84,6 +84,8 @@ pub mod dwarf;
 pub mod error;
 pub mod event;
 pub mod export;
+#[cfg(test)]
+mod conformance;
 pub mod offsets;
 pub mod pclntab;
 pub mod plan;

@@ -1,7 +1,7 @@
-//! Events to OTLP spans, with the names, kinds and attribute keys build mode uses (stable
-//! HTTP and database semantic conventions): server `GET /route` (or `GET`), kind server,
-//! client `GET`, kind client; database `SELECT users` (`{db.operation.name}
-//! {db.collection.name}`), kind client.
+//! Events to OTLP spans, with the names, kinds and attributes build mode gives (stable HTTP and
+//! database semantic conventions): server `GET /route` (or `GET`), kind server, client `GET`,
+//! kind client; database `SELECT users` (`{db.query.summary}`), kind client.
+//! `testdata/semantics/*.json` holds both modes to the same spans (`conformance.rs`).
 
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
 use opentelemetry_proto::tonic::trace::v1::{span, status, Span, Status};
@@ -64,31 +64,41 @@ impl Default for Semantics {
     }
 }
 
-/// SQL drivers by module, and the `db.system.name` they speak.
+/// SQL drivers by module path (a path under one counts too), and the `db.system.name` they
+/// speak: build mode's table (`go/hooks/databasesql/info.go`, by package path), both checked
+/// against `testdata/semantics/sql.json`.
 pub const SQL_DRIVERS: &[(&str, &str)] = &[
+    ("github.com/go-sql-driver/mysql", "mysql"),
+    ("github.com/ziutek/mymysql", "mysql"),
+    ("github.com/lib/pq", "postgresql"),
+    ("github.com/jackc/pgx", "postgresql"),
     ("modernc.org/sqlite", "sqlite"),
     ("github.com/mattn/go-sqlite3", "sqlite"),
-    ("github.com/ncruces/go-sqlite3", "sqlite"),
     ("github.com/glebarez/go-sqlite", "sqlite"),
-    ("github.com/go-sql-driver/mysql", "mysql"),
-    ("github.com/lib/pq", "postgresql"),
-    ("github.com/jackc/pgx/v4", "postgresql"),
-    ("github.com/jackc/pgx/v5", "postgresql"),
+    ("github.com/ncruces/go-sqlite3", "sqlite"),
+    ("zombiezen.com/go/sqlite", "sqlite"),
     ("github.com/microsoft/go-mssqldb", "microsoft.sql_server"),
     ("github.com/denisenkom/go-mssqldb", "microsoft.sql_server"),
-    ("github.com/sijms/go-ora/v2", "oracle.db"),
-    ("github.com/ClickHouse/clickhouse-go/v2", "clickhouse"),
+    ("github.com/sijms/go-ora", "oracle.db"),
+    ("github.com/godror/godror", "oracle.db"),
+    ("github.com/ClickHouse/clickhouse-go", "clickhouse"),
+    ("github.com/snowflakedb/gosnowflake", "snowflake"),
+    ("github.com/trinodb/trino-go-client", "trino"),
 ];
+
+/// `db.system.name` of a driver's module (or package) path; `None` for a driver not listed.
+pub fn sql_system_of(path: &str) -> Option<&'static str> {
+    SQL_DRIVERS
+        .iter()
+        .find(|(prefix, _)| path.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
+        .map(|(_, system)| *system)
+}
 
 /// `db.system.name` for a binary's database/sql spans, read from its dependencies: the one
 /// system of the known drivers it links, else `other_sql` (none known, or several systems: the
 /// driver of each call is not read).
 pub fn sql_system(info: &BuildInfo) -> String {
-    let mut systems: Vec<&str> = SQL_DRIVERS
-        .iter()
-        .filter(|(module, _)| info.dep(module).is_some())
-        .map(|(_, system)| *system)
-        .collect();
+    let mut systems: Vec<&str> = info.deps.iter().filter_map(|m| sql_system_of(&m.path)).collect();
     systems.sort_unstable();
     systems.dedup();
     match systems.as_slice() {
@@ -157,15 +167,16 @@ pub fn split_host_port(hostport: &str) -> (String, Option<u16>) {
     }
 }
 
-/// `GET /hello/{name}` or `example.com/hello/` → the route part, `/hello/{name}`.
+/// `GET /hello/{name}` or `example.com/hello/` → the route part, `/hello/{name}`; the `{$}`
+/// end anchor is dropped (`/{$}` → `/`), as build mode does.
 pub fn route_of_pattern(pattern: &str) -> Option<String> {
     let p = pattern.trim();
-    let p = match p.split_once(' ') {
+    let p = match p.split_once([' ', '\t']) {
         Some((_, rest)) => rest.trim(),
         None => p,
     };
     let slash = p.find('/')?;
-    Some(p[slash..].to_owned())
+    Some(p[slash..].trim_end_matches("{$}").to_owned())
 }
 
 /// `network.protocol.version` as build mode writes it: `1.0`, `1.1`, `2`, `3`.
@@ -199,11 +210,13 @@ pub fn redact_query(raw: &str) -> String {
         .join("&")
 }
 
-fn method_or_other(m: &str) -> String {
+/// `http.request.method`: the method when the conventions know it (case-sensitive; an empty
+/// method is net/http's GET), else `_OTHER`.
+fn method_or_other(m: &str) -> &str {
     match m {
-        "" => "GET".into(),
-        "GET" | "POST" | "PUT" | "DELETE" | "HEAD" | "OPTIONS" | "PATCH" | "CONNECT" | "TRACE" => m.into(),
-        _ => "_OTHER".into(),
+        "" => "GET",
+        "GET" | "POST" | "PUT" | "DELETE" | "HEAD" | "OPTIONS" | "PATCH" | "CONNECT" | "TRACE" => m,
+        _ => "_OTHER",
     }
 }
 
@@ -229,14 +242,15 @@ fn server_address(attrs: &mut Vec<KeyValue>, (host, port): (String, Option<u16>)
     }
 }
 
-/// database/sql: `{db.operation.name} {db.collection.name}`, kind client. The operation is
-/// the query's first word, or the call's (`PREPARE`, `BEGIN`, `COMMIT`, `ROLLBACK`, `PING`)
-/// as build mode names it; calls without a query have no `db.query.text`.
+/// database/sql, kind client: named by `db.query.summary` (`SELECT users`, `SELECT orders
+/// customers`), or, for a call that names its operation (`PREPARE`, `BEGIN`, `COMMIT`,
+/// `ROLLBACK`, `PING`, as build mode names it), `{operation} {collection}`; `db.operation.name`
+/// and `db.collection.name` only when the query has one operation (and one table); the system
+/// when nothing else is known. Calls without a query have no `db.query.text`.
 fn db_span(e: &SpanEvent, sem: &Semantics) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
     let mut attrs = vec![kv_str("db.system.name", sem.db_system.clone())];
     server_address(&mut attrs, split_host_port(&e.aux[0]));
-    let (query_op, collection) = sql::operation_and_collection(&e.text);
-    let op = if e.aux[1].is_empty() { query_op } else { Some(e.aux[1].clone()) };
+    let facts = sql::summarize(&e.text);
     if !e.text.is_empty() {
         match sem.query_text {
             QueryText::Sanitized => attrs.push(kv_str("db.query.text", sql::sanitize(&e.text))),
@@ -244,21 +258,29 @@ fn db_span(e: &SpanEvent, sem: &Semantics) -> (String, span::SpanKind, bool, Vec
             QueryText::Off => {}
         }
     }
-    if let Some(op) = &op {
-        attrs.push(kv_str("db.operation.name", op.clone()));
+    let call = &e.aux[1];
+    let (name, operation) = if !call.is_empty() {
+        let name = match &facts.collection {
+            Some(c) => format!("{call} {c}"),
+            None => call.clone(),
+        };
+        (Some(name), Some(call.clone()))
+    } else {
+        if let Some(s) = &facts.summary {
+            attrs.push(kv_str("db.query.summary", s.clone()));
+        }
+        (facts.summary.clone(), facts.operation.clone())
+    };
+    if let Some(op) = operation {
+        attrs.push(kv_str("db.operation.name", op));
     }
-    if let Some(c) = &collection {
-        attrs.push(kv_str("db.collection.name", c.clone()));
+    if let Some(c) = facts.collection {
+        attrs.push(kv_str("db.collection.name", c));
     }
     if e.is_error {
         attrs.push(kv_str("error.type", "_OTHER"));
     }
-    let name = match (op, collection) {
-        (Some(op), Some(c)) => format!("{op} {c}"),
-        (Some(op), None) => op,
-        (None, Some(c)) => c,
-        (None, None) => sem.db_system.clone(),
-    };
+    let name = name.unwrap_or_else(|| sem.db_system.clone());
     (name, span::SpanKind::Client, e.is_error, attrs)
 }
 
@@ -406,10 +428,12 @@ fn kafka_span(e: &SpanEvent) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
 fn http_span(e: &SpanEvent) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
     let mut attrs = Vec::new();
     let method = method_or_other(&e.method);
-    attrs.push(kv_str("http.request.method", e.method.clone()));
+    attrs.push(kv_str("http.request.method", method));
     if method == "_OTHER" {
         attrs.push(kv_str("http.request.method_original", e.method.clone()));
     }
+    // The span name's method: `HTTP` stands for one the conventions do not know.
+    let name_method = if method == "_OTHER" { "HTTP" } else { method };
     let (name, kind, error) = match e.kind {
         EventKind::HttpServer => {
             attrs.push(kv_str("url.scheme", if e.tls { "https" } else { "http" }));
@@ -434,25 +458,24 @@ fn http_span(e: &SpanEvent) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
             if let Some(v) = protocol_version(e.proto) {
                 attrs.push(kv_str("network.protocol.version", v));
             }
-            let (host, port) = split_host_port(&e.host);
-            if !host.is_empty() {
-                attrs.push(kv_str("server.address", host));
-            }
-            if let Some(p) = port {
-                attrs.push(kv_int("server.port", p as i64));
-            }
+            server_address(&mut attrs, split_host_port(&e.host));
             // A handler that writes nothing gets 200 from net/http after ServeHTTP returns.
             let status = if e.status == 0 { 200 } else { e.status };
             attrs.push(kv_int("http.response.status_code", status));
             let route = route_of_pattern(&e.pattern);
             let name = match &route {
-                Some(r) => format!("{method} {r}"),
-                None => method.clone(),
+                Some(r) => format!("{name_method} {r}"),
+                None => name_method.to_owned(),
             };
             if let Some(r) = route {
                 attrs.push(kv_str("http.route", r));
             }
-            (name, span::SpanKind::Server, status >= 500)
+            // Only a 5xx (or a code outside HTTP's range) is the server's error; a 4xx is the client's.
+            let error = !(100..500).contains(&status);
+            if error {
+                attrs.push(kv_str("error.type", status.to_string()));
+            }
+            (name, span::SpanKind::Server, error)
         }
         // The client (the only other kind this is called for).
         _ => {
@@ -482,12 +505,14 @@ fn http_span(e: &SpanEvent) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
                     attrs.push(kv_str("network.protocol.version", v));
                 }
             }
+            // A 4xx or 5xx (or a code outside HTTP's range) is an error for a client.
+            let bad_status = e.status > 0 && !(100..400).contains(&e.status);
             if e.is_error {
                 attrs.push(kv_str("error.type", "_OTHER"));
-            } else if e.status >= 400 {
+            } else if bad_status {
                 attrs.push(kv_str("error.type", e.status.to_string()));
             }
-            (method.clone(), span::SpanKind::Client, e.is_error || e.status >= 400)
+            (name_method.to_owned(), span::SpanKind::Client, e.is_error || bad_status)
         }
     };
     (name, kind, error, attrs)

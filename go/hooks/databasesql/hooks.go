@@ -40,24 +40,10 @@ func startWithContext(ctx context.Context, db *sql.DB, operation, query string) 
 		return nil, nil
 	}
 	info := infoOf(db)
-	attrs := make([]attribute.KeyValue, 0, len(info.attrs)+3)
-	attrs = append(attrs, info.attrs...)
-	var facts queryFacts
-	if query != "" {
-		facts = readQuery(query)
-		attrs = append(attrs, sc.DBQueryTextKey.String(facts.text))
-		if facts.collection != "" {
-			attrs = append(attrs, sc.DBCollectionNameKey.String(facts.collection))
-		}
-	}
-	name := operation
-	if name == "" {
-		name = facts.operation
-	}
-	if name != "" {
-		attrs = append(attrs, sc.DBOperationNameKey.String(name))
-	}
-	spanCtx, a := api.Begin(ctx, inst.Tracer(), spanName(name, facts.collection, info.system),
+	name, queryAttrs := describe(operation, query, info.system)
+	attrs := make([]attribute.KeyValue, 0, len(info.attrs)+len(queryAttrs))
+	attrs = append(append(attrs, info.attrs...), queryAttrs...)
+	spanCtx, a := api.Begin(ctx, inst.Tracer(), name,
 		trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(attrs...))
 	return &spanState{active: a}, spanCtx
@@ -87,16 +73,39 @@ func inDBLevel(ctx context.Context, db *sql.DB) bool {
 	return ctx != nil && db != nil && ctx.Value(operationKey{}) == db
 }
 
-// spanName follows the DB conventions: "{operation} {collection}", the
-// operation alone, or the system when nothing else is known.
-func spanName(operation, collection, system string) string {
-	switch {
-	case operation != "" && collection != "":
-		return operation + " " + collection
-	case operation != "":
-		return operation
+// describe returns the span name and the attributes that come from the call
+// and its query (not from the DB): db.query.text, and db.query.summary (the
+// name) with db.operation.name and db.collection.name when the query has one
+// operation; a call that names its own operation (PREPARE, BEGIN…) is named
+// "{operation} {collection}" instead. Without either, the name is the system,
+// as the DB conventions ask.
+func describe(operation, query, system string) (string, []attribute.KeyValue) {
+	var facts queryFacts
+	var attrs []attribute.KeyValue
+	if query != "" {
+		facts = readQuery(query)
+		attrs = append(attrs, sc.DBQueryTextKey.String(facts.text))
 	}
-	return system
+	name := facts.summary
+	if operation != "" {
+		name = operation
+		if facts.collection != "" {
+			name += " " + facts.collection
+		}
+	} else if facts.summary != "" {
+		attrs = append(attrs, sc.DBQuerySummaryKey.String(facts.summary))
+		operation = facts.operation
+	}
+	if operation != "" {
+		attrs = append(attrs, sc.DBOperationNameKey.String(operation))
+	}
+	if facts.collection != "" {
+		attrs = append(attrs, sc.DBCollectionNameKey.String(facts.collection))
+	}
+	if name == "" {
+		name = system
+	}
+	return name, attrs
 }
 
 // end records err (unless it is one that is not a failure) and ends the span.

@@ -89,7 +89,9 @@ func newInfo(db *sql.DB) *dbInfo {
 	return info
 }
 
-// drivers maps a driver's package path (prefix) to db.system.name.
+// drivers maps a driver's package path (prefix) to db.system.name; attach
+// mode's table (crates/attach/src/spans.rs) matches module paths with the same
+// entries, both checked by testdata/semantics/sql.json.
 var drivers = []struct{ pkg, system string }{
 	{"github.com/go-sql-driver/mysql", "mysql"},
 	{"github.com/ziutek/mymysql", "mysql"},
@@ -118,7 +120,11 @@ func systemOf(d driver.Driver) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	pkg := t.PkgPath()
+	return systemOfPackage(t.PkgPath())
+}
+
+// systemOfPackage returns db.system.name for a driver's package path.
+func systemOfPackage(pkg string) string {
 	for _, e := range drivers {
 		if pkg == e.pkg || strings.HasPrefix(pkg, e.pkg+"/") {
 			return e.system

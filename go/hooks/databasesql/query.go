@@ -23,8 +23,9 @@ const maxQueryText = 4096
 // queryFacts is what the hooks learn from a query's text.
 type queryFacts struct {
 	text       string // db.query.text, sanitized unless disabled, valid UTF-8
-	operation  string // db.operation.name, "" when unclear
-	collection string // db.collection.name, "" when unclear
+	summary    string // db.query.summary, "" when the text names no operation
+	operation  string // db.operation.name: the one operation, "" for none or several
+	collection string // db.collection.name: the one table of that operation, else ""
 }
 
 func readQuery(query string) queryFacts {
@@ -33,15 +34,15 @@ func readQuery(query string) queryFacts {
 		f.text = sanitize(query)
 	}
 	f.text = api.TruncateText(f.text, maxQueryText)
-	operation, collection := operationAndCollection(query)
-	f.operation, f.collection = api.ValidText(operation), api.ValidText(collection)
+	s := summarize(query)
+	f.summary, f.operation, f.collection = api.ValidText(s.summary), api.ValidText(s.operation), api.ValidText(s.collection)
 	return f
 }
 
-// sanitize replaces string literals ('…', with ” and \' escapes), numbers
-// (not part of an identifier, hex included) and PostgreSQL dollar-quoted
-// strings by "?". Comments, identifiers, placeholders ($1, ?, :name) and
-// double-quoted or backquoted identifiers are kept.
+// sanitize replaces string literals ('…', with ” and \' escapes; X'…',
+// B'…', N'…', E'…'), numbers (not part of an identifier, hex included) and
+// PostgreSQL dollar-quoted strings by "?". Comments, identifiers, placeholders
+// ($1, ?, ?2, :name, @p1) and double-quoted or backquoted identifiers are kept.
 func sanitize(q string) string {
 	var b strings.Builder
 	b.Grow(len(q))
@@ -49,24 +50,11 @@ func sanitize(q string) string {
 		c := q[i]
 		switch {
 		case c == '\'':
-			j := i + 1
-			for j < len(q) {
-				if q[j] == '\\' && j+1 < len(q) {
-					j += 2
-					continue
-				}
-				if q[j] == '\'' {
-					if j+1 < len(q) && q[j+1] == '\'' {
-						j += 2
-						continue
-					}
-					j++
-					break
-				}
-				j++
-			}
 			b.WriteByte('?')
-			i = j
+			i = skipString(q, i)
+		case isLiteralPrefix(q, i):
+			b.WriteByte('?')
+			i = skipString(q, i+1)
 		case c == '"' || c == '`':
 			j := strings.IndexByte(q[i+1:], c)
 			if j < 0 {
@@ -107,7 +95,7 @@ func sanitize(q string) string {
 			}
 			b.WriteByte(c)
 			i++
-		case c == '$' || c == ':' || c == '@':
+		case c == '$' || c == ':' || c == '@' || c == '?':
 			// Placeholders: copy the sigil and the name or number after it.
 			j := i + 1
 			for j < len(q) && isIdentPart(q[j]) {
@@ -172,141 +160,29 @@ func isTag(s string) bool {
 	return true
 }
 
-// operationAndCollection returns the first keyword of the query (upper case)
-// and, for SELECT/DELETE (FROM t), INSERT/REPLACE (INTO t) and UPDATE t, the
-// table, when it is a single plain name (schema-qualified allowed, quotes
-// removed). Anything less plain gives "".
-func operationAndCollection(q string) (operation, collection string) {
-	words := words(q, 8)
-	if len(words) == 0 {
-		return "", ""
-	}
-	operation = strings.ToUpper(words[0])
-	if !isKeyword(operation) {
-		return "", ""
-	}
-	var after string
-	switch operation {
-	case "SELECT", "DELETE":
-		after = "FROM"
-	case "INSERT", "REPLACE":
-		after = "INTO"
-	case "UPDATE":
-		if len(words) > 1 {
-			return operation, tableName(words[1])
-		}
-		return operation, ""
-	default:
-		return operation, ""
-	}
-	// SELECT: only a FROM that comes before anything complex; we scan the
-	// whole query for the first FROM outside parentheses.
-	return operation, tableAfter(q, after)
-}
-
-func isKeyword(w string) bool {
-	for i := 0; i < len(w); i++ {
-		if w[i] < 'A' || w[i] > 'Z' {
-			return false
-		}
-	}
-	return w != ""
-}
-
-// words returns up to n leading words of q, skipping comments.
-func words(q string, n int) []string {
-	var out []string
-	for i := 0; i < len(q) && len(out) < n; {
-		c := q[i]
+// skipString returns the index just past the '…' literal that starts at i:
+// a doubled quote and a backslash escape (as MySQL reads it) do not end it,
+// and an unterminated one runs to the end.
+func skipString(q string, i int) int {
+	j := i + 1
+	for j < len(q) {
 		switch {
-		case c == '-' && i+1 < len(q) && q[i+1] == '-':
-			j := strings.IndexByte(q[i:], '\n')
-			if j < 0 {
-				return out
-			}
-			i += j
-		case c == '/' && i+1 < len(q) && q[i+1] == '*':
-			j := strings.Index(q[i+2:], "*/")
-			if j < 0 {
-				return out
-			}
-			i += j + 4
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(':
-			i++
+		case q[j] == '\\' && j+1 < len(q):
+			j += 2
+		case q[j] == '\'' && j+1 < len(q) && q[j+1] == '\'':
+			j += 2
+		case q[j] == '\'':
+			return j + 1
 		default:
-			j := i
-			for j < len(q) && !strings.ContainsRune(" \t\r\n(),;", rune(q[j])) {
-				j++
-			}
-			if j == i {
-				i++
-				continue
-			}
-			out = append(out, q[i:j])
-			i = j
+			j++
 		}
 	}
-	return out
+	return len(q)
 }
 
-// tableAfter finds keyword (FROM/INTO) at parenthesis depth 0 outside
-// literals, and returns the table name after it when it is followed by
-// nothing that makes it a list (a comma) or a subquery.
-func tableAfter(q, keyword string) string {
-	depth := 0
-	for i := 0; i < len(q); i++ {
-		c := q[i]
-		switch {
-		case c == '\'':
-			j := strings.IndexByte(q[i+1:], '\'')
-			if j < 0 {
-				return ""
-			}
-			i += j + 1
-		case c == '(':
-			depth++
-		case c == ')':
-			depth--
-		case depth == 0 && (c == keyword[0] || c == keyword[0]+'a'-'A') && i+len(keyword) <= len(q) &&
-			strings.EqualFold(q[i:i+len(keyword)], keyword) &&
-			(i == 0 || !isIdentPart(q[i-1])) &&
-			(i+len(keyword) == len(q) || !isIdentPart(q[i+len(keyword)])):
-			if strings.HasPrefix(strings.TrimLeft(q[i+len(keyword):], " \t\r\n"), "(") {
-				return "" // a subquery
-			}
-			rest := words(q[i+len(keyword):], 2)
-			if len(rest) == 0 {
-				return ""
-			}
-			name := tableName(rest[0])
-			tail := strings.TrimLeft(q[i+len(keyword):], " \t\r\n")
-			tail = strings.TrimLeft(tail[min(len(rest[0]), len(tail)):], " \t\r\n")
-			if strings.HasPrefix(tail, ",") {
-				return "" // several tables
-			}
-			return name
-		}
-	}
-	return ""
-}
-
-// tableName strips quotes from a (possibly qualified) name; "" when it is not
-// a plain name.
-func tableName(w string) string {
-	w = strings.TrimRight(w, ";")
-	if w == "" || w[0] == '(' {
-		return ""
-	}
-	var b strings.Builder
-	for i := 0; i < len(w); i++ {
-		c := w[i]
-		switch {
-		case c == '"' || c == '`' || c == '[' || c == ']':
-		case c == '.' || isIdentPart(c):
-			b.WriteByte(c)
-		default:
-			return ""
-		}
-	}
-	return b.String()
+// isLiteralPrefix reports whether q[i] starts a prefixed string literal:
+// X'ff', B'01', N'text' or E'text', the letter not ending an identifier.
+func isLiteralPrefix(q string, i int) bool {
+	return strings.IndexByte("xXbBnNeE", q[i]) >= 0 && i+1 < len(q) && q[i+1] == '\'' &&
+		(i == 0 || !isIdentPart(q[i-1]))
 }

@@ -8,45 +8,6 @@ import (
 	"unicode/utf8"
 )
 
-func TestSanitize(t *testing.T) {
-	for _, tt := range []struct{ in, want string }{
-		{"SELECT * FROM users WHERE id = 42", "SELECT * FROM users WHERE id = ?"},
-		{"SELECT name FROM t WHERE name = 'O''Brien' AND x = 'a\\'b'", "SELECT name FROM t WHERE name = ? AND x = ?"},
-		{"INSERT INTO t2 (a, b) VALUES (1.5e10, -3), (0xFF, .5)", "INSERT INTO t2 (a, b) VALUES (?, -?), (?, ?)"},
-		{"SELECT * FROM t WHERE a = $1 AND b = ? AND c = :name AND d = @p1", "SELECT * FROM t WHERE a = $1 AND b = ? AND c = :name AND d = @p1"},
-		{`SELECT "col1", ` + "`tab2`" + ` FROM x -- note 5`, `SELECT "col1", ` + "`tab2`" + ` FROM x -- note 5`},
-		{"SELECT $$secret$$, $tag$x$tag$", "SELECT ?, ?"},
-		{"SELECT col2 FROM t /* 42 */ LIMIT 10", "SELECT col2 FROM t /* 42 */ LIMIT ?"},
-		{"SELECT 'unterminated", "SELECT ?"},
-	} {
-		if got := sanitize(tt.in); got != tt.want {
-			t.Errorf("sanitize(%q)\n got %q\nwant %q", tt.in, got, tt.want)
-		}
-	}
-}
-
-func TestOperationAndCollection(t *testing.T) {
-	for _, tt := range []struct{ in, op, coll string }{
-		{"SELECT * FROM users WHERE id = 1", "SELECT", "users"},
-		{"  select id from `shop`.`orders` o join x on 1", "SELECT", "shop.orders"},
-		{"SELECT a FROM t1, t2", "SELECT", ""},
-		{"SELECT (SELECT 1 FROM inner_t) FROM outer_t", "SELECT", "outer_t"},
-		{"SELECT * FROM (SELECT 1) AS sub", "SELECT", ""},
-		{"INSERT INTO items (id) VALUES (1)", "INSERT", "items"},
-		{"UPDATE \"people\" SET a = 1", "UPDATE", "people"},
-		{"DELETE FROM sessions WHERE x < 3", "DELETE", "sessions"},
-		{"/* c */ CREATE TABLE z (a int)", "CREATE", ""},
-		{"SELECT 1", "SELECT", ""},
-		{"", "", ""},
-		{"select 'from x' as y", "SELECT", ""},
-	} {
-		op, coll := operationAndCollection(tt.in)
-		if op != tt.op || coll != tt.coll {
-			t.Errorf("%q: got (%q, %q), want (%q, %q)", tt.in, op, coll, tt.op, tt.coll)
-		}
-	}
-}
-
 func TestAddressOfDSN(t *testing.T) {
 	for _, tt := range []struct {
 		dsn  string

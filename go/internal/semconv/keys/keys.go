@@ -23,6 +23,7 @@ const (
 	DBNamespaceKey                = attribute.Key("db.namespace")
 	DBOperationBatchSizeKey       = attribute.Key("db.operation.batch.size")
 	DBOperationNameKey            = attribute.Key("db.operation.name")
+	DBQuerySummaryKey             = attribute.Key("db.query.summary")
 	DBQueryTextKey                = attribute.Key("db.query.text")
 	DBSystemNameKey               = attribute.Key("db.system.name")
 	ErrorTypeKey                  = attribute.Key("error.type")

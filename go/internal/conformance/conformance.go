@@ -1,0 +1,111 @@
+// Package conformance reads the semantic-conventions conformance table
+// (testdata/semantics/*.json at the repository root) for the hook packages'
+// tests, and compares a recorded span with a row's expectation. Attach mode's
+// tests read the same files (crates/attach/src/conformance.rs), so the two
+// modes cannot name or describe the same call differently. Only tests import
+// this package.
+package conformance
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// Expect is what a row expects of the span: its name, kind ("client",
+// "server"), span_status ("unset", "error") and every attribute, no more.
+type Expect struct {
+	Name       string         `json:"name"`
+	Kind       string         `json:"kind"`
+	Status     string         `json:"span_status"`
+	Attributes map[string]any `json:"attributes"`
+}
+
+// Load decodes testdata/semantics/<file> into v; unknown fields are an
+// error, so a misspelt input is not silently ignored.
+func Load(t *testing.T, file string, v any) {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		path := filepath.Join(dir, "testdata", "semantics", file)
+		data, err := os.ReadFile(path)
+		if err == nil {
+			dec := json.NewDecoder(bytes.NewReader(data))
+			dec.DisallowUnknownFields()
+			dec.UseNumber()
+			if err := dec.Decode(v); err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			return
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatalf("testdata/semantics/%s not found above the test's directory: run the tests inside the autotel checkout", file)
+		}
+		dir = parent
+	}
+}
+
+// Check compares span with want and reports every difference under what.
+func Check(t *testing.T, what string, span sdktrace.ReadOnlySpan, want Expect) {
+	t.Helper()
+	if span.Name() != want.Name {
+		t.Errorf("%s: name %q, want %q", what, span.Name(), want.Name)
+	}
+	if kind := span.SpanKind().String(); kind != want.Kind {
+		t.Errorf("%s: kind %s, want %s", what, kind, want.Kind)
+	}
+	status := "unset"
+	if span.Status().Code == codes.Error {
+		status = "error"
+	}
+	if status != want.Status {
+		t.Errorf("%s: status %s, want %s", what, status, want.Status)
+	}
+	got := map[string]string{}
+	for _, kv := range span.Attributes() {
+		got[string(kv.Key)] = render(kv.Value)
+	}
+	var diffs []string
+	for k, v := range want.Attributes {
+		w := fmt.Sprintf("%v", v)
+		if s, ok := v.(string); ok {
+			w = fmt.Sprintf("%q", s)
+		}
+		if g, ok := got[k]; !ok {
+			diffs = append(diffs, fmt.Sprintf("missing %s = %s", k, w))
+		} else if g != w {
+			diffs = append(diffs, fmt.Sprintf("%s = %s, want %s", k, g, w))
+		}
+	}
+	for k, g := range got {
+		if _, ok := want.Attributes[k]; !ok {
+			diffs = append(diffs, fmt.Sprintf("unexpected %s = %s", k, g))
+		}
+	}
+	sort.Strings(diffs)
+	if len(diffs) > 0 {
+		t.Errorf("%s: attributes:\n\t%s", what, strings.Join(diffs, "\n\t"))
+	}
+}
+
+// render writes an attribute value as the table does: strings quoted,
+// integers bare.
+func render(v attribute.Value) string {
+	if v.Type() == attribute.STRING {
+		return fmt.Sprintf("%q", v.AsString())
+	}
+	return v.Emit()
+}
