@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::event::{EventKind, SpanEvent};
+use crate::spans::tests::event;
 use crate::spans::{sql_system_of, to_span, Clock, QueryText, Semantics};
 
 /// What a row expects of the span.
@@ -27,21 +28,31 @@ struct Expect {
     attributes: BTreeMap<String, Value>,
 }
 
-/// The rows of `section` in `testdata/semantics/<file>`, each split into its inputs (`T`, which
-/// refuses unknown fields, so a misspelt input is not silently ignored) and its expectation.
-fn rows<T: DeserializeOwned>(file: &str, section: &str) -> Vec<(T, Expect)> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/semantics").join(file);
+/// The path of `testdata/semantics/<file>`.
+fn table_path(file: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/semantics").join(file)
+}
+
+/// The list `name` of `testdata/semantics/<file>`.
+fn section(file: &str, name: &str) -> Vec<Value> {
+    let path = table_path(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut top: Map<String, Value> = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let Some(Value::Array(rows)) = top.remove(section) else {
-        panic!("{}: no `{section}` list", path.display());
-    };
-    assert!(!rows.is_empty(), "{}: `{section}` is empty", path.display());
-    rows.into_iter()
+    match top.remove(name) {
+        Some(Value::Array(rows)) if !rows.is_empty() => rows,
+        _ => panic!("{}: no `{name}` rows", path.display()),
+    }
+}
+
+/// The rows of `section` in `testdata/semantics/<file>`, each split into its inputs (`T`, which
+/// refuses unknown fields, so a misspelt input is not silently ignored) and its expectation.
+fn rows<T: DeserializeOwned>(file: &str, name: &str) -> Vec<(T, Expect)> {
+    section(file, name)
+        .into_iter()
         .enumerate()
         .map(|(i, row)| {
             let Value::Object(mut inputs) = row else {
-                panic!("{} {section} #{i}: not an object", path.display());
+                panic!("{file} {name} #{i}: not an object");
             };
             inputs.remove("about");
             let mut expect = Map::new();
@@ -50,44 +61,12 @@ fn rows<T: DeserializeOwned>(file: &str, section: &str) -> Vec<(T, Expect)> {
                     expect.insert(key.to_owned(), v);
                 }
             }
-            let what = |e: serde_json::Error| format!("{} {section} #{i}: {e}", path.display());
+            let what = |e: serde_json::Error| format!("{file} {name} #{i}: {e}");
             let expect = serde_json::from_value(Value::Object(expect)).unwrap_or_else(|e| panic!("{}", what(e)));
             let inputs = serde_json::from_value(Value::Object(inputs)).unwrap_or_else(|e| panic!("{}", what(e)));
             (inputs, expect)
         })
         .collect()
-}
-
-/// An event with nothing in it but its kind.
-fn event(kind: EventKind) -> SpanEvent {
-    SpanEvent {
-        kind,
-        pid: 1,
-        goid: 1,
-        start_ns: 1,
-        end_ns: 2,
-        trace_id: [1; 16],
-        span_id: [2; 8],
-        parent_span_id: None,
-        parent_remote: false,
-        is_error: false,
-        status: 0,
-        has_status: false,
-        method: String::new(),
-        host: String::new(),
-        url_host: String::new(),
-        path: String::new(),
-        pattern: String::new(),
-        scheme: String::new(),
-        query: String::new(),
-        remote_addr: String::new(),
-        user_agent: String::new(),
-        proto: (0, 0),
-        tls: false,
-        text: String::new(),
-        aux: Default::default(),
-        count: 0,
-    }
 }
 
 /// The differences between `s` and `want`, one line each.
@@ -188,16 +167,11 @@ fn sql_queries() {
 
 #[test]
 fn sql_drivers() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/semantics/sql.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    #[derive(Deserialize)]
-    struct Drivers {
-        drivers: Vec<Driver>,
-    }
-    let table: Drivers = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(!table.drivers.is_empty(), "sql.json has no drivers");
-    let wrong: Vec<String> = table
-        .drivers
+    let drivers: Vec<Driver> = section("sql.json", "drivers")
+        .into_iter()
+        .map(|d| serde_json::from_value(d).unwrap_or_else(|e| panic!("sql.json drivers: {e}")))
+        .collect();
+    let wrong: Vec<String> = drivers
         .iter()
         .filter(|d| sql_system_of(&d.driver).unwrap_or("other_sql") != d.system)
         .map(|d| format!("{}: {:?}, want {}", d.driver, sql_system_of(&d.driver), d.system))
@@ -239,7 +213,8 @@ fn http_server() {
             // A framework's route template reaches the span the way a ServeMux pattern does.
             e.pattern = if r.route.is_empty() { r.pattern } else { r.route };
             (e.tls, e.host, e.path, e.query) = (r.tls, r.host, r.path.clone(), r.query);
-            (e.remote_addr, e.user_agent, e.proto, e.status) = (r.remote_addr, r.user_agent, proto(&r.proto), r.status_code);
+            (e.remote_addr, e.user_agent, e.proto, e.status) =
+                (r.remote_addr, r.user_agent, proto(&r.proto), r.status_code);
             (format!("server #{i} {} {}", r.method, r.path), span_of(&e, ""), expect)
         }),
     );
@@ -260,10 +235,12 @@ fn http_client() {
         "http.json",
         rows::<Client>("http.json", "client").into_iter().enumerate().map(|(i, (r, expect))| {
             let mut e = event(EventKind::HttpClient);
-            let (scheme, rest) = r.url.split_once("://").unwrap_or_else(|| panic!("http.json client #{i}: {} has no scheme", r.url));
+            let (scheme, rest) =
+                r.url.split_once("://").unwrap_or_else(|| panic!("http.json client #{i}: {} has no scheme", r.url));
             let (authority, path_query) = rest.find('/').map_or((rest, ""), |p| rest.split_at(p));
             let (path, query) = path_query.split_once('?').unwrap_or((path_query, ""));
-            (e.method, e.scheme, e.url_host, e.host) = (r.method.clone(), scheme.into(), authority.into(), authority.into());
+            (e.method, e.scheme, e.url_host, e.host) =
+                (r.method.clone(), scheme.into(), authority.into(), authority.into());
             (e.path, e.query, e.status, e.proto) = (path.into(), query.into(), r.status_code, proto(&r.proto));
             (format!("client #{i} {} {}", r.method, r.url), span_of(&e, ""), expect)
         }),

@@ -544,10 +544,12 @@ fn finish(e: &SpanEvent, clock: &Clock, name: String, kind: span::SpanKind, erro
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn event(kind: EventKind) -> SpanEvent {
+    /// An event of `kind` with an HTTP request's fields filled in (`conformance` sets what
+    /// its rows give).
+    pub(crate) fn event(kind: EventKind) -> SpanEvent {
         SpanEvent {
             kind,
             pid: 1,

@@ -417,10 +417,8 @@ pub fn summarize(query: &str) -> Summary {
                     (expect, expect_at, is_table) = (true, -1, true);
                 }
             }
-            "FROM" | "JOIN" | "STRAIGHT_JOIN" | "USING" => {
-                if op_at.contains(&depth) {
-                    (expect, expect_at, is_table) = (true, depth, true);
-                }
+            "FROM" | "JOIN" | "STRAIGHT_JOIN" | "USING" if op_at.contains(&depth) => {
+                (expect, expect_at, is_table) = (true, depth, true);
             }
             "WITH" if start => with_at = depth,
             w @ ("CALL" | "EXEC" | "EXECUTE") if start => {

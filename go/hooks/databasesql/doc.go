@@ -15,9 +15,12 @@
 //     children of the span current on the goroutine (api.Begin);
 //   - the stable DB semantic conventions: db.system.name from the driver's
 //     package, db.query.text sanitized (literals become "?"; set
-//     OTEL_GO_DB_QUERY_SANITIZE=false to keep them), db.operation.name and
-//     db.collection.name when the query says them plainly, server.address and
-//     server.port from the connector or DSN, error.type;
+//     OTEL_GO_DB_QUERY_SANITIZE=false to keep them), db.query.summary (the
+//     span name: "SELECT orders customers", summary.go), db.operation.name
+//     and db.collection.name when the query has one operation (and one
+//     table), server.address and server.port from the connector or DSN,
+//     error.type; testdata/semantics/sql.json at the repository root holds
+//     these and attach mode's to the same rows;
 //   - the metrics db.client.connection.count (observed from DB.Stats) and
 //     db.client.connection.wait_time (measured around (*DB).conn).
 //

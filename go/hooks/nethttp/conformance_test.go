@@ -12,32 +12,31 @@ import (
 	"autotel.dev/go/internal/httpframework"
 )
 
-// httpTable is testdata/semantics/http.json.
-type httpTable struct {
-	About  string `json:"about"`
-	Server []struct {
-		About      string `json:"about"`
-		Method     string `json:"method"`
-		Pattern    string `json:"pattern"`
-		Route      string `json:"route"`
-		TLS        bool   `json:"tls"`
-		Host       string `json:"host"`
-		Path       string `json:"path"`
-		Query      string `json:"query"`
-		RemoteAddr string `json:"remote_addr"`
-		UserAgent  string `json:"user_agent"`
-		Proto      string `json:"proto"`
-		StatusCode int    `json:"status_code"`
-		conformance.Expect
-	} `json:"server"`
-	Client []struct {
-		About      string `json:"about"`
-		Method     string `json:"method"`
-		URL        string `json:"url"`
-		StatusCode int    `json:"status_code"`
-		Proto      string `json:"proto"`
-		conformance.Expect
-	} `json:"client"`
+// serverRow is a row of testdata/semantics/http.json's server list.
+type serverRow struct {
+	About      string `json:"about"`
+	Method     string `json:"method"`
+	Pattern    string `json:"pattern"`
+	Route      string `json:"route"`
+	TLS        bool   `json:"tls"`
+	Host       string `json:"host"`
+	Path       string `json:"path"`
+	Query      string `json:"query"`
+	RemoteAddr string `json:"remote_addr"`
+	UserAgent  string `json:"user_agent"`
+	Proto      string `json:"proto"`
+	StatusCode int    `json:"status_code"`
+	conformance.Expect
+}
+
+// clientRow is a row of its client list.
+type clientRow struct {
+	About      string `json:"about"`
+	Method     string `json:"method"`
+	URL        string `json:"url"`
+	StatusCode int    `json:"status_code"`
+	Proto      string `json:"proto"`
+	conformance.Expect
 }
 
 // protoVersion parses "1.1" or "2.0".
@@ -55,12 +54,7 @@ func protoVersion(t *testing.T, proto string) (int, int) {
 // serverHandler.ServeHTTP runs them: behind the row's ServeMux pattern, or
 // by a handler that sets the route as the gin and echo hooks do.
 func TestConformanceServer(t *testing.T) {
-	var table httpTable
-	conformance.Load(t, "http.json", &table)
-	if len(table.Server) == 0 {
-		t.Fatal("http.json has no server rows")
-	}
-	for i, row := range table.Server {
+	for i, row := range conformance.Rows[serverRow](t, "http.json", "server") {
 		tel := setup(t)
 		withStatusAccessor(t)
 		var next http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -93,23 +87,14 @@ func TestConformanceServer(t *testing.T) {
 			req.Header.Set("User-Agent", row.UserAgent)
 		}
 		serveHTTP(&statusRecorder{ResponseWriter: httptest.NewRecorder()}, req, next)
-		spans := tel.ended("server")
-		if len(spans) != 1 {
-			t.Fatalf("http.json server #%d: %d server spans, want 1", i, len(spans))
-		}
-		conformance.Check(t, fmt.Sprintf("http.json server #%d %s %s", i, row.Method, target), spans[0], row.Expect)
+		conformance.Check(t, fmt.Sprintf("http.json server #%d %s %s", i, row.Method, target), tel.spans.Ended(), row.Expect)
 	}
 }
 
 // Every client row, through the hooks as a rewritten Transport.RoundTrip
 // runs them, with the row's response.
 func TestConformanceClient(t *testing.T) {
-	var table httpTable
-	conformance.Load(t, "http.json", &table)
-	if len(table.Client) == 0 {
-		t.Fatal("http.json has no client rows")
-	}
-	for i, row := range table.Client {
+	for i, row := range conformance.Rows[clientRow](t, "http.json", "client") {
 		tel := setup(t)
 		req, err := http.NewRequest(row.Method, row.URL, nil)
 		if err != nil {
@@ -120,10 +105,6 @@ func TestConformanceClient(t *testing.T) {
 		resp.ProtoMajor, resp.ProtoMinor = protoVersion(t, row.Proto)
 		var rtErr error
 		clientExit(st, &resp, &rtErr)
-		spans := tel.ended("client")
-		if len(spans) != 1 {
-			t.Fatalf("http.json client #%d: %d client spans, want 1", i, len(spans))
-		}
-		conformance.Check(t, fmt.Sprintf("http.json client #%d %s %s", i, row.Method, row.URL), spans[0], row.Expect)
+		conformance.Check(t, fmt.Sprintf("http.json client #%d %s %s", i, row.Method, row.URL), tel.spans.Ended(), row.Expect)
 	}
 }

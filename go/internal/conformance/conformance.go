@@ -30,9 +30,10 @@ type Expect struct {
 	Attributes map[string]any `json:"attributes"`
 }
 
-// Load decodes testdata/semantics/<file> into v; unknown fields are an
-// error, so a misspelt input is not silently ignored.
-func Load(t *testing.T, file string, v any) {
+// Rows decodes the list section of testdata/semantics/<file>; unknown
+// fields are an error, so a misspelt input is not silently ignored, and so is
+// an empty list.
+func Rows[T any](t *testing.T, file, section string) []T {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
@@ -41,26 +42,38 @@ func Load(t *testing.T, file string, v any) {
 	for {
 		path := filepath.Join(dir, "testdata", "semantics", file)
 		data, err := os.ReadFile(path)
-		if err == nil {
-			dec := json.NewDecoder(bytes.NewReader(data))
-			dec.DisallowUnknownFields()
-			dec.UseNumber()
-			if err := dec.Decode(v); err != nil {
-				t.Fatalf("%s: %v", path, err)
+		if err != nil {
+			parent := filepath.Dir(dir)
+			if parent == dir {
+				t.Fatalf("testdata/semantics/%s not found above the test's directory: run the tests inside the autotel checkout", file)
 			}
-			return
+			dir = parent
+			continue
 		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("testdata/semantics/%s not found above the test's directory: run the tests inside the autotel checkout", file)
+		var top map[string]json.RawMessage
+		if err := json.Unmarshal(data, &top); err != nil {
+			t.Fatalf("%s: %v", path, err)
 		}
-		dir = parent
+		var rows []T
+		dec := json.NewDecoder(bytes.NewReader(top[section]))
+		dec.DisallowUnknownFields()
+		dec.UseNumber()
+		if err := dec.Decode(&rows); err != nil || len(rows) == 0 {
+			t.Fatalf("%s: %s: no rows (%v)", path, section, err)
+		}
+		return rows
 	}
 }
 
-// Check compares span with want and reports every difference under what.
-func Check(t *testing.T, what string, span sdktrace.ReadOnlySpan, want Expect) {
+// Check compares the one span a row gave with want and reports every
+// difference under what.
+func Check(t *testing.T, what string, spans []sdktrace.ReadOnlySpan, want Expect) {
 	t.Helper()
+	if len(spans) != 1 {
+		t.Errorf("%s: %d spans, want 1", what, len(spans))
+		return
+	}
+	span := spans[0]
 	if span.Name() != want.Name {
 		t.Errorf("%s: name %q, want %q", what, span.Name(), want.Name)
 	}
