@@ -4,6 +4,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"autotel.dev/go/api"
 )
@@ -28,7 +30,37 @@ type queryFacts struct {
 	collection string // db.collection.name: the one table of that operation, else ""
 }
 
+// queryCache keeps the facts of the texts seen (a program runs the same few
+// again and again, and reading one costs microseconds): at most
+// maxCachedQueries texts of at most maxCachedLen bytes, never evicted.
+var (
+	queryCache    sync.Map // cacheKey → queryFacts
+	cachedQueries atomic.Int32
+)
+
+const (
+	maxCachedQueries = 512
+	maxCachedLen     = 1024
+)
+
+type cacheKey struct {
+	query    string
+	sanitize bool
+}
+
 func readQuery(query string) queryFacts {
+	key := cacheKey{query, sanitizeQueries}
+	if f, ok := queryCache.Load(key); ok {
+		return f.(queryFacts)
+	}
+	f := readQueryText(query)
+	if len(query) <= maxCachedLen && cachedQueries.Add(1) <= maxCachedQueries {
+		queryCache.Store(key, f)
+	}
+	return f
+}
+
+func readQueryText(query string) queryFacts {
 	f := queryFacts{text: query}
 	if sanitizeQueries {
 		f.text = sanitize(query)

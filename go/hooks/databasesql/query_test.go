@@ -3,6 +3,7 @@ package databasesql
 import (
 	"context"
 	"database/sql/driver"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -77,5 +78,21 @@ func TestReadQueryIsValidUTF8(t *testing.T) {
 	long := readQuery("SELECT '" + strings.Repeat("é", maxQueryText) + "'")
 	if !utf8.ValidString(long.text) || len(long.text) > maxQueryText+len("…") {
 		t.Errorf("long text: %d bytes, valid %v", len(long.text), utf8.ValidString(long.text))
+	}
+}
+
+// The facts of at most maxCachedQueries texts are kept; texts past the bound
+// are still read.
+func TestQueryCacheIsBounded(t *testing.T) {
+	for i := 0; i < maxCachedQueries+10; i++ {
+		readQuery("SELECT a FROM t WHERE id = " + strconv.Itoa(i))
+	}
+	n := 0
+	queryCache.Range(func(any, any) bool { n++; return true })
+	if n > maxCachedQueries {
+		t.Errorf("%d texts cached, want at most %d", n, maxCachedQueries)
+	}
+	if f := readQuery("SELECT b FROM later_table"); f.summary != "SELECT later_table" || f.text != "SELECT b FROM later_table" {
+		t.Errorf("a text past the bound: %+v", f)
 	}
 }

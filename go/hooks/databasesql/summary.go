@@ -14,7 +14,10 @@ package databasesql
 // sets them only when it holds exactly one operation (and, for the
 // collection, exactly one table of it), where they cannot mislead.
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // maxSummary bounds db.query.summary, as the conventions advise.
 const maxSummary = 255
@@ -37,7 +40,7 @@ type sqlToken struct {
 
 // sqlTokens splits q into tokens, skipping white space and comments.
 func sqlTokens(q string) []sqlToken {
-	var out []sqlToken
+	out := make([]sqlToken, 0, len(q)/6+4)
 	for i := 0; i < len(q); {
 		c := q[i]
 		switch {
@@ -172,16 +175,16 @@ func summarize(q string) querySummary {
 		ops        int
 		tables     []string // targets that are tables, unquoted
 		targets    int
-		opAt       = map[int]bool{} // depth → an operation started there
+		opAt       []int // depths where an operation started (a handful: a slice is a set)
 		depth      int
-		expect     bool // the next name is a target
-		expectAt   int  // depth of the table list expect belongs to (-1: a single target)
-		isTable    bool // that target is a table
-		listAt     = -1 // depth of the open table list, -1 for none
-		afterName  bool // the previous token was a target (an alias may follow)
-		ctes       = map[string]bool{}
-		withAt     = -1 // depth of an open WITH list, -1 for none
-		skipToEnd  bool // the rest of the statement names nothing
+		expect     bool     // the next name is a target
+		expectAt   int      // depth of the table list expect belongs to (-1: a single target)
+		isTable    bool     // that target is a table
+		listAt     = -1     // depth of the open table list, -1 for none
+		afterName  bool     // the previous token was a target (an alias may follow)
+		ctes       []string // names of the WITH clause's tables
+		withAt     = -1     // depth of an open WITH list, -1 for none
+		skipToEnd  bool     // the rest of the statement names nothing
 		stmtStart  = true
 		prevUpper  string
 		ddlPending string // DDL keyword waiting for its object kind
@@ -189,10 +192,12 @@ func summarize(q string) querySummary {
 	addOp := func(op string) {
 		parts = append(parts, op)
 		ops++
-		opAt[depth] = true
+		if !slices.Contains(opAt, depth) {
+			opAt = append(opAt, depth)
+		}
 	}
 	addTarget := func(t sqlToken, table bool) {
-		if ctes[t.upper] {
+		if slices.Contains(ctes, t.upper) {
 			return
 		}
 		parts = append(parts, t.text)
@@ -214,7 +219,9 @@ func summarize(q string) querySummary {
 				expect = false
 				stmtStart = true
 			case ")":
-				delete(opAt, depth)
+				if k := slices.Index(opAt, depth); k >= 0 {
+					opAt = slices.Delete(opAt, k, k+1)
+				}
 				depth--
 				if listAt > depth {
 					listAt = -1
@@ -225,7 +232,7 @@ func summarize(q string) querySummary {
 				}
 			case ";":
 				depth, listAt, withAt, expect, skipToEnd, ddlPending = 0, -1, -1, false, false, ""
-				opAt = map[int]bool{}
+				opAt = opAt[:0]
 				stmtStart = true
 			}
 			continue
@@ -252,7 +259,7 @@ func summarize(q string) querySummary {
 		switch {
 		case withAt >= 0 && depth == withAt && (prev == "WITH" || prev == "RECURSIVE" || prev == ","):
 			if t.upper != "RECURSIVE" {
-				ctes[t.upper] = true
+				ctes = append(ctes, t.upper)
 			}
 			continue
 		case expect && skippedWords[t.upper]:
@@ -294,7 +301,7 @@ func summarize(q string) querySummary {
 				expect, expectAt, isTable = true, -1, true
 			}
 		case "FROM", "JOIN", "STRAIGHT_JOIN", "USING":
-			if opAt[depth] {
+			if slices.Contains(opAt, depth) {
 				expect, expectAt, isTable = true, depth, true
 			}
 		case "WITH":
@@ -347,5 +354,7 @@ func summarize(q string) querySummary {
 
 // unquote removes the quotes of each part of a qualified name.
 func unquote(name string) string {
-	return strings.NewReplacer(`"`, "", "`", "", "[", "", "]", "").Replace(name)
+	return quotes.Replace(name)
 }
+
+var quotes = strings.NewReplacer(`"`, "", "`", "", "[", "", "]", "")
