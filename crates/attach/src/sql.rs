@@ -417,8 +417,9 @@ pub fn summarize(query: &str) -> Summary {
                     (expect, expect_at, is_table) = (true, -1, true);
                 }
             }
-            "FROM" | "JOIN" | "STRAIGHT_JOIN" | "USING" if op_at.contains(&depth) => {
-                (expect, expect_at, is_table) = (true, depth, true);
+            // A table list, where an operation started at this depth (not EXTRACT(… FROM …)).
+            "FROM" | "JOIN" | "STRAIGHT_JOIN" | "USING" => {
+                (expect, expect_at, is_table) = (op_at.contains(&depth), depth, true);
             }
             "WITH" if start => with_at = depth,
             w @ ("CALL" | "EXEC" | "EXECUTE") if start => {

@@ -64,13 +64,9 @@ func sqlTokens(q string) []sqlToken {
 		case isLiteralPrefix(q, i):
 			i = skipString(q, i+1)
 			out = append(out, sqlToken{kind: 'v'})
-		case c == '$' && i+1 < len(q) && (q[i+1] == '$' || isIdentStart(q[i+1])):
-			if end := dollarQuoteEnd(q, i); end > 0 {
-				i = end
-				out = append(out, sqlToken{kind: 'v'})
-				continue
-			}
-			i++
+		case c == '$' && i+1 < len(q) && (q[i+1] == '$' || isIdentStart(q[i+1])) && dollarQuoteEnd(q, i) > 0:
+			i = dollarQuoteEnd(q, i)
+			out = append(out, sqlToken{kind: 'v'})
 		case c == '$' || c == '?' || c == ':' || c == '@' || isDigit(c) || (c == '.' && i+1 < len(q) && isDigit(q[i+1])):
 			j := i + 1
 			for j < len(q) && (isIdentPart(q[j]) || q[j] == '.') {
@@ -81,7 +77,7 @@ func sqlTokens(q string) []sqlToken {
 		case isIdentStart(c) || c == '"' || c == '`' || (c == '[' && (i == 0 || !isIdentPart(q[i-1]) && q[i-1] != ')' && q[i-1] != ']')):
 			j := nameEnd(q, i)
 			name := q[i:j]
-			out = append(out, sqlToken{text: name, kind: 'n', upper: strings.ToUpper(name)})
+			out = append(out, sqlToken{text: name, kind: 'n', upper: asciiUpper(name)})
 			i = j
 		default:
 			out = append(out, sqlToken{text: q[i : i+1], kind: 'p', upper: q[i : i+1]})
@@ -301,9 +297,9 @@ func summarize(q string) querySummary {
 				expect, expectAt, isTable = true, -1, true
 			}
 		case "FROM", "JOIN", "STRAIGHT_JOIN", "USING":
-			if slices.Contains(opAt, depth) {
-				expect, expectAt, isTable = true, depth, true
-			}
+			// A table list, where an operation started at this depth (not
+			// EXTRACT(… FROM …)).
+			expect, expectAt, isTable = slices.Contains(opAt, depth), depth, true
 		case "WITH":
 			if start {
 				withAt = depth
@@ -358,3 +354,20 @@ func unquote(name string) string {
 }
 
 var quotes = strings.NewReplacer(`"`, "", "`", "", "[", "", "]", "")
+
+// asciiUpper upper-cases ASCII letters only (keywords are ASCII), as attach
+// mode does; it allocates only when there is a lower-case letter.
+func asciiUpper(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'a' <= s[i] && s[i] <= 'z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'a' <= b[j] && b[j] <= 'z' {
+					b[j] -= 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
