@@ -25,6 +25,7 @@ import (
 	collmetrics "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	colltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	metricspb "go.opentelemetry.io/proto/otlp/metrics/v1"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -83,6 +84,7 @@ type collector struct {
 	mu       sync.Mutex
 	spans    []string
 	metrics  []string
+	points   []string // metric data points: "name{key=value,…}"
 	logs     []string // bodies of the log records
 	services []string // service.name of each resource seen
 	distros  []string // telemetry.distro.name of each resource seen
@@ -126,6 +128,9 @@ func newCollectorMux(t *testing.T, c *collector) *http.ServeMux {
 			for _, sm := range rm.ScopeMetrics {
 				for _, m := range sm.Metrics {
 					c.metrics = append(c.metrics, m.Name)
+					for _, attrs := range pointAttributes(m) {
+						c.points = append(c.points, m.Name+"{"+formatAttributes(attrs)+"}")
+					}
 				}
 			}
 		}
@@ -148,6 +153,41 @@ func newCollectorMux(t *testing.T, c *collector) *http.ServeMux {
 		reply(w, &colllogs.ExportLogsServiceResponse{})
 	})
 	return mux
+}
+
+// pointAttributes returns the attributes of each data point of m.
+func pointAttributes(m *metricspb.Metric) [][]*commonpb.KeyValue {
+	var out [][]*commonpb.KeyValue
+	for _, p := range m.GetSum().GetDataPoints() {
+		out = append(out, p.Attributes)
+	}
+	for _, p := range m.GetGauge().GetDataPoints() {
+		out = append(out, p.Attributes)
+	}
+	for _, p := range m.GetHistogram().GetDataPoints() {
+		out = append(out, p.Attributes)
+	}
+	return out
+}
+
+func formatAttributes(attrs []*commonpb.KeyValue) string {
+	parts := make([]string, len(attrs))
+	for i, kv := range attrs {
+		parts[i] = kv.Key + "=" + formatValue(kv.Value)
+	}
+	return strings.Join(parts, ",")
+}
+
+// formatValue prints a string as itself and an array as [a b].
+func formatValue(v *commonpb.AnyValue) string {
+	if a := v.GetArrayValue(); a != nil {
+		items := make([]string, len(a.Values))
+		for i, item := range a.Values {
+			items[i] = formatValue(item)
+		}
+		return "[" + strings.Join(items, " ") + "]"
+	}
+	return v.GetStringValue()
 }
 
 func (c *collector) noteResource(attrs []*commonpb.KeyValue) {

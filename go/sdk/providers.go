@@ -271,6 +271,7 @@ func (e suppressedMetricExporter) Export(ctx context.Context, rm *metricdata.Res
 	for _, sm := range rm.ScopeMetrics {
 		n += len(sm.Metrics)
 	}
+	validMetrics(rm)
 	return e.health.done(n, e.Exporter.Export(api.Suppress(ctx), rm))
 }
 
