@@ -277,6 +277,39 @@ func runApp(t *testing.T, mode string, env []string, whenReady func(*os.Process)
 	return result{state: cmd.ProcessState, stdout: out.String(), stderr: stderr.String(), duration: time.Since(start)}
 }
 
+// TestEndToEndMetricsOnly: a program that makes metrics and no span has them
+// exported every OTEL_METRIC_EXPORT_INTERVAL, not only at exit, whether it
+// measures (a counter) or is observed (a gauge's callback).
+func TestEndToEndMetricsOnly(t *testing.T) {
+	for _, mode := range []string{"counter", "observed"} {
+		t.Run(mode, func(t *testing.T) {
+			c := newCollector(t)
+			res := runApp(t, mode, appEnv("OTEL_EXPORTER_OTLP_ENDPOINT="+c.URL, "OTEL_METRIC_EXPORT_INTERVAL=100"), nil)
+			if code := res.state.ExitCode(); code != 0 {
+				t.Fatalf("exit code %d; stderr:\n%s", code, res.stderr)
+			}
+			spans, metrics, _, _ := c.snapshot()
+			// 1 s at 100 ms is about 10 periodic exports, plus the one at exit.
+			if n := countOf(metrics, "app."+mode); n < 4 {
+				t.Errorf("app.%s exported %d times in 1 s with a 100 ms interval; stderr:\n%s", mode, n, res.stderr)
+			}
+			if len(spans) != 0 {
+				t.Errorf("spans %q from a program that makes none", spans)
+			}
+		})
+	}
+}
+
+func countOf(items []string, item string) int {
+	n := 0
+	for _, it := range items {
+		if it == item {
+			n++
+		}
+	}
+	return n
+}
+
 func TestEndToEndReturnFromMain(t *testing.T) {
 	c := newCollector(t)
 	res := runApp(t, "return", appEnv("OTEL_EXPORTER_OTLP_ENDPOINT="+c.URL), nil)

@@ -47,7 +47,8 @@ type providers struct {
 // could be built; an exporter that cannot be created is reported and left out.
 // Nothing runs in the background until wake is called (see lazy.go): the
 // span and log processors call it when the first span ends or the first
-// record is emitted, the meter provider on the first measurement.
+// record is emitted, the meter provider on the first measurement or when the
+// first asynchronous instrument (whose callbacks the collections call) is made.
 //
 // Memory and latency stay bounded when the collector is down or slow: spans
 // go through a BatchSpanProcessor (queue of OTEL_BSP_MAX_QUEUE_SIZE, 2048 by
@@ -94,6 +95,7 @@ func newProviders(ctx context.Context, cfg config, res *resource.Resource, wake 
 		p.meter = sdkmetric.NewMeterProvider(append(readers,
 			sdkmetric.WithResource(res),
 			sdkmetric.WithExemplarFilter(wakingExemplarFilter(cfg.exemplarFilter, wake)),
+			sdkmetric.WithView(wakingView(wake)),
 		)...)
 	}
 
