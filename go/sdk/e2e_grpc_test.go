@@ -5,56 +5,98 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"sync"
 	"testing"
 
+	colllogs "go.opentelemetry.io/proto/otlp/collector/logs/v1"
+	collmetrics "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	colltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/grpc"
 )
 
-// grpcCollector is an OTLP/gRPC trace receiver that records span names.
-type grpcCollector struct {
-	colltrace.UnimplementedTraceServiceServer
-	mu    sync.Mutex
-	spans []string
+// newGRPCCollector is an OTLP/gRPC receiver of the three signals, recording
+// into a collector as the OTLP/HTTP one does; it returns the collector and
+// its endpoint URL.
+func newGRPCCollector(t *testing.T) (*collector, string) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	c := &collector{}
+	colltrace.RegisterTraceServiceServer(srv, grpcTraces{c: c})
+	collmetrics.RegisterMetricsServiceServer(srv, grpcMetrics{c: c})
+	colllogs.RegisterLogsServiceServer(srv, grpcLogs{c: c})
+	go srv.Serve(l)
+	t.Cleanup(srv.Stop)
+	return c, "http://" + l.Addr().String()
 }
 
-func (c *grpcCollector) Export(_ context.Context, req *colltrace.ExportTraceServiceRequest) (*colltrace.ExportTraceServiceResponse, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+type grpcTraces struct {
+	colltrace.UnimplementedTraceServiceServer
+	c *collector
+}
+
+func (g grpcTraces) Export(_ context.Context, req *colltrace.ExportTraceServiceRequest) (*colltrace.ExportTraceServiceResponse, error) {
+	g.c.mu.Lock()
+	defer g.c.mu.Unlock()
 	for _, rs := range req.ResourceSpans {
 		for _, ss := range rs.ScopeSpans {
 			for _, s := range ss.Spans {
-				c.spans = append(c.spans, s.Name)
+				g.c.spans = append(g.c.spans, s.Name)
 			}
 		}
 	}
 	return &colltrace.ExportTraceServiceResponse{}, nil
 }
 
-func TestEndToEndGRPC(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := grpc.NewServer()
-	c := &grpcCollector{}
-	colltrace.RegisterTraceServiceServer(srv, c)
-	go srv.Serve(l)
-	defer srv.Stop()
+type grpcMetrics struct {
+	collmetrics.UnimplementedMetricsServiceServer
+	c *collector
+}
 
+func (g grpcMetrics) Export(_ context.Context, req *collmetrics.ExportMetricsServiceRequest) (*collmetrics.ExportMetricsServiceResponse, error) {
+	g.c.mu.Lock()
+	defer g.c.mu.Unlock()
+	for _, rm := range req.ResourceMetrics {
+		for _, sm := range rm.ScopeMetrics {
+			for _, m := range sm.Metrics {
+				g.c.metrics = append(g.c.metrics, m.Name)
+			}
+		}
+	}
+	return &collmetrics.ExportMetricsServiceResponse{}, nil
+}
+
+type grpcLogs struct {
+	colllogs.UnimplementedLogsServiceServer
+	c *collector
+}
+
+func (g grpcLogs) Export(_ context.Context, req *colllogs.ExportLogsServiceRequest) (*colllogs.ExportLogsServiceResponse, error) {
+	g.c.mu.Lock()
+	defer g.c.mu.Unlock()
+	for _, rl := range req.ResourceLogs {
+		for _, sl := range rl.ScopeLogs {
+			for _, l := range sl.LogRecords {
+				g.c.logs = append(g.c.logs, l.GetBody().GetStringValue())
+			}
+		}
+	}
+	return &colllogs.ExportLogsServiceResponse{}, nil
+}
+
+func TestEndToEndGRPC(t *testing.T) {
+	c, endpoint := newGRPCCollector(t)
 	res := runApp(t, "return", appEnv(
 		"OTEL_EXPORTER_OTLP_PROTOCOL=grpc",
-		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+l.Addr().String(),
-		"OTEL_METRICS_EXPORTER=none",
+		"OTEL_EXPORTER_OTLP_ENDPOINT="+endpoint,
 	), nil)
 	if code := res.state.ExitCode(); code != 0 {
 		t.Fatalf("exit code %d; stderr:\n%s", code, res.stderr)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !slices.Equal(c.spans, []string{"return"}) {
-		t.Errorf("spans %q, want [return]; stderr:\n%s", c.spans, res.stderr)
+	spans, metrics, _, _ := c.snapshot()
+	if !slices.Equal(spans, []string{"return"}) || !slices.Equal(metrics, []string{"app.runs"}) {
+		t.Errorf("spans %q, metrics %q, want [return] and [app.runs]; stderr:\n%s", spans, metrics, res.stderr)
 	}
 }
 
