@@ -37,15 +37,7 @@ type grpcTraces struct {
 }
 
 func (g grpcTraces) Export(_ context.Context, req *colltrace.ExportTraceServiceRequest) (*colltrace.ExportTraceServiceResponse, error) {
-	g.c.mu.Lock()
-	defer g.c.mu.Unlock()
-	for _, rs := range req.ResourceSpans {
-		for _, ss := range rs.ScopeSpans {
-			for _, s := range ss.Spans {
-				g.c.spans = append(g.c.spans, s.Name)
-			}
-		}
-	}
+	g.c.noteSpans(req)
 	return &colltrace.ExportTraceServiceResponse{}, nil
 }
 
@@ -55,15 +47,7 @@ type grpcMetrics struct {
 }
 
 func (g grpcMetrics) Export(_ context.Context, req *collmetrics.ExportMetricsServiceRequest) (*collmetrics.ExportMetricsServiceResponse, error) {
-	g.c.mu.Lock()
-	defer g.c.mu.Unlock()
-	for _, rm := range req.ResourceMetrics {
-		for _, sm := range rm.ScopeMetrics {
-			for _, m := range sm.Metrics {
-				g.c.metrics = append(g.c.metrics, m.Name)
-			}
-		}
-	}
+	g.c.noteMetrics(req)
 	return &collmetrics.ExportMetricsServiceResponse{}, nil
 }
 
@@ -73,15 +57,7 @@ type grpcLogs struct {
 }
 
 func (g grpcLogs) Export(_ context.Context, req *colllogs.ExportLogsServiceRequest) (*colllogs.ExportLogsServiceResponse, error) {
-	g.c.mu.Lock()
-	defer g.c.mu.Unlock()
-	for _, rl := range req.ResourceLogs {
-		for _, sl := range rl.ScopeLogs {
-			for _, l := range sl.LogRecords {
-				g.c.logs = append(g.c.logs, l.GetBody().GetStringValue())
-			}
-		}
-	}
+	g.c.noteLogs(req)
 	return &colllogs.ExportLogsServiceResponse{}, nil
 }
 

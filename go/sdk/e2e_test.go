@@ -102,57 +102,68 @@ func newCollectorMux(t *testing.T, c *collector) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/traces", func(w http.ResponseWriter, r *http.Request) {
 		var req colltrace.ExportTraceServiceRequest
-		if !decode(t, w, r, &req) {
-			return
+		if decode(t, w, r, &req) {
+			c.noteSpans(&req)
+			reply(w, &colltrace.ExportTraceServiceResponse{})
 		}
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		for _, rs := range req.ResourceSpans {
-			c.noteResource(rs.GetResource().GetAttributes())
-			for _, ss := range rs.ScopeSpans {
-				for _, s := range ss.Spans {
-					c.spans = append(c.spans, s.Name)
-				}
-			}
-		}
-		reply(w, &colltrace.ExportTraceServiceResponse{})
 	})
 	mux.HandleFunc("POST /v1/metrics", func(w http.ResponseWriter, r *http.Request) {
 		var req collmetrics.ExportMetricsServiceRequest
-		if !decode(t, w, r, &req) {
-			return
+		if decode(t, w, r, &req) {
+			c.noteMetrics(&req)
+			reply(w, &collmetrics.ExportMetricsServiceResponse{})
 		}
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		for _, rm := range req.ResourceMetrics {
-			for _, sm := range rm.ScopeMetrics {
-				for _, m := range sm.Metrics {
-					c.metrics = append(c.metrics, m.Name)
-					for _, attrs := range pointAttributes(m) {
-						c.points = append(c.points, m.Name+"{"+formatAttributes(attrs)+"}")
-					}
-				}
-			}
-		}
-		reply(w, &collmetrics.ExportMetricsServiceResponse{})
 	})
 	mux.HandleFunc("POST /v1/logs", func(w http.ResponseWriter, r *http.Request) {
 		var req colllogs.ExportLogsServiceRequest
-		if !decode(t, w, r, &req) {
-			return
+		if decode(t, w, r, &req) {
+			c.noteLogs(&req)
+			reply(w, &colllogs.ExportLogsServiceResponse{})
 		}
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		for _, rl := range req.ResourceLogs {
-			for _, sl := range rl.ScopeLogs {
-				for _, l := range sl.LogRecords {
-					c.logs = append(c.logs, l.GetBody().GetStringValue())
+	})
+	return mux
+}
+
+// noteSpans, noteMetrics and noteLogs record what an export request of
+// either protocol carries.
+func (c *collector) noteSpans(req *colltrace.ExportTraceServiceRequest) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, rs := range req.ResourceSpans {
+		c.noteResource(rs.GetResource().GetAttributes())
+		for _, ss := range rs.ScopeSpans {
+			for _, s := range ss.Spans {
+				c.spans = append(c.spans, s.Name)
+			}
+		}
+	}
+}
+
+func (c *collector) noteMetrics(req *collmetrics.ExportMetricsServiceRequest) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, rm := range req.ResourceMetrics {
+		for _, sm := range rm.ScopeMetrics {
+			for _, m := range sm.Metrics {
+				c.metrics = append(c.metrics, m.Name)
+				for _, attrs := range pointAttributes(m) {
+					c.points = append(c.points, m.Name+"{"+formatAttributes(attrs)+"}")
 				}
 			}
 		}
-		reply(w, &colllogs.ExportLogsServiceResponse{})
-	})
-	return mux
+	}
+}
+
+func (c *collector) noteLogs(req *colllogs.ExportLogsServiceRequest) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, rl := range req.ResourceLogs {
+		for _, sl := range rl.ScopeLogs {
+			for _, l := range sl.LogRecords {
+				c.logs = append(c.logs, l.GetBody().GetStringValue())
+			}
+		}
+	}
 }
 
 // pointAttributes returns the attributes of each data point of m.
