@@ -25,6 +25,7 @@ import (
 	collmetrics "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	colltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	metricspb "go.opentelemetry.io/proto/otlp/metrics/v1"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -83,6 +84,7 @@ type collector struct {
 	mu       sync.Mutex
 	spans    []string
 	metrics  []string
+	points   []string // metric data points: "name{key=value,…}"
 	logs     []string // bodies of the log records
 	services []string // service.name of each resource seen
 	distros  []string // telemetry.distro.name of each resource seen
@@ -100,54 +102,103 @@ func newCollectorMux(t *testing.T, c *collector) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/traces", func(w http.ResponseWriter, r *http.Request) {
 		var req colltrace.ExportTraceServiceRequest
-		if !decode(t, w, r, &req) {
-			return
+		if decode(t, w, r, &req) {
+			c.noteSpans(&req)
+			reply(w, &colltrace.ExportTraceServiceResponse{})
 		}
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		for _, rs := range req.ResourceSpans {
-			c.noteResource(rs.GetResource().GetAttributes())
-			for _, ss := range rs.ScopeSpans {
-				for _, s := range ss.Spans {
-					c.spans = append(c.spans, s.Name)
-				}
-			}
-		}
-		reply(w, &colltrace.ExportTraceServiceResponse{})
 	})
 	mux.HandleFunc("POST /v1/metrics", func(w http.ResponseWriter, r *http.Request) {
 		var req collmetrics.ExportMetricsServiceRequest
-		if !decode(t, w, r, &req) {
-			return
+		if decode(t, w, r, &req) {
+			c.noteMetrics(&req)
+			reply(w, &collmetrics.ExportMetricsServiceResponse{})
 		}
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		for _, rm := range req.ResourceMetrics {
-			for _, sm := range rm.ScopeMetrics {
-				for _, m := range sm.Metrics {
-					c.metrics = append(c.metrics, m.Name)
-				}
-			}
-		}
-		reply(w, &collmetrics.ExportMetricsServiceResponse{})
 	})
 	mux.HandleFunc("POST /v1/logs", func(w http.ResponseWriter, r *http.Request) {
 		var req colllogs.ExportLogsServiceRequest
-		if !decode(t, w, r, &req) {
-			return
+		if decode(t, w, r, &req) {
+			c.noteLogs(&req)
+			reply(w, &colllogs.ExportLogsServiceResponse{})
 		}
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		for _, rl := range req.ResourceLogs {
-			for _, sl := range rl.ScopeLogs {
-				for _, l := range sl.LogRecords {
-					c.logs = append(c.logs, l.GetBody().GetStringValue())
+	})
+	return mux
+}
+
+// noteSpans, noteMetrics and noteLogs record what an export request of
+// either protocol carries.
+func (c *collector) noteSpans(req *colltrace.ExportTraceServiceRequest) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, rs := range req.ResourceSpans {
+		c.noteResource(rs.GetResource().GetAttributes())
+		for _, ss := range rs.ScopeSpans {
+			for _, s := range ss.Spans {
+				c.spans = append(c.spans, s.Name)
+			}
+		}
+	}
+}
+
+func (c *collector) noteMetrics(req *collmetrics.ExportMetricsServiceRequest) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, rm := range req.ResourceMetrics {
+		for _, sm := range rm.ScopeMetrics {
+			for _, m := range sm.Metrics {
+				c.metrics = append(c.metrics, m.Name)
+				for _, attrs := range pointAttributes(m) {
+					c.points = append(c.points, m.Name+"{"+formatAttributes(attrs)+"}")
 				}
 			}
 		}
-		reply(w, &colllogs.ExportLogsServiceResponse{})
-	})
-	return mux
+	}
+}
+
+func (c *collector) noteLogs(req *colllogs.ExportLogsServiceRequest) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, rl := range req.ResourceLogs {
+		for _, sl := range rl.ScopeLogs {
+			for _, l := range sl.LogRecords {
+				c.logs = append(c.logs, l.GetBody().GetStringValue())
+			}
+		}
+	}
+}
+
+// pointAttributes returns the attributes of each data point of m.
+func pointAttributes(m *metricspb.Metric) [][]*commonpb.KeyValue {
+	var out [][]*commonpb.KeyValue
+	for _, p := range m.GetSum().GetDataPoints() {
+		out = append(out, p.Attributes)
+	}
+	for _, p := range m.GetGauge().GetDataPoints() {
+		out = append(out, p.Attributes)
+	}
+	for _, p := range m.GetHistogram().GetDataPoints() {
+		out = append(out, p.Attributes)
+	}
+	return out
+}
+
+func formatAttributes(attrs []*commonpb.KeyValue) string {
+	parts := make([]string, len(attrs))
+	for i, kv := range attrs {
+		parts[i] = kv.Key + "=" + formatValue(kv.Value)
+	}
+	return strings.Join(parts, ",")
+}
+
+// formatValue prints a string as itself and an array as [a b].
+func formatValue(v *commonpb.AnyValue) string {
+	if a := v.GetArrayValue(); a != nil {
+		items := make([]string, len(a.Values))
+		for i, item := range a.Values {
+			items[i] = formatValue(item)
+		}
+		return "[" + strings.Join(items, " ") + "]"
+	}
+	return v.GetStringValue()
 }
 
 func (c *collector) noteResource(attrs []*commonpb.KeyValue) {
@@ -235,6 +286,39 @@ func runApp(t *testing.T, mode string, env []string, whenReady func(*os.Process)
 		t.Fatalf("running app %s: %v", mode, err)
 	}
 	return result{state: cmd.ProcessState, stdout: out.String(), stderr: stderr.String(), duration: time.Since(start)}
+}
+
+// TestEndToEndMetricsOnly: a program that makes metrics and no span has them
+// exported every OTEL_METRIC_EXPORT_INTERVAL, not only at exit, whether it
+// measures (a counter) or is observed (a gauge's callback).
+func TestEndToEndMetricsOnly(t *testing.T) {
+	for _, mode := range []string{"counter", "observed"} {
+		t.Run(mode, func(t *testing.T) {
+			c := newCollector(t)
+			res := runApp(t, mode, appEnv("OTEL_EXPORTER_OTLP_ENDPOINT="+c.URL, "OTEL_METRIC_EXPORT_INTERVAL=100"), nil)
+			if code := res.state.ExitCode(); code != 0 {
+				t.Fatalf("exit code %d; stderr:\n%s", code, res.stderr)
+			}
+			spans, metrics, _, _ := c.snapshot()
+			// 1 s at 100 ms is about 10 periodic exports, plus the one at exit.
+			if n := countOf(metrics, "app."+mode); n < 4 {
+				t.Errorf("app.%s exported %d times in 1 s with a 100 ms interval; stderr:\n%s", mode, n, res.stderr)
+			}
+			if len(spans) != 0 {
+				t.Errorf("spans %q from a program that makes none", spans)
+			}
+		})
+	}
+}
+
+func countOf(items []string, item string) int {
+	n := 0
+	for _, it := range items {
+		if it == item {
+			n++
+		}
+	}
+	return n
 }
 
 func TestEndToEndReturnFromMain(t *testing.T) {

@@ -8,7 +8,6 @@ package sdk
 // error to print; shutdown prints the counts once, at exit.
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -65,10 +64,11 @@ func droppedSummary(hs ...*exportHealth) string {
 	return "not exported, the exports failed: " + strings.Join(parts, ", ")
 }
 
-// reportDropped says droppedSummary through the error handler, if anything
-// was dropped.
-func reportDropped(hs ...*exportHealth) {
-	if s := droppedSummary(hs...); s != "" {
-		otel.Handle(errors.New(s))
+// droppedSummary is the line said at exit for p's signals ("" when nothing
+// was lost, or p counts nothing).
+func (p *providers) droppedSummary() string {
+	if p.traces == nil {
+		return ""
 	}
+	return droppedSummary(p.traces, p.metrics, p.logs)
 }

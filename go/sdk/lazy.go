@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
@@ -140,5 +141,20 @@ func wakingExemplarFilter(name string, wake func()) exemplar.Filter {
 			wake()
 		}
 		return inner(ctx)
+	}
+}
+
+// wakingView is a view that changes nothing and wakes the bootstrap when an
+// asynchronous instrument is made: its callbacks are telemetry that only the
+// periodic collections gather, and no measurement of theirs passes the
+// exemplar filter (a program that only observes gauges would otherwise
+// export once, at exit).
+func wakingView(wake func()) sdkmetric.View {
+	return func(i sdkmetric.Instrument) (sdkmetric.Stream, bool) {
+		switch i.Kind {
+		case sdkmetric.InstrumentKindObservableCounter, sdkmetric.InstrumentKindObservableUpDownCounter, sdkmetric.InstrumentKindObservableGauge:
+			wake()
+		}
+		return sdkmetric.Stream{}, false
 	}
 }

@@ -17,8 +17,8 @@ import (
 
 // backgroundFunctions matches the functions of the goroutines the bootstrap
 // may run: the batch processors, the metric exports, the signal listener and
-// the exporters' HTTP connections.
-var backgroundFunctions = regexp.MustCompile(`^(go\.opentelemetry\.io/otel/sdk/(trace|log)\.|autotel\.dev/go/sdk\.\(\*metricExport\)\.run|autotel\.dev/go/sdk\.listenForSignals|net/http\.\(\*persistConn\))`)
+// the exporters' HTTP connections and gRPC clients.
+var backgroundFunctions = regexp.MustCompile(`^(go\.opentelemetry\.io/otel/sdk/(trace|log)\.|autotel\.dev/go/sdk\.\(\*metricExport\)\.run|autotel\.dev/go/sdk\.listenForSignals|net/http\.\(\*persistConn\)|google\.golang\.org/grpc(/internal/grpcsync\.\(\*CallbackSerializer\)|\.\(\*addrConn\)|/internal/transport\.\(\*http2Client\)))`)
 
 // backgroundGoroutines returns the first background function of every
 // goroutine that runs one, sorted.
@@ -55,12 +55,24 @@ func waitForBackgroundFor(d time.Duration, ok func([]string) bool) []string {
 	}
 }
 
+// With either protocol: an OTLP/gRPC exporter's client runs goroutines too.
 func TestNothingRunsBeforeTelemetryNorAfterShutdown(t *testing.T) {
+	t.Run("http/protobuf", func(t *testing.T) {
+		c := newCollector(t)
+		nothingRunsBeforeTelemetryNorAfterShutdown(t, c, c.URL)
+	})
+	t.Run("grpc", func(t *testing.T) {
+		t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+		c, endpoint := newGRPCCollector(t)
+		nothingRunsBeforeTelemetryNorAfterShutdown(t, c, endpoint)
+	})
+}
+
+func nothingRunsBeforeTelemetryNorAfterShutdown(t *testing.T, c *collector, endpoint string) {
 	if g := backgroundGoroutines(); len(g) != 0 {
 		t.Fatalf("background goroutines before the test: %q", g)
 	}
-	c := newCollector(t)
-	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", c.URL) // read by the exporters too
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint) // read by the exporters too
 	t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "50")
 	cfg := loadConfig(os.Getenv)
 	r := &runtime{shutdownTimeout: 5 * time.Second}

@@ -47,7 +47,8 @@ type providers struct {
 // could be built; an exporter that cannot be created is reported and left out.
 // Nothing runs in the background until wake is called (see lazy.go): the
 // span and log processors call it when the first span ends or the first
-// record is emitted, the meter provider on the first measurement.
+// record is emitted, the meter provider on the first measurement or when the
+// first asynchronous instrument (whose callbacks the collections call) is made.
 //
 // Memory and latency stay bounded when the collector is down or slow: spans
 // go through a BatchSpanProcessor (queue of OTEL_BSP_MAX_QUEUE_SIZE, 2048 by
@@ -55,7 +56,8 @@ type providers struct {
 // and exported every OTEL_METRIC_EXPORT_INTERVAL (metricExport) and logs go
 // through a BatchProcessor (bounded queue as well); every export has the
 // exporters' timeout (OTEL_EXPORTER_OTLP_TIMEOUT, 10 s), and no application
-// goroutine ever waits for an export.
+// goroutine ever waits for an export. OTLP/gRPC exporters are made on
+// their first export (deferred.go).
 func newProviders(ctx context.Context, cfg config, res *resource.Resource, wake func()) (*providers, error) {
 	p := providers{
 		transport: newExportTransport(),
@@ -94,6 +96,7 @@ func newProviders(ctx context.Context, cfg config, res *resource.Resource, wake 
 		p.meter = sdkmetric.NewMeterProvider(append(readers,
 			sdkmetric.WithResource(res),
 			sdkmetric.WithExemplarFilter(wakingExemplarFilter(cfg.exemplarFilter, wake)),
+			sdkmetric.WithView(wakingView(wake)),
 		)...)
 	}
 
@@ -184,7 +187,9 @@ func newSpanExporter(ctx context.Context, name string, sc signalConfig, client *
 		if sc.insecureDefault {
 			opts = append(opts, otlptracegrpc.WithInsecure())
 		}
-		return otlptracegrpc.New(ctx, opts...)
+		return &deferredSpanExporter{deferred[sdktrace.SpanExporter]{make: func() (sdktrace.SpanExporter, error) {
+			return otlptracegrpc.New(context.Background(), opts...)
+		}}}, nil
 	default:
 		var opts []otlptracehttp.Option
 		if sc.insecureDefault {
@@ -206,7 +211,13 @@ func newMetricExporter(ctx context.Context, name string, sc signalConfig, client
 		if sc.insecureDefault {
 			opts = append(opts, otlpmetricgrpc.WithInsecure())
 		}
-		return otlpmetricgrpc.New(ctx, opts...)
+		selectors, err := otlpmetrichttp.New(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &deferredMetricExporter{deferred[sdkmetric.Exporter]{make: func() (sdkmetric.Exporter, error) {
+			return otlpmetricgrpc.New(context.Background(), opts...)
+		}}, selectors}, nil
 	default:
 		var opts []otlpmetrichttp.Option
 		if sc.insecureDefault {
@@ -228,7 +239,9 @@ func newLogExporter(ctx context.Context, name string, sc signalConfig, client *h
 		if sc.insecureDefault {
 			opts = append(opts, otlploggrpc.WithInsecure())
 		}
-		return otlploggrpc.New(ctx, opts...)
+		return &deferredLogExporter{deferred[sdklog.Exporter]{make: func() (sdklog.Exporter, error) {
+			return otlploggrpc.New(context.Background(), opts...)
+		}}}, nil
 	default:
 		var opts []otlploghttp.Option
 		if sc.insecureDefault {
@@ -271,6 +284,7 @@ func (e suppressedMetricExporter) Export(ctx context.Context, rm *metricdata.Res
 	for _, sm := range rm.ScopeMetrics {
 		n += len(sm.Metrics)
 	}
+	validMetrics(rm)
 	return e.health.done(n, e.Exporter.Export(api.Suppress(ctx), rm))
 }
 

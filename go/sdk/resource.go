@@ -15,9 +15,11 @@ import (
 // autotel's defaults (service.name = the executable's name,
 // telemetry.distro.*), then the SDK's telemetry.sdk.* and the cheap process
 // and host attributes, then OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME.
-// A detector error still yields the attributes that could be read.
+// A detector error still yields the attributes that could be read. Every
+// string is valid UTF-8 (a path, or a percent-encoded value of the
+// environment, may not be; see validtext.go).
 func buildResource(ctx context.Context) (*resource.Resource, error) {
-	return resource.New(ctx,
+	res, err := resource.New(ctx,
 		resource.WithAttributes(
 			semconv.ServiceNameKey.String(executableName()),
 			semconv.TelemetryDistroNameKey.String("autotel"),
@@ -33,6 +35,10 @@ func buildResource(ctx context.Context) (*resource.Resource, error) {
 		resource.WithHost(),
 		resource.WithFromEnv(),
 	)
+	if res != nil && !attributesAreValid(res.Attributes()) {
+		res = resource.NewWithAttributes(res.SchemaURL(), validAttributes(res.Attributes())...)
+	}
+	return res, err
 }
 
 // executableName is the base name of the running executable without a

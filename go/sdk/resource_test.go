@@ -61,6 +61,11 @@ func TestResource(t *testing.T) {
 			},
 			want: map[attribute.Key]string{"service.name": "payments", "telemetry.distro.name": "autotel"},
 		},
+		{
+			name: "invalid UTF-8 is replaced",
+			env:  map[string]string{"OTEL_RESOURCE_ATTRIBUTES": "team=a%FFb,region=eu"},
+			want: map[attribute.Key]string{"team": "a\uFFFDb", "region": "eu", "service.name": exeName},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,8 +44,12 @@ func (r *runtime) shutdown() {
 		if l := r.background.close(); l != nil && *l != nil {
 			(*l).stop()
 		}
-		r.bounded(func(ctx context.Context) error {
-			p := r.providers
+		p := r.providers
+		// What failed before the flush; the flush's own failures count only
+		// if it finished: exports cut off by its bound fail at that same
+		// moment, and "flush did not finish" already says they are lost.
+		dropped := p.droppedSummary()
+		finished := r.bounded(func(ctx context.Context) error {
 			return parallel(ctx,
 				func(ctx context.Context) error { return shutdownIfSet(ctx, p.tracer) },
 				func(ctx context.Context) error {
@@ -54,12 +58,14 @@ func (r *runtime) shutdown() {
 				func(ctx context.Context) error { return shutdownIfSet(ctx, p.logger) },
 			)
 		})
-		p := r.providers
 		if p.transport != nil {
 			p.transport.CloseIdleConnections()
 		}
-		if p.traces != nil {
-			reportDropped(p.traces, p.metrics, p.logs)
+		if finished {
+			dropped = p.droppedSummary()
+		}
+		if dropped != "" {
+			otel.Handle(errors.New(dropped))
 		}
 	})
 }
@@ -79,8 +85,9 @@ func (r *runtime) forceFlush() {
 }
 
 // bounded runs fn with a context that expires after the shutdown timeout
-// and returns by then even if fn does not honour the context.
-func (r *runtime) bounded(fn func(context.Context) error) {
+// and returns by then even if fn does not honour the context; it says
+// whether fn finished.
+func (r *runtime) bounded(fn func(context.Context) error) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), r.shutdownTimeout)
 	defer cancel()
 	done := make(chan error, 1)
@@ -90,8 +97,10 @@ func (r *runtime) bounded(fn func(context.Context) error) {
 		if err != nil {
 			otel.Handle(err)
 		}
+		return true
 	case <-ctx.Done():
 		otel.Handle(errors.New("flush did not finish within " + r.shutdownTimeout.String() + "; telemetry may be lost"))
+		return false
 	}
 }
 

@@ -5,10 +5,10 @@ package sdk
 // ("string field contains invalid UTF-8"), losing every other span or record
 // in it. Hooks already clean the text they take from the program
 // (api.ValidText); this catches everything else (the application's own
-// spans and logs, any attribute) right before the exporters: a span or
-// record with invalid text is copied with each run of invalid bytes replaced
-// by U+FFFD; valid ones (the rule) are passed on as they are, after one
-// utf8.ValidString per string.
+// spans, metrics and logs, any attribute) right before the exporters: a span
+// or record with invalid text is copied with each run of invalid bytes
+// replaced by U+FFFD, a metric is fixed in its collection; valid ones (the
+// rule) are passed on as they are, after one utf8.ValidString per string.
 
 import (
 	"slices"
@@ -18,6 +18,7 @@ import (
 	"autotel.dev/go/logvalue"
 	"go.opentelemetry.io/otel/attribute"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
@@ -74,19 +75,24 @@ func validSpan(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 
 func attributesAreValid(attrs []attribute.KeyValue) bool {
 	for _, kv := range attrs {
-		if !utf8.ValidString(string(kv.Key)) {
+		if !attributeIsValid(kv) {
 			return false
 		}
-		switch kv.Value.Type() {
-		case attribute.STRING:
-			if !utf8.ValidString(kv.Value.AsString()) {
+	}
+	return true
+}
+
+func attributeIsValid(kv attribute.KeyValue) bool {
+	if !utf8.ValidString(string(kv.Key)) {
+		return false
+	}
+	switch kv.Value.Type() {
+	case attribute.STRING:
+		return utf8.ValidString(kv.Value.AsString())
+	case attribute.STRINGSLICE:
+		for _, v := range kv.Value.AsStringSlice() {
+			if !utf8.ValidString(v) {
 				return false
-			}
-		case attribute.STRINGSLICE:
-			for _, v := range kv.Value.AsStringSlice() {
-				if !utf8.ValidString(v) {
-					return false
-				}
 			}
 		}
 	}
@@ -110,6 +116,81 @@ func validAttributes(attrs []attribute.KeyValue) []attribute.KeyValue {
 		}
 	}
 	return out
+}
+
+// validMetrics makes every name, description, unit and attribute of rm
+// valid UTF-8, in place: rm is the collection of one export (the aggregators
+// write every field of a point again at the next collection), and an
+// attribute set is replaced, never changed.
+func validMetrics(rm *metricdata.ResourceMetrics) {
+	for i := range rm.ScopeMetrics {
+		ms := rm.ScopeMetrics[i].Metrics
+		for j := range ms {
+			m := &ms[j]
+			m.Name, m.Description, m.Unit = api.ValidText(m.Name), api.ValidText(m.Description), api.ValidText(m.Unit)
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				validPoints(d.DataPoints)
+			case metricdata.Sum[float64]:
+				validPoints(d.DataPoints)
+			case metricdata.Gauge[int64]:
+				validPoints(d.DataPoints)
+			case metricdata.Gauge[float64]:
+				validPoints(d.DataPoints)
+			case metricdata.Histogram[int64]:
+				validHistogramPoints(d.DataPoints)
+			case metricdata.Histogram[float64]:
+				validHistogramPoints(d.DataPoints)
+			case metricdata.ExponentialHistogram[int64]:
+				validExponentialPoints(d.DataPoints)
+			case metricdata.ExponentialHistogram[float64]:
+				validExponentialPoints(d.DataPoints)
+			case metricdata.Summary:
+				for k := range d.DataPoints {
+					validSet(&d.DataPoints[k].Attributes)
+				}
+			}
+		}
+	}
+}
+
+func validPoints[N int64 | float64](ps []metricdata.DataPoint[N]) {
+	for i := range ps {
+		validSet(&ps[i].Attributes)
+		validExemplars(ps[i].Exemplars)
+	}
+}
+
+func validHistogramPoints[N int64 | float64](ps []metricdata.HistogramDataPoint[N]) {
+	for i := range ps {
+		validSet(&ps[i].Attributes)
+		validExemplars(ps[i].Exemplars)
+	}
+}
+
+func validExponentialPoints[N int64 | float64](ps []metricdata.ExponentialHistogramDataPoint[N]) {
+	for i := range ps {
+		validSet(&ps[i].Attributes)
+		validExemplars(ps[i].Exemplars)
+	}
+}
+
+func validExemplars[N int64 | float64](es []metricdata.Exemplar[N]) {
+	for i := range es {
+		if !attributesAreValid(es[i].FilteredAttributes) {
+			es[i].FilteredAttributes = validAttributes(es[i].FilteredAttributes)
+		}
+	}
+}
+
+// validSet replaces *s by a set of valid attributes when it has an invalid one.
+func validSet(s *attribute.Set) {
+	for it := s.Iter(); it.Next(); {
+		if !attributeIsValid(it.Attribute()) {
+			*s = attribute.NewSet(validAttributes(s.ToSlice())...)
+			return
+		}
+	}
 }
 
 // validRecords returns records with a valid body and attributes (and

@@ -3,13 +3,18 @@ package sdk
 import (
 	"context"
 	"fmt"
+	"os"
+	"slices"
 	"testing"
+	"time"
 
 	"autotel.dev/go/logvalue"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	otellog "go.opentelemetry.io/otel/log"
+	"go.opentelemetry.io/otel/metric"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -104,5 +109,39 @@ func TestExportedLogRecordsAreValidUTF8(t *testing.T) {
 	want := []logvalue.KeyValue{logvalue.Pair("a", logvalue.String("b\uFFFDc")), logvalue.Pair("n", logvalue.Int64(1))}
 	if fmt.Sprint(attrs) != fmt.Sprint(want) {
 		t.Errorf("attributes %v, want %v", attrs, want)
+	}
+}
+
+// A metric attribute taken from the program (a route, a command name) may be
+// binary: exported for real over OTLP/HTTP, the batch must arrive whole, with
+// the bad bytes replaced (a protobuf encoder refuses invalid UTF-8 and the
+// exporter would drop every metric of the collection).
+func TestExportedMetricsAreValidUTF8(t *testing.T) {
+	c := newCollector(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", c.URL) // read by the exporters too
+	r := &runtime{shutdownTimeout: 5 * time.Second}
+	p, err := newProviders(context.Background(), loadConfig(os.Getenv), resource.Empty(), r.wake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.providers = p
+	meter := p.meter.Meter("t")
+	ops, _ := meter.Int64Counter("db.client.operations")
+	ops.Add(context.Background(), 1, metric.WithAttributes(attribute.String("db.operation.name", "GET")))
+	durations, _ := meter.Float64Histogram("http.server.request.duration")
+	durations.Record(context.Background(), 0.5, metric.WithAttributes(
+		attribute.String("http.route", "/k/\xff\xfe"),
+		attribute.StringSlice("tags", []string{"a\x80"}),
+	))
+	gauge, _ := meter.Int64Gauge("queue\xff.size", metric.WithUnit("{item\xfe}"))
+	gauge.Record(context.Background(), 3, metric.WithAttributes(attribute.String("queue\xff", "q")))
+	r.shutdown()
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	slices.Sort(c.points)
+	want := []string{"db.client.operations{db.operation.name=GET}", "http.server.request.duration{http.route=/k/\uFFFD,tags=[a\uFFFD]}", "queue\uFFFD.size{queue\uFFFD=q}"}
+	if !slices.Equal(c.points, want) {
+		t.Errorf("exported points %q, want %q", c.points, want)
 	}
 }

@@ -2,6 +2,8 @@
 //! Field by field at fixed offsets, with bounds checks: kernel data is never trusted to be
 //! well-formed.
 
+use crate::text::valid_text;
+
 pub const EVENT_HTTP_SERVER: u32 = 1;
 pub const EVENT_HTTP_CLIENT: u32 = 2;
 pub const EVENT_DB_QUERY: u32 = 3;
@@ -178,7 +180,7 @@ impl SpanEvent {
         if text_kind.is_some() {
             let mut take = |len_at: usize, max: usize| {
                 let len = u16_at(len_at).min(max);
-                let s = String::from_utf8_lossy(&b[off..off + len]).into_owned();
+                let s = valid_text(&b[off..off + len]);
                 off += max;
                 s
             };
@@ -195,7 +197,7 @@ impl SpanEvent {
         }
         let mut take = |len_at: usize, max: usize| {
             let len = u16_at(len_at).min(max);
-            let s = String::from_utf8_lossy(&b[off..off + len]).into_owned();
+            let s = valid_text(&b[off..off + len]);
             off += max;
             s
         };
@@ -207,7 +209,7 @@ impl SpanEvent {
         let scheme = take(90, SCHEME_MAX);
         let query = take(92, QUERY_MAX);
         let t = TRAILER;
-        let text_at = |start: usize, len: usize| String::from_utf8_lossy(&b[start..start + len]).into_owned();
+        let text_at = |start: usize, len: usize| valid_text(&b[start..start + len]);
         let remote_addr = text_at(t + 8, u16_at(t).min(REMOTE_MAX));
         let user_agent = text_at(t + 8 + REMOTE_MAX, u16_at(t + 2).min(UA_MAX));
         Ok(SpanEvent {
@@ -307,8 +309,8 @@ mod tests {
         b[82..84].copy_from_slice(&(key.len() as u16).to_ne_bytes());
         b[96 + TEXT_MAX..96 + TEXT_MAX + key.len()].copy_from_slice(key);
         let e = SpanEvent::decode(&b).expect("decodes");
-        assert_eq!(e.text, "set \u{fffd}\u{fffd}\u{0}k \u{fffd}");
-        assert_eq!(e.aux[0], "k\u{fffd}\u{fffd}");
+        assert_eq!(e.text, "set \u{fffd}\u{0}k \u{fffd}");
+        assert_eq!(e.aux[0], "k\u{fffd}");
     }
 
     #[test]

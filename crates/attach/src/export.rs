@@ -167,7 +167,7 @@ fn percent_decode(s: &str) -> String {
         out.push(b[i]);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::text::valid_text(&out)
 }
 
 /// What identifies the process a span came from (one OTLP resource per process).

@@ -61,7 +61,7 @@
 //!    reads an incoming `traceparent`, appends the outgoing one to an HTTP/1.1 request's
 //!    header bytes in the connection's buffer (where the kernel allows), and sends finished
 //!    spans through a ring buffer with batched wake-ups.
-//! 4. [`event`] decodes them, [`spans`] (with [`sql`]) maps them onto the semantic conventions
+//! 4. [`event`] decodes them (target bytes as valid UTF-8 through [`text`]), [`spans`] (with [`sql`]) maps them onto the semantic conventions
 //!    and [`export`] sends OTLP/HTTP or OTLP/gRPC.
 //!
 //! # Known gaps
@@ -92,6 +92,7 @@ pub mod plan;
 pub mod probes;
 pub mod spans;
 pub mod sql;
+pub mod text;
 pub mod verify;
 mod session;
 

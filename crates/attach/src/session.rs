@@ -5,6 +5,7 @@
 #![cfg_attr(not(bpf_built), allow(dead_code))]
 
 use std::collections::{BTreeSet, HashMap};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::error::AttachError;
 use crate::export::{ExportConfig, ProcessInfo};
 use crate::plan::{self, CheckReport};
+use crate::text::valid_text;
 use crate::{AttachOptions, Target};
 
 pub fn run(opts: AttachOptions) -> Result<(), AttachError> {
@@ -118,11 +120,11 @@ fn process_info(pid: u32, cache: &mut HashMap<u32, ProcessInfo>, fallback: &Path
         .entry(pid)
         .or_insert_with(|| ProcessInfo {
             pid,
-            executable_path: std::fs::read_link(format!("/proc/{pid}/exe"))
-                .unwrap_or_else(|_| fallback.to_owned())
-                .to_string_lossy()
-                .trim_end_matches(" (deleted)")
-                .to_owned(),
+            executable_path: valid_text(
+                std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_else(|_| fallback.to_owned()).as_os_str().as_bytes(),
+            )
+            .trim_end_matches(" (deleted)")
+            .to_owned(),
         })
         .clone()
 }

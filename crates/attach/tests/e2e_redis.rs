@@ -6,6 +6,9 @@
 //! Checked: one span per command named by the command, kind client, `db.system.name=redis`,
 //! `db.operation.name`, `db.query.text` with arguments as `?`, `server.address`/`server.port`,
 //! the failing command's error, and every span a child of the request's server span.
+//! `/redis-binary` and `/redigo-binary` send a key and a value of raw bytes: the spans arrive
+//! (a batch with one invalid OTLP string would be refused whole) with each run of invalid
+//! bytes replaced by one U+FFFD, as build mode writes them.
 
 mod common;
 
@@ -127,4 +130,45 @@ fn check(variant: &str, flags: &[&str], route: &str) {
     let (status, stdout, _) = app.stop();
     assert!(status.success(), "the app exited with {status}");
     assert_eq!(stdout, "bye\n");
+}
+
+#[test]
+fn attach_exports_binary_redis_arguments_as_valid_text() {
+    require_root_and_bpf();
+    let redis = redis_server();
+    let exe = build("attach-redis", "redis-plain", &[], &[("CGO_ENABLED", "0")]);
+    let rx = receiver();
+    let app = App::start(&exe, &["-addr", "127.0.0.1:0", "-redis", &redis.addr], &[]);
+    let base = format!("http://{}", app.addr);
+    let attached = attach_to(Target::Pid(app.child.id()), &rx);
+    let start = Instant::now();
+    while !rx.store().spans().iter().any(|s| s.attr_str("db.system.name") == Some("redis")) {
+        attached.assert_running();
+        let (status, body) = get(&format!("{base}/redis-binary"), None);
+        assert_eq!((status, body.as_str()), (200, "same=true err=<nil>\n"));
+        assert!(start.elapsed() < Duration::from_secs(30), "no redis span after 30 s:\n{}", describe(&rx.store().spans()));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    for (route, trace) in [("/redis-binary", "6bf92f3577b34da6a3ce929d0e0e4701"), ("/redigo-binary", "6bf92f3577b34da6a3ce929d0e0e4702")] {
+        let (status, body) = get(&format!("{base}{route}"), Some(&format!("00-{trace}-00f067aa0ba902b7-01")));
+        assert_eq!((status, body.as_str()), (200, "same=true err=<nil>\n"), "{route}");
+        let redis_spans = |s: &[Arc<Span>]| -> Vec<Arc<Span>> {
+            s.iter().filter(|s| hex(&s.trace_id.0) == trace && s.attr_str("db.system.name") == Some("redis")).cloned().collect()
+        };
+        let spans = wait_for_spans(&rx, "the SET and GET spans", Duration::from_secs(20), |s| redis_spans(s).len() >= 2);
+        let mut cmds = redis_spans(&spans);
+        cmds.sort_by_key(|s| s.start_unix_nanos);
+        let got: Vec<(&str, Option<&str>)> = cmds.iter().map(|s| (s.name.as_str(), s.attr_str("db.query.text"))).collect();
+        assert_eq!(
+            got,
+            [("SET", Some("SET bin\u{fffd}key ?")), ("GET", Some("GET bin\u{fffd}key"))],
+            "{route}: {}",
+            describe(&spans)
+        );
+    }
+
+    attached.finish();
+    let (status, _, _) = app.stop();
+    assert!(status.success(), "the app exited with {status}");
 }

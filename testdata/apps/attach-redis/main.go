@@ -4,6 +4,8 @@
 // from a child goroutine, a GET of a missing key (redis.Nil), and an unknown command that
 // fails. /redigo sends the same commands with redigo through a pool (Do, no ctx at all; INCR
 // with DoContext, which runs the command in a goroutine of redigo's own).
+// /redis-binary and /redigo-binary SET a key of invalid UTF-8 (a Go string of raw bytes) to a
+// binary value and GET it back, with either client.
 //
 // Usage: attach-redis -addr 127.0.0.1:0 -addrfile PATH -redis 127.0.0.1:6379
 // It writes the bound address to PATH, serves until SIGTERM/SIGINT, and exits 0.
@@ -23,6 +25,11 @@ import (
 	redigo "github.com/gomodule/redigo/redis"
 	"github.com/redis/go-redis/v9"
 )
+
+// The binary key and value of /redis-binary and /redigo-binary: not UTF-8.
+const binaryKey = "bin\xff\xfekey"
+
+var binaryValue = []byte{0, 0xff, 0xc3}
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
@@ -87,6 +94,26 @@ func main() {
 		_, missErr := redigo.String(conn.Do("GET", "missing"))
 		_, failErr := conn.Do("nosuchcommand", "x")
 		fmt.Fprintf(w, "greeting=%s missing=%v failed=%v\n", val, missErr == redigo.ErrNil, failErr != nil)
+	})
+
+	mux.HandleFunc("GET /redis-binary", func(w http.ResponseWriter, r *http.Request) {
+		bg := context.Background()
+		if err := rdb.Set(bg, binaryKey, binaryValue, 0).Err(); err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		val, err := rdb.Get(bg, binaryKey).Bytes()
+		fmt.Fprintf(w, "same=%v err=%v\n", string(val) == string(binaryValue), err)
+	})
+	mux.HandleFunc("GET /redigo-binary", func(w http.ResponseWriter, r *http.Request) {
+		conn := pool.Get()
+		defer conn.Close()
+		if _, err := conn.Do("SET", binaryKey, binaryValue); err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		val, err := redigo.Bytes(conn.Do("GET", binaryKey))
+		fmt.Fprintf(w, "same=%v err=%v\n", string(val) == string(binaryValue), err)
 	})
 
 	ln, err := net.Listen("tcp", *addr)

@@ -1,13 +1,15 @@
 // Package leak is a test suite that checks for leaked goroutines with goleak,
 // as zap's and many others' do: built with `autotel go test`
-// (crates/autotel/tests/gls), its tests make instrumented HTTP calls, so the
-// SDK has telemetry to send, and yet goleak must find no goroutine of
-// autotel's, neither in a test before any telemetry (VerifyNone) nor after
-// all tests ran (VerifyTestMain).
+// (crates/autotel/tests/gls), its tests make an instrumented HTTP call and
+// log through log/slog, so the SDK has spans, metrics and log records to
+// send, and yet goleak must find no goroutine of autotel's (with either
+// OTLP protocol), neither in a test before any telemetry (VerifyNone) nor
+// after all tests ran (VerifyTestMain).
 package leak
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -40,4 +42,8 @@ func TestHTTPCall(t *testing.T) {
 	if string(body) != "pong" {
 		t.Fatalf("body %q", body)
 	}
+}
+
+func TestLog(t *testing.T) {
+	slog.Info("goleak log record")
 }

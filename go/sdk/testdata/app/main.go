@@ -12,6 +12,8 @@
 //	handled   listen for SIGTERM itself, record, print "ready"; on SIGTERM
 //	          record a "shutdown" span and os.Exit(7)
 //	panic     record, then panic in main
+//	counter   only metrics: add to the counter app.counter, run 1 s, return
+//	observed  only metrics: observe the gauge app.observed, run 1 s, return
 package main
 
 import (
@@ -25,6 +27,7 @@ import (
 
 	_ "autotel.dev/go/sdk"
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
 )
 
 //go:linkname __autotel_enter_main autotel.dev/go/sdk.mainEnter
@@ -72,6 +75,13 @@ func main() {
 		notify(term, syscall.SIGTERM)
 	}
 
+	switch mode {
+	case "counter", "observed":
+		measure(mode)
+		time.Sleep(time.Second)
+		return
+	}
+
 	record(mode)
 
 	switch mode {
@@ -110,4 +120,25 @@ func record(mode string) {
 		panic(err)
 	}
 	c.Add(context.Background(), 1)
+}
+
+// measure records no span, only a metric: a counter point, or a gauge
+// observed at each collection.
+func measure(mode string) {
+	m := otel.Meter("app")
+	var err error
+	if mode == "counter" {
+		var c metric.Int64Counter
+		if c, err = m.Int64Counter("app.counter"); err == nil {
+			c.Add(context.Background(), 1)
+		}
+	} else {
+		_, err = m.Int64ObservableGauge("app.observed", metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+			o.Observe(1)
+			return nil
+		}))
+	}
+	if err != nil {
+		panic(err)
+	}
 }
