@@ -50,6 +50,18 @@ impl Difference {
         }
     }
 
+    /// The package the difference is about.
+    pub fn package(&self) -> &str {
+        match self {
+            Difference::PackageNotBuilt { package, .. }
+            | Difference::PackageOnlyBuiltByAutotel { package, .. }
+            | Difference::PackageOutcome { package, .. }
+            | Difference::TestOutcome { package, .. }
+            | Difference::TestsMissing { package, .. }
+            | Difference::TestExtra { package, .. } => package,
+        }
+    }
+
     /// The autotel side's output that explains the difference (first lines).
     pub fn output(&self) -> &[String] {
         match self {
@@ -99,7 +111,7 @@ pub fn compare(plain: &Run, autotel: &Run) -> Vec<Difference> {
             tests.push(Difference::TestExtra { package: package.clone(), test: test.clone(), autotel: a.outcome });
         }
     }
-    let explained: BTreeSet<&str> = tests.iter().map(difference_package).collect();
+    let explained: BTreeSet<&str> = tests.iter().map(Difference::package).collect();
     for (package, p) in &plain.packages {
         let Some(a) = autotel.packages.get(package) else { continue };
         if p.outcome.built() && a.outcome.built() && p.outcome != a.outcome && !explained.contains(package.as_str()) {
@@ -108,17 +120,6 @@ pub fn compare(plain: &Run, autotel: &Run) -> Vec<Difference> {
     }
     differences.extend(tests);
     differences
-}
-
-fn difference_package(difference: &Difference) -> &str {
-    match difference {
-        Difference::PackageNotBuilt { package, .. }
-        | Difference::PackageOnlyBuiltByAutotel { package, .. }
-        | Difference::PackageOutcome { package, .. }
-        | Difference::TestOutcome { package, .. }
-        | Difference::TestsMissing { package, .. }
-        | Difference::TestExtra { package, .. } => package,
-    }
 }
 
 /// The first lines that say something: `=== RUN`/`PAUSE`/`CONT` markers left out.

@@ -5,7 +5,7 @@
 //! package's build and every test's outcome; it also checks that the hooks were really linked in,
 //! that the copied tree was not written, and which dependency versions moved.
 //!
-//! Pure logic (`suites`, `events`, `compare`, `tree`, `report`) is separated from what runs
+//! Pure logic (`suites`, `events`, `compare`, `recheck`, `tree`, `report`) is separated from what runs
 //! processes (`gocmd`, `module`, `servers`, `linkcheck`, `runner`), so the parsing and the
 //! comparison are unit-tested without a network or a Go toolchain.
 
@@ -14,6 +14,7 @@ pub mod events;
 pub mod gocmd;
 pub mod linkcheck;
 pub mod module;
+pub mod recheck;
 pub mod report;
 pub mod runner;
 pub mod servers;

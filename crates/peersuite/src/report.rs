@@ -55,7 +55,7 @@ impl Report {
                 built(&s.autotel),
                 counts(&s.plain),
                 counts(&s.autotel),
-                s.differences.len(),
+                differences(s),
                 link.map_or("-", |l| yes_no(l.hooks_linked())),
                 if s.plain.is_some() { yes_no(s.tree_changed_by_autotel.is_empty()) } else { "-" },
                 link.map_or("-".into(), |l| if l.compared_binaries == 0 { "unknown".into() } else if l.moved.is_empty() { "none".into() } else { l.moved.iter().map(moved).collect::<Vec<_>>().join(", ") }),
@@ -69,6 +69,14 @@ impl Report {
             details(&mut md, s);
         }
         md
+    }
+}
+
+/// The differences cell: those that stand, and those the re-runs did not reproduce.
+fn differences(s: &SuiteResult) -> String {
+    match s.not_reproduced.len() {
+        0 => s.differences.len().to_string(),
+        n => format!("{} ({n} not reproduced)", s.differences.len()),
     }
 }
 
@@ -110,6 +118,24 @@ fn details(md: &mut String, s: &SuiteResult) {
             let _ = writeln!(md, "\nFiles the {side} run changed in the module's tree: {}", changes.join(", "));
         }
     }
+    if s.reruns > 0 {
+        let _ = writeln!(
+            md,
+            "\nThe packages with differences were run {} more time{} on both sides ({:.0} s); a difference stands when the two sides never agreed.",
+            s.reruns,
+            if s.reruns == 1 { "" } else { "s" },
+            s.timings.recheck
+        );
+    }
+    if !s.not_reproduced.is_empty() {
+        let _ = writeln!(md, "\nNot reproduced ({}; outcome per run, the first one first):\n", s.not_reproduced.len());
+        for n in &s.not_reproduced {
+            let _ = writeln!(md, "- {} (plain: {}; autotel: {})", n.difference.summary(), n.plain.join(", "), n.autotel.join(", "));
+            if !n.difference.output().is_empty() {
+                let _ = writeln!(md, "  ```\n{}\n  ```", n.difference.output().iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n"));
+            }
+        }
+    }
     if s.differences.is_empty() {
         return;
     }
@@ -125,8 +151,9 @@ fn details(md: &mut String, s: &SuiteResult) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::compare;
-    use crate::events::parse;
+    use crate::compare::{compare, Difference};
+    use crate::events::{parse, TestOutcome};
+    use crate::recheck::NotReproduced;
     use crate::linkcheck::{LinkCheck, ProbeResult};
 
     fn suite(autotel_stream: &str, linked: bool) -> SuiteResult {
@@ -154,6 +181,21 @@ mod tests {
         assert_eq!(row, "| s | `m@v1` | - | 1/1 / 1/1 | 1 1 0 0 | 1 0 1 0 | 1 | yes | yes | golang.org/x/sys v0.1.0 → v0.2.0 | 0 / 0 / 0 | **DIFFERS** |");
         assert!(md.contains("- p T: Passed plain, Failed under autotel\n  ```\n  boom\n  ```"), "{md}");
         assert!(!report.passed);
+    }
+
+    #[test]
+    fn differences_a_rerun_did_not_reproduce_are_listed_and_do_not_fail() {
+        let same = "{\"Action\":\"run\",\"Package\":\"p\",\"Test\":\"T\"}\n{\"Action\":\"pass\",\"Package\":\"p\",\"Test\":\"T\"}\n{\"Action\":\"pass\",\"Package\":\"p\"}\n";
+        let mut result = suite(same, true);
+        let flaky = Difference::TestOutcome { package: "p".into(), test: "T".into(), plain: TestOutcome::Passed, autotel: TestOutcome::Failed, output: vec!["EOF".into()] };
+        result.not_reproduced = vec![NotReproduced { difference: flaky, plain: vec!["Passed".into(), "Passed".into()], autotel: vec!["Failed".into(), "Passed".into()] }];
+        result.reruns = 1;
+        assert!(result.passed());
+        let md = Report::new("go1.26.8".into(), "cmd".into(), 1.0, vec![result]).markdown();
+        let row = md.lines().find(|l| l.starts_with("| s |")).unwrap();
+        assert!(row.contains("| 0 (1 not reproduced) |"), "{row}");
+        assert!(md.contains("run 1 more time on both sides"), "{md}");
+        assert!(md.contains("- p T: Passed plain, Failed under autotel (plain: Passed, Passed; autotel: Failed, Passed)\n  ```\n  EOF\n  ```"), "{md}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Runs one suite end to end: copy the pinned release, start its servers, hash the tree, run
-//! `go test -json` plain then under autotel (hashing the tree after each), compare, build the
-//! probe binaries, and stop the servers. Every step prints one progress line on stderr. A step
+//! `go test -json` plain then under autotel (hashing the tree after each), compare, run the
+//! packages with differences again on both sides (`recheck`), build the probe binaries, and stop
+//! the servers. Every step prints one progress line on stderr. A step
 //! that cannot run (download, server, probe build) ends the suite with an error in its result;
 //! the other suites still run.
 
@@ -9,6 +10,7 @@ use crate::events::{self, Counts, Run};
 use crate::gocmd::{GoCommand, Side};
 use crate::linkcheck::{self, LinkCheck};
 use crate::module;
+use crate::recheck::{self, NotReproduced, Rerun};
 use crate::servers;
 use crate::suites::{expand, Suite};
 use crate::tree;
@@ -22,6 +24,9 @@ use std::time::Instant;
 pub struct Timings {
     pub plain: f64,
     pub autotel: f64,
+    /// The re-runs of packages with differences, both sides (0 when there was none).
+    #[serde(default)]
+    pub recheck: f64,
     pub link_check: f64,
 }
 
@@ -36,7 +41,14 @@ pub struct SuiteResult {
     pub packages: Vec<String>,
     pub plain: Option<Counts>,
     pub autotel: Option<Counts>,
+    /// The differences that every re-run reproduced (see `recheck`).
     pub differences: Vec<Difference>,
+    /// First-run differences that a re-run did not reproduce: reported, not failures.
+    #[serde(default)]
+    pub not_reproduced: Vec<NotReproduced>,
+    /// How many times the packages with differences were run again on each side.
+    #[serde(default)]
+    pub reruns: usize,
     pub link: Option<LinkCheck>,
     /// Files of the copied module that the plain / the autotel run changed (`+`, `-`, `~`).
     pub tree_changed_by_plain: Vec<String>,
@@ -113,8 +125,24 @@ fn run_steps(suite: &Suite, autotel: &Path, dir: &Path, result: &mut SuiteResult
     result.tree_changed_by_autotel = tree::changes(&after_plain, &snapshot(&source)?);
     result.plain = Some(plain.counts());
     result.autotel = Some(autotel_run.counts());
-    result.differences = compare(&plain, &autotel_run);
-    progress(&suite.name, &format!("{} differences", result.differences.len()));
+    let differences = compare(&plain, &autotel_run);
+    progress(&suite.name, &format!("{} differences", differences.len()));
+    let started = Instant::now();
+    let (mut plain_runs, mut autotel_runs) = (vec![plain], vec![autotel_run]);
+    let mut decided = recheck::decide(differences.clone(), &plain_runs, &autotel_runs);
+    while !decided.0.is_empty() && result.reruns < recheck::RERUNS {
+        result.reruns += 1;
+        let reruns = recheck::plan(&decided.0);
+        progress(&suite.name, &format!("re-run {} of {}: {} packages, both sides", result.reruns, recheck::RERUNS, reruns.len()));
+        plain_runs.push(rerun(&go, Side::Plain, suite, &source, &test_args, &reruns)?);
+        autotel_runs.push(rerun(&go, Side::Autotel, suite, &source, &test_args, &reruns)?);
+        decided = recheck::decide(differences.clone(), &plain_runs, &autotel_runs);
+    }
+    if result.reruns > 0 {
+        result.timings.recheck = started.elapsed().as_secs_f64();
+        progress(&suite.name, &format!("{} differences stand, {} not reproduced ({:.0} s)", decided.0.len(), decided.1.len(), result.timings.recheck));
+    }
+    (result.differences, result.not_reproduced) = decided;
 
     progress(&suite.name, "link check: go test -c of the probe packages, both sides");
     let started = Instant::now();
@@ -142,21 +170,10 @@ fn snapshot(dir: &Path) -> Result<tree::Snapshot, String> {
 
 /// `go test -json -count=1 FLAGS PACKAGES [-args ARGS]` on one side, parsed.
 fn go_test(go: &GoCommand, side: Side, suite: &Suite, dir: &Path, test_args: &[String]) -> Result<(Run, f64), String> {
-    let mut args = vec!["test".to_string(), "-json".into(), "-count=1".into()];
-    args.extend(suite.flags.iter().cloned());
-    args.extend(suite.packages.iter().cloned());
-    if !test_args.is_empty() {
-        args.push("-args".into());
-        args.extend(test_args.iter().cloned());
-    }
-    progress(&suite.name, &format!("{} go {}", side.name(), args.join(" ")));
+    progress(&suite.name, &format!("{} go {}", side.name(), test_command(suite, &[], &suite.packages, test_args).join(" ")));
     let started = Instant::now();
-    let out = go.command(side, dir, &args).output().map_err(|e| format!("cannot run the {} go command: {e}", side.name()))?;
+    let run = run_go_test(go, side, dir, &test_command(suite, &[], &suite.packages, test_args))?;
     let seconds = started.elapsed().as_secs_f64();
-    let run = events::parse(&String::from_utf8_lossy(&out.stdout));
-    if run.packages.is_empty() {
-        return Err(format!("{} `go {}` reported no package:\n{}", side.name(), args.join(" "), String::from_utf8_lossy(&out.stderr)));
-    }
     let counts = run.counts();
     progress(
         &suite.name,
@@ -172,4 +189,41 @@ fn go_test(go: &GoCommand, side: Side, suite: &Suite, dir: &Path, test_args: &[S
         ),
     );
     Ok((run, seconds))
+}
+
+/// One re-run on one side: a `go test` per package of `reruns` (each with its own `-run`), merged
+/// into one `Run`.
+fn rerun(go: &GoCommand, side: Side, suite: &Suite, dir: &Path, test_args: &[String], reruns: &[Rerun]) -> Result<Run, String> {
+    let mut merged = Run::default();
+    for r in reruns {
+        let run = run_go_test(go, side, dir, &test_command(suite, r.run_flag().as_slice(), std::slice::from_ref(&r.package), test_args))?;
+        merged.packages.extend(run.packages);
+        merged.tests.extend(run.tests);
+        merged.stray.extend(run.stray);
+    }
+    Ok(merged)
+}
+
+/// The arguments of `go test -json -count=1 FLAGS EXTRA PACKAGES [-args ARGS]`.
+fn test_command(suite: &Suite, extra: &[String], packages: &[String], test_args: &[String]) -> Vec<String> {
+    let mut args = vec!["test".to_string(), "-json".into(), "-count=1".into()];
+    args.extend(suite.flags.iter().cloned());
+    args.extend(extra.iter().cloned());
+    args.extend(packages.iter().cloned());
+    if !test_args.is_empty() {
+        args.push("-args".into());
+        args.extend(test_args.iter().cloned());
+    }
+    args
+}
+
+/// Runs `go ARGS` (a `go test -json`) on one side and parses its events; an error when it
+/// reported no package at all.
+fn run_go_test(go: &GoCommand, side: Side, dir: &Path, args: &[String]) -> Result<Run, String> {
+    let out = go.command(side, dir, args).output().map_err(|e| format!("cannot run the {} go command: {e}", side.name()))?;
+    let run = events::parse(&String::from_utf8_lossy(&out.stdout));
+    if run.packages.is_empty() {
+        return Err(format!("{} `go {}` reported no package:\n{}", side.name(), args.join(" "), String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(run)
 }

@@ -219,3 +219,18 @@ pub fn semconv_violations(spans: &[std::sync::Arc<otlp::model::Span>]) -> Vec<St
     }
     violations
 }
+
+/// The outcome of every test and package in a `go test -json` stream: `(package, test)` (test
+/// empty for the package) → `pass`, `fail` or `skip`.
+pub fn outcomes(json: &[u8]) -> BTreeMap<(String, String), String> {
+    let mut outcomes = BTreeMap::new();
+    for line in String::from_utf8_lossy(json).lines().filter(|l| l.starts_with('{')) {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        let action = event["Action"].as_str().unwrap_or_default();
+        if matches!(action, "pass" | "fail" | "skip") {
+            let field = |name: &str| event[name].as_str().unwrap_or_default().to_string();
+            outcomes.insert((field("Package"), field("Test")), action.to_string());
+        }
+    }
+    outcomes
+}

@@ -6,21 +6,6 @@ use std::process::{Command, Output};
 const APP: &str = "tested-library";
 const RULES: &str = "autotel/kv.yaml";
 
-/// The outcome of every test and package in a `go test -json` stream: `(package, test)` (test
-/// empty for the package) → `pass`, `fail` or `skip`.
-fn outcomes(json: &[u8]) -> BTreeMap<(String, String), String> {
-    let mut outcomes = BTreeMap::new();
-    for line in String::from_utf8_lossy(json).lines().filter(|l| l.starts_with('{')) {
-        let event: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
-        let action = event["Action"].as_str().unwrap_or_default();
-        if matches!(action, "pass" | "fail" | "skip") {
-            let field = |name: &str| event[name].as_str().unwrap_or_default().to_string();
-            outcomes.insert((field("Package"), field("Test")), action.to_string());
-        }
-    }
-    outcomes
-}
-
 /// The `hook calls: N` lines the tests log, by package.
 fn hook_calls(json: &[u8]) -> BTreeMap<String, Vec<String>> {
     let mut calls: BTreeMap<String, Vec<String>> = BTreeMap::new();

@@ -1,0 +1,3 @@
+module example.com/nethttp-semantics
+
+go 1.23
