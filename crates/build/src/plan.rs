@@ -223,9 +223,12 @@ impl Planner<'_> {
             .chain(matched.hook_packages.iter().filter(|p| p.as_str() != SDK_PACKAGE).cloned())
             .collect();
         let language = main_language.clone().unwrap_or_default();
+        // The runtime's directory too: its path is in the hook archives' export data (positions),
+        // and a main package compiled against one directory's archives must not be reused with
+        // another's (two AUTOTEL_CACHE_DIRs sharing one GOCACHE failed to link).
         let fingerprint = fingerprint(
             self.executable,
-            runtime::hash(),
+            &format!("{}\n{}", runtime::hash(), self.runtime_root.display()),
             &format!("{}\n{language}", self.catalogue.fingerprint()),
             &closure_modules(&graph, &main_imports),
         );
