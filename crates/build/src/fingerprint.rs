@@ -9,7 +9,8 @@
 //! - the autotel version and the identity of the autotel executable (its size and modification
 //!   time: two builds of one version with different rewriters must not share archives);
 //! - the rule catalogue, embedded and user files (what any package may get);
-//! - the Go hook runtime's contents (what the hooks do);
+//! - the Go hook runtime's contents (what the hooks do) and the directory it is extracted to
+//!   (source positions in the hook archives' export data name it);
 //! - the module versions of the hook packages' closure (what the hook archives were built from;
 //!   they are linked in without the go command knowing).
 //!

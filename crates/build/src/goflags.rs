@@ -184,6 +184,19 @@ impl GoArgs {
             .collect()
     }
 
+    /// What of the command line can change the plan (`plan_cache.rs`): the subcommand, the
+    /// compile flags, the flags that choose module files or wrap tools, and the packages. Output
+    /// flags (`-o`, `-v`, `-json`) and test flags (`-run`) leave the plan as it is.
+    pub fn plan_words(&self) -> Vec<String> {
+        let choosing = ["modfile", "mod", "toolexec"];
+        let mut words = vec![self.command.name().to_string()];
+        words.extend(self.compile_flags());
+        words.extend(self.build_flags.iter().filter(|f| choosing.contains(&f.name.as_str())).flat_map(|f| f.words.iter().cloned()));
+        words.push("--".into());
+        words.extend(self.packages.iter().cloned());
+        words
+    }
+
     /// The user's arguments less the build flags `names` (those autotel replaces).
     pub fn args_without(&self, names: &[&str]) -> Vec<String> {
         let replaced: Vec<&Flag> = self.build_flags.iter().filter(|f| names.contains(&f.name.as_str())).collect();
@@ -227,6 +240,13 @@ mod tests {
         assert!(a.bool_flag("trimpath"));
         assert_eq!(a.compile_flags(), vec!["-tags=prod,x", "-trimpath"]);
         assert_eq!(a.args.join(" "), "-o bin/api -tags=prod,x -trimpath -ldflags -s ./cmd/api ./cmd/worker");
+        assert_eq!(a.plan_words().join(" "), "build -tags=prod,x -trimpath -- ./cmd/api ./cmd/worker");
+    }
+
+    #[test]
+    fn plan_words_leave_out_output_and_test_flags() {
+        let a = parse("test -v -count=1 -run TestX -json -o x.test -race -modfile alt.mod ./...").unwrap();
+        assert_eq!(a.plan_words().join(" "), "test -race -modfile alt.mod -- ./...");
     }
 
     #[test]

@@ -183,34 +183,61 @@ fn go_line_order(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
-/// The `require` versions a go.mod states, by module path.
-pub fn required_versions(gomod: &str) -> Vec<(String, String)> {
+/// The entries of every `verb` directive of a go.mod or go.work file, comments removed: the text
+/// after `verb` on its line, or each line of its block.
+pub fn directive_entries<'t>(text: &'t str, verb: &str) -> Vec<&'t str> {
     let mut out = Vec::new();
     let mut in_block = false;
-    for line in gomod.lines() {
+    for line in text.lines() {
         let line = line.split("//").next().unwrap_or("").trim();
-        let entry = if in_block {
+        if in_block {
             if line.starts_with(')') {
                 in_block = false;
-                continue;
+            } else if !line.is_empty() {
+                out.push(line);
             }
-            line
-        } else if let Some(rest) = line.strip_prefix("require") {
-            let rest = rest.trim();
-            if rest == "(" {
-                in_block = true;
-                continue;
-            }
-            rest
-        } else {
             continue;
-        };
-        let mut words = entry.split_whitespace();
-        if let (Some(path), Some(version)) = (words.next(), words.next()) {
-            out.push((path.trim_matches('"').to_string(), version.to_string()));
+        }
+        let Some(rest) = line.strip_prefix(verb).filter(|r| r.starts_with([' ', '\t', '('])) else { continue };
+        match rest.trim() {
+            "(" => in_block = true,
+            entry => out.push(entry),
         }
     }
     out
+}
+
+/// The `require` versions a go.mod states, by module path.
+pub fn required_versions(gomod: &str) -> Vec<(String, String)> {
+    directive_entries(gomod, "require")
+        .into_iter()
+        .filter_map(|entry| {
+            let mut words = entry.split_whitespace();
+            Some((words.next()?.trim_matches('"').to_string(), words.next()?.to_string()))
+        })
+        .collect()
+}
+
+/// The local directories a go.mod or go.work `replace`s modules with (`=> ./dir`, `=> ../dir`,
+/// `=> /abs`), resolved against `base_dir`.
+pub fn replacement_dirs(text: &str, base_dir: &Path) -> Vec<PathBuf> {
+    directive_entries(text, "replace")
+        .into_iter()
+        .filter_map(|entry| entry.split_once("=>"))
+        .filter_map(|(_, new)| new.split_whitespace().next())
+        .map(|new| new.trim_matches('"'))
+        .filter(|new| new.starts_with("./") || new.starts_with("../") || new.starts_with('/') || *new == "." || *new == "..")
+        .map(|new| clean(&base_dir.join(new)))
+        .collect()
+}
+
+/// The module directories a go.work `use`s, resolved against `base_dir`.
+pub fn used_dirs(gowork: &str, base_dir: &Path) -> Vec<PathBuf> {
+    directive_entries(gowork, "use")
+        .into_iter()
+        .filter_map(|entry| entry.split_whitespace().next())
+        .map(|dir| clean(&base_dir.join(dir.trim_matches('"'))))
+        .collect()
 }
 
 #[cfg(test)]
@@ -313,6 +340,17 @@ mod tests {
         assert_eq!(go_line_order("1.23.0", "1.23.0"), Equal);
         assert_eq!(go_line_order("1.24", "1.23.5"), Greater);
         assert_eq!(go_line_order("1.22.9", "1.23"), Less);
+    }
+
+    #[test]
+    fn reads_replacement_and_used_directories() {
+        let gomod = "module a\n\nreplace x.org/a => ../a // local\nreplace (\n\ty.org/b v1.0.0 => ./b\n\tz.org/c => z.org/c v1.2.0\n\t\"w.org/d\" => \"/abs/d\"\n)\nreplacement x => ./no\n";
+        assert_eq!(
+            replacement_dirs(gomod, Path::new("/src/app")),
+            [Path::new("/src/a"), Path::new("/src/app/b"), Path::new("/abs/d")]
+        );
+        let gowork = "go 1.23\n\nuse (\n\t./api\n\t\"../shared\" // comment\n)\nuse .\n";
+        assert_eq!(used_dirs(gowork, Path::new("/w/root")), [Path::new("/w/root/api"), Path::new("/w/shared"), Path::new("/w/root")]);
     }
 
     #[test]

@@ -1,32 +1,37 @@
 //! `autotel go build|install|run|test`: plan the instrumented build, then run it.
 //!
-//! 1. Read the user's go command line (`goflags.rs`) and `go env`.
-//! 2. Extract the hook runtime (`runtime.rs`) and write alternate module files into a fresh state
-//!    directory (`modfile.rs`); the user's tree is only read.
-//! 3. `go list -deps` the user's packages plus the hook runtime, match rules (`matching.rs`) and
-//!    write what each package gets into the state directory (`state.rs`).
-//! 4. `go list -export -deps` the hook packages through the toolexec proxy, with the user's
+//! [`go`] reads the user's go command line (`goflags.rs`), looks the plan up in the plan cache
+//! (`plan_cache.rs`) and plans only when it is not there or its inputs changed:
+//!
+//! 1. `go env`, and the alternate module files in a fresh state directory, with the hook runtime
+//!    extracted beside them (`runtime.rs`, `modfile.rs`); the user's tree is only read.
+//! 2. `go list -deps` the user's packages plus the hook runtime, match rules (`matching.rs`) and
+//!    say which of the user's dependencies the runtime moves (`otelalign.rs`).
+//! 3. `go list -export -deps` the hook packages through the toolexec proxy, with the user's
 //!    compile flags, so their archives (and the instrumented standard library under them) are
-//!    the very ones the user's build will use; record them.
-//! 5. Decide which hook packages each program links (`programs.rs`); under `go test`, write the
+//!    the very ones the user's build will use.
+//! 4. Decide which hook packages each program links (`programs.rs`); under `go test`, the
 //!    overlay that imports them into the main module's test binaries (`test_overlay.rs`).
-//! 6. Run the user's command with `-modfile`/`GOWORK` and `-toolexec`, show progress, and return
-//!    go's exit status. The state directory is removed afterwards, also after Ctrl-C.
+//!
+//! Either way the plan is written into the state directory (`state.rs`), and the user's command
+//! runs with `-modfile`/`GOWORK` and `-toolexec` (`child.rs`); go's exit status is returned.
+//! The state directory is removed afterwards, also after Ctrl-C.
 
 use crate::constraint;
 use crate::error::BuildError;
 use crate::fingerprint::{executable_identity, fingerprint};
 use crate::goflags::{goflags_words, GoArgs, GoCommand};
-use crate::golist::{Go, Package};
+use crate::golist::{Go, GoEnv, Package};
 use crate::language::{MainLanguage, MAIN_MODULE_ENV};
 use crate::matching::{match_rules, Matched};
 use crate::modfile;
 use crate::otelalign;
+use crate::plan_cache::{self, Input, Key, KeyParts, Plan};
 use crate::progress::Progress;
-use crate::runtime::{self, RuntimeModule, CORE_MODULE, SDK_PACKAGE};
 use crate::programs;
+use crate::runtime::{self, RuntimeModule, CORE_MODULE, SDK_PACKAGE};
 use crate::state::{self, BuildState, HookImports, PackageRules};
-use crate::test_overlay::{self, TestOverlay};
+use crate::test_overlay;
 use rules::{Catalogue, Version};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
@@ -41,190 +46,373 @@ pub struct GoOptions {
     pub rule_files: Vec<PathBuf>,
 }
 
-/// Plans and runs an instrumented go command; returns go's exit code.
+/// Plans (or finds the plan of) an instrumented go command and runs it; returns go's exit code.
 pub fn go(options: &GoOptions) -> Result<i32, BuildError> {
     let args = GoArgs::parse(&options.argv)?;
     let cwd = std::env::current_dir().map_err(BuildError::io("read", "the current directory"))?;
     let dir = args.chdir.as_ref().map_or(cwd.clone(), |d| cwd.join(d));
     let catalogue = Catalogue::with_user_files(&options.rule_files)?;
     let cache = cache_dir()?;
-    let go_env = Go { dir: &dir, env: Vec::new() }.env()?;
-    let workspace = !go_env.gowork.is_empty() && go_env.gowork != "off";
-    if !workspace && (go_env.gomod.is_empty() || go_env.gomod == "/dev/null") {
-        return Err(BuildError::NoModule { dir });
-    }
-    let go_version = Version::parse(&go_env.goversion)
-        .map_err(|e| BuildError::Go { command: "go env GOVERSION".into(), stderr: e })?;
     let runtime_root = runtime::extract(&cache).map_err(BuildError::io("extract the hook runtime into", &cache))?;
     let state = StateDir::create(&cache)?;
-    let modules = runtime::modules();
-    let core = runtime::module_of(&modules, CORE_MODULE).expect("the core runtime module is embedded");
     let verbose = args.bool_flag("v") || args.bool_flag("x") || std::env::var_os("AUTOTEL_VERBOSE").is_some();
-
-    let goflags = goflags_words(&go_env.goflags);
-    let goflag = |name: &str| {
-        goflags.iter().rev().find_map(|w| w.trim_start_matches('-').strip_prefix(name).and_then(|r| r.strip_prefix('=')))
-    };
-    let modules_setup = ModuleSetup {
-        workspace,
-        base: if workspace {
-            PathBuf::from(&go_env.gowork)
-        } else {
-            args.flag("modfile").or_else(|| goflag("modfile")).map_or(PathBuf::from(&go_env.gomod), |m| dir.join(m))
-        },
-        state: state.path.clone(),
-        runtime: runtime_root,
-    };
-    let module_root = Path::new(&go_env.gomod).parent().unwrap_or(&dir).to_path_buf();
-    if !modules_setup.workspace
-        && module_root.join("vendor/modules.txt").exists()
-        && args.flag("mod").or_else(|| goflag("mod")).is_none_or(|m| m == "vendor")
-    {
-        eprintln!(
-            "autotel: note: vendor/ is not used by the instrumented build: the hook runtime is not vendored, \
-             so modules come from the module cache (your vendor/ is unchanged)"
-        );
-    }
-    let mut needed_modules = vec![core];
-    let mut module_flags = modules_setup.write(&needed_modules)?;
-
-    let mut go = Go {
-        dir: &dir,
-        env: vec![
-            (state::STATE_ENV.to_string(), state.path.clone().into_os_string()),
-            ("AUTOTEL_USER_TOOLEXEC".to_string(), args.flag("toolexec").unwrap_or_default().into()),
-        ],
-    };
-    if modules_setup.workspace {
-        go.env.push(("GOWORK".into(), state.path.join("go.work").into_os_string()));
-    }
-    // The user's go line, which the alternate go.mod may raise (language.rs). Workspace mode
-    // keeps each module's own go.mod, so the go command's -lang is already the module's.
-    let main_language = if modules_setup.workspace {
-        None
-    } else {
-        std::fs::read_to_string(&modules_setup.base).ok().as_deref().and_then(MainLanguage::from_gomod)
-    };
-    if let Some(main) = &main_language {
-        go.env.push((MAIN_MODULE_ENV.into(), main.to_env().into()));
-    }
-
-    // 3. The build graph, with the hook runtime in it.
-    let core_hooks: BTreeSet<String> = catalogue
-        .all_files()
-        .map(|id| catalogue.file(id).hooks.clone())
-        .filter(|hooks| hooks != SDK_PACKAGE && runtime::module_of(&modules, hooks).is_some_and(|m| m.path == CORE_MODULE))
-        .collect();
-    let mut list = vec!["list".to_string(), "-e".into(), "-deps".into(), "-json=ImportPath,Name,Dir,Standard,Module,Deps,TestGoFiles,XTestGoFiles,Error".into()];
-    if args.command == GoCommand::Test {
-        list.push("-test".into());
-    }
-    list.extend(module_flags.iter().cloned());
-    list.extend(args.compile_flags());
-    list.push("--".into());
-    list.extend(if args.packages.is_empty() { vec![".".to_string()] } else { args.packages.clone() });
-    list.push(SDK_PACKAGE.into());
-    list.extend(core_hooks.iter().cloned());
-    let graph = go.list(&list)?;
-    let matched = match_rules(&catalogue, &graph, &go_version);
-    for line in &matched.unsupported {
-        eprintln!("autotel: warning: {line}");
-    }
-    let main_imports: Vec<String> = std::iter::once(SDK_PACKAGE.to_string())
-        .chain(matched.hook_packages.iter().filter(|p| p.as_str() != SDK_PACKAGE).cloned())
-        .collect();
-    for hooks in &matched.hook_packages {
-        if let Some(m) = runtime::module_of(&modules, hooks) {
-            if !needed_modules.iter().any(|n| n.path == m.path) {
-                needed_modules.push(m);
-            }
-        }
-    }
-    if needed_modules.len() > 1 {
-        module_flags = modules_setup.write(&needed_modules)?;
-    }
-    report_raised_dependencies(&modules_setup, &graph, &modules);
-    if verbose {
-        print_summary(&matched);
-    }
-
-    // 4. The hook packages' archives, compiled as the user's build will compile them.
-    let hook_modules = closure_modules(&graph, &main_imports);
     let executable = executable_identity().map_err(BuildError::io("read", "the autotel executable"))?;
-    let language = main_language.as_ref().map(MainLanguage::to_env).unwrap_or_default();
-    let fingerprint = fingerprint(&executable, runtime::hash(), &format!("{}\n{language}", catalogue.fingerprint()), &hook_modules);
-    go.env.push((state::FINGERPRINT_ENV.into(), fingerprint.into()));
-    let toolexec = toolexec_flag()?;
-    let mut build_state = BuildState {
-        user_rule_files: catalogue.user_paths().to_vec(),
-        programs: BTreeMap::new(),
-        all_hook_packages: main_imports.clone(),
-        archives: BTreeMap::new(),
-        main_rules: matched.main_rules.clone(),
-        build_tags: constraint::context_tags(
-            &go_env.goos,
-            &go_env.goarch,
-            go_env.cgo_enabled == "1",
-            args.flag("tags").or_else(|| goflag("tags")).unwrap_or_default(),
-            go_version.minor,
-        ),
+    let key = Key::of_process(&KeyParts { executable: &executable, rules: &catalogue.fingerprint(), command: &args.plan_words(), dir: &dir });
+    let plan = match plan_cache::load(&cache, &key) {
+        Some(plan) => {
+            if verbose {
+                eprintln!("autotel: plan reused: nothing it depends on changed");
+            }
+            plan.notes.iter().for_each(|note| eprintln!("{note}"));
+            plan
+        }
+        None => {
+            if verbose {
+                eprintln!("autotel: planning the build");
+            }
+            let planner = Planner { args: &args, dir: &dir, catalogue: &catalogue, state: &state.path, runtime_root: &runtime_root, executable: &executable };
+            let (plan, inputs) = planner.plan()?;
+            if let Some(inputs) = inputs {
+                if let Err(e) = plan_cache::store(&cache, &key, inputs, &plan) {
+                    eprintln!("autotel: warning: the plan is not cached, the next build plans again: {e}");
+                }
+            }
+            plan
+        }
     };
-    state.write_rules(&matched, &build_state)?;
-    let mut export = vec!["list".to_string(), "-deps".into(), "-export".into(), "-json=ImportPath,Export,Deps,Error".into(), toolexec.clone()];
-    export.extend(module_flags.iter().cloned());
-    export.extend(args.compile_flags());
-    export.push("--".into());
-    export.extend(main_imports.iter().cloned());
-    let progress = Progress::start(&state::progress_file(&state.path), "preparing the hook runtime", std::io::stderr().is_terminal());
-    let listed = go.list(&export).map_err(|e| match e {
-        BuildError::Go { stderr, .. } => BuildError::HookBuild(stderr),
-        other => other,
-    });
-    progress.finish();
-    let mut hook_deps = BTreeMap::new();
-    for package in listed? {
-        if let Some(error) = package.error {
-            return Err(BuildError::HookBuild(format!("{}: {}", package.import_path, error.err)));
-        }
-        if !package.export.is_empty() {
-            build_state.archives.insert(package.import_path.clone(), PathBuf::from(package.export));
-        }
-        hook_deps.insert(package.import_path, package.deps);
+    if verbose {
+        plan.summary.iter().for_each(|line| eprintln!("{line}"));
     }
+    let overlay = state.write_plan(&plan)?;
+    run_user_command(&args, &dir, &plan, &state.path, overlay.as_deref(), verbose)
+}
 
-    // Which hook packages each program links, and how they get in.
-    let imports = programs::hook_imports(&graph, &matched.hooks_by_target, &hook_deps);
-    let user_overlay = args.flag("overlay").or_else(|| goflag("overlay")).map(|o| dir.join(o));
-    let overlay = match args.command {
-        GoCommand::Test => test_overlay::write(&graph, &imports, &state.path, user_overlay.as_deref())?,
-        _ => None,
-    };
-    let by_test_file = |program: &String| overlay.as_ref().is_some_and(|o: &TestOverlay| o.programs.contains(program));
-    build_state.programs = imports
-        .into_iter()
-        .map(|(program, hooks)| {
-            let how = if by_test_file(&program) { HookImports::TestFile } else { HookImports::Generated(hooks) };
-            (program, how)
-        })
-        .collect();
-    state.write_build(&build_state)?;
-
-    // 5. The user's command.
+/// Runs the user's go command on a written plan.
+fn run_user_command(args: &GoArgs, dir: &Path, plan: &Plan, state: &Path, overlay: Option<&Path>, verbose: bool) -> Result<i32, BuildError> {
+    let toolexec = toolexec_flag()?;
+    let go = plan_go(dir, args, plan.workspace, state, plan.main_language.as_deref(), Some(&plan.fingerprint));
     let mut argv = vec![args.command.name().to_string(), toolexec];
-    argv.extend(module_flags);
+    argv.extend(module_flags(plan.workspace, state));
     let mut replaced = vec!["modfile", "mod", "toolexec"];
-    if let Some(overlay) = &overlay {
-        argv.push(format!("-overlay={}", overlay.file.display()));
+    if let Some(overlay) = overlay {
+        argv.push(format!("-overlay={}", overlay.display()));
         replaced.push("overlay");
     }
     argv.extend(args.args_without(&replaced));
     let mut command = go.command(&argv);
     let what = format!("go {}", args.command.name());
     let show_progress = std::io::stderr().is_terminal() && args.command != GoCommand::Run && !verbose;
-    crate::child::run(&mut command, &state::progress_file(&state.path), &what, show_progress)
+    crate::child::run(&mut command, &state::progress_file(state), &what, show_progress)
 }
 
-/// Where alternate module files go and how the go command is told about them.
+/// The go command as the plan and the build run it: in the user's directory, with the state
+/// directory, the user's own -toolexec, the alternate go.work, the main module's language and
+/// (once known) the fingerprint in its environment.
+fn plan_go<'a>(dir: &'a Path, args: &GoArgs, workspace: bool, state: &Path, main_language: Option<&str>, fingerprint: Option<&str>) -> Go<'a> {
+    let mut env: Vec<(String, OsString)> = vec![
+        (state::STATE_ENV.to_string(), state.as_os_str().to_owned()),
+        ("AUTOTEL_USER_TOOLEXEC".to_string(), args.flag("toolexec").unwrap_or_default().into()),
+    ];
+    if workspace {
+        env.push(("GOWORK".into(), state.join("go.work").into_os_string()));
+    }
+    if let Some(main) = main_language {
+        env.push((MAIN_MODULE_ENV.into(), main.into()));
+    }
+    if let Some(fingerprint) = fingerprint {
+        env.push((state::FINGERPRINT_ENV.into(), fingerprint.into()));
+    }
+    Go { dir, env }
+}
+
+/// The go flags that select the alternate module files (none in workspace mode: `GOWORK` does).
+fn module_flags(workspace: bool, state: &Path) -> Vec<String> {
+    if workspace {
+        return Vec::new();
+    }
+    vec![format!("-modfile={}", state.join("go.mod").display()), "-mod=mod".into()]
+}
+
+/// Warnings and notes for the user: printed as they come, and kept in the plan so that a build
+/// that reuses it prints them too.
+#[derive(Default)]
+struct Notes(Vec<String>);
+
+impl Notes {
+    fn say(&mut self, text: String) {
+        eprintln!("{text}");
+        self.0.push(text);
+    }
+}
+
+/// One planning run: everything it reads and where it writes.
+struct Planner<'a> {
+    args: &'a GoArgs,
+    dir: &'a Path,
+    catalogue: &'a Catalogue,
+    state: &'a Path,
+    runtime_root: &'a Path,
+    executable: &'a str,
+}
+
+/// What `go env` says about the build's modules.
+struct Modules {
+    go_env: GoEnv,
+    go_version: Version,
+    setup: ModuleSetup,
+    /// The main module's directory (module mode), or the go.work's.
+    root: PathBuf,
+    /// The user's GOFLAGS, split.
+    goflags: Vec<String>,
+}
+
+impl Modules {
+    /// The value of flag `name` in GOFLAGS.
+    fn goflag(&self, name: &str) -> Option<&str> {
+        self.goflags.iter().rev().find_map(|w| w.trim_start_matches('-').strip_prefix(name).and_then(|r| r.strip_prefix('=')))
+    }
+}
+
+impl Planner<'_> {
+    /// Plans the build in the state directory; returns the plan and the inputs it depends on
+    /// (`None`: it depends on something the plan cache cannot check, so it is not cached).
+    fn plan(&self) -> Result<(Plan, Option<BTreeSet<Input>>), BuildError> {
+        let mut notes = Notes::default();
+        let modules = self.modules()?;
+        if !modules.setup.workspace
+            && modules.root.join("vendor/modules.txt").exists()
+            && self.args.flag("mod").or_else(|| modules.goflag("mod")).is_none_or(|m| m == "vendor")
+        {
+            notes.say(
+                "autotel: note: vendor/ is not used by the instrumented build: the hook runtime is not vendored, \
+                 so modules come from the module cache (your vendor/ is unchanged)"
+                    .into(),
+            );
+        }
+        let all_modules = runtime::modules();
+        let core = runtime::module_of(&all_modules, CORE_MODULE).expect("the core runtime module is embedded");
+        modules.setup.write(&[core])?;
+        // The user's go line, which the alternate go.mod may raise (language.rs). Workspace mode
+        // keeps each module's own go.mod, so the go command's -lang is already the module's.
+        let main_language = if modules.setup.workspace {
+            None
+        } else {
+            std::fs::read_to_string(&modules.setup.base).ok().as_deref().and_then(MainLanguage::from_gomod).map(|m| m.to_env())
+        };
+        let go = plan_go(self.dir, self.args, modules.setup.workspace, self.state, main_language.as_deref(), None);
+
+        let graph = self.list_graph(&go, &modules, &all_modules)?;
+        let matched = match_rules(self.catalogue, &graph, &modules.go_version);
+        matched.unsupported.iter().for_each(|line| notes.say(format!("autotel: warning: {line}")));
+        let mut needed_modules = vec![core];
+        for hooks in &matched.hook_packages {
+            if let Some(m) = runtime::module_of(&all_modules, hooks) {
+                if !needed_modules.iter().any(|n| n.path == m.path) {
+                    needed_modules.push(m);
+                }
+            }
+        }
+        if needed_modules.len() > 1 {
+            modules.setup.write(&needed_modules)?;
+        }
+        if let Some(report) = report_raised_dependencies(&modules.setup, &graph, &all_modules) {
+            notes.say(report);
+        }
+
+        let main_imports: Vec<String> = std::iter::once(SDK_PACKAGE.to_string())
+            .chain(matched.hook_packages.iter().filter(|p| p.as_str() != SDK_PACKAGE).cloned())
+            .collect();
+        let language = main_language.clone().unwrap_or_default();
+        // The runtime's directory too: its path is in the hook archives' export data (positions),
+        // and a main package compiled against one directory's archives must not be reused with
+        // another's (two AUTOTEL_CACHE_DIRs sharing one GOCACHE failed to link).
+        let fingerprint = fingerprint(
+            self.executable,
+            &format!("{}\n{}", runtime::hash(), self.runtime_root.display()),
+            &format!("{}\n{language}", self.catalogue.fingerprint()),
+            &closure_modules(&graph, &main_imports),
+        );
+        let mut build = BuildState {
+            user_rule_files: self.catalogue.user_paths().to_vec(),
+            programs: BTreeMap::new(),
+            all_hook_packages: main_imports.clone(),
+            archives: BTreeMap::new(),
+            main_rules: matched.main_rules.clone(),
+            build_tags: constraint::context_tags(
+                &modules.go_env.goos,
+                &modules.go_env.goarch,
+                modules.go_env.cgo_enabled == "1",
+                self.args.flag("tags").or_else(|| modules.goflag("tags")).unwrap_or_default(),
+                modules.go_version.minor,
+            ),
+        };
+        let package_rules: Vec<PackageRules> =
+            matched.packages.iter().map(|(import_path, rules)| PackageRules { import_path: import_path.clone(), rules: rules.clone() }).collect();
+        write_rules(self.state, &package_rules, &build)?;
+        let hook_deps = self.build_hook_archives(
+            &plan_go(self.dir, self.args, modules.setup.workspace, self.state, main_language.as_deref(), Some(&fingerprint)),
+            &modules,
+            &main_imports,
+            &mut build,
+        )?;
+
+        let imports = programs::hook_imports(&graph, &matched.hooks_by_target, &hook_deps);
+        let user_overlay = self.args.flag("overlay").or_else(|| modules.goflag("overlay")).map(|o| self.dir.join(o));
+        let overlay = match self.args.command {
+            GoCommand::Test => test_overlay::plan(&graph, &imports, user_overlay.as_deref())?,
+            _ => None,
+        };
+        let by_test_file = |program: &String| overlay.as_ref().is_some_and(|o| o.programs.contains(program));
+        build.programs = imports
+            .into_iter()
+            .map(|(program, hooks)| {
+                let how = if by_test_file(&program) { HookImports::TestFile } else { HookImports::Generated(hooks) };
+                (program, how)
+            })
+            .collect();
+
+        let inputs = self.inputs(&modules, user_overlay.as_deref());
+        let plan = Plan {
+            workspace: modules.setup.workspace,
+            module_files: modules.setup.read_back()?,
+            main_language,
+            fingerprint,
+            package_rules,
+            build,
+            overlay,
+            notes: notes.0,
+            summary: summary(&matched),
+        };
+        Ok((plan, inputs))
+    }
+
+    /// `go env`: where the modules are, the Go version, GOFLAGS.
+    fn modules(&self) -> Result<Modules, BuildError> {
+        let go_env = Go { dir: self.dir, env: Vec::new() }.env()?;
+        let workspace = !go_env.gowork.is_empty() && go_env.gowork != "off";
+        if !workspace && (go_env.gomod.is_empty() || go_env.gomod == "/dev/null") {
+            return Err(BuildError::NoModule { dir: self.dir.to_path_buf() });
+        }
+        let go_version = Version::parse(&go_env.goversion)
+            .map_err(|e| BuildError::Go { command: "go env GOVERSION".into(), stderr: e })?;
+        let goflags = goflags_words(&go_env.goflags);
+        let mut modules = Modules {
+            root: PathBuf::new(),
+            setup: ModuleSetup { workspace, base: PathBuf::new(), state: self.state.to_path_buf(), runtime: self.runtime_root.to_path_buf() },
+            go_version,
+            goflags,
+            go_env,
+        };
+        modules.setup.base = if workspace {
+            PathBuf::from(&modules.go_env.gowork)
+        } else {
+            let modfile = self.args.flag("modfile").or_else(|| modules.goflag("modfile")).map(|m| self.dir.join(m));
+            modfile.unwrap_or_else(|| PathBuf::from(&modules.go_env.gomod))
+        };
+        let located = if workspace { &modules.go_env.gowork } else { &modules.go_env.gomod };
+        modules.root = Path::new(located).parent().unwrap_or(self.dir).to_path_buf();
+        Ok(modules)
+    }
+
+    /// `go list -deps` of the user's packages plus the SDK bootstrap and the core runtime's hook
+    /// packages.
+    fn list_graph(&self, go: &Go, modules: &Modules, all_modules: &[RuntimeModule]) -> Result<Vec<Package>, BuildError> {
+        let core_hooks: BTreeSet<String> = self
+            .catalogue
+            .all_files()
+            .map(|id| self.catalogue.file(id).hooks.clone())
+            .filter(|hooks| hooks != SDK_PACKAGE && runtime::module_of(all_modules, hooks).is_some_and(|m| m.path == CORE_MODULE))
+            .collect();
+        let mut list = vec!["list".to_string(), "-e".into(), "-deps".into(), "-json=ImportPath,Name,Dir,Standard,Module,Deps,TestGoFiles,XTestGoFiles,Error".into()];
+        if self.args.command == GoCommand::Test {
+            list.push("-test".into());
+        }
+        list.extend(module_flags(modules.setup.workspace, self.state));
+        list.extend(self.args.compile_flags());
+        list.push("--".into());
+        list.extend(if self.args.packages.is_empty() { vec![".".to_string()] } else { self.args.packages.clone() });
+        list.push(SDK_PACKAGE.into());
+        list.extend(core_hooks);
+        go.list(&list)
+    }
+
+    /// The hook packages' archives, compiled as the user's build will compile them (through the
+    /// toolexec proxy, with the user's compile flags); recorded in `build.archives`. Returns the
+    /// dependencies of each hook package.
+    fn build_hook_archives(&self, go: &Go, modules: &Modules, main_imports: &[String], build: &mut BuildState) -> Result<BTreeMap<String, Vec<String>>, BuildError> {
+        let mut export = vec!["list".to_string(), "-deps".into(), "-export".into(), "-json=ImportPath,Export,Deps,Error".into(), toolexec_flag()?];
+        export.extend(module_flags(modules.setup.workspace, self.state));
+        export.extend(self.args.compile_flags());
+        export.push("--".into());
+        export.extend(main_imports.iter().cloned());
+        let progress = Progress::start(&state::progress_file(self.state), "preparing the hook runtime", std::io::stderr().is_terminal());
+        let listed = go.list(&export).map_err(|e| match e {
+            BuildError::Go { stderr, .. } => BuildError::HookBuild(stderr),
+            other => other,
+        });
+        progress.finish();
+        let mut hook_deps = BTreeMap::new();
+        for package in listed? {
+            if let Some(error) = package.error {
+                return Err(BuildError::HookBuild(format!("{}: {}", package.import_path, error.err)));
+            }
+            if !package.export.is_empty() {
+                build.archives.insert(package.import_path.clone(), PathBuf::from(package.export));
+            }
+            hook_deps.insert(package.import_path, package.deps);
+        }
+        write_build(self.state, build)?;
+        Ok(hook_deps)
+    }
+
+    /// What the plan read from the user's machine, for the plan cache (see `plan_cache.rs`).
+    fn inputs(&self, modules: &Modules, user_overlay: Option<&Path>) -> Option<BTreeSet<Input>> {
+        let mut inputs = BTreeSet::new();
+        let module = |dir: &Path, inputs: &mut BTreeSet<Input>| {
+            inputs.insert(Input::Sources(dir.to_path_buf()));
+            inputs.insert(Input::File(dir.join("go.mod")));
+            inputs.insert(Input::File(dir.join("go.sum")));
+        };
+        let base_text = std::fs::read_to_string(&modules.setup.base).unwrap_or_default();
+        inputs.insert(Input::File(modules.setup.base.clone()));
+        if modules.setup.workspace {
+            inputs.insert(Input::File(modules.setup.base.with_file_name("go.work.sum")));
+            for used in modfile::used_dirs(&base_text, &modules.root) {
+                let gomod = std::fs::read_to_string(used.join("go.mod")).unwrap_or_default();
+                for replacement in modfile::replacement_dirs(&gomod, &used) {
+                    module(&replacement, &mut inputs);
+                }
+                module(&used, &mut inputs);
+            }
+        } else {
+            inputs.insert(Input::File(modfile::sum_path(&modules.setup.base)));
+            inputs.insert(Input::File(modules.root.join("go.mod")));
+            inputs.insert(Input::File(modules.root.join("vendor/modules.txt")));
+            inputs.insert(Input::Sources(modules.root.clone()));
+        }
+        for replacement in modfile::replacement_dirs(&base_text, &modules.root) {
+            module(&replacement, &mut inputs);
+        }
+        // A go.mod or go.work that appears where the go command looks changes the build.
+        let gowork_from_env = std::env::var_os("GOWORK").is_some_and(|w| !w.is_empty() && w != "auto");
+        for ancestor in self.dir.ancestors() {
+            if !gowork_from_env {
+                inputs.insert(Input::File(ancestor.join("go.work")));
+            }
+            if ancestor.starts_with(&modules.root) && ancestor != modules.root {
+                inputs.insert(Input::File(ancestor.join("go.mod")));
+            }
+        }
+        if let Some(overlay) = user_overlay {
+            inputs.insert(Input::File(overlay.to_path_buf()));
+            let replaced = test_overlay::read_user_overlay(overlay).ok()?;
+            inputs.extend(replaced.into_values().filter(|file| !file.is_empty()).map(|file| Input::File(self.dir.join(file))));
+        }
+        Some(inputs)
+    }
+}
+
+/// Where alternate module files go.
 struct ModuleSetup {
     workspace: bool,
     /// The user's go.mod (or -modfile), or go.work in workspace mode.
@@ -234,41 +422,54 @@ struct ModuleSetup {
 }
 
 impl ModuleSetup {
-    /// Writes the alternate files for `modules`; returns the go flags that select them.
-    fn write(&self, modules: &[&RuntimeModule]) -> Result<Vec<String>, BuildError> {
+    /// Writes the alternate files for `modules` into the state directory.
+    fn write(&self, modules: &[&RuntimeModule]) -> Result<(), BuildError> {
         if self.workspace {
             modfile::write_workfile(&self.base, &self.state, &self.runtime, modules)
                 .map_err(BuildError::io("write an alternate go.work from", &self.base))?;
-            return Ok(Vec::new());
+        } else {
+            modfile::write_modfile(&self.base, &self.state, &self.runtime, modules)
+                .map_err(BuildError::io("write an alternate go.mod from", &self.base))?;
         }
-        let alternate = modfile::write_modfile(&self.base, &self.state, &self.runtime, modules)
-            .map_err(BuildError::io("write an alternate go.mod from", &self.base))?;
-        Ok(vec![format!("-modfile={}", alternate.display()), "-mod=mod".into()])
+        Ok(())
+    }
+
+    /// The alternate files as the plan's go commands left them (`-mod=mod` may have added sums).
+    fn read_back(&self) -> Result<BTreeMap<String, String>, BuildError> {
+        let names = if self.workspace { ["go.work", "go.work.sum"] } else { ["go.mod", "go.sum"] };
+        names
+            .iter()
+            .map(|name| {
+                let file = self.state.join(name);
+                let text = std::fs::read_to_string(&file).map_err(BuildError::io("read", &file))?;
+                Ok((name.to_string(), text))
+            })
+            .collect()
     }
 }
 
-/// Tells the user which of their dependencies the hook runtime moves in the instrumented build,
-/// from what to what and why (`otelalign.rs`).
-fn report_raised_dependencies(setup: &ModuleSetup, graph: &[Package], runtime_modules: &[RuntimeModule]) {
+/// The note on which of the user's dependencies the hook runtime moves in the instrumented
+/// build, from what to what and why (`otelalign.rs`); `None` when nothing moves.
+fn report_raised_dependencies(setup: &ModuleSetup, graph: &[Package], runtime_modules: &[RuntimeModule]) -> Option<String> {
     if setup.workspace {
-        return;
+        return None;
     }
     let linked = graph.iter().filter(|p| !p.standard).filter_map(|p| p.module.as_ref()).map(|m| m.path.clone()).collect();
     match otelalign::moves_of_build(&setup.base, &setup.state, &setup.state.join("go.mod"), &linked, runtime_modules) {
-        Ok(moves) => otelalign::report_text(&moves).into_iter().for_each(|text| eprintln!("{text}")),
-        Err(e) => eprintln!("autotel: warning: cannot tell whether the hook runtime moves your dependencies: {e}"),
+        Ok(moves) => otelalign::report_text(&moves),
+        Err(e) => Some(format!("autotel: warning: cannot tell whether the hook runtime moves your dependencies: {e}")),
     }
 }
 
-fn print_summary(matched: &Matched) {
-    eprintln!("autotel: instrumentations: {}", matched.instrumentations.iter().cloned().collect::<Vec<_>>().join(", "));
+/// What `-v` prints about the matched rules.
+fn summary(matched: &Matched) -> Vec<String> {
+    let mut lines = vec![format!("autotel: instrumentations: {}", matched.instrumentations.iter().cloned().collect::<Vec<_>>().join(", "))];
     for (package, rules) in &matched.packages {
-        eprintln!("autotel:   {package}: {} rule(s)", rules.len());
+        lines.push(format!("autotel:   {package}: {} rule(s)", rules.len()));
     }
-    eprintln!("autotel:   every main package: {} rule(s)", matched.main_rules.len());
-    for line in &matched.untested {
-        eprintln!("autotel:   note: {line}");
-    }
+    lines.push(format!("autotel:   every main package: {} rule(s)", matched.main_rules.len()));
+    lines.extend(matched.untested.iter().map(|line| format!("autotel:   note: {line}")));
+    lines
 }
 
 /// Module path and version of every package in the closure of `roots`.
@@ -329,20 +530,30 @@ impl StateDir {
         Ok(StateDir { path })
     }
 
-    fn write_rules(&self, matched: &Matched, build: &BuildState) -> Result<(), BuildError> {
-        for (import_path, rules) in &matched.packages {
-            let file = state::package_file(&self.path, import_path);
-            let json = serde_json::to_vec(&PackageRules { import_path: import_path.clone(), rules: rules.clone() })
-                .expect("state serializes");
-            std::fs::write(&file, json).map_err(BuildError::io("write", &file))?;
+    /// Writes `plan` for the toolexec proxy and the go command: the alternate module files, the
+    /// rules of each package, build.json and the test overlay (whose file it returns).
+    fn write_plan(&self, plan: &Plan) -> Result<Option<PathBuf>, BuildError> {
+        for (name, text) in &plan.module_files {
+            let file = self.path.join(name);
+            std::fs::write(&file, text).map_err(BuildError::io("write", &file))?;
         }
-        self.write_build(build)
+        write_rules(&self.path, &plan.package_rules, &plan.build)?;
+        plan.overlay.as_ref().map(|overlay| overlay.write(&self.path)).transpose()
     }
+}
 
-    fn write_build(&self, build: &BuildState) -> Result<(), BuildError> {
-        let file = state::build_file(&self.path);
-        std::fs::write(&file, serde_json::to_vec_pretty(build).expect("state serializes")).map_err(BuildError::io("write", &file))
+/// Writes the rules of each matched package and build.json.
+fn write_rules(state: &Path, package_rules: &[PackageRules], build: &BuildState) -> Result<(), BuildError> {
+    for rules in package_rules {
+        let file = state::package_file(state, &rules.import_path);
+        std::fs::write(&file, serde_json::to_vec(rules).expect("state serializes")).map_err(BuildError::io("write", &file))?;
     }
+    write_build(state, build)
+}
+
+fn write_build(state: &Path, build: &BuildState) -> Result<(), BuildError> {
+    let file = state::build_file(state);
+    std::fs::write(&file, serde_json::to_vec_pretty(build).expect("state serializes")).map_err(BuildError::io("write", &file))
 }
 
 impl Drop for StateDir {

@@ -18,11 +18,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The overlay of one `go test` run.
-#[derive(Debug, PartialEq)]
+/// The overlay of one `go test` run, as data: the plan cache (`plan_cache.rs`) keeps it, and
+/// [`TestOverlay::write`] puts it into each build's state directory.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TestOverlay {
-    /// The merged overlay file, for `-overlay=`.
-    pub file: PathBuf,
+    /// The user's own overlay entries (virtual path → file), kept as given.
+    pub user: BTreeMap<String, String>,
+    /// The generated test files: virtual path → contents.
+    pub files: Vec<(String, String)>,
     /// The test mains (`pkg.test`) whose hook packages the overlay imports.
     pub programs: Vec<String>,
 }
@@ -34,47 +37,58 @@ struct OverlayJson {
     replace: BTreeMap<String, String>,
 }
 
-/// Writes the overlay for the test mains of `graph` that belong to the main module, with the
-/// hook packages `imports` gives each, merged with the user's overlay file; `None` when no
-/// package of the main module is tested.
-pub fn write(
+/// The overlay for the test mains of `graph` that belong to the main module, with the hook
+/// packages `imports` gives each, merged with the user's overlay file; `None` when no package of
+/// the main module is tested.
+pub fn plan(
     graph: &[Package],
     imports: &BTreeMap<String, Vec<String>>,
-    state: &Path,
     user_overlay: Option<&Path>,
 ) -> Result<Option<TestOverlay>, BuildError> {
-    let mut overlay = match user_overlay {
-        Some(path) => {
-            let text = std::fs::read(path).map_err(BuildError::io("read the -overlay file", path))?;
-            serde_json::from_slice::<OverlayJson>(&text)
-                .map_err(|e| BuildError::Overlay { path: path.to_path_buf(), error: e.to_string() })?
-        }
-        None => OverlayJson::default(),
+    let user = match user_overlay {
+        Some(path) => read_user_overlay(path)?,
+        None => BTreeMap::new(),
     };
     let packages: BTreeMap<&str, &Package> = graph.iter().map(|p| (p.import_path.as_str(), p)).collect();
-    let dir = state.join("overlay");
-    let mut programs = Vec::new();
+    let mut overlay = TestOverlay { user, files: Vec::new(), programs: Vec::new() };
     for (program, hooks) in imports {
         let Some(tested) = program.strip_suffix(".test").and_then(|p| packages.get(p)) else { continue };
         let in_main_module = tested.module.as_ref().is_some_and(|m| m.main);
         if !in_main_module || (tested.test_go_files.is_empty() && tested.x_test_go_files.is_empty()) {
             continue;
         }
-        if programs.is_empty() {
-            std::fs::create_dir_all(&dir).map_err(BuildError::io("create", &dir))?;
+        let virtual_path = free_name(Path::new(&tested.dir), &overlay);
+        overlay.files.push((virtual_path, test_file(&tested.name, hooks)));
+        overlay.programs.push(program.clone());
+    }
+    Ok((!overlay.programs.is_empty()).then_some(overlay))
+}
+
+/// The `Replace` entries of the user's `-overlay` file.
+pub fn read_user_overlay(path: &Path) -> Result<BTreeMap<String, String>, BuildError> {
+    let text = std::fs::read(path).map_err(BuildError::io("read the -overlay file", path))?;
+    let json = serde_json::from_slice::<OverlayJson>(&text)
+        .map_err(|e| BuildError::Overlay { path: path.to_path_buf(), error: e.to_string() })?;
+    Ok(json.replace)
+}
+
+impl TestOverlay {
+    /// Writes the generated files under `state/overlay/` and the merged overlay file; returns the
+    /// latter, for `-overlay=`.
+    pub fn write(&self, state: &Path) -> Result<PathBuf, BuildError> {
+        let dir = state.join("overlay");
+        std::fs::create_dir_all(&dir).map_err(BuildError::io("create", &dir))?;
+        let mut replace = self.user.clone();
+        for (n, (virtual_path, contents)) in self.files.iter().enumerate() {
+            let real = dir.join(format!("{n}_autotel_hooks_test.go"));
+            std::fs::write(&real, contents).map_err(BuildError::io("write", &real))?;
+            replace.insert(virtual_path.clone(), real.display().to_string());
         }
-        let real = dir.join(format!("{}_autotel_hooks_test.go", programs.len()));
-        std::fs::write(&real, test_file(&tested.name, hooks)).map_err(BuildError::io("write", &real))?;
-        let virtual_path = free_name(Path::new(&tested.dir), &overlay.replace);
-        overlay.replace.insert(virtual_path, real.display().to_string());
-        programs.push(program.clone());
+        let file = state.join("overlay.json");
+        let json = serde_json::to_vec_pretty(&OverlayJson { replace }).expect("overlay serializes");
+        std::fs::write(&file, json).map_err(BuildError::io("write", &file))?;
+        Ok(file)
     }
-    if programs.is_empty() {
-        return Ok(None);
-    }
-    let file = state.join("overlay.json");
-    std::fs::write(&file, serde_json::to_vec_pretty(&overlay).expect("overlay serializes")).map_err(BuildError::io("write", &file))?;
-    Ok(Some(TestOverlay { file, programs }))
 }
 
 /// The external test file that imports `hooks` into the test binary of package `name`.
@@ -88,10 +102,11 @@ fn test_file(name: &str, hooks: &[String]) -> String {
 }
 
 /// `<dir>/autotel_hooks_test.go`, or a numbered name when a file (or an overlay entry) has it.
-fn free_name(dir: &Path, taken: &BTreeMap<String, String>) -> String {
+fn free_name(dir: &Path, overlay: &TestOverlay) -> String {
+    let taken = |path: &str| overlay.user.contains_key(path) || overlay.files.iter().any(|(p, _)| p == path);
     (0..)
         .map(|n| dir.join(if n == 0 { "autotel_hooks_test.go".to_string() } else { format!("autotel_hooks_{n}_test.go") }))
-        .find(|path| !path.exists() && !taken.contains_key(&path.display().to_string()))
+        .find(|path| !path.exists() && !taken(&path.display().to_string()))
         .expect("some name is free")
         .display()
         .to_string()
@@ -136,9 +151,10 @@ mod tests {
             ("example.com/taken.test".to_string(), hooks.clone()),
             ("example.com/cmd/api".to_string(), hooks.clone()),
         ]);
-        let overlay = write(&graph, &imports, state.path(), Some(&user)).unwrap().expect("an overlay");
+        let overlay = plan(&graph, &imports, Some(&user)).unwrap().expect("an overlay");
         assert_eq!(overlay.programs, ["example.com/lib.test", "example.com/taken.test"], "not the module cache's, not a plain main");
-        let json: OverlayJson = serde_json::from_slice(&std::fs::read(&overlay.file).unwrap()).unwrap();
+        let file = overlay.write(state.path()).unwrap();
+        let json: OverlayJson = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
         assert_eq!(json.replace["/src/a.go"], "/elsewhere/a.go");
         let lib_file = &json.replace[&lib.join("autotel_hooks_test.go").display().to_string()];
         assert_eq!(
@@ -154,6 +170,6 @@ mod tests {
         let tree = tempfile::tempdir().unwrap();
         let graph = [tested("example.com/lib", tree.path(), true, &[])];
         let imports = BTreeMap::from([("example.com/lib.test".to_string(), vec!["autotel.dev/go/sdk".to_string()])]);
-        assert_eq!(write(&graph, &imports, tree.path(), None).unwrap(), None);
+        assert_eq!(plan(&graph, &imports, None).unwrap(), None);
     }
 }

@@ -43,3 +43,25 @@ fn plain_and_instrumented_builds_never_share_archives() {
         std::fs::remove_file(&instrumented).unwrap();
     }
 }
+
+/// Two autotel caches (two `AUTOTEL_CACHE_DIR`s, so two extracted runtimes) sharing one Go build
+/// cache: the hook archives' export data names the runtime's directory, so a main package
+/// compiled against one must not be reused with the other's (the link said "fingerprint mismatch").
+#[test]
+fn two_autotel_caches_share_one_go_build_cache() {
+    let app = App::copy("nethttp-pair");
+    let bin = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        let cache = tempfile::tempdir().unwrap();
+        let out = bin.path().join("b");
+        let output = autotel()
+            .args(["go", "build", "-o", out.to_str().unwrap(), "./cmd/b"])
+            .current_dir(app.path())
+            .env("AUTOTEL_CACHE_DIR", cache.path())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(has_hooks(&out));
+        std::fs::remove_file(&out).unwrap();
+    }
+}

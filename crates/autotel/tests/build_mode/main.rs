@@ -10,6 +10,8 @@ mod traces;
 mod tree;
 /// The build cache: warm rebuilds, and plain and instrumented archives kept apart.
 mod cache;
+/// The plan cache: reused while nothing it depends on changed, made again when something did.
+mod plan_cache;
 /// `autotel go test`, `autotel go run`, and an older Go through GOTOOLCHAIN.
 mod commands;
 /// go flags, GOFLAGS, cross-compilation and workspaces pass through.

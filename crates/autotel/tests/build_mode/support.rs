@@ -234,3 +234,38 @@ pub fn outcomes(json: &[u8]) -> BTreeMap<(String, String), String> {
     }
     outcomes
 }
+
+impl App {
+    /// A module written from one literal: `//- path` lines start each file (as rust-analyzer's
+    /// fixtures do), so a test shows its whole module in one place.
+    pub fn fixture(text: &str) -> App {
+        let dir = tempfile::tempdir().unwrap();
+        let app = App { dir };
+        for file in text.split("//- ").filter(|f| !f.trim().is_empty()) {
+            let (path, contents) = file.split_once('\n').expect("a fixture file has a path line");
+            app.write(path.trim(), contents);
+        }
+        app
+    }
+
+    /// Writes `contents` to `path` in the app, creating directories.
+    pub fn write(&self, path: &str, contents: &str) {
+        let path = self.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+
+    /// Replaces `from` by `to` in the app's file `path` (which must contain it).
+    pub fn edit(&self, path: &str, from: &str, to: &str) {
+        let text = std::fs::read_to_string(self.path().join(path)).unwrap();
+        assert!(text.contains(from), "{path} has no {from:?}");
+        self.write(path, &text.replacen(from, to, 1));
+    }
+}
+
+/// Whether `binary` defines `symbol` (`go tool nm`).
+pub fn defines(binary: &Path, symbol: &str) -> bool {
+    let nm = Command::new("go").args(["tool", "nm"]).arg(binary).output().unwrap();
+    assert!(nm.status.success(), "go tool nm {}: {}", binary.display(), String::from_utf8_lossy(&nm.stderr));
+    String::from_utf8_lossy(&nm.stdout).lines().any(|l| l.split_whitespace().nth(2) == Some(symbol) && l.split_whitespace().nth(1) != Some("U"))
+}
