@@ -4,7 +4,9 @@
 //! the rule is applied, so a library or Go release that changed them is built without the rule
 //! instead of failing to compile (design.md §1.10).
 //!
-//! Syntax only, like the rest of this crate: types are compared as written, without spaces.
+//! Syntax only, like the rest of this crate: types are compared as written, without spaces, and
+//! with `interface{}` read as `any` (the same type since Go 1.18; libraries switch spelling
+//! between releases without changing a signature).
 
 use crate::signature::text;
 use crate::FunctionRefOf;
@@ -81,8 +83,10 @@ impl std::fmt::Display for Shape {
     }
 }
 
+/// A type as written, without spaces and with `interface{}` spelled `any`.
 fn squeeze(text: &str) -> String {
-    text.chars().filter(|c| !c.is_whitespace()).collect()
+    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    squeezed.replace("interface{}", "any")
 }
 
 struct Declared {
@@ -235,6 +239,7 @@ mod tests {
         func getg() *g\n\
         func newproc1(fn *funcval, callergp *g, callerpc uintptr, parked bool, waitreason waitReason) *g { return nil }\n\
         func gdestroy(gp *g) {}\n\
+        func record(c *conn, v interface{}, rest ...interface {}) (reply interface{}, err error) { return nil, nil }\n\
         func (c *conn) hijacked() bool { return false }\n\
         type http2ResponseWriter struct { *http2.ResponseWriter }\n";
 
@@ -249,7 +254,7 @@ mod tests {
 
     #[test]
     fn declared_facts_hold() {
-        let all = "    file: files/x.go\n    requires:\n      types: [g, Alias, waitReason]\n      fields: [g.goid, m.curg, http2ResponseWriter.ResponseWriter]\n      functions:\n        - getg() *g\n        - newproc1(fn *funcval, callergp *g, callerpc uintptr, parked bool, waitreason waitReason) *g\n        - newproc1(*funcval, *g, uintptr, bool, waitReason) *g\n        - (*conn).hijacked() bool\n        - gdestroy\n";
+        let all = "    file: files/x.go\n    requires:\n      types: [g, Alias, waitReason]\n      fields: [g.goid, m.curg, http2ResponseWriter.ResponseWriter]\n      functions:\n        - getg() *g\n        - newproc1(fn *funcval, callergp *g, callerpc uintptr, parked bool, waitreason waitReason) *g\n        - newproc1(*funcval, *g, uintptr, bool, waitReason) *g\n        - (*conn).hijacked() bool\n        - gdestroy\n        - record(*conn, any, ...any) (any, error)\n        - record(c *conn, v interface{}, rest ...interface{}) (interface{}, error)\n";
         assert_eq!(missing(all), Vec::<String>::new());
         assert_eq!(missing("    struct_field: {type: g, name: x, field_type: int}\n"), Vec::<String>::new());
         assert_eq!(missing("    raw: {function: gdestroy, code: \"gp.x = nil\"}\n"), Vec::<String>::new());

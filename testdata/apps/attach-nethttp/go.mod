@@ -1,3 +1,3 @@
 module autotel.test/attach-nethttp
 
-go 1.24
+go 1.23

@@ -4,7 +4,8 @@
 //
 // Usage: attach-nethttp -addr 127.0.0.1:0 -addrfile PATH [-h2c]
 // It writes the bound address to PATH, serves until SIGTERM/SIGINT, and exits 0. With -h2c the
-// server also speaks HTTP/2 without TLS, and /chain's client calls use it.
+// server also speaks HTTP/2 without TLS, and /chain's client calls use it (Go 1.24 and later:
+// net/http's own unencrypted HTTP/2; built with Go 1.23, -h2c exits with an error).
 package main
 
 import (
@@ -64,11 +65,7 @@ func main() {
 
 	srv := &http.Server{Handler: mux}
 	if *h2c {
-		srv.Protocols = new(http.Protocols)
-		srv.Protocols.SetHTTP1(true)
-		srv.Protocols.SetUnencryptedHTTP2(true)
-		client.Transport.(*http.Transport).Protocols = new(http.Protocols)
-		client.Transport.(*http.Transport).Protocols.SetUnencryptedHTTP2(true)
+		speakH2C(srv, client.Transport.(*http.Transport))
 	}
 	if *addrFile != "" {
 		if err := os.WriteFile(*addrFile, []byte(ln.Addr().String()), 0o644); err != nil {

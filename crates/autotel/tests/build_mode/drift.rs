@@ -63,6 +63,59 @@ fn a_library_whose_hooked_function_changed_is_built_without_the_rule() {
     );
 }
 
+/// `testdata/apps/changed-gin` against a copy of the real gin v1.7.0 (from the module cache) in
+/// which `Engine.handleHTTPRequest` takes the response writer first, as a future gin might: the
+/// rule's `requires` no longer holds (without it, the pulled trampoline would hand the hook a
+/// `*http.ResponseWriter` as its `**gin.Context`: the linker does not compare linknamed types).
+#[test]
+fn a_gin_whose_hooked_function_changed_builds_with_one_warning_and_serves() {
+    let app = App::copy("changed-gin");
+    let download = app.go(&["mod", "download", "-json", "github.com/gin-gonic/gin@v1.7.0"]);
+    assert!(download.status.success(), "go mod download:\n{}", String::from_utf8_lossy(&download.stderr));
+    let module: serde_json::Value = serde_json::from_slice(&download.stdout).unwrap();
+    let gin = app.path().join("gin");
+    copy_dir(Path::new(module["Dir"].as_str().expect("the module's Dir")), &gin);
+    let gin_go = gin.join("gin.go");
+    let original = std::fs::read_to_string(&gin_go).unwrap();
+    let changed = original
+        .replace("func (engine *Engine) handleHTTPRequest(c *Context) {", "func (engine *Engine) handleHTTPRequest(w http.ResponseWriter, c *Context) {")
+        .replace("engine.handleHTTPRequest(c)", "engine.handleHTTPRequest(c.Writer, c)");
+    assert_eq!(changed.matches("handleHTTPRequest(w http.ResponseWriter, c *Context)").count(), 1, "gin v1.7.0's gin.go declares handleHTTPRequest once");
+    assert_eq!(changed.matches("handleHTTPRequest(c.Writer, c)").count(), 2, "and calls it twice");
+    let mut permissions = std::fs::metadata(&gin_go).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)] // the module cache's copy is read-only
+    permissions.set_readonly(false);
+    std::fs::set_permissions(&gin_go, permissions).unwrap();
+    std::fs::write(&gin_go, changed).unwrap();
+    let go_mod = app.path().join("go.mod");
+    let text = std::fs::read_to_string(&go_mod).unwrap();
+    std::fs::write(&go_mod, format!("{text}\nreplace github.com/gin-gonic/gin => ./gin\n")).unwrap();
+
+    let output = app.autotel_go(&["build", "-o", "bin/app", "."]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        warnings(&stderr),
+        ["autotel: warning: github.com/gin-gonic/gin is built without 1 of its 2 `gin` rules: it lacks \
+          (Engine).handleHTTPRequest(*Context) (it is (Engine).handleHTTPRequest(w http.ResponseWriter, c *Context)); \
+          the program runs without that instrumentation"],
+        "{stderr}"
+    );
+
+    // The program serves as it would without autotel; net/http's server span is still there,
+    // named without gin's route template.
+    let receiver = receiver();
+    let mut command = Command::new(app.binary("app"));
+    otel_env(&mut command, &receiver, "changed-gin");
+    let service = Service::start(command);
+    assert_eq!(http_get(&service.url("/users/7"), &[]), (200, "user 7".to_string()));
+    let store = receiver.store();
+    let arrived = store.wait_until(Duration::from_secs(30), |s| !s.spans().is_empty());
+    assert!(arrived, "net/http's server span arrives");
+    let spans = store.spans();
+    assert_eq!(spans.iter().map(|s| (s.name.as_str(), s.kind)).collect::<Vec<_>>(), [("GET", otlp::model::SpanKind::Server)], "{spans:#?}");
+    drop(service);
+}
+
 /// A Go release autotel does not know, made by scripts/fake-go-release from go1.27.4: it calls
 /// itself go1.28rc1, renames newproc1's `callergp` and net/http's `http2ResponseWriter`.
 fn future_go() -> std::path::PathBuf {

@@ -1,8 +1,10 @@
+use crate::harness::use_dependencies_of;
 use crate::support::*;
 
 #[test]
 fn the_sample_tests_pass_with_go_test_and_autotel_go_test() {
     let app = App::copy("sample");
+    use_dependencies_of(app.path(), None);
     let plain = app.go(&["test", "-count=1", "./..."]);
     assert!(plain.status.success(), "go test failed:\n{}{}", String::from_utf8_lossy(&plain.stdout), String::from_utf8_lossy(&plain.stderr));
     let receiver = receiver();

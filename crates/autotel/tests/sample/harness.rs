@@ -155,11 +155,23 @@ pub fn built() -> &'static Built {
 /// The newest Go release autotel is tested with (scripts/go-matrix runs the rest).
 pub const NEWEST_GO: &str = "go1.27.4";
 
-/// The sample's A and B built by `autotel go build` with [`NEWEST_GO`] (through GOTOOLCHAIN),
+/// The release the `*_with_another_go` tests build with: the one `AUTOTEL_SAMPLE_GO` names
+/// (`scripts/go-matrix --ci` sets it, one release at a time), else [`NEWEST_GO`].
+pub fn another_go() -> String {
+    match std::env::var("AUTOTEL_SAMPLE_GO") {
+        Ok(release) if !release.trim().is_empty() => release.trim().to_string(),
+        _ => NEWEST_GO.to_string(),
+    }
+}
+
+/// The sample's A and B built by `autotel go build` with [`another_go`] (through GOTOOLCHAIN),
 /// as bin/a and bin/b of their own copy.
-pub fn built_with_newest_go() -> &'static Built {
+pub fn built_with_another_go() -> &'static Built {
     static BUILT: OnceLock<Built> = OnceLock::new();
-    BUILT.get_or_init(|| build_sample(&format!("sample-{NEWEST_GO}"), Some(NEWEST_GO)))
+    BUILT.get_or_init(|| {
+        let release = another_go();
+        build_sample(&format!("sample-{release}"), Some(&release))
+    })
 }
 
 /// Copies the sample to `name` under cargo's target tmp directory and builds it; with a
@@ -169,6 +181,7 @@ fn build_sample(name: &str, toolchain: Option<&str>) -> Built {
     let _ = std::fs::remove_dir_all(&dir);
     let app = App::copy("sample");
     copy_tree(app.path(), &dir);
+    use_dependencies_of(&dir, toolchain);
     for service in ["a", "b"] {
         let package = format!("./cmd/{service}");
         let mut builds = vec![(service.to_string(), with_args(autotel(), &["go", "build"]))];
@@ -187,6 +200,20 @@ fn build_sample(name: &str, toolchain: Option<&str>) -> Built {
         }
     }
     Built { dir }
+}
+
+/// Gives the copy of the sample at `dir` the dependencies a user of the Go release it is built
+/// with has (`toolchain`, else GOTOOLCHAIN): for a release older than the sample's go line,
+/// `older-go/go1.X.mod` and `.sum` (scripts/sample-go-mods) replace go.mod and go.sum.
+pub fn use_dependencies_of(dir: &Path, toolchain: Option<&str>) {
+    let release = toolchain.map(str::to_string).or_else(|| std::env::var("GOTOOLCHAIN").ok()).unwrap_or_default();
+    let Some(minor) = release.strip_prefix("go1.").and_then(|rest| rest.split(['.', '+', 'r']).next()) else { return };
+    let older = dir.join("older-go");
+    let (modfile, sumfile) = (older.join(format!("go1.{minor}.mod")), older.join(format!("go1.{minor}.sum")));
+    if modfile.exists() {
+        std::fs::copy(&modfile, dir.join("go.mod")).unwrap();
+        std::fs::copy(&sumfile, dir.join("go.sum")).unwrap();
+    }
 }
 
 fn with_args(mut command: Command, args: &[&str]) -> Command {
@@ -217,12 +244,12 @@ pub struct Deployment {
 }
 
 /// Which binaries to run: the instrumented ones, the plain ones, or the instrumented ones built
-/// with the newest Go release.
+/// with [`another_go`].
 #[derive(Clone, Copy, PartialEq)]
 pub enum Build {
     Instrumented,
     Plain,
-    NewestGo,
+    AnotherGo,
 }
 
 /// Starts MariaDB, Redis, B and then A (which calls B), with `framework` as SAMPLE_FRAMEWORK.
@@ -230,7 +257,7 @@ pub fn deploy(framework: &str, build: Build) -> Deployment {
     let (built, prefix) = match build {
         Build::Instrumented => (built(), ""),
         Build::Plain => (built(), "plain-"),
-        Build::NewestGo => (built_with_newest_go(), ""),
+        Build::AnotherGo => (built_with_another_go(), ""),
     };
     deploy_programs(framework, &built.binary(&format!("{prefix}a")), &built.binary(&format!("{prefix}b")))
 }

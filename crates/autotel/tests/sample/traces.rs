@@ -189,7 +189,8 @@ fn nethttp_one_request_makes_seven_spans_in_one_trace() {
     check_call_b("nethttp", Build::Instrumented);
 }
 
+/// With go1.27.4, or the release `AUTOTEL_SAMPLE_GO` names (scripts/go-matrix --ci).
 #[test]
-fn the_same_seven_spans_with_the_newest_go() {
-    check_call_b("", Build::NewestGo);
+fn the_same_seven_spans_with_another_go() {
+    check_call_b("", Build::AnotherGo);
 }
