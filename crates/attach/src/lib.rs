@@ -88,6 +88,7 @@ pub mod offsets;
 pub mod pclntab;
 pub mod plan;
 pub mod probes;
+pub mod progress;
 pub mod spans;
 pub mod sql;
 pub mod verify;
