@@ -319,12 +319,13 @@ class Report:
         if not st or not st.get("rounds"):
             return
         rows = st["rounds"]
-        sizes = ", ".join(f"{n} {b / 1e6:.0f} MB" for n, b in st["sizes_bytes"].items())
+        sizes = "; ".join(f"{n}: {b / 1e6:.0f} MB" for n, b in st["sizes_bytes"].items())
         self.add("## Attach start", "",
                  f"Seconds from starting `autotel attach -v --pid PID` on a fresh `{st['package']}@{st['version']}` "
                  f"(`caddy respond`; built through the module proxy: {sizes}) to the line saying tracing began, "
                  f"measured from outside. Loaded: two busy-looping processes per core for the whole start. The steps "
-                 f"are attach's own `-v` line of the median round.", "",
+                 f"are attach's own `-v` line of the median round. Before issue 12's fixes the same start took "
+                 f"14–48 s on a loaded machine (`bench/attach-start.md`).", "",
                  "| target, machine | n | probes (uprobes) | probes in, s (median) | max s | attach's steps (median round) |",
                  "|---|---|---|---|---|---|")
         worst = 0.0
