@@ -17,6 +17,9 @@ Sections (in this order, each timed):
            BPF programs; for attach, the run count and run time of each BPF program (bpf_stats)
            and the cost of one uprobe hit on this machine
   outage   autotel under load with the collector up, down (closed port) and hanging
+  attach-start  time from `autotel attach --pid` to its probes being in, on a large binary
+           (caddy, built through the module proxy, with and without symbols/DWARF), on an idle
+           machine and with every core kept busy; attach's own step times from `-v`
 """
 
 import argparse
@@ -46,6 +49,11 @@ LARGE_VERSION = "v2.15.2"
 # appended, so the package's object changes and it is recompiled and relinked).
 EDITED = {"demo": "cmd/b/main.go", "hand": "main.go", "large": "server/const.go"}
 
+# attach-start's large target: an ~70 MB Go program (HTTP server, TLS, many libraries).
+START_PACKAGE = "github.com/caddyserver/caddy/v2/cmd/caddy"
+START_VERSION = "v2.10.2"
+START_TARGETS = {"caddy": [], "caddy, stripped (-s -w)": ["-ldflags=-s -w"]}
+
 FULL = dict(
     cold_rounds=3, large_cold_rounds=1, warm_rounds=5, edit_rounds=3, large_app=True, cold=True,
     toolexec_calls=200, toolexec_rounds=5,
@@ -53,6 +61,7 @@ FULL = dict(
     rt_rounds=5, rt_requests=20000, rt_warmup=2000, rt_concurrency=4,
     uprobe_rounds=5, uprobe_calls=50000,
     outage_rounds=3, outage_requests=20000,
+    start_rounds=5,
 )
 QUICK = dict(
     cold_rounds=0, large_cold_rounds=0, warm_rounds=2, edit_rounds=1, large_app=False, cold=False,
@@ -61,8 +70,9 @@ QUICK = dict(
     rt_rounds=1, rt_requests=2000, rt_warmup=300, rt_concurrency=4,
     uprobe_rounds=1, uprobe_calls=20000,
     outage_rounds=1, outage_requests=2000,
+    start_rounds=1,
 )
-SECTIONS = ["build", "toolexec", "hook", "runtime", "outage"]
+SECTIONS = ["build", "toolexec", "hook", "runtime", "outage", "attach-start"]
 # The runtime variant with attach's uprobes running empty BPF programs: what the traps cost.
 EMPTY_UPROBES = "attach's uprobes, empty programs"
 
@@ -195,7 +205,7 @@ class Suite:
         self.trees[("demo", "hand")] = self.copy_tree(BENCH / "handinst", "demo-hand")
         for d in (self.trees[("demo", "hand")], BENCH / "hookcost"):
             run(["go", "mod", "download"], cwd=d, env=clean_env())
-        if self.cfg["large_app"]:
+        if self.cfg["large_app"] and "build" in (self.args.only or SECTIONS):
             info = json.loads(run(["go", "mod", "download", "-json", f"{LARGE_MODULE}@{LARGE_VERSION}"],
                                   cwd=self.work, env=clean_env()).stdout)
             for variant in ("plain", "autotel"):
@@ -208,8 +218,9 @@ class Suite:
         demo_deps = run(["go", "list", "-deps", "./cmd/b"], cwd=self.trees[("demo", "plain")], env=clean_env()).stdout.split()
         self.results["demo_app"] = {"package": "testdata/apps/nethttp-pair/cmd/b", "deps": len(demo_deps)}
         # Modules the hook runtime needs, downloaded once outside any measurement.
-        run([str(self.autotel), "go", "build", "-o", str(self.work / "prefetch"), "./cmd/b"],
-            cwd=self.trees[("demo", "autotel")], env=self.cache_env())
+        if {"build", "runtime", "outage"} & set(self.args.only or SECTIONS):
+            run([str(self.autotel), "go", "build", "-o", str(self.work / "prefetch"), "./cmd/b"],
+                cwd=self.trees[("demo", "autotel")], env=self.cache_env())
         self.results["durations_s"]["setup"] = time.perf_counter() - t0
 
     def copy_tree(self, source, name):
@@ -545,6 +556,60 @@ class Suite:
             stop(hole)
         self.results["sections"]["outage"] = {"requests": self.cfg["outage_requests"], "rounds": rows}
 
+    # --------------------------------------------------------- attach-start
+    def section_attach_start(self):
+        """Per round, for each target and for an idle and a loaded machine: seconds from starting
+        `autotel attach -v --pid` on a fresh caddy to the line saying tracing began, with the
+        step times attach prints with -v."""
+        section = {"package": START_PACKAGE, "version": START_VERSION, "skipped": None}
+        self.results["sections"]["attach-start"] = section
+        if os.geteuid() != 0:
+            section["skipped"] = "not root"
+            return
+        targets = {}
+        for name, flags in START_TARGETS.items():
+            gobin = self.work / "start" / str(len(targets))
+            run(["go", "install", *flags, f"{START_PACKAGE}@{START_VERSION}"], cwd=self.work,
+                env=clean_env(GOBIN=gobin, GOFLAGS="-mod=mod"))
+            targets[name] = gobin / "caddy"
+        section["sizes_bytes"] = {n: b.stat().st_size for n, b in targets.items()}
+        rows = {f"{n}, {machine}": [] for n in targets for machine in ("idle", "loaded")}
+        for r in range(self.cfg["start_rounds"]):
+            for machine in ("idle", "loaded"):
+                with busy_cores() if machine == "loaded" else contextlib.nullcontext():
+                    for n, binary in targets.items():
+                        res = self.attach_start(binary)
+                        rows[f"{n}, {machine}"].append(res)
+                        log(f"  r{r} {n}, {machine}: probes in after {res['wall_s']:.2f}s ({res['steps']})")
+        section["rounds"] = rows
+
+    def attach_start(self, binary):
+        """One start of attach on a fresh caddy: wall seconds until its tracing line, and the
+        step times of its -v line."""
+        port = free_port()
+        target = subprocess.Popen([str(binary), "respond", "--listen", f"127.0.0.1:{port}", "ok"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=clean_env())
+        agent = None
+        try:
+            wait_port(port, target)
+            log_path = self.work / "attach-start.log"
+            with open(log_path, "w") as f:
+                t0 = time.perf_counter()
+                agent = subprocess.Popen([str(self.autotel), "attach", "-v", "--pid", str(target.pid)], stdout=f,
+                                         stderr=subprocess.STDOUT, env=clean_env(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:9"))
+                while "uprobes) on" not in log_path.read_text():
+                    if agent.poll() is not None or time.perf_counter() - t0 > 120:
+                        raise RuntimeError(f"autotel attach did not start: {log_path.read_text()[-2000:]}")
+                    time.sleep(0.01)
+                wall = time.perf_counter() - t0
+            text = log_path.read_text()
+            steps = next((l.split("start: ", 1)[1] for l in text.splitlines() if "start: " in l), "")
+            probes = re.search(r"(\d+) probes \((\d+) uprobes\)", text)
+            return {"wall_s": wall, "steps": steps, "probes": int(probes[1]), "uprobes": int(probes[2])}
+        finally:
+            stop(agent, signal.SIGINT)
+            stop(target)
+
     # ---------------------------------------------------------------- main
     def machine(self):
         def first(path, key):
@@ -581,7 +646,7 @@ class Suite:
         for name in self.args.only or SECTIONS:
             log(f"== {name}")
             t0 = time.perf_counter()
-            getattr(self, f"section_{name}")()
+            getattr(self, f"section_{name.replace('-', '_')}")()
             self.results["durations_s"][name] = time.perf_counter() - t0
         self.results["machine"]["load_average_at_end"] = os.getloadavg()
         self.results["durations_s"]["total"] = time.time() - started
@@ -593,6 +658,17 @@ class Suite:
         log(f"done in {self.results['durations_s']['total']:.0f}s: {out / 'REPORT.md'}")
         if not self.args.keep_work and not self.args.work:
             shutil.rmtree(self.work, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def busy_cores():
+    """Two busy-looping processes per core for the duration: a loaded machine."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2 * (os.cpu_count() or 1))]
+    try:
+        yield
+    finally:
+        for p in procs:
+            stop(p)
 
 
 def programs_per_request(before, after, requests):

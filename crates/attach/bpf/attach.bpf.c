@@ -339,32 +339,6 @@ static __always_inline int hexval(char c)
 	return -1;
 }
 
-static __noinline int parse_traceparent(const char *s, u8 *trace_id, u8 *parent_span_id)
-{
-	/* 00-<32 hex trace id>-<16 hex span id>-<2 hex flags> */
-	if (s[0] != '0' || s[1] != '0' || s[2] != '-' || s[35] != '-' || s[52] != '-')
-		return 0;
-	u8 acc = 0;
-	for (int i = 0; i < 16; i++) {
-		int hi = hexval(s[3 + 2 * i]), lo = hexval(s[4 + 2 * i]);
-		if (hi < 0 || lo < 0)
-			return 0;
-		trace_id[i] = (hi << 4) | lo;
-		acc |= trace_id[i];
-	}
-	if (!acc)
-		return 0;
-	acc = 0;
-	for (int i = 0; i < 8; i++) {
-		int hi = hexval(s[36 + 2 * i]), lo = hexval(s[37 + 2 * i]);
-		if (hi < 0 || lo < 0)
-			return 0;
-		parent_span_id[i] = (hi << 4) | lo;
-		acc |= parent_span_id[i];
-	}
-	return acc != 0;
-}
-
 static __always_inline int is_traceparent_key(const char *k)
 {
 	const char want[11] = "Traceparent";
@@ -401,6 +375,37 @@ struct scan_ctx {
 	char buf[64];
 };
 
+/* Parses the traceparent value in sc->buf into sc->trace_id and sc->parent_span_id; 0 when it
+ * is not a valid one. A global function: the verifier checks it once, not once per call. */
+__noinline int parse_traceparent(struct scan_ctx *sc)
+{
+	if (!sc)
+		return 0;
+	const char *s = sc->buf;
+	/* 00-<32 hex trace id>-<16 hex span id>-<2 hex flags> */
+	if (s[0] != '0' || s[1] != '0' || s[2] != '-' || s[35] != '-' || s[52] != '-')
+		return 0;
+	u8 acc = 0;
+	for (int i = 0; i < 16; i++) {
+		int hi = hexval(s[3 + 2 * i]), lo = hexval(s[4 + 2 * i]);
+		if (hi < 0 || lo < 0)
+			return 0;
+		sc->trace_id[i] = (hi << 4) | lo;
+		acc |= sc->trace_id[i];
+	}
+	if (!acc)
+		return 0;
+	acc = 0;
+	for (int i = 0; i < 8; i++) {
+		int hi = hexval(s[36 + 2 * i]), lo = hexval(s[37 + 2 * i]);
+		if (hi < 0 || lo < 0)
+			return 0;
+		sc->parent_span_id[i] = (hi << 4) | lo;
+		acc |= sc->parent_span_id[i];
+	}
+	return acc != 0;
+}
+
 /* Looks at one slot's key; fills sc with what it wants from the slot's value. */
 static __always_inline void scan_slot(u64 slot, struct scan_ctx *sc)
 {
@@ -426,12 +431,16 @@ static __always_inline void scan_slot(u64 slot, struct scan_ctx *sc)
 	/* A traceparent counts as found even when it does not parse: it is the caller's. */
 	sc->found |= WANT_TRACEPARENT;
 	if (vlen == TRACEPARENT_LEN && vptr && !bpf_probe_read_user(sc->buf, TRACEPARENT_LEN, (void *)vptr) &&
-	    !parse_traceparent(sc->buf, sc->trace_id, sc->parent_span_id))
+	    !parse_traceparent(sc))
 		__builtin_memset(sc->trace_id, 0, 16);
 }
 
-static __noinline int scan_group(u64 group, struct scan_ctx *sc)
+/* Scans one group of 8 slots; 1 once everything wanted is found. A global function, like
+ * parse_traceparent. */
+__noinline int scan_group(u64 group, struct scan_ctx *sc)
 {
+	if (!sc)
+		return 0;
 	u64 ctrl = read_u64(group);
 	for (int s = 0; s < 8; s++) {
 		if ((ctrl >> (8 * s)) & 0x80)
@@ -448,7 +457,7 @@ static long scan_group_cb(u64 i, void *data)
 	struct scan_ctx *sc = data;
 	if (i >= sc->ngroups)
 		return 1;
-	return scan_group(sc->groups + i * GROUP_SIZE, sc);
+	return scan_group(sc->groups + i * GROUP_SIZE, sc) ? 1 : 0;
 }
 
 /* Scans a header map m (Go 1.24+ swiss tables) for the keys sc->want names; returns what it

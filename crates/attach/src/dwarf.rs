@@ -33,8 +33,11 @@ pub fn field_offsets(
     } else {
         gimli::RunTimeEndian::Big
     };
+    // Type entries need these three sections only; the others (line tables, location lists:
+    // most of a large program's DWARF) are not decompressed.
     let load = |id: gimli::SectionId| -> Result<Cow<'_, [u8]>, gimli::Error> {
-        Ok(match file.section_by_name(id.name()) {
+        let needed = matches!(id, gimli::SectionId::DebugInfo | gimli::SectionId::DebugAbbrev | gimli::SectionId::DebugStr);
+        Ok(match file.section_by_name(id.name()).filter(|_| needed) {
             Some(s) => s.uncompressed_data().unwrap_or(Cow::Borrowed(&[])),
             None => Cow::Borrowed(&[]),
         })
@@ -53,8 +56,9 @@ pub fn field_offsets(
 
     let mut units = dwarf.units();
     while let Some(header) = units.next().map_err(err)? {
-        let unit = dwarf.unit(header).map_err(err)?;
-        let mut tree = unit.entries_tree(None).map_err(err)?;
+        // The header's own tree, not `dwarf.unit`, which would also read the line table.
+        let abbrevs = dwarf.abbreviations(&header).map_err(err)?;
+        let mut tree = header.entries_tree(&abbrevs, None).map_err(err)?;
         let root = tree.root().map_err(err)?;
         let mut children = root.children();
         while let Some(node) = children.next().map_err(err)? {
@@ -62,7 +66,7 @@ pub fn field_offsets(
             if entry.tag() != gimli::DW_TAG_structure_type {
                 continue;
             }
-            let Some(name) = attr_string(&dwarf, &unit, entry, gimli::DW_AT_name) else {
+            let Some(name) = attr_string(&dwarf, entry, gimli::DW_AT_name) else {
                 continue;
             };
             if !structs.contains(name.as_str()) {
@@ -74,7 +78,7 @@ pub fn field_offsets(
                 if me.tag() != gimli::DW_TAG_member {
                     continue;
                 }
-                let Some(field) = attr_string(&dwarf, &unit, me, gimli::DW_AT_name) else {
+                let Some(field) = attr_string(&dwarf, me, gimli::DW_AT_name) else {
                     continue;
                 };
                 if !fields.contains(&(name.as_str(), field.as_str())) {
@@ -93,14 +97,17 @@ pub fn field_offsets(
     Ok(out)
 }
 
+/// A name attribute: inline (Go's linker writes names so) or in `.debug_str`.
 fn attr_string<R: gimli::Reader>(
     dwarf: &gimli::Dwarf<R>,
-    unit: &gimli::Unit<R>,
     entry: &gimli::DebuggingInformationEntry<'_, '_, R>,
     at: gimli::DwAt,
 ) -> Option<String> {
-    let value = entry.attr_value(at).ok()??;
-    let s = dwarf.attr_string(unit, value).ok()?;
+    let s = match entry.attr_value(at).ok()?? {
+        gimli::AttributeValue::String(s) => s,
+        gimli::AttributeValue::DebugStrRef(offset) => dwarf.debug_str.get_str(offset).ok()?,
+        _ => return None,
+    };
     let s = s.to_string_lossy().ok()?;
     Some(s.into_owned())
 }

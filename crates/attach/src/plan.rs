@@ -12,6 +12,7 @@ use crate::error::AttachError;
 use crate::offsets::{Field, Offsets, Source, Table};
 use crate::pclntab::{Func, Pclntab};
 use crate::probes::{ProbeId, ProbeSpec, CATALOGUE, NOT_YET};
+use crate::progress::Progress;
 use crate::verify::{DecodedFunction, Expect};
 
 /// A probe that will be attached.
@@ -104,12 +105,15 @@ impl Enabled {
 
 /// Analyses `path` and plans the probes (no root needed).
 pub fn check(path: &Path) -> Result<CheckReport, AttachError> {
-    plan(path, &Enabled::from_env(), &Table::embedded())
+    plan(path, &Enabled::from_env(), &Table::embedded(), &mut Progress::silent())
 }
 
-pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport, AttachError> {
+/// Analyses `path` and plans the probes, each step of the analysis shown on `progress`.
+pub fn plan(path: &Path, enabled: &Enabled, table: &Table, progress: &mut Progress) -> Result<CheckReport, AttachError> {
+    progress.step("reading the binary");
     let bin = Binary::open(path)?;
     let info = BuildInfo::read(&bin)?;
+    progress.step("reading the function table");
     let pcln = Pclntab::read(&bin)?;
     let all_fields: Vec<Field> = {
         let mut v: Vec<Field> = CATALOGUE.iter().flat_map(|p| p.fields.iter().copied()).collect();
@@ -117,7 +121,9 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table) -> Result<CheckReport
         v.dedup();
         v
     };
+    progress.step(if bin.has_dwarf { "reading struct offsets from DWARF" } else { "looking up struct offsets" });
     let offsets = Offsets::resolve(&bin, &info, &all_fields, table)?;
+    progress.step("finding and verifying probe sites");
     let mut probes = Vec::new();
     let mut skipped = Vec::new();
     let mut notes = Vec::new();

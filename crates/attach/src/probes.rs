@@ -65,17 +65,40 @@ pub enum ProbeId {
 }
 
 impl ProbeId {
+    /// The BPF programs of the probe: the one at its entry, and the one at each of its exits
+    /// (`None`: an entry-only probe).
+    pub fn programs(self) -> (&'static str, Option<&'static str>) {
+        match self {
+            ProbeId::Goroutines => ("newproc_runqput", None),
+            ProbeId::HttpServer => ("http_server_enter", Some("http_server_ret")),
+            ProbeId::Http2ServerEnd => ("http2_server_done", None),
+            ProbeId::HttpClient => ("http_client_enter", Some("http_client_ret")),
+            ProbeId::HttpInjectConn => ("http_conn_roundtrip", None),
+            ProbeId::HttpInjectHeaders => ("http_header_write", None),
+            ProbeId::SqlQuery => ("db_query_enter", Some("db_query_ret")),
+            ProbeId::SqlExec => ("db_query_enter", Some("db_exec_ret")),
+            ProbeId::SqlPrepare => ("db_prepare_enter", Some("db_query_ret")),
+            ProbeId::SqlStmtQuery => ("db_stmt_enter", Some("db_query_ret")),
+            ProbeId::SqlStmtExec => ("db_stmt_enter", Some("db_exec_ret")),
+            ProbeId::SqlBegin => ("db_begin_enter", Some("db_query_ret")),
+            ProbeId::SqlCommit => ("db_commit_enter", Some("db_error_ret")),
+            ProbeId::SqlRollback => ("db_rollback_enter", Some("db_error_ret")),
+            ProbeId::SqlPing => ("db_ping_enter", Some("db_error_ret")),
+            ProbeId::Redis => ("redis_process_enter", Some("redis_process_ret")),
+            ProbeId::Redigo => ("redigo_do_enter", Some("redigo_do_ret")),
+            ProbeId::GrpcInvoke => ("grpc_invoke_enter", Some("grpc_invoke_ret")),
+            ProbeId::GrpcNewStream => ("grpc_newstream_enter", Some("grpc_newstream_ret")),
+            ProbeId::GrpcStreamFinish => ("grpc_stream_finish", None),
+            ProbeId::GrpcServer => ("grpc_server_enter", Some("grpc_server_ret")),
+            ProbeId::GrpcWriteStatus => ("grpc_server_write_status", None),
+            ProbeId::KafkaWrite => ("kafka_write_enter", Some("kafka_write_ret")),
+            ProbeId::KafkaFetch => ("kafka_fetch_enter", Some("kafka_fetch_ret")),
+        }
+    }
+
     /// Whether the probe has a program at each RET (else at the entry only).
     pub fn has_exit(self) -> bool {
-        !matches!(
-            self,
-            ProbeId::Goroutines
-                | ProbeId::Http2ServerEnd
-                | ProbeId::GrpcStreamFinish
-                | ProbeId::GrpcWriteStatus
-                | ProbeId::HttpInjectConn
-                | ProbeId::HttpInjectHeaders
-        )
+        self.programs().1.is_some()
     }
 }
 
@@ -353,3 +376,20 @@ const fn grpc(id: ProbeId, what: &'static str, function: &'static str, fields: &
 pub const NOT_YET: &[(&str, &str)] = &[
     ("github.com/redis/go-redis/v9", "go-redis v9 pipelines"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_probe_names_uprobe_programs_of_the_bpf_object() {
+        let source = include_str!("../bpf/attach.bpf.c");
+        for spec in CATALOGUE {
+            let (entry, exit) = spec.id.programs();
+            for name in std::iter::once(entry).chain(exit) {
+                let definition = format!("SEC(\"uprobe\")\nint {name}(struct pt_regs *ctx)");
+                assert!(source.contains(&definition), "{:?}: no uprobe program `{name}` in attach.bpf.c", spec.id);
+            }
+        }
+    }
+}

@@ -12,7 +12,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::AttachError;
 use crate::export::{ExportConfig, ProcessInfo};
-use crate::plan::{self, CheckReport};
+use crate::offsets::Table;
+use crate::plan::{self, CheckReport, Enabled};
+use crate::progress::Progress;
 use crate::text::valid_text;
 use crate::{AttachOptions, Target};
 
@@ -24,11 +26,13 @@ pub fn run(opts: AttachOptions) -> Result<(), AttachError> {
     }
     VERBOSE.store(opts.verbose, Ordering::SeqCst);
     let (path, pid) = resolve_target(&opts.target)?;
-    let report = plan::check(&path)?;
     if opts.check_only {
-        println!("{report}");
+        println!("{}", plan::check(&path)?);
         return Ok(());
     }
+    let mut progress = if opts.quiet { Progress::silent() } else { Progress::on_stderr() };
+    // On an error the status line goes with `progress`, before the error is printed.
+    let report = plan::plan(&path, &Enabled::from_env(), &Table::embedded(), &mut progress)?;
     if !report.instruments_anything() {
         return Err(AttachError::NothingToInstrument {
             path,
@@ -49,7 +53,7 @@ pub fn run(opts: AttachOptions) -> Result<(), AttachError> {
     if stop_requested(&opts) {
         return Ok(());
     }
-    imp::run(&opts, &path, pid, &report, export)
+    imp::run(&opts, &path, pid, &report, export, progress)
 }
 
 /// The executable to analyse and attach to, and the pid filter (`None`: every process).
@@ -138,6 +142,7 @@ mod imp {
         _: Option<u32>,
         _: &CheckReport,
         _: ExportConfig,
+        _: Progress,
     ) -> Result<(), AttachError> {
         Err(AttachError::BpfNotBuilt)
     }
@@ -215,7 +220,7 @@ mod imp {
     use std::rc::Rc;
     use std::time::{Duration, Instant};
 
-    use libbpf_rs::skel::{OpenSkel, SkelBuilder};
+    use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
     use libbpf_rs::{Link, RingBufferBuilder};
 
     use super::*;
@@ -246,6 +251,7 @@ mod imp {
         pid: Option<u32>,
         report: &CheckReport,
         export: ExportConfig,
+        mut progress: Progress,
     ) -> Result<(), AttachError> {
         let say = |msg: &str| {
             if !opts.quiet {
@@ -259,22 +265,26 @@ mod imp {
         libbpf_rs::set_print(Some((libbpf_rs::PrintLevel::Debug, capture_libbpf_log)));
         for p in &report.probes {
             for d in &p.degraded {
-                say(&format!("{}: {d}", p.spec.what));
+                if !opts.quiet {
+                    progress.say(&format!("{}: {d}", p.spec.what));
+                }
             }
         }
         for s in &report.skipped {
-            eprintln!("autotel attach: warning: not instrumenting {}: {}", s.spec.what, s.reason);
+            progress.say(&format!("warning: not instrumenting {}: {}", s.spec.what, s.reason));
         }
+        progress.step("asking the kernel about bpf_probe_write_user");
         let write_allowed = probe_write_user_allowed();
-        if write_allowed {
-            say("outgoing HTTP/1.1 requests carry a traceparent header (the kernel allows bpf_probe_write_user)");
-        } else {
-            eprintln!(
-                "autotel attach: the kernel refuses bpf_probe_write_user (lockdown), so outgoing requests cannot carry a \
-                 traceparent header; everything else is traced"
+        if !write_allowed {
+            progress.say(
+                "the kernel refuses bpf_probe_write_user (lockdown), so outgoing requests cannot carry a traceparent \
+                 header; everything else is traced",
             );
+        } else if !opts.quiet {
+            progress.say("outgoing HTTP/1.1 requests carry a traceparent header (the kernel allows bpf_probe_write_user)");
         }
 
+        progress.step("loading the BPF programs");
         let mut obj = std::mem::MaybeUninit::uninit();
         let mut open = skel::AttachSkelBuilder::default()
             .open(&mut obj)
@@ -364,6 +374,19 @@ mod imp {
             ro.off_transferwriter_header = get(TRANSFERWRITER_HEADER);
             ro.inject_traceparent = write_allowed as u8;
         }
+        // Only the programs the plan attaches are loaded: verifying them is most of the start.
+        let wanted: BTreeSet<&str> = report
+            .probes
+            .iter()
+            .flat_map(|p| {
+                let (entry, exit) = p.spec.id.programs();
+                std::iter::once(entry).chain(exit)
+            })
+            .collect();
+        for mut prog in open.open_object_mut().progs_mut() {
+            let load = prog.name().to_str().is_some_and(|name| wanted.contains(name));
+            prog.set_autoload(load);
+        }
         // The peer tracepoint (server.address of database/sql and redigo spans) runs at every
         // socket send on the machine, so it is loaded only for a program with such clients; it
         // needs the kernel's BTF and its sock_send_length tracepoint (Linux 6.4+), without
@@ -381,72 +404,50 @@ mod imp {
             _ => e,
         };
 
+        progress.step("attaching uprobes");
+        let programs: HashMap<String, libbpf_rs::ProgramMut> =
+            skel.object().progs_mut().map(|p| (p.name().to_string_lossy().into_owned(), p)).collect();
+        let program = |name: &str| {
+            programs.get(name).ok_or_else(|| AttachError::Bpf {
+                what: format!("the BPF object has no program {name}"),
+                source: "missing program".into(),
+            })
+        };
         let pid_arg: i32 = pid.map(|p| p as i32).unwrap_or(-1);
+        let total: usize = report.probes.iter().map(|p| p.entry_offsets.len() + p.ret_offsets.len()).sum();
         let mut links: Vec<Link> = Vec::new();
-        let mut count = 0usize;
         for p in &report.probes {
             if stop_requested(opts) {
+                progress.finish();
                 say("stopped before tracing began");
                 return Ok(());
             }
-            let (enter, ret) = match p.spec.id {
-                // Entry-only probes: the exit program is never attached (no RET offsets).
-                ProbeId::Goroutines => (&skel.progs.newproc_runqput, &skel.progs.newproc_runqput),
-                ProbeId::HttpServer => (&skel.progs.http_server_enter, &skel.progs.http_server_ret),
-                ProbeId::Http2ServerEnd => (&skel.progs.http2_server_done, &skel.progs.http2_server_done),
-                ProbeId::HttpClient => (&skel.progs.http_client_enter, &skel.progs.http_client_ret),
-                ProbeId::SqlQuery => (&skel.progs.db_query_enter, &skel.progs.db_query_ret),
-                ProbeId::SqlExec => (&skel.progs.db_query_enter, &skel.progs.db_exec_ret),
-                ProbeId::SqlPrepare => (&skel.progs.db_prepare_enter, &skel.progs.db_query_ret),
-                ProbeId::SqlStmtQuery => (&skel.progs.db_stmt_enter, &skel.progs.db_query_ret),
-                ProbeId::SqlStmtExec => (&skel.progs.db_stmt_enter, &skel.progs.db_exec_ret),
-                ProbeId::SqlBegin => (&skel.progs.db_begin_enter, &skel.progs.db_query_ret),
-                ProbeId::SqlCommit => (&skel.progs.db_commit_enter, &skel.progs.db_error_ret),
-                ProbeId::SqlRollback => (&skel.progs.db_rollback_enter, &skel.progs.db_error_ret),
-                ProbeId::SqlPing => (&skel.progs.db_ping_enter, &skel.progs.db_error_ret),
-                ProbeId::Redis => (&skel.progs.redis_process_enter, &skel.progs.redis_process_ret),
-                ProbeId::Redigo => (&skel.progs.redigo_do_enter, &skel.progs.redigo_do_ret),
-                ProbeId::GrpcInvoke => (&skel.progs.grpc_invoke_enter, &skel.progs.grpc_invoke_ret),
-                ProbeId::GrpcNewStream => (&skel.progs.grpc_newstream_enter, &skel.progs.grpc_newstream_ret),
-                ProbeId::GrpcServer => (&skel.progs.grpc_server_enter, &skel.progs.grpc_server_ret),
-                ProbeId::KafkaWrite => (&skel.progs.kafka_write_enter, &skel.progs.kafka_write_ret),
-                ProbeId::KafkaFetch => (&skel.progs.kafka_fetch_enter, &skel.progs.kafka_fetch_ret),
-                // Entry-only probes: the exit program is never attached (no RET offsets).
-                ProbeId::GrpcStreamFinish => (&skel.progs.grpc_stream_finish, &skel.progs.grpc_stream_finish),
-                ProbeId::GrpcWriteStatus => (&skel.progs.grpc_server_write_status, &skel.progs.grpc_server_write_status),
-                ProbeId::HttpInjectConn => (&skel.progs.http_conn_roundtrip, &skel.progs.http_conn_roundtrip),
-                ProbeId::HttpInjectHeaders => (&skel.progs.http_header_write, &skel.progs.http_header_write),
-            };
-            let what = |off: u64| format!("attaching a uprobe to {} at {}+{off:#x}", p.func.name, path.display());
-            for off in &p.entry_offsets {
-                links.push(
-                    enter
-                        .attach_uprobe(false, pid_arg, path, *off as usize)
-                        .map_err(bpf_err(what(*off)))
-                        .map_err(target_gone)?,
-                );
+            let (enter, exit) = p.spec.id.programs();
+            let sites = p.entry_offsets.iter().map(|off| (enter, *off));
+            let sites = sites.chain(exit.into_iter().flat_map(|exit| p.ret_offsets.iter().map(move |off| (exit, *off))));
+            for (name, off) in sites {
+                let what = format!("attaching a uprobe to {} at {}+{off:#x}", p.func.name, path.display());
+                let link = program(name)?.attach_uprobe(false, pid_arg, path, off as usize);
+                links.push(link.map_err(bpf_err(what)).map_err(target_gone)?);
+                progress.count(links.len(), total);
             }
-            for off in &p.ret_offsets {
-                links.push(
-                    ret.attach_uprobe(false, pid_arg, path, *off as usize)
-                        .map_err(bpf_err(what(*off)))
-                        .map_err(target_gone)?,
-                );
-            }
-            count += 1;
         }
         let uprobes = links.len();
         if peer_tracepoint {
             links.push(
-                skel.progs
-                    .sock_send
+                program("sock_send")?
                     .attach()
                     .map_err(bpf_err("attaching the BPF program to the sock_send_length tracepoint"))?,
             );
         }
+        let took = progress.finish();
+        if opts.verbose {
+            say(&format!("start: {}", progress.breakdown()));
+        }
         say(&format!(
-            "{} probes ({} uprobes) on {}{}",
-            count,
+            "tracing after {}: {} probes ({} uprobes) on {}{}",
+            crate::progress::seconds(took),
+            report.probes.len(),
             uprobes,
             path.display(),
             match pid {

@@ -17,7 +17,7 @@ pub struct Args {
     /// Print what would be instrumented in this binary, and why anything would not (no root needed).
     #[arg(long, value_name = "PATH")]
     check: Option<PathBuf>,
-    /// On a BPF failure, also print libbpf's log.
+    /// Also print how long each step of the start took, and libbpf's log on a BPF failure.
     #[arg(short, long)]
     verbose: bool,
 }
