@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use attach::{AttachError, Target};
 use common::*;
 
@@ -17,9 +15,9 @@ fn a_target_exiting_during_startup_is_reported_as_such() {
     let app = App::start(&exe, &["-addr", "127.0.0.1:0"], &[]);
     let pid = app.child.id();
     let attached = attach_to(Target::Pid(pid), &rx);
-    // The analysis takes a fraction of a second, loading the BPF programs much longer: the
-    // target goes in between.
-    std::thread::sleep(Duration::from_millis(300));
+    // Attach needs ~0.1 s at best (reading the binary, loading the BPF programs) before its
+    // first uprobe goes in; the target is stopped at once, so it is gone before that: either
+    // before attach looked (NoSuchProcess) or while it analysed and loaded (TargetExited).
     let _ = app.stop();
     let result = attached.thread.join().expect("attach thread");
     let err = result.expect_err("attach to a process that exited must fail");
@@ -28,6 +26,7 @@ fn a_target_exiting_during_startup_is_reported_as_such() {
         "unexpected error: {err}"
     );
     let text = err.to_string();
+    eprintln!("attach: {text}");
     assert!(!text.contains("libbpf") && !text.contains('\n'), "not one sentence: {text}");
     assert!(text.contains(&pid.to_string()), "{text}");
 }
