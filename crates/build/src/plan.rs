@@ -70,11 +70,15 @@ pub fn go(options: &GoOptions) -> Result<i32, BuildError> {
             if verbose {
                 eprintln!("autotel: planning the build");
             }
+            let planned_at = std::time::SystemTime::now();
             let planner = Planner { args: &args, dir: &dir, catalogue: &catalogue, state: &state.path, runtime_root: &runtime_root, executable: &executable };
             let (plan, inputs) = planner.plan()?;
             if let Some(inputs) = inputs {
-                if let Err(e) = plan_cache::store(&cache, &key, inputs, &plan) {
-                    eprintln!("autotel: warning: the plan is not cached, the next build plans again: {e}");
+                match plan_cache::store(&cache, &key, inputs, &plan, planned_at) {
+                    Ok(true) => {}
+                    Ok(false) if verbose => eprintln!("autotel: the plan is not cached: a file it read changed while planning"),
+                    Ok(false) => {}
+                    Err(e) => eprintln!("autotel: warning: the plan is not cached, the next build plans again: {e}"),
                 }
             }
             plan

@@ -33,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 /// Entries kept; the least recently used beyond this are removed when one is stored.
 const KEPT_ENTRIES: usize = 64;
@@ -74,19 +75,30 @@ pub enum Input {
 impl Input {
     /// The digest of the input as it is now.
     pub fn digest(&self) -> String {
+        self.read().0
+    }
+
+    /// The digest, and the newest modification time among the files it hashed.
+    fn read(&self) -> (String, Option<SystemTime>) {
         let mut hash = Sha256::new();
+        let mut newest = None;
         match self {
             Input::File(path) => match std::fs::read(path) {
                 Ok(bytes) => {
                     hash.update(b"file\0");
                     hash.update(&bytes);
+                    newest = modified(path);
                 }
                 Err(_) => hash.update(b"absent"),
             },
-            Input::Sources(root) => hash_sources(root, &mut hash),
+            Input::Sources(root) => hash_sources(root, &mut hash, &mut newest),
         }
-        hex(&hash.finalize())
+        (hex(&hash.finalize()), newest)
     }
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
 /// One cache file.
@@ -205,17 +217,28 @@ pub fn load(cache: &Path, key: &Key) -> Option<Plan> {
 }
 
 /// Stores `plan` under `key` with the digests of `inputs` as they are now (atomically: a
-/// concurrent build reads the old entry or the new one), and prunes old entries.
-pub fn store(cache: &Path, key: &Key, inputs: BTreeSet<Input>, plan: &Plan) -> Result<(), BuildError> {
+/// concurrent build reads the old entry or the new one), and prunes old entries. `planned_at` is
+/// when planning began: an input modified since then may have been read by the plan in its old
+/// state, so its digest now would vouch for a plan made from other contents; nothing is stored
+/// then (`Ok(false)`), and the next build plans again.
+pub fn store(cache: &Path, key: &Key, inputs: BTreeSet<Input>, plan: &Plan, planned_at: SystemTime) -> Result<bool, BuildError> {
+    let mut digests = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let (digest, newest) = input.read();
+        if newest.is_some_and(|newest| newest >= planned_at) {
+            return Ok(false);
+        }
+        digests.push((input, digest));
+    }
     let file = entry_file(cache, key);
     let dir = file.parent().expect("entries live in a directory");
     std::fs::create_dir_all(dir).map_err(BuildError::io("create", dir))?;
-    let entry = Entry { inputs: inputs.into_iter().map(|input| { let digest = input.digest(); (input, digest) }).collect(), plan: plan.clone() };
+    let entry = Entry { inputs: digests, plan: plan.clone() };
     let temp = dir.join(format!(".{}.{}", key.0, std::process::id()));
     std::fs::write(&temp, serde_json::to_vec(&entry).expect("a plan serializes")).map_err(BuildError::io("write", &temp))?;
     std::fs::rename(&temp, &file).map_err(BuildError::io("write", &file))?;
     prune(dir);
-    Ok(())
+    Ok(true)
 }
 
 /// Removes the least recently used entries beyond [`KEPT_ENTRIES`].
@@ -235,8 +258,9 @@ fn prune(dir: &Path) {
     }
 }
 
-/// Hashes the relative path and header of every Go file the go command would see under `root`.
-fn hash_sources(root: &Path, hash: &mut Sha256) {
+/// Hashes the relative path and header of every Go file the go command would see under `root`;
+/// `newest` becomes the newest modification time among them.
+fn hash_sources(root: &Path, hash: &mut Sha256, newest: &mut Option<SystemTime>) {
     let mut visited = BTreeSet::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -272,6 +296,7 @@ fn hash_sources(root: &Path, hash: &mut Sha256) {
                     Ok(source) => hash.update(&source[..header_len(&source)]),
                     Err(_) => hash.update(b"unreadable"),
                 }
+                *newest = (*newest).max(metadata.modified().ok());
                 hash.update(b"\0");
             }
         }
@@ -407,15 +432,35 @@ mod tests {
         std::fs::write(&archive, "!<arch>").unwrap();
         let key = Key("k".into());
         let planned = plan(&archive);
-        store(cache.path(), &key, BTreeSet::from([Input::File(gomod.clone())]), &planned).unwrap();
+        assert!(store(cache.path(), &key, BTreeSet::from([Input::File(gomod.clone())]), &planned, SystemTime::now()).unwrap());
         assert_eq!(load(cache.path(), &key), Some(planned.clone()));
         assert_eq!(load(cache.path(), &Key("other".into())), None);
         std::fs::write(&gomod, "module m\n\nrequire x v1.0.0\n").unwrap();
         assert_eq!(load(cache.path(), &key), None, "a changed input");
-        store(cache.path(), &key, BTreeSet::from([Input::File(gomod.clone())]), &planned).unwrap();
+        assert!(store(cache.path(), &key, BTreeSet::from([Input::File(gomod.clone())]), &planned, SystemTime::now()).unwrap());
         assert_eq!(load(cache.path(), &key), Some(planned));
         std::fs::remove_file(&archive).unwrap();
         assert_eq!(load(cache.path(), &key), None, "an archive gone from the Go build cache");
+    }
+
+    #[test]
+    fn an_input_modified_while_planning_keeps_the_plan_out_of_the_cache() {
+        let cache = tempfile::tempdir().unwrap();
+        let tree = tempfile::tempdir().unwrap();
+        let (archive, root) = (tree.path().join("a.a"), tree.path().join("m"));
+        std::fs::write(&archive, "!<arch>").unwrap();
+        write(&root, &[("go.mod", "module m\n"), ("main.go", "package main\n")]);
+        let planning_began = SystemTime::now() - std::time::Duration::from_secs(60);
+        let old = planning_began - std::time::Duration::from_secs(60);
+        let set_modified = |path: &Path, time| std::fs::File::options().append(true).open(path).unwrap().set_modified(time).unwrap();
+        set_modified(&root.join("go.mod"), old);
+        // main.go was saved after planning began: the plan may have read it before the save.
+        let inputs = BTreeSet::from([Input::File(root.join("go.mod")), Input::Sources(root.clone())]);
+        assert!(!store(cache.path(), &Key("k".into()), inputs.clone(), &plan(&archive), planning_began).unwrap());
+        assert_eq!(load(cache.path(), &Key("k".into())), None);
+        set_modified(&root.join("main.go"), old);
+        assert!(store(cache.path(), &Key("k".into()), inputs, &plan(&archive), planning_began).unwrap());
+        assert!(load(cache.path(), &Key("k".into())).is_some());
     }
 
     #[test]
@@ -425,12 +470,12 @@ mod tests {
         std::fs::write(&archive, "").unwrap();
         let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
         for n in 0..KEPT_ENTRIES {
-            store(cache.path(), &Key(format!("k{n}")), BTreeSet::new(), &plan(&archive)).unwrap();
+            store(cache.path(), &Key(format!("k{n}")), BTreeSet::new(), &plan(&archive), SystemTime::now()).unwrap();
             let file = entry_file(cache.path(), &Key(format!("k{n}")));
             std::fs::File::options().append(true).open(file).unwrap().set_modified(an_hour_ago).unwrap();
         }
         assert!(load(cache.path(), &Key("k0".into())).is_some(), "k0 is used again: the most recent");
-        store(cache.path(), &Key("new".into()), BTreeSet::new(), &plan(&archive)).unwrap();
+        store(cache.path(), &Key("new".into()), BTreeSet::new(), &plan(&archive), SystemTime::now()).unwrap();
         let kept: BTreeSet<String> =
             std::fs::read_dir(cache.path().join("plans")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         assert_eq!(kept.len(), KEPT_ENTRIES);
