@@ -19,6 +19,8 @@ pub struct Module {
     /// The main module (the one whose go.mod the build uses; in workspace mode, each used one).
     #[serde(default)]
     pub main: bool,
+    /// The module's go line.
+    pub go_version: Option<String>,
 }
 
 impl Module {

@@ -25,6 +25,14 @@ pub struct MainLanguage {
     pub lang: String,
 }
 
+/// The minor version of a go line's language (`23` for `1.23.4` or `1.23rc1`).
+fn language_minor(go_line: &str) -> Option<u32> {
+    let mut parts = go_line.split('.');
+    let (major, minor) = (parts.next()?, parts.next()?);
+    let minor: String = minor.chars().take_while(char::is_ascii_digit).collect();
+    if major == "1" { minor.parse().ok() } else { None }
+}
+
 impl MainLanguage {
     /// From the text of the user's go.mod; `None` without a `module` or a `go` line.
     pub fn from_gomod(text: &str) -> Option<MainLanguage> {
@@ -35,11 +43,17 @@ impl MainLanguage {
             })
         };
         let module = directive("module")?;
-        let go = directive("go")?;
-        let mut parts = go.split('.');
-        let (major, minor) = (parts.next()?, parts.next()?);
-        let minor: String = minor.chars().take_while(char::is_ascii_digit).collect();
-        (major == "1" && !minor.is_empty()).then(|| MainLanguage { module, lang: format!("go1.{minor}") })
+        let minor = language_minor(&directive("go")?)?;
+        Some(MainLanguage { module, lang: format!("go1.{minor}") })
+    }
+
+    /// Whether the go command will compile the main module with a newer `-lang` than the user's:
+    /// it raises the main module's go line to the newest one among `go_lines`, those of the
+    /// modules in the build (the hook runtime's among them). Only then does the proxy restore
+    /// anything, and only then must the build-cache fingerprint name the language.
+    pub fn is_raised_by<'a>(&self, go_lines: impl IntoIterator<Item = &'a str>) -> bool {
+        let ours = self.lang.strip_prefix("go1.").and_then(|m| m.parse::<u32>().ok());
+        go_lines.into_iter().filter_map(language_minor).any(|theirs| ours.is_none_or(|ours| theirs > ours))
     }
 
     /// The value of [`MAIN_MODULE_ENV`].
@@ -110,6 +124,16 @@ mod tests {
         assert_eq!(main.restore("example.com/a/b", &same), None);
         let none: Vec<OsString> = ["-p", "example.com/a/b", "b.go"].map(OsString::from).to_vec();
         assert_eq!(main.restore("example.com/a/b", &none), None, "no -lang: nothing to restore");
+    }
+
+    #[test]
+    fn is_raised_only_by_a_newer_go_line() {
+        let main = MainLanguage { module: "example.com/a".into(), lang: "go1.22".into() };
+        assert!(main.is_raised_by(["1.21", "1.23.0"]));
+        assert!(main.is_raised_by(["1.23rc1"]));
+        assert!(!main.is_raised_by(["1.22.9", "1.20"]), "patch releases share a language");
+        assert!(!main.is_raised_by([]));
+        assert!(!main.is_raised_by(["2.0", "junk"]));
     }
 
     #[test]

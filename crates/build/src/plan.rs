@@ -226,7 +226,15 @@ impl Planner<'_> {
         let main_imports: Vec<String> = std::iter::once(SDK_PACKAGE.to_string())
             .chain(matched.hook_packages.iter().filter(|p| p.as_str() != SDK_PACKAGE).cloned())
             .collect();
-        let language = main_language.clone().unwrap_or_default();
+        // The user's language only where the go command raises it: the fingerprint is one for
+        // every package of the build, and a module-specific part would rebuild the whole
+        // instrumented standard library for each module (gigabytes of build cache in a test run).
+        let go_lines = graph.iter().filter_map(|p| p.module.as_ref()).filter_map(|m| m.go_version.as_deref());
+        let go_lines = go_lines.chain(needed_modules.iter().filter_map(|m| m.go_version.as_deref()));
+        let language = match main_language.as_deref().and_then(MainLanguage::from_env) {
+            Some(main) if main.is_raised_by(go_lines) => main.to_env(),
+            _ => String::new(),
+        };
         // The runtime's directory too: its path is in the hook archives' export data (positions),
         // and a main package compiled against one directory's archives must not be reused with
         // another's (two AUTOTEL_CACHE_DIRs sharing one GOCACHE failed to link).
