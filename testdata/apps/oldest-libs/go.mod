@@ -8,6 +8,7 @@ require (
 	github.com/gomodule/redigo v1.8.2
 	github.com/labstack/echo v3.3.10+incompatible
 	github.com/labstack/echo/v4 v4.1.16
+	github.com/rs/zerolog v1.20.0
 	github.com/sirupsen/logrus v1.4.0
 	go.uber.org/zap v1.13.0
 )

@@ -4,7 +4,9 @@
 // check the rewrite against them. A request runs, on the handler's goroutine
 // and without ctx: a redigo pipeline (Send, Send, Flush, Receive, Receive),
 // a go-redis v8 pipeline and a go-redis v8 GET of a missing key with
-// context.Background(), and logs with logrus (JSON) and zap (console).
+// context.Background(), and logs with logrus (JSON), zap (console) and
+// zerolog (JSON: once plainly, once through a logger whose context already
+// holds a trace_id, which must stay the only one).
 // GET /boom panics (gin and echo without their recovery middleware); GET
 // /fail returns an error (echo) or attaches one (gin) with status 500.
 // REDIS_ADDR is the Redis server.
@@ -23,6 +25,7 @@ import (
 	"github.com/gomodule/redigo/redis"
 	echo3 "github.com/labstack/echo"
 	echo4 "github.com/labstack/echo/v4"
+	"github.com/rs/zerolog"
 	"github.com/sirupsen/logrus"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -33,11 +36,15 @@ type app struct {
 	rdb  *redisv8.Client
 	lr   *logrus.Logger
 	zl   *zap.Logger
+	zero zerolog.Logger
 }
 
 func (a *app) user(id string) (string, error) {
 	a.lr.WithField("user", id).Info("user lookup")
 	a.zl.Info("user lookup", zap.String("user", id))
+	a.zero.Info().Str("user", id).Msg("zerolog user lookup")
+	own := a.zero.With().Str("trace_id", "set-by-the-app").Logger()
+	own.Info().Msg("zerolog own trace_id")
 	conn := a.pool.Get()
 	defer conn.Close()
 	conn.Send("SET", "user:"+id, "secret")
@@ -79,6 +86,7 @@ func main() {
 	a.lr.Formatter = &logrus.JSONFormatter{}
 	enc := zap.NewDevelopmentEncoderConfig()
 	a.zl = zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.Lock(os.Stdout), zapcore.InfoLevel))
+	a.zero = zerolog.New(os.Stdout)
 
 	var h http.Handler
 	switch os.Getenv("FRAMEWORK") {

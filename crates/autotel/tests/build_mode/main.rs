@@ -30,3 +30,5 @@ mod dependencies;
 mod drift;
 /// The user's go line keeps deciding their packages' language version.
 mod language;
+/// Next to the application's own OpenTelemetry: its exports are never traced.
+mod coexistence;

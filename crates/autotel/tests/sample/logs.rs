@@ -37,8 +37,8 @@ fn check_log_lines(build: Build) {
         [("A", &a_out, &a_err, "handling /call-b", &a_server), ("B", &b_out, &b_err, "handling /data", &b_server)]
     {
         let span_id = server.span_id.to_string();
-        // The standard logger writes text to stderr; slog (JSON), logrus (text) and zap (JSON)
-        // write to stdout.
+        // The standard logger writes text to stderr; slog (JSON), logrus (text), zap and
+        // zerolog (JSON) write to stdout.
         let std_line = line(err, message, "log");
         assert!(std_line.contains(&trace_id), "{service}: log line without the trace id {trace_id}: {std_line}");
         let slog_line = line(out, message, "slog");
@@ -48,10 +48,12 @@ fn check_log_lines(build: Build) {
             logrus_line.contains(&format!("trace_id={trace_id}")) && logrus_line.contains(&format!("span_id={span_id}")),
             "{service}: logrus line without trace_id={trace_id} span_id={span_id}: {logrus_line}"
         );
-        let zap_line = line(out, message, "zap");
-        assert!(
-            zap_line.contains(&format!(r#""trace_id":"{trace_id}""#)) && zap_line.contains(&format!(r#""span_id":"{span_id}""#)),
-            "{service}: zap line without trace_id {trace_id} and span_id {span_id}: {zap_line}"
-        );
+        for logger in ["zap", "zerolog"] {
+            let json_line = line(out, message, logger);
+            assert!(
+                json_line.contains(&format!(r#""trace_id":"{trace_id}""#)) && json_line.contains(&format!(r#""span_id":"{span_id}""#)),
+                "{service}: {logger} line without trace_id {trace_id} and span_id {span_id}: {json_line}"
+            );
+        }
     }
 }

@@ -26,7 +26,7 @@ fn server_span(receiver: &BackgroundReceiver, service: &str, name: &str) -> Arc<
 }
 
 /// `testdata/apps/oldest-libs`: gin 1.7.0, echo v3.3.10 and v4.1.16, redigo 1.8.2, go-redis
-/// v8.11.0, logrus 1.4.0 and zap 1.13.0, the oldest releases the rules claim, rewritten and run.
+/// v8.11.0, logrus 1.4.0, zap 1.13.0 and zerolog 1.20.0, the oldest releases the rules claim, rewritten and run.
 #[test]
 fn the_oldest_supported_releases_are_instrumented() {
     let app = App::copy("oldest-libs");
@@ -93,5 +93,14 @@ fn the_oldest_supported_releases_are_instrumented() {
         assert!(logrus_line.contains(&format!(r#""trace_id":"{trace_id}""#)), "{framework}: {logrus_line}");
         let zap_line = out.lines().find(|l| l.contains("\tuser lookup\t")).unwrap_or_else(|| panic!("{framework}: no zap line:\n{out}"));
         assert!(zap_line.contains(&format!(r#""trace_id": "{trace_id}""#)), "{framework}: {zap_line}");
+        let zerolog_line = |message: &str| {
+            let text = format!(r#""message":"{message}""#);
+            out.lines().find(|l| l.contains(&text)).unwrap_or_else(|| panic!("{framework}: no zerolog line {message:?}:\n{out}"))
+        };
+        let plain = zerolog_line("zerolog user lookup");
+        assert!(plain.contains(&format!(r#""trace_id":"{trace_id}""#)) && plain.contains(r#""span_id":""#), "{framework}: {plain}");
+        let own = zerolog_line("zerolog own trace_id");
+        assert_eq!(own.matches(r#""trace_id":"#).count(), 1, "{framework}: the application's trace_id stays the only one: {own}");
+        assert!(own.contains(r#""trace_id":"set-by-the-app""#), "{framework}: {own}");
     }
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	_ "github.com/go-sql-driver/mysql"
+	"github.com/rs/zerolog"
 	"github.com/sirupsen/logrus"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -78,14 +79,16 @@ func RedisAddr() (addr string, stop func(), err error) {
 	return m.Addr(), m.Close, nil
 }
 
-// Logs writes every message with the four loggers a Go service may use: the
+// Logs writes every message with the five loggers a Go service may use: the
 // standard logger (stderr, text), log/slog (stdout, JSON), logrus (stdout,
-// text) and zap (stdout, JSON). Each record names its logger in a "logger"
-// field (or, for the standard logger, "logger=log" in the text).
+// text), zap (stdout, JSON) and zerolog (stdout, JSON). Each record names its
+// logger in a "logger" field (or, for the standard logger, "logger=log" in
+// the text).
 type Logs struct {
-	slog   *slog.Logger
-	logrus *logrus.Logger
-	zap    *zap.Logger
+	slog    *slog.Logger
+	logrus  *logrus.Logger
+	zap     *zap.Logger
+	zerolog zerolog.Logger
 }
 
 // NewLogs returns the loggers of one service.
@@ -97,9 +100,10 @@ func NewLogs(service string) *Logs {
 	core := zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.Lock(os.Stdout), zapcore.InfoLevel)
 	log.SetPrefix(service + " ")
 	return &Logs{
-		slog:   slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("service", service),
-		logrus: lr,
-		zap:    zap.New(core).With(zap.String("service", service)),
+		slog:    slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("service", service),
+		logrus:  lr,
+		zap:     zap.New(core).With(zap.String("service", service)),
+		zerolog: zerolog.New(os.Stdout).With().Str("service", service).Logger(),
 	}
 }
 
@@ -109,4 +113,5 @@ func (l *Logs) Info(msg string) {
 	l.slog.Info(msg, "logger", "slog")
 	l.logrus.WithField("logger", "logrus").Info(msg)
 	l.zap.Info(msg, zap.String("logger", "zap"))
+	l.zerolog.Info().Str("logger", "zerolog").Msg(msg)
 }

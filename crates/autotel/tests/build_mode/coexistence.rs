@@ -1,0 +1,104 @@
+//! autotel next to OpenTelemetry the application already has. Here: the application's own OTLP
+//! exporter, exporting from inside a request handler, is never traced (rules/otlpexport.yaml).
+
+use crate::support::*;
+use otlp::model::{SpanKind, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// An OTLP/HTTP endpoint that answers every request with an empty success and keeps each
+/// request's line and header names (lowercase), so a test can see what the exporter sent.
+struct RecordingCollector {
+    url: String,
+    requests: Arc<Mutex<Vec<(String, Vec<String>)>>>,
+}
+
+impl RecordingCollector {
+    fn start() -> RecordingCollector {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/v1/traces", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let seen = requests.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let seen = seen.clone();
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut writer = stream;
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let (mut names, mut length) = (Vec::new(), 0usize);
+                        loop {
+                            let mut header = String::new();
+                            reader.read_line(&mut header).unwrap();
+                            let header = header.trim_end();
+                            if header.is_empty() {
+                                break;
+                            }
+                            let (name, value) = header.split_once(':').unwrap();
+                            let name = name.trim().to_ascii_lowercase();
+                            if name == "content-length" {
+                                length = value.trim().parse().unwrap();
+                            }
+                            names.push(name);
+                        }
+                        let mut body = vec![0; length];
+                        reader.read_exact(&mut body).unwrap();
+                        seen.lock().unwrap().push((line.trim_end().to_string(), names));
+                        let answer = "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n";
+                        if writer.write_all(answer.as_bytes()).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        RecordingCollector { url, requests }
+    }
+
+    fn requests(&self) -> Vec<(String, Vec<String>)> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+#[test]
+fn the_applications_own_exports_from_a_handler_are_not_traced() {
+    let app = App::copy("own-exporter");
+    let output = app.autotel_go(&["build", "-o", "service", "."]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let collector = RecordingCollector::start();
+    let receiver = receiver();
+    let mut command = Command::new(app.path().join("service"));
+    otel_env(&mut command, &receiver, "own-exporter");
+    command.env("APP_OTLP_TRACES_URL", &collector.url);
+    let service = Service::start(command);
+    for _ in 0..3 {
+        assert_eq!(http_get(&service.url("/work"), &[]).0, 200);
+    }
+
+    let store = receiver.store();
+    let servers = |s: &otlp::StoreSnapshot<'_>| s.spans().iter().filter(|s| s.kind == SpanKind::Server && s.name == "GET /work").count();
+    assert!(store.wait_until(Duration::from_secs(20), |s| servers(s) == 3), "three server spans: {:#?}", store.spans());
+    // The application exported its spans synchronously, inside the handlers, so both are done.
+    let exports = collector.requests();
+    assert_eq!(exports.iter().filter(|(line, _)| line.starts_with("POST /v1/traces ")).count(), 3, "{exports:?}");
+    for (line, headers) in &exports {
+        assert!(!headers.iter().any(|h| h == "traceparent" || h == "tracestate" || h == "baggage"), "{line}: {headers:?}");
+    }
+    // Let autotel's batch processor send whatever else it has (100 ms schedule in otel_env).
+    std::thread::sleep(Duration::from_secs(1));
+    let clients: Vec<_> = store.spans().into_iter().filter(|s| s.kind == SpanKind::Client).collect();
+    assert!(clients.is_empty(), "no span for the application's exports: {clients:#?}");
+    let paths: Vec<_> = store.spans().iter().filter_map(|s| match s.attributes.get("url.path") {
+        Some(Value::String(p)) => Some(p.clone()),
+        _ => None,
+    }).collect();
+    assert!(paths.iter().all(|p| p == "/work"), "{paths:?}");
+    drop(service);
+}
