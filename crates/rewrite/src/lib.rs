@@ -243,14 +243,15 @@ impl FunctionRefOf for FunctionRef {
 /// what they point to must still be treated as escaping (a hook may keep `*p`, say a request, in
 /// its state): a branch that never runs stores the variables' values in a package variable, which
 /// the compiler's escape analysis, blind to the branch never being taken, sees as a leak to the
-/// heap (the trick of the runtime's `internal/abi.Escape`).
+/// heap (the trick of the runtime's `internal/abi.Escape`). It spells `interface{}`, which no
+/// parameter or package declaration can shadow, where `any` could be.
 fn hook_call(hook: &Hook, sig: &Signature, id: u32) -> String {
     let args = sig.receiver.iter().chain(&sig.params).map(|v| format!("&{}", v.name)).collect::<Vec<_>>().join(", ");
     let values = escaped_values(hook, sig);
     let escape = if values.is_empty() {
         String::new()
     } else {
-        format!("if __autotel_escape_{id}.on {{ __autotel_escape_{id}.sink = [...]any{{{}}} }}; ", values.join(", "))
+        format!("if __autotel_escape_{id}.on {{ __autotel_escape_{id}.sink = [...]interface{{}}{{{}}} }}; ", values.join(", "))
     };
     match &hook.exit_symbol {
         None => format!("{escape}if _, __autotel_skip := __autotel_enter_{id}({args}); __autotel_skip {{ return }};"),
@@ -284,7 +285,7 @@ fn trampolines(hook: &Hook, sig: &Signature, id: u32) -> String {
     let mut out = String::new();
     if !escaped_values(hook, sig).is_empty() {
         // `on` is never set: see hook_call.
-        writeln!(out, "var __autotel_escape_{id} struct {{ on bool; sink any }}").unwrap();
+        writeln!(out, "var __autotel_escape_{id} struct {{ on bool; sink interface{{}} }}").unwrap();
     }
     write!(out, "{noescape}").unwrap();
     writeln!(out, "//go:linkname __autotel_enter_{id} {}", hook.enter_symbol).unwrap();

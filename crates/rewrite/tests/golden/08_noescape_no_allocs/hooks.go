@@ -41,3 +41,8 @@ func keepEnter(p **target.Big) (unsafe.Pointer, bool) {
 	Kept = *p
 	return nil, false
 }
+
+func shadowEnter(s *string) (unsafe.Pointer, bool) {
+	*s += "!"
+	return nil, false
+}

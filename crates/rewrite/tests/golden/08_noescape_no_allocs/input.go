@@ -14,3 +14,6 @@ type Big struct{ N [4]int }
 
 // Keep does not keep p, but its hook keeps *p: the caller's Big must still move to the heap.
 func Keep(p *Big) int { return p.N[0] }
+
+// Shadow names its parameter `any`: the generated code must not need the predeclared `any`.
+func Shadow(any string) int { return len(any) }

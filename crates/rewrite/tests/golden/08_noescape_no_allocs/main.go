@@ -15,6 +15,7 @@ func main() {
 	c := &target.Conn{Base: 1}
 	fmt.Println(c.Query("q", 1))
 	fmt.Println(c.Query("xy"))
+	fmt.Println(target.Shadow("ab"))
 	// With noescape trampolines a hooked call allocates nothing of its own.
 	fmt.Println("Add allocs:", testing.AllocsPerRun(100, func() { sink += target.Add(sink, 1) }))
 	fmt.Println("Query without exit allocs:", testing.AllocsPerRun(100, func() { n, _ := c.Query("q"); sink += n }))
