@@ -197,6 +197,7 @@ impl<'a> Instrumented<'a> {
                     function: f.function.clone(),
                     enter_symbol: format!("{}.{}", file.hooks, f.enter),
                     exit_symbol: f.exit.as_ref().map(|e| format!("{}.{e}", file.hooks)),
+                    noescape: file.noescape,
                 }),
                 Action::Raw(raw) => weave.raw.push(raw.clone()),
                 Action::StructField(field) => weave.fields.push(field.clone()),

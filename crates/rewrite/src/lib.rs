@@ -28,6 +28,9 @@ pub struct Hook {
     pub enter_symbol: String,
     /// `importpath.name` of the exit hook, if any.
     pub exit_symbol: Option<String>,
+    /// Declare the trampolines `//go:noescape`: the hook functions keep no pointer they are given
+    /// (see `RuleFile::noescape`), so the hooked function's variables need not move to the heap.
+    pub noescape: bool,
 }
 
 /// Everything to weave into one package. Each item applies to whichever of the package's files
@@ -235,19 +238,41 @@ impl FunctionRefOf for FunctionRef {
 }
 
 /// The one-line prologue calling the enter trampoline and deferring the exit trampoline.
+///
+/// With `noescape` trampolines the variables whose addresses the hooks get stay on the stack, but
+/// what they point to must still be treated as escaping (a hook may keep `*p`, say a request, in
+/// its state): a branch that never runs stores the variables' values in a package variable, which
+/// the compiler's escape analysis, blind to the branch never being taken, sees as a leak to the
+/// heap (the trick of the runtime's `internal/abi.Escape`). It spells `interface{}`, which no
+/// parameter or package declaration can shadow, where `any` could be.
 fn hook_call(hook: &Hook, sig: &Signature, id: u32) -> String {
     let args = sig.receiver.iter().chain(&sig.params).map(|v| format!("&{}", v.name)).collect::<Vec<_>>().join(", ");
+    let values = escaped_values(hook, sig);
+    let escape = if values.is_empty() {
+        String::new()
+    } else {
+        format!("if __autotel_escape_{id}.on {{ __autotel_escape_{id}.sink = [...]interface{{}}{{{}}} }}; ", values.join(", "))
+    };
     match &hook.exit_symbol {
-        None => format!("if _, __autotel_skip := __autotel_enter_{id}({args}); __autotel_skip {{ return }};"),
+        None => format!("{escape}if _, __autotel_skip := __autotel_enter_{id}({args}); __autotel_skip {{ return }};"),
         Some(_) => {
             let results: String = sig.results.iter().map(|v| format!(", &{}", v.name)).collect();
             format!(
-                "if __autotel_st, __autotel_skip := __autotel_enter_{id}({args}); __autotel_st != nil {{ \
+                "{escape}if __autotel_st, __autotel_skip := __autotel_enter_{id}({args}); __autotel_st != nil {{ \
                  defer __autotel_exit_{id}(__autotel_st{results}); if __autotel_skip {{ return }} }} \
                  else if __autotel_skip {{ return }};"
             )
         }
     }
+}
+
+/// The variables whose addresses a `noescape` hook's trampolines get (none otherwise).
+fn escaped_values<'a>(hook: &Hook, sig: &'a Signature) -> Vec<&'a str> {
+    if !hook.noescape {
+        return Vec::new();
+    }
+    let results = if hook.exit_symbol.is_some() { &sig.results[..] } else { &[] };
+    sig.receiver.iter().chain(&sig.params).chain(results).map(|v| v.name.as_str()).collect()
 }
 
 /// The body-less declarations of the trampolines, pulled from the hooks package by linkname.
@@ -256,11 +281,18 @@ fn trampolines(hook: &Hook, sig: &Signature, id: u32) -> String {
         vars.map(|v| format!("*{}", v.type_text)).collect::<Vec<_>>()
     };
     let params = pointers(&mut sig.receiver.iter().chain(&sig.params)).join(", ");
+    let noescape = if hook.noescape { "//go:noescape\n" } else { "" };
     let mut out = String::new();
+    if !escaped_values(hook, sig).is_empty() {
+        // `on` is never set: see hook_call.
+        writeln!(out, "var __autotel_escape_{id} struct {{ on bool; sink interface{{}} }}").unwrap();
+    }
+    write!(out, "{noescape}").unwrap();
     writeln!(out, "//go:linkname __autotel_enter_{id} {}", hook.enter_symbol).unwrap();
     writeln!(out, "func __autotel_enter_{id}({params}) (__autotel_unsafe.Pointer, bool)").unwrap();
     if let Some(exit) = &hook.exit_symbol {
         let results: String = pointers(&mut sig.results.iter()).iter().map(|r| format!(", {r}")).collect();
+        write!(out, "{noescape}").unwrap();
         writeln!(out, "//go:linkname __autotel_exit_{id} {exit}").unwrap();
         writeln!(out, "func __autotel_exit_{id}(__autotel_unsafe.Pointer{results})").unwrap();
     }

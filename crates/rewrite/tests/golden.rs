@@ -3,7 +3,8 @@
 //! Each directory under `tests/golden/` is one case:
 //! - `weave.txt`: what to weave, one item a line:
 //!   `hook RECV|- NAME ENTER [EXIT]` (hook names in package `hooks`), `raw RECV|- NAME CODE…`,
-//!   `field TYPE NAME FIELD_TYPE`;
+//!   `field TYPE NAME FIELD_TYPE`, `noescape` (every hook's trampolines are `//go:noescape`, as
+//!   for a rule file with `noescape: true`);
 //! - `input.go` (package `target`), rewritten and compared with `expected.go`;
 //! - `hooks.go` (package `hooks`) and `main.go` (package `main`): with the rewritten target they
 //!   form a Go module that is run with the machine's `go`; its output must equal `expected.out`.
@@ -24,6 +25,7 @@ fn function_ref(receiver: &str, name: &str) -> FunctionRef {
 
 fn parse_weave(text: &str) -> Weave {
     let mut weave = Weave::default();
+    let mut noescape = false;
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let words: Vec<&str> = line.split_whitespace().collect();
         let symbol = |name: &str| format!("{MODULE}/hooks.{name}");
@@ -32,7 +34,9 @@ fn parse_weave(text: &str) -> Weave {
                 function: function_ref(words[1], words[2]),
                 enter_symbol: symbol(words[3]),
                 exit_symbol: words.get(4).map(|e| symbol(e)),
+                noescape: false,
             }),
+            "noescape" => noescape = true,
             "raw" => weave.raw.push(RawCode {
                 function: function_ref(words[1], words[2]),
                 code: words[3..].join(" "),
@@ -45,6 +49,7 @@ fn parse_weave(text: &str) -> Weave {
             other => panic!("weave.txt: unknown item `{other}`"),
         }
     }
+    weave.hooks.iter_mut().for_each(|h| h.noescape = noescape);
     weave
 }
 

@@ -15,6 +15,11 @@ pub struct RuleFile {
     pub instrumentation: String,
     /// The Go package holding the hook functions; the main package imports it when a rule matches.
     pub hooks: String,
+    /// The hooks keep no pointer they are given past their return (nor return one), so the
+    /// trampolines are declared `//go:noescape` and the hooked function's parameters and results
+    /// stay on its stack. Rule files opt in (`noescape: true`); autotel's own are checked by the
+    /// compiler's escape analysis in a test.
+    pub noescape: bool,
     pub rules: Vec<Rule>,
 }
 

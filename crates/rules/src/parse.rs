@@ -17,6 +17,8 @@ use std::fmt;
 struct FileSchema {
     instrumentation: String,
     hooks: String,
+    #[serde(default)]
+    noescape: bool,
     rules: Vec<RuleSchema>,
 }
 
@@ -199,6 +201,7 @@ pub fn parse_rule_file(
         source: source.to_string(),
         instrumentation: schema.instrumentation,
         hooks: schema.hooks,
+        noescape: schema.noescape,
         rules,
     })
 }

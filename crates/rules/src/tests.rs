@@ -63,6 +63,15 @@ rules:
 }
 
 #[test]
+fn noescape_is_opt_in() {
+    let rules = "rules:\n  - target: main\n    function: {name: main, enter: mainEnter}\n";
+    let plain = parse(&format!("instrumentation: a\nhooks: example.com/h\n{rules}")).unwrap();
+    assert!(!plain.noescape);
+    let borrowed = parse(&format!("instrumentation: a\nhooks: example.com/h\nnoescape: true\n{rules}")).unwrap();
+    assert!(borrowed.noescape);
+}
+
+#[test]
 fn parses_requirements_groups_and_choices() {
     let file = parse(
         r#"
