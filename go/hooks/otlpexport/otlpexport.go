@@ -11,7 +11,10 @@
 // (*otlptrace.Exporter).ExportSpans (behind otlptracehttp and otlptracegrpc),
 // (*Exporter).Export of otlpmetrichttp, otlpmetricgrpc, otlploghttp and
 // otlploggrpc. It replaces the call's ctx by a suppressed one and asks for no
-// exit call; nothing else about the export changes.
+// exit call; nothing else about the export changes. Disabling the
+// instrumentation (OTEL_GO_DISABLED_INSTRUMENTATIONS=otlpexport) traces the
+// application's exports again, for whoever needs to see them; autotel's own
+// exports stay untraced.
 package otlpexport
 
 import (
@@ -21,11 +24,13 @@ import (
 	"autotel.dev/go/api"
 )
 
+var inst = api.NewInstrumentation("otlpexport")
+
 // exportEnter is the enter hook of every exporter's export method: the
 // receiver and the data (spans, metrics or log records) are not read.
 func exportEnter(_ unsafe.Pointer, ctx *context.Context, _ unsafe.Pointer) (*struct{}, bool) {
 	defer api.Guard("otlpexport.exportEnter")
-	if *ctx != nil {
+	if inst.Enabled() && *ctx != nil {
 		*ctx = api.Suppress(*ctx)
 	}
 	return nil, false

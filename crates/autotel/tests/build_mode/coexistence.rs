@@ -67,38 +67,65 @@ impl RecordingCollector {
     }
 }
 
+/// What one run of the service saw: the requests of the application's exporter, and the spans
+/// autotel exported.
+struct Run {
+    exports: Vec<(String, Vec<String>)>,
+    spans: Vec<std::sync::Arc<otlp::model::Span>>,
+}
+
+/// Runs the service with `env`, sends three requests, and collects what happened.
+fn serve_three_requests(service_binary: &std::path::Path, env: &[(&str, &str)]) -> Run {
+    let collector = RecordingCollector::start();
+    let receiver = receiver();
+    let mut command = Command::new(service_binary);
+    otel_env(&mut command, &receiver, "own-exporter");
+    command.env("APP_OTLP_TRACES_URL", &collector.url).envs(env.iter().copied());
+    let service = Service::start(command);
+    for _ in 0..3 {
+        assert_eq!(http_get(&service.url("/work"), &[]).0, 200);
+    }
+    let store = receiver.store();
+    let servers = |s: &otlp::StoreSnapshot<'_>| s.spans().iter().filter(|s| s.kind == SpanKind::Server && s.name == "GET /work").count();
+    assert!(store.wait_until(Duration::from_secs(20), |s| servers(s) == 3), "three server spans: {:#?}", store.spans());
+    // Let autotel's batch processor send whatever else it has (100 ms schedule in otel_env).
+    std::thread::sleep(Duration::from_secs(1));
+    drop(service);
+    Run { exports: collector.requests(), spans: store.spans() }
+}
+
+fn traced_headers(headers: &[String]) -> bool {
+    headers.iter().any(|h| h == "traceparent" || h == "tracestate" || h == "baggage")
+}
+
 #[test]
 fn the_applications_own_exports_from_a_handler_are_not_traced() {
     let app = App::copy("own-exporter");
     let output = app.autotel_go(&["build", "-o", "service", "."]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let collector = RecordingCollector::start();
-    let receiver = receiver();
-    let mut command = Command::new(app.path().join("service"));
-    otel_env(&mut command, &receiver, "own-exporter");
-    command.env("APP_OTLP_TRACES_URL", &collector.url);
-    let service = Service::start(command);
-    for _ in 0..3 {
-        assert_eq!(http_get(&service.url("/work"), &[]).0, 200);
-    }
 
-    let store = receiver.store();
-    let servers = |s: &otlp::StoreSnapshot<'_>| s.spans().iter().filter(|s| s.kind == SpanKind::Server && s.name == "GET /work").count();
-    assert!(store.wait_until(Duration::from_secs(20), |s| servers(s) == 3), "three server spans: {:#?}", store.spans());
-    // The application exported its spans synchronously, inside the handlers, so both are done.
-    let exports = collector.requests();
-    assert_eq!(exports.iter().filter(|(line, _)| line.starts_with("POST /v1/traces ")).count(), 3, "{exports:?}");
-    for (line, headers) in &exports {
-        assert!(!headers.iter().any(|h| h == "traceparent" || h == "tracestate" || h == "baggage"), "{line}: {headers:?}");
+    let run = serve_three_requests(&app.path().join("service"), &[]);
+    // The application exported its spans synchronously, inside the handlers, so all are done.
+    assert_eq!(run.exports.iter().filter(|(line, _)| line.starts_with("POST /v1/traces ")).count(), 3, "{:?}", run.exports);
+    for (line, headers) in &run.exports {
+        assert!(!traced_headers(headers), "{line}: {headers:?}");
     }
-    // Let autotel's batch processor send whatever else it has (100 ms schedule in otel_env).
-    std::thread::sleep(Duration::from_secs(1));
-    let clients: Vec<_> = store.spans().into_iter().filter(|s| s.kind == SpanKind::Client).collect();
+    let clients: Vec<_> = run.spans.iter().filter(|s| s.kind == SpanKind::Client).collect();
     assert!(clients.is_empty(), "no span for the application's exports: {clients:#?}");
-    let paths: Vec<_> = store.spans().iter().filter_map(|s| match s.attributes.get("url.path") {
-        Some(Value::String(p)) => Some(p.clone()),
-        _ => None,
-    }).collect();
+    let paths: Vec<_> = run
+        .spans
+        .iter()
+        .filter_map(|s| match s.attributes.get("url.path") {
+            Some(Value::String(p)) => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
     assert!(paths.iter().all(|p| p == "/work"), "{paths:?}");
-    drop(service);
+
+    // The control: with the instrumentation disabled, the same exports are traced, as children of
+    // the request, and carry its traceparent (what the rule prevents).
+    let run = serve_three_requests(&app.path().join("service"), &[("OTEL_GO_DISABLED_INSTRUMENTATIONS", "otlpexport")]);
+    assert!(run.exports.iter().any(|(_, headers)| traced_headers(headers)), "{:?}", run.exports);
+    let export_spans = run.spans.iter().filter(|s| s.kind == SpanKind::Client && s.attributes.get("url.path") == Some(&Value::String("/v1/traces".into()))).count();
+    assert!(export_spans >= 3, "{:#?}", run.spans);
 }
