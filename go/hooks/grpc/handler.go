@@ -42,13 +42,16 @@ func callOf(ctx context.Context) *call {
 	return c
 }
 
-// tracedByOtelgrpc reports whether ctx already holds a span that otelgrpc
-// (go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc)
-// started for this call: the program's own instrumentation of this layer
-// wins (design.md §1.9).
-func tracedByOtelgrpc(ctx context.Context) bool {
+// tracedByOtelgrpc reports whether ctx already holds a span of this kind
+// that otelgrpc's stats handler
+// (go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc),
+// which runs before autotel's, started for this call: the program's own
+// instrumentation of this layer wins (design.md §1.9). (A client call made
+// in a handler that otelgrpc traces holds otelgrpc's SERVER span: it still
+// gets autotel's CLIENT span.)
+func tracedByOtelgrpc(ctx context.Context, kind trace.SpanKind) bool {
 	ro, ok := trace.SpanFromContext(ctx).(sdktrace.ReadOnlySpan)
-	return ok && strings.HasSuffix(ro.InstrumentationScope().Name, "/otelgrpc")
+	return ok && ro.SpanKind() == kind && strings.HasSuffix(ro.InstrumentationScope().Name, "/otelgrpc")
 }
 
 // handleRPC ends c when s is its stats.End: the status, span status and

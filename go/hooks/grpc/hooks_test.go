@@ -301,18 +301,34 @@ func TestInterceptorsDoNotAddSpans(t *testing.T) {
 func TestOtelgrpcAndSuppressedCallsAreLeftAlone(t *testing.T) {
 	rec := setup(t)
 	info := &stats.RPCTagInfo{FullMethodName: "/autotel.test.Greeter/SayHello"}
-	ctx, span := otel.Tracer("go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc").Start(context.Background(), "x")
+	otelgrpc := otel.Tracer("go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc")
 	client, server := clientHandler{}, serverHandler{}
-	if client.TagRPC(ctx, info) != ctx || server.TagRPC(ctx, info) != ctx {
-		t.Error("a call traced by otelgrpc got a span")
+	for _, kind := range []trace.SpanKind{trace.SpanKindClient, trace.SpanKindServer} {
+		ctx, span := otelgrpc.Start(context.Background(), "x", trace.WithSpanKind(kind))
+		h := stats.Handler(client)
+		if kind == trace.SpanKindServer {
+			h = server
+		}
+		if h.TagRPC(ctx, info) != ctx {
+			t.Errorf("a call otelgrpc traces (%s span) got a span", kind)
+		}
+		span.End()
+	}
+	// A call made in a handler that otelgrpc traces (its SERVER span in ctx)
+	// still gets a CLIENT span.
+	ctx, span := otelgrpc.Start(context.Background(), "x", trace.WithSpanKind(trace.SpanKindServer))
+	if ctx2 := client.TagRPC(ctx, info); trace.SpanFromContext(ctx2) == span {
+		t.Error("a client call inside otelgrpc's server span got no span")
+	} else {
+		handleRPC(ctx2, &stats.End{}, false)
 	}
 	span.End()
 	sup := api.Suppress(context.Background())
 	if client.TagRPC(sup, info) != sup || server.TagRPC(sup, info) != sup {
 		t.Error("a suppressed call got a span")
 	}
-	if n := len(rec.Started()); n != 1 {
-		t.Errorf("%d spans started, want otelgrpc's only", n)
+	if n := len(rec.Started()); n != 4 {
+		t.Errorf("%d spans started, want otelgrpc's three and one client span", n)
 	}
 }
 
