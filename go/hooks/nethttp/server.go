@@ -52,6 +52,11 @@ func serverEnter(_ unsafe.Pointer, rw *http.ResponseWriter, req **http.Request) 
 	if r == nil {
 		return nil, false
 	}
+	if api.HTTPClaimed(r.Header.Get("Content-Type")) {
+		// Another instrumentation (grpc's Server.ServeHTTP) makes this
+		// request's one SERVER span.
+		return nil, false
+	}
 	ctx := otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
 	facts, attrs := semconv.ReadHTTPServerRequest(r)
 	st := &serverState{start: time.Now(), facts: facts, rw: *rw, orig: r}

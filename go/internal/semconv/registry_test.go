@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/tls"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -127,6 +128,12 @@ func TestAttributesAreRegistered(t *testing.T) {
 	all = append(all, ckvs...)
 	set = cfacts.MetricAttributes(200, "1.1", "timeout")
 	all = append(all, set.ToSlice()...)
+
+	rpc := GRPCCall{Method: "pkg.Svc/M", Address: "h.test", Port: 50051}
+	all = append(all, rpc.SpanAttributes()...)
+	set = rpc.MetricAttributes(5, "NOT_FOUND", true)
+	all = append(all, set.ToSlice()...)
+	all = append(all, PeerAttributes(&net.TCPAddr{IP: net.IPv4(1, 2, 3, 4), Port: 5})...)
 
 	all = append(all, ServiceNameKey.String("s"), TelemetryDistroNameKey.String("autotel"), TelemetryDistroVersionKey.String("0"))
 

@@ -6,6 +6,8 @@ mod support;
 
 /// Two net/http services, one trace: parent links, kinds, names, attributes, metrics.
 mod traces;
+/// grpc: a client and a server process, every call kind, served natively and through ServeHTTP.
+mod grpc;
 /// The user's tree is never written: after success, failure and interruption.
 mod tree;
 /// The build cache: warm rebuilds, and plain and instrumented archives kept apart.
