@@ -70,6 +70,7 @@ impl RecordingCollector {
 /// What one run of the service saw: the requests of the application's exporter, and the spans
 /// autotel exported.
 struct Run {
+    collector_url: String,
     exports: Vec<(String, Vec<String>)>,
     spans: Vec<std::sync::Arc<otlp::model::Span>>,
 }
@@ -91,7 +92,7 @@ fn serve_three_requests(service_binary: &std::path::Path, env: &[(&str, &str)]) 
     // Let autotel's batch processor send whatever else it has (100 ms schedule in otel_env).
     std::thread::sleep(Duration::from_secs(1));
     drop(service);
-    Run { exports: collector.requests(), spans: store.spans() }
+    Run { collector_url: collector.url.clone(), exports: collector.requests(), spans: store.spans() }
 }
 
 fn traced_headers(headers: &[String]) -> bool {
@@ -126,6 +127,7 @@ fn the_applications_own_exports_from_a_handler_are_not_traced() {
     // the request, and carry its traceparent (what the rule prevents).
     let run = serve_three_requests(&app.path().join("service"), &[("OTEL_GO_DISABLED_INSTRUMENTATIONS", "otlpexport")]);
     assert!(run.exports.iter().any(|(_, headers)| traced_headers(headers)), "{:?}", run.exports);
-    let export_spans = run.spans.iter().filter(|s| s.kind == SpanKind::Client && s.attributes.get("url.path") == Some(&Value::String("/v1/traces".into()))).count();
+    let to_collector = |s: &otlp::model::Span| matches!(s.attributes.get("url.full"), Some(Value::String(u)) if *u == run.collector_url);
+    let export_spans = run.spans.iter().filter(|s| s.kind == SpanKind::Client && to_collector(s)).count();
     assert!(export_spans >= 3, "{:#?}", run.spans);
 }
