@@ -18,7 +18,6 @@ import (
 	"sync"
 
 	"autotel.dev/go/api"
-
 	"autotel.dev/go/internal/semconv"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
