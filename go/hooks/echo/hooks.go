@@ -7,16 +7,14 @@ import (
 	"autotel.dev/go/api"
 	"autotel.dev/go/internal/httpframework"
 	"github.com/labstack/echo/v4"
-	"go.opentelemetry.io/otel/trace"
 )
 
 var inst = api.NewInstrumentation("echo")
 
 // findState carries one routing from findEnter to findExit.
 type findState struct {
-	span   trace.Span
-	c      echo.Context
-	method string
+	*httpframework.Routing
+	c echo.Context
 }
 
 // findEnter is the enter hook of (*Router).Find(method, path string, c Context).
@@ -25,17 +23,16 @@ func findEnter(_ **echo.Router, method, _ *string, c *echo.Context) (*findState,
 	if !inst.Enabled() || *c == nil || (*c).Request() == nil {
 		return nil, false
 	}
-	span := httpframework.ServerSpan((*c).Request().Context())
-	if span == nil {
-		return nil, false
+	if r := httpframework.StartRouting((*c).Request().Context(), *method); r != nil {
+		return &findState{r, *c}, false
 	}
-	return &findState{span: span, c: *c, method: *method}, false
+	return nil, false
 }
 
 // findExit is the exit hook of (*Router).Find: c.Path() is the route.
 func findExit(st *findState) {
 	defer api.Guard("echo.findExit")
-	httpframework.SetRoute(st.span, st.method, st.c.Path())
+	st.Done(st.c.Path())
 }
 
 // errorEnter is the enter hook of (*Echo).DefaultHTTPErrorHandler(err, c).
@@ -55,33 +52,17 @@ func errorEnter(_ **echo.Echo, err *error, c *echo.Context) (*struct{}, bool) {
 
 // serveEnter is the enter hook of (*Echo).ServeHTTP(w, r): an exit call only
 // when the request has a server span.
-func serveEnter(_ **echo.Echo, _ *http.ResponseWriter, r **http.Request) (*serveState, bool) {
+func serveEnter(_ **echo.Echo, _ *http.ResponseWriter, r **http.Request) (*httpframework.Routing, bool) {
 	defer api.Guard("echo.serveEnter")
-	if !inst.Enabled() || *r == nil {
-		return nil, false
-	}
-	span := httpframework.ServerSpan((*r).Context())
-	if span == nil {
-		return nil, false
-	}
-	return &serveState{span: span}, false
+	return httpframework.StartServing(inst, *r), false
 }
-
-// serveState carries one request from serveEnter to serveExit.
-type serveState struct{ span trace.Span }
 
 // serveExit is the exit hook of (*Echo).ServeHTTP. It recovers a panic only
 // to record it, then panics again with the same value; so it does not defer
 // api.Guard (which would swallow that panic).
-func serveExit(st *serveState) {
-	r := recover()
-	if r != nil {
-		recordPanic(st.span, r)
+func serveExit(st *httpframework.Routing) {
+	if r := recover(); r != nil {
+		st.Panicked("echo.serveExit", r)
 		panic(r)
 	}
-}
-
-func recordPanic(span trace.Span, value any) {
-	defer api.Guard("echo.serveExit")
-	httpframework.RecordPanic(span, value)
 }

@@ -1,6 +1,7 @@
 package echov3
 
 import (
+	ft "autotel.dev/go/internal/httpframework/frameworktest"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -9,21 +10,16 @@ import (
 	"github.com/labstack/echo"
 	"github.com/labstack/echo/middleware"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 )
 
-func setup(t *testing.T) *tracetest.SpanRecorder {
-	t.Helper()
-	rec := tracetest.NewSpanRecorder()
-	prev := otel.GetTracerProvider()
-	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
-	t.Cleanup(func() { otel.SetTracerProvider(prev) })
-	return rec
-}
+// The shared helpers of the router hooks' tests.
+var (
+	setup = ft.Record
+	attrs = ft.Attrs
+	only  = ft.Only
+)
 
 // serve sends req through a new Echo with routes as an instrumented build
 // does: a server span in the request's context (what net/http's server hook
@@ -60,23 +56,6 @@ func serve(routes func(*echo.Echo), req *http.Request) (w *httptest.ResponseReco
 		e.ServeHTTP(rw, r)
 	}()
 	return w, panicked
-}
-
-func attrs(s sdktrace.ReadOnlySpan) map[string]attribute.Value {
-	m := map[string]attribute.Value{}
-	for _, kv := range s.Attributes() {
-		m[string(kv.Key)] = kv.Value
-	}
-	return m
-}
-
-func only(t *testing.T, rec *tracetest.SpanRecorder) sdktrace.ReadOnlySpan {
-	t.Helper()
-	spans := rec.Ended()
-	if len(spans) != 1 {
-		t.Fatalf("%d spans, want exactly the server span (no second one)", len(spans))
-	}
-	return spans[0]
 }
 
 func TestRouteNamesTheServerSpan(t *testing.T) {

@@ -4,16 +4,14 @@ import (
 	"autotel.dev/go/api"
 	"autotel.dev/go/internal/httpframework"
 	"github.com/gin-gonic/gin"
-	"go.opentelemetry.io/otel/trace"
 )
 
 var inst = api.NewInstrumentation("gin")
 
 // handleState carries one request from handleEnter to handleExit.
 type handleState struct {
-	span   trace.Span
-	c      *gin.Context
-	method string
+	*httpframework.Routing
+	c *gin.Context
 }
 
 // handleEnter is the enter hook of (*Engine).handleHTTPRequest(c *Context).
@@ -23,11 +21,10 @@ func handleEnter(_ **gin.Engine, c **gin.Context) (*handleState, bool) {
 	if !inst.Enabled() || *c == nil || (*c).Request == nil {
 		return nil, false
 	}
-	span := httpframework.ServerSpan((*c).Request.Context())
-	if span == nil {
-		return nil, false
+	if r := httpframework.StartRouting((*c).Request.Context(), (*c).Request.Method); r != nil {
+		return &handleState{r, *c}, false
 	}
-	return &handleState{span: span, c: *c, method: (*c).Request.Method}, false
+	return nil, false
 }
 
 // handleExit is the exit hook of (*Engine).handleHTTPRequest. It recovers a
@@ -46,15 +43,16 @@ func finish(st *handleState, panicked any) {
 	if st == nil {
 		return
 	}
-	httpframework.SetRoute(st.span, st.method, st.c.FullPath())
+	st.Done(st.c.FullPath())
+	span := httpframework.ServerSpan(st.Context())
 	status := st.c.Writer.Status()
 	for _, e := range st.c.Errors {
 		if e != nil && e.Err != nil {
-			httpframework.RecordHandlerError(st.span, e.Err, status)
+			httpframework.RecordHandlerError(span, e.Err, status)
 		}
 	}
 	if panicked != nil {
-		httpframework.RecordPanic(st.span, panicked)
+		httpframework.RecordPanic(st.Context(), panicked)
 	}
 }
 
@@ -65,6 +63,6 @@ func recoveryEnter(c **gin.Context, rec *any) (*struct{}, bool) {
 	if !inst.Enabled() || *c == nil || (*c).Request == nil {
 		return nil, false
 	}
-	httpframework.RecordPanic(httpframework.ServerSpan((*c).Request.Context()), *rec)
+	httpframework.RecordPanic((*c).Request.Context(), *rec)
 	return nil, false
 }

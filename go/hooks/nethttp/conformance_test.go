@@ -59,7 +59,7 @@ func TestConformanceServer(t *testing.T) {
 		withStatusAccessor(t)
 		var next http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if row.Route != "" {
-				httpframework.SetRoute(httpframework.ServerSpan(r.Context()), r.Method, row.Route)
+				httpframework.SetRoute(r.Context(), r.Method, row.Route)
 			}
 			if row.StatusCode != 0 {
 				w.WriteHeader(row.StatusCode)

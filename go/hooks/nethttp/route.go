@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"autotel.dev/go/api"
-	"autotel.dev/go/internal/semconv"
+	"autotel.dev/go/internal/httpframework"
 )
 
 // muxEnter is the enter hook of (*net/http.ServeMux).ServeHTTP(w, r). It
@@ -21,26 +21,21 @@ func muxEnter(_ **http.ServeMux, _ *http.ResponseWriter, r **http.Request) (*htt
 	if req == nil {
 		return nil, false
 	}
-	if st := serverStateOf(req); st == nil || st.route != "" {
+	if st := serverStateOf(req); st == nil || st.served.Route() != "" {
 		return nil, false
 	}
 	return req, false
 }
 
 // muxExit is the exit hook of (*ServeMux).ServeHTTP. Nested muxes exit inner
-// first, so the innermost mux that matched a pattern names the route.
+// first, so the innermost mux that matched a pattern names the route, unless
+// a framework's router (gin, echo, chi, gorilla/mux) inside it named it.
 func muxExit(r *http.Request) {
 	defer api.Guard("nethttp.muxExit")
 	if r == nil || r.Pattern == "" {
 		return
 	}
-	st := serverStateOf(r)
-	if st == nil || st.route != "" {
-		return
-	}
-	st.route = routeOf(r.Pattern)
-	st.span.SetName(st.facts.SpanName(st.route))
-	st.span.SetAttributes(semconv.RouteAttribute(st.route))
+	httpframework.SetRouteOnce(r.Context(), r.Method, routeOf(r.Pattern))
 }
 
 // routeOf turns a ServeMux pattern, "[METHOD ][HOST]/[PATH]", into http.route:

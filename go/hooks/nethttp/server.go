@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"autotel.dev/go/api"
+	"autotel.dev/go/internal/httpframework"
 	"autotel.dev/go/internal/semconv"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/codes"
@@ -23,9 +24,9 @@ type serverState struct {
 	start  time.Time
 	facts  semconv.HTTPServer
 	rw     http.ResponseWriter
-	orig   *http.Request // the request serverHandler received
-	req    *http.Request // orig with the span's context: what the handler gets
-	route  string        // http.route, set once by the innermost ServeMux
+	orig   *http.Request         // the request serverHandler received
+	req    *http.Request         // orig with the span's context: what the handler gets
+	served *httpframework.Served // http.route, set by a ServeMux or a router hook
 }
 
 type serverStateKey struct{}
@@ -70,6 +71,7 @@ func serverEnter(_ unsafe.Pointer, rw *http.ResponseWriter, req **http.Request) 
 	// starts) until serverExit: calls made without ctx join its trace.
 	ctx, st.active = api.Begin(ctx, inst.Tracer(), facts.SpanName(""), opts...)
 	st.span = st.active.Span()
+	ctx, st.served = httpframework.WithServed(ctx, st.span)
 	ctx = context.WithValue(ctx, serverStateKey{}, st)
 	st.req = r.WithContext(ctx)
 	*req = st.req
@@ -104,7 +106,7 @@ func serverExit(st *serverState) {
 	st.active.End() // and the goroutine's previous context is current again
 
 	metrics.Get().server.Record(st.req.Context(), seconds(elapsed),
-		metric.WithAttributeSet(st.facts.MetricAttributes(status, st.route, errorType)))
+		metric.WithAttributeSet(st.facts.MetricAttributes(status, st.served.Route(), errorType)))
 }
 
 // seconds converts a duration to seconds, never negative.

@@ -1,42 +1,111 @@
 // Package httpframework is what the hooks of web frameworks built on net/http
-// (autotel.dev/go/hooks/gin, …/echo, …/echov3) share. Such a framework serves
-// requests that net/http's server hook has already given a SERVER span (it is
-// in the request's context); the framework hooks make no second span, they
-// enrich that one: the route template as name and http.route, the handler's
-// errors and panics. It must not start spans.
+// (autotel.dev/go/hooks/gin, …/echo, …/echov3, …/echov5, …/gorillamux,
+// …/chi) share. Such a framework serves requests that net/http's server hook
+// has already given a SERVER span (it is in the request's context); the
+// framework hooks make no second span, they enrich that one: the route
+// template as name and http.route, the handler's errors and panics. It must
+// not start spans.
+//
+// The server hook also puts a *Served in the request's context (WithServed):
+// the route the router hooks find through SetRoute is kept there, and the
+// server hook puts it on the http.server.request.duration data point.
 package httpframework
 
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"sync"
 
+	"autotel.dev/go/api"
 	"autotel.dev/go/internal/semconv"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 )
 
-// ServerSpan returns the recording span in ctx (the server span of the
-// request), or nil when there is none: then the hooks do nothing.
+// ServerSpan returns the server span of the request whose context is ctx (the
+// span of its *Served, else the span in ctx) when it is recording, or nil:
+// then the hooks do nothing.
 func ServerSpan(ctx context.Context) trace.Span {
 	if ctx == nil {
 		return nil
 	}
 	span := trace.SpanFromContext(ctx)
+	if s := servedOf(ctx); s != nil && s.span != nil {
+		span = s.span
+	}
 	if !span.IsRecording() {
 		return nil
 	}
 	return span
 }
 
-// SetRoute names span after the route template ("GET /users/:id") and sets
-// http.route. An empty route changes nothing.
-func SetRoute(span trace.Span, method, route string) {
+// Served is what net/http's server hook and the router hooks share about one
+// served request: its route and whether a panic was recorded. A handler may
+// run on another goroutine than the server hook (http.TimeoutHandler): hence
+// the lock.
+type Served struct {
+	span     trace.Span // the server span
+	mu       sync.Mutex
+	route    string
+	panicked bool
+}
+
+type servedKey struct{}
+
+// WithServed returns ctx with a new *Served of the server span, for the
+// server hook.
+func WithServed(ctx context.Context, span trace.Span) (context.Context, *Served) {
+	s := &Served{span: span}
+	return context.WithValue(ctx, servedKey{}, s), s
+}
+
+// servedOf returns the *Served in ctx, or nil.
+func servedOf(ctx context.Context) *Served {
+	if ctx == nil {
+		return nil
+	}
+	s, _ := ctx.Value(servedKey{}).(*Served)
+	return s
+}
+
+// Route returns the route set so far ("" when none).
+func (s *Served) Route() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.route
+}
+
+// SetRouteOnce is SetRoute for net/http's ServeMux: the route is set only
+// when none is yet (nested muxes exit inner first, a framework's router
+// inside a ServeMux names it before the mux exits). It reports whether it
+// set the route.
+func SetRouteOnce(ctx context.Context, method, route string) bool {
+	if s := servedOf(ctx); s != nil && s.Route() != "" {
+		return false
+	}
+	return SetRoute(ctx, method, route)
+}
+
+// SetRoute names the server span in ctx after the route template ("GET
+// /users/:id"), sets http.route on it, and keeps the route for the server
+// hook's duration metric. An empty route changes nothing; the last route set
+// wins (an outer router's hook exits after the inner one's, with the same
+// full route or a wider one). It reports whether it set the route.
+func SetRoute(ctx context.Context, method, route string) bool {
+	span := ServerSpan(ctx)
 	if span == nil || route == "" {
-		return
+		return false
+	}
+	if s := servedOf(ctx); s != nil {
+		s.mu.Lock()
+		s.route = route
+		s.mu.Unlock()
 	}
 	span.SetName(semconv.ServerSpanName(method, route))
 	span.SetAttributes(semconv.RouteAttribute(route))
+	return true
 }
 
 // RecordHandlerError records an error a handler returned: an exception event
@@ -54,12 +123,24 @@ func RecordHandlerError(span trace.Span, err error, status int) {
 	}
 }
 
-// RecordPanic records a panic of the handler: an exception event (type and
-// message of the panic value) and status Error. The caller re-panics or
-// lets the framework recover, as the application would without autotel.
-func RecordPanic(span trace.Span, value any) {
+// RecordPanic records a panic of the handler on the server span in ctx: an
+// exception event (type and message of the panic value) and status Error;
+// once a request, though nested routers each see the panic go by. The caller
+// re-panics or lets the framework recover, as the application would without
+// autotel.
+func RecordPanic(ctx context.Context, value any) {
+	span := ServerSpan(ctx)
 	if span == nil {
 		return
+	}
+	if s := servedOf(ctx); s != nil {
+		s.mu.Lock()
+		again := s.panicked
+		s.panicked = true
+		s.mu.Unlock()
+		if again {
+			return
+		}
 	}
 	msg := fmt.Sprint(value)
 	span.AddEvent("exception", trace.WithAttributes(
@@ -67,4 +148,48 @@ func RecordPanic(span trace.Span, value any) {
 		attribute.String("exception.message", msg),
 	))
 	span.SetStatus(codes.Error, "panic: "+msg)
+}
+
+// Routing is one request's routing, from a router hook's enter to its exit.
+type Routing struct {
+	ctx    context.Context
+	method string
+}
+
+// StartRouting begins a routing of the request with context ctx, or returns
+// nil when it has no server span (then the hook needs no exit call).
+func StartRouting(ctx context.Context, method string) *Routing {
+	if ServerSpan(ctx) == nil {
+		return nil
+	}
+	return &Routing{ctx: ctx, method: method}
+}
+
+// Done names the request after route (SetRoute); "" changes nothing.
+func (r *Routing) Done(route string) {
+	if r != nil {
+		SetRoute(r.ctx, r.method, route)
+	}
+}
+
+// Panicked records value, which the router's exit hook recovered and will
+// panic with again (RecordPanic). It guards itself, for that hook cannot.
+func (r *Routing) Panicked(hook string, value any) {
+	defer api.Guard(hook)
+	if r != nil && value != nil {
+		RecordPanic(r.ctx, value)
+	}
+}
+
+// Context is the request's context the routing began with.
+func (r *Routing) Context() context.Context { return r.ctx }
+
+// StartServing is StartRouting for the enter hook of a router's ServeHTTP(w,
+// r), whose exit hook records a panic: nil when inst is disabled or r has no
+// server span.
+func StartServing(inst *api.Instrumentation, r *http.Request) *Routing {
+	if !inst.Enabled() || r == nil {
+		return nil
+	}
+	return StartRouting(r.Context(), r.Method)
 }

@@ -21,3 +21,6 @@ mod attach;
 /// The oldest library releases the rules claim (gin, echo v3 and v4, redigo, go-redis v8, logrus,
 /// zap), rewritten and run against a real Redis server.
 mod oldest_libs;
+/// echo v5, gorilla/mux and chi v5, their newest and their oldest supported releases: the server
+/// span and the duration metric named by the route, errors and panics.
+mod routers;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// GET without expecting an answer: a handler that panics gets its connection closed.
-fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
+pub fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
@@ -18,7 +18,7 @@ fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
     response
 }
 
-fn server_span(receiver: &BackgroundReceiver, service: &str, name: &str) -> Arc<Span> {
+pub fn server_span(receiver: &BackgroundReceiver, service: &str, name: &str) -> Arc<Span> {
     let store = receiver.store();
     let find = || store.spans().into_iter().find(|s| s.kind == SpanKind::Server && s.name == name && crate::traces::service(s) == service);
     assert!(store.wait_until(Duration::from_secs(30), |_| find().is_some()), "no server span {name:?} of {service}:\n{:#?}", store.spans());
@@ -85,6 +85,15 @@ fn the_oldest_supported_releases_are_instrumented() {
         let boom = server_span(&receiver, framework, "GET /boom");
         assert_eq!(boom.status.code, StatusCode::Error, "{framework}: {boom:#?}");
         assert!(boom.events.iter().any(|e| e.name == "exception"), "{framework}: {boom:#?}");
+
+        // The duration metric carries the framework's route too.
+        let expected = ["/boom", "/fail", "/users/:id"].map(String::from).to_vec();
+        let routes = || crate::routers::metric_routes(&receiver, framework);
+        assert!(
+            receiver.store().wait_until(Duration::from_secs(30), |_| routes() == expected),
+            "{framework}: http.route of the duration data points: {:?}",
+            routes()
+        );
 
         let (_, out, err) = service.stop();
         assert!(err.contains(": boom\n"), "{framework}: net/http logged the handler's own panic value:\n{err}");
