@@ -128,7 +128,10 @@ func serve(t *testing.T, s *grpc.Server) string {
 		t.Fatal(err)
 	}
 	go s.Serve(ln)
-	t.Cleanup(s.Stop)
+	// GracefulStop waits for the calls in flight, whose server spans and
+	// metrics end after the client has its reply: a later test's providers
+	// (installed globally) must not receive them.
+	t.Cleanup(s.GracefulStop)
 	return ln.Addr().String()
 }
 
