@@ -93,6 +93,14 @@ const volatile u64 off_bufio_writer_n = 0;
 const volatile u64 off_transferwriter_header = 0;
 const volatile u8 inject_traceparent = 0; /* the kernel allows bpf_probe_write_user */
 const volatile u64 off_stmt_query = 0;
+const volatile u64 off_gin_context_fullpath = 0;
+const volatile u64 off_echo_context_path = 0;
+const volatile u64 off_db_connector = 0;
+const volatile u64 off_conn_db = 0;
+const volatile u64 off_tx_db = 0;
+const volatile u64 off_stmt_db = 0;
+const volatile u64 off_dsnconnector_driver = 0;
+const volatile u8 have_db_driver = 0;
 const volatile u64 rollback_entry = 0;       /* link-time address of rollback's entry probe */
 const volatile u64 rollback_ignored_lo = 0;  /* (*Tx).awaitDone's range: [lo, hi) */
 const volatile u64 rollback_ignored_hi = 0;
@@ -166,6 +174,7 @@ struct entry_state {
 	u8 _pad[4];
 	u64 aux2; /* kind-specific: string lengths, pointers */
 	u64 aux3;
+	u64 code[2]; /* database/sql: the driver's code addresses (db_driver) */
 };
 
 struct {
@@ -513,6 +522,81 @@ static __always_inline void read_request_headers(u64 req, struct entry_state *st
 	st->aux3 = ctx.ua_len;
 }
 
+/* ---- web frameworks' routes: gin's (*Engine).handleHTTPRequest(c *Context) and echo v4's
+ * (*Router).Find(method, path string, c Context) route the request; at their RETs the
+ * framework's context holds the matched route template (gin: Context.fullPath, echo:
+ * context.path, "" when none matched), which becomes the server span's route (its pattern).
+ * They run on the goroutine of the server span. */
+struct route {
+	u64 len;
+	char s[PATTERN_MAX];
+};
+
+/* The framework context of the routing call in progress, by goroutine. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct go_key);
+	__type(value, u64);
+} route_ctx SEC(".maps");
+
+/* The route of the goroutine's open server span. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct go_key);
+	__type(value, struct route);
+} route_of_span SEC(".maps");
+
+static __always_inline int route_enter(struct pt_regs *ctx, u64 fctx)
+{
+	struct go_key k;
+	if (!current_goroutine(ctx, &k) || !fctx)
+		return 0;
+	bpf_map_update_elem(&route_ctx, &k, &fctx, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int route_ret(struct pt_regs *ctx, u64 off)
+{
+	struct go_key k;
+	if (!current_goroutine(ctx, &k))
+		return 0;
+	u64 *fctx = bpf_map_lookup_elem(&route_ctx, &k);
+	if (!fctx)
+		return 0;
+	struct route r = {};
+	READ_GO_STRING(r.s, PATTERN_MAX, *fctx + off, r.len);
+	bpf_map_delete_elem(&route_ctx, &k);
+	if (r.len)
+		bpf_map_update_elem(&route_of_span, &k, &r, BPF_ANY);
+	return 0;
+}
+
+SEC("uprobe")
+int gin_route_enter(struct pt_regs *ctx)
+{
+	return route_enter(ctx, GO_ARG2(ctx));
+}
+
+SEC("uprobe")
+int gin_route_ret(struct pt_regs *ctx)
+{
+	return route_ret(ctx, off_gin_context_fullpath);
+}
+
+SEC("uprobe")
+int echo_route_enter(struct pt_regs *ctx)
+{
+	return route_enter(ctx, GO_ARG7(ctx)); /* c's data word: a *context */
+}
+
+SEC("uprobe")
+int echo_route_ret(struct pt_regs *ctx)
+{
+	return route_ret(ctx, off_echo_context_path);
+}
+
 /* ---- net/http server: serverHandler.ServeHTTP(sh, rw ResponseWriter, req *Request) starts the
  * span; it ends where HTTP/1 or HTTP/2 code calls on once the handler returned (calls are
  * emulated by the kernel, ServeHTTP's RET would be single-stepped). A handler that hijacks an
@@ -527,6 +611,7 @@ int http_server_enter(struct pt_regs *ctx)
 	struct entry_state *old = bpf_map_lookup_elem(&server_state, &k);
 	if (old && old->req == req)
 		return 0;
+	bpf_map_delete_elem(&route_of_span, &k); /* a previous request's on this goroutine */
 	struct entry_state st = {};
 	st.start_ns = bpf_ktime_get_ns();
 	st.req = req;
@@ -563,6 +648,13 @@ static __always_inline int http_server_end(struct pt_regs *ctx, int http2)
 		READ_GO_STRING(e->path, PATH_MAX_, url + off_url_path, e->path_len);
 	if (have_pattern)
 		READ_GO_STRING(e->pattern, PATTERN_MAX, req + off_req_pattern, e->pattern_len);
+	struct route *route = bpf_map_lookup_elem(&route_of_span, &k);
+	if (route) { /* a framework's route names the span rather than the ServeMux pattern */
+		u64 n = route->len & (PATTERN_MAX - 1);
+		__builtin_memcpy(e->pattern, route->s, PATTERN_MAX);
+		e->pattern_len = n;
+		bpf_map_delete_elem(&route_of_span, &k);
+	}
 	if (st.aux && !http2)
 		e->status = read_u64(st.aux + off_response_status);
 	if (st.aux && http2 && have_h2_status) {
@@ -908,6 +1000,45 @@ struct {
 #define DB_OP_ROLLBACK 4
 #define DB_OP_PING 5
 
+/* The cookie of a database/sql entry probe: its link-time address, and in the top byte which
+ * receiver the probed method has (the other three keep the *DB in a field). */
+#define DB_RECV_DB 0
+#define DB_RECV_CONN 1
+#define DB_RECV_TX 2
+#define DB_RECV_STMT 3
+#define DB_COOKIE_ADDR 0x00ffffffffffffffULL
+
+/* Which driver the call goes to, as two link-time code addresses userspace names by their
+ * functions (`.gopclntab` survives stripping): the first method (Connect) of the DB's
+ * driver.Connector, and, in case that connector is database/sql's own dsnConnector (sql.Open
+ * of a driver without OpenConnector), the first method (Open) of the driver.Driver it holds.
+ * An itab is {inter, type, hash, fun[]}: fun[0] at 24. */
+static __always_inline void db_driver(struct pt_regs *ctx, u64 recv, struct entry_state *st)
+{
+	if (!have_db_driver || !recv)
+		return;
+	u64 cookie = bpf_get_attach_cookie(ctx);
+	u64 bias = PT_REGS_IP(ctx) - (cookie & DB_COOKIE_ADDR);
+	u64 db = recv;
+	switch (cookie >> 56) {
+	case DB_RECV_CONN: db = read_u64(recv + off_conn_db); break;
+	case DB_RECV_TX: db = read_u64(recv + off_tx_db); break;
+	case DB_RECV_STMT: db = read_u64(recv + off_stmt_db); break;
+	}
+	if (!db)
+		return;
+	u64 itab = read_u64(db + off_db_connector);
+	u64 fn = itab ? read_u64(itab + 24) : 0;
+	if (!fn)
+		return;
+	st->code[0] = fn - bias;
+	u64 data = read_u64(db + off_db_connector + 8);
+	u64 ditab = data ? read_u64(data + off_dsnconnector_driver) : 0;
+	u64 dfn = ditab ? read_u64(ditab + 24) : 0;
+	if (dfn)
+		st->code[1] = dfn - bias;
+}
+
 /* Starts the span of one database/sql call on receiver recv with query text (qptr, qlen). */
 static __always_inline int db_start(struct pt_regs *ctx, u64 recv, u64 qptr, u64 qlen, u64 op)
 {
@@ -927,6 +1058,7 @@ static __always_inline int db_start(struct pt_regs *ctx, u64 recv, u64 qptr, u64
 	st.aux = qlen;
 	st.aux2 = recv;
 	st.aux3 = op;
+	db_driver(ctx, recv, &st);
 	start_span(&k, &st);
 	want_peer(&k);
 	bpf_map_update_elem(&db_state, &k, &st, BPF_ANY);
@@ -958,6 +1090,10 @@ static __always_inline int db_ret(struct pt_regs *ctx, u64 err_itab)
 	case DB_OP_COMMIT: SET_TEXT(e->aux2, e->len[2], "COMMIT"); break;
 	case DB_OP_ROLLBACK: SET_TEXT(e->aux2, e->len[2], "ROLLBACK"); break;
 	case DB_OP_PING: SET_TEXT(e->aux2, e->len[2], "PING"); break;
+	}
+	if (st.code[0]) { /* aux3: the driver's code addresses, not text */
+		__builtin_memcpy(e->aux3, st.code, sizeof(st.code));
+		e->len[3] = sizeof(st.code);
 	}
 	take_peer(&k, e);
 	bpf_ringbuf_submit(e, wake_flags());

@@ -7,7 +7,8 @@
 #define EVENT_HTTP_CLIENT 2
 /* The kinds below use struct text_event. */
 #define EVENT_DB_QUERY 3    /* database/sql call: text = query, aux2 = operation when it is not
-                             * the query's first word (PREPARE, BEGIN…), peer (below) */
+                             * the query's first word (PREPARE, BEGIN…), aux3 = two u64 code
+                             * addresses naming the driver (db_driver), peer (below) */
 #define EVENT_REDIS 4       /* go-redis v9 command: text = command words, aux1 = server addr,
                              * status = database index */
 #define EVENT_GRPC_CLIENT 5 /* text = full method, aux1 = target */

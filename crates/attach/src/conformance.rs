@@ -131,7 +131,7 @@ fn check_all(file: &str, rows: impl IntoIterator<Item = (String, Span, Expect)>)
 }
 
 fn span_of(e: &SpanEvent, db_system: &str) -> Span {
-    let sem = Semantics { db_system: db_system.to_owned(), query_text: QueryText::Sanitized };
+    let sem = Semantics { db_system: db_system.to_owned(), query_text: QueryText::Sanitized, ..Semantics::default() };
     to_span(e, &Clock::now(), &sem)
 }
 

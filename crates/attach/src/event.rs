@@ -38,7 +38,7 @@ pub enum EventKind {
     HttpServer,
     HttpClient,
     /// database/sql query or exec: `text` is the statement, `count` its full length,
-    /// `aux[0]` the server's `ip:port` when the query went over TCP.
+    /// `aux[0]` the server's `ip:port` when the query went over TCP, `code` the driver's.
     DbQuery,
     /// go-redis or redigo command: `text` the command name, `count` the number of arguments
     /// (name included), `status` the database index (go-redis), `aux[0]` the server address, `aux[1]` the error's text when it is a
@@ -98,6 +98,10 @@ pub struct SpanEvent {
     pub aux: [String; 3],
     /// A kind-specific number (see [`EventKind`]).
     pub count: i64,
+    /// database/sql: link-time addresses of the first method of the DB's `driver.Connector`
+    /// and of the `driver.Driver` a `database/sql.dsnConnector` holds (0: not read); see
+    /// `crate::drivers`.
+    pub code: [u64; 2],
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -174,6 +178,7 @@ impl SpanEvent {
             text: String::new(),
             aux: Default::default(),
             count: 0,
+            code: [0; 2],
         };
         // String areas follow the 96-byte header in declaration order.
         let mut off = HEADER;
@@ -192,6 +197,11 @@ impl SpanEvent {
                 let ip = &b[HEADER + TEXT_MAX..HEADER + TEXT_MAX + u16_at(82).min(AUX_MAX)];
                 event.aux[0] = socket_addr_text(ip, event.status);
                 event.status = 0;
+            }
+            if u32_at(0) == EVENT_DB_QUERY && u16_at(86) == 16 {
+                let at = HEADER + TEXT_MAX + 2 * AUX_MAX;
+                event.code = [u64_at(at), u64_at(at + 8)];
+                event.aux[2].clear();
             }
             return Ok(event);
         }
@@ -285,9 +295,16 @@ mod tests {
         b[82..84].copy_from_slice(&500u16.to_ne_bytes()); // the peer: no IP address's length
         b[88..96].copy_from_slice(&2000i64.to_ne_bytes());
         b[96..104].copy_from_slice(b"SELECT 1");
+        // the driver's code addresses, in aux3
+        b[86..88].copy_from_slice(&16u16.to_ne_bytes());
+        let code = HEADER + TEXT_MAX + 2 * AUX_MAX;
+        b[code..code + 8].copy_from_slice(&0x4a1000u64.to_ne_bytes());
+        b[code + 8..code + 16].copy_from_slice(&0x5b2000u64.to_ne_bytes());
         let e = SpanEvent::decode(&b).expect("decodes");
         assert_eq!(e.kind, EventKind::DbQuery);
         assert_eq!(e.text, "SELECT 1");
+        assert_eq!(e.code, [0x4a1000, 0x5b2000]);
+        assert_eq!(e.aux[2], "");
         assert_eq!(e.aux[0], "");
         assert_eq!(e.count, 2000);
         assert!(e.is_error);

@@ -18,7 +18,8 @@
 //! | instrumentation (`OTEL_GO_*_INSTRUMENTATIONS` name) | functions | spans |
 //! |---|---|---|
 //! | `nethttp` | `serverHandler.ServeHTTP`, `(*Transport).roundTrip` | server `GET /route`, client `GET` (stable HTTP conventions, the same keys as build mode) |
-//! | `databasesql` | `(*DB\|*Tx\|*Conn).QueryContext` / `ExecContext` / `PrepareContext` (`Query`, `QueryRow`, `Exec`, `Prepare` go through them), `(*Stmt).QueryContext` / `ExecContext`, `(*DB\|*Conn).BeginTx` / `PingContext`, `(*Tx).Commit` / `rollback` | `{db.query.summary}` (`SELECT orders customers`; `PREPARE users`, `BEGIN`, `COMMIT`, `ROLLBACK`, `PING` as in build mode, checked by `testdata/semantics/sql.json`), client; `db.system.name` from the driver module in the build info (`other_sql` when unknown or ambiguous); `db.query.text` sanitized; `server.address`/`server.port` from the socket the query is sent on |
+//! | `databasesql` | `(*DB\|*Tx\|*Conn).QueryContext` / `ExecContext` / `PrepareContext` (`Query`, `QueryRow`, `Exec`, `Prepare` go through them), `(*Stmt).QueryContext` / `ExecContext`, `(*DB\|*Conn).BeginTx` / `PingContext`, `(*Tx).Commit` / `rollback` | `{db.query.summary}` (`SELECT orders customers`; `PREPARE users`, `BEGIN`, `COMMIT`, `ROLLBACK`, `PING` as in build mode, checked by `testdata/semantics/sql.json`), client; `db.system.name` from the driver of each call's DB (its connector's or driver's type, named by its code address in `.gopclntab`: `crate::drivers`), else from the driver module in the build info (`other_sql` when unknown or ambiguous); `db.query.text` sanitized; `server.address`/`server.port` from the socket the query is sent on |
+//! | `gin`, `echo` | gin `(*Engine).handleHTTPRequest`, echo v4 `(*Router).Find` (entry and RETs) | the request's server span renamed to the matched route template (`GET /users/:id`), `http.route` (binaries with DWARF: the fields are not in `offsets.json` yet) |
 //! | `goredis` | go-redis v9 `(*baseClient).process` (or `processStartingAt`) | the command (`GET`), client, `db.system.name=redis`, `db.query.text` = command and `?` per argument, `server.address`, `db.namespace`; commands the client sends to set up a connection (`HELLO`) belong to the command that needed it |
 //! | `redigo` | `(*conn).DoWithTimeout` (`Do` and `DoContext` go through it) | as go-redis; `server.address`/`server.port` from the socket the command is sent on |
 //! | `grpc` | `(*ClientConn).Invoke`, `NewStream` … `(*clientStream).finish`, `(*Server).processUnaryRPC` / `processStreamingRPC`, `(*http2Server).writeStatus` | `package.Service/Method`, client/server, `rpc.system.name=grpc`, `rpc.method`, `rpc.status_code` |
@@ -83,6 +84,7 @@
 pub mod binary;
 pub mod buildinfo;
 pub mod disasm;
+pub mod drivers;
 pub mod dwarf;
 pub mod error;
 pub mod event;

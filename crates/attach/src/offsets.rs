@@ -67,6 +67,17 @@ pub const BUFIO_WRITER_BUF: Field = req("bufio.Writer", "buf");
 pub const BUFIO_WRITER_N: Field = req("bufio.Writer", "n");
 pub const TRANSFERWRITER_HEADER: Field = req("net/http.transferWriter", "Header");
 pub const STMT_QUERY: Field = req("database/sql.Stmt", "query");
+/// The DB's `driver.Connector` (whose type names the driver), and the `*DB` of each other
+/// receiver; unknown, `db.system.name` comes from the build info alone.
+pub const DB_CONNECTOR: Field = opt("database/sql.DB", "connector");
+pub const CONN_DB: Field = opt("database/sql.Conn", "db");
+pub const TX_DB: Field = opt("database/sql.Tx", "db");
+pub const STMT_DB: Field = opt("database/sql.Stmt", "db");
+pub const DSNCONNECTOR_DRIVER: Field = opt("database/sql.dsnConnector", "driver");
+
+/// From the target's DWARF only: the fallback table has no gin or echo entries yet.
+pub const GIN_CONTEXT_FULLPATH: Field = req("github.com/gin-gonic/gin.Context", "fullPath");
+pub const ECHO_CONTEXT_PATH: Field = req("github.com/labstack/echo/v4.context", "path");
 
 pub const REDIS_BASECMD_ARGS: Field = req("github.com/redis/go-redis/v9.baseCmd", "args");
 pub const REDIS_BASECLIENT_OPT: Field = opt("github.com/redis/go-redis/v9.baseClient", "opt");
@@ -122,6 +133,11 @@ pub const STD_FIELDS: &[Field] = &[
     GROUPSREF_DATA,
     GROUPSREF_MASK,
     STMT_QUERY,
+    DB_CONNECTOR,
+    CONN_DB,
+    TX_DB,
+    STMT_DB,
+    DSNCONNECTOR_DRIVER,
     PERSISTCONN_BW,
     BUFIO_WRITER_BUF,
     BUFIO_WRITER_N,

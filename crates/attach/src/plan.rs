@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::binary::{Arch, Binary};
 use crate::buildinfo::BuildInfo;
 use crate::disasm;
+use crate::drivers::SqlDrivers;
 use crate::error::AttachError;
 use crate::offsets::{Field, Offsets, Source, Table};
 use crate::pclntab::{Func, Pclntab};
@@ -62,6 +63,8 @@ pub struct CheckReport {
     pub notes: Vec<String>,
     /// HTTP header maps can be read (Go 1.24+ swiss tables with known offsets).
     pub swiss_headers: bool,
+    /// The functions that name a database/sql call's driver.
+    pub sql_drivers: SqlDrivers,
 }
 
 /// Which instrumentations the `OTEL_GO_*_INSTRUMENTATIONS` variables allow.
@@ -306,8 +309,13 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table, progress: &mut Progre
             .filter(|(m, _)| info.dep(m).is_some())
             .map(|(m, _)| *m)
             .collect();
+        let read = if probes.iter().all(|p| p.spec.instrumentation != "databasesql" || offsets_known(&offsets, p.spec.fields)) {
+            "db.system.name from the driver of each call's DB, else "
+        } else {
+            ""
+        };
         notes.push(format!(
-            "database/sql spans get db.system.name={system} ({})",
+            "database/sql spans get {read}db.system.name={system} ({})",
             if drivers.is_empty() {
                 "no known driver module in the build info".to_owned()
             } else {
@@ -347,6 +355,7 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table, progress: &mut Progre
         not_yet,
         notes,
         swiss_headers,
+        sql_drivers: SqlDrivers::from_pclntab(&pcln),
     })
 }
 
@@ -364,6 +373,11 @@ fn verify_all(bin: &Binary, checks: &[(&Func, u64, Expect)]) -> Result<(), Strin
         decoded[index].check(*addr, *expect)?;
     }
     Ok(())
+}
+
+/// Whether every field of `fields` has an offset.
+fn offsets_known(offsets: &Offsets, fields: &[Field]) -> bool {
+    fields.iter().all(|f| offsets.get(*f).is_some())
 }
 
 /// Whether any function of `function`'s package is in the binary.

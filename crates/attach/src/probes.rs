@@ -44,6 +44,12 @@ pub enum ProbeId {
     SqlRollback,
     /// `database/sql.(*DB|*Conn).PingContext` (`Ping` goes through it): `PING`.
     SqlPing,
+    /// gin `(*Engine).handleHTTPRequest`: at its RETs, `Context.fullPath` (the matched route
+    /// template) names the request's server span.
+    GinRoute,
+    /// echo v4 `(*Router).Find`: at its RETs, the context's `path` (the matched route) names
+    /// the request's server span.
+    EchoRoute,
     /// go-redis v9 `(*baseClient).process`: one span per command (pipelines not yet).
     Redis,
     /// redigo `(*conn).DoWithTimeout`: one span per command (`Do` and `DoContext` go through it).
@@ -84,6 +90,8 @@ impl ProbeId {
             ProbeId::SqlCommit => ("db_commit_enter", Some("db_error_ret")),
             ProbeId::SqlRollback => ("db_rollback_enter", Some("db_error_ret")),
             ProbeId::SqlPing => ("db_ping_enter", Some("db_error_ret")),
+            ProbeId::GinRoute => ("gin_route_enter", Some("gin_route_ret")),
+            ProbeId::EchoRoute => ("echo_route_enter", Some("echo_route_ret")),
             ProbeId::Redis => ("redis_process_enter", Some("redis_process_ret")),
             ProbeId::Redigo => ("redigo_do_enter", Some("redigo_do_ret")),
             ProbeId::GrpcInvoke => ("grpc_invoke_enter", Some("grpc_invoke_ret")),
@@ -247,11 +255,11 @@ pub const CATALOGUE: &[ProbeSpec] = &[
     sql(ProbeId::SqlPrepare, "database/sql Tx prepares", "database/sql.(*Tx).PrepareContext"),
     sql(ProbeId::SqlPrepare, "database/sql Conn prepares", "database/sql.(*Conn).PrepareContext"),
     ProbeSpec {
-        fields: &[G_GOID, STMT_QUERY],
+        fields: &[G_GOID, STMT_QUERY, DB_CONNECTOR, DSNCONNECTOR_DRIVER, STMT_DB],
         ..sql(ProbeId::SqlStmtQuery, "database/sql prepared-statement queries", "database/sql.(*Stmt).QueryContext")
     },
     ProbeSpec {
-        fields: &[G_GOID, STMT_QUERY],
+        fields: &[G_GOID, STMT_QUERY, DB_CONNECTOR, DSNCONNECTOR_DRIVER, STMT_DB],
         ..sql(ProbeId::SqlStmtExec, "database/sql prepared-statement execs", "database/sql.(*Stmt).ExecContext")
     },
     sql(ProbeId::SqlBegin, "database/sql DB transactions begun", "database/sql.(*DB).BeginTx"),
@@ -263,6 +271,30 @@ pub const CATALOGUE: &[ProbeSpec] = &[
     },
     sql(ProbeId::SqlPing, "database/sql DB pings", "database/sql.(*DB).PingContext"),
     sql(ProbeId::SqlPing, "database/sql Conn pings", "database/sql.(*Conn).PingContext"),
+    ProbeSpec {
+        id: ProbeId::GinRoute,
+        instrumentation: "gin",
+        what: "gin routes (server spans named by the route template)",
+        function: "github.com/gin-gonic/gin.(*Engine).handleHTTPRequest",
+        also: &[],
+        fields: &[G_GOID, GIN_CONTEXT_FULLPATH],
+        ignore_calls_from: None,
+        at_calls_to: None,
+        also_calls_to: &[],
+        exit_at_calls: None,
+    },
+    ProbeSpec {
+        id: ProbeId::EchoRoute,
+        instrumentation: "echo",
+        what: "echo v4 routes (server spans named by the route template)",
+        function: "github.com/labstack/echo/v4.(*Router).Find",
+        also: &[],
+        fields: &[G_GOID, ECHO_CONTEXT_PATH],
+        ignore_calls_from: None,
+        at_calls_to: None,
+        also_calls_to: &[],
+        exit_at_calls: None,
+    },
     ProbeSpec {
         id: ProbeId::Redis,
         instrumentation: "goredis",
@@ -344,7 +376,7 @@ const fn sql(id: ProbeId, what: &'static str, function: &'static str) -> ProbeSp
         what,
         function,
         also: &[],
-        fields: &[G_GOID],
+        fields: &[G_GOID, DB_CONNECTOR, DSNCONNECTOR_DRIVER, CONN_DB, TX_DB],
         ignore_calls_from: None,
         at_calls_to: None,
         also_calls_to: &[],

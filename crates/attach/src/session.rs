@@ -230,6 +230,17 @@ mod imp {
     use crate::probes::ProbeId;
     use crate::spans::{to_span, Clock, Semantics};
 
+    /// The cookie of an entry uprobe at link-time address `addr`: the address (the program
+    /// subtracts it from the probed instruction's to get a PIE's load bias) and, in the top
+    /// byte, which receiver a database/sql method has (`DB_RECV_*` in `bpf/attach.bpf.c`).
+    fn entry_cookie(p: &crate::plan::PlannedProbe, addr: u64) -> u64 {
+        let receiver = ["database/sql.(*DB).", "database/sql.(*Conn).", "database/sql.(*Tx).", "database/sql.(*Stmt)."]
+            .iter()
+            .position(|r| p.func.name.starts_with(r))
+            .unwrap_or(0) as u64;
+        (addr & 0x00ff_ffff_ffff_ffff) | receiver << 56
+    }
+
     fn bpf_err(what: impl Into<String>) -> impl FnOnce(libbpf_rs::Error) -> AttachError {
         let what = what.into();
         move |e| {
@@ -260,6 +271,7 @@ mod imp {
         };
         let sem = Semantics {
             db_system: crate::spans::sql_system(&report.build_info),
+            sql_drivers: report.sql_drivers.clone(),
             query_text: crate::spans::QueryText::from_env()?,
         };
         libbpf_rs::set_print(Some((libbpf_rs::PrintLevel::Debug, capture_libbpf_log)));
@@ -337,6 +349,16 @@ mod imp {
                 .all(|f| o.get(*f).is_some()) as u8;
             ro.have_resp_proto = (o.get(RESP_PROTOMAJOR).is_some() && o.get(RESP_PROTOMINOR).is_some()) as u8;
             ro.off_stmt_query = get(STMT_QUERY);
+            ro.off_gin_context_fullpath = get(GIN_CONTEXT_FULLPATH);
+            ro.off_echo_context_path = get(ECHO_CONTEXT_PATH);
+            ro.off_db_connector = get(DB_CONNECTOR);
+            ro.off_dsnconnector_driver = get(DSNCONNECTOR_DRIVER);
+            ro.off_conn_db = get(CONN_DB);
+            ro.off_tx_db = get(TX_DB);
+            ro.off_stmt_db = get(STMT_DB);
+            ro.have_db_driver = [DB_CONNECTOR, DSNCONNECTOR_DRIVER, CONN_DB, TX_DB, STMT_DB]
+                .iter()
+                .all(|f| o.get(*f).is_some()) as u8;
             if let Some(p) = report.probe(ProbeId::SqlRollback) {
                 ro.rollback_entry = p.entry_addrs[0];
                 if let Some(f) = &p.ignored_caller {
@@ -423,11 +445,17 @@ mod imp {
                 return Ok(());
             }
             let (enter, exit) = p.spec.id.programs();
-            let sites = p.entry_offsets.iter().map(|off| (enter, *off));
-            let sites = sites.chain(exit.into_iter().flat_map(|exit| p.ret_offsets.iter().map(move |off| (exit, *off))));
-            for (name, off) in sites {
+            let cookies = p.entry_addrs.iter().map(|addr| entry_cookie(p, *addr));
+            let sites = p.entry_offsets.iter().zip(cookies).map(|(off, cookie)| (enter, *off, cookie));
+            let sites = sites.chain(exit.into_iter().flat_map(|exit| p.ret_offsets.iter().map(move |off| (exit, *off, 0))));
+            for (name, off, cookie) in sites {
                 let what = format!("attaching a uprobe to {} at {}+{off:#x}", p.func.name, path.display());
-                let link = program(name)?.attach_uprobe(false, pid_arg, path, off as usize);
+                let link = program(name)?.attach_uprobe_with_opts(
+                    pid_arg,
+                    path,
+                    off as usize,
+                    libbpf_rs::UprobeOpts { cookie, ..Default::default() },
+                );
                 links.push(link.map_err(bpf_err(what)).map_err(target_gone)?);
                 progress.count(links.len(), total);
             }

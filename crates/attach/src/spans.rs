@@ -7,6 +7,7 @@ use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
 use opentelemetry_proto::tonic::trace::v1::{span, status, Span, Status};
 
 use crate::buildinfo::BuildInfo;
+use crate::drivers::SqlDrivers;
 use crate::error::AttachError;
 use crate::event::{EventKind, SpanEvent};
 use crate::sql;
@@ -50,8 +51,11 @@ impl QueryText {
 /// What the spans of one target need beyond its events.
 #[derive(Debug, Clone)]
 pub struct Semantics {
-    /// `db.system.name` of database/sql spans.
+    /// `db.system.name` of database/sql spans whose driver was not read: the binary's
+    /// (`sql_system`).
     pub db_system: String,
+    /// Names the driver of each database/sql call from the code addresses read.
+    pub sql_drivers: SqlDrivers,
     pub query_text: QueryText,
 }
 
@@ -59,6 +63,7 @@ impl Default for Semantics {
     fn default() -> Semantics {
         Semantics {
             db_system: "other_sql".into(),
+            sql_drivers: SqlDrivers::default(),
             query_text: QueryText::Sanitized,
         }
     }
@@ -248,7 +253,8 @@ fn server_address(attrs: &mut Vec<KeyValue>, (host, port): (String, Option<u16>)
 /// and `db.collection.name` only when the query has one operation (and one table); the system
 /// when nothing else is known. Calls without a query have no `db.query.text`.
 fn db_span(e: &SpanEvent, sem: &Semantics) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
-    let mut attrs = vec![kv_str("db.system.name", sem.db_system.clone())];
+    let system = sem.sql_drivers.system(e.code).unwrap_or(&sem.db_system);
+    let mut attrs = vec![kv_str("db.system.name", system)];
     server_address(&mut attrs, split_host_port(&e.aux[0]));
     let facts = sql::summarize(&e.text);
     if !e.text.is_empty() {
@@ -280,7 +286,7 @@ fn db_span(e: &SpanEvent, sem: &Semantics) -> (String, span::SpanKind, bool, Vec
     if e.is_error {
         attrs.push(kv_str("error.type", "_OTHER"));
     }
-    let name = name.unwrap_or_else(|| sem.db_system.clone());
+    let name = name.unwrap_or_else(|| system.to_owned());
     (name, span::SpanKind::Client, e.is_error, attrs)
 }
 
@@ -577,6 +583,7 @@ pub(crate) mod tests {
             text: String::new(),
             aux: Default::default(),
             count: 0,
+            code: [0; 2],
         }
     }
 
@@ -618,7 +625,7 @@ pub(crate) mod tests {
     fn db_span_names_and_text() {
         let mut e = event(EventKind::DbQuery);
         e.text = "SELECT name FROM users WHERE id = 42".into();
-        let sem = Semantics { db_system: "sqlite".into(), query_text: QueryText::Sanitized };
+        let sem = Semantics { db_system: "sqlite".into(), query_text: QueryText::Sanitized, ..Semantics::default() };
         let s = to_span(&e, &Clock { mono_to_unix_ns: 0 }, &sem);
         assert_eq!(s.name, "SELECT users");
         assert_eq!(s.kind, span::SpanKind::Client as i32);

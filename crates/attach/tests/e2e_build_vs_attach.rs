@@ -1,7 +1,8 @@
-//! The comparison, as root: `testdata/apps/attach-nethttp` and `attach-sql` built by
+//! The comparison, as root: `testdata/apps/attach-nethttp`, `attach-sql` and
+//! `attach-sql-drivers` (SQLite and MySQL in one program) built by
 //! `autotel go build` (build mode, exporting itself) and built by plain `go build` then
 //! attached. The same requests go to each; for every request, the spans of both modes must
-//! have the same names, kinds and attribute keys. (Values such as ports, ids and the Go error
+//! have the same names, kinds and attribute keys, and database spans the same `db.system.name`. (Values such as ports, ids and the Go error
 //! type in `error.type` differ by nature.)
 
 mod common;
@@ -81,8 +82,10 @@ fn by_request(spans: &[Arc<Span>], service: &str) -> BTreeMap<(String, String), 
             let path = match s.kind {
                 // A database call by its operation and query (PREPARE and the statement's query
                 // share the text; BEGIN, COMMIT… have none).
+                // Its system too: one program may use several databases.
                 _ if s.attr_str("db.operation.name").is_some() => format!(
-                    "{} {}",
+                    "{} {} {}",
+                    s.attr_str("db.system.name").unwrap_or_default(),
                     s.attr_str("db.operation.name").unwrap_or_default(),
                     s.attr_str("db.query.text").unwrap_or_default()
                 ),
@@ -109,7 +112,7 @@ fn wanted(m: &BTreeMap<(String, String), (String, BTreeSet<String>)>) -> bool {
 /// says must be there.
 type ByRequest = BTreeMap<(String, String), (String, BTreeSet<String>)>;
 
-fn compare(app: &str, drive: fn(&str), wanted: fn(&ByRequest) -> bool) {
+fn compare(app: &str, args: &[&str], drive: fn(&str), wanted: fn(&ByRequest) -> bool) {
     require_root_and_bpf();
     let rx = receiver();
     let build_service = format!("{app}-build-mode");
@@ -117,9 +120,10 @@ fn compare(app: &str, drive: fn(&str), wanted: fn(&ByRequest) -> bool) {
 
     // Build mode: the program exports by itself.
     let built = build_instrumented(app);
+    let args: Vec<&str> = ["-addr", "127.0.0.1:0"].iter().chain(args).copied().collect();
     let started = App::start(
         &built,
-        &["-addr", "127.0.0.1:0"],
+        &args,
         &[
             ("OTEL_EXPORTER_OTLP_ENDPOINT", &rx.http_endpoint()),
             ("OTEL_SERVICE_NAME", &build_service),
@@ -137,7 +141,7 @@ fn compare(app: &str, drive: fn(&str), wanted: fn(&ByRequest) -> bool) {
 
     // Attach mode: a plain build, attached.
     let plain = build(app, "compare-plain", &[], &[("CGO_ENABLED", "0")]);
-    let started = App::start(&plain, &["-addr", "127.0.0.1:0"], &[]);
+    let started = App::start(&plain, &args, &[]);
     let base = format!("http://{}", started.addr);
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut opts = AttachOptions::new(Target::Pid(started.child.id()));
@@ -171,7 +175,7 @@ fn compare(app: &str, drive: fn(&str), wanted: fn(&ByRequest) -> bool) {
 
     // What happened before attach could see it (startup) is left out.
     let mut diffs = Vec::new();
-    for (request, (name, keys)) in build_mode.iter().filter(|(r, _)| attach_mode.contains_key(*r) || !r.1.starts_with("CREATE")) {
+    for (request, (name, keys)) in build_mode.iter().filter(|(r, _)| attach_mode.contains_key(*r) || !r.1.split_once(' ').is_some_and(|(_, op)| op.starts_with("CREATE"))) {
         match attach_mode.get(request) {
             None => diffs.push(format!("{request:?}: no attach-mode span (build mode: {name:?})")),
             Some((aname, akeys)) => {
@@ -198,7 +202,7 @@ fn compare(app: &str, drive: fn(&str), wanted: fn(&ByRequest) -> bool) {
 
 #[test]
 fn build_mode_and_attach_mode_spans_have_the_same_names_kinds_and_attribute_keys() {
-    compare("attach-nethttp", drive, wanted);
+    compare("attach-nethttp", &[], drive, wanted);
 }
 
 fn drive_sql(base: &str) {
@@ -208,12 +212,32 @@ fn drive_sql(base: &str) {
 
 fn wanted_sql(m: &BTreeMap<(String, String), (String, BTreeSet<String>)>) -> bool {
     ["/db", "/tx"].iter().all(|p| m.contains_key(&("server".to_owned(), p.to_string())))
-        && ["COMMIT ", "ROLLBACK ", "DELETE DELETE FROM missing_table WHERE id = ?"]
+        && ["sqlite COMMIT ", "sqlite ROLLBACK ", "sqlite DELETE DELETE FROM missing_table WHERE id = ?"]
             .iter()
             .all(|k| m.contains_key(&("client".to_owned(), k.to_string())))
 }
 
 #[test]
 fn build_mode_and_attach_mode_database_sql_spans_agree() {
-    compare("attach-sql", drive_sql, wanted_sql);
+    compare("attach-sql", &[], drive_sql, wanted_sql);
+}
+
+fn drive_drivers(base: &str) {
+    assert_eq!(get(&format!("{base}/sqlite"), None), 200);
+    assert_eq!(get(&format!("{base}/mysql"), None), 200);
+}
+
+fn wanted_drivers(m: &BTreeMap<(String, String), (String, BTreeSet<String>)>) -> bool {
+    ["/sqlite", "/mysql"].iter().all(|p| m.contains_key(&("server".to_owned(), p.to_string())))
+        && ["sqlite", "mysql"]
+            .iter()
+            .all(|db| m.keys().any(|(kind, call)| kind == "client" && call.starts_with(&format!("{db} COMMIT"))))
+}
+
+/// Each database/sql call's `db.system.name` is its DB's driver's in both modes, in a program
+/// that links SQLite and MySQL drivers (a real MariaDB server).
+#[test]
+fn build_mode_and_attach_mode_name_the_driver_of_each_database_sql_call_alike() {
+    let mariadb = mariadb_server();
+    compare("attach-sql-drivers", &["-mysql", &mariadb.dsn("test")], drive_drivers, wanted_drivers);
 }

@@ -4,7 +4,8 @@
 //! a prepared statement, a committed and a rolled-back transaction. Checked: span names and
 //! kinds, `db.system.name` read from the driver module, sanitized `db.query.text`,
 //! `db.operation.name`, `db.collection.name`, the error, and that every database span is a
-//! child of the request's server span.
+//! child of the request's server span. `testdata/apps/attach-sql-drivers` (SQLite and MySQL
+//! in one binary, a real MariaDB server) checks `db.system.name` per call from its DB's driver.
 
 mod common;
 
@@ -93,6 +94,42 @@ fn check(variant: &str, flags: &[&str]) {
     assert_eq!(stdout, "bye\n");
 }
 
+/// `testdata/apps/attach-sql-drivers` links SQLite and MySQL drivers, so the build info names
+/// no single system: each call's must come from its DB's driver, read through each receiver
+/// (*DB, *Conn, *Stmt, *Tx) at the call.
+fn check_drivers(variant: &str, flags: &[&str]) {
+    require_root_and_bpf();
+    let mariadb = mariadb_server();
+    let exe = build("attach-sql-drivers", variant, flags, &[("CGO_ENABLED", "0")]);
+    let report = attach::check(&exe).expect("check").to_string();
+    assert!(report.contains("db.system.name from the driver of each call's DB"), "{report}");
+    let rx = receiver();
+    let app = App::start(&exe, &["-addr", "127.0.0.1:0", "-mysql", &mariadb.dsn("test")], &[]);
+    let base = format!("http://{}", app.addr);
+    let attached = attach_to(Target::Pid(app.child.id()), &rx);
+    let start = Instant::now();
+    loop {
+        attached.assert_running();
+        assert_eq!(get(&format!("{base}/sqlite"), None).0, 200);
+        if rx.store().spans().iter().any(|s| s.attr_str("db.system.name").is_some()) {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "no database span after 30 s:\n{}", describe(&rx.store().spans()));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let names = |got: Vec<DbSpan>| got.into_iter().map(|d| d.0).collect::<Vec<_>>();
+    let want = ["SELECT users", "DELETE users", "PREPARE users", "SELECT users", "BEGIN", "UPDATE users", "COMMIT"];
+    for (path, trace, system) in [("sqlite", TRACE, "sqlite"), ("mysql", TX_TRACE, "mysql")] {
+        let (status, body, got) = request_of(&rx, &format!("{base}/{path}"), trace, want.len(), system);
+        assert_eq!((status, body.as_str()), (200, "ok\n"), "{path}");
+        assert_eq!(names(got), want, "{path}");
+    }
+    attached.finish();
+    let (status, stdout, _) = app.stop();
+    assert!(status.success(), "the app exited with {status}");
+    assert_eq!(stdout, "bye\n");
+}
+
 /// A database span as checked: name, query text, operation, collection, failed.
 type DbSpan = (String, String, String, Option<String>, bool);
 
@@ -100,6 +137,11 @@ type DbSpan = (String, String, String, Option<String>, bool);
 /// returns the response and the database spans in the order they started, after checking
 /// that each is a client span of SQLite and a child of the server span.
 fn request(rx: &otlp::BackgroundReceiver, url: &str, trace: &str, count: usize) -> (u16, String, Vec<DbSpan>) {
+    request_of(rx, url, trace, count, "sqlite")
+}
+
+/// `request` for database spans of `system`.
+fn request_of(rx: &otlp::BackgroundReceiver, url: &str, trace: &str, count: usize, system: &str) -> (u16, String, Vec<DbSpan>) {
     let (status, body) = get(url, Some(&format!("00-{trace}-00f067aa0ba902b7-01")));
     let in_trace = |s: &[Arc<Span>]| -> Vec<Arc<Span>> { s.iter().filter(|s| hex(&s.trace_id.0) == trace).cloned().collect() };
     wait_for_spans(rx, &format!("the server span and {count} database spans of {url}"), Duration::from_secs(20), |s| {
@@ -115,7 +157,7 @@ fn request(rx: &otlp::BackgroundReceiver, url: &str, trace: &str, count: usize) 
         .iter()
         .map(|s| {
             assert_eq!(s.kind, SpanKind::Client, "{}", s.name);
-            assert_eq!(s.attr_str("db.system.name"), Some("sqlite"));
+            assert_eq!(s.attr_str("db.system.name"), Some(system), "{}", s.name);
             assert_eq!(s.parent_span_id, Some(server.span_id), "{} is not a child of the server span", s.name);
             assert!(s.start_unix_nanos >= server.start_unix_nanos && s.end_unix_nanos <= server.end_unix_nanos);
             (
@@ -138,4 +180,9 @@ fn attach_traces_database_sql_queries_and_execs() {
 #[test]
 fn attach_traces_database_sql_in_a_stripped_build() {
     check("sql-stripped", &["-ldflags=-s -w"]);
+}
+
+#[test]
+fn attach_names_the_driver_of_each_database_sql_call() {
+    check_drivers("sql-drivers-plain", &[]);
 }

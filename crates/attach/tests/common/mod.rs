@@ -441,3 +441,70 @@ pub fn kafka_broker() -> Server {
     wait_for_port(&server.addr, std::time::Duration::from_secs(90), "the Kafka broker");
     server
 }
+
+/// A real MariaDB server (Debian package `mariadb-server`) on a free loopback port: a fresh data
+/// directory, user root without password, and an empty database `test`.
+pub struct MariaDb {
+    pub server: Server,
+}
+
+impl MariaDb {
+    /// The go-sql-driver/mysql DSN of database `db`.
+    pub fn dsn(&self, db: &str) -> String {
+        format!("root@tcp({})/{db}", self.server.addr)
+    }
+}
+
+/// Stops the server and removes its data directory (about 100 MB).
+impl Drop for MariaDb {
+    fn drop(&mut self) {
+        let _ = self.server.child.kill();
+        let _ = self.server.child.wait();
+        let _ = std::fs::remove_dir_all(&self.server.dir);
+    }
+}
+
+pub fn mariadb_server() -> MariaDb {
+    let program = |name: &str| {
+        ["/usr/sbin", "/usr/bin", "/usr/local/bin"]
+            .iter()
+            .map(|d| Path::new(d).join(name))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| panic!("this test needs `{name}` (Debian package `mariadb-server`, listed in .ci/packages.txt)"))
+    };
+    let port = free_port();
+    let dir = out_dir().join(format!("mariadb-{port}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (data, tmp) = (dir.join("data"), dir.join("tmp"));
+    std::fs::create_dir_all(&tmp).expect("mariadb dir");
+    let out = Command::new(program("mariadb-install-db"))
+        .args(["--no-defaults", "--user=root", "--auth-root-authentication-method=normal", "--skip-test-db"])
+        .arg(format!("--datadir={}", data.display()))
+        .arg(format!("--tmpdir={}", tmp.display()))
+        .output()
+        .expect("run mariadb-install-db");
+    assert!(out.status.success(), "mariadb-install-db failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let socket = dir.join("mysqld.sock");
+    let child = Command::new(program("mariadbd"))
+        .args(["--no-defaults", "--user=root", "--bind-address=127.0.0.1", "--skip-name-resolve", "--innodb-buffer-pool-size=16M"])
+        .arg(format!("--datadir={}", data.display()))
+        .arg(format!("--tmpdir={}", tmp.display()))
+        .arg(format!("--socket={}", socket.display()))
+        .arg(format!("--port={port}"))
+        .arg(format!("--pid-file={}", dir.join("mysqld.pid").display()))
+        .arg(format!("--log-error={}", dir.join("error.log").display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start mariadbd");
+    let server = Server { child, addr: format!("127.0.0.1:{port}"), dir: dir.clone() };
+    wait_for_port(&server.addr, std::time::Duration::from_secs(60), "mariadbd");
+    let out = Command::new(program("mariadb"))
+        .args(["--no-defaults", "-uroot"])
+        .arg(format!("--socket={}", socket.display()))
+        .args(["-e", "CREATE DATABASE test"])
+        .output()
+        .expect("run mariadb");
+    assert!(out.status.success(), "creating the test database:\n{}", String::from_utf8_lossy(&out.stderr));
+    MariaDb { server }
+}
