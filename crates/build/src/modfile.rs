@@ -24,7 +24,7 @@ fn with_alignment<'m>(
 ) -> std::io::Result<(Vec<&'m RuntimeModule>, Vec<(String, String)>)> {
     let alignment = Alignment::of_build(base, state).map_err(std::io::Error::other)?;
     let mut modules = modules.to_vec();
-    modules.push(runtime::logvalue_module(all, alignment.logs_api_v1()));
+    modules.push(runtime::logvalue_module(all, alignment.logs_api_takes_attribute_values()));
     let raised = alignment.requirements(&modules);
     Ok((modules, raised))
 }

@@ -175,12 +175,17 @@ pub struct Release {
     pub because: (String, String),
 }
 
+/// The first Logs API (`otel/log`) whose values are `attribute.Value`: otel v1.45.0's train.
+/// Earlier ones have their own `log.Value`.
+pub const FIRST_ATTRIBUTE_VALUED_LOGS_API: &str = "v0.21.0";
+
 impl Release {
-    /// Whether the Logs API of this release has v1's shape (values are `attribute.Value`).
-    pub fn logs_api_v1(&self) -> bool {
+    /// Whether the Logs API of this release takes `attribute.Value`s (otel/log v0.21.0 and
+    /// later, v1.x included) rather than its own `log.Value`.
+    pub fn logs_api_takes_attribute_values(&self) -> bool {
         self.modules
             .get(LOGS_API[0])
-            .is_some_and(|v| v.starts_with("v1."))
+            .is_some_and(|v| v == FIRST_ATTRIBUTE_VALUED_LOGS_API || newer(v, FIRST_ATTRIBUTE_VALUED_LOGS_API))
     }
 }
 
@@ -336,8 +341,8 @@ impl Alignment {
             .collect()
     }
 
-    pub fn logs_api_v1(&self) -> bool {
-        self.release.as_ref().is_some_and(Release::logs_api_v1)
+    pub fn logs_api_takes_attribute_values(&self) -> bool {
+        self.release.as_ref().is_some_and(Release::logs_api_takes_attribute_values)
     }
 }
 
@@ -615,7 +620,11 @@ mod tests {
             "v0.16.0"
         );
         assert_eq!(release.because, (OTEL.to_string(), "v1.40.0".to_string()));
-        assert!(!release.logs_api_v1());
+        assert!(!release.logs_api_takes_attribute_values());
+        for (otel, attribute_values) in [("v1.44.0", false), ("v1.45.0", true), ("v1.46.0", true)] {
+            let release = choose_release(&graph(&[(OTEL, otel)]), no_download).unwrap().unwrap();
+            assert_eq!(release.logs_api_takes_attribute_values(), attribute_values, "otel {otel}");
+        }
         // A graph that mixes trains gets the one that covers all of it.
         let mixed = graph(&[
             ("go.opentelemetry.io/otel/trace", "v1.36.0"),
@@ -623,7 +632,7 @@ mod tests {
         ]);
         let release = choose_release(&mixed, no_download).unwrap().unwrap();
         assert_eq!(
-            (release.otel.as_str(), release.logs_api_v1()),
+            (release.otel.as_str(), release.logs_api_takes_attribute_values()),
             ("v1.47.0", true)
         );
     }
@@ -642,7 +651,7 @@ mod tests {
             release.modules["go.opentelemetry.io/otel/exporters/stdout/stdoutlog"],
             "v0.24.0"
         );
-        assert!(release.logs_api_v1());
+        assert!(release.logs_api_takes_attribute_values());
     }
 
     #[test]

@@ -69,9 +69,9 @@ pub fn module_of<'m>(modules: &'m [RuntimeModule], import_path: &str) -> Option<
 }
 
 /// The directory of `autotel.dev/go/logvalue` for the build's Logs API: `otellog-v1` when its
-/// values are `attribute.Value` (otel/log v1.x), else `otellog-v0`.
-pub fn logvalue_module(modules: &[RuntimeModule], logs_api_v1: bool) -> &RuntimeModule {
-    let dir = if logs_api_v1 { "logvalue/otellog-v1" } else { "logvalue/otellog-v0" };
+/// values are `attribute.Value` (otel/log v0.21.0 and later), else `otellog-v0`.
+pub fn logvalue_module(modules: &[RuntimeModule], attribute_values: bool) -> &RuntimeModule {
+    let dir = if attribute_values { "logvalue/otellog-v1" } else { "logvalue/otellog-v0" };
     modules.iter().find(|m| m.path == LOGVALUE_MODULE && m.dir == dir).expect("both logvalue directories are embedded")
 }
 

@@ -119,7 +119,21 @@ fn the_runtime_requires_the_oldest_opentelemetry_release_of_the_table() {
 
 #[test]
 fn the_runtime_compiles_against_the_newest_opentelemetry_release() {
-    let newest = build::otelalign::TRAINS.last().unwrap().modules();
+    compiles_against(build::otelalign::TRAINS.last().unwrap());
+}
+
+/// otel v1.45.0's train, whose Logs API is the first to take `attribute.Value`s (so the build
+/// uses `logvalue/otellog-v1` from there on, not only from v1.47.0).
+#[test]
+fn the_runtime_compiles_against_the_first_attribute_valued_logs_api() {
+    use build::otelalign::{FIRST_ATTRIBUTE_VALUED_LOGS_API, TRAINS};
+    compiles_against(TRAINS.iter().find(|t| t.logs_api == FIRST_ATTRIBUTE_VALUED_LOGS_API).expect("that train is in the table"));
+}
+
+/// Every module of the runtime, its otel requirements raised to `train`, with the Logs API
+/// shape of v0.21.0 and later, builds and vets.
+fn compiles_against(train: &build::otelalign::Train) {
+    let newest = train.modules();
     let copy = tempfile::tempdir().unwrap();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../go");
     copy_dir(&root, copy.path());

@@ -1,11 +1,11 @@
 // Package logvalue names the value types and constructors of the
 // OpenTelemetry Logs API, which changed between releases: up to
-// go.opentelemetry.io/otel/log v0.x a record's values are log.Value and
-// log.KeyValue; from v1.47.0 on they are attribute.Value and
+// go.opentelemetry.io/otel/log v0.20.0 a record's values are log.Value and
+// log.KeyValue; from v0.21.0 (otel v1.45.0) on they are attribute.Value and
 // attribute.KeyValue. No Go source compiles against both, so module
 // autotel.dev/go/logvalue has two directories, and autotel's alternate go.mod
 // replaces it with the one that matches the otel/log version of the build
-// (crates/build/src/otelalign.rs). This is the one for log v0.x.
+// (crates/build/src/otelalign.rs). This is the one for log v0.20.0 and earlier.
 package logvalue
 
 import otellog "go.opentelemetry.io/otel/log"

@@ -43,12 +43,26 @@ const NOTE: &str = "the hook runtime needs newer versions of some of your depend
 
 #[test]
 fn a_module_on_the_newest_opentelemetry_builds_and_exports_through_the_runtime() {
+    builds_and_exports_on(App::copy("otel-newest"), "v1.47.0");
+}
+
+/// otel v1.45.0 is the first release whose Logs API (otel/log v0.21.0) takes `attribute.Value`s.
+#[test]
+fn a_module_on_the_first_attribute_valued_logs_api_builds_and_exports_through_the_runtime() {
     let app = App::copy("otel-newest");
+    let moved = app.go(&["get", "go.opentelemetry.io/otel@v1.45.0", "go.opentelemetry.io/otel/log@v0.21.0", "go.opentelemetry.io/otel/sdk/log@v0.21.0"]);
+    assert!(moved.status.success(), "{}", String::from_utf8_lossy(&moved.stderr));
+    builds_and_exports_on(app, "v0.21.0");
+}
+
+/// Builds `app` (otel-newest's program, on the Logs API version `logs_api`) plain and with
+/// autotel: nothing moves, and the instrumented program exports its own span under autotel's.
+fn builds_and_exports_on(app: App, logs_api: &str) {
     let out = tempfile::tempdir().unwrap();
     let (plain, instrumented, stderr) = plain_and_instrumented(&app, &["build"], out.path());
     assert!(!stderr.contains(NOTE), "nothing of the module moves:\n{stderr}");
-    assert_eq!(instrumented["go.opentelemetry.io/otel/log"], "v1.47.0");
-    assert_eq!(instrumented["go.opentelemetry.io/otel/sdk/log"], "v1.47.0");
+    assert_eq!(instrumented["go.opentelemetry.io/otel/log"], logs_api);
+    assert_eq!(instrumented["go.opentelemetry.io/otel/sdk/log"], logs_api);
     for (path, version) in &plain {
         assert_eq!(instrumented.get(path), Some(version), "{path} links at the module's own version");
     }

@@ -10,12 +10,10 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The newest grpc release that builds with autotel today (`go list -m -versions
-/// google.golang.org/grpc`). v1.85.0, the newest, requires go.opentelemetry.io/otel v1.45.0,
-/// whose Logs API (otel/log v0.21.0) already has the v1 value types while autotel picks
-/// `logvalue/otellog-v1` only from v1.47.0 (crates/build/src/otelalign.rs): the hook runtime
-/// does not build with it, grpc or not.
-const NEWEST_GRPC: &str = "v1.84.0";
+/// The newest grpc release (`go list -m -versions google.golang.org/grpc`). It requires
+/// go.opentelemetry.io/otel v1.45.0, whose Logs API takes `attribute.Value`s, so it also checks
+/// that the build picks the matching `logvalue` directory (crates/build/src/otelalign.rs).
+const NEWEST_GRPC: &str = "v1.85.0";
 
 fn service(span: &Span) -> String {
     match span.resource.attributes.get("service.name") {
