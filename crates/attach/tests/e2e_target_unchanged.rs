@@ -95,7 +95,7 @@ fn wait_until_probed(exe: &Path, rx: &otlp::BackgroundReceiver, attached: &Attac
         attached.assert_running();
         let warmup = run(exe, &["-warmup"]);
         assert!(warmup.status.success(), "warm-up run failed ({}):\n{}", warmup.status, warmup.stderr);
-        let seen = |s: &otlp::StoreSnapshot| s.spans().iter().any(|s| s.attr_str("url.path") == Some("/warmup"));
+        let seen = |s: &otlp::Store| s.spans().iter().any(|s| s.attr_str("url.path") == Some("/warmup"));
         if rx.store().wait_until(Duration::from_secs(1), seen) {
             return;
         }

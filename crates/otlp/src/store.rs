@@ -228,19 +228,17 @@ impl Store {
 
     /// Blocks until `ready` holds for the store's contents (checked now and after every
     /// change) or `timeout` passes; returns whether it held. For synchronous code and tests:
-    /// do not call it on an async runtime's thread.
-    pub fn wait_until(
-        &self,
-        timeout: Duration,
-        mut ready: impl FnMut(&StoreSnapshot<'_>) -> bool,
-    ) -> bool {
+    /// do not call it on an async runtime's thread. `ready` runs with no lock held, so it may
+    /// read the store as often as it likes (a read lock held across it, with a writer waiting,
+    /// would deadlock a `ready` that reads the store again).
+    pub fn wait_until(&self, timeout: Duration, mut ready: impl FnMut(&Store) -> bool) -> bool {
         let deadline = Instant::now() + timeout;
         loop {
             let seen = *self
                 .generation
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            if ready(&self.snapshot()) {
+            if ready(self) {
                 return true;
             }
             let mut generation = self

@@ -257,3 +257,25 @@ fn wait_until_wakes_on_insertion_and_gives_up_at_the_timeout() {
     );
     assert!(started.elapsed() >= Duration::from_millis(100));
 }
+
+/// `ready` may read the store again while a writer is busy: it runs with no lock held. (It was
+/// given a snapshot holding the read lock; a `ready` that read the store a second time while a
+/// writer waited blocked forever, as an attach test once did in CI.)
+#[test]
+fn wait_until_lets_ready_read_the_store_while_a_writer_inserts() {
+    let store = Arc::new(Store::new(StoreLimits::default()));
+    let writer = {
+        let store = Arc::clone(&store);
+        thread::spawn(move || {
+            for id in 1..=200u8 {
+                store.insert(spans(vec![span(2, id, None, 0, 1)]));
+            }
+        })
+    };
+    let arrived = store.wait_until(Duration::from_secs(30), |s| {
+        // Several reads per check, the pattern of the end-to-end tests' helpers.
+        s.spans().len() == 200 && s.traces().len() == 1 && s.spans().len() == 200
+    });
+    writer.join().unwrap();
+    assert!(arrived);
+}

@@ -87,7 +87,7 @@ fn serve_three_requests(service_binary: &std::path::Path, env: &[(&str, &str)]) 
         assert_eq!(http_get(&service.url("/work"), &[]).0, 200);
     }
     let store = receiver.store();
-    let servers = |s: &otlp::StoreSnapshot<'_>| s.spans().iter().filter(|s| s.kind == SpanKind::Server && s.name == "GET /work").count();
+    let servers = |s: &otlp::Store| s.spans().iter().filter(|s| s.kind == SpanKind::Server && s.name == "GET /work").count();
     assert!(store.wait_until(Duration::from_secs(20), |s| servers(s) == 3), "three server spans: {:#?}", store.spans());
     // Let autotel's batch processor send whatever else it has (100 ms schedule in otel_env).
     std::thread::sleep(Duration::from_secs(1));

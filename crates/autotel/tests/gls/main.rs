@@ -194,7 +194,7 @@ fn check_logs(app: &mut Running) {
 
     // slog records are also exported as OTLP logs, with the span's trace context.
     let store = app.receiver.store();
-    let exported = |s: &otlp::StoreSnapshot<'_>| {
+    let exported = |s: &otlp::Store| {
         s.logs().iter().any(|l| matches!(&l.body, Value::String(b) if b == "text handler inside the handler"))
     };
     assert!(store.wait_until(Duration::from_secs(30), exported), "no exported log record: {:#?}", store.logs());
