@@ -52,18 +52,6 @@ fn build_instrumented(app: &str) -> PathBuf {
 }
 use std::path::Path;
 
-fn get(url: &str, traceparent: Option<&str>) -> u16 {
-    let mut req = ureq::get(url).timeout(Duration::from_secs(10));
-    if let Some(tp) = traceparent {
-        req = req.set("traceparent", tp);
-    }
-    match req.call() {
-        Ok(r) => r.status(),
-        Err(ureq::Error::Status(code, _)) => code,
-        Err(e) => panic!("GET {url}: {e}"),
-    }
-}
-
 /// The requests both modes get; `/chain` makes two client calls (one from a child goroutine).
 fn drive(base: &str) {
     assert_eq!(get(&format!("{base}/hello/bob"), None), 200);

@@ -24,18 +24,6 @@ fn start_app(exe: &std::path::Path) -> (App, String) {
     (app, base)
 }
 
-fn get(url: &str, traceparent: Option<&str>) -> u16 {
-    let mut req = ureq::get(url).timeout(Duration::from_secs(10));
-    if let Some(tp) = traceparent {
-        req = req.set("traceparent", tp);
-    }
-    match req.call() {
-        Ok(r) => r.status(),
-        Err(ureq::Error::Status(code, _)) => code,
-        Err(e) => panic!("GET {url}: {e}"),
-    }
-}
-
 /// Sends `path` until its server span arrives: the probes are then in place.
 fn warm_up(base: &str, rx: &otlp::BackgroundReceiver, attached: &Attached) {
     let start = Instant::now();

@@ -13,18 +13,6 @@ use attach::Target;
 use common::*;
 use otlp::model::SpanKind;
 
-fn get(url: &str, traceparent: Option<&str>) -> u16 {
-    let mut req = ureq::get(url).timeout(Duration::from_secs(10));
-    if let Some(tp) = traceparent {
-        req = req.set("traceparent", tp);
-    }
-    match req.call() {
-        Ok(r) => r.status(),
-        Err(ureq::Error::Status(code, _)) => code,
-        Err(e) => panic!("GET {url}: {e}"),
-    }
-}
-
 /// GET `/{framework}/users/7` on attach-web, attached: its server span.
 fn check(framework: &str) {
     require_root_and_bpf();

@@ -296,6 +296,19 @@ impl Attached {
     }
 }
 
+/// GET `url`, with `traceparent` as that header if given: the response's status code.
+pub fn get(url: &str, traceparent: Option<&str>) -> u16 {
+    let mut req = ureq::get(url).timeout(std::time::Duration::from_secs(10));
+    if let Some(tp) = traceparent {
+        req = req.set("traceparent", tp);
+    }
+    match req.call() {
+        Ok(r) => r.status(),
+        Err(ureq::Error::Status(code, _)) => code,
+        Err(e) => panic!("GET {url}: {e}"),
+    }
+}
+
 /// A free TCP port on 127.0.0.1 (bound, then released).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
