@@ -32,7 +32,7 @@ pub fn run(opts: AttachOptions) -> Result<(), AttachError> {
     }
     let mut progress = if opts.quiet { Progress::silent() } else { Progress::on_stderr() };
     // On an error the status line goes with `progress`, before the error is printed.
-    let report = plan::plan(&path, &Enabled::from_env(), &Table::embedded(), &mut progress)?;
+    let report = plan::plan(&path, &Enabled::from_env(), &Table::embedded(), &mut progress).map_err(|e| exited_or(pid, e))?;
     if !report.instruments_anything() {
         return Err(AttachError::NothingToInstrument {
             path,
@@ -73,6 +73,17 @@ fn resolve_target(t: &Target) -> Result<(PathBuf, Option<u32>), AttachError> {
             // file was replaced or deleted since the process started.
             Ok((link, Some(*pid)))
         }
+    }
+}
+
+/// `e`, or `TargetExited` when the traced process is gone (reaped, or a zombie: its `exe` link
+/// is gone with its memory): reading its executable or putting a uprobe on it fails then, and
+/// that failure is only a symptom.
+fn exited_or(pid: Option<u32>, e: AttachError) -> AttachError {
+    let gone = |p: u32| matches!(std::fs::metadata(format!("/proc/{p}/exe")), Err(err) if err.kind() == std::io::ErrorKind::NotFound);
+    match pid {
+        Some(p) if gone(p) => AttachError::TargetExited { pid: p },
+        _ => e,
     }
 }
 
@@ -421,10 +432,7 @@ mod imp {
             say("the kernel has no BTF tracepoint sock_send_length: database/sql and redigo spans carry no server.address");
         }
         let skel = open.load().map_err(bpf_err("loading the BPF programs (verifier)"))?;
-        let target_gone = |e: AttachError| match pid {
-            Some(p) if !Path::new(&format!("/proc/{p}")).exists() => AttachError::TargetExited { pid: p },
-            _ => e,
-        };
+        let target_gone = |e: AttachError| exited_or(pid, e);
 
         progress.step("attaching uprobes");
         let programs: HashMap<String, libbpf_rs::ProgramMut> =

@@ -4,7 +4,7 @@
 //! bidirectional stream. Checked: client and server spans named `package.Service/Method`,
 //! `rpc.system.name=grpc`, `rpc.method`, `rpc.status_code`, errors per the RPC conventions,
 //! `server.address`/`server.port` on the client, and that the stream's client span lasts
-//! until the stream ends.
+//! past the start of the server's.
 
 mod common;
 
@@ -104,10 +104,14 @@ fn check(variant: &str, flags: &[&str]) {
         "{}",
         describe(&spans)
     );
-    // The stream's client span covers the whole exchange, so it encloses the server's span.
+    // The stream's client span covers the exchange: it starts before the server sees the stream
+    // and ends after the server's handler started (the client waits for the three echoes). Its
+    // end is not compared with the server's: the server span ends when processStreamingRPC
+    // returns, after writing the trailers whose arrival ends the client span, so either may be
+    // first.
     let chat = |k: SpanKind| spans.iter().find(|s| s.kind == k && s.name.ends_with("/Chat")).expect("chat span");
     let (c, s) = (chat(SpanKind::Client), chat(SpanKind::Server));
-    assert!(c.start_unix_nanos <= s.start_unix_nanos && c.end_unix_nanos >= s.end_unix_nanos, "{}", describe(&spans));
+    assert!(c.start_unix_nanos <= s.start_unix_nanos && c.end_unix_nanos > s.start_unix_nanos, "{}", describe(&spans));
 
     let (status, stdout, _) = server.stop();
     assert!(status.success(), "the server exited with {status}");
