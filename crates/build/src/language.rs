@@ -13,7 +13,7 @@
 //! no I/O. A nested module inside the main module's path whose compile has the same raised
 //! `-lang` would be rewritten too; such layouts are rare and are not distinguished.
 
-use std::ffi::OsString;
+use crate::tool_argv::CompileArgv;
 
 /// The environment variable naming the main module and its language version: `PATH go1.N`.
 pub const MAIN_MODULE_ENV: &str = "AUTOTEL_MAIN_MODULE";
@@ -73,26 +73,19 @@ impl MainLanguage {
             && (import_path == self.module || import_path.strip_prefix(&self.module).is_some_and(|r| r.starts_with('/')))
     }
 
-    /// A compile's argv with the user's `-lang` when it compiles a package of the main module.
-    /// `None` when nothing changes (another module's package, or the same language already).
-    pub fn restore(&self, import_path: &str, args: &[OsString]) -> Option<Vec<OsString>> {
-        if !self.contains(import_path) {
-            return None;
-        }
-        let wanted = format!("-lang={}", self.lang);
-        let at = args.iter().position(|a| a.to_string_lossy().starts_with("-lang="))?;
-        if args[at] == *wanted {
-            return None;
-        }
-        let mut args = args.to_vec();
-        args[at] = wanted.into();
-        Some(args)
+    /// Puts the user's `-lang` back on a compile of a package of the main module; whether the
+    /// argv changed (not for another module's package, nor when it has that language already).
+    pub fn restore(&self, import_path: &str, compile: &mut CompileArgv) -> bool {
+        self.contains(import_path) && compile.set_lang(&self.lang)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tool_argv::Invocation;
+    use std::ffi::OsString;
+    use std::path::Path;
 
     fn lang(gomod: &str) -> Option<(String, String)> {
         MainLanguage::from_gomod(gomod).map(|m| (m.module, m.lang))
@@ -112,18 +105,22 @@ mod tests {
     #[test]
     fn restores_the_users_lang_on_main_module_packages_only() {
         let main = MainLanguage { module: "example.com/a".into(), lang: "go1.20".into() };
-        let args: Vec<OsString> = ["-o", "x.a", "-p", "example.com/a/b", "-lang=go1.23", "-complete", "b.go"].map(OsString::from).to_vec();
-        let restored = main.restore("example.com/a/b", &args).expect("a package of the main module");
-        assert_eq!(restored[4], "-lang=go1.20");
-        assert_eq!(restored.len(), args.len());
-        assert!(main.restore("example.com/a", &args).is_some(), "the module's root package");
-        assert_eq!(main.restore("example.com/ab", &args), None, "another module with a common prefix");
-        assert_eq!(main.restore("github.com/x/y", &args), None);
-        assert_eq!(main.restore("example.com/a/b.test", &args), None, "a generated test main");
-        let same: Vec<OsString> = ["-lang=go1.20", "b.go"].map(OsString::from).to_vec();
-        assert_eq!(main.restore("example.com/a/b", &same), None);
-        let none: Vec<OsString> = ["-p", "example.com/a/b", "b.go"].map(OsString::from).to_vec();
-        assert_eq!(main.restore("example.com/a/b", &none), None, "no -lang: nothing to restore");
+        let compile = |line: &str| match Invocation::parse(Path::new("compile"), line.split(' ').map(OsString::from).collect()) {
+            Invocation::Compile(c) => c,
+            other => panic!("{other:?}"),
+        };
+        let restored = |package: &str, line: &str| {
+            let mut c = compile(line);
+            main.restore(package, &mut c).then(|| c.lang().map(str::to_owned))
+        };
+        let line = "-o x.a -p example.com/a/b -lang=go1.23 -complete b.go";
+        assert_eq!(restored("example.com/a/b", line), Some(Some("go1.20".into())), "a package of the main module");
+        assert!(restored("example.com/a", line).is_some(), "the module's root package");
+        assert_eq!(restored("example.com/ab", line), None, "another module with a common prefix");
+        assert_eq!(restored("github.com/x/y", line), None);
+        assert_eq!(restored("example.com/a/b.test", line), None, "a generated test main");
+        assert_eq!(restored("example.com/a/b", "-lang=go1.20 b.go"), None);
+        assert_eq!(restored("example.com/a/b", "-p example.com/a/b b.go"), None, "no -lang: nothing to restore");
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod rule_facts;
 pub mod runtime;
 pub mod state;
 mod test_overlay;
+mod tool_argv;
 pub mod toolexec;
 
 pub use error::BuildError;

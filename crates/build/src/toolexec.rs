@@ -1,6 +1,7 @@
 //! `autotel toolexec TOOL ARGS…`: the proxy the go command runs in front of every tool.
 //!
-//! The protocol (the go command's side is `-toolexec`; ours is the state directory, `state.rs`):
+//! The protocol (the go command's side is `-toolexec`; ours is the state directory, `state.rs`;
+//! the tool's argv is read and edited through `tool_argv.rs`):
 //!
 //! - `TOOL -V=full`: run it, add the fingerprint from `AUTOTEL_FINGERPRINT` (`fingerprint.rs`).
 //! - `compile`: the import path is `TOOLEXEC_IMPORTPATH` (its `[pkg.test]` suffix dropped). A
@@ -22,6 +23,7 @@ use crate::constraint;
 use crate::fingerprint::version_answer;
 use crate::language::{self, MainLanguage};
 use crate::state::{self, BuildState, HookImports, PackageRules, RuleRef};
+use crate::tool_argv::{CompileArgv, Invocation, LinkArgv};
 use rewrite::{Applied, Hook, Weave};
 use rules::{Action, Catalogue, FileId};
 use std::collections::BTreeMap;
@@ -33,21 +35,21 @@ use std::process::Command;
 
 /// Runs the proxy for `args` (`TOOL ARGS…`) and never returns.
 pub fn main(args: Vec<OsString>) -> ! {
-    let Some((tool, tool_args)) = args.split_first() else {
+    let mut args = args.into_iter();
+    let Some(tool) = args.next() else {
         fail("autotel toolexec must be run by the go command (-toolexec), with a tool to run");
     };
     let state = std::env::var_os(state::STATE_ENV).map(PathBuf::from);
-    let name = Path::new(tool).file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
-    if tool_args.len() == 1 && tool_args[0] == "-V=full" {
-        answer_version(tool, tool_args);
-    }
-    let args = match (name.as_str(), &state) {
-        ("compile", Some(state)) => compile(state, tool_args),
-        ("link", Some(state)) => link(state, tool_args),
-        _ => Ok(tool_args.to_vec()),
+    let args = match (Invocation::parse(Path::new(&tool), args.collect()), &state) {
+        (Invocation::Version, _) => answer_version(&tool),
+        (Invocation::Compile(argv), Some(state)) => compile(state, argv).map(CompileArgv::into_args),
+        (Invocation::Link(argv), Some(state)) => link(state, argv).map(LinkArgv::into_args),
+        (Invocation::Compile(argv), None) => Ok(argv.into_args()),
+        (Invocation::Link(argv), None) => Ok(argv.into_args()),
+        (Invocation::Other(args), _) => Ok(args),
     };
     match args {
-        Ok(args) => exec(tool, &args),
+        Ok(args) => exec(&tool, &args),
         Err(message) => fail(&message),
     }
 }
@@ -76,8 +78,8 @@ fn exec(tool: &OsString, args: &[OsString]) -> ! {
     fail(&format!("cannot run {}: {error}", tool.to_string_lossy()));
 }
 
-fn answer_version(tool: &OsString, args: &[OsString]) -> ! {
-    let output = match Command::new(tool).args(args).output() {
+fn answer_version(tool: &OsString) -> ! {
+    let output = match Command::new(tool).arg("-V=full").output() {
         Ok(output) => output,
         Err(e) => fail(&format!("cannot run {}: {e}", tool.to_string_lossy())),
     };
@@ -95,11 +97,6 @@ fn answer_version(tool: &OsString, args: &[OsString]) -> ! {
     std::process::exit(output.status.code().unwrap_or(1));
 }
 
-/// The value of flag `-name VALUE` in a tool's argv.
-fn flag_value<'a>(args: &'a [OsString], name: &str) -> Option<&'a OsString> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1))
-}
-
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     serde_json::from_slice(&bytes).map_err(|e| format!("corrupt state file {}: {e}", path.display()))
@@ -111,26 +108,20 @@ fn note_progress(state: &Path, instrumented: bool) {
     }
 }
 
-fn compile(state: &Path, args: &[OsString]) -> Result<Vec<OsString>, String> {
-    let import_path = std::env::var("TOOLEXEC_IMPORTPATH")
-        .ok()
-        .or_else(|| flag_value(args, "-p").map(|p| p.to_string_lossy().to_string()))
-        .unwrap_or_default();
-    let program = import_path.clone();
+fn compile(state: &Path, mut argv: CompileArgv) -> Result<CompileArgv, String> {
+    let program = std::env::var("TOOLEXEC_IMPORTPATH").ok().or_else(|| argv.package().map(str::to_owned)).unwrap_or_default();
     // `pkg [pkg.test]` is pkg compiled with its tests: the same target.
-    let import_path = import_path.split(" [").next().unwrap_or_default().to_string();
+    let import_path = program.split(" [").next().unwrap_or_default().to_string();
     // The main module's packages keep the user's go line (language.rs).
-    let restored = std::env::var(language::MAIN_MODULE_ENV)
-        .ok()
-        .and_then(|v| MainLanguage::from_env(&v))
-        .and_then(|main| main.restore(&import_path, args));
-    let args: &[OsString] = restored.as_deref().unwrap_or(args);
-    let is_main = flag_value(args, "-p").is_some_and(|p| p == "main");
+    if let Some(main) = std::env::var(language::MAIN_MODULE_ENV).ok().and_then(|v| MainLanguage::from_env(&v)) {
+        main.restore(&import_path, &mut argv);
+    }
+    let is_main = argv.is_main();
     let package_file = state::package_file(state, &import_path);
     let has_rules = package_file.exists();
     note_progress(state, has_rules || is_main);
     if !has_rules && !is_main {
-        return Ok(args.to_vec());
+        return Ok(argv);
     }
     let build: BuildState = read_json(&state::build_file(state))?;
     let mut rule_refs: Vec<RuleRef> = if has_rules { read_json::<PackageRules>(&package_file)?.rules } else { Vec::new() };
@@ -138,40 +129,26 @@ fn compile(state: &Path, args: &[OsString]) -> Result<Vec<OsString>, String> {
         rule_refs.extend(build.main_rules.iter().copied());
     }
     let catalogue = Catalogue::with_user_files(&build.user_rule_files).map_err(|e| e.to_string())?;
-    let objdir = flag_value(args, "-o")
-        .and_then(|o| Path::new(o).parent())
-        .ok_or("compile has no -o")?
-        .join("autotel");
+    let objdir = argv.output_dir().ok_or("compile has no -o")?.join("autotel");
     std::fs::create_dir_all(&objdir).map_err(|e| format!("cannot create {}: {e}", objdir.display()))?;
-    let mut instrumented = Instrumented::new(&import_path, args, &objdir);
+    let mut instrumented = Instrumented { import_path: &import_path, argv, objdir: &objdir };
     instrumented.weave(&catalogue, &rule_refs, &build.build_tags)?;
     if is_main {
         if let HookImports::Generated(hooks) = build.hook_imports(&program) {
             instrumented.import_hooks(&hooks, &build.archives)?;
         }
     }
-    Ok(instrumented.into_args())
+    Ok(instrumented.argv)
 }
 
 /// A compile's argv while it is being instrumented.
 struct Instrumented<'a> {
     import_path: &'a str,
-    args: Vec<OsString>,
+    argv: CompileArgv,
     objdir: &'a Path,
-    drop_complete: bool,
 }
 
-impl<'a> Instrumented<'a> {
-    fn new(import_path: &'a str, args: &[OsString], objdir: &'a Path) -> Self {
-        Instrumented { import_path, args: args.to_vec(), objdir, drop_complete: false }
-    }
-
-    /// Indexes of the Go source files: the trailing run of `.go` arguments.
-    fn go_files(&self) -> std::ops::Range<usize> {
-        let count = self.args.iter().rev().take_while(|a| a.to_string_lossy().ends_with(".go")).count();
-        self.args.len() - count..self.args.len()
-    }
-
+impl Instrumented<'_> {
     fn write(&self, name: &str, text: &str) -> Result<OsString, String> {
         let path = self.objdir.join(name);
         std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -181,8 +158,9 @@ impl<'a> Instrumented<'a> {
     fn weave(&mut self, catalogue: &Catalogue, refs: &[RuleRef], build_tags: &[String]) -> Result<(), String> {
         // Each source is read once: for the rules' facts and for the rewrite below.
         let sources = self
-            .go_files()
-            .map(|i| std::fs::read_to_string(&self.args[i]).map_err(|e| format!("cannot read {:?}: {e}", self.args[i])))
+            .argv
+            .sources()
+            .map(|i| std::fs::read_to_string(self.argv.source(i)).map_err(|e| format!("cannot read {}: {e}", self.argv.source(i).display())))
             .collect::<Result<Vec<_>, _>>()?;
         let selection = crate::rule_facts::select(catalogue, refs, self.import_path, sources.iter().map(String::as_str), build_tags)?;
         selection.warnings.iter().for_each(|w| eprintln!("autotel: warning: {w}"));
@@ -207,8 +185,8 @@ impl<'a> Instrumented<'a> {
         let mut applied = Applied::new(&weave);
         let mut rewritten = Vec::new();
         let mut next_id = 0;
-        for (i, source) in self.go_files().zip(&sources) {
-            let path = self.args[i].to_string_lossy().to_string();
+        for (i, source) in self.argv.sources().zip(&sources) {
+            let path = self.argv.source(i).to_string_lossy().to_string();
             match rewrite::rewrite_file(&path, source, &weave, &mut next_id, &mut applied) {
                 Ok(Some(r)) => rewritten.push((i, path, r)),
                 Ok(None) => {}
@@ -232,8 +210,11 @@ impl<'a> Instrumented<'a> {
         }
         for (i, path, r) in rewritten {
             let base = Path::new(&path).file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-            self.args[i] = self.write(&format!("rewritten_{i}_{base}"), &r.text)?;
-            self.drop_complete |= r.has_bodyless_functions;
+            let rewritten = self.write(&format!("rewritten_{i}_{base}"), &r.text)?;
+            self.argv.replace_source(i, rewritten);
+            if r.has_bodyless_functions {
+                self.argv.drop_complete();
+            }
         }
         for (n, add) in added.iter().enumerate() {
             match constraint::file_matches(&add.contents, build_tags) {
@@ -246,9 +227,9 @@ impl<'a> Instrumented<'a> {
             }
             let base = Path::new(&add.path).file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
             let path = self.write(&format!("added_{n}_{base}"), &add.contents)?;
-            self.args.push(path);
+            self.argv.add_source(path);
             // Added files may declare functions without bodies (pulled by linkname).
-            self.drop_complete = true;
+            self.argv.drop_complete();
         }
         Ok(())
     }
@@ -265,41 +246,35 @@ impl<'a> Instrumented<'a> {
         }
         source.push_str(")\n");
         let generated = self.write("autotel_main.go", &source)?;
-        self.args.push(generated);
-        let at = self.args.iter().position(|a| a == "-importcfg").ok_or("compile of a main package has no -importcfg")?;
+        self.argv.add_source(generated);
+        let importcfg = self.argv.importcfg().ok_or("compile of a main package has no -importcfg")?.to_owned();
         let mut imports = Vec::with_capacity(hooks.len());
         for path in hooks {
             let archive = archives.get(path).ok_or_else(|| format!("no archive was built for hook package {path}"))?;
             imports.push((path, archive));
         }
-        let cfg = with_packagefiles(Path::new(&self.args[at + 1]), imports)?;
-        self.args[at + 1] = self.write("importcfg", &cfg)?;
+        let cfg = with_packagefiles(&importcfg, imports)?;
+        let patched = self.write("importcfg", &cfg)?;
+        self.argv.set_importcfg(patched);
         Ok(())
-    }
-
-    fn into_args(self) -> Vec<OsString> {
-        let drop = self.drop_complete;
-        self.args.into_iter().filter(|a| !(drop && a == "-complete")).collect()
     }
 }
 
-fn link(state: &Path, args: &[OsString]) -> Result<Vec<OsString>, String> {
+fn link(state: &Path, mut argv: LinkArgv) -> Result<LinkArgv, String> {
     let build: BuildState = read_json(&state::build_file(state))?;
     let program = std::env::var("TOOLEXEC_IMPORTPATH").unwrap_or_default();
-    let Some(at) = args.iter().position(|a| a == "-importcfg") else {
-        return Ok(args.to_vec());
+    let Some(original) = argv.importcfg().map(Path::to_owned) else {
+        return Ok(argv);
     };
     if build.hook_imports(&program) == HookImports::TestFile {
         // The go command built the hook packages into this test binary itself.
-        return Ok(args.to_vec());
+        return Ok(argv);
     }
-    let original = PathBuf::from(&args[at + 1]);
     let cfg = with_packagefiles(&original, &build.archives)?;
     let patched = original.with_file_name("autotel_importcfg.link");
     std::fs::write(&patched, cfg).map_err(|e| format!("cannot write {}: {e}", patched.display()))?;
-    let mut args = args.to_vec();
-    args[at + 1] = patched.into_os_string();
-    Ok(args)
+    argv.set_importcfg(patched.into_os_string());
+    Ok(argv)
 }
 
 /// The importcfg at `path` plus a `packagefile` line for each package it does not list yet (the
