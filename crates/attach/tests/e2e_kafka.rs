@@ -43,12 +43,13 @@ fn attach_traces_kafka_go_in_a_stripped_build() {
 fn check(variant: &str, flags: &[&str]) {
     require_root_and_bpf();
     let broker = kafka_broker();
+    let broker_addr = &broker.values["kafka.addr"];
     let exe = build("attach-kafka", variant, flags, &[("CGO_ENABLED", "0")]);
     let text = attach::check(&exe).expect("check").to_string();
     assert!(text.contains("+ kafka-go writer") && text.contains("+ kafka-go reader"), "{text}");
 
     let rx = receiver();
-    let app = App::start(&exe, &["-addr", "127.0.0.1:0", "-broker", &broker.addr, "-topic", TOPIC], &[]);
+    let app = App::start(&exe, &["-addr", "127.0.0.1:0", "-broker", broker_addr, "-topic", TOPIC], &[]);
     let base = format!("http://{}", app.addr);
     let attached = attach_to(Target::Pid(app.child.id()), &rx);
     let start = Instant::now();
@@ -91,7 +92,7 @@ fn check(variant: &str, flags: &[&str]) {
     assert_eq!(send.attr_int("messaging.batch.message_count"), Some(2));
     assert_ne!(send.status.code, StatusCode::Error);
 
-    let (host, port) = broker.addr.rsplit_once(':').expect("host:port");
+    let (host, port) = broker_addr.rsplit_once(':').expect("host:port");
     let recv = receives(&spans);
     assert_eq!(recv.len(), 2, "{}", describe(&spans));
     for r in &recv {
