@@ -2,7 +2,10 @@
 // producer (`produce BROKER TOPIC`) or a consumer (`consume BROKER TOPIC GROUP N`) of a topic.
 //
 // The producer creates the topic, then makes three WriteMessages calls: one message with key
-// "k1" ("one"), two messages in one call ("two", "three"), and one message ("own") whose
+// "k1" ("one"); two messages in one call ("two", "three"), made with context.Background() by
+// the handler of GET /batch on a net/http server in the same process, which the producer
+// requests itself (built with autotel, the handler's server span is current on its goroutine
+// and becomes the send span's parent); and one message ("own") whose
 // headers already carry the application's own traceparent (ownTraceparent), which
 // instrumentation must keep. The second call runs with context.Background() inside a
 // goroutine-local span when built with autotel: nothing here knows about that.
@@ -14,6 +17,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"time"
@@ -78,8 +83,24 @@ func produce(broker, topic string) error {
 		return fmt.Errorf("write one: %w", err)
 	}
 	batch := []kafka.Message{{Value: []byte("two")}, {Value: []byte("three")}}
-	if err := write(context.Background(), batch...); err != nil {
-		return fmt.Errorf("write two, three: %w", err)
+	var batchErr error
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) {
+		// No ctx from the request: the span current on this goroutine is the parent.
+		batchErr = write(context.Background(), batch...)
+	})}
+	go srv.Serve(ln)
+	res, err := http.Get("http://" + ln.Addr().String() + "/batch")
+	if err != nil {
+		return err
+	}
+	res.Body.Close()
+	srv.Close()
+	if batchErr != nil {
+		return fmt.Errorf("write two, three: %w", batchErr)
 	}
 	if len(batch[0].Headers) != 0 || len(batch[1].Headers) != 0 {
 		return fmt.Errorf("the caller's messages were changed: %v", batch)
