@@ -1,6 +1,6 @@
 // Package kafkago is autotel's instrumentation of github.com/segmentio/kafka-go
 // (instrumentation name "kafkago", rules in rules/kafkago.yaml, versions
-// >=0.4.42). It owns the hook functions that the rewritten package
+// >=0.4.1). It owns the hook functions that the rewritten package
 // github.com/segmentio/kafka-go calls:
 //
 //   - writeEnter/writeExit on (*Writer).WriteMessages: one PRODUCER span

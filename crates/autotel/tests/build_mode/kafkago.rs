@@ -9,7 +9,7 @@
 //! context.Background() inside a net/http handler is a child of the handler's server span
 //! (goroutine-local context); the application's own
 //! traceparent header is kept, and the caller's messages are not changed. The oldest kafka-go
-//! release the rule covers (the app's v0.4.42) and the newest.
+//! release the rule covers (the app's v0.4.1) and the newest.
 
 use crate::support::*;
 use otlp::model::{Span, SpanKind, StatusCode, Value};
@@ -147,7 +147,7 @@ fn kafka_go_producer_and_consumer_join_one_trace_across_the_broker() {
     check(None);
 }
 
-/// The rule's range: its floor (v0.4.42, the app's own requirement) is covered above.
+/// The rule's range: its floor (v0.4.1, the app's own requirement) is covered above.
 #[test]
 fn the_newest_kafka_go_release_is_instrumented() {
     check(Some(NEWEST_KAFKA_GO));
