@@ -78,6 +78,7 @@ fn differences(s: &Span, want: &Expect) -> Vec<String> {
     let kind = match span::SpanKind::try_from(s.kind) {
         Ok(span::SpanKind::Client) => "client",
         Ok(span::SpanKind::Server) => "server",
+        Ok(span::SpanKind::Producer) => "producer",
         _ => "other",
     };
     if kind != want.kind {
@@ -275,6 +276,36 @@ fn redis_commands() {
                 (e.is_error, e.aux[1]) = (true, c.error);
             }
             (format!("#{i} {} {:?}", c.command, c.args), span_of(&e, ""), expect)
+        }),
+    );
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KafkaOperation {
+    operation: String,
+    topic: String,
+    #[serde(default)]
+    batch_count: i64,
+    partition: Option<i64>,
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    broker: String,
+}
+
+#[test]
+fn kafka_operations() {
+    check_all(
+        "kafka.json",
+        rows::<KafkaOperation>("kafka.json", "operations").into_iter().enumerate().map(|(i, (k, expect))| {
+            let send = k.operation == "send";
+            let mut e = event(if send { EventKind::KafkaSend } else { EventKind::KafkaRecv });
+            e.text = k.topic.clone();
+            e.count = if send { k.batch_count } else { k.partition.unwrap_or(-1) };
+            e.aux[0] = k.group;
+            e.aux[1] = k.broker;
+            (format!("#{i} {} {}", k.operation, k.topic), span_of(&e, ""), expect)
         }),
     );
 }

@@ -1,5 +1,6 @@
-//! The real servers some suites need: Debian's `redis-server` and `mariadbd`, started on
-//! loopback with their state in a scratch directory, and killed when dropped. A missing program
+//! The real servers some suites need: Debian's `redis-server` and `mariadbd`, and an Apache
+//! Kafka broker (jars from Maven Central), started on loopback with their state in a scratch
+//! directory, and killed when dropped. A missing program
 //! is an error that names the package to install: a suite that needs a server never runs
 //! without one.
 //!
@@ -44,6 +45,7 @@ pub fn start(spec: &ServerSpec, dir: &Path) -> Result<Server, ServerError> {
     match spec.kind {
         ServerKind::Redis => redis(spec.port, dir),
         ServerKind::Mariadb => mariadb(spec.port, dir),
+        ServerKind::Kafka => kafka(spec.port, dir, &std::env::temp_dir().join("autotel-kafka")),
     }
 }
 
@@ -71,14 +73,18 @@ fn launch(name: &'static str, command: &mut Command, port: u16, log: &Path) -> R
 }
 
 fn wait_for_port(server: &'static str, port: u16, child: &mut Child, log: &Path) -> Result<(), ServerError> {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    wait_for_port_within(server, port, child, log, Duration::from_secs(60))
+}
+
+fn wait_for_port_within(server: &'static str, port: u16, child: &mut Child, log: &Path, within: Duration) -> Result<(), ServerError> {
+    let deadline = Instant::now() + within;
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         let log = || std::fs::read_to_string(log).unwrap_or_default();
         if let Some(status) = child.try_wait().map_err(|source| ServerError::Io { server, source })? {
             return Err(ServerError::Start { server, detail: format!("exited ({status}) before listening:\n{}", log()) });
         }
         if Instant::now() > deadline {
-            return Err(ServerError::Start { server, detail: format!("did not listen on 127.0.0.1:{port} within 60 s:\n{}", log()) });
+            return Err(ServerError::Start { server, detail: format!("did not listen on 127.0.0.1:{port} within {within:?}:\n{}", log()) });
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -164,6 +170,99 @@ fn mariadb(fixed: Option<u16>, dir: &Path) -> Result<Server, ServerError> {
         ("mariadb.password", MARIADB_PASSWORD.to_string()),
         ("mariadb.database", MARIADB_DATABASE.to_string()),
     ];
+    server.values = values.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    Ok(server)
+}
+
+/// The Apache Kafka release the Kafka suites and tests run against (from Maven Central).
+pub const KAFKA_VERSION: &str = "4.1.0";
+
+/// The jars of Apache Kafka (`org.apache.kafka:kafka_2.13`) and its dependencies, fetched once
+/// with `mvn dependency:copy-dependencies` into `cache/kafka-VERSION/libs` (a `complete` marker
+/// beside it says the fetch finished; one fetch at a time per process).
+pub fn kafka_libs(cache: &Path) -> Result<PathBuf, ServerError> {
+    const NAME: &str = "kafka";
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let root = cache.join(format!("kafka-{KAFKA_VERSION}"));
+    let (libs, done) = (root.join("libs"), root.join("complete"));
+    if done.exists() {
+        return Ok(libs);
+    }
+    program("java", "openjdk-17-jre-headless")?;
+    let mvn = program("mvn", "maven")?;
+    let io = |source| ServerError::Io { server: NAME, source };
+    std::fs::create_dir_all(&root).map_err(io)?;
+    let pom = format!(
+        r#"<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>dev.autotel.test</groupId>
+  <artifactId>kafka-broker</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>{KAFKA_VERSION}</version></dependency>
+  </dependencies>
+</project>
+"#
+    );
+    std::fs::write(root.join("pom.xml"), pom).map_err(io)?;
+    let out = Command::new(mvn)
+        .args(["-q", "-B", "dependency:copy-dependencies"])
+        .arg(format!("-DoutputDirectory={}", libs.display()))
+        .current_dir(&root)
+        .output()
+        .map_err(io)?;
+    if !out.status.success() {
+        let detail = format!("fetching Apache Kafka {KAFKA_VERSION} from Maven Central failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        return Err(ServerError::Start { server: NAME, detail });
+    }
+    std::fs::write(&done, "").map_err(io)?;
+    Ok(libs)
+}
+
+/// A real Apache Kafka broker in KRaft mode (one node, broker and controller, one partition per
+/// topic by default) on loopback, its storage formatted under `dir`, its jars from
+/// [`kafka_libs`]`(cache)`. Placeholders `{kafka.addr}`, `{kafka.port}`.
+pub fn kafka(fixed: Option<u16>, dir: &Path, cache: &Path) -> Result<Server, ServerError> {
+    const NAME: &str = "kafka";
+    let java = program("java", "openjdk-17-jre-headless")?;
+    let cp = format!("{}/*", kafka_libs(cache)?.display());
+    let io = |source| ServerError::Io { server: NAME, source };
+    let (port, cport) = (port(NAME, fixed)?, port(NAME, None)?);
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let config = dir.join("server.properties");
+    let properties = format!(
+        "process.roles=broker,controller\nnode.id=1\ncontroller.quorum.voters=1@127.0.0.1:{cport}\n\
+         listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}\n\
+         advertised.listeners=PLAINTEXT://127.0.0.1:{port}\ncontroller.listener.names=CONTROLLER\n\
+         listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\n\
+         inter.broker.listener.name=PLAINTEXT\nlog.dirs={}\noffsets.topic.replication.factor=1\n\
+         offsets.topic.num.partitions=1\ntransaction.state.log.replication.factor=1\n\
+         transaction.state.log.min.isr=1\ngroup.initial.rebalance.delay.ms=0\nnum.partitions=1\n",
+        dir.join("data").display()
+    );
+    std::fs::write(&config, properties).map_err(io)?;
+    let format = Command::new(&java)
+        .args(["-cp", &cp, "kafka.tools.StorageTool", "format", "-t", "MkU3OEVBNTcwNTJENDM2Qk", "-c"])
+        .arg(&config)
+        .output()
+        .map_err(io)?;
+    if !format.status.success() {
+        return Err(ServerError::Start { server: NAME, detail: format!("formatting the storage failed:\n{}", String::from_utf8_lossy(&format.stderr)) });
+    }
+    let log = dir.join("kafka.log");
+    let out = std::fs::File::create(&log).map_err(io)?;
+    let child = Command::new(&java)
+        .args(["-Xmx512m", "-cp", &cp, "kafka.Kafka"])
+        .arg(&config)
+        .stdout(out.try_clone().map_err(io)?)
+        .stderr(out)
+        .spawn()
+        .map_err(io)?;
+    let mut server = Server { child, values: BTreeMap::new() };
+    wait_for_port_within(NAME, port, &mut server.child, &log, Duration::from_secs(90))?;
+    let values = [("kafka.port", port.to_string()), ("kafka.addr", format!("127.0.0.1:{port}"))];
     server.values = values.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     Ok(server)
 }

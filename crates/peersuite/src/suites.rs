@@ -15,6 +15,9 @@ pub enum ServerKind {
     /// Debian's `mariadbd` with a scratch datadir; placeholders `{mariadb.addr}`,
     /// `{mariadb.port}`, `{mariadb.user}`, `{mariadb.password}`, `{mariadb.database}`.
     Mariadb,
+    /// An Apache Kafka broker (KRaft, jars from Maven Central: needs java and mvn);
+    /// placeholders `{kafka.addr}`, `{kafka.port}`.
+    Kafka,
 }
 
 /// A server with an optional fixed port (for suites that hard-code one); otherwise a free port.

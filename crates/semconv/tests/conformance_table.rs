@@ -1,6 +1,8 @@
 //! The conformance table (`testdata/semantics/*.json`), which both instrumentation modes' tests
 //! hold their spans to, asks only for attributes the registry has: registered, stable, not
-//! deprecated, of the right type. A row cannot make both modes agree on a wrong key.
+//! deprecated, of the right type. A row cannot make both modes agree on a wrong key. A file
+//! whose conventions have no stable release yet (messaging: kafka.json) says so with a top-level
+//! `"stability": "development"`, and its attributes may then be in development too.
 
 use semconv::{Kind, Registry};
 use serde_json::Value;
@@ -42,6 +44,7 @@ fn the_conformance_table_uses_registered_stable_attributes() {
     for path in &files {
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let doc: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let development_allowed = doc.get("stability").and_then(Value::as_str) == Some("development");
         let mut found = Vec::new();
         attributes(&doc, path.file_name().unwrap_or_default().to_string_lossy().into_owned(), &mut found);
         for (at, attrs) in found {
@@ -57,7 +60,7 @@ fn the_conformance_table_uses_registered_stable_attributes() {
                 };
                 if let Err(why) = registry.check(key, kind) {
                     problems.push(format!("{at}: {why}"));
-                } else if registry.get(key).is_some_and(|a| a.stability != "stable") {
+                } else if registry.get(key).is_some_and(|a| a.stability != "stable" && !(development_allowed && a.stability == "development")) {
                     problems.push(format!("{at}: `{key}` is not stable"));
                 }
             }

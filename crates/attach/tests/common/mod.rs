@@ -361,98 +361,12 @@ pub fn redis_server() -> Server {
     server
 }
 
-/// The Apache Kafka release the kafka-go test runs against (from Maven Central).
-pub const KAFKA_VERSION: &str = "4.1.0";
-
-/// The jars of Apache Kafka (`org.apache.kafka:kafka_2.13`) and its dependencies, fetched once
-/// from Maven Central with `mvn dependency:copy-dependencies` into the test target directory.
-fn kafka_libs() -> PathBuf {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("kafka-{KAFKA_VERSION}"));
-    let libs = root.join("libs");
-    let done = root.join("complete");
-    if done.exists() {
-        return libs;
-    }
-    for (tool, pkg) in [("java", "a JDK 17+ (Debian: openjdk-17-jre-headless)"), ("mvn", "Maven (Debian: maven)")] {
-        let ok = Command::new(tool).arg("-version").output().is_ok_and(|o| o.status.success());
-        assert!(ok, "the kafka-go test needs `{tool}` on PATH: install {pkg}");
-    }
-    std::fs::create_dir_all(&root).expect("kafka dir");
-    std::fs::write(
-        root.join("pom.xml"),
-        format!(
-            r#"<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>dev.autotel.test</groupId>
-  <artifactId>kafka-broker</artifactId>
-  <version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>{KAFKA_VERSION}</version></dependency>
-  </dependencies>
-</project>
-"#
-        ),
-    )
-    .expect("write pom.xml");
-    let out = Command::new("mvn")
-        .args(["-q", "-B", "dependency:copy-dependencies"])
-        .arg(format!("-DoutputDirectory={}", libs.display()))
-        .current_dir(&root)
-        .output()
-        .expect("run mvn");
-    assert!(
-        out.status.success(),
-        "fetching Apache Kafka {KAFKA_VERSION} from Maven Central failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::write(&done, "").expect("mark kafka libs complete");
-    libs
-}
-
-/// A real Apache Kafka broker in KRaft mode (one node, broker and controller) on free loopback
-/// ports, its storage formatted in a fresh directory.
-pub fn kafka_broker() -> Server {
-    let libs = kafka_libs();
-    let cp = format!("{}/*", libs.display());
-    let (port, cport) = (free_port(), free_port());
-    let dir = out_dir().join(format!("kafka-{port}"));
-    std::fs::create_dir_all(&dir).expect("kafka dir");
-    let config = dir.join("server.properties");
-    std::fs::write(
-        &config,
-        format!(
-            "process.roles=broker,controller\nnode.id=1\ncontroller.quorum.voters=1@127.0.0.1:{cport}\n\
-             listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}\n\
-             advertised.listeners=PLAINTEXT://127.0.0.1:{port}\ncontroller.listener.names=CONTROLLER\n\
-             listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\n\
-             inter.broker.listener.name=PLAINTEXT\nlog.dirs={}\noffsets.topic.replication.factor=1\n\
-             offsets.topic.num.partitions=1\ntransaction.state.log.replication.factor=1\n\
-             transaction.state.log.min.isr=1\ngroup.initial.rebalance.delay.ms=0\nnum.partitions=1\n",
-            dir.join("data").display()
-        ),
-    )
-    .expect("write server.properties");
-    let format = Command::new("java")
-        .args(["-cp", &cp, "kafka.tools.StorageTool", "format", "-t", "MkU3OEVBNTcwNTJENDM2Qk", "-c"])
-        .arg(&config)
-        .output()
-        .expect("run kafka-storage format");
-    assert!(format.status.success(), "formatting Kafka storage failed:\n{}", String::from_utf8_lossy(&format.stderr));
-    let log = std::fs::File::create(dir.join("kafka.log")).expect("kafka.log");
-    let child = Command::new("java")
-        .args(["-Xmx512m", "-cp", &cp, "kafka.Kafka"])
-        .arg(&config)
-        .stdout(log.try_clone().expect("log"))
-        .stderr(log)
-        .spawn()
-        .expect("start kafka.Kafka");
-    let server = Server { child, addr: format!("127.0.0.1:{port}"), dir };
-    wait_for_port(&server.addr, std::time::Duration::from_secs(90), "the Kafka broker");
-    server
+/// A real Apache Kafka broker (KRaft, one node) on a free loopback port: the starter shared with
+/// the peer-suite harness and the build-mode tests (`peersuite::servers::kafka`), its jars
+/// cached under the test target directory. `values["kafka.addr"]` is its address.
+pub fn kafka_broker() -> peersuite::servers::Server {
+    let dir = out_dir().join(format!("kafka-{}", free_port()));
+    peersuite::servers::kafka(None, &dir, Path::new(env!("CARGO_TARGET_TMPDIR"))).unwrap_or_else(|e| panic!("the Kafka broker: {e}"))
 }
 
 /// A real MariaDB server (Debian package `mariadb-server`) on a free loopback port: a fresh data

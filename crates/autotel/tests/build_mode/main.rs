@@ -8,6 +8,8 @@ mod support;
 mod traces;
 /// grpc: a client and a server process, every call kind, served natively and through ServeHTTP.
 mod grpc;
+/// segmentio/kafka-go: a producer and a consumer process, one trace across a real Kafka broker.
+mod kafkago;
 /// The user's tree is never written: after success, failure and interruption.
 mod tree;
 /// The build cache: warm rebuilds, and plain and instrumented archives kept apart.

@@ -1,0 +1,154 @@
+//! segmentio/kafka-go in build mode, against a real Apache Kafka broker (KRaft, jars from Maven
+//! Central, started by `peersuite::servers::kafka`): testdata/apps/kafkago-pair built with
+//! `autotel go build`, a producer process writes four messages in three WriteMessages calls and
+//! exits, then a consumer process in a consumer group reads them. Checked: one PRODUCER span
+//! `send {topic}` per call (batch count on the two-message call, the key on a one-message call),
+//! one CLIENT span `receive {topic}` per message with partition, offset, group and broker, each
+//! the child of (and linked to) the send span whose traceparent its message carries, so the
+//! consumer's spans join the producer's traces across the broker; a WriteMessages call made with
+//! context.Background() inside a net/http handler is a child of the handler's server span
+//! (goroutine-local context); the application's own
+//! traceparent header is kept, and the caller's messages are not changed. The oldest kafka-go
+//! release the rule covers (the app's v0.4.1) and the newest.
+
+use crate::support::*;
+use otlp::model::{Span, SpanKind, StatusCode, Value};
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The newest kafka-go release (`go list -m -versions github.com/segmentio/kafka-go`).
+const NEWEST_KAFKA_GO: &str = "v0.4.51";
+const TOPIC: &str = "orders";
+const GROUP: &str = "billing";
+/// The traceparent kafkago-pair sets itself on message "own".
+const OWN_TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
+const OWN_SPAN: &str = "b7ad6b7169203331";
+
+fn attr(span: &Span, key: &str) -> Option<String> {
+    match span.attributes.get(key) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Int(i)) => Some(i.to_string()),
+        None => None,
+        other => panic!("span {:?}: {key} is {other:?}", span.name),
+    }
+}
+
+fn service(span: &Span) -> String {
+    match span.resource.attributes.get("service.name") {
+        Some(Value::String(s)) => s.clone(),
+        other => panic!("span {:?} has service.name {other:?}", span.name),
+    }
+}
+
+fn run(app: &App, receiver: &BackgroundReceiver, service: &str, args: &[&str]) -> String {
+    let mut command = Command::new(app.binary("kafkago-pair"));
+    command.args(args);
+    otel_env(&mut command, receiver, service);
+    let out = command.output().unwrap();
+    assert!(out.status.success(), "kafkago-pair {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn check(version: Option<&str>) {
+    let state = tempfile::tempdir().unwrap();
+    let broker = peersuite::servers::kafka(None, state.path(), Path::new(env!("CARGO_TARGET_TMPDIR"))).unwrap_or_else(|e| panic!("the Kafka broker: {e}"));
+    let addr = broker.values["kafka.addr"].clone();
+    let port = broker.values["kafka.port"].clone();
+    let app = App::copy("kafkago-pair");
+    if let Some(v) = version {
+        let get = app.go(&["get", &format!("github.com/segmentio/kafka-go@{v}")]);
+        assert!(get.status.success(), "{}", String::from_utf8_lossy(&get.stderr));
+    }
+    app.autotel_go(&["build", "-o", "bin/kafkago-pair", "."]);
+    let receiver = receiver();
+    let produced = run(&app, &receiver, "kafka-producer", &["produce", &addr, TOPIC]);
+    assert_eq!(produced, "produced 4\n");
+    let consumed = run(&app, &receiver, "kafka-consumer", &["consume", &addr, TOPIC, GROUP, "4"]);
+    let store = receiver.store();
+    let kafka_spans = |s: &[Arc<Span>]| -> Vec<Arc<Span>> { s.iter().filter(|s| attr(s, "messaging.system").is_some()).cloned().collect() };
+    let complete = |s: &[Arc<Span>]| {
+        let ok = |kind| kafka_spans(s).iter().filter(|s| s.kind == kind && s.status.code != StatusCode::Error).count();
+        ok(SpanKind::Producer) >= 3 && ok(SpanKind::Client) >= 4
+    };
+    assert!(store.wait_until(Duration::from_secs(60), |s| complete(&s.spans())), "3 send and 4 receive spans arrive; got {:#?}", store.spans());
+    let spans = kafka_spans(&store.spans());
+
+    // The app retries a write that fails while the new topic's leader is not known yet: such
+    // a call's span is an error span with error.type; the calls that succeeded are the others.
+    let mut sends: Vec<&Arc<Span>> = spans.iter().filter(|s| s.kind == SpanKind::Producer).collect();
+    sends.sort_by_key(|s| s.start_unix_nanos);
+    for failed in sends.iter().filter(|s| s.status.code == StatusCode::Error) {
+        assert!(attr(failed, "error.type").is_some(), "{failed:#?}");
+    }
+    sends.retain(|s| s.status.code != StatusCode::Error);
+    assert_eq!(sends.len(), 3, "{sends:#?}");
+    for s in &sends {
+        assert_eq!((s.name.as_str(), service(s).as_str()), ("send orders", "kafka-producer"), "{s:#?}");
+        assert_eq!(attr(s, "messaging.system").as_deref(), Some("kafka"));
+        assert_eq!(attr(s, "messaging.operation.name").as_deref(), Some("send"));
+        assert_eq!(attr(s, "messaging.operation.type").as_deref(), Some("send"));
+        assert_eq!(attr(s, "messaging.destination.name").as_deref(), Some(TOPIC));
+        assert_eq!(attr(s, "server.address").as_deref(), Some("127.0.0.1"));
+        assert_eq!(attr(s, "server.port").as_deref(), Some(port.as_str()));
+    }
+    assert_eq!((sends[0].parent_span_id, sends[2].parent_span_id), (None, None), "{sends:#?}");
+    // The batch was written by GET /batch's handler with context.Background().
+    let all = store.spans();
+    let handler = all.iter().find(|s| s.kind == SpanKind::Server && Some(s.span_id) == sends[1].parent_span_id);
+    assert!(handler.is_some_and(|h| h.trace_id == sends[1].trace_id && h.name == "GET"), "the batch's parent is the handler's span: {sends:#?}\n{all:#?}");
+    assert_eq!(attr(sends[0], "messaging.kafka.message.key").as_deref(), Some("k1"));
+    assert_eq!(attr(sends[0], "messaging.batch.message_count"), None);
+    assert_eq!(attr(sends[1], "messaging.batch.message_count").as_deref(), Some("2"));
+    assert_eq!(attr(sends[2], "messaging.batch.message_count"), None);
+
+    let mut receives: Vec<&Arc<Span>> = spans.iter().filter(|s| s.kind == SpanKind::Client).collect();
+    receives.sort_by_key(|s| attr(s, "messaging.kafka.offset").map(|o| o.parse::<i64>().unwrap()));
+    assert_eq!(receives.len(), 4, "{receives:#?}");
+    for (offset, r) in receives.iter().enumerate() {
+        assert_eq!((r.name.as_str(), service(r).as_str()), ("receive orders", "kafka-consumer"), "{r:#?}");
+        assert_eq!(attr(r, "messaging.system").as_deref(), Some("kafka"));
+        assert_eq!(attr(r, "messaging.operation.name").as_deref(), Some("receive"));
+        assert_eq!(attr(r, "messaging.operation.type").as_deref(), Some("receive"));
+        assert_eq!(attr(r, "messaging.destination.name").as_deref(), Some(TOPIC));
+        assert_eq!(attr(r, "messaging.destination.partition.id").as_deref(), Some("0"));
+        assert_eq!(attr(r, "messaging.kafka.offset"), Some(offset.to_string()));
+        assert_eq!(attr(r, "messaging.consumer.group.name").as_deref(), Some(GROUP));
+        assert_eq!(attr(r, "server.address").as_deref(), Some("127.0.0.1"));
+        assert_eq!(attr(r, "server.port").as_deref(), Some(port.as_str()));
+        assert_ne!(r.status.code, StatusCode::Error, "{r:#?}");
+        assert!(r.end_unix_nanos >= r.start_unix_nanos);
+    }
+    // Message one came from the first call, two and three from the second; "own" carries the
+    // application's own context.
+    let producers = [sends[0], sends[1], sends[1]];
+    for (r, send) in receives.iter().zip(producers) {
+        assert_eq!((r.trace_id, r.parent_span_id), (send.trace_id, Some(send.span_id)), "the receive joins the send's trace: {r:#?}\n{send:#?}");
+        assert!(r.links.iter().any(|l| (l.trace_id, l.span_id) == (send.trace_id, send.span_id)), "{r:#?}");
+    }
+    assert_eq!(attr(receives[0], "messaging.kafka.message.key").as_deref(), Some("k1"));
+    let own = receives[3];
+    assert_eq!((own.trace_id.to_string(), own.parent_span_id.map(|s| s.to_string())), (OWN_TRACE.to_string(), Some(OWN_SPAN.to_string())), "{own:#?}");
+    // The headers the consumer saw: autotel's traceparent on the first three, the app's own kept.
+    let expected: Vec<String> = [("one", sends[0]), ("two", sends[1]), ("three", sends[1])]
+        .iter()
+        .map(|(v, s)| format!("{v} traceparent=00-{}-{}-01", s.trace_id, s.span_id))
+        .chain([format!("own traceparent=00-{OWN_TRACE}-{OWN_SPAN}-01")])
+        .collect();
+    assert_eq!(consumed.lines().collect::<Vec<_>>(), expected, "{consumed}");
+
+    let violations = semconv_violations(&spans);
+    assert!(violations.is_empty(), "{violations:#?}");
+}
+
+#[test]
+fn kafka_go_producer_and_consumer_join_one_trace_across_the_broker() {
+    check(None);
+}
+
+/// The rule's range: its floor (v0.4.1, the app's own requirement) is covered above.
+#[test]
+fn the_newest_kafka_go_release_is_instrumented() {
+    check(Some(NEWEST_KAFKA_GO));
+}

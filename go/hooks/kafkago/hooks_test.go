@@ -1,0 +1,183 @@
+package kafkago
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// These tests call the hooks as the rewritten methods do, without a broker;
+// the end-to-end test against a real one is crates/autotel/tests/build_mode/kafkago.rs.
+
+func setup(t *testing.T) *tracetest.SpanRecorder {
+	t.Helper()
+	rec := tracetest.NewSpanRecorder()
+	prevTP, prevProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
+	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	t.Cleanup(func() { otel.SetTracerProvider(prevTP); otel.SetTextMapPropagator(prevProp) })
+	return rec
+}
+
+func attrs(s sdktrace.ReadOnlySpan) map[string]attribute.Value {
+	m := map[string]attribute.Value{}
+	for _, kv := range s.Attributes() {
+		m[string(kv.Key)] = kv.Value
+	}
+	return m
+}
+
+// write runs the hooks around a stand-in for WriteMessages's body, which
+// returns err and hands back the messages it was given.
+func write(w *kafka.Writer, ctx context.Context, err error, msgs ...kafka.Message) (got []kafka.Message, r0 error) {
+	if st, _ := writeEnter(&w, &ctx, &msgs); st != nil {
+		defer writeExit(st, &r0)
+	}
+	return msgs, err
+}
+
+const ownTraceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+func header(m kafka.Message, key string) (string, int) {
+	v, n := "", 0
+	for _, h := range m.Headers {
+		if h.Key == key {
+			v, n = string(h.Value), n+1
+		}
+	}
+	return v, n
+}
+
+func TestWriteMakesOneProducerSpanAndInjectsItsContext(t *testing.T) {
+	rec := setup(t)
+	w := &kafka.Writer{Addr: kafka.TCP("127.0.0.1:9092", "127.0.0.1:9093"), Topic: "orders"}
+	caller := []kafka.Message{
+		{Value: []byte("a"), Headers: []kafka.Header{{Key: "app", Value: []byte("1")}}},
+		{Value: []byte("b")},
+		{Value: []byte("c"), Headers: []kafka.Header{{Key: "traceparent", Value: []byte(ownTraceparent)}}},
+	}
+	got, err := write(w, context.Background(), nil, caller...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spans := rec.Ended()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans, want 1", len(spans))
+	}
+	s := spans[0]
+	a := attrs(s)
+	if s.Name() != "send orders" || s.SpanKind() != trace.SpanKindProducer {
+		t.Fatalf("span %q kind %v", s.Name(), s.SpanKind())
+	}
+	want := map[string]any{
+		"messaging.system": "kafka", "messaging.operation.name": "send", "messaging.operation.type": "send",
+		"messaging.destination.name": "orders", "messaging.batch.message_count": int64(3),
+		"server.address": "127.0.0.1", "server.port": int64(9092),
+	}
+	for k, v := range want {
+		if a[k].AsInterface() != v {
+			t.Errorf("%s = %v, want %v", k, a[k].AsInterface(), v)
+		}
+	}
+	tp := "00-" + s.SpanContext().TraceID().String() + "-" + s.SpanContext().SpanID().String() + "-01"
+	for i, m := range got[:2] {
+		if v, n := header(m, "traceparent"); v != tp || n != 1 {
+			t.Errorf("message %d: traceparent %q (%d), want %q", i, v, n, tp)
+		}
+	}
+	if v, _ := header(got[0], "app"); v != "1" {
+		t.Errorf("the app's header is lost: %v", got[0].Headers)
+	}
+	if v, n := header(got[2], "traceparent"); v != ownTraceparent || n != 1 {
+		t.Errorf("the app's own traceparent is replaced: %v", got[2].Headers)
+	}
+	// The caller's messages are untouched.
+	if len(caller[0].Headers) != 1 || len(caller[1].Headers) != 0 || len(caller[2].Headers) != 1 {
+		t.Errorf("caller's messages changed: %+v", caller)
+	}
+}
+
+func TestWriteParentIsTheCallersSpanAndErrorsAreRecorded(t *testing.T) {
+	rec := setup(t)
+	ctx, parent := otel.Tracer("test").Start(context.Background(), "parent")
+	w := &kafka.Writer{Addr: kafka.TCP("127.0.0.1:9092")}
+	boom := errors.New("boom")
+	if _, err := write(w, ctx, boom, kafka.Message{Topic: "t1", Key: []byte("k"), Value: []byte("x")}); err != boom {
+		t.Fatal(err)
+	}
+	parent.End()
+	s := rec.Ended()[0]
+	a := attrs(s)
+	if s.Name() != "send t1" || s.Parent().SpanID() != parent.SpanContext().SpanID() {
+		t.Errorf("span %q parent %v", s.Name(), s.Parent().SpanID())
+	}
+	if s.Status().Code != codes.Error || a["error.type"].AsString() != "*errors.errorString" {
+		t.Errorf("status %v error.type %v", s.Status(), a["error.type"])
+	}
+	if a["messaging.kafka.message.key"].AsString() != "k" {
+		t.Errorf("key %v", a["messaging.kafka.message.key"])
+	}
+	if _, ok := a["messaging.batch.message_count"]; ok {
+		t.Error("a single message has no batch count")
+	}
+}
+
+// fetch runs the hooks around a stand-in for FetchMessage's body.
+func fetch(r *kafka.Reader, ctx context.Context, m kafka.Message, err error) (r0 kafka.Message, r1 error) {
+	if st, _ := fetchEnter(&r, &ctx); st != nil {
+		defer fetchExit(st, &r0, &r1)
+	}
+	time.Sleep(time.Millisecond)
+	return m, err
+}
+
+func TestFetchMakesAReceiveSpanChildOfAndLinkedToTheProducer(t *testing.T) {
+	rec := setup(t)
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{"127.0.0.1:9092"}, Topic: "orders", GroupID: "billing"})
+	defer r.Close()
+	m := kafka.Message{Topic: "orders", Partition: 2, Offset: 41, Key: []byte("k1"), Headers: []kafka.Header{{Key: "traceparent", Value: []byte(ownTraceparent)}}}
+	if _, err := fetch(r, context.Background(), m, nil); err != nil {
+		t.Fatal(err)
+	}
+	// A closed reader and a caller giving up make no span.
+	fetch(r, context.Background(), kafka.Message{}, errors.Join(errors.New("x"), context.Canceled))
+	spans := rec.Ended()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans, want 1", len(spans))
+	}
+	s := spans[0]
+	if s.Name() != "receive orders" || s.SpanKind() != trace.SpanKindClient {
+		t.Fatalf("span %q kind %v", s.Name(), s.SpanKind())
+	}
+	if s.Parent().TraceID().String() != "0af7651916cd43dd8448eb211c80319c" || s.Parent().SpanID().String() != "b7ad6b7169203331" {
+		t.Errorf("parent %v", s.Parent())
+	}
+	if len(s.Links()) != 1 || !s.Links()[0].SpanContext.Equal(s.Parent()) {
+		t.Errorf("links %v", s.Links())
+	}
+	a := attrs(s)
+	want := map[string]any{
+		"messaging.system": "kafka", "messaging.operation.name": "receive", "messaging.operation.type": "receive",
+		"messaging.destination.name": "orders", "messaging.destination.partition.id": "2", "messaging.kafka.offset": int64(41),
+		"messaging.consumer.group.name": "billing", "messaging.kafka.message.key": "k1",
+		"server.address": "127.0.0.1", "server.port": int64(9092),
+	}
+	for k, v := range want {
+		if a[k].AsInterface() != v {
+			t.Errorf("%s = %v, want %v", k, a[k].AsInterface(), v)
+		}
+	}
+	if !s.EndTime().After(s.StartTime()) {
+		t.Error("the span starts when FetchMessage is called")
+	}
+}
