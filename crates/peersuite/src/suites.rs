@@ -15,6 +15,10 @@ pub enum ServerKind {
     /// Debian's `mariadbd` with a scratch datadir; placeholders `{mariadb.addr}`,
     /// `{mariadb.port}`, `{mariadb.user}`, `{mariadb.password}`, `{mariadb.database}`.
     Mariadb,
+    /// Debian's PostgreSQL (`initdb` + `postgres`) with a scratch data directory; placeholders
+    /// `{postgres.addr}`, `{postgres.port}`, `{postgres.user}`, `{postgres.database}`,
+    /// `{postgres.url}`.
+    Postgres,
 }
 
 /// A server with an optional fixed port (for suites that hard-code one); otherwise a free port.

@@ -8,6 +8,8 @@ mod support;
 mod traces;
 /// grpc: a client and a server process, every call kind, served natively and through ServeHTTP.
 mod grpc;
+/// pgx v5 natively against a real PostgreSQL: statements, transaction, batch, CopyFrom; stdlib.
+mod pgx;
 /// The user's tree is never written: after success, failure and interruption.
 mod tree;
 /// The build cache: warm rebuilds, and plain and instrumented archives kept apart.
