@@ -169,7 +169,9 @@ fn mariadb(fixed: Option<u16>, dir: &Path) -> Result<Server, ServerError> {
     Ok(server)
 }
 
-/// The database and user the PostgreSQL suites get (trust authentication on loopback).
+/// The database and user the PostgreSQL suites get (trust authentication on loopback). The
+/// database has what pgx's own suite expects of it (its testsetup/postgresql_setup.sql): the
+/// hstore and ltree extensions (contrib, part of Debian's postgresql package) and a uint64 domain.
 const POSTGRES_DATABASE: &str = "pgx_test";
 const POSTGRES_USER: &str = "postgres";
 
@@ -268,6 +270,14 @@ fn postgres(fixed: Option<u16>, dir: &Path) -> Result<Server, ServerError> {
             return Err(ServerError::Start { server: NAME, detail: format!("create the test database: {}", String::from_utf8_lossy(&out.stderr)) });
         }
         std::thread::sleep(Duration::from_millis(100));
+    }
+    let setup = "CREATE EXTENSION hstore; CREATE EXTENSION ltree; CREATE DOMAIN uint64 AS numeric(20,0);";
+    let out = Command::new(&psql)
+        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", POSTGRES_USER, "-d", POSTGRES_DATABASE, "-v", "ON_ERROR_STOP=1", "-c", setup])
+        .output()
+        .map_err(io)?;
+    if !out.status.success() {
+        return Err(ServerError::Start { server: NAME, detail: format!("set the test database up: {}", String::from_utf8_lossy(&out.stderr)) });
     }
     let values = [
         ("postgres.port", port.to_string()),

@@ -5,7 +5,9 @@
 // open their connections through ConnectConfig), calls connectEnter, which
 // sets pgx's own tracer hook (ConnConfig.Tracer) on the private copy of the
 // config that connection is built from: the application's config is not
-// touched. A tracer the application set is kept and called as before (the
+// touched, and (*Conn).Config's exit hook (configExit) puts the
+// application's own tracer back into the copy it returns, so the program sees
+// the config it set. A tracer the application set is kept and called as before (the
 // five tracer interfaces of pgx v5: query, batch, copy-from, prepare,
 // connect); one from otelpgx (the application traces pgx itself) is left
 // alone and autotel adds nothing (design.md §1.9).

@@ -43,6 +43,28 @@ func connectEnter(_ *context.Context, config **pgx.ConnConfig) (*struct{}, bool)
 	return nil, false
 }
 
+// configEnter is the enter hook of (*Conn).Config() *ConnConfig: it only
+// asks for the exit call (also while the instrumentation is disabled: the
+// connection may have been made before).
+func configEnter(_ **pgx.Conn) (*struct{}, bool) {
+	return &configMark, false
+}
+
+var configMark struct{}
+
+// configExit is the exit hook of (*Conn).Config(), which returns a copy of
+// the connection's config: the copy holds the application's own tracer
+// again, as it would without autotel.
+func configExit(_ *struct{}, config **pgx.ConnConfig) {
+	defer api.Guard("pgx.configExit")
+	if config == nil || *config == nil {
+		return
+	}
+	if t, ok := (*config).Tracer.(*tracer); ok {
+		(*config).Tracer = t.user
+	}
+}
+
 // ownOtel reports whether the application's tracer is an OpenTelemetry
 // instrumentation of pgx (otelpgx): it traces pgx itself.
 func ownOtel(t pgx.QueryTracer) bool {
@@ -324,6 +346,13 @@ func (t *tracer) TracePrepareEnd(ctx context.Context, conn *pgx.Conn, data pgx.T
 // calls on.
 func (t *tracer) TraceConnectStart(ctx context.Context, data pgx.TraceConnectStartData) context.Context {
 	if ct, ok := t.user.(pgx.ConnectTracer); ok {
+		// The application's tracer sees the config it set: a copy with its
+		// own tracer (the real one holds autotel's).
+		if data.ConnConfig != nil {
+			c := data.ConnConfig.Copy()
+			c.Tracer = t.user
+			data.ConnConfig = c
+		}
 		return ct.TraceConnectStart(ctx, data)
 	}
 	return ctx

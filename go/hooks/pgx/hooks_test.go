@@ -301,3 +301,48 @@ func TestDisabledAddsNoTracer(t *testing.T) {
 		t.Errorf("tracer %T", config.Tracer)
 	}
 }
+
+// The program sees the config it set: (*Conn).Config's copy and the
+// ConnectTracer's data hold the application's tracer (or none), not autotel's.
+func TestConfigShowsTheApplicationsTracer(t *testing.T) {
+	setup(t)
+	for _, user := range []pgx.QueryTracer{nil, &appTracer{}} {
+		config, _ := pgx.ParseConfig("postgres://u@127.0.0.1/shop")
+		config.Tracer = user
+		ctx := context.Background()
+		connectEnter(&ctx, &config)
+		if _, ok := config.Tracer.(*tracer); !ok {
+			t.Fatalf("connect's config has %T", config.Tracer)
+		}
+		copied := config.Copy() // what Config() returns
+		if st, _ := configEnter(nil); st != nil {
+			configExit(st, &copied)
+		}
+		if copied.Tracer != user {
+			t.Errorf("Config().Tracer = %T, want %T", copied.Tracer, user)
+		}
+	}
+	app := &seeingTracer{}
+	config, _ := pgx.ParseConfig("postgres://u@127.0.0.1/shop")
+	config.Tracer = app
+	ctx := context.Background()
+	connectEnter(&ctx, &config)
+	config.Tracer.(*tracer).TraceConnectStart(ctx, pgx.TraceConnectStartData{ConnConfig: config})
+	if app.saw != pgx.QueryTracer(app) {
+		t.Errorf("TraceConnectStart's config has %T", app.saw)
+	}
+	if _, ok := config.Tracer.(*tracer); !ok {
+		t.Errorf("the connection's own config lost autotel's tracer: %T", config.Tracer)
+	}
+}
+
+// seeingTracer notes the tracer in the config TraceConnectStart gets.
+type seeingTracer struct {
+	appTracer
+	saw pgx.QueryTracer
+}
+
+func (s *seeingTracer) TraceConnectStart(ctx context.Context, d pgx.TraceConnectStartData) context.Context {
+	s.saw = d.ConnConfig.Tracer
+	return ctx
+}
