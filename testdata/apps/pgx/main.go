@@ -70,6 +70,18 @@ func work(ctx context.Context, pool *pgxpool.Pool, db *sql.DB) error {
 	if err := db.QueryRowContext(ctx, "SELECT name FROM widgets WHERE id = $1", 5).Scan(&name); err != nil {
 		return err
 	}
+	// A database/sql transaction: its Exec reaches pgx with the caller's ctx while database/sql's
+	// span is current on the goroutine; still one span per call.
+	sqlTx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := sqlTx.ExecContext(ctx, "DELETE FROM widgets WHERE id = $1", 1); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return err
+	}
 	fmt.Printf("widgets: %d, widget 5: %s\n", count, name)
 	return nil
 }
