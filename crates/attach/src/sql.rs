@@ -1,7 +1,7 @@
 //! SQL text for database spans: literals replaced by `?` (design invariant 4), and the
 //! `db.query.summary` (the span name), `db.operation.name` and `db.collection.name` read from
 //! it. A small lexer, not a parser: it never fails, and when it is unsure it names less rather
-//! than guess. Build mode computes the same by the same rules (`go/hooks/databasesql/query.go`
+//! than guess. Build mode computes the same by the same rules (`go/internal/sqlconv/query.go`
 //! and `summary.go`); `testdata/semantics/sql.json` holds both to them.
 //!
 //! The summary follows the database conventions ("Generating a summary of the query"): the

@@ -1,6 +1,6 @@
-//! The real servers some suites need: Debian's `redis-server` and `mariadbd`, and an Apache
-//! Kafka broker (jars from Maven Central), started on loopback with their state in a scratch
-//! directory, and killed when dropped. A missing program
+//! The real servers some suites need: Debian's `redis-server`, `mariadbd` and PostgreSQL, and an
+//! Apache Kafka broker (jars from Maven Central), started on loopback with their state in a
+//! scratch directory, and killed when dropped. A missing program
 //! is an error that names the package to install: a suite that needs a server never runs
 //! without one.
 //!
@@ -46,6 +46,7 @@ pub fn start(spec: &ServerSpec, dir: &Path) -> Result<Server, ServerError> {
         ServerKind::Redis => redis(spec.port, dir),
         ServerKind::Mariadb => mariadb(spec.port, dir),
         ServerKind::Kafka => kafka(spec.port, dir, &std::env::temp_dir().join("autotel-kafka")),
+        ServerKind::Postgres => postgres(spec.port, dir),
     }
 }
 
@@ -263,6 +264,127 @@ pub fn kafka(fixed: Option<u16>, dir: &Path, cache: &Path) -> Result<Server, Ser
     let mut server = Server { child, values: BTreeMap::new() };
     wait_for_port_within(NAME, port, &mut server.child, &log, Duration::from_secs(90))?;
     let values = [("kafka.port", port.to_string()), ("kafka.addr", format!("127.0.0.1:{port}"))];
+    server.values = values.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    Ok(server)
+}
+
+/// The database and user the PostgreSQL suites get (trust authentication on loopback). The
+/// database has what pgx's own suite expects of it (its testsetup/postgresql_setup.sql): the
+/// hstore and ltree extensions (contrib, part of Debian's postgresql package) and a uint64 domain.
+const POSTGRES_DATABASE: &str = "pgx_test";
+const POSTGRES_USER: &str = "postgres";
+
+/// PostgreSQL's programs are not on PATH in Debian: they live in /usr/lib/postgresql/<major>/bin
+/// (the newest major installed is used).
+fn postgres_program(name: &'static str) -> Result<PathBuf, ServerError> {
+    let mut dirs: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| Some((e.file_name().to_str()?.parse().ok()?, e.path().join("bin").join(name))))
+        .filter(|(_, p): &(u32, PathBuf)| p.is_file())
+        .collect();
+    dirs.sort();
+    dirs.pop().map(|(_, p)| p).ok_or(ServerError::NotInstalled { program: name, package: "postgresql" })
+}
+
+/// The uid and gid PostgreSQL runs as: initdb and postgres refuse to run as root, so under root
+/// they run as the `postgres` user that Debian's package creates (set on the child with
+/// CommandExt::uid/gid, so the server is the spawned process itself and dies with it); as any
+/// other user, as that user (None).
+fn postgres_identity() -> Result<Option<(u32, u32)>, ServerError> {
+    use std::os::unix::fs::MetadataExt;
+    let io = |source| ServerError::Io { server: "postgres", source };
+    if std::fs::metadata("/proc/self").map_err(io)?.uid() != 0 {
+        return Ok(None);
+    }
+    let passwd = std::fs::read_to_string("/etc/passwd").map_err(io)?;
+    passwd
+        .lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .find(|f| f.len() > 3 && f[0] == "postgres")
+        .and_then(|f| Some((f[2].parse().ok()?, f[3].parse().ok()?)))
+        .map(Some)
+        .ok_or(ServerError::Start { server: "postgres", detail: "running as root, and there is no `postgres` user to run PostgreSQL as (Debian's postgresql package creates it)".into() })
+}
+
+fn postgres(fixed: Option<u16>, dir: &Path) -> Result<Server, ServerError> {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    const NAME: &str = "postgres";
+    let io = |source| ServerError::Io { server: NAME, source };
+    let initdb = postgres_program("initdb")?;
+    let server = postgres_program("postgres")?;
+    let psql = program("psql", "postgresql-client")?;
+    let identity = postgres_identity()?;
+    let as_server_user = |command: &mut Command| {
+        if let Some((uid, gid)) = identity {
+            command.uid(uid).gid(gid);
+        }
+    };
+    // The server's user must reach its directory: dir is traversable, pg is its own.
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).map_err(io)?;
+    let home = dir.join("pg");
+    std::fs::create_dir_all(&home).map_err(io)?;
+    if let Some((uid, gid)) = identity {
+        std::os::unix::fs::chown(&home, Some(uid), Some(gid)).map_err(io)?;
+    }
+    let data = home.join("data");
+    let mut init = Command::new(&initdb);
+    init.args(["--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync", "-U", POSTGRES_USER]).arg("-D").arg(&data);
+    as_server_user(&mut init);
+    let out = init.output().map_err(io)?;
+    if !out.status.success() {
+        return Err(ServerError::Start { server: NAME, detail: format!("initdb failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)) });
+    }
+    let port = port(NAME, fixed)?;
+    let log = home.join("postgres.log");
+    let log_file = std::fs::File::create(&log).map_err(io)?;
+    let mut command = Command::new(&server);
+    command
+        .arg("-D")
+        .arg(&data)
+        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+        .arg("-k")
+        .arg(&home)
+        .args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=100"])
+        .stdout(Stdio::null())
+        .stderr(log_file);
+    as_server_user(&mut command);
+    let child = command.spawn().map_err(io)?;
+    let mut server = Server { child, values: BTreeMap::new() };
+    wait_for_port(NAME, port, &mut server.child, &log)?;
+    // Accepting TCP connections comes a moment before accepting sessions: psql retries.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = Command::new(&psql)
+            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", POSTGRES_USER, "-d", "postgres", "-v", "ON_ERROR_STOP=1"])
+            .args(["-c", &format!("CREATE DATABASE {POSTGRES_DATABASE}")])
+            .output()
+            .map_err(io)?;
+        if out.status.success() {
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err(ServerError::Start { server: NAME, detail: format!("create the test database: {}", String::from_utf8_lossy(&out.stderr)) });
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let setup = "CREATE EXTENSION hstore; CREATE EXTENSION ltree; CREATE DOMAIN uint64 AS numeric(20,0);";
+    let out = Command::new(&psql)
+        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", POSTGRES_USER, "-d", POSTGRES_DATABASE, "-v", "ON_ERROR_STOP=1", "-c", setup])
+        .output()
+        .map_err(io)?;
+    if !out.status.success() {
+        return Err(ServerError::Start { server: NAME, detail: format!("set the test database up: {}", String::from_utf8_lossy(&out.stderr)) });
+    }
+    let values = [
+        ("postgres.port", port.to_string()),
+        ("postgres.addr", format!("127.0.0.1:{port}")),
+        ("postgres.user", POSTGRES_USER.to_string()),
+        ("postgres.database", POSTGRES_DATABASE.to_string()),
+        ("postgres.url", format!("postgres://{POSTGRES_USER}@127.0.0.1:{port}/{POSTGRES_DATABASE}?sslmode=disable")),
+    ];
     server.values = values.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     Ok(server)
 }

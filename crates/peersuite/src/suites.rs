@@ -18,6 +18,10 @@ pub enum ServerKind {
     /// An Apache Kafka broker (KRaft, jars from Maven Central: needs java and mvn);
     /// placeholders `{kafka.addr}`, `{kafka.port}`.
     Kafka,
+    /// Debian's PostgreSQL (`initdb` + `postgres`) with a scratch data directory; placeholders
+    /// `{postgres.addr}`, `{postgres.port}`, `{postgres.user}`, `{postgres.database}`,
+    /// `{postgres.url}`.
+    Postgres,
 }
 
 /// A server with an optional fixed port (for suites that hard-code one); otherwise a free port.

@@ -8,7 +8,7 @@ import (
 	"unsafe"
 
 	"autotel.dev/go/api"
-	sc "autotel.dev/go/internal/semconv/keys"
+	"autotel.dev/go/internal/sqlconv"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -40,7 +40,7 @@ func startWithContext(ctx context.Context, db *sql.DB, operation, query string) 
 		return nil, nil
 	}
 	info := infoOf(db)
-	name, queryAttrs := describe(operation, query, info.system)
+	name, queryAttrs := sqlconv.Describe(operation, query, info.system)
 	attrs := make([]attribute.KeyValue, 0, len(info.attrs)+len(queryAttrs))
 	attrs = append(append(attrs, info.attrs...), queryAttrs...)
 	spanCtx, a := api.Begin(ctx, inst.Tracer(), name,
@@ -71,41 +71,6 @@ func startDBLevel(db *sql.DB, ctx *context.Context, operation, query string) *sp
 // inDBLevel reports whether ctx comes from startDBLevel for db.
 func inDBLevel(ctx context.Context, db *sql.DB) bool {
 	return ctx != nil && db != nil && ctx.Value(operationKey{}) == db
-}
-
-// describe returns the span name and the attributes that come from the call
-// and its query (not from the DB): db.query.text, and db.query.summary (the
-// name) with db.operation.name and db.collection.name when the query has one
-// operation; a call that names its own operation (PREPARE, BEGIN…) is named
-// "{operation} {collection}" instead. Without either, the name is the system,
-// as the DB conventions ask.
-func describe(operation, query, system string) (string, []attribute.KeyValue) {
-	var facts queryFacts
-	var attrs []attribute.KeyValue
-	if query != "" {
-		facts = readQuery(query)
-		attrs = append(attrs, sc.DBQueryTextKey.String(facts.text))
-	}
-	name := facts.summary
-	if operation != "" {
-		name = operation
-		if facts.collection != "" {
-			name += " " + facts.collection
-		}
-	} else if facts.summary != "" {
-		attrs = append(attrs, sc.DBQuerySummaryKey.String(facts.summary))
-		operation = facts.operation
-	}
-	if operation != "" {
-		attrs = append(attrs, sc.DBOperationNameKey.String(operation))
-	}
-	if facts.collection != "" {
-		attrs = append(attrs, sc.DBCollectionNameKey.String(facts.collection))
-	}
-	if name == "" {
-		name = system
-	}
-	return name, attrs
 }
 
 // end records err (unless it is one that is not a failure) and ends the span.

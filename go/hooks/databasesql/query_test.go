@@ -3,10 +3,7 @@ package databasesql
 import (
 	"context"
 	"database/sql/driver"
-	"strconv"
-	"strings"
 	"testing"
-	"unicode/utf8"
 )
 
 func TestAddressOfDSN(t *testing.T) {
@@ -58,41 +55,5 @@ func TestAddressOfConnector(t *testing.T) {
 		if h != tt.host || p != tt.port {
 			t.Errorf("%#v: got %q:%d, want %q:%d", tt.c, h, p, tt.host, tt.port)
 		}
-	}
-}
-
-// Text taken from the query is valid UTF-8 (OTLP rejects a batch otherwise):
-// invalid bytes become U+FFFD, with and without sanitizing, and the length
-// bound never cuts a character in half.
-func TestReadQueryIsValidUTF8(t *testing.T) {
-	f := readQuery("SELECT * FROM t\xffx WHERE k = 'bin\xfe'")
-	if f.text != "SELECT * FROM t\uFFFDx WHERE k = ?" || f.collection != "t\uFFFDx" {
-		t.Errorf("sanitized: text %q collection %q", f.text, f.collection)
-	}
-	saved := sanitizeQueries
-	sanitizeQueries = false
-	t.Cleanup(func() { sanitizeQueries = saved })
-	if f := readQuery("SELECT 'bin\xfe'"); f.text != "SELECT 'bin\uFFFD'" {
-		t.Errorf("unsanitized: text %q", f.text)
-	}
-	long := readQuery("SELECT '" + strings.Repeat("é", maxQueryText) + "'")
-	if !utf8.ValidString(long.text) || len(long.text) > maxQueryText+len("…") {
-		t.Errorf("long text: %d bytes, valid %v", len(long.text), utf8.ValidString(long.text))
-	}
-}
-
-// The facts of at most maxCachedQueries texts are kept; texts past the bound
-// are still read.
-func TestQueryCacheIsBounded(t *testing.T) {
-	for i := 0; i < maxCachedQueries+10; i++ {
-		readQuery("SELECT a FROM t WHERE id = " + strconv.Itoa(i))
-	}
-	n := 0
-	queryCache.Range(func(any, any) bool { n++; return true })
-	if n > maxCachedQueries {
-		t.Errorf("%d texts cached, want at most %d", n, maxCachedQueries)
-	}
-	if f := readQuery("SELECT b FROM later_table"); f.summary != "SELECT later_table" || f.text != "SELECT b FROM later_table" {
-		t.Errorf("a text past the bound: %+v", f)
 	}
 }

@@ -10,6 +10,8 @@ mod traces;
 mod grpc;
 /// segmentio/kafka-go: a producer and a consumer process, one trace across a real Kafka broker.
 mod kafkago;
+/// pgx v5 natively against a real PostgreSQL: statements, transaction, batch, CopyFrom; stdlib.
+mod pgx;
 /// The user's tree is never written: after success, failure and interruption.
 mod tree;
 /// The build cache: warm rebuilds, and plain and instrumented archives kept apart.

@@ -25,6 +25,7 @@ const (
 	DBOperationNameKey            = attribute.Key("db.operation.name")
 	DBQuerySummaryKey             = attribute.Key("db.query.summary")
 	DBQueryTextKey                = attribute.Key("db.query.text")
+	DBResponseStatusCodeKey       = attribute.Key("db.response.status_code")
 	DBSystemNameKey               = attribute.Key("db.system.name")
 	ErrorTypeKey                  = attribute.Key("error.type")
 	HTTPRequestMethodKey          = attribute.Key("http.request.method")

@@ -1,4 +1,12 @@
-package databasesql
+// Package sqlconv maps SQL query text onto the semantic conventions for
+// database client spans, for every SQL hook package (autotel.dev/go/hooks/
+// databasesql, …/pgx): db.query.text sanitized (literals become "?", unless
+// OTEL_GO_DB_QUERY_SANITIZE=false), db.query.summary (the span name,
+// summary.go), db.operation.name and db.collection.name when the query has
+// one operation (and one table). It knows nothing about any client library.
+// Attach mode computes the same by the same rules (crates/attach/src/sql.rs);
+// testdata/semantics/sql.json holds both to them.
+package sqlconv
 
 import (
 	"os"
@@ -22,19 +30,19 @@ var sanitizeQueries = func() bool {
 // maxQueryText bounds db.query.text.
 const maxQueryText = 4096
 
-// queryFacts is what the hooks learn from a query's text.
-type queryFacts struct {
-	text       string // db.query.text, sanitized unless disabled, valid UTF-8
-	summary    string // db.query.summary, "" when the text names no operation
-	operation  string // db.operation.name: the one operation, "" for none or several
-	collection string // db.collection.name: the one table of that operation, else ""
+// Facts is what the hooks learn from a query's text.
+type Facts struct {
+	Text       string // db.query.text, sanitized unless disabled, valid UTF-8
+	Summary    string // db.query.summary, "" when the text names no operation
+	Operation  string // db.operation.name: the one operation, "" for none or several
+	Collection string // db.collection.name: the one table of that operation, else ""
 }
 
 // queryCache keeps the facts of the texts seen (a program runs the same few
 // again and again, and reading one costs microseconds): at most
 // maxCachedQueries texts of at most maxCachedLen bytes, never evicted.
 var (
-	queryCache    sync.Map // cacheKey → queryFacts
+	queryCache    sync.Map // cacheKey → Facts
 	cachedQueries atomic.Int32
 )
 
@@ -48,10 +56,11 @@ type cacheKey struct {
 	sanitize bool
 }
 
-func readQuery(query string) queryFacts {
+// Read returns the facts of a query's text (cached for the texts seen most).
+func Read(query string) Facts {
 	key := cacheKey{query, sanitizeQueries}
 	if f, ok := queryCache.Load(key); ok {
-		return f.(queryFacts)
+		return f.(Facts)
 	}
 	f := readQueryText(query)
 	if len(query) <= maxCachedLen && cachedQueries.Add(1) <= maxCachedQueries {
@@ -60,14 +69,14 @@ func readQuery(query string) queryFacts {
 	return f
 }
 
-func readQueryText(query string) queryFacts {
-	f := queryFacts{text: query}
+func readQueryText(query string) Facts {
+	f := Facts{Text: query}
 	if sanitizeQueries {
-		f.text = sanitize(query)
+		f.Text = sanitize(query)
 	}
-	f.text = api.TruncateText(f.text, maxQueryText)
+	f.Text = api.TruncateText(f.Text, maxQueryText)
 	s := summarize(query)
-	f.summary, f.operation, f.collection = api.ValidText(s.summary), api.ValidText(s.operation), api.ValidText(s.collection)
+	f.Summary, f.Operation, f.Collection = api.ValidText(s.summary), api.ValidText(s.operation), api.ValidText(s.collection)
 	return f
 }
 

@@ -1,4 +1,4 @@
-package databasesql
+package sqlconv
 
 // This file owns db.query.summary and the db.operation.name and
 // db.collection.name taken from a query's text. Attach mode computes the same
