@@ -1,6 +1,7 @@
 package goredis
 
 import (
+	"autotel.dev/go/internal/spantest"
 	"context"
 	"errors"
 	"net"
@@ -11,20 +12,8 @@ import (
 	"autotel.dev/go/internal/redistest"
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
-
-func setup(t *testing.T) *tracetest.SpanRecorder {
-	t.Helper()
-	rec := tracetest.NewSpanRecorder()
-	prev := otel.GetTracerProvider()
-	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
-	t.Cleanup(func() { otel.SetTracerProvider(prev) })
-	return rec
-}
 
 // newClient calls NewClient as its rewritten version does: enter hook,
 // body, deferred exit hook.
@@ -35,16 +24,8 @@ func newClient(opt *redis.Options) (c *redis.Client) {
 	return redis.NewClient(opt)
 }
 
-func attrs(s sdktrace.ReadOnlySpan) map[string]attribute.Value {
-	m := map[string]attribute.Value{}
-	for _, kv := range s.Attributes() {
-		m[string(kv.Key)] = kv.Value
-	}
-	return m
-}
-
 func TestCommandsMakeOneSpanEach(t *testing.T) {
-	rec := setup(t)
+	rec := spantest.Record(t)
 	addr := redistest.Start(t)
 	rdb := newClient(&redis.Options{Addr: addr, DB: 2})
 	defer rdb.Close()
@@ -72,7 +53,7 @@ func TestCommandsMakeOneSpanEach(t *testing.T) {
 	}
 	_, port, _ := net.SplitHostPort(addr)
 	for i, want := range []struct{ name, query string }{{"SET", "SET user:1 ?"}, {"GET", "GET user:1"}, {"GET", "GET missing"}, {"PING", "PING"}} {
-		s, a := spans[i], attrs(spans[i])
+		s, a := spans[i], spantest.Attrs(spans[i])
 		if s.Name() != want.name || s.SpanKind().String() != "client" || s.Status().Code != codes.Unset {
 			t.Errorf("span %d: %q %s %v", i, s.Name(), s.SpanKind(), s.Status())
 		}
@@ -88,7 +69,7 @@ func TestCommandsMakeOneSpanEach(t *testing.T) {
 }
 
 func TestParentIsTheSpanInContext(t *testing.T) {
-	rec := setup(t)
+	rec := spantest.Record(t)
 	rdb := newClient(&redis.Options{Addr: redistest.Start(t)})
 	defer rdb.Close()
 	ctx, parent := otel.Tracer("test").Start(context.Background(), "request")
@@ -107,7 +88,7 @@ func TestParentIsTheSpanInContext(t *testing.T) {
 }
 
 func TestFailingCommandIsAnErrorSpan(t *testing.T) {
-	rec := setup(t)
+	rec := spantest.Record(t)
 	rdb := newClient(&redis.Options{Addr: redistest.Start(t)})
 	defer rdb.Close()
 	ctx := context.Background()
@@ -117,8 +98,8 @@ func TestFailingCommandIsAnErrorSpan(t *testing.T) {
 		t.Fatal("INCR on a string succeeded")
 	}
 	s := rec.Ended()[1]
-	if s.Name() != "INCR" || s.Status().Code != codes.Error || attrs(s)["error.type"].AsString() != "ERR" {
-		t.Fatalf("span %q status %v attributes %v", s.Name(), s.Status(), attrs(s))
+	if s.Name() != "INCR" || s.Status().Code != codes.Error || spantest.Attrs(s)["error.type"].AsString() != "ERR" {
+		t.Fatalf("span %q status %v attributes %v", s.Name(), s.Status(), spantest.Attrs(s))
 	}
 	if len(s.Events()) != 1 || s.Events()[0].Name != "exception" {
 		t.Fatalf("events %v, want one exception", s.Events())
@@ -126,7 +107,7 @@ func TestFailingCommandIsAnErrorSpan(t *testing.T) {
 }
 
 func TestUnreachableServerIsAnErrorSpan(t *testing.T) {
-	rec := setup(t)
+	rec := spantest.Record(t)
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := l.Addr().String()
 	l.Close()
@@ -138,13 +119,13 @@ func TestUnreachableServerIsAnErrorSpan(t *testing.T) {
 		t.Fatalf("PING to a closed port = %v", err)
 	}
 	s := rec.Ended()[0]
-	if s.Status().Code != codes.Error || attrs(s)["error.type"].AsString() != "*net.OpError" {
-		t.Fatalf("status %v attributes %v", s.Status(), attrs(s))
+	if s.Status().Code != codes.Error || spantest.Attrs(s)["error.type"].AsString() != "*net.OpError" {
+		t.Fatalf("status %v attributes %v", s.Status(), spantest.Attrs(s))
 	}
 }
 
 func TestPipelineIsOneSpan(t *testing.T) {
-	rec := setup(t)
+	rec := spantest.Record(t)
 	rdb := newClient(&redis.Options{Addr: redistest.Start(t)})
 	defer rdb.Close()
 	ctx := context.Background()
@@ -166,12 +147,12 @@ func TestPipelineIsOneSpan(t *testing.T) {
 	if len(spans) != 2 {
 		t.Fatalf("%d spans, want 2", len(spans))
 	}
-	a := attrs(spans[0])
+	a := spantest.Attrs(spans[0])
 	if spans[0].Name() != "PIPELINE" || a["db.operation.name"].AsString() != "PIPELINE" ||
 		a["db.query.text"].AsString() != "SET a ?; INCR a; GET a" || a["db.operation.batch.size"].AsInt64() != 3 {
 		t.Errorf("pipeline span %q %v", spans[0].Name(), a)
 	}
-	a = attrs(spans[1])
+	a = spantest.Attrs(spans[1])
 	// GET b is redis.Nil: the transaction still succeeds.
 	if spans[1].Name() != "MULTI GET" || a["db.query.text"].AsString() != "GET a; GET b" || spans[1].Status().Code != codes.Unset {
 		t.Errorf("transaction span %q %v %v", spans[1].Name(), a, spans[1].Status())
@@ -179,7 +160,7 @@ func TestPipelineIsOneSpan(t *testing.T) {
 }
 
 func TestDisabledInstrumentationAddsNoHook(t *testing.T) {
-	rec := setup(t)
+	rec := spantest.Record(t)
 	t.Cleanup(api.ReloadEnvironment)
 	t.Setenv(api.EnvDisabledInstrumentations, "goredis")
 	api.ReloadEnvironment()
@@ -195,7 +176,7 @@ func TestDisabledInstrumentationAddsNoHook(t *testing.T) {
 // for one invalid string), in a command and in a pipeline; the commands and
 // replies are untouched.
 func TestBinaryKeysGiveValidText(t *testing.T) {
-	rec := setup(t)
+	rec := spantest.Record(t)
 	rdb := newClient(&redis.Options{Addr: redistest.Start(t)})
 	defer rdb.Close()
 	ctx := context.Background()
@@ -218,7 +199,7 @@ func TestBinaryKeysGiveValidText(t *testing.T) {
 		t.Fatalf("%d spans, want SET, GET and the pipeline", len(spans))
 	}
 	for i, want := range []string{"SET bin\uFFFDkey ?", "GET bin\uFFFDkey", "GET bin\uFFFDkey; EXISTS \uFFFD"} {
-		if got := attrs(spans[i])["db.query.text"].AsString(); got != want {
+		if got := spantest.Attrs(spans[i])["db.query.text"].AsString(); got != want {
 			t.Errorf("span %d db.query.text = %q, want %q", i, got, want)
 		}
 	}

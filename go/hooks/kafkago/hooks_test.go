@@ -1,6 +1,7 @@
 package kafkago
 
 import (
+	"autotel.dev/go/internal/spantest"
 	"context"
 	"errors"
 	"testing"
@@ -8,10 +9,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/propagation"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -21,20 +19,9 @@ import (
 
 func setup(t *testing.T) *tracetest.SpanRecorder {
 	t.Helper()
-	rec := tracetest.NewSpanRecorder()
-	prevTP, prevProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
-	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
-	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
-	t.Cleanup(func() { otel.SetTracerProvider(prevTP); otel.SetTextMapPropagator(prevProp) })
+	rec := spantest.Record(t)
+	spantest.Propagate(t)
 	return rec
-}
-
-func attrs(s sdktrace.ReadOnlySpan) map[string]attribute.Value {
-	m := map[string]attribute.Value{}
-	for _, kv := range s.Attributes() {
-		m[string(kv.Key)] = kv.Value
-	}
-	return m
 }
 
 // write runs the hooks around a stand-in for WriteMessages's body, which
@@ -75,7 +62,7 @@ func TestWriteMakesOneProducerSpanAndInjectsItsContext(t *testing.T) {
 		t.Fatalf("%d spans, want 1", len(spans))
 	}
 	s := spans[0]
-	a := attrs(s)
+	a := spantest.Attrs(s)
 	if s.Name() != "send orders" || s.SpanKind() != trace.SpanKindProducer {
 		t.Fatalf("span %q kind %v", s.Name(), s.SpanKind())
 	}
@@ -117,7 +104,7 @@ func TestWriteParentIsTheCallersSpanAndErrorsAreRecorded(t *testing.T) {
 	}
 	parent.End()
 	s := rec.Ended()[0]
-	a := attrs(s)
+	a := spantest.Attrs(s)
 	if s.Name() != "send t1" || s.Parent().SpanID() != parent.SpanContext().SpanID() {
 		t.Errorf("span %q parent %v", s.Name(), s.Parent().SpanID())
 	}
@@ -165,7 +152,7 @@ func TestFetchMakesAReceiveSpanChildOfAndLinkedToTheProducer(t *testing.T) {
 	if len(s.Links()) != 1 || !s.Links()[0].SpanContext.Equal(s.Parent()) {
 		t.Errorf("links %v", s.Links())
 	}
-	a := attrs(s)
+	a := spantest.Attrs(s)
 	want := map[string]any{
 		"messaging.system": "kafka", "messaging.operation.name": "receive", "messaging.operation.type": "receive",
 		"messaging.destination.name": "orders", "messaging.destination.partition.id": "2", "messaging.kafka.offset": int64(41),

@@ -1,6 +1,7 @@
 package pgx
 
 import (
+	"autotel.dev/go/internal/spantest"
 	"context"
 	"errors"
 	"testing"
@@ -11,27 +12,8 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 )
-
-func setup(t *testing.T) *tracetest.SpanRecorder {
-	t.Helper()
-	rec := tracetest.NewSpanRecorder()
-	prev := otel.GetTracerProvider()
-	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
-	t.Cleanup(func() { otel.SetTracerProvider(prev) })
-	return rec
-}
-
-func attrs(s sdktrace.ReadOnlySpan) map[string]attribute.Value {
-	m := map[string]attribute.Value{}
-	for _, kv := range s.Attributes() {
-		m[string(kv.Key)] = kv.Value
-	}
-	return m
-}
 
 // connected runs connectEnter on a config as the rewritten connect does
 // and returns autotel's tracer from it.
@@ -82,7 +64,7 @@ func (a *appTracer) TraceConnectEnd(context.Context, pgx.TraceConnectEndData) {
 }
 
 func TestQuerySpan(t *testing.T) {
-	rec := setup(t)
+	rec := spantest.Record(t)
 	tr := connected(t, "postgres://u@db.example:6543/shop?sslmode=disable", nil)
 	ctx := tr.TraceQueryStart(context.Background(), nil, pgx.TraceQueryStartData{SQL: "SELECT name FROM widgets WHERE id = 42"})
 	tr.TraceQueryEnd(ctx, nil, pgx.TraceQueryEndData{})
@@ -104,7 +86,7 @@ func TestQuerySpan(t *testing.T) {
 		"db.operation.name":  attribute.StringValue("SELECT"),
 		"db.collection.name": attribute.StringValue("widgets"),
 	}
-	got := attrs(s)
+	got := spantest.Attrs(s)
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s = %v, want %v", k, got[k].Emit(), v.Emit())
@@ -117,10 +99,10 @@ func TestQuerySpan(t *testing.T) {
 
 // A unix socket is no server.address.
 func TestUnixSocketHasNoServerAddress(t *testing.T) {
-	rec := setup(t)
+	rec := spantest.Record(t)
 	tr := connected(t, "host=/var/run/postgresql dbname=shop", nil)
 	tr.TraceQueryEnd(tr.TraceQueryStart(context.Background(), nil, pgx.TraceQueryStartData{SQL: "SELECT 1"}), nil, pgx.TraceQueryEndData{})
-	got := attrs(rec.Ended()[0])
+	got := spantest.Attrs(rec.Ended()[0])
 	if _, ok := got["server.address"]; ok {
 		t.Errorf("server.address for a unix socket: %v", got)
 	}
@@ -132,7 +114,7 @@ func TestUnixSocketHasNoServerAddress(t *testing.T) {
 // A server error's SQLSTATE is error.type and db.response.status_code; other
 // errors get api.ErrorType.
 func TestErrors(t *testing.T) {
-	rec := setup(t)
+	rec := spantest.Record(t)
 	tr := connected(t, "postgres://u@127.0.0.1/shop", nil)
 	for _, err := range []error{&pgconn.PgError{Code: "42P01", Message: "relation does not exist"}, context.DeadlineExceeded} {
 		ctx := tr.TraceQueryStart(context.Background(), nil, pgx.TraceQueryStartData{SQL: "SELECT * FROM missing"})
@@ -140,13 +122,13 @@ func TestErrors(t *testing.T) {
 	}
 	spans := rec.Ended()
 	for i, want := range []string{"42P01", "timeout"} {
-		got := attrs(spans[i])
+		got := spantest.Attrs(spans[i])
 		if spans[i].Status().Code != codes.Error || got["error.type"].AsString() != want {
 			t.Errorf("span %d: status %v error.type %q, want %q", i, spans[i].Status(), got["error.type"].AsString(), want)
 		}
 	}
-	if attrs(spans[0])["db.response.status_code"].AsString() != "42P01" || attrs(spans[1])["db.response.status_code"].Type() != attribute.INVALID {
-		t.Errorf("db.response.status_code: %v, %v", attrs(spans[0]), attrs(spans[1]))
+	if spantest.Attrs(spans[0])["db.response.status_code"].AsString() != "42P01" || spantest.Attrs(spans[1])["db.response.status_code"].Type() != attribute.INVALID {
+		t.Errorf("db.response.status_code: %v, %v", spantest.Attrs(spans[0]), spantest.Attrs(spans[1]))
 	}
 }
 
@@ -165,7 +147,7 @@ func batch(tr *tracer, queries ...string) {
 // One span per batch: "BATCH {operation} {collection}" when its statements
 // share them, else "BATCH"; a batch of one is that statement.
 func TestBatchSpans(t *testing.T) {
-	rec := setup(t)
+	rec := spantest.Record(t)
 	tr := connected(t, "postgres://u@127.0.0.1/shop", nil)
 	batch(tr, "INSERT INTO widgets VALUES ($1, 'a')", "INSERT INTO widgets VALUES ($1, 'b')")
 	batch(tr, "INSERT INTO widgets VALUES (1)", "INSERT INTO gadgets VALUES (2)")
@@ -178,7 +160,7 @@ func TestBatchSpans(t *testing.T) {
 		{"BATCH", "BATCH", "2", "INSERT INTO widgets VALUES (?); DELETE FROM widgets"},
 		{"UPDATE widgets", "UPDATE", "", "UPDATE widgets SET n = ?"},
 	} {
-		got := attrs(spans[i])
+		got := spantest.Attrs(spans[i])
 		size := ""
 		if v, ok := got["db.operation.batch.size"]; ok {
 			size = v.Emit()
@@ -190,12 +172,12 @@ func TestBatchSpans(t *testing.T) {
 }
 
 func TestCopyFromSpan(t *testing.T) {
-	rec := setup(t)
+	rec := spantest.Record(t)
 	tr := connected(t, "postgres://u@127.0.0.1/shop", nil)
 	ctx := tr.TraceCopyFromStart(context.Background(), nil, pgx.TraceCopyFromStartData{TableName: pgx.Identifier{"public", "widgets"}, ColumnNames: []string{"id"}})
 	tr.TraceCopyFromEnd(ctx, nil, pgx.TraceCopyFromEndData{})
 	s := rec.Ended()[0]
-	if got := attrs(s); s.Name() != "COPY public.widgets" || got["db.operation.name"].AsString() != "COPY" || got["db.collection.name"].AsString() != "public.widgets" {
+	if got := spantest.Attrs(s); s.Name() != "COPY public.widgets" || got["db.operation.name"].AsString() != "COPY" || got["db.collection.name"].AsString() != "public.widgets" {
 		t.Errorf("%q %v", s.Name(), got)
 	}
 }
@@ -203,7 +185,7 @@ func TestCopyFromSpan(t *testing.T) {
 // The application's tracer keeps getting every call, with autotel's span
 // in its ctx, and its own ctx back at the end.
 func TestApplicationsTracerIsKept(t *testing.T) {
-	rec := setup(t)
+	rec := spantest.Record(t)
 	app := &appTracer{}
 	tr := connected(t, "postgres://u@127.0.0.1/shop", app)
 	ctx := tr.TraceConnectStart(context.Background(), pgx.TraceConnectStartData{})
@@ -239,7 +221,7 @@ func TestApplicationsTracerIsKept(t *testing.T) {
 // ctx, through pgx/v5/stdlib) gets no second span; one under a span of
 // another kind, scope, or an ended one does.
 func TestNoSecondSpanUnderDatabaseSQL(t *testing.T) {
-	rec := setup(t)
+	rec := spantest.Record(t)
 	tr := connected(t, "postgres://u@127.0.0.1/shop", nil)
 	run := func(ctx context.Context) {
 		tr.TraceQueryEnd(tr.TraceQueryStart(ctx, nil, pgx.TraceQueryStartData{SQL: "SELECT 1"}), nil, pgx.TraceQueryEndData{})
@@ -272,7 +254,7 @@ func TestNoSecondSpanUnderDatabaseSQL(t *testing.T) {
 // An operation whose span was not started never ends an outer one found in
 // its ctx.
 func TestSkippedOperationEndsNothing(t *testing.T) {
-	rec := setup(t)
+	rec := spantest.Record(t)
 	tr := connected(t, "postgres://u@127.0.0.1/shop", nil)
 	outer := tr.TraceQueryStart(context.Background(), nil, pgx.TraceQueryStartData{SQL: "SELECT 1"})
 	inner := tr.TraceQueryStart(api.Suppress(outer), nil, pgx.TraceQueryStartData{SQL: "SELECT 2"})
@@ -305,7 +287,7 @@ func TestDisabledAddsNoTracer(t *testing.T) {
 // The program sees the config it set: (*Conn).Config's copy and the
 // ConnectTracer's data hold the application's tracer (or none), not autotel's.
 func TestConfigShowsTheApplicationsTracer(t *testing.T) {
-	setup(t)
+	spantest.Record(t)
 	for _, user := range []pgx.QueryTracer{nil, &appTracer{}} {
 		config, _ := pgx.ParseConfig("postgres://u@127.0.0.1/shop")
 		config.Tracer = user

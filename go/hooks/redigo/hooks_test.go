@@ -1,6 +1,7 @@
 package redigo
 
 import (
+	"autotel.dev/go/internal/spantest"
 	"net"
 	"reflect"
 	"strings"
@@ -10,19 +11,13 @@ import (
 
 	"autotel.dev/go/internal/redistest"
 	"github.com/gomodule/redigo/redis"
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
 func setup(t *testing.T) *tracetest.SpanRecorder {
 	t.Helper()
-	rec := tracetest.NewSpanRecorder()
-	prev := otel.GetTracerProvider()
-	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
-	t.Cleanup(func() { otel.SetTracerProvider(prev) })
+	rec := spantest.Record(t)
 	// What rules/files/redigo_conn.go registers in an instrumented build,
 	// done here through reflection on the unexported field conn.conn.
 	prevAccessor := connAddr
@@ -94,14 +89,6 @@ func (h *hooked) Close() error {
 	return h.c.Close()
 }
 
-func attrs(s sdktrace.ReadOnlySpan) map[string]attribute.Value {
-	m := map[string]attribute.Value{}
-	for _, kv := range s.Attributes() {
-		m[string(kv.Key)] = kv.Value
-	}
-	return m
-}
-
 func TestDoMakesOneClientSpanPerCommand(t *testing.T) {
 	rec := setup(t)
 	addr := redistest.Start(t)
@@ -123,7 +110,7 @@ func TestDoMakesOneClientSpanPerCommand(t *testing.T) {
 	_, port, _ := net.SplitHostPort(addr)
 	for i, want := range []struct{ name, query string }{{"SET", "SET user:1 ?"}, {"GET", "GET user:1"}, {"GET", "GET missing"}} {
 		s := spans[i]
-		a := attrs(s)
+		a := spantest.Attrs(s)
 		if s.Name() != want.name || s.SpanKind().String() != "client" {
 			t.Errorf("span %d is %q (%s), want %q client", i, s.Name(), s.SpanKind(), want.name)
 		}
@@ -153,8 +140,8 @@ func TestFailingCommandIsAnErrorSpan(t *testing.T) {
 		t.Fatalf("INCR on a string = %v, want an ERR reply", err)
 	}
 	s := rec.Ended()[1]
-	if s.Status().Code != codes.Error || attrs(s)["error.type"].AsString() != "ERR" {
-		t.Fatalf("INCR span status %v attributes %v", s.Status(), attrs(s))
+	if s.Status().Code != codes.Error || spantest.Attrs(s)["error.type"].AsString() != "ERR" {
+		t.Fatalf("INCR span status %v attributes %v", s.Status(), spantest.Attrs(s))
 	}
 	if len(s.Events()) != 1 || s.Events()[0].Name != "exception" {
 		t.Fatalf("INCR span events %v, want one exception", s.Events())
@@ -181,7 +168,7 @@ func TestSendReceiveMakesOneSpanPerCommand(t *testing.T) {
 	}
 	var names []string
 	for _, s := range rec.Ended() {
-		names = append(names, attrs(s)["db.query.text"].AsString())
+		names = append(names, spantest.Attrs(s)["db.query.text"].AsString())
 	}
 	if strings.Join(names, "|") != "SET a ?|INCR a|GET a" {
 		t.Fatalf("spans %q", names)
@@ -248,7 +235,7 @@ func TestBinaryArgumentsGiveValidText(t *testing.T) {
 		t.Fatalf("%d spans, want 2", len(spans))
 	}
 	for i, want := range []string{"SET bin\uFFFDkey ?", "GET bin\uFFFDkey"} {
-		if got := attrs(spans[i])["db.query.text"].AsString(); got != want {
+		if got := spantest.Attrs(spans[i])["db.query.text"].AsString(); got != want {
 			t.Errorf("span %d db.query.text = %q, want %q", i, got, want)
 		}
 	}

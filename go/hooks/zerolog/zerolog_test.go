@@ -74,8 +74,8 @@ func TestADisabledEventIsLeftAlone(t *testing.T) {
 
 func TestATraceIDAlreadyEncodedIsRecognised(t *testing.T) {
 	for name, fields := range map[string][]byte{
-		"json":        []byte(`{"level":"info","trace_id":"abc"`),
-		"cbor":        append([]byte{0xbf, 0x65, 'l', 'e', 'v', 'e', 'l'}, append([]byte{0x68}, "trace_id"...)...),
+		"json": []byte(`{"level":"info","trace_id":"abc"`),
+		"cbor": append([]byte{0xbf, 0x65, 'l', 'e', 'v', 'e', 'l'}, append([]byte{0x68}, "trace_id"...)...),
 	} {
 		if !hasTraceID(fields) {
 			t.Errorf("%s: trace_id in %q not found", name, fields)

@@ -5,6 +5,7 @@
 package frameworktest
 
 import (
+	"autotel.dev/go/internal/spantest"
 	"net/http"
 	"testing"
 
@@ -19,11 +20,7 @@ import (
 // Record makes a span recorder the global tracer provider for the test.
 func Record(t *testing.T) *tracetest.SpanRecorder {
 	t.Helper()
-	rec := tracetest.NewSpanRecorder()
-	prev := otel.GetTracerProvider()
-	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
-	t.Cleanup(func() { otel.SetTracerProvider(prev) })
-	return rec
+	return spantest.Record(t)
 }
 
 // Serve returns req with a server span and a Served in its context, and the
