@@ -22,15 +22,6 @@ fn service(span: &Span) -> String {
     }
 }
 
-fn attr(span: &Span, key: &str) -> Option<String> {
-    match span.attributes.get(key) {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Int(i)) => Some(i.to_string()),
-        None => None,
-        other => panic!("span {:?}: {key} is {other:?}", span.name),
-    }
-}
-
 /// Runs `grpc-pair client TARGET` as `service`; returns what it printed.
 fn run_client(app: &App, receiver: &BackgroundReceiver, service: &str, target: &str) -> String {
     let mut client = Command::new(app.binary("grpc-pair"));

@@ -26,15 +26,6 @@ const GROUP: &str = "billing";
 const OWN_TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
 const OWN_SPAN: &str = "b7ad6b7169203331";
 
-fn attr(span: &Span, key: &str) -> Option<String> {
-    match span.attributes.get(key) {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Int(i)) => Some(i.to_string()),
-        None => None,
-        other => panic!("span {:?}: {key} is {other:?}", span.name),
-    }
-}
-
 fn service(span: &Span) -> String {
     match span.resource.attributes.get("service.name") {
         Some(Value::String(s)) => s.clone(),

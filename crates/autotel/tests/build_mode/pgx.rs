@@ -6,7 +6,7 @@
 //! release the rule covers and the newest.
 
 use crate::support::*;
-use otlp::model::{Span, SpanKind, StatusCode, Value};
+use otlp::model::{Span, SpanKind, StatusCode};
 use peersuite::servers::{self, Server};
 use peersuite::suites::{ServerKind, ServerSpec};
 use std::process::Command;
@@ -15,15 +15,6 @@ use std::time::Duration;
 
 /// The newest pgx v5 release (`go list -m -versions github.com/jackc/pgx/v5`).
 const NEWEST_PGX: &str = "v5.13.0";
-
-fn attr(span: &Span, key: &str) -> Option<String> {
-    match span.attributes.get(key) {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Int(i)) => Some(i.to_string()),
-        None => None,
-        other => panic!("span {:?}: {key} is {other:?}", span.name),
-    }
-}
 
 fn start_postgres(dir: &std::path::Path) -> Server {
     servers::start(&ServerSpec { kind: ServerKind::Postgres, port: None }, dir).unwrap_or_else(|e| panic!("start PostgreSQL: {e}"))

@@ -189,6 +189,17 @@ pub fn otel_env(command: &mut Command, receiver: &BackgroundReceiver, service: &
         .env("OTEL_METRIC_EXPORT_INTERVAL", "500");
 }
 
+/// A string or integer attribute of `span` as text (`None` when absent; another type fails).
+pub fn attr(span: &otlp::model::Span, key: &str) -> Option<String> {
+    use otlp::model::Value;
+    match span.attributes.get(key) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Int(i)) => Some(i.to_string()),
+        None => None,
+        other => panic!("span {:?}: {key} is {other:?}", span.name),
+    }
+}
+
 /// Checks every attribute of `spans` against the semantic-conventions registry: registered, not
 /// deprecated, right type. Returns one line per violation.
 pub fn semconv_violations(spans: &[std::sync::Arc<otlp::model::Span>]) -> Vec<String> {
