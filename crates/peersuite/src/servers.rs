@@ -288,51 +288,59 @@ fn postgres_program(name: &'static str) -> Result<PathBuf, ServerError> {
     dirs.pop().map(|(_, p)| p).ok_or(ServerError::NotInstalled { program: name, package: "postgresql" })
 }
 
-/// The uid and gid PostgreSQL runs as: initdb and postgres refuse to run as root, so under root
-/// they run as the `postgres` user that Debian's package creates (set on the child with
-/// CommandExt::uid/gid, so the server is the spawned process itself and dies with it); as any
-/// other user, as that user (None).
-fn postgres_identity() -> Result<Option<(u32, u32)>, ServerError> {
-    use std::os::unix::fs::MetadataExt;
-    let io = |source| ServerError::Io { server: "postgres", source };
-    if std::fs::metadata("/proc/self").map_err(io)?.uid() != 0 {
-        return Ok(None);
+/// How PostgreSQL's programs are started. initdb and postgres refuse to run as root; under root
+/// they run in a user namespace where they are the `postgres` user (Debian's package creates
+/// it) while the kernel still sees root outside. Dropping to the real `postgres` user instead
+/// fails on machines whose `/` only root may traverse (some CI sandboxes: nothing but root can
+/// exec there), and would leave files root must chown back. `unshare` execs the program, so the
+/// spawned child is the server itself and dies with it. As any other user: directly.
+enum PostgresLauncher {
+    Direct,
+    UserNamespace { unshare: PathBuf, uid: u32, gid: u32 },
+}
+
+impl PostgresLauncher {
+    fn detect() -> Result<Self, ServerError> {
+        use std::os::unix::fs::MetadataExt;
+        let io = |source| ServerError::Io { server: "postgres", source };
+        if std::fs::metadata("/proc/self").map_err(io)?.uid() != 0 {
+            return Ok(Self::Direct);
+        }
+        let unshare = program("unshare", "util-linux")?;
+        let passwd = std::fs::read_to_string("/etc/passwd").map_err(io)?;
+        let (uid, gid) = passwd
+            .lines()
+            .map(|l| l.split(':').collect::<Vec<_>>())
+            .find(|f| f.len() > 3 && f[0] == "postgres")
+            .and_then(|f| Some((f[2].parse().ok()?, f[3].parse().ok()?)))
+            .ok_or(ServerError::Start { server: "postgres", detail: "running as root, and there is no `postgres` user to run PostgreSQL as (Debian's postgresql package creates it)".into() })?;
+        Ok(Self::UserNamespace { unshare, uid, gid })
     }
-    let passwd = std::fs::read_to_string("/etc/passwd").map_err(io)?;
-    passwd
-        .lines()
-        .map(|l| l.split(':').collect::<Vec<_>>())
-        .find(|f| f.len() > 3 && f[0] == "postgres")
-        .and_then(|f| Some((f[2].parse().ok()?, f[3].parse().ok()?)))
-        .map(Some)
-        .ok_or(ServerError::Start { server: "postgres", detail: "running as root, and there is no `postgres` user to run PostgreSQL as (Debian's postgresql package creates it)".into() })
+
+    fn command(&self, program: &Path) -> Command {
+        match self {
+            Self::Direct => Command::new(program),
+            Self::UserNamespace { unshare, uid, gid } => {
+                let mut command = Command::new(unshare);
+                command.args(["--user", &format!("--map-user={uid}"), &format!("--map-group={gid}"), "--"]).arg(program);
+                command
+            }
+        }
+    }
 }
 
 fn postgres(fixed: Option<u16>, dir: &Path) -> Result<Server, ServerError> {
-    use std::os::unix::fs::PermissionsExt;
-    use std::os::unix::process::CommandExt;
     const NAME: &str = "postgres";
     let io = |source| ServerError::Io { server: NAME, source };
     let initdb = postgres_program("initdb")?;
     let server = postgres_program("postgres")?;
     let psql = program("psql", "postgresql-client")?;
-    let identity = postgres_identity()?;
-    let as_server_user = |command: &mut Command| {
-        if let Some((uid, gid)) = identity {
-            command.uid(uid).gid(gid);
-        }
-    };
-    // The server's user must reach its directory: dir is traversable, pg is its own.
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).map_err(io)?;
+    let launcher = PostgresLauncher::detect()?;
     let home = dir.join("pg");
     std::fs::create_dir_all(&home).map_err(io)?;
-    if let Some((uid, gid)) = identity {
-        std::os::unix::fs::chown(&home, Some(uid), Some(gid)).map_err(io)?;
-    }
     let data = home.join("data");
-    let mut init = Command::new(&initdb);
+    let mut init = launcher.command(&initdb);
     init.args(["--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync", "-U", POSTGRES_USER]).arg("-D").arg(&data);
-    as_server_user(&mut init);
     let out = init.output().map_err(io)?;
     if !out.status.success() {
         return Err(ServerError::Start { server: NAME, detail: format!("initdb failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)) });
@@ -340,7 +348,7 @@ fn postgres(fixed: Option<u16>, dir: &Path) -> Result<Server, ServerError> {
     let port = port(NAME, fixed)?;
     let log = home.join("postgres.log");
     let log_file = std::fs::File::create(&log).map_err(io)?;
-    let mut command = Command::new(&server);
+    let mut command = launcher.command(&server);
     command
         .arg("-D")
         .arg(&data)
@@ -350,7 +358,6 @@ fn postgres(fixed: Option<u16>, dir: &Path) -> Result<Server, ServerError> {
         .args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=100"])
         .stdout(Stdio::null())
         .stderr(log_file);
-    as_server_user(&mut command);
     let child = command.spawn().map_err(io)?;
     let mut server = Server { child, values: BTreeMap::new() };
     wait_for_port(NAME, port, &mut server.child, &log)?;
