@@ -2,14 +2,12 @@ package grpc
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"autotel.dev/go/api"
 	"autotel.dev/go/internal/semconv"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/stats"
@@ -40,18 +38,6 @@ type callKey struct{}
 func callOf(ctx context.Context) *call {
 	c, _ := ctx.Value(callKey{}).(*call)
 	return c
-}
-
-// tracedByOtelgrpc reports whether ctx already holds a span of this kind
-// that otelgrpc's stats handler
-// (go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc),
-// which runs before autotel's, started for this call: the program's own
-// instrumentation of this layer wins (design.md §1.9). (A client call made
-// in a handler that otelgrpc traces holds otelgrpc's SERVER span: it still
-// gets autotel's CLIENT span.)
-func tracedByOtelgrpc(ctx context.Context, kind trace.SpanKind) bool {
-	ro, ok := trace.SpanFromContext(ctx).(sdktrace.ReadOnlySpan)
-	return ok && ro.SpanKind() == kind && strings.HasSuffix(ro.InstrumentationScope().Name, "/otelgrpc")
 }
 
 // handleRPC ends c when s is its stats.End: the status, span status and

@@ -42,7 +42,7 @@ func (serverHandler) HandleConn(context.Context, stats.ConnStats)               
 // handler) and makes it current there.
 func (serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) context.Context {
 	defer api.Guard("grpc.serverTagRPC")
-	if !inst.Enabled() || api.Suppressed(ctx) || tracedByOtelgrpc(ctx, trace.SpanKindServer) {
+	if !inst.Enabled() || api.Suppressed(ctx) || api.TracedByApp(ctx, trace.SpanKindServer, "otelgrpc") {
 		return ctx
 	}
 	md, _ := metadata.FromIncomingContext(ctx)

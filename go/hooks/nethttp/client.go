@@ -30,7 +30,9 @@ type clientState struct {
 // api.Parent), and hands the transport a clone of the request that carries
 // the span's context and the injected trace headers: a RoundTripper must not
 // modify the caller's request. Requests of the SDK's own exporters are
-// suppressed (api.Suppressed).
+// suppressed (api.Suppressed). A round trip under otelhttp's Transport (its
+// CLIENT span in req's context) is the program's to trace: no second span,
+// no metric, the headers otelhttp injected left as they are.
 func clientEnter(_ **http.Transport, req **http.Request) (*clientState, bool) {
 	defer api.Guard("nethttp.clientEnter")
 	if !inst.Enabled() {
@@ -41,7 +43,7 @@ func clientEnter(_ **http.Transport, req **http.Request) (*clientState, bool) {
 		return nil, false // the transport reports the error
 	}
 	parent := r.Context()
-	if api.Suppressed(parent) {
+	if api.Suppressed(parent) || api.TracedByApp(parent, trace.SpanKindClient, "otelhttp") {
 		return nil, false
 	}
 	// http.Get(url) and friends carry no span: the span current on the

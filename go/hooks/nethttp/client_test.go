@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -224,6 +225,48 @@ func TestClientSuppressed(t *testing.T) {
 	}
 	if h := <-srv.headers; h.Get("Traceparent") != "" {
 		t.Errorf("a suppressed request carried traceparent %q", h.Get("Traceparent"))
+	}
+}
+
+// TestClientUnderOtelhttp: under otelhttp's Transport (the program traces its
+// client calls itself) the round trip carries otelhttp's CLIENT span in its
+// context and the headers otelhttp injected. The hook leaves it alone: no
+// second span and the traceparent unchanged. (A tracer with otelhttp's
+// instrumentation scope stands in for otelhttp here; build mode's
+// coexistence test uses the real one.) A call made in a handler the program
+// traces (a SERVER span in ctx) still gets autotel's span.
+func TestClientUnderOtelhttp(t *testing.T) {
+	tel := setup(t)
+	srv := newEchoServer(t, http.StatusOK)
+	otelhttp := otel.Tracer("go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp")
+	ctx, span := otelhttp.Start(context.Background(), "HTTP GET", trace.WithSpanKind(trace.SpanKindClient))
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
+	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(req.Header))
+	want := req.Header.Get("Traceparent")
+	resp, err := transport{&http.Transport{}}.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	span.End()
+	if got := (<-srv.headers).Get("Traceparent"); got != want || want == "" {
+		t.Errorf("traceparent %q, want otelhttp's %q", got, want)
+	}
+	if s := tel.ended("client"); len(s) != 1 || s[0].Name() != "HTTP GET" {
+		t.Errorf("client spans %v, want otelhttp's only", s)
+	}
+
+	ctx, server := otelhttp.Start(context.Background(), "GET /", trace.WithSpanKind(trace.SpanKindServer))
+	defer server.End()
+	req, _ = http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
+	resp, err = transport{&http.Transport{}}.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	<-srv.headers
+	if s := tel.ended("client"); len(s) != 2 || s[1].Parent().SpanID() != server.SpanContext().SpanID() {
+		t.Errorf("client spans %v, want autotel's as a child of the program's SERVER span", s)
 	}
 }
 

@@ -131,3 +131,34 @@ fn the_applications_own_exports_from_a_handler_are_not_traced() {
     let export_spans = run.spans.iter().filter(|s| s.kind == SpanKind::Client && to_collector(s)).count();
     assert!(export_spans >= 3, "{:#?}", run.spans);
 }
+
+/// otelhttp's Transport around the application's client calls (testdata/apps/otelhttp-client, the
+/// real otelhttp v0.63.0): each call has one CLIENT span, otelhttp's, child of autotel's server
+/// span, and the downstream request's server span is its child: one tree, no second client
+/// span from autotel's net/http hook.
+#[test]
+fn otelhttp_transport_calls_get_one_client_span() {
+    let app = App::copy("otelhttp-client");
+    app.autotel_go(&["build", "-o", "bin/service", "."]);
+    let receiver = receiver();
+    let mut command = Command::new(app.binary("service"));
+    otel_env(&mut command, &receiver, "otelhttp-client");
+    let service = Service::start(command);
+    assert_eq!(http_get(&service.url("/call"), &[]), (200, "called: down".to_string()));
+    let store = receiver.store();
+    let arrived = store.wait_until(Duration::from_secs(30), |s| s.spans().iter().filter(|sp| sp.kind == SpanKind::Server).count() == 2);
+    assert!(arrived, "{:#?}", store.spans());
+    std::thread::sleep(Duration::from_millis(500)); // a second client span would be exported with them
+    let spans = store.spans();
+    let by_kind = |kind| spans.iter().filter(move |s| s.kind == kind).collect::<Vec<_>>();
+    let clients = by_kind(SpanKind::Client);
+    assert_eq!(clients.len(), 1, "one CLIENT span per call: {spans:#?}");
+    let client = clients[0];
+    assert!(client.scope.name.ends_with("/otelhttp"), "the CLIENT span is otelhttp's: {client:#?}");
+    let server = |path: &str| *by_kind(SpanKind::Server).iter().find(|s| attr(s, "url.path").as_deref() == Some(path)).unwrap_or_else(|| panic!("no server span for {path}: {spans:#?}"));
+    let (call, downstream) = (server("/call"), server("/downstream"));
+    assert_eq!(client.parent_span_id, Some(call.span_id), "otelhttp's span is a child of the handler's server span");
+    assert_eq!(downstream.parent_span_id, Some(client.span_id), "the downstream server span continues otelhttp's traceparent");
+    assert!(spans.iter().all(|s| s.trace_id == call.trace_id), "one trace: {spans:#?}");
+    drop(service);
+}
