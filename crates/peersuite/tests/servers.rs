@@ -1,7 +1,6 @@
 //! The server starters against the real servers: each one starts, answers on the port it names,
-//! and is gone once dropped. PostgreSQL also runs where root lacks CAP_DAC_OVERRIDE (some CI
-//! sandboxes): its files belong to the `postgres` user, and nothing of root's may need writing
-//! among them.
+//! and is gone once dropped. Under root, PostgreSQL runs in a user namespace (as on CI, where `/`
+//! is root's alone and no other user can exec anything), so this test covers that path there.
 
 use peersuite::servers;
 use peersuite::suites::{ServerKind, ServerSpec};

@@ -29,7 +29,8 @@
 // A program that already traces grpc through otelgrpc's stats handlers gets
 // no second span: a call whose ctx already holds otelgrpc's span of the same
 // kind (its handler runs before autotel's; api.TracedByApp) is left alone.
-// A grpc.Server served through net/http (Server.ServeHTTP) gets the grpc span only: NewServer claims the application/grpc requests
-// (api.ClaimHTTP), for which the net/http hooks start no span of their own.
+// A grpc.Server served through net/http (Server.ServeHTTP) gets the grpc
+// span only: NewServer claims the application/grpc requests (api.ClaimHTTP),
+// for which the net/http hooks start no span of their own.
 // The SDK's own OTLP/gRPC exports run under api.Suppress and get no span.
 package grpc
