@@ -11,15 +11,16 @@
 //! - the rule catalogue, embedded and user files (what any package may get);
 //! - the Go hook runtime's contents (what the hooks do) and the directory it is extracted to
 //!   (source positions in the hook archives' export data name it);
-//! - the module versions of the hook packages' closure (what the hook archives were built from;
-//!   they are linked in without the go command knowing);
+//! - the module versions of the hook packages' closure (what the hook archives were built from),
+//!   only when some program gets its hook imports from the toolexec proxy, without the go
+//!   command knowing (`hook_overlay.rs`; otherwise the go command hashes them itself);
 //! - the main module and its language, only when the go command raises its go line and the proxy
 //!   restores the user's (`language.rs`).
 //!
 //! It leaves out which packages matched: whether a package is instrumented follows from its
 //! import path, its version (already part of its action ID) and the catalogue, so `go test` and
-//! `go build` of one module share every archive, and so do modules whose hook closures agree
-//! (every test module, every peer suite: one instrumented standard library, not one each).
+//! `go build` of one module share every archive, and modules using different libraries share
+//! the instrumented standard library (every test module, every peer suite: one, not one each).
 //!
 //! The go command reads a release tool's whole line as its ID, but for a development toolchain
 //! only the content part of the trailing `buildID=…` field, so there the fingerprint goes inside

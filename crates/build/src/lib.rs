@@ -13,6 +13,7 @@ pub mod fingerprint;
 pub mod goflags;
 mod go_header;
 mod golist;
+mod hook_overlay;
 mod language;
 mod matching;
 mod modfile;
@@ -24,7 +25,6 @@ mod progress;
 mod rule_facts;
 pub mod runtime;
 pub mod state;
-mod test_overlay;
 mod tool_argv;
 pub mod toolexec;
 

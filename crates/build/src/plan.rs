@@ -11,7 +11,7 @@
 //!    compile flags, so their archives (and the instrumented standard library under them) are
 //!    the very ones the user's build will use.
 //! 4. Decide which hook packages each program links (`programs.rs`); under `go test`, the
-//!    overlay that imports them into the main module's test binaries (`test_overlay.rs`).
+//!    overlay that imports them into the main module's programs (`hook_overlay.rs`).
 //!
 //! Either way the plan is written into the state directory (`state.rs`), and the user's command
 //! runs with `-modfile`/`GOWORK` and `-toolexec` (`child.rs`); go's exit status is returned.
@@ -22,6 +22,7 @@ use crate::error::BuildError;
 use crate::fingerprint::{executable_identity, fingerprint};
 use crate::goflags::{goflags_words, GoArgs, GoCommand};
 use crate::golist::{Go, GoEnv, Package};
+use crate::hook_overlay;
 use crate::language::{MainLanguage, MAIN_MODULE_ENV};
 use crate::matching::{match_rules, Matched};
 use crate::modfile;
@@ -31,7 +32,6 @@ use crate::progress::Progress;
 use crate::programs;
 use crate::runtime::{self, RuntimeModule, CORE_MODULE, SDK_PACKAGE};
 use crate::state::{self, BuildState, HookImports, PackageRules};
-use crate::test_overlay;
 use rules::{Catalogue, Version};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
@@ -237,12 +237,15 @@ impl Planner<'_> {
         };
         // The runtime's directory too: its path is in the hook archives' export data (positions),
         // and a main package compiled against one directory's archives must not be reused with
-        // another's (two AUTOTEL_CACHE_DIRs sharing one GOCACHE failed to link).
+        // another's (two AUTOTEL_CACHE_DIRs sharing one GOCACHE failed to link). The hook
+        // closure only when the toolexec proxy imports hook packages behind the go command's
+        // back (hook_overlay.rs): otherwise modules using different libraries share everything.
+        let closure = if hook_overlay::carries_every_program(&graph) { Vec::new() } else { closure_modules(&graph, &main_imports) };
         let fingerprint = fingerprint(
             self.executable,
             &format!("{}\n{}", runtime::hash(), self.runtime_root.display()),
             &format!("{}\n{language}", self.catalogue.fingerprint()),
-            &closure_modules(&graph, &main_imports),
+            &closure,
         );
         let mut build = BuildState {
             user_rule_files: self.catalogue.user_paths().to_vec(),
@@ -270,15 +273,12 @@ impl Planner<'_> {
 
         let imports = programs::hook_imports(&graph, &matched.hooks_by_target, &hook_deps);
         let user_overlay = self.args.flag("overlay").or_else(|| modules.goflag("overlay")).map(|o| self.dir.join(o));
-        let overlay = match self.args.command {
-            GoCommand::Test => test_overlay::plan(&graph, &imports, user_overlay.as_deref())?,
-            _ => None,
-        };
-        let by_test_file = |program: &String| overlay.as_ref().is_some_and(|o| o.programs.contains(program));
+        let overlay = hook_overlay::plan(&graph, &imports, user_overlay.as_deref())?;
+        let by_overlay = |program: &String| overlay.as_ref().is_some_and(|o| o.programs.contains(program));
         build.programs = imports
             .into_iter()
             .map(|(program, hooks)| {
-                let how = if by_test_file(&program) { HookImports::TestFile } else { HookImports::Generated(hooks) };
+                let how = if by_overlay(&program) { HookImports::OverlayFile } else { HookImports::Generated(hooks) };
                 (program, how)
             })
             .collect();
@@ -417,7 +417,7 @@ impl Planner<'_> {
         }
         if let Some(overlay) = user_overlay {
             inputs.insert(Input::File(overlay.to_path_buf()));
-            let replaced = test_overlay::read_user_overlay(overlay).ok()?;
+            let replaced = hook_overlay::read_user_overlay(overlay).ok()?;
             inputs.extend(replaced.into_values().filter(|file| !file.is_empty()).map(|file| Input::File(self.dir.join(file))));
         }
         Some(inputs)

@@ -28,7 +28,7 @@
 use crate::error::BuildError;
 use crate::go_header::header_len;
 use crate::state::{BuildState, PackageRules};
-use crate::test_overlay::TestOverlay;
+use crate::hook_overlay::HookOverlay;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -53,8 +53,8 @@ pub struct Plan {
     /// The rules of each matched package.
     pub package_rules: Vec<PackageRules>,
     pub build: BuildState,
-    /// Under `go test`: the overlay that imports the hook packages into test binaries.
-    pub overlay: Option<TestOverlay>,
+    /// The overlay that imports the hook packages into the main module's programs.
+    pub overlay: Option<HookOverlay>,
     /// Warnings and notes the plan printed; printed again by every build that reuses it.
     pub notes: Vec<String>,
     /// What `-v` prints: the instrumentations and matched packages.

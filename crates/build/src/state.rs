@@ -7,8 +7,8 @@
 //! - `pkg/<key>.json`: [`PackageRules`] for each package that has rules, so the toolexec answer
 //!   for an idle package is one failed `stat` and nothing is parsed;
 //! - `go.mod`, `go.sum` (or `go.work`, `go.work.sum`): the alternate module files;
-//! - `overlay.json`, `overlay/`: under `go test`, the overlay that adds the hook imports to the
-//!   test binaries of the main module's packages (`test_overlay.rs`);
+//! - `overlay.json`, `overlay/`: the overlay that adds the hook imports to the main module's
+//!   programs (`hook_overlay.rs`);
 //! - `progress`: one byte appended per compile (`i` when instrumented), for the progress line.
 //!
 //! This is an IPC boundary, so these types are serializable; nothing else in the crate is.
@@ -49,9 +49,9 @@ pub enum HookImports {
     /// The toolexec proxy adds a file importing these to the main package's compile, and their
     /// archives to its importcfg and to the link's.
     Generated(Vec<String>),
-    /// An external test file the plan added with `-overlay` imports them, so the go command
-    /// builds and links them itself (against the test variants of the packages under test).
-    TestFile,
+    /// A file the plan added with `-overlay` imports them, so the go command builds and links
+    /// them itself (against the test variants of the packages under test).
+    OverlayFile,
 }
 
 impl BuildState {
@@ -128,6 +128,11 @@ pub fn build_file(state: &Path) -> PathBuf {
     state.join("build.json")
 }
 
+/// The `-overlay` file of the build (`hook_overlay.rs`).
+pub fn overlay_file(state: &Path) -> PathBuf {
+    state.join("overlay.json")
+}
+
 pub fn progress_file(state: &Path) -> PathBuf {
     state.join("progress")
 }
@@ -150,11 +155,11 @@ mod tests {
         assert_eq!(program_key("example.com/lib.test"), "example.com/lib.test");
         assert_eq!(program_key("example.com/app/cmd/api [example.com/app/cmd/api.test]"), "example.com/app/cmd/api.test");
         let state = BuildState {
-            programs: BTreeMap::from([("a.test".to_string(), HookImports::TestFile)]),
+            programs: BTreeMap::from([("a.test".to_string(), HookImports::OverlayFile)]),
             all_hook_packages: vec!["autotel.dev/go/sdk".into()],
             ..BuildState::default()
         };
-        assert_eq!(state.hook_imports("a [a.test]"), HookImports::TestFile);
+        assert_eq!(state.hook_imports("a [a.test]"), HookImports::OverlayFile);
         assert_eq!(state.hook_imports("b"), HookImports::Generated(vec!["autotel.dev/go/sdk".into()]));
     }
 }

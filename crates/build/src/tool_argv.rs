@@ -18,6 +18,8 @@ pub enum Invocation {
     Version,
     Compile(CompileArgv),
     Link(LinkArgv),
+    /// `cover` (`-cover` builds): flags, then the package's source files.
+    Cover(Vec<OsString>),
     /// Any other tool (asm, cgo, pack, vet, …): run as is.
     Other(Vec<OsString>),
 }
@@ -32,6 +34,7 @@ impl Invocation {
         match tool.file_stem().and_then(OsStr::to_str) {
             Some("compile") => Invocation::Compile(CompileArgv { args, drop_complete: false }),
             Some("link") => Invocation::Link(LinkArgv { args }),
+            Some("cover") => Invocation::Cover(args),
             _ => Invocation::Other(args),
         }
     }
@@ -190,6 +193,7 @@ mod tests {
         assert!(matches!(Invocation::parse(&tool("link"), argv(LINK)), Invocation::Link(_)));
         assert!(matches!(Invocation::parse(&tool("compile.exe"), argv(MAIN)), Invocation::Compile(_)));
         assert_eq!(Invocation::parse(&tool("asm"), argv("-p x a.s")), Invocation::Other(argv("-p x a.s")));
+        assert_eq!(Invocation::parse(&tool("cover"), argv("-mode set a.go")), Invocation::Cover(argv("-mode set a.go")));
         assert!(matches!(Invocation::parse(&tool("compile"), argv("-V=full -o x")), Invocation::Compile(_)), "-V=full alone only");
     }
 

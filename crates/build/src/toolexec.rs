@@ -11,8 +11,10 @@
 //!   and a main package gets `autotel_main.go` importing its program's hook packages, with their
 //!   archives added to a copy of its `-importcfg`.
 //! - `link`: the hook packages' closure is added to a copy of `importcfg.link`.
-//! - A test main whose hook packages an overlay test file imports ([`HookImports::TestFile`])
-//!   gets neither: the go command compiled and listed them itself.
+//! - `cover` (`-cover`): the files autotel's overlay adds are named by their real paths, which
+//!   the go command does not do for it (`hook_overlay.rs`).
+//! - A program whose hook packages an overlay file imports ([`HookImports::OverlayFile`]) gets
+//!   neither: the go command compiled and listed them itself.
 //! - anything else: `exec` of the real tool.
 //!
 //! The real tool's stdout, stderr and exit status pass through untouched (it replaces this
@@ -21,6 +23,7 @@
 
 use crate::constraint;
 use crate::fingerprint::version_answer;
+use crate::hook_overlay;
 use crate::language::{self, MainLanguage};
 use crate::state::{self, BuildState, HookImports, PackageRules, RuleRef};
 use crate::tool_argv::{CompileArgv, Invocation, LinkArgv};
@@ -46,6 +49,8 @@ pub fn main(args: Vec<OsString>) -> ! {
         (Invocation::Link(argv), Some(state)) => link(state, argv).map(LinkArgv::into_args),
         (Invocation::Compile(argv), None) => Ok(argv.into_args()),
         (Invocation::Link(argv), None) => Ok(argv.into_args()),
+        (Invocation::Cover(args), Some(state)) => Ok(hook_overlay::with_real_paths(state, args)),
+        (Invocation::Cover(args), None) => Ok(args),
         (Invocation::Other(args), _) => Ok(args),
     };
     match args {
@@ -266,8 +271,8 @@ fn link(state: &Path, mut argv: LinkArgv) -> Result<LinkArgv, String> {
     let Some(original) = argv.importcfg().map(Path::to_owned) else {
         return Ok(argv);
     };
-    if build.hook_imports(&program) == HookImports::TestFile {
-        // The go command built the hook packages into this test binary itself.
+    if build.hook_imports(&program) == HookImports::OverlayFile {
+        // The go command built the hook packages into this program itself.
         return Ok(argv);
     }
     let cfg = with_packagefiles(&original, &build.archives)?;

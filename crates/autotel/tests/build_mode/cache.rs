@@ -65,3 +65,33 @@ fn two_autotel_caches_share_one_go_build_cache() {
         std::fs::remove_file(&out).unwrap();
     }
 }
+
+/// Two modules using different libraries (net/http alone; gorilla/mux, chi and echo) share the
+/// instrumented standard library in one fresh Go build cache: the hook packages enter both
+/// programs through the go command's graph, so the fingerprint leaves out which ones (issue 13).
+#[test]
+fn modules_with_different_libraries_share_the_instrumented_standard_library() {
+    let gocache = tempfile::tempdir().unwrap();
+    let bin = tempfile::tempdir().unwrap();
+    let build = |app: &App, package: &str| {
+        let out = bin.path().join("out");
+        let output = autotel()
+            .args(["go", "build", "-x", "-o", out.to_str().unwrap(), package])
+            .current_dir(app.path())
+            .env("GOCACHE", gocache.path())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(has_hooks(&out));
+        std::fs::remove_file(&out).unwrap();
+        tool_runs(&output.stderr).into_iter().filter(|l| l.contains("/compile ")).collect::<Vec<_>>()
+    };
+    let compiled = |runs: &[String], package: &str| runs.iter().any(|l| l.contains(&format!(" -p {package} ")));
+    let first = build(&App::copy("nethttp-pair"), "./cmd/a");
+    assert!(compiled(&first, "net/http") && compiled(&first, "runtime"), "a fresh cache compiles the standard library");
+    let second = build(&App::copy("routers"), ".");
+    for package in ["runtime", "net/http", "autotel.dev/go/gls"] {
+        assert!(!compiled(&second, package), "{package} is compiled again for the second module");
+    }
+    assert!(compiled(&second, "github.com/gorilla/mux"), "the second module's own libraries are compiled");
+}

@@ -38,6 +38,22 @@ fn go_run_runs_the_program_instrumented() {
     drop(b);
 }
 
+/// Files named on the command line make `command-line-arguments`, which takes no overlay file:
+/// the toolexec proxy imports its hook packages (hook_overlay.rs), and the program is traced.
+#[test]
+fn go_run_of_a_named_file_runs_the_program_instrumented() {
+    let app = App::copy("nethttp-pair");
+    let receiver = receiver();
+    let mut command = autotel();
+    command.args(["go", "run", "cmd/b/main.go"]).current_dir(app.path());
+    otel_env(&mut command, &receiver, "b-file");
+    let b = Service::start(command);
+    assert_eq!(http_get(&b.url("/items/6"), &[]).0, 200);
+    let store = receiver.store();
+    assert!(store.wait_until(Duration::from_secs(20), |s| s.spans().iter().any(|s| s.name == "GET /items/{id}")), "{:#?}", store.spans());
+    drop(b);
+}
+
 /// The oldest Go release autotel supports, fetched through the module proxy.
 const OLDER_GO: &str = "go1.23.12";
 
