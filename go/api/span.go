@@ -18,7 +18,8 @@ import (
 // and End does nothing.
 type Active struct {
 	span  trace.Span
-	scope *gls.Scope
+	scope *gls.Scope // &own when the span became current, else nil
+	own   gls.Scope  // in the same allocation as the Active
 }
 
 // Begin starts a span as a child of the span in ctx or, when ctx carries no
@@ -38,7 +39,7 @@ func Begin(ctx context.Context, tracer trace.Tracer, name string, opts ...trace.
 	ctx, span := tracer.Start(Parent(ctx), name, opts...)
 	a := &Active{span: span}
 	if span.SpanContext().IsValid() && glsInst.Enabled() {
-		a.scope = gls.Enter(ctx)
+		a.scope = gls.EnterIn(&a.own, ctx)
 	}
 	return ctx, a
 }

@@ -114,9 +114,24 @@ func Enter(ctx context.Context) *Scope {
 	if accessor == nil || ctx == nil {
 		return nil
 	}
+	return enter(&Scope{}, ctx)
+}
+
+// EnterIn is [Enter] with the scope in memory the caller provides: r must
+// be a zero Scope that is used for nothing else and never copied (a field of
+// the caller's own per-call object, which saves an allocation). It returns r,
+// or nil (r untouched) when Enter would.
+func EnterIn(r *Scope, ctx context.Context) *Scope {
+	if accessor == nil || ctx == nil {
+		return nil
+	}
+	return enter(r, ctx)
+}
+
+func enter(r *Scope, ctx context.Context) *Scope {
 	slot, id := accessor()
 	cur := live(load(slot), id)
-	r := &Scope{ctx: ctx, prev: cur, owner: id}
+	r.ctx, r.prev, r.owner = ctx, cur, id
 	if cur != nil {
 		r.depth = cur.depth + 1
 		if r.depth >= MaxDepth {

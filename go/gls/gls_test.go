@@ -184,6 +184,28 @@ func TestEnterNilContext(t *testing.T) {
 	want(t, "after Enter(nil)", Current(), "<nil>")
 }
 
+// TestEnterInUsesTheCallersScope: EnterIn nests and restores as Enter does, in the Scope the
+// caller gives, and does nothing for a nil ctx.
+func TestEnterInUsesTheCallersScope(t *testing.T) {
+	useFakeRuntime(t)
+	var ra, rb Scope
+	a := EnterIn(&ra, named("a"))
+	b := EnterIn(&rb, named("b"))
+	if a != &ra || b != &rb {
+		t.Fatal("EnterIn did not return the scope it was given")
+	}
+	want(t, "inside b", Current(), "b")
+	b.Exit()
+	want(t, "after b", Current(), "a")
+	a.Exit()
+	want(t, "after a", Current(), "<nil>")
+	var rn Scope
+	//lint:ignore SA1012 nil is what is being tested
+	if s := EnterIn(&rn, nil); s != nil { //nolint:staticcheck
+		t.Fatal("EnterIn(nil) returned a scope")
+	}
+}
+
 func BenchmarkEnterExit(b *testing.B) {
 	var slot unsafe.Pointer
 	prev := accessor
