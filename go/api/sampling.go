@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"autotel.dev/go/gls"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -71,16 +72,20 @@ func (i *Instrumentation) Quiet(ctx context.Context) bool {
 		sc = trace.SpanContextFromContext(ctx)
 	}
 	if !sc.IsValid() {
-		cur := goroutineContext()
-		if cur == nil {
+		if !gls.Available() || !glsInst.Enabled() {
 			return false
 		}
-		sc = trace.SpanContextFromContext(cur)
-		if !sc.IsValid() {
+		cur, tag := gls.CurrentTag()
+		switch {
+		case cur == nil || tag == tagSampled:
 			return false
+		case tag != tagUnsampled: // not entered by Begin
+			sc = trace.SpanContextFromContext(cur)
+			if !sc.IsValid() || sc.IsSampled() {
+				return false
+			}
 		}
-	}
-	if sc.IsSampled() {
+	} else if sc.IsSampled() {
 		return false
 	}
 	return info.comparable && info.provider == otel.GetTracerProvider()

@@ -49,6 +49,36 @@ func TestQuietUnderTheGoroutinesUnsampledSpan(t *testing.T) {
 	if inst.Quiet(nil) {
 		t.Fatal("Quiet after the parent ended: there is no parent any more")
 	}
+	// Scopes not entered by Begin (no tag): Quiet reads the span context itself.
+	ids := trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}}
+	unsampled := gls.Enter(trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(ids)))
+	if !inst.Quiet(nil) {
+		t.Fatal("not Quiet under an unsampled span made current by gls.Enter")
+	}
+	ids.TraceFlags = trace.FlagsSampled
+	sampled := gls.Enter(trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(ids)))
+	if inst.Quiet(nil) {
+		t.Fatal("Quiet under a sampled span made current by gls.Enter")
+	}
+	sampled.Exit()
+	unsampled.Exit()
+}
+
+func TestQuietUnderTheGoroutinesSampledSpan(t *testing.T) {
+	defer gls.InstallFakeForTests()()
+	prev := otel.GetTracerProvider()
+	tp := sdktrace.NewTracerProvider()
+	otel.SetTracerProvider(tp)
+	SetSampler(tp, "parentbased_always_on")
+	t.Cleanup(func() { otel.SetTracerProvider(prev); sampler.Store(nil); tp.Shutdown(context.Background()) })
+	_, root := Begin(nil, tp.Tracer("t"), "root")
+	defer root.End()
+	if !root.Span().IsRecording() {
+		t.Fatal("root not sampled")
+	}
+	if NewInstrumentation("quiet").Quiet(nil) {
+		t.Fatal("Quiet under the goroutine's sampled span")
+	}
 }
 
 func TestQuietWhenDisabledOrUnknown(t *testing.T) {
