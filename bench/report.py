@@ -147,8 +147,11 @@ class Report:
             return
         funcs = sorted({fn for v in h.values() for fn in v})
         self.add("## Cost of a hook", "",
-                 "`bench/hookcost`: `target.Add` (enter hook only, no defer) and `target.Work` (enter + exit, "
-                 "a span when sampled), instrumented by the user rules `bench/hookcost/rules.yaml` with "
+                 "`bench/hookcost`: `target.Add` (enter hook only, no defer), `target.Work` (enter + exit, "
+                 "a span when sampled, hooks calling the OpenTelemetry API directly), `target.Call` (the same "
+                 "with hooks written as autotel's own: `api.Begin`, `inst.Quiet` first; a root span) and "
+                 "`CallInSpan` (`Call` inside the span of `target.Nest`: under always_off its parent is not "
+                 "sampled), instrumented by the user rules `bench/hookcost/rules.yaml` with "
                  "`autotel go --rules … test -c`, against plain `go test -c`. Median ns/op of the rounds.", "",
                  "| variant | " + " | ".join(f"{fn} ns/op | {fn} allocs/op" for fn in funcs) + " |",
                  "|---|" + "---|---|" * len(funcs))

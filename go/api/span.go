@@ -18,7 +18,8 @@ import (
 // and End does nothing.
 type Active struct {
 	span  trace.Span
-	scope *gls.Scope
+	scope *gls.Scope // &own when the span became current, else nil
+	own   gls.Scope  // in the same allocation as the Active
 }
 
 // Begin starts a span as a child of the span in ctx or, when ctx carries no
@@ -38,7 +39,7 @@ func Begin(ctx context.Context, tracer trace.Tracer, name string, opts ...trace.
 	ctx, span := tracer.Start(Parent(ctx), name, opts...)
 	a := &Active{span: span}
 	if span.SpanContext().IsValid() && glsInst.Enabled() {
-		a.scope = gls.Enter(ctx)
+		a.scope = gls.EnterIn(&a.own, ctx, spanTag(span.SpanContext()))
 	}
 	return ctx, a
 }
@@ -47,6 +48,21 @@ func Begin(ctx context.Context, tracer trace.Tracer, name string, opts ...trace.
 // OTEL_GO_DISABLED_INSTRUMENTATIONS=gls turns it off at run time; spans then
 // only connect through the contexts the application passes.
 var glsInst = NewInstrumentation("gls")
+
+// Tags of the goroutine-local scopes Begin enters (gls.EnterIn): whether the
+// span is sampled, so that Quiet need not take the span out of the context.
+// Scopes entered otherwise have tag 0 (unknown).
+const (
+	tagUnsampled uint8 = 1 + iota
+	tagSampled
+)
+
+func spanTag(sc trace.SpanContext) uint8 {
+	if sc.IsSampled() {
+		return tagSampled
+	}
+	return tagUnsampled
+}
 
 // goroutineContext is gls.Current when goroutine-local context is enabled.
 func goroutineContext() context.Context {

@@ -74,6 +74,7 @@ type Scope struct {
 	prev  *Scope // the scope this one replaced, nil for the outermost
 	owner uint64 // goid of the goroutine that entered it
 	depth int32  // number of scopes in the chain below this one
+	tag   uint8  // the caller's, given to EnterIn; 0 for Enter
 	ended atomic.Bool
 }
 
@@ -114,9 +115,39 @@ func Enter(ctx context.Context) *Scope {
 	if accessor == nil || ctx == nil {
 		return nil
 	}
+	return enter(&Scope{}, ctx)
+}
+
+// EnterIn is [Enter] with the scope in memory the caller provides: r must
+// be a zero Scope that is used for nothing else and never copied (a field of
+// the caller's own per-call object, which saves an allocation). tag is the
+// caller's summary of ctx, returned by [CurrentTag] (0 means none). It
+// returns r, or nil (r untouched) when Enter would.
+func EnterIn(r *Scope, ctx context.Context, tag uint8) *Scope {
+	if accessor == nil || ctx == nil {
+		return nil
+	}
+	r.tag = tag
+	return enter(r, ctx)
+}
+
+// CurrentTag is [Current] with the tag its scope was entered with (0 when
+// entered by [Enter], or when there is no current scope).
+func CurrentTag() (context.Context, uint8) {
+	if accessor == nil {
+		return nil, 0
+	}
+	slot, id := accessor()
+	if r := live(load(slot), id); r != nil {
+		return r.ctx, r.tag
+	}
+	return nil, 0
+}
+
+func enter(r *Scope, ctx context.Context) *Scope {
 	slot, id := accessor()
 	cur := live(load(slot), id)
-	r := &Scope{ctx: ctx, prev: cur, owner: id}
+	r.ctx, r.prev, r.owner = ctx, cur, id
 	if cur != nil {
 		r.depth = cur.depth + 1
 		if r.depth >= MaxDepth {

@@ -184,6 +184,34 @@ func TestEnterNilContext(t *testing.T) {
 	want(t, "after Enter(nil)", Current(), "<nil>")
 }
 
+// TestEnterInUsesTheCallersScope: EnterIn nests and restores as Enter does, in the Scope the
+// caller gives, with the tag CurrentTag returns, and does nothing for a nil ctx.
+func TestEnterInUsesTheCallersScope(t *testing.T) {
+	useFakeRuntime(t)
+	var ra, rb Scope
+	a := EnterIn(&ra, named("a"), 7)
+	b := EnterIn(&rb, named("b"), 0)
+	if a != &ra || b != &rb {
+		t.Fatal("EnterIn did not return the scope it was given")
+	}
+	want(t, "inside b", Current(), "b")
+	b.Exit()
+	want(t, "after b", Current(), "a")
+	if ctx, tag := CurrentTag(); nameOf(ctx) != "a" || tag != 7 {
+		t.Fatalf("CurrentTag: %s %d, want a 7", nameOf(ctx), tag)
+	}
+	a.Exit()
+	want(t, "after a", Current(), "<nil>")
+	if ctx, tag := CurrentTag(); ctx != nil || tag != 0 {
+		t.Fatalf("CurrentTag with no scope: %s %d", nameOf(ctx), tag)
+	}
+	var rn Scope
+	//lint:ignore SA1012 nil is what is being tested
+	if s := EnterIn(&rn, nil, 1); s != nil { //nolint:staticcheck
+		t.Fatal("EnterIn(nil) returned a scope")
+	}
+}
+
 func BenchmarkEnterExit(b *testing.B) {
 	var slot unsafe.Pointer
 	prev := accessor

@@ -155,6 +155,8 @@ func (p *providers) exportClient(sc signalConfig) *http.Client {
 func (p *providers) install(cfg config) {
 	if p.tracer != nil {
 		otel.SetTracerProvider(p.tracer)
+		// Hooks skip spans that this sampler is known to drop (api.Instrumentation.Quiet).
+		api.SetSampler(p.tracer, cfg.sampler.name)
 	}
 	if p.meter != nil {
 		otel.SetMeterProvider(p.meter)

@@ -34,9 +34,10 @@ func start(ctx context.Context, db *sql.DB, operation, query string) *spanState 
 }
 
 // startWithContext is start, also returning the span's context (nil when no
-// span was started).
+// span was started). Under a parent that is not sampled, and a sampler that
+// follows it, nothing is built (api's Quiet): a query propagates nothing.
 func startWithContext(ctx context.Context, db *sql.DB, operation, query string) (*spanState, context.Context) {
-	if api.Suppressed(ctx) {
+	if api.Suppressed(ctx) || inst.Quiet(ctx) {
 		return nil, nil
 	}
 	info := infoOf(db)

@@ -300,3 +300,37 @@ func TestDisabledDoesNothing(t *testing.T) {
 		t.Errorf("disabled queryEnter allocates %v", allocs)
 	}
 }
+
+// TestUnsampledParentBuildsNothing: under a parent that is not sampled, with the runtime's
+// parent-based sampler (api.SetSampler), a query starts no span and allocates nothing but
+// the call's own arguments; the SDK would have started a non-recording one.
+func TestUnsampledParentBuildsNothing(t *testing.T) {
+	prevTP := otel.GetTracerProvider()
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	otel.SetTracerProvider(tp)
+	api.SetSampler(tp, "parentbased_always_on")
+	t.Cleanup(func() { otel.SetTracerProvider(prevTP); api.SetSampler(nil, "") })
+	db, _ := sql.Open("autotel-fake", "")
+	defer db.Close()
+	ctx := trace.ContextWithRemoteSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}}))
+	q := "SELECT n FROM users WHERE name = 'bob'"
+	allocs := testing.AllocsPerRun(50, func() {
+		qctx := ctx
+		if st, skip := dbQueryEnter(&db, &qctx, &q, new([]any)); st != nil || skip || qctx != ctx {
+			t.Fatal("queryEnter started a span under an unsampled parent")
+		}
+	})
+	if allocs > 1 { // new([]any) of the call itself
+		t.Errorf("queryEnter under an unsampled parent allocates %v", allocs)
+	}
+	// A sampled parent still gets its child.
+	sctx := trace.ContextWithRemoteSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}, TraceFlags: trace.FlagsSampled}))
+	st, _ := dbQueryEnter(&db, &sctx, &q, new([]any))
+	st.end(nil)
+	if n := len(rec.Ended()); n != 1 {
+		t.Fatalf("%d spans under a sampled parent, want 1", n)
+	}
+}

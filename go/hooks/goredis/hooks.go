@@ -92,7 +92,7 @@ func command(cmd redis.Cmder) redisconv.Command {
 
 func (h hook) startCommand(ctx context.Context, cmd redis.Cmder) (_ context.Context, span trace.Span) {
 	defer api.Guard("goredis.process")
-	if !inst.Enabled() || api.Suppressed(ctx) {
+	if inst.Quiet(ctx) || api.Suppressed(ctx) { // Quiet: disabled, or an unsampled parent
 		return ctx, nil
 	}
 	c := command(cmd)
@@ -101,7 +101,7 @@ func (h hook) startCommand(ctx context.Context, cmd redis.Cmder) (_ context.Cont
 
 func (h hook) startPipeline(ctx context.Context, cmds []redis.Cmder) (_ context.Context, span trace.Span) {
 	defer api.Guard("goredis.processPipeline")
-	if !inst.Enabled() || api.Suppressed(ctx) {
+	if inst.Quiet(ctx) || api.Suppressed(ctx) { // Quiet: disabled, or an unsampled parent
 		return ctx, nil
 	}
 	kind := "PIPELINE"

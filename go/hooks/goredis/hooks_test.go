@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // newClient calls NewClient as its rewritten version does: enter hook,
@@ -202,5 +203,31 @@ func TestBinaryKeysGiveValidText(t *testing.T) {
 		if got := spantest.Attrs(spans[i])["db.query.text"].AsString(); got != want {
 			t.Errorf("span %d db.query.text = %q, want %q", i, got, want)
 		}
+	}
+}
+
+// TestUnsampledParentStartsNoSpan: under a parent that is not sampled and the runtime's
+// parent-based sampler (api.SetSampler), a command builds no span; under a sampled one it does.
+func TestUnsampledParentStartsNoSpan(t *testing.T) {
+	rec := spantest.Record(t)
+	api.SetSampler(otel.GetTracerProvider(), "parentbased_always_on")
+	t.Cleanup(func() { api.SetSampler(nil, "") })
+	rdb := newClient(&redis.Options{Addr: redistest.Start(t)})
+	defer rdb.Close()
+	parent := trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}}
+	unsampled := trace.ContextWithRemoteSpanContext(context.Background(), trace.NewSpanContext(parent))
+	if err := rdb.Ping(unsampled).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rec.Ended()); n != 0 {
+		t.Fatalf("%d spans under an unsampled parent", n)
+	}
+	if ctx, span := (hook{}).startCommand(unsampled, redis.NewCmd(unsampled, "ping")); span != nil || ctx != unsampled {
+		t.Fatal("startCommand started a (non-recording) span under an unsampled parent")
+	}
+	parent.TraceFlags = trace.FlagsSampled
+	rdb.Ping(trace.ContextWithRemoteSpanContext(context.Background(), trace.NewSpanContext(parent)))
+	if spans := rec.Ended(); len(spans) != 1 || spans[0].Parent().SpanID() != parent.SpanID {
+		t.Fatalf("under a sampled parent: %d spans, want 1 child", len(spans))
 	}
 }

@@ -69,7 +69,7 @@ func command(cmd redis.Cmder) redisconv.Command {
 
 func (h hook) BeforeProcess(ctx context.Context, cmd redis.Cmder) (_ context.Context, _ error) {
 	defer api.Guard("goredisv8.BeforeProcess")
-	if !inst.Enabled() || api.Suppressed(ctx) {
+	if inst.Quiet(ctx) || api.Suppressed(ctx) { // Quiet: disabled, or an unsampled parent
 		return ctx, nil
 	}
 	c := command(cmd)
@@ -87,7 +87,7 @@ func (h hook) AfterProcess(ctx context.Context, cmd redis.Cmder) error {
 
 func (h hook) BeforeProcessPipeline(ctx context.Context, cmds []redis.Cmder) (_ context.Context, _ error) {
 	defer api.Guard("goredisv8.BeforeProcessPipeline")
-	if !inst.Enabled() || api.Suppressed(ctx) {
+	if inst.Quiet(ctx) || api.Suppressed(ctx) { // Quiet: disabled, or an unsampled parent
 		return ctx, nil
 	}
 	kind := "PIPELINE"
