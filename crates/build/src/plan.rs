@@ -342,10 +342,17 @@ impl Planner<'_> {
         list.extend(module_flags(modules.setup.workspace, self.state));
         list.extend(self.args.compile_flags());
         list.push("--".into());
-        list.extend(if self.args.packages.is_empty() { vec![".".to_string()] } else { self.args.packages.clone() });
-        list.push(SDK_PACKAGE.into());
-        list.extend(core_hooks);
-        go.list(&list)
+        let user = if self.args.packages.is_empty() { vec![".".to_string()] } else { self.args.packages.clone() };
+        let runtime = std::iter::once(SDK_PACKAGE.to_string()).chain(core_hooks);
+        // Go files named on the command line (`go run main.go`) cannot be listed with packages.
+        if !user.iter().any(|p| p.ends_with(".go")) {
+            return go.list(&[list, user, runtime.collect()].concat());
+        }
+        let mut graph = go.list(&[list.clone(), user].concat())?;
+        let mut listed: BTreeSet<String> = graph.iter().map(|p| p.import_path.clone()).collect();
+        let runtime_graph = go.list(&[list, runtime.collect()].concat())?;
+        graph.extend(runtime_graph.into_iter().filter(|p| listed.insert(p.import_path.clone())));
+        Ok(graph)
     }
 
     /// The hook packages' archives, compiled as the user's build will compile them (through the
