@@ -92,6 +92,26 @@ func (a *Active) End(opts ...trace.SpanEndOption) {
 	a.span.End(opts...)
 }
 
+// Leave makes the context that was current on this goroutine before [Begin]
+// current again without ending the span, which is then never exported: for a
+// span the program's own instrumentation replaced (design.md §1.9).
+func (a *Active) Leave() {
+	if a == nil {
+		return
+	}
+	a.scope.Exit()
+}
+
+// MakeCurrent makes ctx current on this goroutine until the returned scope's
+// Exit (nil, which Exit accepts, when goroutine-local context is off): for a
+// context that carries a span the program started itself.
+func MakeCurrent(ctx context.Context) *gls.Scope {
+	if !gls.Available() || !glsInst.Enabled() {
+		return nil
+	}
+	return gls.Enter(ctx)
+}
+
 // Current returns the context of the span current on this goroutine, or
 // context.Background() when there is none (or the runtime is not
 // instrumented). Use it where a hook has no ctx at all.

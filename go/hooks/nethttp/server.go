@@ -27,6 +27,9 @@ type serverState struct {
 	orig   *http.Request         // the request serverHandler received
 	req    *http.Request         // orig with the span's context: what the handler gets
 	served *httpframework.Served // http.route, set by a ServeMux or a router hook
+	// yielded: otelhttp's handler made the request's SERVER span (otelhttp.go);
+	// this one is dropped.
+	yielded bool
 }
 
 type serverStateKey struct{}
@@ -83,6 +86,10 @@ func serverEnter(_ unsafe.Pointer, rw *http.ResponseWriter, req **http.Request) 
 func serverExit(st *serverState) {
 	defer api.Guard("nethttp.serverExit")
 	if st == nil {
+		return
+	}
+	if st.yielded {
+		st.active.Leave() // no span, no metric: otelhttp records both
 		return
 	}
 	elapsed := time.Since(st.start) // monotonic

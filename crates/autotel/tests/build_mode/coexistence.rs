@@ -162,3 +162,45 @@ fn otelhttp_transport_calls_get_one_client_span() {
     assert!(spans.iter().all(|s| s.trace_id == call.trace_id), "one trace: {spans:#?}");
     drop(service);
 }
+
+/// otelhttp's handler (testdata/apps/otelhttp-client's `/handled`): the request has one SERVER
+/// span, otelhttp's, continuing the caller's trace; the handler's context-less `http.Get` is
+/// autotel's CLIENT span under it (goroutine-local context follows otelhttp's span). Through a
+/// handler whose filter lets the request pass untraced (`/filtered`), autotel's SERVER span stays.
+#[test]
+fn otelhttp_handler_requests_get_one_server_span() {
+    let app = App::copy("otelhttp-client");
+    app.autotel_go(&["build", "-o", "bin/service", "."]);
+    let receiver = receiver();
+    let mut command = Command::new(app.binary("service"));
+    otel_env(&mut command, &receiver, "otelhttp-handler");
+    let service = Service::start(command);
+    let caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    assert_eq!(http_get(&service.url("/handled"), &[("traceparent", caller)]), (200, "got: down".to_string()));
+    assert_eq!(http_get(&service.url("/filtered"), &[]), (200, "got: down".to_string()));
+    let store = receiver.store();
+    let arrived = store.wait_until(Duration::from_secs(30), |s| s.spans().iter().filter(|sp| sp.kind == SpanKind::Server).count() >= 4);
+    assert!(arrived, "{:#?}", store.spans());
+    std::thread::sleep(Duration::from_millis(500)); // a second SERVER span would be exported with them
+    let spans = store.spans();
+    let servers = |path: &str| spans.iter().filter(|s| s.kind == SpanKind::Server && attr(s, "url.path").as_deref() == Some(path)).collect::<Vec<_>>();
+    let child_of = |parent: &otlp::model::Span, kind| {
+        spans.iter().find(|s| s.kind == kind && s.parent_span_id == Some(parent.span_id)).unwrap_or_else(|| panic!("no {kind:?} child of {}: {spans:#?}", parent.name))
+    };
+
+    let handled = servers("/handled");
+    assert_eq!(handled.len(), 1, "one SERVER span for /handled: {spans:#?}");
+    let handled = handled[0];
+    assert!(handled.scope.name.ends_with("/otelhttp"), "it is otelhttp's: {handled:#?}");
+    assert_eq!(handled.trace_id.to_string(), "0af7651916cd43dd8448eb211c80319c", "it continues the caller's trace");
+    assert_eq!(handled.parent_span_id.map(|id| id.to_string()).as_deref(), Some("b7ad6b7169203331"));
+    let client = child_of(handled, SpanKind::Client);
+    assert!(!client.scope.name.ends_with("/otelhttp"), "the context-less call is autotel's: {client:#?}");
+    child_of(client, SpanKind::Server); // the downstream request
+
+    let filtered = servers("/filtered");
+    assert_eq!(filtered.len(), 1, "one SERVER span for /filtered: {spans:#?}");
+    assert!(!filtered[0].scope.name.ends_with("/otelhttp"), "otelhttp's filter passed it through: autotel's span stays");
+    child_of(child_of(filtered[0], SpanKind::Client), SpanKind::Server);
+    drop(service);
+}
