@@ -23,6 +23,7 @@
 
 use crate::error::BuildError;
 use crate::golist::Package;
+use crate::programs::programs;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -68,11 +69,6 @@ fn carrier<'g>(program: &str, packages: &BTreeMap<&str, &'g Package>) -> Option<
 
 /// The package the go command makes of Go files named on its command line.
 const COMMAND_LINE: &str = "command-line-arguments";
-
-/// The programs of `graph`: its main packages and test mains.
-fn programs(graph: &[Package]) -> impl Iterator<Item = &Package> {
-    graph.iter().filter(|p| p.name == "main" && !p.import_path.contains(" ["))
-}
 
 /// Whether an overlay file carries the hook imports of every program in `graph`, so that the
 /// toolexec proxy adds none behind the go command's back.

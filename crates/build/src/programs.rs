@@ -28,11 +28,14 @@ pub fn hook_imports(
     hooks_by_target: &BTreeMap<String, BTreeSet<String>>,
     hook_deps: &BTreeMap<String, Vec<String>>,
 ) -> BTreeMap<String, Vec<String>> {
-    graph
-        .iter()
-        .filter(|p| p.name == "main" && !p.import_path.contains(" ["))
+    programs(graph)
         .map(|program| (program.import_path.clone(), program_hooks(program, hooks_by_target, hook_deps)))
         .collect()
+}
+
+/// The programs of `graph`: its main packages and test mains (not the test variants of mains).
+pub fn programs(graph: &[Package]) -> impl Iterator<Item = &Package> {
+    graph.iter().filter(|p| p.name == "main" && !p.import_path.contains(" ["))
 }
 
 fn program_hooks(
