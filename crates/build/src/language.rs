@@ -7,7 +7,9 @@
 //! would get Go 1.22's per-iteration loop variables). The plan hands the user's original line to
 //! the toolexec proxy ([`MAIN_MODULE_ENV`]), which puts it back on the compiles of the main
 //! module's packages, and the line is part of the build-cache fingerprint, so archives compiled
-//! for one line are never reused for another.
+//! for one line are never reused for another. The go line also decides a program's default
+//! GODEBUG settings (`ServeMux` patterns, `panic(nil)`, TLS defaults); those the alternate file
+//! keeps with a `godebug default=` line ([`godebug_default`]).
 //!
 //! It owns the parsing of `module`/`go` from the user's go.mod and the `-lang` rewrite; it does
 //! no I/O. A nested module inside the main module's path whose compile has the same raised
@@ -25,6 +27,9 @@ pub struct MainLanguage {
     pub lang: String,
 }
 
+/// The go line the go command assumes for a go.mod without one (`gover.DefaultGoModVersion`).
+const UNSTATED_GO_LINE: &str = "1.16";
+
 /// The minor version of a go line's language (`23` for `1.23.4` or `1.23rc1`).
 fn language_minor(go_line: &str) -> Option<u32> {
     let mut parts = go_line.split('.');
@@ -34,7 +39,8 @@ fn language_minor(go_line: &str) -> Option<u32> {
 }
 
 impl MainLanguage {
-    /// From the text of the user's go.mod; `None` without a `module` or a `go` line.
+    /// From the text of the user's go.mod; `None` without a `module` line or with a go line
+    /// of another major version. Without a go line the go command assumes go 1.16.
     pub fn from_gomod(text: &str) -> Option<MainLanguage> {
         let directive = |name: &str| {
             text.lines().find_map(|l| {
@@ -43,7 +49,7 @@ impl MainLanguage {
             })
         };
         let module = directive("module")?;
-        let minor = language_minor(&directive("go")?)?;
+        let minor = language_minor(&directive("go").unwrap_or_else(|| UNSTATED_GO_LINE.to_string()))?;
         Some(MainLanguage { module, lang: format!("go1.{minor}") })
     }
 
@@ -80,6 +86,23 @@ impl MainLanguage {
     }
 }
 
+/// The `godebug default=go1.N` line an alternate go.mod or go.work needs when the build raises
+/// the go line of `user_text` (the user's file), whose language is `lang`: the go command takes a
+/// program's default GODEBUG settings from the main module's (or the workspace's) go line, so a
+/// `go 1.20` module would otherwise run with Go 1.23's. `None` when the user's file names a
+/// default itself (theirs stays, and wins as it does in a plain build).
+pub fn godebug_default(user_text: &str, lang: &str) -> Option<String> {
+    let names_default = crate::modfile::directive_entries(user_text, "godebug")
+        .iter()
+        .any(|entry| entry.split('=').next().is_some_and(|key| key.trim() == "default"));
+    (!names_default).then(|| format!("godebug default={lang}\n"))
+}
+
+/// The `-lang` value of a go line (`go1.21` for `1.21.3`).
+pub fn language_of(go_line: &str) -> Option<String> {
+    language_minor(go_line).map(|minor| format!("go1.{minor}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,7 +120,7 @@ mod tests {
         assert_eq!(lang("module example.com/a\n\ngo 1.20\n"), m("example.com/a", "go1.20"));
         assert_eq!(lang("module \"example.com/a\" // quoted\ngo 1.21.3\ntoolchain go1.26.1\n"), m("example.com/a", "go1.21"));
         assert_eq!(lang("// go 1.10 in a comment\nmodule x\ngo 1.22rc1\n"), m("x", "go1.22"));
-        assert_eq!(lang("module x\n"), None, "no go line: the go command's own default applies");
+        assert_eq!(lang("module x\n"), m("x", "go1.16"), "no go line: the go command assumes go 1.16");
         assert_eq!(lang("module x\ngo 2.0\n"), None);
         assert_eq!(lang("godebug default=go1.20\nmodule x\ngo 1.19\n"), m("x", "go1.19"), "godebug is not the go line");
     }
@@ -131,6 +154,15 @@ mod tests {
         assert!(!main.is_raised_by(["1.22.9", "1.20"]), "patch releases share a language");
         assert!(!main.is_raised_by([]));
         assert!(!main.is_raised_by(["2.0", "junk"]));
+    }
+
+    #[test]
+    fn godebug_default_keeps_the_users_own() {
+        assert_eq!(godebug_default("module x\ngo 1.20\n", "go1.20").as_deref(), Some("godebug default=go1.20\n"));
+        assert_eq!(godebug_default("module x\ngodebug panicnil=1\n", "go1.16").as_deref(), Some("godebug default=go1.16\n"));
+        assert_eq!(godebug_default("module x\ngodebug default=go1.21\n", "go1.20"), None);
+        assert_eq!(godebug_default("module x\ngodebug (\n\tpanicnil=1\n\tdefault = go1.19 // old\n)\n", "go1.20"), None);
+        assert_eq!(language_of("1.21.3").as_deref(), Some("go1.21"));
     }
 
     #[test]

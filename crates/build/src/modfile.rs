@@ -9,7 +9,10 @@
 //! plus the runtime's. Workspace mode refuses `-modfile`; there the copy of go.work gains
 //! `use <runtime dir>` lines, its own `use` paths made absolute (they were relative to the
 //! original's directory), and `replace M => M vX` lines for the raised OpenTelemetry modules.
+//! Where the runtime raises the main module's or the workspace's go line, the copy gains
+//! `godebug default=` the user's language, so the program keeps its default GODEBUG settings.
 
+use crate::language::{self, MainLanguage};
 use crate::otelalign::Alignment;
 use crate::runtime::{self, RuntimeModule};
 use rules::Version;
@@ -44,6 +47,10 @@ pub fn write_modfile(base: &Path, state: &Path, runtime: &Path, modules: &[&Runt
         text.push('\n');
     }
     text.push_str("\n// Added by autotel for the instrumented build; the original go.mod is unchanged.\n");
+    let runtime_go_lines = modules.iter().filter_map(|m| m.go_version.as_deref());
+    if let Some(main) = MainLanguage::from_gomod(&text).filter(|main| main.is_raised_by(runtime_go_lines)) {
+        text.push_str(&language::godebug_default(&text, &main.lang).unwrap_or_default());
+    }
     for m in &modules {
         text.push_str(&format!("require {} v0.0.0\n", m.path));
         text.push_str(&format!("replace {} => {}\n", m.path, runtime.join(&m.dir).display()));
@@ -81,6 +88,8 @@ pub fn write_workfile(base: &Path, state: &Path, runtime: &Path, modules: &[&Run
         if let (Some(version), Some(needed)) = (trimmed.strip_prefix("go "), needed_go) {
             if go_line_order(version.trim(), needed).is_lt() {
                 out.push_str(&format!("go {needed}\n"));
+                let lang = language::language_of(version.trim()).filter(|lang| language::language_of(needed).as_ref() != Some(lang));
+                out.push_str(&lang.and_then(|lang| language::godebug_default(&text, &lang)).unwrap_or_default());
                 continue;
             }
         }
@@ -316,6 +325,41 @@ mod tests {
             std::fs::read_to_string(alt).unwrap(),
             format!("go 1.23.0\n\nuse (\n\t\"{d}/api\" // the api\n\t\"{up}/shared\"\n)\nuse \"{d}/tools\"\nreplace x.org/y => {d}/y\n\n// Added by autotel for the instrumented build; the original go.work is unchanged.\nuse \"/rt/\"\nuse \"/rt/logvalue/otellog-v0\"\n")
         );
+    }
+
+    #[test]
+    fn a_raised_go_line_keeps_the_users_godebug_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state_with(dir.path(), None);
+        let alternate = |name: &str, text: &str| {
+            let base = dir.path().join(name);
+            std::fs::write(&base, text).unwrap();
+            let write = if name == "go.mod" { write_modfile } else { write_workfile };
+            std::fs::read_to_string(write(&base, &state, Path::new("/rt"), &[&module("autotel.dev/go", "")]).unwrap()).unwrap()
+        };
+        let godebug = |text: &str| text.lines().filter(|l| l.starts_with("godebug")).map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(godebug(&alternate("go.mod", "module a
+
+go 1.20.3
+")), ["godebug default=go1.20"]);
+        assert_eq!(godebug(&alternate("go.mod", "module a
+")), ["godebug default=go1.16"], "no go line means go 1.16");
+        assert_eq!(godebug(&alternate("go.mod", "module a
+
+go 1.23.4
+")), Vec::<String>::new(), "not raised");
+        assert_eq!(godebug(&alternate("go.mod", "module a
+go 1.21
+godebug default=go1.19
+")), ["godebug default=go1.19"], "the user's own");
+        assert_eq!(godebug(&alternate("go.work", "go 1.21
+
+use ./a
+")), ["godebug default=go1.21"]);
+        assert_eq!(godebug(&alternate("go.work", "go 1.23
+
+use ./a
+")), Vec::<String>::new(), "1.23 to 1.23.0 is no new language");
     }
 
     #[test]

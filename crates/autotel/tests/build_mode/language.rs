@@ -1,5 +1,6 @@
-//! The user's go line decides the language of their own packages, as with plain `go build`,
-//! although the hook runtime (go 1.23) raises the go line of the alternate go.mod.
+//! The user's go line decides the language of their own packages and the program's default
+//! GODEBUG settings, as with plain `go build`, although the hook runtime (go 1.23) raises the go
+//! line of the alternate go.mod.
 
 use crate::support::App;
 
@@ -10,15 +11,18 @@ fn run(app: &App, autotel: bool) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
+
 #[test]
-fn a_module_keeps_the_language_version_of_its_go_line() {
+fn a_module_keeps_the_language_version_and_godebug_defaults_of_its_go_line() {
     let app = App::copy("old-go-line");
-    assert_eq!(run(&app, false), "333", "go 1.20 semantics: one loop variable");
-    assert_eq!(run(&app, true), "333", "autotel go must compile the module with its own go line");
+    let go_1_20 = "333 mux=404 panic(nil)=<nil>";
+    assert_eq!(run(&app, false), go_1_20, "go 1.20: one loop variable, the old ServeMux patterns, panicnil=1");
+    assert_eq!(run(&app, true), go_1_20, "autotel go must compile and link the module as its go line says");
 
     // The go line is part of the cache key: raising it changes the program under autotel too.
     let gomod = app.path().join("go.mod");
     std::fs::write(&gomod, std::fs::read_to_string(&gomod).unwrap().replace("go 1.20", "go 1.22")).unwrap();
-    assert_eq!(run(&app, false), "012");
-    assert_eq!(run(&app, true), "012", "an archive compiled for go 1.20 was reused for go 1.22");
+    let go_1_22 = "012 mux=200 panic(nil)=*runtime.PanicNilError";
+    assert_eq!(run(&app, false), go_1_22);
+    assert_eq!(run(&app, true), go_1_22, "an archive compiled for go 1.20 was reused for go 1.22");
 }
