@@ -109,14 +109,21 @@ type operation struct {
 
 type operationKey struct{}
 
-// begin starts a span for one call and returns ctx carrying it (and the
-// operation, nil when no span was started, so an outer operation in ctx is
-// never ended by this call's end).
-func (t *tracer) begin(ctx context.Context, name string, attrs []attribute.KeyValue) (context.Context, *operation) {
+// begin starts a span for one call, named and described by describe (called
+// only when the span will record), and returns ctx carrying it and the
+// operation. When no span is started (disabled, suppressed, database/sql's
+// call, or an unsampled parent: api's Quiet) it builds nothing, and ctx is
+// returned as it is unless it carries an outer operation, which is hidden so
+// that this call's end never ends it.
+func (t *tracer) begin(ctx context.Context, describe func() (string, []attribute.KeyValue)) (context.Context, *operation) {
 	defer api.Guard("pgx.begin")
-	if !inst.Enabled() || api.Suppressed(ctx) || tracedByDatabaseSQL(ctx) {
+	if inst.Quiet(ctx) || api.Suppressed(ctx) || tracedByDatabaseSQL(ctx) {
+		if operationOf(ctx) == nil {
+			return ctx, nil
+		}
 		return context.WithValue(ctx, operationKey{}, (*operation)(nil)), nil
 	}
+	name, attrs := describe()
 	all := make([]attribute.KeyValue, 0, len(t.attrs)+len(attrs))
 	all = append(append(all, t.attrs...), attrs...)
 	spanCtx, span := inst.Tracer().Start(api.Parent(ctx), name,
@@ -176,8 +183,7 @@ func recordError(span trace.Span, err error) {
 
 // TraceQueryStart starts the span of Query, QueryRow or Exec.
 func (t *tracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
-	name, attrs := sqlconv.Describe("", data.SQL, system)
-	ctx, _ = t.begin(ctx, name, attrs)
+	ctx, _ = t.begin(ctx, func() (string, []attribute.KeyValue) { return sqlconv.Describe("", data.SQL, system) })
 	if t.user != nil {
 		ctx = t.user.TraceQueryStart(ctx, conn, data)
 	}
@@ -202,7 +208,7 @@ func (t *tracer) TraceBatchStart(ctx context.Context, conn *pgx.Conn, data pgx.T
 	if data.Batch != nil {
 		size = data.Batch.Len()
 	}
-	ctx, op := t.begin(ctx, opBatch, nil)
+	ctx, op := t.begin(ctx, func() (string, []attribute.KeyValue) { return opBatch, nil })
 	if op != nil {
 		op.size = size
 	}
@@ -304,18 +310,22 @@ const opCopy = "COPY"
 
 // TraceCopyFromStart starts the span of CopyFrom: "COPY {table}".
 func (t *tracer) TraceCopyFromStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceCopyFromStartData) context.Context {
-	table := api.ValidText(strings.Join(data.TableName, "."))
-	name := opCopy
-	attrs := []attribute.KeyValue{sc.DBOperationNameKey.String(opCopy)}
-	if table != "" {
-		name += " " + table
-		attrs = append(attrs, sc.DBCollectionNameKey.String(table), sc.DBQuerySummaryKey.String(name))
-	}
-	ctx, _ = t.begin(ctx, name, attrs)
+	ctx, _ = t.begin(ctx, func() (string, []attribute.KeyValue) { return describeCopy(data.TableName) })
 	if ct, ok := t.user.(pgx.CopyFromTracer); ok {
 		ctx = ct.TraceCopyFromStart(ctx, conn, data)
 	}
 	return ctx
+}
+
+// describeCopy names a CopyFrom into table (its identifier's parts).
+func describeCopy(table pgx.Identifier) (string, []attribute.KeyValue) {
+	name := opCopy
+	attrs := []attribute.KeyValue{sc.DBOperationNameKey.String(opCopy)}
+	if t := api.ValidText(strings.Join(table, ".")); t != "" {
+		name += " " + t
+		attrs = append(attrs, sc.DBCollectionNameKey.String(t), sc.DBQuerySummaryKey.String(name))
+	}
+	return name, attrs
 }
 
 // TraceCopyFromEnd ends it.

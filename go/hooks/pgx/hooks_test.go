@@ -328,3 +328,32 @@ func (s *seeingTracer) TraceConnectStart(ctx context.Context, d pgx.TraceConnect
 	s.saw = d.ConnConfig.Tracer
 	return ctx
 }
+
+// TestUnsampledParentBuildsNothing: under a parent that is not sampled, with
+// the runtime's parent-based sampler (api.SetSampler), a statement starts no
+// span, reads no SQL and allocates nothing: its ctx comes back as it was.
+// Under a sampled parent the statement gets its child span.
+func TestUnsampledParentBuildsNothing(t *testing.T) {
+	rec := spantest.Record(t)
+	api.SetSampler(otel.GetTracerProvider(), "parentbased_always_on")
+	t.Cleanup(func() { api.SetSampler(nil, "") })
+	tr := connected(t, "postgres://u@127.0.0.1/shop", nil)
+	parent := trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}}
+	unsampled := trace.ContextWithRemoteSpanContext(context.Background(), trace.NewSpanContext(parent))
+	data := pgx.TraceQueryStartData{SQL: "SELECT n FROM users WHERE name = 'bob'"}
+	allocs := testing.AllocsPerRun(50, func() {
+		if ctx := tr.TraceQueryStart(unsampled, nil, data); ctx != unsampled {
+			t.Fatal("TraceQueryStart changed the ctx under an unsampled parent")
+		}
+		tr.TraceQueryEnd(unsampled, nil, pgx.TraceQueryEndData{})
+	})
+	if allocs != 0 {
+		t.Errorf("a statement under an unsampled parent allocates %v", allocs)
+	}
+	parent.TraceFlags = trace.FlagsSampled
+	sampled := trace.ContextWithRemoteSpanContext(context.Background(), trace.NewSpanContext(parent))
+	tr.TraceQueryEnd(tr.TraceQueryStart(sampled, nil, data), nil, pgx.TraceQueryEndData{})
+	if spans := rec.Ended(); len(spans) != 1 || spans[0].Parent().SpanID() != parent.SpanID {
+		t.Fatalf("under a sampled parent: %d spans, want 1 child", len(spans))
+	}
+}

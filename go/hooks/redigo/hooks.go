@@ -115,16 +115,18 @@ func doEnter(recv unsafe.Pointer, _ *time.Duration, cmd *string, args *[]interfa
 	if c == nil {
 		return nil, false
 	}
-	st := &doState{pending: popAll(c)}
-	if *cmd != "" && inst.Enabled() {
+	pending := popAll(c)
+	var span trace.Span
+	// Quiet: disabled, or an unsampled parent; the command propagates nothing.
+	if *cmd != "" && !inst.Quiet(nil) {
 		command := redisconv.Command{Name: *cmd, Args: *args}
-		_, st.span = redisconv.Start(nil, inst.Tracer(), redisconv.OperationName(*cmd),
+		_, span = redisconv.Start(nil, inst.Tracer(), redisconv.OperationName(*cmd),
 			redisconv.CommandAttributes(server(c), command))
 	}
-	if st.span == nil && st.pending == nil {
+	if span == nil && pending == nil {
 		return nil, false
 	}
-	return st, false
+	return &doState{span: span, pending: pending}, false
 }
 
 // doExit is the exit hook of (*conn).DoWithTimeout.
@@ -158,7 +160,7 @@ type sendState struct {
 // span starts here and ends when its reply is read.
 func sendEnter(recv unsafe.Pointer, cmd *string, args *[]interface{}) (*sendState, bool) {
 	defer api.Guard("redigo.sendEnter")
-	if !inst.Enabled() {
+	if inst.Quiet(nil) { // disabled, or an unsampled parent
 		return nil, false
 	}
 	c := connOf(recv)
