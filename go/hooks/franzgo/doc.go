@@ -20,6 +20,9 @@
 //     unless the headers already carry the propagator's fields (the
 //     application propagates itself); the record's Context becomes the
 //     span's context (kgo hands records to hooks by pointer, as kotel does).
+//     A record produced again (a retry of the same *Record) gets the parent
+//     and headers the application gave it back first, so the new attempt's
+//     span is not a child of the last one and its traceparent is the one sent.
 //   - OnFetchRecordBuffered/OnFetchRecordUnbuffered: one CLIENT span
 //     "receive {topic}" per record PollFetches/PollRecords returns. It starts
 //     when the record is buffered in the client (fetched from the broker; the

@@ -148,8 +148,17 @@ func propagates(p propagation.TextMapPropagator, headers []kgo.RecordHeader) boo
 	return false
 }
 
-// sendSpan is the context key of a record's send span.
+// sendSpan is the context key of a record's send.
 type sendSpan struct{}
+
+// send is what a produced record's Context carries: its span, the context
+// and headers the application gave the record, and what was set in their place.
+type send struct {
+	span       trace.Span
+	app, swapd context.Context
+	appHeaders []kgo.RecordHeader
+	headers    []kgo.RecordHeader
+}
 
 // OnProduceRecordBuffered starts the record's send span and injects its context.
 func (h *clientHooks) OnProduceRecordBuffered(r *kgo.Record) {
@@ -158,17 +167,28 @@ func (h *clientHooks) OnProduceRecordBuffered(r *kgo.Record) {
 	if !ok || r == nil || api.Suppressed(r.Context) {
 		return
 	}
+	base := r.Context
+	if prev, ok := base.Value(sendSpan{}).(*send); ok && prev.swapd == base {
+		// The record is produced again (a retry): the same parent as before,
+		// not the previous attempt's span, and this attempt's traceparent.
+		base = prev.app
+		if len(r.Headers) == len(prev.headers) && len(r.Headers) > 0 && &r.Headers[0] == &prev.headers[0] {
+			r.Headers = prev.appHeaders
+		}
+	}
 	op := semconv.KafkaOperation{Operation: "send", Topic: r.Topic, Key: recordKey(r.Key), Broker: info.broker}
-	ctx, span := inst.Tracer().Start(api.Parent(r.Context), op.SpanName(),
+	ctx, span := inst.Tracer().Start(api.Parent(base), op.SpanName(),
 		trace.WithSpanKind(op.SpanKind()), trace.WithAttributes(op.Attributes()...))
+	st := &send{span: span, app: base, appHeaders: r.Headers}
 	if prop := otel.GetTextMapPropagator(); span.SpanContext().IsValid() && !propagates(prop, r.Headers) {
 		// A new array: a header slice the application shares stays as it was.
 		headers := make([]kgo.RecordHeader, len(r.Headers), len(r.Headers)+2)
 		copy(headers, r.Headers)
 		prop.Inject(ctx, headerCarrier{&headers})
-		r.Headers = headers
+		r.Headers, st.headers = headers, headers
 	}
-	r.Context = context.WithValue(ctx, sendSpan{}, span)
+	st.swapd = context.WithValue(ctx, sendSpan{}, st)
+	r.Context = st.swapd
 }
 
 // OnProduceRecordUnbuffered ends the record's send span.
@@ -177,10 +197,12 @@ func (h *clientHooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
 	if r == nil || r.Context == nil {
 		return
 	}
-	span, ok := r.Context.Value(sendSpan{}).(trace.Span)
-	if !ok {
+	st, ok := r.Context.Value(sendSpan{}).(*send)
+	if !ok || st.span == nil {
 		return
 	}
+	span := st.span
+	st.span = nil // ended once
 	if err == nil {
 		span.SetAttributes(semconv.MessagingDestinationPartitionKey.String(strconv.Itoa(int(r.Partition))),
 			semconv.MessagingKafkaOffsetKey.Int64(r.Offset))

@@ -162,6 +162,34 @@ func TestProduceParentIsTheRecordsContext(t *testing.T) {
 	}
 }
 
+func TestAProducedAgainRecordKeepsItsParent(t *testing.T) {
+	rec := setup(t)
+	_, h := newClient(t)
+	ctx, parent := otel.Tracer("test").Start(context.Background(), "parent")
+	r := &kgo.Record{Topic: "t1", Context: ctx, Headers: []kgo.RecordHeader{{Key: "app", Value: []byte("1")}}}
+	for i := 0; i < 2; i++ {
+		h.OnProduceRecordBuffered(r)
+		h.OnProduceRecordUnbuffered(r, nil)
+		h.OnProduceRecordUnbuffered(r, nil) // ended once
+	}
+	parent.End()
+	spans := rec.Ended()
+	if len(spans) != 3 {
+		t.Fatalf("%d spans, want 3", len(spans))
+	}
+	for _, s := range spans[:2] {
+		if s.Parent().SpanID() != parent.SpanContext().SpanID() {
+			t.Errorf("span %q parent %v", s.Name(), s.Parent())
+		}
+	}
+	if v, n := header(r, "traceparent"); n != 1 || v != "00-"+spans[1].SpanContext().TraceID().String()+"-"+spans[1].SpanContext().SpanID().String()+"-01" {
+		t.Errorf("a record produced again carries the last attempt's traceparent: %q %d", v, n)
+	}
+	if v, _ := header(r, "app"); v != "1" || len(r.Headers) != 2 {
+		t.Errorf("the app's header: %v", r.Headers)
+	}
+}
+
 func TestKotelClientsAndDisabledOnesAreLeftAlone(t *testing.T) {
 	rec := setup(t)
 	h := &clientHooks{}

@@ -2,7 +2,8 @@
 // producer (`produce BROKER TOPIC`) or a consumer (`consume BROKER TOPIC GROUP N`) of a topic.
 //
 // The producer creates the topic (a kmsg CreateTopics request), then produces four records with
-// ProduceSync: "one" with key "k1"; "two" and "three" in one call, made with
+// ProduceSync (a record that fails while the new topic's leader is not known yet is produced
+// again, the same *kgo.Record): "one" with key "k1"; "two" and "three" in one call, made with
 // context.Background() by the handler of GET /batch on a net/http server in the same process,
 // which the producer requests itself (built with autotel, the handler's server span is current
 // on its goroutine and becomes the send spans' parent), "two" carrying a header of the
@@ -86,20 +87,26 @@ func produce(broker, topic string) error {
 		return err
 	}
 	// The topic's leader may take a moment to be known: retry like a real producer would, with
-	// fresh records (a produced record belongs to its attempt).
-	send := func(ctx context.Context, make func() []*kgo.Record) error {
+	// the same records.
+	send := func(ctx context.Context, rs ...*kgo.Record) error {
 		var err error
-		for i := 0; i < 50; i++ {
-			if err = cl.ProduceSync(ctx, make()...).FirstErr(); err == nil {
-				return nil
+		for i := 0; i < 50 && len(rs) > 0; i++ {
+			var failed []*kgo.Record
+			for _, res := range cl.ProduceSync(ctx, rs...) {
+				if res.Err != nil {
+					failed, err = append(failed, res.Record), res.Err
+				}
 			}
-			time.Sleep(200 * time.Millisecond)
+			if rs = failed; len(rs) > 0 {
+				time.Sleep(200 * time.Millisecond)
+			}
 		}
-		return err
+		if len(rs) > 0 {
+			return err
+		}
+		return nil
 	}
-	if err := send(ctx, func() []*kgo.Record {
-		return []*kgo.Record{{Topic: topic, Key: []byte("k1"), Value: []byte("one")}}
-	}); err != nil {
+	if err := send(ctx, &kgo.Record{Topic: topic, Key: []byte("k1"), Value: []byte("one")}); err != nil {
 		return fmt.Errorf("produce one: %w", err)
 	}
 	var batchErr error
@@ -109,12 +116,9 @@ func produce(broker, topic string) error {
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) {
 		// No ctx from the request: the span current on this goroutine is the parent.
-		batchErr = send(context.Background(), func() []*kgo.Record {
-			return []*kgo.Record{
-				{Topic: topic, Value: []byte("two"), Headers: []kgo.RecordHeader{{Key: "app", Value: []byte("1")}}},
-				{Topic: topic, Value: []byte("three")},
-			}
-		})
+		batchErr = send(context.Background(),
+			&kgo.Record{Topic: topic, Value: []byte("two"), Headers: []kgo.RecordHeader{{Key: "app", Value: []byte("1")}}},
+			&kgo.Record{Topic: topic, Value: []byte("three")})
 	})}
 	go srv.Serve(ln)
 	res, err := http.Get("http://" + ln.Addr().String() + "/batch")
@@ -126,9 +130,7 @@ func produce(broker, topic string) error {
 	if batchErr != nil {
 		return fmt.Errorf("produce two, three: %w", batchErr)
 	}
-	if err := send(ctx, func() []*kgo.Record {
-		return []*kgo.Record{{Topic: topic, Value: []byte("own"), Headers: []kgo.RecordHeader{{Key: "traceparent", Value: []byte(ownTraceparent)}}}}
-	}); err != nil {
+	if err := send(ctx, &kgo.Record{Topic: topic, Value: []byte("own"), Headers: []kgo.RecordHeader{{Key: "traceparent", Value: []byte(ownTraceparent)}}}); err != nil {
 		return fmt.Errorf("produce own: %w", err)
 	}
 	fmt.Println("produced 4")

@@ -1,6 +1,7 @@
 //! twmb/franz-go (pkg/kgo) in build mode, against a real Apache Kafka broker (KRaft, jars from
 //! Maven Central, started by `peersuite::servers::kafka`): testdata/apps/franzgo-pair built with
-//! `autotel go build`, a producer process produces four records with ProduceSync and exits,
+//! `autotel go build`, a producer process produces four records with ProduceSync (producing a
+//! record that failed again, as the same `*kgo.Record`) and exits,
 //! then a consumer process in a consumer group polls them. Checked: one PRODUCER span
 //! `send {topic}` per record with the partition and offset the broker gave (the key on "one"),
 //! one CLIENT span `receive {topic}` per polled record with partition, offset, group and broker,
@@ -69,11 +70,13 @@ fn check(version: Option<&str>) {
     assert!(store.wait_until(Duration::from_secs(60), |s| complete(&s.spans())), "4 send and 4 receive spans arrive; got {:#?}", store.spans());
     let spans = kafka_spans(&store.spans());
 
-    // The app retries a record that fails while the new topic's leader is not known yet: such
-    // a record's span is an error span with error.type and no offset; the others succeeded.
+    // The app produces a record that failed while the new topic's leader was not known yet
+    // again (the same *kgo.Record): the failed attempt's span is an error span with error.type
+    // and no offset, and not the parent of the next attempt's; the others succeeded.
     let mut sends: Vec<&Arc<Span>> = spans.iter().filter(|s| s.kind == SpanKind::Producer).collect();
     for failed in sends.iter().filter(|s| s.status.code == StatusCode::Error) {
         assert!(attr(failed, "error.type").is_some() && offset(failed).is_none(), "{failed:#?}");
+        assert!(!sends.iter().any(|s| s.parent_span_id == Some(failed.span_id)), "{sends:#?}");
     }
     sends.retain(|s| s.status.code != StatusCode::Error);
     sends.sort_by_key(|s| offset(s));
