@@ -10,6 +10,8 @@ mod traces;
 mod grpc;
 /// segmentio/kafka-go: a producer and a consumer process, one trace across a real Kafka broker.
 mod kafkago;
+/// twmb/franz-go: a producer and a consumer process, one trace across a real Kafka broker.
+mod franzgo;
 /// pgx v5 natively against a real PostgreSQL: statements, transaction, batch, CopyFrom; stdlib.
 mod pgx;
 /// The user's tree is never written: after success, failure and interruption.

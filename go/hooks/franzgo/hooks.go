@@ -1,0 +1,255 @@
+package franzgo
+
+import (
+	"context"
+	"net"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"autotel.dev/go/api"
+	"autotel.dev/go/internal/semconv"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+)
+
+var inst = api.NewInstrumentation("franzgo")
+
+// kotelPackage is franz-go's own OpenTelemetry plugin (a variable for the tests).
+var kotelPackage = "github.com/twmb/franz-go/plugin/kotel"
+
+// clientInfo is what the spans of one client need from its configuration.
+type clientInfo struct {
+	off    bool   // the application traces this client itself (kotel)
+	group  string // the consumer group, "" without one
+	broker string // "host:port" of the first seed broker
+}
+
+// clientHooks are the kgo hooks of one client. info is set once NewClient
+// returns, before the application can produce or poll.
+type clientHooks struct{ info atomic.Pointer[clientInfo] }
+
+func (h *clientHooks) active() (*clientInfo, bool) {
+	info := h.info.Load()
+	if info == nil || info.off || !inst.Enabled() {
+		return nil, false
+	}
+	return info, true
+}
+
+// newClientState carries one NewClient from enter to exit.
+type newClientState struct{ hooks *clientHooks }
+
+// newClientEnter is the enter hook of kgo.NewClient(opts...): the client
+// gets autotel's hooks after the application's options.
+func newClientEnter(opts *[]kgo.Opt) (*newClientState, bool) {
+	defer api.Guard("franzgo.newClientEnter")
+	h := &clientHooks{}
+	with := make([]kgo.Opt, len(*opts), len(*opts)+1)
+	copy(with, *opts)
+	*opts = append(with, kgo.WithHooks(h))
+	return &newClientState{hooks: h}, false
+}
+
+// newClientExit is the exit hook of kgo.NewClient.
+func newClientExit(st *newClientState, cl **kgo.Client, err *error) {
+	defer api.Guard("franzgo.newClientExit")
+	if st == nil || *cl == nil {
+		return
+	}
+	info := &clientInfo{off: usesKotel((*cl).OptValue(kgo.WithHooks))}
+	info.group, _ = (*cl).OptValue(kgo.ConsumerGroup).(string)
+	if seeds, _ := (*cl).OptValue(kgo.SeedBrokers).([]string); len(seeds) > 0 {
+		info.broker = withPort(strings.TrimSpace(seeds[0]))
+	}
+	st.hooks.info.Store(info)
+}
+
+// usesKotel reports whether the client's hooks (kgo's unexported []Hook
+// type, hence reflection) include kotel's tracer.
+func usesKotel(hooks any) bool {
+	v := reflect.ValueOf(hooks)
+	if v.Kind() != reflect.Slice {
+		return false
+	}
+	for i := 0; i < v.Len(); i++ {
+		h := v.Index(i).Interface()
+		if _, traces := h.(kgo.HookProduceRecordBuffered); !traces {
+			continue
+		}
+		if _, ours := h.(*clientHooks); ours {
+			continue
+		}
+		t := reflect.TypeOf(h)
+		if t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t.PkgPath() == kotelPackage {
+			return true
+		}
+	}
+	return false
+}
+
+// withPort adds Kafka's default port to a seed given as a bare host, as kgo does.
+func withPort(seed string) string {
+	if _, _, err := net.SplitHostPort(seed); err != nil && seed != "" {
+		return net.JoinHostPort(strings.Trim(seed, "[]"), "9092")
+	}
+	return seed
+}
+
+func recordKey(k []byte) string {
+	if len(k) == 0 || !utf8.Valid(k) {
+		return ""
+	}
+	return string(k)
+}
+
+// headerCarrier is a propagation.TextMapCarrier over record headers.
+type headerCarrier struct{ headers *[]kgo.RecordHeader }
+
+func (c headerCarrier) Get(key string) string {
+	for _, h := range *c.headers {
+		if strings.EqualFold(h.Key, key) {
+			return string(h.Value)
+		}
+	}
+	return ""
+}
+
+func (c headerCarrier) Set(key, value string) {
+	*c.headers = append(*c.headers, kgo.RecordHeader{Key: key, Value: []byte(value)})
+}
+
+func (c headerCarrier) Keys() []string {
+	keys := make([]string, 0, len(*c.headers))
+	for _, h := range *c.headers {
+		keys = append(keys, h.Key)
+	}
+	return keys
+}
+
+// propagates reports whether headers already carry one of the propagator's
+// fields: the application propagates itself.
+func propagates(p propagation.TextMapPropagator, headers []kgo.RecordHeader) bool {
+	for _, f := range p.Fields() {
+		for _, h := range headers {
+			if strings.EqualFold(h.Key, f) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sendSpan is the context key of a record's send.
+type sendSpan struct{}
+
+// send is what a produced record's Context carries: its span, the context
+// and headers the application gave the record, and what was set in their place.
+type send struct {
+	span       trace.Span
+	app, swapd context.Context
+	appHeaders []kgo.RecordHeader
+	headers    []kgo.RecordHeader
+}
+
+// OnProduceRecordBuffered starts the record's send span and injects its context.
+func (h *clientHooks) OnProduceRecordBuffered(r *kgo.Record) {
+	defer api.Guard("franzgo.OnProduceRecordBuffered")
+	info, ok := h.active()
+	if !ok || r == nil || api.Suppressed(r.Context) {
+		return
+	}
+	base := r.Context
+	if prev, ok := base.Value(sendSpan{}).(*send); ok && prev.swapd == base {
+		// The record is produced again (a retry): the same parent as before,
+		// not the previous attempt's span, and this attempt's traceparent.
+		base = prev.app
+		if len(r.Headers) == len(prev.headers) && len(r.Headers) > 0 && &r.Headers[0] == &prev.headers[0] {
+			r.Headers = prev.appHeaders
+		}
+	}
+	op := semconv.KafkaOperation{Operation: "send", Topic: r.Topic, Key: recordKey(r.Key), Broker: info.broker}
+	ctx, span := inst.Tracer().Start(api.Parent(base), op.SpanName(),
+		trace.WithSpanKind(op.SpanKind()), trace.WithAttributes(op.Attributes()...))
+	st := &send{span: span, app: base, appHeaders: r.Headers}
+	if prop := otel.GetTextMapPropagator(); span.SpanContext().IsValid() && !propagates(prop, r.Headers) {
+		// A new array: a header slice the application shares stays as it was.
+		headers := make([]kgo.RecordHeader, len(r.Headers), len(r.Headers)+2)
+		copy(headers, r.Headers)
+		prop.Inject(ctx, headerCarrier{&headers})
+		r.Headers, st.headers = headers, headers
+	}
+	st.swapd = context.WithValue(ctx, sendSpan{}, st)
+	r.Context = st.swapd
+}
+
+// OnProduceRecordUnbuffered ends the record's send span.
+func (h *clientHooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
+	defer api.Guard("franzgo.OnProduceRecordUnbuffered")
+	if r == nil || r.Context == nil {
+		return
+	}
+	st, ok := r.Context.Value(sendSpan{}).(*send)
+	if !ok || st.span == nil {
+		return
+	}
+	span := st.span
+	st.span = nil // ended once
+	if err == nil {
+		span.SetAttributes(semconv.MessagingDestinationPartitionKey.String(strconv.Itoa(int(r.Partition))),
+			semconv.MessagingKafkaOffsetKey.Int64(r.Offset))
+	}
+	api.RecordError(span, err)
+	span.End()
+}
+
+// bufferedAt is the context key of the time a fetched record was buffered.
+type bufferedAt struct{}
+
+// OnFetchRecordBuffered keeps the time the record became available.
+func (h *clientHooks) OnFetchRecordBuffered(r *kgo.Record) {
+	defer api.Guard("franzgo.OnFetchRecordBuffered")
+	if _, ok := h.active(); !ok || r == nil {
+		return
+	}
+	ctx := r.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	r.Context = context.WithValue(ctx, bufferedAt{}, time.Now())
+}
+
+// OnFetchRecordUnbuffered makes the receive span of a record a poll returns.
+func (h *clientHooks) OnFetchRecordUnbuffered(r *kgo.Record, polled bool) {
+	defer api.Guard("franzgo.OnFetchRecordUnbuffered")
+	if !polled || r == nil || r.Context == nil {
+		return
+	}
+	start, stamped := r.Context.Value(bufferedAt{}).(time.Time)
+	info, ok := h.active()
+	if !stamped || !ok {
+		return
+	}
+	op := semconv.KafkaOperation{Operation: "receive", Topic: r.Topic, ConsumerGroup: info.group, Broker: info.broker,
+		Partition: int(r.Partition), HasPartition: true, Offset: r.Offset, HasOffset: true, Key: recordKey(r.Key)}
+	parent := api.Parent(context.Background())
+	opts := []trace.SpanStartOption{trace.WithSpanKind(op.SpanKind()), trace.WithTimestamp(start)}
+	headers := r.Headers
+	creation := otel.GetTextMapPropagator().Extract(parent, headerCarrier{&headers})
+	if sc := trace.SpanContextFromContext(creation); sc.IsValid() && !sc.Equal(trace.SpanContextFromContext(parent)) {
+		opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
+		parent = creation
+	}
+	opts = append(opts, trace.WithAttributes(op.Attributes()...))
+	_, span := inst.Tracer().Start(parent, op.SpanName(), opts...)
+	span.End()
+	r.Context = trace.ContextWithSpan(r.Context, span)
+}
