@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // rulesDir holds the rule files, seen from this package.
@@ -63,6 +64,23 @@ var trampolines = []trampoline{
 		declExit:  ", **Response, *error",
 		enter:     "clientEnter", exit: "clientExit",
 	},
+	{
+		file:      "server.go",
+		signature: "func (w *response) Hijack() (rwc net.Conn, buf *bufio.ReadWriter, err error) {",
+		params:    "&w",
+		results:   ", &rwc, &buf, &err",
+		declEnter: "**response",
+		declExit:  ", *net.Conn, **bufio.ReadWriter, *error",
+		enter:     "hijackEnter", exit: "hijackExit",
+	},
+}
+
+// structFields are the struct_field rules of rules/nethttp.yaml: the field
+// added at the start of its struct, in the file that declares it.
+var structFields = []struct{ file, decl, field string }{
+	// unsafe.Pointer by an alias that the declarations' file defines: server.go
+	// imports unsafe only blank (autotel's rewriter adds the import).
+	{"server.go", "type response struct {", "autotel_server autotelPointer;"},
 }
 
 // overlay writes the rewritten net/http files and returns the -overlay file.
@@ -72,7 +90,7 @@ func overlay(t *testing.T, goroot, dir string) string {
 	replace := map[string]string{}
 	edited := map[string]string{}
 	var decls strings.Builder
-	decls.WriteString("package http\n\nimport \"unsafe\"\n")
+	decls.WriteString("package http\n\nimport (\n\t\"bufio\"\n\t\"net\"\n\t\"unsafe\"\n)\n\ntype autotelPointer = unsafe.Pointer\n")
 	for i, tr := range trampolines {
 		text, ok := edited[tr.file]
 		if !ok {
@@ -96,6 +114,13 @@ func overlay(t *testing.T, goroot, dir string) string {
 		fmt.Fprintf(&decls, "\n//go:linkname __autotel_enter_%d autotel.dev/go/hooks/nethttp.%s\nfunc __autotel_enter_%d(%s) (unsafe.Pointer, bool)\n", n, tr.enter, n, tr.declEnter)
 		fmt.Fprintf(&decls, "\n//go:linkname __autotel_exit_%d autotel.dev/go/hooks/nethttp.%s\nfunc __autotel_exit_%d(unsafe.Pointer%s)\n", n, tr.exit, n, tr.declExit)
 	}
+	for _, f := range structFields {
+		text := edited[f.file] // a file the trampolines edit
+		if strings.Count(text, f.decl) != 1 {
+			t.Fatalf("%s: %q is not declared exactly once", f.file, f.decl)
+		}
+		edited[f.file] = strings.Replace(text, f.decl, f.decl+" "+f.field, 1)
+	}
 	write := func(name, text string, target string) {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
@@ -110,7 +135,7 @@ func overlay(t *testing.T, goroot, dir string) string {
 	// The HTTP/2 status files follow the layout of this Go (rules/nethttp.yaml,
 	// one_of http2_status): up to 1.26 net/http bundles HTTP/2 (h2_bundle.go),
 	// from 1.27 it wraps net/http/internal/http2's ResponseWriter.
-	added := map[string]string{"nethttp_status.go": src}
+	added := map[string]string{"nethttp_status.go": src, "nethttp_hijack.go": src}
 	if _, err := os.Stat(filepath.Join(src, "h2_bundle.go")); err == nil {
 		added["nethttp_status_h2.go"] = src
 	} else {
@@ -136,14 +161,19 @@ func overlay(t *testing.T, goroot, dir string) string {
 }
 
 type contractSpan struct {
-	Name   string            `json:"name"`
-	Kind   string            `json:"kind"`
-	Trace  string            `json:"trace"`
-	ID     string            `json:"id"`
-	Parent string            `json:"parent"`
-	Status string            `json:"status"`
-	Attrs  map[string]string `json:"attrs"`
+	Name     string            `json:"name"`
+	Kind     string            `json:"kind"`
+	Trace    string            `json:"trace"`
+	ID       string            `json:"id"`
+	Parent   string            `json:"parent"`
+	Status   string            `json:"status"`
+	Attrs    map[string]string `json:"attrs"`
+	Duration int64             `json:"duration"` // nanoseconds
 }
+
+// upgradeHold is how long testdata/contract's client holds an upgraded
+// connection open (its upgradeHold).
+const upgradeHold = 500 * time.Millisecond
 
 func TestContractWithRewrittenNetHTTP(t *testing.T) {
 	if testing.Short() {
@@ -184,14 +214,24 @@ func TestContractWithRewrittenNetHTTP(t *testing.T) {
 	}
 
 	// Each server span, with the client span it is the child of.
+	// status is the client's; serverStatus the server span's ("" when it
+	// has none). An upgraded exchange's spans end before the client closes
+	// the connection it held open.
 	type exchange struct {
-		serverName, path, status, protocol, spanStatus string
+		serverName, path, status, serverStatus, protocol, spanStatus string
+		upgraded                                                     bool
 	}
 	want := []exchange{
-		{"GET /items/{id}", "/items/42", "201", "1.1", "Unset"},
-		{"GET /boom", "/boom", "500", "1.1", "Error"},
-		{"GET /quiet", "/quiet", "200", "1.1", "Unset"},
-		{"GET /items/{id}", "/items/7", "201", "2", "Unset"},
+		{"GET /items/{id}", "/items/42", "201", "201", "1.1", "Unset", false},
+		{"GET /boom", "/boom", "500", "500", "1.1", "Error", false},
+		{"GET /quiet", "/quiet", "200", "200", "1.1", "Unset", false},
+		{"GET /items/{id}", "/items/7", "201", "201", "2", "Unset", false},
+		// WriteHeader(101), then Hijack: net/http sent the 101.
+		{"GET /upgrade/header", "/upgrade/header", "101", "101", "1.1", "Unset", true},
+		// Hijack, then a 101 on the raw connection: net/http saw no status.
+		{"GET /upgrade/raw", "/upgrade/raw", "101", "", "1.1", "Unset", true},
+		// The same, announced as the gorillawebsocket hook does: its 101.
+		{"GET /upgrade/announced", "/upgrade/announced", "101", "101", "1.1", "Unset", true},
 	}
 	var servers []contractSpan
 	for _, s := range spans {
@@ -213,16 +253,22 @@ func TestContractWithRewrittenNetHTTP(t *testing.T) {
 			t.Errorf("no server span for %s", w.path)
 			continue
 		}
-		if srv.Name != w.serverName || srv.Attrs["http.response.status_code"] != w.status ||
+		if w.upgraded && srv.Duration >= int64(upgradeHold/2) {
+			t.Errorf("%s: the server span lasted %v: it did not end when the connection was hijacked", w.path, time.Duration(srv.Duration))
+		}
+		if srv.Name != w.serverName || srv.Attrs["http.response.status_code"] != w.serverStatus ||
 			srv.Attrs["network.protocol.version"] != w.protocol || srv.Status != w.spanStatus {
 			t.Errorf("%s: server span %q status code %q protocol %q status %s; want %q %q %q %s",
 				w.path, srv.Name, srv.Attrs["http.response.status_code"], srv.Attrs["network.protocol.version"], srv.Status,
-				w.serverName, w.status, w.protocol, w.spanStatus)
+				w.serverName, w.serverStatus, w.protocol, w.spanStatus)
 		}
 		client, ok := byID[srv.Parent]
 		if !ok || client.Kind != "client" || client.Name != "GET" {
 			t.Errorf("%s: the server span's parent %s is not a client span", w.path, srv.Parent)
 			continue
+		}
+		if w.upgraded && client.Duration >= int64(upgradeHold/2) {
+			t.Errorf("%s: the client span lasted %v: it did not end when the 101 arrived", w.path, time.Duration(client.Duration))
 		}
 		if client.Parent != root.ID || client.Trace != root.Trace || srv.Trace != root.Trace {
 			t.Errorf("%s: client span not a child of root in root's trace", w.path)

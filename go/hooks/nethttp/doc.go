@@ -14,6 +14,11 @@
 //     trace context injected into a clone of the request; a request whose
 //     context has no span (http.Get(url)) is a child of the span current on
 //     the goroutine (api.Parent);
+//   - hijackEnter/hijackExit on (*response).Hijack: a handler that hijacks
+//     its connection (WebSocket) ends the SERVER span and records the
+//     duration there, with the status sent before the hijack, or the one an
+//     upgrade library's hook saw written (hijack.go); registerHijackAccessors
+//     is called from rules/files/nethttp_hijack.go;
 //   - registerStatusAccessor, called from files that a file rule adds to
 //     net/http (rules/files/nethttp_status*.go), which read the response
 //     status that net/http keeps unexported; from Go 1.27 an HTTP/2 response's

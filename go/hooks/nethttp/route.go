@@ -21,9 +21,11 @@ func muxEnter(_ **http.ServeMux, _ *http.ResponseWriter, r **http.Request) (*htt
 	if req == nil {
 		return nil, false
 	}
-	if st := serverStateOf(req); st == nil || st.served.Route() != "" {
+	st := serverStateOf(req)
+	if st == nil || st.served.Route() != "" {
 		return nil, false
 	}
+	st.mux.Store(req) // the innermost mux so far, for a hijack (muxRoute)
 	return req, false
 }
 
@@ -36,6 +38,16 @@ func muxExit(r *http.Request) {
 		return
 	}
 	httpframework.SetRouteOnce(r.Context(), r.Method, routeOf(r.Pattern))
+}
+
+// muxRoute names the route of st from the innermost ServeMux that routed the
+// request, when nothing named it yet: for a span that ends when the handler
+// hijacks the connection, before the muxes' exits. ServeMux has put the
+// matched pattern in r.Pattern before calling the handler.
+func (st *serverState) muxRoute() {
+	if r := st.mux.Load(); r != nil && r.Pattern != "" {
+		httpframework.SetRouteOnce(r.Context(), r.Method, routeOf(r.Pattern))
+	}
 }
 
 // routeOf turns a ServeMux pattern, "[METHOD ][HOST]/[PATH]", into http.route:

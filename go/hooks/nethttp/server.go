@@ -3,6 +3,7 @@ package nethttp
 import (
 	"context"
 	"net/http"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -30,6 +31,13 @@ type serverState struct {
 	// yielded: otelhttp's handler made the request's SERVER span (otelhttp.go);
 	// this one is dropped.
 	yielded bool
+	// finished: the span has ended, when the handler hijacked the connection
+	// (hijack.go) or returned, whichever came first; the one who sets it ends
+	// the span and records the metric.
+	finished atomic.Bool
+	// mux: the request the innermost ServeMux got (muxEnter), whose Pattern
+	// names the route when the span ends at a hijack (muxRoute).
+	mux atomic.Pointer[http.Request]
 }
 
 type serverStateKey struct{}
@@ -78,6 +86,7 @@ func serverEnter(_ unsafe.Pointer, rw *http.ResponseWriter, req **http.Request) 
 	ctx = context.WithValue(ctx, serverStateKey{}, st)
 	st.req = r.WithContext(ctx)
 	*req = st.req
+	linkResponse(*rw, st)
 	return st, false
 }
 
@@ -92,7 +101,6 @@ func serverExit(st *serverState) {
 		st.active.Leave() // no span, no metric: otelhttp records both
 		return
 	}
-	elapsed := time.Since(st.start) // monotonic
 
 	// The handler may have parsed a multipart form on the request we gave it;
 	// net/http removes the form's temporary files through its own request
@@ -101,7 +109,26 @@ func serverExit(st *serverState) {
 		st.orig.MultipartForm = st.req.MultipartForm
 	}
 
-	status := responseStatus(st.rw)
+	st.finish(responseStatus(st.rw), true)
+}
+
+// finish ends the span with status (0: none known) and records the duration
+// metric, once: the first caller (serverExit, or the hijack of the
+// connection) does it. With leave, the span stops being current on the
+// goroutine that began it (serverExit, on the handler's goroutine, when the
+// handler has returned); a hijack ends the span but leaves it current, so the
+// handler's work on the upgraded connection stays in the request's trace.
+func (st *serverState) finish(status int, leave bool) {
+	if !st.finished.CompareAndSwap(false, true) {
+		if leave {
+			st.active.Leave()
+		}
+		return
+	}
+	elapsed := time.Since(st.start) // monotonic
+	if !leave {
+		st.muxRoute() // the muxes have not exited yet
+	}
 	code, errorType := semconv.HTTPServerStatus(status)
 	if status > 0 {
 		st.span.SetAttributes(semconv.StatusCodeAttribute(status))
@@ -110,7 +137,11 @@ func serverExit(st *serverState) {
 		st.span.SetAttributes(semconv.ErrorTypeAttribute(errorType))
 		st.span.SetStatus(codes.Error, "")
 	}
-	st.active.End() // and the goroutine's previous context is current again
+	if leave {
+		st.active.End() // and the goroutine's previous context is current again
+	} else {
+		st.span.End()
+	}
 
 	metrics.Get().server.Record(st.req.Context(), seconds(elapsed),
 		metric.WithAttributeSet(st.facts.MetricAttributes(status, st.served.Route(), errorType)))

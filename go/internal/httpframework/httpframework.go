@@ -50,6 +50,11 @@ type Served struct {
 	mu       sync.Mutex
 	route    string
 	panicked bool
+	// upgrading counts the upgrades in progress (StartUpgrade to
+	// EndUpgrade); upgraded is the server hook's end of the span, deferred
+	// by a hijack during one of them (DeferUntilUpgraded).
+	upgrading int
+	upgraded  func(status int)
 }
 
 type servedKey struct{}
@@ -192,4 +197,62 @@ func StartServing(inst *api.Instrumentation, r *http.Request) *Routing {
 		return nil
 	}
 	return StartRouting(r.Context(), r.Method)
+}
+
+// StartUpgrade is for the hooks of a library that answers an HTTP upgrade
+// itself on the connection it hijacks (gorilla/websocket's Upgrade writes its
+// "101 Switching Protocols" on the raw connection, where net/http cannot see
+// it): called before the library hijacks, it keeps the server span of the
+// request whose context is ctx open across the hijack until the library's
+// hook calls EndUpgrade with the status it saw written. It returns nil when
+// ctx has no server span of net/http's hook.
+func StartUpgrade(ctx context.Context) *Served {
+	s := servedOf(ctx)
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	s.upgrading++
+	s.mu.Unlock()
+	return s
+}
+
+// EndUpgrade ends what StartUpgrade began: status is the status the library
+// wrote on the hijacked connection, 0 when it wrote none (the upgrade
+// failed); a nil *Served does nothing. When the connection was hijacked meanwhile, the server span ends
+// now, with that status.
+func (s *Served) EndUpgrade(status int) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	s.upgrading--
+	end := s.upgraded
+	if s.upgrading == 0 {
+		s.upgraded = nil
+	} else {
+		end = nil
+	}
+	s.mu.Unlock()
+	if end != nil {
+		end(status)
+	}
+}
+
+// DeferUntilUpgraded is for net/http's server hook when the handler hijacks
+// the connection: during an upgrade (StartUpgrade) it keeps end, which
+// EndUpgrade calls with the status the library saw written, and reports
+// true; otherwise it reports false, and the hook ends the span itself. A nil
+// *Served defers nothing.
+func (s *Served) DeferUntilUpgraded(end func(status int)) bool {
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.upgrading == 0 {
+		return false
+	}
+	s.upgraded = end
+	return true
 }

@@ -150,7 +150,7 @@ fn a_future_go_builds_with_one_warning_per_changed_library_and_runs() {
     warnings.sort();
     assert_eq!(warnings.len(), 2, "one warning per changed library:\n{stderr}");
     assert!(
-        warnings[0].starts_with("autotel: warning: net/http is built without 2 of its 6 `nethttp` rules: it lacks")
+        warnings[0].starts_with("autotel: warning: net/http is built without 2 of its 9 `nethttp` rules: it lacks")
             && warnings[0].contains("field http2ResponseWriter.ResponseWriter"),
         "{stderr}"
     );

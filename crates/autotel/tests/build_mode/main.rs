@@ -28,6 +28,8 @@ mod flags;
 mod errors;
 /// `autotel go test` of an instrumented library's own module: test variants link, hooks run.
 mod tested_library;
+/// WebSocket upgrades (gorilla/websocket, coder/websocket): the SERVER span ends at the hijack, 101.
+mod websocket;
 /// net/http's TLS protocol negotiation and graceful shutdown, as echo v5's own tests use them.
 mod nethttp_semantics;
 /// The user's dependency versions stay put; what must move is reported exactly; the newest

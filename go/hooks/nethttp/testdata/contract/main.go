@@ -1,9 +1,11 @@
 // Command contract is the program of the nethttp contract test
 // (contract_test.go). The test builds it with an -overlay that rewrites
 // net/http the way autotel does: trampolines in serverHandler.ServeHTTP,
-// (*ServeMux).ServeHTTP and (*Transport).RoundTrip, and the files of the
-// file rules. The program then serves and sends real requests, over HTTP/1.1
-// and HTTP/2, and prints the spans it recorded as JSON lines.
+// (*ServeMux).ServeHTTP, (*Transport).RoundTrip and (*response).Hijack, the
+// field added to response, and the files of the file rules. The program then
+// serves and sends real requests, over HTTP/1.1 and HTTP/2, and upgrades
+// (101, the connection hijacked and held open by the client for upgradeHold),
+// and prints the spans it recorded as JSON lines.
 package main
 
 import (
@@ -11,12 +13,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"time"
 
 	_ "autotel.dev/go/hooks/nethttp"
+	"autotel.dev/go/internal/httpframework"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -32,7 +36,12 @@ type span struct {
 	Parent string            `json:"parent"`
 	Status string            `json:"status"`
 	Attrs  map[string]string `json:"attrs"`
+	// Duration in nanoseconds.
+	Duration int64 `json:"duration"`
 }
+
+// upgradeHold is how long the client keeps an upgraded connection open.
+const upgradeHold = 500 * time.Millisecond
 
 func main() {
 	exp := tracetest.NewInMemoryExporter()
@@ -48,6 +57,29 @@ func main() {
 		http.Error(w, "boom", http.StatusInternalServerError)
 	})
 	mux.HandleFunc("GET /quiet", func(http.ResponseWriter, *http.Request) {})
+	// Upgrades: the 101 written with WriteHeader before the hijack (as
+	// coder/websocket does), on the raw connection (as gorilla/websocket
+	// does), and on the raw connection announced the way the gorillawebsocket
+	// hook announces it.
+	mux.HandleFunc("GET /upgrade/header", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Connection", "Upgrade")
+		w.Header().Set("Upgrade", "contract")
+		w.WriteHeader(http.StatusSwitchingProtocols)
+		c, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			fail(err)
+		}
+		drain(c)
+	})
+	mux.HandleFunc("GET /upgrade/raw", func(w http.ResponseWriter, r *http.Request) {
+		drain(hijackAndSwitch(w))
+	})
+	mux.HandleFunc("GET /upgrade/announced", func(w http.ResponseWriter, r *http.Request) {
+		s := httpframework.StartUpgrade(r.Context())
+		c := hijackAndSwitch(w)
+		s.EndUpgrade(http.StatusSwitchingProtocols)
+		drain(c)
+	})
 
 	h1 := httptest.NewServer(mux)
 	defer h1.Close()
@@ -61,12 +93,15 @@ func main() {
 	get(ctx, http.DefaultClient, h1.URL+"/boom")
 	get(ctx, http.DefaultClient, h1.URL+"/quiet")
 	get(ctx, h2.Client(), h2.URL+"/items/7")
+	for _, path := range []string{"/upgrade/header", "/upgrade/raw", "/upgrade/announced"} {
+		upgrade(ctx, h1.URL+path)
+	}
 	root.End()
 
-	// 1 root + 4 client + 4 server spans; a server span may end just after
+	// 1 root + 7 client + 7 server spans; a server span may end just after
 	// its client has the response.
 	deadline := time.Now().Add(10 * time.Second)
-	for len(exp.GetSpans()) < 9 && time.Now().Before(deadline) {
+	for len(exp.GetSpans()) < 15 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	enc := json.NewEncoder(os.Stdout)
@@ -79,6 +114,8 @@ func main() {
 			Parent: s.Parent.SpanID().String(),
 			Status: s.Status.Code.String(),
 			Attrs:  map[string]string{},
+
+			Duration: s.EndTime.Sub(s.StartTime).Nanoseconds(),
 		}
 		for _, kv := range s.Attributes {
 			out.Attrs[string(kv.Key)] = kv.Value.Emit()
@@ -109,4 +146,43 @@ func get(ctx context.Context, c *http.Client, url string) {
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, err)
 	os.Exit(1)
+}
+
+// upgrade asks url for an upgrade, and holds the switched connection open
+// for upgradeHold before closing it.
+func upgrade(ctx context.Context, url string) {
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		fail(err)
+	}
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", "contract")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fail(err)
+	}
+	conn, ok := resp.Body.(io.ReadWriteCloser)
+	if resp.StatusCode != http.StatusSwitchingProtocols || !ok {
+		fail(fmt.Errorf("%s: status %d, body %T", url, resp.StatusCode, resp.Body))
+	}
+	time.Sleep(upgradeHold)
+	conn.Close()
+}
+
+// hijackAndSwitch hijacks w's connection and writes a 101 on it.
+func hijackAndSwitch(w http.ResponseWriter) net.Conn {
+	c, _, err := w.(http.Hijacker).Hijack()
+	if err != nil {
+		fail(err)
+	}
+	if _, err := io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: contract\r\n\r\n"); err != nil {
+		fail(err)
+	}
+	return c
+}
+
+// drain reads c until the client closes it.
+func drain(c net.Conn) {
+	io.Copy(io.Discard, c)
+	c.Close()
 }
