@@ -40,7 +40,7 @@ func start(cfg config) *runtime {
 	if err != nil {
 		otel.Handle(err) // res still holds what could be detected
 	}
-	r := &runtime{shutdownTimeout: defaultShutdownTimeout}
+	r := &runtime{shutdownTimeout: defaultShutdownTimeout, listensForSignals: !isTestBinary(os.Args)}
 	p, err := newProviders(ctx, cfg, res, r.wake)
 	if err != nil {
 		otel.Handle(err)

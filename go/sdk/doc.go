@@ -19,7 +19,8 @@
 //     metricexport.go); export failures said once and counted
 //     (exporthealth.go); valid UTF-8 in what is exported (validtext.go);
 //   - flushing, once, with a bounded timeout (shutdown.go), on return from
-//     main, on os.Exit, on SIGTERM/SIGINT (signals_unix.go) and when a test
+//     main, on os.Exit, on SIGTERM/SIGINT (signals_unix.go; not in a test
+//     binary, testbinary.go) and when a test
 //     binary's testing.(*M).Run returns, through the hooks in hooks.go that
 //     rules/sdk.yaml weaves into main.main, os.Exit, os/signal.Notify,
 //     os/signal.Stop and testing.(*M).Run.

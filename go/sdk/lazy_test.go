@@ -75,7 +75,7 @@ func nothingRunsBeforeTelemetryNorAfterShutdown(t *testing.T, c *collector, endp
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint) // read by the exporters too
 	t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "50")
 	cfg := loadConfig(os.Getenv)
-	r := &runtime{shutdownTimeout: 5 * time.Second}
+	r := &runtime{shutdownTimeout: 5 * time.Second, listensForSignals: true}
 	p, err := newProviders(context.Background(), cfg, resource.Empty(), r.wake)
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,9 @@ type runtime struct {
 	providers       *providers
 	shutdownTimeout time.Duration
 	shutdownOnce    sync.Once
+	// listensForSignals: the bootstrap flushes on SIGTERM and SIGINT; not
+	// in a test binary (testbinary.go).
+	listensForSignals bool
 	// background is what runs once there is telemetry: the signal
 	// listener (nil where there is none) and the periodic metric exports.
 	background lazy[*signalListener]
@@ -28,6 +31,9 @@ type runtime struct {
 func (r *runtime) wake() {
 	r.background.get(func() *signalListener {
 		r.providers.startMetricExports()
+		if !r.listensForSignals {
+			return nil
+		}
 		return listenForSignals(r)
 	})
 }

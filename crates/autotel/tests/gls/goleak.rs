@@ -1,5 +1,6 @@
 //! Leak checkers see nothing of autotel: `testdata/apps/goleak`'s suite uses goleak
-//! (`VerifyNone` in a test before any telemetry, `VerifyTestMain` after all tests), makes an
+//! (`VerifyNone` in a test before any telemetry, `Find` after all tests, and then a goroutine
+//! count of exactly one, as coder/websocket's suite demands), makes an
 //! instrumented HTTP call and logs through `log/slog`, so the SDK has spans, metrics and log
 //! records to send. Under `autotel go test` it passes as it does under `go test`, with the
 //! OTLP/HTTP and the OTLP/gRPC exporters (a gRPC client runs goroutines from its creation), and
@@ -26,6 +27,7 @@ fn goleak_finds_no_autotel_goroutine_in_an_instrumented_test_binary() {
         let out = test.output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(!stdout.contains("found unexpected goroutines"), "{protocol}: goleak found goroutines:\n{stdout}");
+        assert!(!stdout.contains("goroutine count:"), "{protocol}: goroutines were left:\n{stdout}");
         assert!(out.status.success(), "{protocol}: autotel go test failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
         for test in ["TestBeforeAnyTelemetry", "TestHTTPCall", "TestLog"] {
             assert!(stdout.contains(&format!("--- PASS: {test}")), "{protocol}: {test} did not pass:\n{stdout}");
