@@ -26,6 +26,9 @@
 //     widgets"), else "BATCH", with db.operation.batch.size and the statements'
 //     texts joined by "; " (a batch of one statement is that statement);
 //   - CopyFrom: one span "COPY {table}", db.operation.name COPY;
+//   - Prepare called by the application: one span "PREPARE {table}",
+//     db.operation.name PREPARE (database/sql's shape); pgx's own prepares
+//     for its statement cache happen inside the traced call and get none;
 //   - on every span: db.system.name postgresql, db.namespace (the database of
 //     the connection's config), server.address and server.port (its first
 //     host; none for a unix socket); a failure sets error.type (the SQLSTATE

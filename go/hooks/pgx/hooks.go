@@ -336,20 +336,31 @@ func (t *tracer) TraceCopyFromEnd(ctx context.Context, conn *pgx.Conn, data pgx.
 	operationOf(ctx).end(data.Err)
 }
 
-// TracePrepareStart and TracePrepareEnd only pass the application's
-// tracer's calls on: pgx prepares statements itself (its statement cache),
-// and the statement's own span covers that.
+// opPrepare is db.operation.name of a Prepare, as database/sql's.
+const opPrepare = "PREPARE"
+
+// TracePrepareStart starts the span of a Prepare the application calls:
+// "PREPARE {table}", as database/sql's. pgx's own prepares (its statement
+// cache) run inside the traced call that needs them and get none; their ctx
+// hides that call's operation, so their end does not end it.
 func (t *tracer) TracePrepareStart(ctx context.Context, conn *pgx.Conn, data pgx.TracePrepareStartData) context.Context {
+	if operationOf(ctx) != nil {
+		ctx = context.WithValue(ctx, operationKey{}, (*operation)(nil))
+	} else {
+		ctx, _ = t.begin(ctx, func() (string, []attribute.KeyValue) { return sqlconv.Describe(opPrepare, data.SQL, system) })
+	}
 	if pt, ok := t.user.(pgx.PrepareTracer); ok {
-		return pt.TracePrepareStart(ctx, conn, data)
+		ctx = pt.TracePrepareStart(ctx, conn, data)
 	}
 	return ctx
 }
 
+// TracePrepareEnd ends it.
 func (t *tracer) TracePrepareEnd(ctx context.Context, conn *pgx.Conn, data pgx.TracePrepareEndData) {
 	if pt, ok := t.user.(pgx.PrepareTracer); ok {
 		pt.TracePrepareEnd(ctx, conn, data)
 	}
+	operationOf(ctx).end(data.Err)
 }
 
 // TraceConnectStart and TraceConnectEnd pass the application's tracer's

@@ -357,3 +357,31 @@ func TestUnsampledParentBuildsNothing(t *testing.T) {
 		t.Fatalf("under a sampled parent: %d spans, want 1 child", len(spans))
 	}
 }
+
+// TestPrepareSpans: a Prepare the application calls is a span "PREPARE
+// {table}"; one pgx makes inside a traced statement (its statement cache)
+// is not, and its end does not end the statement's span.
+func TestPrepareSpans(t *testing.T) {
+	rec := spantest.Record(t)
+	tr := connected(t, "postgres://u@127.0.0.1/shop", nil)
+	prepare := pgx.TracePrepareStartData{Name: "by_id", SQL: "SELECT id FROM widgets WHERE id = $1"}
+	tr.TracePrepareEnd(tr.TracePrepareStart(context.Background(), nil, prepare), nil, pgx.TracePrepareEndData{})
+	spans := rec.Ended()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans for an explicit Prepare, want 1", len(spans))
+	}
+	if a := spantest.Attrs(spans[0]); spans[0].Name() != "PREPARE widgets" || a["db.operation.name"].AsString() != "PREPARE" ||
+		a["db.collection.name"].AsString() != "widgets" || a["db.system.name"].AsString() != "postgresql" {
+		t.Errorf("span %q %v", spans[0].Name(), a)
+	}
+
+	query := tr.TraceQueryStart(context.Background(), nil, pgx.TraceQueryStartData{SQL: prepare.SQL})
+	tr.TracePrepareEnd(tr.TracePrepareStart(query, nil, prepare), nil, pgx.TracePrepareEndData{Err: errors.New("cache")})
+	if n := len(rec.Ended()); n != 1 {
+		t.Fatalf("pgx's own prepare inside a statement ended %d more spans", n-1)
+	}
+	tr.TraceQueryEnd(query, nil, pgx.TraceQueryEndData{})
+	if spans := rec.Ended(); len(spans) != 2 || spans[1].Name() != "SELECT widgets" || spans[1].Status().Code == codes.Error {
+		t.Errorf("the statement's span: %v", spans[len(spans)-1])
+	}
+}

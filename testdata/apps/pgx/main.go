@@ -1,6 +1,6 @@
 // pgx is a test application for autotel's pgx instrumentation (rules/pgx.yaml): against the
 // PostgreSQL at $DATABASE_URL it serves one HTTP request whose handler uses pgx natively through
-// pgxpool (Exec, Query, QueryRow, a transaction, a batch, CopyFrom, a failing statement, a call
+// pgxpool (Exec, Query, QueryRow, a transaction, a batch, CopyFrom, an explicit Prepare, a failing statement, a call
 // with context.Background() that joins the request's trace through goroutine-local context) and
 // once through database/sql with pgx/v5/stdlib (which must give one span per call, not two).
 package main
@@ -56,6 +56,15 @@ func work(ctx context.Context, pool *pgxpool.Pool, db *sql.DB) error {
 		pgx.CopyFromRows([][]any{{4, "w4"}, {5, "w5"}}))
 	if err != nil || n != 2 {
 		return fmt.Errorf("copy: %d rows, %v", n, err)
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = conn.Conn().Prepare(ctx, "name_by_id", "SELECT name FROM widgets WHERE id = $1")
+	conn.Release()
+	if err != nil {
+		return err
 	}
 	// No ctx of the request's: goroutine-local context gives the parent.
 	var count int

@@ -1,7 +1,8 @@
 //! pgx v5 used natively, in build mode: testdata/apps/pgx built with `autotel go build` and run
 //! against a real PostgreSQL (Debian's, started by peersuite's server starter), inside an HTTP
 //! request: Exec, Query, QueryRow without a ctx (goroutine-local context), a transaction, a
-//! batch, CopyFrom, a failing statement, and one query through database/sql with pgx/v5/stdlib
+//! batch, CopyFrom, an explicit Prepare (its own span; pgx's implicit ones get none), a failing
+//! statement, and one query through database/sql with pgx/v5/stdlib
 //! and a database/sql transaction (one span per call, database/sql's); for the oldest pgx v5
 //! release the rule covers and the newest.
 
@@ -22,7 +23,7 @@ fn start_postgres(dir: &std::path::Path) -> Server {
 
 /// The spans the app makes, by name, with their db.query.text (None for no text), in the order
 /// the handler runs them. pgx's Begin and Commit are the statements "begin" and "commit".
-const PGX_SPANS: [(&str, Option<&str>); 10] = [
+const PGX_SPANS: [(&str, Option<&str>); 11] = [
     ("CREATE TABLE widgets", Some("CREATE TABLE widgets (id int PRIMARY KEY, name text NOT NULL)")),
     ("INSERT widgets", Some("INSERT INTO widgets (id, name) VALUES ($1, ?)")),
     ("SELECT widgets", Some("SELECT id, name FROM widgets WHERE id > ?")),
@@ -31,6 +32,7 @@ const PGX_SPANS: [(&str, Option<&str>); 10] = [
     ("COMMIT", Some("commit")),
     ("BATCH INSERT widgets", Some("INSERT INTO widgets (id, name) VALUES ($1, $2); INSERT INTO widgets (id, name) VALUES ($1, $2)")),
     ("COPY widgets", None),
+    ("PREPARE widgets", Some("SELECT name FROM widgets WHERE id = $1")),
     ("SELECT widgets", Some("SELECT count(*) FROM widgets")),
     ("SELECT missing_table", Some("SELECT * FROM missing_table")),
 ];
