@@ -8,13 +8,12 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"autotel.dev/go/api"
+	"autotel.dev/go/internal/kafkaconv"
 	"autotel.dev/go/internal/semconv"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -104,50 +103,6 @@ func withPort(seed string) string {
 	return seed
 }
 
-func recordKey(k []byte) string {
-	if len(k) == 0 || !utf8.Valid(k) {
-		return ""
-	}
-	return string(k)
-}
-
-// headerCarrier is a propagation.TextMapCarrier over record headers.
-type headerCarrier struct{ headers *[]kgo.RecordHeader }
-
-func (c headerCarrier) Get(key string) string {
-	for _, h := range *c.headers {
-		if strings.EqualFold(h.Key, key) {
-			return string(h.Value)
-		}
-	}
-	return ""
-}
-
-func (c headerCarrier) Set(key, value string) {
-	*c.headers = append(*c.headers, kgo.RecordHeader{Key: key, Value: []byte(value)})
-}
-
-func (c headerCarrier) Keys() []string {
-	keys := make([]string, 0, len(*c.headers))
-	for _, h := range *c.headers {
-		keys = append(keys, h.Key)
-	}
-	return keys
-}
-
-// propagates reports whether headers already carry one of the propagator's
-// fields: the application propagates itself.
-func propagates(p propagation.TextMapPropagator, headers []kgo.RecordHeader) bool {
-	for _, f := range p.Fields() {
-		for _, h := range headers {
-			if strings.EqualFold(h.Key, f) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // sendSpan is the context key of a record's send.
 type sendSpan struct{}
 
@@ -176,15 +131,15 @@ func (h *clientHooks) OnProduceRecordBuffered(r *kgo.Record) {
 			r.Headers = prev.appHeaders
 		}
 	}
-	op := semconv.KafkaOperation{Operation: "send", Topic: r.Topic, Key: recordKey(r.Key), Broker: info.broker}
+	op := semconv.KafkaOperation{Operation: "send", Topic: r.Topic, Key: kafkaconv.Key(r.Key), Broker: info.broker}
 	ctx, span := inst.Tracer().Start(api.Parent(base), op.SpanName(),
 		trace.WithSpanKind(op.SpanKind()), trace.WithAttributes(op.Attributes()...))
 	st := &send{span: span, app: base, appHeaders: r.Headers}
-	if prop := otel.GetTextMapPropagator(); span.SpanContext().IsValid() && !propagates(prop, r.Headers) {
+	if prop := otel.GetTextMapPropagator(); span.SpanContext().IsValid() && !kafkaconv.Propagates(prop, r.Headers) {
 		// A new array: a header slice the application shares stays as it was.
 		headers := make([]kgo.RecordHeader, len(r.Headers), len(r.Headers)+2)
 		copy(headers, r.Headers)
-		prop.Inject(ctx, headerCarrier{&headers})
+		prop.Inject(ctx, kafkaconv.Carrier[kgo.RecordHeader]{Headers: &headers})
 		r.Headers, st.headers = headers, headers
 	}
 	st.swapd = context.WithValue(ctx, sendSpan{}, st)
@@ -239,11 +194,11 @@ func (h *clientHooks) OnFetchRecordUnbuffered(r *kgo.Record, polled bool) {
 		return
 	}
 	op := semconv.KafkaOperation{Operation: "receive", Topic: r.Topic, ConsumerGroup: info.group, Broker: info.broker,
-		Partition: int(r.Partition), HasPartition: true, Offset: r.Offset, HasOffset: true, Key: recordKey(r.Key)}
+		Partition: int(r.Partition), HasPartition: true, Offset: r.Offset, HasOffset: true, Key: kafkaconv.Key(r.Key)}
 	parent := api.Parent(context.Background())
 	opts := []trace.SpanStartOption{trace.WithSpanKind(op.SpanKind()), trace.WithTimestamp(start)}
 	headers := r.Headers
-	creation := otel.GetTextMapPropagator().Extract(parent, headerCarrier{&headers})
+	creation := otel.GetTextMapPropagator().Extract(parent, kafkaconv.Carrier[kgo.RecordHeader]{Headers: &headers})
 	if sc := trace.SpanContextFromContext(creation); sc.IsValid() && !sc.Equal(trace.SpanContextFromContext(parent)) {
 		opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
 		parent = creation

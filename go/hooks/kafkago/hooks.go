@@ -6,13 +6,12 @@ import (
 	"io"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"autotel.dev/go/api"
+	"autotel.dev/go/internal/kafkaconv"
 	"autotel.dev/go/internal/semconv"
 	"github.com/segmentio/kafka-go"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -24,50 +23,6 @@ func firstBroker(s string) string {
 		s = s[:i]
 	}
 	return strings.TrimSpace(s)
-}
-
-func messageKey(k []byte) string {
-	if len(k) == 0 || !utf8.Valid(k) {
-		return ""
-	}
-	return string(k)
-}
-
-// headerCarrier is a propagation.TextMapCarrier over message headers.
-type headerCarrier struct{ headers *[]kafka.Header }
-
-func (c headerCarrier) Get(key string) string {
-	for _, h := range *c.headers {
-		if strings.EqualFold(h.Key, key) {
-			return string(h.Value)
-		}
-	}
-	return ""
-}
-
-func (c headerCarrier) Set(key, value string) {
-	*c.headers = append(*c.headers, kafka.Header{Key: key, Value: []byte(value)})
-}
-
-func (c headerCarrier) Keys() []string {
-	keys := make([]string, 0, len(*c.headers))
-	for _, h := range *c.headers {
-		keys = append(keys, h.Key)
-	}
-	return keys
-}
-
-// propagates reports whether headers already carry one of the
-// propagator's fields: the application propagates itself.
-func propagates(p propagation.TextMapPropagator, headers []kafka.Header) bool {
-	for _, f := range p.Fields() {
-		for _, h := range headers {
-			if strings.EqualFold(h.Key, f) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // writeState carries one WriteMessages from enter to exit (hook states are
@@ -91,7 +46,7 @@ func writeEnter(w **kafka.Writer, ctx *context.Context, msgs *[]kafka.Message) (
 		}
 	}
 	if len(*msgs) == 1 {
-		op.Key = messageKey((*msgs)[0].Key)
+		op.Key = kafkaconv.Key((*msgs)[0].Key)
 	}
 	if (*w).Addr != nil {
 		op.Broker = firstBroker((*w).Addr.String())
@@ -106,13 +61,13 @@ func writeEnter(w **kafka.Writer, ctx *context.Context, msgs *[]kafka.Message) (
 	copied := make([]kafka.Message, len(*msgs))
 	copy(copied, *msgs)
 	for i := range copied {
-		if propagates(prop, copied[i].Headers) {
+		if kafkaconv.Propagates(prop, copied[i].Headers) {
 			continue
 		}
 		// A new array: the caller's headers stay as they were.
 		headers := make([]kafka.Header, len(copied[i].Headers), len(copied[i].Headers)+2)
 		copy(headers, copied[i].Headers)
-		prop.Inject(spanCtx, headerCarrier{&headers})
+		prop.Inject(spanCtx, kafkaconv.Carrier[kafka.Header]{Headers: &headers})
 		copied[i].Headers = headers
 	}
 	*msgs = copied
@@ -169,9 +124,9 @@ func fetchExit(st *fetchState, m *kafka.Message, err *error) {
 		}
 		op.Partition, op.HasPartition = m.Partition, true
 		op.Offset, op.HasOffset = m.Offset, true
-		op.Key = messageKey(m.Key)
+		op.Key = kafkaconv.Key(m.Key)
 		headers := m.Headers
-		creation := otel.GetTextMapPropagator().Extract(parent, headerCarrier{&headers})
+		creation := otel.GetTextMapPropagator().Extract(parent, kafkaconv.Carrier[kafka.Header]{Headers: &headers})
 		if sc := trace.SpanContextFromContext(creation); sc.IsValid() && !sc.Equal(trace.SpanContextFromContext(parent)) {
 			opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
 			parent = creation

@@ -11,64 +11,20 @@
 //! (goroutine-local context); the application's own header and its own traceparent are kept.
 //! The oldest franz-go release the rule covers (the app's v1.14.0) and the newest.
 
+use crate::kafka_pair::*;
 use crate::support::*;
-use otlp::model::{Span, SpanKind, StatusCode, Value};
-use std::path::Path;
-use std::process::Command;
+use otlp::model::{Span, SpanKind, StatusCode};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The newest franz-go release (`go list -m -versions github.com/twmb/franz-go`).
 const NEWEST_FRANZ_GO: &str = "v1.22.3";
-const TOPIC: &str = "orders";
-const GROUP: &str = "billing";
-/// The traceparent franzgo-pair sets itself on record "own".
-const OWN_TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
-const OWN_SPAN: &str = "b7ad6b7169203331";
-
-fn service(span: &Span) -> String {
-    match span.resource.attributes.get("service.name") {
-        Some(Value::String(s)) => s.clone(),
-        other => panic!("span {:?} has service.name {other:?}", span.name),
-    }
-}
 
 fn offset(span: &Span) -> Option<i64> {
     attr(span, "messaging.kafka.offset").map(|o| o.parse().unwrap())
 }
 
-fn run(app: &App, receiver: &BackgroundReceiver, service: &str, args: &[&str]) -> String {
-    let mut command = Command::new(app.binary("franzgo-pair"));
-    command.args(args);
-    otel_env(&mut command, receiver, service);
-    let out = command.output().unwrap();
-    assert!(out.status.success(), "franzgo-pair {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
-
 fn check(version: Option<&str>) {
-    let state = tempfile::tempdir().unwrap();
-    let broker = peersuite::servers::kafka(None, state.path(), Path::new(env!("CARGO_TARGET_TMPDIR"))).unwrap_or_else(|e| panic!("the Kafka broker: {e}"));
-    let addr = broker.values["kafka.addr"].clone();
-    let port = broker.values["kafka.port"].clone();
-    let app = App::copy("franzgo-pair");
-    if let Some(v) = version {
-        let get = app.go(&["get", &format!("github.com/twmb/franz-go@{v}")]);
-        assert!(get.status.success(), "{}", String::from_utf8_lossy(&get.stderr));
-    }
-    app.autotel_go(&["build", "-o", "bin/franzgo-pair", "."]);
-    let receiver = receiver();
-    let produced = run(&app, &receiver, "kafka-producer", &["produce", &addr, TOPIC]);
-    assert_eq!(produced, "produced 4\n");
-    let consumed = run(&app, &receiver, "kafka-consumer", &["consume", &addr, TOPIC, GROUP, "4"]);
-    let store = receiver.store();
-    let kafka_spans = |s: &[Arc<Span>]| -> Vec<Arc<Span>> { s.iter().filter(|s| attr(s, "messaging.system").is_some()).cloned().collect() };
-    let complete = |s: &[Arc<Span>]| {
-        let ok = |kind| kafka_spans(s).iter().filter(|s| s.kind == kind && s.status.code != StatusCode::Error).count();
-        ok(SpanKind::Producer) >= 4 && ok(SpanKind::Client) >= 4
-    };
-    assert!(store.wait_until(Duration::from_secs(60), |s| complete(&s.spans())), "4 send and 4 receive spans arrive; got {:#?}", store.spans());
-    let spans = kafka_spans(&store.spans());
+    let PairRun { port, consumed, all, spans } = produce_and_consume("franzgo-pair", "github.com/twmb/franz-go", version, 4);
 
     // The app produces a record that failed while the new topic's leader was not known yet
     // again (the same *kgo.Record): the failed attempt's span is an error span with error.type
@@ -95,7 +51,6 @@ fn check(version: Option<&str>) {
     }
     assert_eq!((sends[0].parent_span_id, sends[3].parent_span_id), (None, None), "{sends:#?}");
     // "two" and "three" were produced by GET /batch's handler with context.Background().
-    let all = store.spans();
     for s in &sends[1..3] {
         let handler = all.iter().find(|h| h.kind == SpanKind::Server && Some(h.span_id) == s.parent_span_id);
         assert!(handler.is_some_and(|h| h.trace_id == s.trace_id && h.name == "GET"), "the record's parent is the handler's span: {s:#?}\n{all:#?}");

@@ -11,60 +11,16 @@
 //! traceparent header is kept, and the caller's messages are not changed. The oldest kafka-go
 //! release the rule covers (the app's v0.4.1) and the newest.
 
+use crate::kafka_pair::*;
 use crate::support::*;
-use otlp::model::{Span, SpanKind, StatusCode, Value};
-use std::path::Path;
-use std::process::Command;
+use otlp::model::{Span, SpanKind, StatusCode};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The newest kafka-go release (`go list -m -versions github.com/segmentio/kafka-go`).
 const NEWEST_KAFKA_GO: &str = "v0.4.51";
-const TOPIC: &str = "orders";
-const GROUP: &str = "billing";
-/// The traceparent kafkago-pair sets itself on message "own".
-const OWN_TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
-const OWN_SPAN: &str = "b7ad6b7169203331";
-
-fn service(span: &Span) -> String {
-    match span.resource.attributes.get("service.name") {
-        Some(Value::String(s)) => s.clone(),
-        other => panic!("span {:?} has service.name {other:?}", span.name),
-    }
-}
-
-fn run(app: &App, receiver: &BackgroundReceiver, service: &str, args: &[&str]) -> String {
-    let mut command = Command::new(app.binary("kafkago-pair"));
-    command.args(args);
-    otel_env(&mut command, receiver, service);
-    let out = command.output().unwrap();
-    assert!(out.status.success(), "kafkago-pair {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn check(version: Option<&str>) {
-    let state = tempfile::tempdir().unwrap();
-    let broker = peersuite::servers::kafka(None, state.path(), Path::new(env!("CARGO_TARGET_TMPDIR"))).unwrap_or_else(|e| panic!("the Kafka broker: {e}"));
-    let addr = broker.values["kafka.addr"].clone();
-    let port = broker.values["kafka.port"].clone();
-    let app = App::copy("kafkago-pair");
-    if let Some(v) = version {
-        let get = app.go(&["get", &format!("github.com/segmentio/kafka-go@{v}")]);
-        assert!(get.status.success(), "{}", String::from_utf8_lossy(&get.stderr));
-    }
-    app.autotel_go(&["build", "-o", "bin/kafkago-pair", "."]);
-    let receiver = receiver();
-    let produced = run(&app, &receiver, "kafka-producer", &["produce", &addr, TOPIC]);
-    assert_eq!(produced, "produced 4\n");
-    let consumed = run(&app, &receiver, "kafka-consumer", &["consume", &addr, TOPIC, GROUP, "4"]);
-    let store = receiver.store();
-    let kafka_spans = |s: &[Arc<Span>]| -> Vec<Arc<Span>> { s.iter().filter(|s| attr(s, "messaging.system").is_some()).cloned().collect() };
-    let complete = |s: &[Arc<Span>]| {
-        let ok = |kind| kafka_spans(s).iter().filter(|s| s.kind == kind && s.status.code != StatusCode::Error).count();
-        ok(SpanKind::Producer) >= 3 && ok(SpanKind::Client) >= 4
-    };
-    assert!(store.wait_until(Duration::from_secs(60), |s| complete(&s.spans())), "3 send and 4 receive spans arrive; got {:#?}", store.spans());
-    let spans = kafka_spans(&store.spans());
+    let PairRun { port, consumed, all, spans } = produce_and_consume("kafkago-pair", "github.com/segmentio/kafka-go", version, 3);
 
     // The app retries a write that fails while the new topic's leader is not known yet: such
     // a call's span is an error span with error.type; the calls that succeeded are the others.
@@ -86,7 +42,6 @@ fn check(version: Option<&str>) {
     }
     assert_eq!((sends[0].parent_span_id, sends[2].parent_span_id), (None, None), "{sends:#?}");
     // The batch was written by GET /batch's handler with context.Background().
-    let all = store.spans();
     let handler = all.iter().find(|s| s.kind == SpanKind::Server && Some(s.span_id) == sends[1].parent_span_id);
     assert!(handler.is_some_and(|h| h.trace_id == sends[1].trace_id && h.name == "GET"), "the batch's parent is the handler's span: {sends:#?}\n{all:#?}");
     assert_eq!(attr(sends[0], "messaging.kafka.message.key").as_deref(), Some("k1"));
