@@ -123,16 +123,16 @@ func Current() context.Context {
 }
 
 // Parent returns the context a hook should start its span from: ctx when it
-// carries a valid span; otherwise, when a span is current on this goroutine,
-// ctx (context.Background() when nil) with that span, and its baggage when
-// ctx has none, added; otherwise ctx (context.Background() when nil). The
-// span it carries is the same one [Current] would give, but ctx's own
-// deadline and values are kept.
+// carries a valid span or comes from [WithoutLocalParent]; otherwise, when a
+// span is current on this goroutine, ctx (context.Background() when nil) with
+// that span, and its baggage when ctx has none, added; otherwise ctx
+// (context.Background() when nil). The span it carries is the same one
+// [Current] would give, but ctx's own deadline and values are kept.
 func Parent(ctx context.Context) context.Context {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if trace.SpanContextFromContext(ctx).IsValid() {
+	if trace.SpanContextFromContext(ctx).IsValid() || ctx.Value(noLocalParentKey{}) != nil {
 		return ctx
 	}
 	cur := goroutineContext()
@@ -150,6 +150,17 @@ func Parent(ctx context.Context) context.Context {
 		}
 	}
 	return ctx
+}
+
+type noLocalParentKey struct{}
+
+// WithoutLocalParent returns ctx without a span, marked so that [Parent]
+// leaves it so: a span started from it continues only the trace context ctx
+// carries (none), not the span current on the goroutine. A hook that hands a
+// call to the application's own instrumentation (otelhttp's handler) uses
+// it, so that instrumentation starts its span as it would without autotel.
+func WithoutLocalParent(ctx context.Context) context.Context {
+	return context.WithValue(trace.ContextWithSpanContext(ctx, trace.SpanContext{}), noLocalParentKey{}, true)
 }
 
 // CurrentSpanContext returns the span context current on this goroutine

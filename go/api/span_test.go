@@ -67,6 +67,11 @@ func TestBeginUsesTheGoroutinesCurrentSpan(t *testing.T) {
 	if p := Parent(nil); trace.SpanFromContext(p) != client.Span() { //nolint:staticcheck
 		t.Error("Parent(nil) is not the innermost current span")
 	}
+	// A context from WithoutLocalParent stays without a parent, its values kept.
+	detached := WithoutLocalParent(own)
+	if p := Parent(detached); trace.SpanContextFromContext(p).IsValid() || p.Value(k{}) != "mine" {
+		t.Error("Parent gave a WithoutLocalParent context the current span, or lost its values")
+	}
 	client.End()
 	if trace.SpanFromContext(Current()) != server.Span() {
 		t.Error("End did not restore the server span")

@@ -17,7 +17,8 @@ import (
 // starts its SERVER span from r's headers and calls next with it. serverEnter
 // has already started autotel's span for the request, which otelhttp would
 // take as its parent. So otelhttp gets the request as net/http gave it, with
-// no span in its context (it continues the headers' trace or starts one), and
+// no span in its context and no local parent (it continues the headers' trace
+// or starts one, also through the otelsdk hook on the SDK's Start), and
 // next is wrapped: when it runs under otelhttp's span, autotel's span is
 // dropped (serverExit) and otelhttp's is current on the goroutine for the
 // handler's context-less calls; when otelhttp's filters passed the request
@@ -36,7 +37,7 @@ func otelhttpServeEnter(_ unsafe.Pointer, _ *http.ResponseWriter, req **http.Req
 		return nil, false
 	}
 	inner := *next
-	*req = r.WithContext(trace.ContextWithSpanContext(r.Context(), trace.SpanContext{}))
+	*req = r.WithContext(api.WithoutLocalParent(r.Context()))
 	*next = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !api.TracedByApp(r.Context(), trace.SpanKindServer, "otelhttp") {
 			inner.ServeHTTP(w, r.WithContext(trace.ContextWithSpan(r.Context(), st.span)))

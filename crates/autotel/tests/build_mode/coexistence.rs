@@ -1,5 +1,7 @@
-//! autotel next to OpenTelemetry the application already has. Here: the application's own OTLP
-//! exporter, exporting from inside a request handler, is never traced (rules/otlpexport.yaml).
+//! autotel next to OpenTelemetry the application already has: the application's own OTLP
+//! exporter, exporting from inside a request handler, is never traced (rules/otlpexport.yaml);
+//! otelhttp's Transport and handler keep their one span; the application's own providers record
+//! autotel's telemetry, and its manual spans join the request's trace (rules/otelsdk.yaml).
 
 use crate::support::*;
 use otlp::model::{SpanKind, Value};
@@ -164,7 +166,7 @@ fn otelhttp_transport_calls_get_one_client_span() {
 }
 
 /// otelhttp's handler (testdata/apps/otelhttp-client's `/handled`): the request has one SERVER
-/// span, otelhttp's, continuing the caller's trace; the handler's context-less `http.Get` is
+/// span, otelhttp's, continuing the caller's trace (or a root, without one); the handler's context-less `http.Get` is
 /// autotel's CLIENT span under it (goroutine-local context follows otelhttp's span). Through a
 /// handler whose filter lets the request pass untraced (`/filtered`), autotel's SERVER span stays.
 #[test]
@@ -178,8 +180,9 @@ fn otelhttp_handler_requests_get_one_server_span() {
     let caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     assert_eq!(http_get(&service.url("/handled"), &[("traceparent", caller)]), (200, "got: down".to_string()));
     assert_eq!(http_get(&service.url("/filtered"), &[]), (200, "got: down".to_string()));
+    assert_eq!(http_get(&service.url("/handled"), &[]), (200, "got: down".to_string()));
     let store = receiver.store();
-    let arrived = store.wait_until(Duration::from_secs(30), |s| s.spans().iter().filter(|sp| sp.kind == SpanKind::Server).count() >= 4);
+    let arrived = store.wait_until(Duration::from_secs(30), |s| s.spans().iter().filter(|sp| sp.kind == SpanKind::Server).count() >= 6);
     assert!(arrived, "{:#?}", store.spans());
     std::thread::sleep(Duration::from_millis(500)); // a second SERVER span would be exported with them
     let spans = store.spans();
@@ -189,9 +192,17 @@ fn otelhttp_handler_requests_get_one_server_span() {
     };
 
     let handled = servers("/handled");
-    assert_eq!(handled.len(), 1, "one SERVER span for /handled: {spans:#?}");
-    let handled = handled[0];
-    assert!(handled.scope.name.ends_with("/otelhttp"), "it is otelhttp's: {handled:#?}");
+    assert_eq!(handled.len(), 2, "one SERVER span for each /handled: {spans:#?}");
+    assert!(handled.iter().all(|s| s.scope.name.ends_with("/otelhttp")), "they are otelhttp's: {handled:#?}");
+    // Without a caller's traceparent otelhttp starts a trace of its own: autotel's dropped span
+    // is not its parent (the otelsdk hook gives a span without a parent in its context the
+    // goroutine's current span, but not here).
+    let (handled, own) = match handled[0].parent_span_id {
+        Some(_) => (handled[0], handled[1]),
+        None => (handled[1], handled[0]),
+    };
+    assert_eq!(own.parent_span_id, None, "{own:#?}");
+    child_of(child_of(own, SpanKind::Client), SpanKind::Server);
     assert_eq!(handled.trace_id.to_string(), "0af7651916cd43dd8448eb211c80319c", "it continues the caller's trace");
     assert_eq!(handled.parent_span_id.map(|id| id.to_string()).as_deref(), Some("b7ad6b7169203331"));
     let client = child_of(handled, SpanKind::Client);
@@ -203,4 +214,86 @@ fn otelhttp_handler_requests_get_one_server_span() {
     assert!(!filtered[0].scope.name.ends_with("/otelhttp"), "otelhttp's filter passed it through: autotel's span stays");
     child_of(child_of(filtered[0], SpanKind::Client), SpanKind::Server);
     drop(service);
+}
+
+/// The application's own providers (testdata/apps/own-provider: a TracerProvider and a
+/// MeterProvider with the resource `service.name=own-provider-app`, installed at the start of
+/// main, exporting to a receiver of their own): autotel's spans and metrics are recorded through
+/// them, nothing reaches autotel's own exporters (OTEL_EXPORTER_OTLP_ENDPOINT), and the
+/// handler's manual spans join the request's trace: the one started with the request's context
+/// is the parent of the client call made with its context (server → manual → client →
+/// downstream server), and the one started with context.Background() is a child of the server
+/// span (rules/otelsdk.yaml). At the oldest OpenTelemetry Go release the fixture pins and at the
+/// newest.
+#[test]
+fn the_applications_own_providers_record_autotels_telemetry_and_manual_spans_join() {
+    for sdk in [None, Some(NEWEST_OTEL_GO)] {
+        let app = App::copy("own-provider");
+        if let Some(version) = sdk {
+            let modules = ["", "/sdk", "/sdk/metric", "/exporters/otlp/otlptrace/otlptracehttp", "/exporters/otlp/otlpmetric/otlpmetrichttp"];
+            let mut get = vec!["get".to_string()];
+            get.extend(modules.iter().map(|m| format!("go.opentelemetry.io/otel{m}@{version}")));
+            let output = app.go(&get.iter().map(String::as_str).collect::<Vec<_>>());
+            assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        }
+        let output = app.autotel_go(&["build", "-o", "bin/service", "."]);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let (autotels, apps) = (receiver(), receiver());
+        let mut command = Command::new(app.binary("service"));
+        otel_env(&mut command, &autotels, "autotel-default");
+        command.env("APP_OTLP_ENDPOINT", apps.http_endpoint());
+        let service = Service::start(command);
+        assert_eq!(http_get(&service.url("/work"), &[]), (200, "work: downstream".to_string()));
+
+        let store = apps.store();
+        let arrived = store.wait_until(Duration::from_secs(30), |s| s.spans().len() >= 5)
+            && store.wait_until(Duration::from_secs(30), |s| s.metric_points().iter().any(|p| p.name == "http.server.request.duration"));
+        assert!(arrived, "{sdk:?}: spans and metrics through the application's providers: {:#?}", store.spans());
+        std::thread::sleep(Duration::from_secs(1)); // two of autotel's metric intervals, three batch delays
+        let spans = store.spans();
+        assert_eq!(spans.len(), 5, "{sdk:?}: {spans:#?}");
+        for span in &spans {
+            assert_eq!(span.resource.service_name(), Some("own-provider-app"), "{sdk:?}: {span:#?}");
+        }
+        let named = |name: &str| spans.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("{sdk:?}: no span {name}: {spans:#?}"));
+        let server = |path: &str| {
+            spans
+                .iter()
+                .find(|s| s.kind == SpanKind::Server && attr(s, "url.path").as_deref() == Some(path))
+                .unwrap_or_else(|| panic!("{sdk:?}: no server span for {path}: {spans:#?}"))
+        };
+        let (work, downstream) = (server("/work"), server("/downstream"));
+        let manual = named("with request context");
+        let background = named("with background context");
+        let client = spans.iter().find(|s| s.kind == SpanKind::Client).unwrap_or_else(|| panic!("{sdk:?}: no client span: {spans:#?}"));
+        assert_eq!(work.parent_span_id, None, "{sdk:?}");
+        assert_eq!(manual.parent_span_id, Some(work.span_id), "{sdk:?}: the manual span is the server span's child");
+        assert_eq!(client.parent_span_id, Some(manual.span_id), "{sdk:?}: the call made with its context is its child");
+        assert_eq!(downstream.parent_span_id, Some(client.span_id), "{sdk:?}: the downstream continues the client span");
+        assert_eq!(background.parent_span_id, Some(work.span_id), "{sdk:?}: context.Background() inside the handler joins it");
+        assert!(spans.iter().all(|s| s.trace_id == work.trace_id), "{sdk:?}: one trace: {spans:#?}");
+        let durations = store.metric_points().into_iter().filter(|p| p.name == "http.server.request.duration").collect::<Vec<_>>();
+        assert!(durations.iter().all(|p| p.resource.service_name() == Some("own-provider-app")), "{sdk:?}: {durations:#?}");
+
+        let ours = autotels.store();
+        assert!(ours.spans().is_empty(), "{sdk:?}: autotel's exporter got spans: {:#?}", ours.spans());
+        assert!(ours.metric_points().is_empty(), "{sdk:?}: autotel's exporter got metrics: {:#?}", ours.metric_points());
+        let (status, _, stderr) = service.stop();
+        assert!(status.success(), "{sdk:?}: {status}\n{stderr}");
+
+        // The control: with the instrumentation off, the span started with context.Background()
+        // is a trace of its own (what the rule changes).
+        let apps = receiver();
+        let mut command = Command::new(app.binary("service"));
+        otel_env(&mut command, &autotels, "autotel-default");
+        command.env("APP_OTLP_ENDPOINT", apps.http_endpoint()).env("OTEL_GO_DISABLED_INSTRUMENTATIONS", "otelsdk");
+        let service = Service::start(command);
+        assert_eq!(http_get(&service.url("/work"), &[]), (200, "work: downstream".to_string()));
+        let store = apps.store();
+        assert!(store.wait_until(Duration::from_secs(30), |s| s.spans().len() >= 5), "{sdk:?}: {:#?}", store.spans());
+        let spans = store.spans();
+        let background = spans.iter().find(|s| s.name == "with background context").unwrap();
+        assert_eq!(background.parent_span_id, None, "{sdk:?}: {spans:#?}");
+        drop(service);
+    }
 }

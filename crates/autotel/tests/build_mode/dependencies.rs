@@ -43,7 +43,7 @@ const NOTE: &str = "the hook runtime needs newer versions of some of your depend
 
 #[test]
 fn a_module_on_the_newest_opentelemetry_builds_and_exports_through_the_runtime() {
-    builds_and_exports_on(App::copy("otel-newest"), "v1.47.0");
+    builds_and_exports_on(App::copy("otel-newest"), NEWEST_OTEL_GO);
 }
 
 /// otel v1.45.0 is the first release whose Logs API (otel/log v0.21.0) takes `attribute.Value`s.

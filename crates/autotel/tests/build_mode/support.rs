@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 
 pub use otlp::{BackgroundReceiver, ReceiverConfig};
 
+/// The newest OpenTelemetry Go release (the otel module and the SDK's), which testdata/apps/otel-newest pins.
+pub const NEWEST_OTEL_GO: &str = "v1.47.0";
+
 pub fn autotel() -> Command {
     Command::new(env!("CARGO_BIN_EXE_autotel"))
 }
