@@ -13,7 +13,12 @@
 //! ```text
 //! cargo run -p autotel-attach --example gen-offsets            # the releases below
 //! cargo run -p autotel-attach --example gen-offsets go1.26.0   # or the ones named
+//! cargo run -p autotel-attach --example gen-offsets -- --only github.com/gin-gonic/gin std
 //! ```
+//!
+//! `--only` regenerates just the named libraries of `MODULE_PROBES` (and the Go releases' fields
+//! when `std` is named) and keeps every other entry of the current `offsets.json` as it is:
+//! adding a library then needs neither the old Go toolchains nor the other libraries' builds.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,7 +34,30 @@ fn main() {
     let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let probe = crate_dir.join("../../testdata/apps/attach-offsets-probe");
     let mut releases: Vec<String> = std::env::args().skip(1).collect();
-    if releases.is_empty() {
+    let only: Option<Vec<String>> =
+        (releases.first().map(String::as_str) == Some("--only")).then(|| releases.drain(..).skip(1).collect());
+    let regenerate = |module: &str| only.as_ref().is_none_or(|o| o.iter().any(|m| m == module));
+    let dest = crate_dir.join("offsets.json");
+    let kept: Vec<TableField> = match &only {
+        None => Vec::new(),
+        Some(_) => {
+            let current: Table = serde_json::from_str(&std::fs::read_to_string(&dest).expect("read offsets.json"))
+                .expect("offsets.json parses");
+            let regenerated = |e: &TableField| {
+                if e.module == "std" {
+                    return regenerate("std");
+                }
+                MODULE_PROBES
+                    .iter()
+                    .filter(|mp| regenerate(mp.module))
+                    .any(|mp| mp.fields.iter().any(|f| f.strukt == e.strukt && f.field == e.field))
+            };
+            current.fields.into_iter().filter(|e| !regenerated(e)).collect()
+        }
+    };
+    if !regenerate("std") {
+        releases.clear();
+    } else if releases.is_empty() {
         releases = RELEASES.iter().map(|s| s.to_string()).collect();
         if let Some(local) = local_go_version() {
             if !releases.contains(&local) {
@@ -70,7 +98,7 @@ fn main() {
                 testdata/apps/attach-offsets-probe built with each listed Go release, and of \
                 testdata/apps/attach-offsets-probe-* built against each listed library release; do not edit."
             .into(),
-        fields: Vec::new(),
+        fields: kept.iter().filter(|e| e.module == "std").cloned().collect(),
     };
     for f in STD_FIELDS {
         let Some(by_off) = found.get(&(f.strukt.to_owned(), f.field.to_owned())) else {
@@ -97,7 +125,7 @@ fn main() {
     type Seen = BTreeMap<u64, (Vec<String>, Vec<String>)>;
     let mut libs: BTreeMap<(String, String, String), Seen> = BTreeMap::new();
     let local = local_go_version().unwrap_or_else(|| "go".into());
-    for mp in MODULE_PROBES {
+    for mp in MODULE_PROBES.iter().filter(|mp| regenerate(mp.module)) {
         for version in mp.versions {
             let dir = out_dir.join(format!("{}-{version}", mp.probe));
             let _ = std::fs::remove_dir_all(&dir);
@@ -150,8 +178,9 @@ fn main() {
             }
         }
     }
+    let mut lib_fields: Vec<TableField> = kept.into_iter().filter(|e| e.module != "std").collect();
     for ((module, strukt, field), by_off) in libs {
-        table.fields.push(TableField {
+        lib_fields.push(TableField {
             strukt,
             field,
             module: module.clone(),
@@ -165,8 +194,9 @@ fn main() {
                 .collect(),
         });
     }
+    lib_fields.sort_by(|a, b| (&a.module, &a.strukt, &a.field).cmp(&(&b.module, &b.strukt, &b.field)));
+    table.fields.extend(lib_fields);
     let json = serde_json::to_string_pretty(&table).expect("serialize");
-    let dest = crate_dir.join("offsets.json");
     std::fs::write(&dest, json + "\n").expect("write offsets.json");
     eprintln!("wrote {}", Path::new(&dest).display());
 }

@@ -75,7 +75,8 @@ pub const TX_DB: Field = opt("database/sql.Tx", "db");
 pub const STMT_DB: Field = opt("database/sql.Stmt", "db");
 pub const DSNCONNECTOR_DRIVER: Field = opt("database/sql.dsnConnector", "driver");
 
-/// From the target's DWARF only: the fallback table has no gin or echo entries yet.
+/// The route each framework matched; without it the route probe is skipped (with a warning)
+/// and server spans keep the method-only name.
 pub const GIN_CONTEXT_FULLPATH: Field = req("github.com/gin-gonic/gin.Context", "fullPath");
 pub const ECHO_CONTEXT_PATH: Field = req("github.com/labstack/echo/v4.context", "path");
 
@@ -164,7 +165,12 @@ pub const MODULE_PROBES: &[ModuleProbe] = &[
     ModuleProbe {
         module: "google.golang.org/grpc",
         probe: "attach-offsets-probe-grpc",
-        versions: &["v1.75.0", "v1.83.2"],
+        // The newest patch of every minor line from v1.72 (build mode's floor, which attach
+        // shares); v1.75.0 stays from the first table.
+        versions: &[
+            "v1.72.2", "v1.73.0", "v1.74.3", "v1.75.0", "v1.75.1", "v1.76.0", "v1.77.0", "v1.78.0", "v1.79.3",
+            "v1.80.0", "v1.81.1", "v1.82.1", "v1.83.2", "v1.84.0", "v1.85.0",
+        ],
         fields: &[
             GRPC_CC_TARGET,
             GRPC_ERROR_S,
@@ -173,6 +179,24 @@ pub const MODULE_PROBES: &[ModuleProbe] = &[
             GRPC_SERVERSTREAM_STREAM,
             GRPC_STREAM_METHOD,
         ],
+    },
+    ModuleProbe {
+        module: "github.com/gin-gonic/gin",
+        probe: "attach-offsets-probe-gin",
+        // The newest patch of every minor line from v1.7 (the gin rule's floor).
+        versions: &["v1.7.7", "v1.8.1", "v1.9.1", "v1.10.1", "v1.11.0", "v1.12.0"],
+        fields: &[GIN_CONTEXT_FULLPATH],
+    },
+    ModuleProbe {
+        module: "github.com/labstack/echo/v4",
+        probe: "attach-offsets-probe-echo",
+        // The newest patch of every minor line from v4.1 (the echo rule's floor, v4.1.16) the
+        // module proxy serves (it lists no v4.3, v4.4 or v4.6).
+        versions: &[
+            "v4.1.17", "v4.2.1", "v4.5.0", "v4.7.2", "v4.8.0", "v4.9.1", "v4.10.2", "v4.11.4", "v4.12.0", "v4.13.4",
+            "v4.14.0", "v4.15.4", "v4.16.6",
+        ],
+        fields: &[ECHO_CONTEXT_PATH],
     },
     ModuleProbe {
         module: "github.com/segmentio/kafka-go",
@@ -340,7 +364,8 @@ mod tests {
     #[test]
     /// Stripped binaries get every field a library probe needs from the table, for every minor
     /// line of every library release listed (go-redis v9.7.0 once had no `baseCmd.args`, so
-    /// stripped programs on it emitted no Redis spans), and every standard-library field the
+    /// stripped programs on it emitted no Redis spans; gin's and echo's route fields were once
+    /// DWARF only), and every standard-library field the
     /// probes require for every Go release the table was generated with.
     fn embedded_table_covers_every_listed_release() {
         let t = Table::embedded();

@@ -1,7 +1,7 @@
 //! End to end, as root: `testdata/apps/attach-web` (a net/http ServeMux handing `/gin/` to gin
-//! and `/echo/` to echo v4), built with plain `go build` and attached (stripped builds need the
-//! fields in the fallback table `offsets.json`, which the generator has not recorded yet). A request to each framework's `/…/users/:id` route
-//! must give a server span named by the framework's route template, with `http.route`, as
+//! and `/echo/` to echo v4), built with plain `go build` and with `-ldflags=-s -w` (whose route
+//! fields come from the fallback table `offsets.json`), attached. A request to each framework's
+//! `/…/users/:id` route must give a server span named by the framework's route template, with `http.route`, as
 //! build mode names it (`go/hooks/gin`, `go/hooks/echo`); the ServeMux's own pattern (`/gin/`)
 //! does not name it.
 
@@ -13,12 +13,13 @@ use attach::Target;
 use common::*;
 use otlp::model::SpanKind;
 
-/// GET `/{framework}/users/7` on attach-web, attached: its server span.
-fn check(framework: &str) {
+/// GET `/{framework}/users/7` on attach-web built with `flags`, attached: its server span.
+fn check(framework: &str, variant: &str, flags: &[&str]) {
     require_root_and_bpf();
-    let exe = build("attach-web", &format!("web-{framework}"), &[], &[("CGO_ENABLED", "0")]);
+    let exe = build("attach-web", &format!("web-{framework}-{variant}"), flags, &[("CGO_ENABLED", "0")]);
     let report = attach::check(&exe).expect("check").to_string();
-    assert!(report.contains(&format!("{framework} ")) && report.contains("routes (server spans named by the route template)"), "{report}");
+    let planned = |l: &str| l.trim_start().starts_with(&format!("+ {framework} ")) && l.contains("routes (server spans named");
+    assert!(report.lines().any(planned), "the {framework} route probe is not planned:\n{report}");
     let rx = receiver();
     let app = App::start(&exe, &["-addr", "127.0.0.1:0"], &[]);
     let base = format!("http://{}", app.addr);
@@ -51,10 +52,20 @@ fn check(framework: &str) {
 
 #[test]
 fn attach_names_gin_server_spans_by_route() {
-    check("gin");
+    check("gin", "plain", &[]);
+}
+
+#[test]
+fn attach_names_gin_server_spans_by_route_in_a_stripped_build() {
+    check("gin", "stripped", &["-ldflags=-s -w"]);
 }
 
 #[test]
 fn attach_names_echo_server_spans_by_route() {
-    check("echo");
+    check("echo", "plain", &[]);
+}
+
+#[test]
+fn attach_names_echo_server_spans_by_route_in_a_stripped_build() {
+    check("echo", "stripped", &["-ldflags=-s -w"]);
 }
