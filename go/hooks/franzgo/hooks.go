@@ -139,7 +139,7 @@ func (h *clientHooks) OnProduceRecordBuffered(r *kgo.Record) {
 		// A new array: a header slice the application shares stays as it was.
 		headers := make([]kgo.RecordHeader, len(r.Headers), len(r.Headers)+2)
 		copy(headers, r.Headers)
-		prop.Inject(ctx, kafkaconv.Carrier[kgo.RecordHeader]{Headers: &headers})
+		prop.Inject(ctx, kafkaconv.Carrier[kgo.RecordHeader, string]{Headers: &headers})
 		r.Headers, st.headers = headers, headers
 	}
 	st.swapd = context.WithValue(ctx, sendSpan{}, st)
@@ -198,7 +198,7 @@ func (h *clientHooks) OnFetchRecordUnbuffered(r *kgo.Record, polled bool) {
 	parent := api.Parent(context.Background())
 	opts := []trace.SpanStartOption{trace.WithSpanKind(op.SpanKind()), trace.WithTimestamp(start)}
 	headers := r.Headers
-	creation := otel.GetTextMapPropagator().Extract(parent, kafkaconv.Carrier[kgo.RecordHeader]{Headers: &headers})
+	creation := otel.GetTextMapPropagator().Extract(parent, kafkaconv.Carrier[kgo.RecordHeader, string]{Headers: &headers})
 	if sc := trace.SpanContextFromContext(creation); sc.IsValid() && !sc.Equal(trace.SpanContextFromContext(parent)) {
 		opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
 		parent = creation

@@ -6,24 +6,17 @@ import (
 	"testing"
 	"time"
 
+	"autotel.dev/go/internal/kafkaconv/kafkatest"
 	"autotel.dev/go/internal/spantest"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 )
 
 // These tests call the hooks as kgo does, with a client made through the
 // rewritten NewClient's hooks but no broker; the end-to-end test against a
 // real one is crates/autotel/tests/build_mode/franzgo.rs.
-
-func setup(t *testing.T) *tracetest.SpanRecorder {
-	t.Helper()
-	rec := spantest.Record(t)
-	spantest.Propagate(t)
-	return rec
-}
 
 // newClient runs the NewClient hooks around the real kgo.NewClient (which
 // does not dial), and returns the hooks it installed.
@@ -42,8 +35,6 @@ func newClient(t *testing.T, opts ...kgo.Opt) (*kgo.Client, *clientHooks) {
 	t.Cleanup(cl.Close)
 	return cl, st.hooks
 }
-
-const ownTraceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
 func header(r *kgo.Record, key string) (string, int) {
 	v, n := "", 0
@@ -95,12 +86,12 @@ func TestKotelsTracerIsRecognisedByItsPackage(t *testing.T) {
 }
 
 func TestProduceMakesAProducerSpanPerRecordAndInjectsItsContext(t *testing.T) {
-	rec := setup(t)
+	rec := kafkatest.Setup(t)
 	_, h := newClient(t, kgo.SeedBrokers("127.0.0.1:9092"))
 	shared := []kgo.RecordHeader{{Key: "app", Value: []byte("1")}}
 	r := &kgo.Record{Topic: "orders", Key: []byte("k1"), Value: []byte("a"), Headers: shared[:1:1], Context: context.Background()}
 	own := &kgo.Record{Topic: "orders", Value: []byte("b"), Context: context.Background(),
-		Headers: []kgo.RecordHeader{{Key: "traceparent", Value: []byte(ownTraceparent)}}}
+		Headers: []kgo.RecordHeader{{Key: "traceparent", Value: []byte(kafkatest.OwnTraceparent)}}}
 	for _, x := range []*kgo.Record{r, own} {
 		h.OnProduceRecordBuffered(x)
 	}
@@ -137,7 +128,7 @@ func TestProduceMakesAProducerSpanPerRecordAndInjectsItsContext(t *testing.T) {
 	if !trace.SpanContextFromContext(r.Context).Equal(s.SpanContext()) {
 		t.Error("the record's context is the send span's")
 	}
-	if v, n := header(own, "traceparent"); v != ownTraceparent || n != 1 {
+	if v, n := header(own, "traceparent"); v != kafkatest.OwnTraceparent || n != 1 {
 		t.Errorf("the app's own traceparent is replaced: %v", own.Headers)
 	}
 	f := spans[1]
@@ -150,7 +141,7 @@ func TestProduceMakesAProducerSpanPerRecordAndInjectsItsContext(t *testing.T) {
 }
 
 func TestProduceParentIsTheRecordsContext(t *testing.T) {
-	rec := setup(t)
+	rec := kafkatest.Setup(t)
 	_, h := newClient(t)
 	ctx, parent := otel.Tracer("test").Start(context.Background(), "parent")
 	r := &kgo.Record{Topic: "t1", Context: ctx}
@@ -163,7 +154,7 @@ func TestProduceParentIsTheRecordsContext(t *testing.T) {
 }
 
 func TestAProducedAgainRecordKeepsItsParent(t *testing.T) {
-	rec := setup(t)
+	rec := kafkatest.Setup(t)
 	_, h := newClient(t)
 	ctx, parent := otel.Tracer("test").Start(context.Background(), "parent")
 	r := &kgo.Record{Topic: "t1", Context: ctx, Headers: []kgo.RecordHeader{{Key: "app", Value: []byte("1")}}}
@@ -191,7 +182,7 @@ func TestAProducedAgainRecordKeepsItsParent(t *testing.T) {
 }
 
 func TestKotelClientsAndDisabledOnesAreLeftAlone(t *testing.T) {
-	rec := setup(t)
+	rec := kafkatest.Setup(t)
 	h := &clientHooks{}
 	h.info.Store(&clientInfo{off: true})
 	r := &kgo.Record{Topic: "t", Context: context.Background()}
@@ -205,10 +196,10 @@ func TestKotelClientsAndDisabledOnesAreLeftAlone(t *testing.T) {
 }
 
 func TestPolledRecordsGetAReceiveSpanChildOfAndLinkedToTheProducer(t *testing.T) {
-	rec := setup(t)
+	rec := kafkatest.Setup(t)
 	_, h := newClient(t, kgo.SeedBrokers("127.0.0.1:9092"), kgo.ConsumerGroup("billing"), kgo.ConsumeTopics("orders"))
 	r := &kgo.Record{Topic: "orders", Partition: 2, Offset: 41, Key: []byte("k1"),
-		Headers: []kgo.RecordHeader{{Key: "traceparent", Value: []byte(ownTraceparent)}}}
+		Headers: []kgo.RecordHeader{{Key: "traceparent", Value: []byte(kafkatest.OwnTraceparent)}}}
 	purged := &kgo.Record{Topic: "orders"}
 	h.OnFetchRecordBuffered(r)
 	h.OnFetchRecordBuffered(purged)
@@ -220,27 +211,7 @@ func TestPolledRecordsGetAReceiveSpanChildOfAndLinkedToTheProducer(t *testing.T)
 		t.Fatalf("%d spans, want 1", len(spans))
 	}
 	s := spans[0]
-	if s.Name() != "receive orders" || s.SpanKind() != trace.SpanKindClient {
-		t.Fatalf("span %q kind %v", s.Name(), s.SpanKind())
-	}
-	if s.Parent().TraceID().String() != "0af7651916cd43dd8448eb211c80319c" || s.Parent().SpanID().String() != "b7ad6b7169203331" {
-		t.Errorf("parent %v", s.Parent())
-	}
-	if len(s.Links()) != 1 || !s.Links()[0].SpanContext.Equal(s.Parent()) {
-		t.Errorf("links %v", s.Links())
-	}
-	a := spantest.Attrs(s)
-	want := map[string]any{
-		"messaging.system": "kafka", "messaging.operation.name": "receive", "messaging.operation.type": "receive",
-		"messaging.destination.name": "orders", "messaging.destination.partition.id": "2", "messaging.kafka.offset": int64(41),
-		"messaging.consumer.group.name": "billing", "messaging.kafka.message.key": "k1",
-		"server.address": "127.0.0.1", "server.port": int64(9092),
-	}
-	for k, v := range want {
-		if a[k].AsInterface() != v {
-			t.Errorf("%s = %v, want %v", k, a[k].AsInterface(), v)
-		}
-	}
+	kafkatest.CheckReceive(t, s)
 	if !s.EndTime().After(s.StartTime()) {
 		t.Error("the span starts when the record is buffered")
 	}

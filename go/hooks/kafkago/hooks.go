@@ -67,7 +67,7 @@ func writeEnter(w **kafka.Writer, ctx *context.Context, msgs *[]kafka.Message) (
 		// A new array: the caller's headers stay as they were.
 		headers := make([]kafka.Header, len(copied[i].Headers), len(copied[i].Headers)+2)
 		copy(headers, copied[i].Headers)
-		prop.Inject(spanCtx, kafkaconv.Carrier[kafka.Header]{Headers: &headers})
+		prop.Inject(spanCtx, kafkaconv.Carrier[kafka.Header, string]{Headers: &headers})
 		copied[i].Headers = headers
 	}
 	*msgs = copied
@@ -126,7 +126,7 @@ func fetchExit(st *fetchState, m *kafka.Message, err *error) {
 		op.Offset, op.HasOffset = m.Offset, true
 		op.Key = kafkaconv.Key(m.Key)
 		headers := m.Headers
-		creation := otel.GetTextMapPropagator().Extract(parent, kafkaconv.Carrier[kafka.Header]{Headers: &headers})
+		creation := otel.GetTextMapPropagator().Extract(parent, kafkaconv.Carrier[kafka.Header, string]{Headers: &headers})
 		if sc := trace.SpanContextFromContext(creation); sc.IsValid() && !sc.Equal(trace.SpanContextFromContext(parent)) {
 			opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
 			parent = creation

@@ -1,6 +1,7 @@
 package kafkago
 
 import (
+	"autotel.dev/go/internal/kafkaconv/kafkatest"
 	"autotel.dev/go/internal/spantest"
 	"context"
 	"errors"
@@ -10,19 +11,11 @@ import (
 	"github.com/segmentio/kafka-go"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 )
 
 // These tests call the hooks as the rewritten methods do, without a broker;
 // the end-to-end test against a real one is crates/autotel/tests/build_mode/kafkago.rs.
-
-func setup(t *testing.T) *tracetest.SpanRecorder {
-	t.Helper()
-	rec := spantest.Record(t)
-	spantest.Propagate(t)
-	return rec
-}
 
 // write runs the hooks around a stand-in for WriteMessages's body, which
 // returns err and hands back the messages it was given.
@@ -32,8 +25,6 @@ func write(w *kafka.Writer, ctx context.Context, err error, msgs ...kafka.Messag
 	}
 	return msgs, err
 }
-
-const ownTraceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
 func header(m kafka.Message, key string) (string, int) {
 	v, n := "", 0
@@ -46,12 +37,12 @@ func header(m kafka.Message, key string) (string, int) {
 }
 
 func TestWriteMakesOneProducerSpanAndInjectsItsContext(t *testing.T) {
-	rec := setup(t)
+	rec := kafkatest.Setup(t)
 	w := &kafka.Writer{Addr: kafka.TCP("127.0.0.1:9092", "127.0.0.1:9093"), Topic: "orders"}
 	caller := []kafka.Message{
 		{Value: []byte("a"), Headers: []kafka.Header{{Key: "app", Value: []byte("1")}}},
 		{Value: []byte("b")},
-		{Value: []byte("c"), Headers: []kafka.Header{{Key: "traceparent", Value: []byte(ownTraceparent)}}},
+		{Value: []byte("c"), Headers: []kafka.Header{{Key: "traceparent", Value: []byte(kafkatest.OwnTraceparent)}}},
 	}
 	got, err := write(w, context.Background(), nil, caller...)
 	if err != nil {
@@ -85,7 +76,7 @@ func TestWriteMakesOneProducerSpanAndInjectsItsContext(t *testing.T) {
 	if v, _ := header(got[0], "app"); v != "1" {
 		t.Errorf("the app's header is lost: %v", got[0].Headers)
 	}
-	if v, n := header(got[2], "traceparent"); v != ownTraceparent || n != 1 {
+	if v, n := header(got[2], "traceparent"); v != kafkatest.OwnTraceparent || n != 1 {
 		t.Errorf("the app's own traceparent is replaced: %v", got[2].Headers)
 	}
 	// The caller's messages are untouched.
@@ -95,7 +86,7 @@ func TestWriteMakesOneProducerSpanAndInjectsItsContext(t *testing.T) {
 }
 
 func TestWriteParentIsTheCallersSpanAndErrorsAreRecorded(t *testing.T) {
-	rec := setup(t)
+	rec := kafkatest.Setup(t)
 	ctx, parent := otel.Tracer("test").Start(context.Background(), "parent")
 	w := &kafka.Writer{Addr: kafka.TCP("127.0.0.1:9092")}
 	boom := errors.New("boom")
@@ -129,10 +120,10 @@ func fetch(r *kafka.Reader, ctx context.Context, m kafka.Message, err error) (r0
 }
 
 func TestFetchMakesAReceiveSpanChildOfAndLinkedToTheProducer(t *testing.T) {
-	rec := setup(t)
+	rec := kafkatest.Setup(t)
 	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{"127.0.0.1:9092"}, Topic: "orders", GroupID: "billing"})
 	defer r.Close()
-	m := kafka.Message{Topic: "orders", Partition: 2, Offset: 41, Key: []byte("k1"), Headers: []kafka.Header{{Key: "traceparent", Value: []byte(ownTraceparent)}}}
+	m := kafka.Message{Topic: "orders", Partition: 2, Offset: 41, Key: []byte("k1"), Headers: []kafka.Header{{Key: "traceparent", Value: []byte(kafkatest.OwnTraceparent)}}}
 	if _, err := fetch(r, context.Background(), m, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -143,27 +134,7 @@ func TestFetchMakesAReceiveSpanChildOfAndLinkedToTheProducer(t *testing.T) {
 		t.Fatalf("%d spans, want 1", len(spans))
 	}
 	s := spans[0]
-	if s.Name() != "receive orders" || s.SpanKind() != trace.SpanKindClient {
-		t.Fatalf("span %q kind %v", s.Name(), s.SpanKind())
-	}
-	if s.Parent().TraceID().String() != "0af7651916cd43dd8448eb211c80319c" || s.Parent().SpanID().String() != "b7ad6b7169203331" {
-		t.Errorf("parent %v", s.Parent())
-	}
-	if len(s.Links()) != 1 || !s.Links()[0].SpanContext.Equal(s.Parent()) {
-		t.Errorf("links %v", s.Links())
-	}
-	a := spantest.Attrs(s)
-	want := map[string]any{
-		"messaging.system": "kafka", "messaging.operation.name": "receive", "messaging.operation.type": "receive",
-		"messaging.destination.name": "orders", "messaging.destination.partition.id": "2", "messaging.kafka.offset": int64(41),
-		"messaging.consumer.group.name": "billing", "messaging.kafka.message.key": "k1",
-		"server.address": "127.0.0.1", "server.port": int64(9092),
-	}
-	for k, v := range want {
-		if a[k].AsInterface() != v {
-			t.Errorf("%s = %v, want %v", k, a[k].AsInterface(), v)
-		}
-	}
+	kafkatest.CheckReceive(t, s)
 	if !s.EndTime().After(s.StartTime()) {
 		t.Error("the span starts when FetchMessage is called")
 	}

@@ -1,6 +1,6 @@
 // Package spantest holds what the hook packages' unit tests share: a span recorder installed
 // as the global tracer provider for one test, W3C propagation for one test, and a recorded
-// span's attributes by key.
+// span's attributes by key (and the check of the ones a test expects).
 package spantest
 
 import (
@@ -30,6 +30,17 @@ func Attrs(s sdktrace.ReadOnlySpan) map[string]attribute.Value {
 		m[string(kv.Key)] = kv.Value
 	}
 	return m
+}
+
+// WantAttrs reports every attribute of want that s does not have with that value.
+func WantAttrs(t testing.TB, s sdktrace.ReadOnlySpan, want map[string]any) {
+	t.Helper()
+	a := Attrs(s)
+	for k, v := range want {
+		if a[k].AsInterface() != v {
+			t.Errorf("%s = %v, want %v", k, a[k].AsInterface(), v)
+		}
+	}
 }
 
 // Propagate makes W3C trace context and baggage the global propagator until the test ends.

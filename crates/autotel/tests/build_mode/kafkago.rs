@@ -32,13 +32,7 @@ fn check(version: Option<&str>) {
     sends.retain(|s| s.status.code != StatusCode::Error);
     assert_eq!(sends.len(), 3, "{sends:#?}");
     for s in &sends {
-        assert_eq!((s.name.as_str(), service(s).as_str()), ("send orders", "kafka-producer"), "{s:#?}");
-        assert_eq!(attr(s, "messaging.system").as_deref(), Some("kafka"));
-        assert_eq!(attr(s, "messaging.operation.name").as_deref(), Some("send"));
-        assert_eq!(attr(s, "messaging.operation.type").as_deref(), Some("send"));
-        assert_eq!(attr(s, "messaging.destination.name").as_deref(), Some(TOPIC));
-        assert_eq!(attr(s, "server.address").as_deref(), Some("127.0.0.1"));
-        assert_eq!(attr(s, "server.port").as_deref(), Some(port.as_str()));
+        assert_send(s, &port);
     }
     assert_eq!((sends[0].parent_span_id, sends[2].parent_span_id), (None, None), "{sends:#?}");
     // The batch was written by GET /batch's handler with context.Background().
@@ -53,18 +47,7 @@ fn check(version: Option<&str>) {
     receives.sort_by_key(|s| attr(s, "messaging.kafka.offset").map(|o| o.parse::<i64>().unwrap()));
     assert_eq!(receives.len(), 4, "{receives:#?}");
     for (offset, r) in receives.iter().enumerate() {
-        assert_eq!((r.name.as_str(), service(r).as_str()), ("receive orders", "kafka-consumer"), "{r:#?}");
-        assert_eq!(attr(r, "messaging.system").as_deref(), Some("kafka"));
-        assert_eq!(attr(r, "messaging.operation.name").as_deref(), Some("receive"));
-        assert_eq!(attr(r, "messaging.operation.type").as_deref(), Some("receive"));
-        assert_eq!(attr(r, "messaging.destination.name").as_deref(), Some(TOPIC));
-        assert_eq!(attr(r, "messaging.destination.partition.id").as_deref(), Some("0"));
-        assert_eq!(attr(r, "messaging.kafka.offset"), Some(offset.to_string()));
-        assert_eq!(attr(r, "messaging.consumer.group.name").as_deref(), Some(GROUP));
-        assert_eq!(attr(r, "server.address").as_deref(), Some("127.0.0.1"));
-        assert_eq!(attr(r, "server.port").as_deref(), Some(port.as_str()));
-        assert_ne!(r.status.code, StatusCode::Error, "{r:#?}");
-        assert!(r.end_unix_nanos >= r.start_unix_nanos);
+        assert_receive(r, offset as i64, &port);
     }
     // Message one came from the first call, two and three from the second; "own" carries the
     // application's own context.

@@ -14,6 +14,8 @@ mod kafka_pair;
 mod kafkago;
 /// twmb/franz-go: a producer and a consumer process, one trace across a real Kafka broker.
 mod franzgo;
+/// IBM/sarama: a producer and a consumer process, one trace across a real Kafka broker.
+mod sarama;
 /// pgx v5 natively against a real PostgreSQL: statements, transaction, batch, CopyFrom; stdlib.
 mod pgx;
 /// The user's tree is never written: after success, failure and interruption.
