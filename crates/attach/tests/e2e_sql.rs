@@ -186,3 +186,9 @@ fn attach_traces_database_sql_in_a_stripped_build() {
 fn attach_names_the_driver_of_each_database_sql_call() {
     check_drivers("sql-drivers-plain", &[]);
 }
+
+/// Without DWARF the fields come from `offsets.json`, the driver's functions from `.gopclntab`.
+#[test]
+fn attach_names_the_driver_of_each_database_sql_call_in_a_stripped_build() {
+    check_drivers("sql-drivers-stripped", &["-ldflags=-s -w"]);
+}

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"database/sql"
 	"net/http"
 	"os"
@@ -23,6 +24,12 @@ func main() {
 		if db, err := sql.Open(os.Args[1], ""); err == nil {
 			if stmt, err := db.Prepare("q"); err == nil {
 				stmt.Exec()
+			}
+			if tx, err := db.Begin(); err == nil {
+				tx.Commit()
+			}
+			if conn, err := db.Conn(context.Background()); err == nil {
+				conn.Close()
 			}
 		}
 	}
