@@ -167,7 +167,7 @@ func (it *interceptor) OnSend(msg *sarama.ProducerMessage) {
 	if _, retried := sends.Load(msg); retried {
 		return // sarama sends it again: the same span
 	}
-	parent := context.Background() // not the dispatcher goroutine's
+	parent := api.WithoutLocalParent(context.Background()) // not the dispatcher goroutine's
 	if p, ok := parents.LoadAndDelete(msg); ok {
 		parent = p.(context.Context)
 	}
@@ -255,7 +255,7 @@ func (it *interceptor) OnConsume(msg *sarama.ConsumerMessage) {
 			headers = append(headers, *h)
 		}
 	}
-	parent := context.Background() // not the partition consumer goroutine's
+	parent := api.WithoutLocalParent(context.Background()) // not the partition consumer goroutine's
 	var opts []trace.SpanStartOption
 	creation := otel.GetTextMapPropagator().Extract(parent, kafkaconv.Carrier[sarama.RecordHeader, []byte]{Headers: &headers})
 	if sc := trace.SpanContextFromContext(creation); sc.IsValid() {
