@@ -195,15 +195,9 @@ func (h *clientHooks) OnFetchRecordUnbuffered(r *kgo.Record, polled bool) {
 	}
 	op := semconv.KafkaOperation{Operation: "receive", Topic: r.Topic, ConsumerGroup: info.group, Broker: info.broker,
 		Partition: int(r.Partition), HasPartition: true, Offset: r.Offset, HasOffset: true, Key: kafkaconv.Key(r.Key)}
-	parent := api.Parent(context.Background())
-	opts := []trace.SpanStartOption{trace.WithSpanKind(op.SpanKind()), trace.WithTimestamp(start)}
 	headers := r.Headers
-	creation := otel.GetTextMapPropagator().Extract(parent, kafkaconv.Carrier[kgo.RecordHeader, string]{Headers: &headers})
-	if sc := trace.SpanContextFromContext(creation); sc.IsValid() && !sc.Equal(trace.SpanContextFromContext(parent)) {
-		opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
-		parent = creation
-	}
-	opts = append(opts, trace.WithAttributes(op.Attributes()...))
+	parent, opts := kafkaconv.Creation(api.Parent(context.Background()), kafkaconv.Carrier[kgo.RecordHeader, string]{Headers: &headers})
+	opts = append(opts, trace.WithSpanKind(op.SpanKind()), trace.WithTimestamp(start), trace.WithAttributes(op.Attributes()...))
 	_, span := inst.Tracer().Start(parent, op.SpanName(), opts...)
 	span.End()
 	r.Context = trace.ContextWithSpan(r.Context, span)

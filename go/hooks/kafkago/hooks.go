@@ -126,11 +126,9 @@ func fetchExit(st *fetchState, m *kafka.Message, err *error) {
 		op.Offset, op.HasOffset = m.Offset, true
 		op.Key = kafkaconv.Key(m.Key)
 		headers := m.Headers
-		creation := otel.GetTextMapPropagator().Extract(parent, kafkaconv.Carrier[kafka.Header, string]{Headers: &headers})
-		if sc := trace.SpanContextFromContext(creation); sc.IsValid() && !sc.Equal(trace.SpanContextFromContext(parent)) {
-			opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
-			parent = creation
-		}
+		var link []trace.SpanStartOption
+		parent, link = kafkaconv.Creation(parent, kafkaconv.Carrier[kafka.Header, string]{Headers: &headers})
+		opts = append(opts, link...)
 	}
 	opts = append(opts, trace.WithAttributes(op.Attributes()...))
 	_, span := inst.Tracer().Start(parent, op.SpanName(), opts...)

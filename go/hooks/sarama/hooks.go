@@ -255,15 +255,10 @@ func (it *interceptor) OnConsume(msg *sarama.ConsumerMessage) {
 			headers = append(headers, *h)
 		}
 	}
-	parent := api.WithoutLocalParent(context.Background()) // not the partition consumer goroutine's
-	var opts []trace.SpanStartOption
-	creation := otel.GetTextMapPropagator().Extract(parent, kafkaconv.Carrier[sarama.RecordHeader, []byte]{Headers: &headers})
-	if sc := trace.SpanContextFromContext(creation); sc.IsValid() {
-		if inst.Quiet(creation) {
-			return
-		}
-		opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
-		parent = creation
+	// Not the partition consumer goroutine's span.
+	parent, opts := kafkaconv.Creation(api.WithoutLocalParent(context.Background()), kafkaconv.Carrier[sarama.RecordHeader, []byte]{Headers: &headers})
+	if len(opts) > 0 && inst.Quiet(parent) {
+		return
 	}
 	op := semconv.KafkaOperation{Operation: "receive", Topic: msg.Topic, Broker: it.broker,
 		Partition: int(msg.Partition), HasPartition: true, Offset: msg.Offset, HasOffset: true, Key: kafkaconv.Key(msg.Key)}

@@ -1,6 +1,6 @@
 // Package kafkaconv holds what the Kafka client hooks (kafkago, franzgo, sarama) share about a
 // message: its headers as a carrier of trace context, whether the application already propagates
-// in them, and its key as an attribute. Every client's header type has the same shape, a Key
+// in them, the parent and link of its receive span (creation.go), and its key as an attribute. Every client's header type has the same shape, a Key
 // (string, or []byte in sarama) and a Value []byte, which is all this package asks of it.
 package kafkaconv
 

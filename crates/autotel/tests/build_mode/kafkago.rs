@@ -44,7 +44,7 @@ fn check(version: Option<&str>) {
     assert_eq!(attr(sends[2], "messaging.batch.message_count"), None);
 
     let mut receives: Vec<&Arc<Span>> = spans.iter().filter(|s| s.kind == SpanKind::Client).collect();
-    receives.sort_by_key(|s| attr(s, "messaging.kafka.offset").map(|o| o.parse::<i64>().unwrap()));
+    receives.sort_by_key(|s| offset(s));
     assert_eq!(receives.len(), 4, "{receives:#?}");
     for (offset, r) in receives.iter().enumerate() {
         assert_receive(r, offset as i64, &port);
