@@ -5,9 +5,13 @@
 //! many modules, so the go command raises the main module's line in the instrumented build, and
 //! the user's own code would be compiled with newer language semantics (a module at `go 1.20`
 //! would get Go 1.22's per-iteration loop variables). The plan hands the user's original line to
-//! the toolexec proxy ([`MAIN_MODULE_ENV`]), which puts it back on the compiles of the main
-//! module's packages, and the line is part of the build-cache fingerprint, so archives compiled
-//! for one line are never reused for another. The go line also decides a program's default
+//! the go command as `-gcflags=MODULE/...=-lang=go1.N` ([`MainLanguage::gcflags`]), which the go
+//! command hashes into the action IDs of those packages alone. Where that flag cannot carry it
+//! (the user gives `-gcflags` of their own, or a nested module shares the main module's path),
+//! the plan hands the line to the toolexec proxy instead ([`MAIN_MODULE_ENV`]), which puts it
+//! back on the compiles of the main module's packages, and the line becomes part of the
+//! build-cache fingerprint, so archives compiled for one line are never reused for another
+//! (and the instrumented standard library is compiled once more for that module). The go line also decides a program's default
 //! GODEBUG settings (`ServeMux` patterns, `panic(nil)`, TLS defaults); those the alternate file
 //! keeps with a `godebug default=` line ([`godebug_default`]).
 //!
@@ -79,6 +83,23 @@ impl MainLanguage {
             && (import_path == self.module || import_path.strip_prefix(&self.module).is_some_and(|r| r.starts_with('/')))
     }
 
+    /// The `-gcflags` argument that hands the user's `-lang` to the main module's compiles
+    /// through the go command itself. Its pattern `MODULE/...` matches the module's packages,
+    /// their test variants and test mains (the go command compiles a test main with its
+    /// package's flags and language, as a plain `go test` does); the go command puts it after its
+    /// own `-lang`, so it wins, and hashes it into those packages' action IDs only, so the
+    /// fingerprint need not name the language and the instrumented standard library and
+    /// dependencies stay shared with every other module.
+    pub fn gcflags(&self) -> String {
+        format!("-gcflags={}/...=-lang={}", self.module, self.lang)
+    }
+
+    /// Whether `packages` (the build's, with their modules) include one of another module under
+    /// the main module's path, which `MODULE/...` would give the main module's language too.
+    pub fn has_nested_module<'a>(&self, packages: impl IntoIterator<Item = (&'a str, &'a str)>) -> bool {
+        packages.into_iter().any(|(import_path, module)| module != self.module && self.contains(import_path))
+    }
+
     /// Puts the user's `-lang` back on a compile of a package of the main module; whether the
     /// argv changed (not for another module's package, nor when it has that language already).
     pub fn restore(&self, import_path: &str, compile: &mut CompileArgv) -> bool {
@@ -144,6 +165,15 @@ mod tests {
         assert_eq!(restored("example.com/a/b.test", line), None, "a generated test main");
         assert_eq!(restored("example.com/a/b", "-lang=go1.20 b.go"), None);
         assert_eq!(restored("example.com/a/b", "-p example.com/a/b b.go"), None, "no -lang: nothing to restore");
+    }
+
+    #[test]
+    fn the_gcflags_pattern_covers_the_main_module_and_spots_nested_modules() {
+        let main = MainLanguage { module: "example.com/a".into(), lang: "go1.20".into() };
+        assert_eq!(main.gcflags(), "-gcflags=example.com/a/...=-lang=go1.20");
+        let (a, b) = (("example.com/a/b", "example.com/a"), ("example.com/ab", "example.com/ab"));
+        assert!(!main.has_nested_module([a, b, ("fmt", "")]), "other modules with a common prefix are not nested");
+        assert!(main.has_nested_module([a, ("example.com/a/tools/x", "example.com/a/tools")]));
     }
 
     #[test]

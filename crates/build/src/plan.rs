@@ -97,6 +97,7 @@ fn run_user_command(args: &GoArgs, dir: &Path, plan: &Plan, state: &Path, overla
     let go = plan_go(dir, args, plan.workspace, state, plan.main_language.as_deref(), Some(&plan.fingerprint));
     let mut argv = vec![args.command.name().to_string(), toolexec];
     argv.extend(module_flags(plan.workspace, state));
+    argv.extend(plan.go_flags.iter().cloned());
     let mut replaced = vec!["modfile", "mod", "toolexec"];
     if let Some(overlay) = overlay {
         argv.push(format!("-overlay={}", overlay.display()));
@@ -226,14 +227,22 @@ impl Planner<'_> {
         let main_imports: Vec<String> = std::iter::once(SDK_PACKAGE.to_string())
             .chain(matched.hook_packages.iter().filter(|p| p.as_str() != SDK_PACKAGE).cloned())
             .collect();
-        // The user's language only where the go command raises it: the fingerprint is one for
-        // every package of the build, and a module-specific part would rebuild the whole
-        // instrumented standard library for each module (gigabytes of build cache in a test run).
+        // The user's language only where the go command raises it, and then through -gcflags
+        // where it can (language.rs): the fingerprint is one for every package of the build, and
+        // a module-specific part rebuilds the whole instrumented standard library for the module.
         let go_lines = graph.iter().filter_map(|p| p.module.as_ref()).filter_map(|m| m.go_version.as_deref());
         let go_lines = go_lines.chain(needed_modules.iter().filter_map(|m| m.go_version.as_deref()));
-        let language = match main_language.as_deref().and_then(MainLanguage::from_env) {
-            Some(main) if main.is_raised_by(go_lines) => main.to_env(),
-            _ => String::new(),
+        let user_gcflags = self.args.flag("gcflags").or_else(|| modules.goflag("gcflags")).is_some();
+        let packages = graph.iter().map(|p| (p.import_path.as_str(), p.module.as_ref().map_or("", |m| m.path.as_str())));
+        let (language, go_flags, proxy_language) = match main_language.as_deref().and_then(MainLanguage::from_env) {
+            Some(main) if main.is_raised_by(go_lines) => {
+                if user_gcflags || main.has_nested_module(packages) {
+                    (main.to_env(), Vec::new(), main_language.clone())
+                } else {
+                    (String::new(), vec![main.gcflags()], None)
+                }
+            }
+            _ => (String::new(), Vec::new(), main_language.clone()),
         };
         // The runtime's directory too: its path is in the hook archives' export data (positions),
         // and a main package compiled against one directory's archives must not be reused with
@@ -287,7 +296,8 @@ impl Planner<'_> {
         let plan = Plan {
             workspace: modules.setup.workspace,
             module_files: modules.setup.read_back()?,
-            main_language,
+            main_language: proxy_language,
+            go_flags,
             fingerprint,
             package_rules,
             build,

@@ -46,8 +46,12 @@ pub struct Plan {
     /// The alternate module files, by name in the state directory (`go.mod`, `go.sum` or
     /// `go.work`, `go.work.sum`), as the plan's go commands left them.
     pub module_files: BTreeMap<String, String>,
-    /// The main module's language (`language.rs`), for the toolexec proxy.
+    /// The main module's language (`language.rs`), for the toolexec proxy when `go_flags`
+    /// cannot carry it.
     pub main_language: Option<String>,
+    /// Flags the user's go command gets before the user's own: the main module's language as
+    /// `-gcflags` (`language.rs`).
+    pub go_flags: Vec<String>,
     /// The `-V=full` fingerprint (`fingerprint.rs`).
     pub fingerprint: String,
     /// The rules of each matched package.
@@ -414,6 +418,7 @@ mod tests {
             workspace: false,
             module_files: BTreeMap::from([("go.mod".to_string(), "module m\n".to_string())]),
             main_language: None,
+            go_flags: Vec::new(),
             fingerprint: "f".into(),
             package_rules: Vec::new(),
             build: BuildState { archives: BTreeMap::from([("a".to_string(), archive.to_path_buf())]), ..BuildState::default() },

@@ -118,10 +118,12 @@ impl Catalogue {
         if self.user.is_empty() {
             return EMBEDDED_CATALOGUE_HASH.to_string();
         }
-        // The user's files are hashed through their parsed form, which includes added files.
+        // The user's files are hashed through their parsed form, which includes added files,
+        // without where they were read from: a file's path is in no archive (only in messages),
+        // and one moved or copied must not rebuild the whole instrumented standard library.
         let mut text = String::from(EMBEDDED_CATALOGUE_HASH);
         for file in &self.user {
-            text.push_str(&format!("{file:?}"));
+            text.push_str(&format!("{:?}", RuleFile { source: String::new(), ..file.clone() }));
         }
         format!("{:016x}", fnv1a(text.as_bytes()))
     }

@@ -195,6 +195,14 @@ fn user_rule_files_join_the_index_and_the_fingerprint() {
     let catalogue = Catalogue::with_user_files(std::slice::from_ref(&path)).unwrap();
     assert_eq!(catalogue.files_targeting("example.com/app/mylib"), vec![FileId::User(0)]);
     assert_ne!(catalogue.fingerprint(), Catalogue::embedded().fingerprint());
+    // A copy elsewhere keys the same archives; an edit does not.
+    std::fs::create_dir_all(dir.join("copy/files")).unwrap();
+    std::fs::copy(dir.join("files/add.go"), dir.join("copy/files/add.go")).unwrap();
+    let copy = dir.join("copy/mine.yaml");
+    std::fs::copy(&path, &copy).unwrap();
+    assert_eq!(Catalogue::with_user_files(std::slice::from_ref(&copy)).unwrap().fingerprint(), catalogue.fingerprint());
+    std::fs::write(dir.join("copy/files/add.go"), "package mylib\n\nvar Added = 1\n").unwrap();
+    assert_ne!(Catalogue::with_user_files(std::slice::from_ref(&copy)).unwrap().fingerprint(), catalogue.fingerprint());
     std::fs::write(&path, "instrumentation: mine\nhooks: example.com/app/hooks\nrules: [\n").unwrap();
     let err = Catalogue::with_user_files(std::slice::from_ref(&path)).err().unwrap().to_string();
     assert!(err.starts_with(&format!("{}:", path.display())), "{err}");

@@ -23,10 +23,17 @@ fn a_second_identical_build_compiles_nothing() {
     assert!(out.exists());
 }
 
+const SERVER_HOOK: &str = "autotel.dev/go/hooks/nethttp.serverEnter";
+
+/// Whether `binary` links net/http's server hook.
 fn has_hooks(binary: &std::path::Path) -> bool {
+    links(binary, SERVER_HOOK)
+}
+
+fn links(binary: &std::path::Path, symbol: &str) -> bool {
     let nm = std::process::Command::new("go").args(["tool", "nm"]).arg(binary).output().unwrap();
     assert!(nm.status.success());
-    String::from_utf8_lossy(&nm.stdout).contains("autotel.dev/go/hooks/nethttp.serverEnter")
+    String::from_utf8_lossy(&nm.stdout).contains(symbol)
 }
 
 #[test]
@@ -47,27 +54,29 @@ fn plain_and_instrumented_builds_never_share_archives() {
 /// Two autotel caches (two `AUTOTEL_CACHE_DIR`s, so two extracted runtimes) sharing one Go build
 /// cache: the hook archives' export data names the runtime's directory, so a main package
 /// compiled against one must not be reused with the other's (the link said "fingerprint mismatch").
+/// The first is the cache every other test uses (its archives are in the Go build cache
+/// already), the second a fresh one.
 #[test]
 fn two_autotel_caches_share_one_go_build_cache() {
     let app = App::copy("nethttp-pair");
     let bin = tempfile::tempdir().unwrap();
-    for _ in 0..2 {
-        let cache = tempfile::tempdir().unwrap();
+    let fresh = tempfile::tempdir().unwrap();
+    for cache in [None, Some(fresh.path())] {
         let out = bin.path().join("b");
-        let output = autotel()
-            .args(["go", "build", "-o", out.to_str().unwrap(), "./cmd/b"])
-            .current_dir(app.path())
-            .env("AUTOTEL_CACHE_DIR", cache.path())
-            .output()
-            .unwrap();
+        let mut command = autotel();
+        command.args(["go", "build", "-o", out.to_str().unwrap(), "./cmd/b"]).current_dir(app.path());
+        if let Some(cache) = cache {
+            command.env("AUTOTEL_CACHE_DIR", cache);
+        }
+        let output = command.output().unwrap();
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         assert!(has_hooks(&out));
         std::fs::remove_file(&out).unwrap();
     }
 }
 
-/// Two modules using different libraries (net/http alone; gorilla/mux, chi and echo) share the
-/// instrumented standard library in one fresh Go build cache: the hook packages enter both
+/// Modules using different libraries (net/http alone; gorilla/mux, chi and echo; a go 1.20
+/// module) share the instrumented standard library in one fresh Go build cache: the hook packages enter both
 /// programs through the go command's graph, so the fingerprint leaves out which ones (issue 13).
 /// The user's own `-toolexec` (which autotel runs behind its proxy, for the plan's compiles too)
 /// logs every compile.
@@ -79,7 +88,8 @@ fn modules_with_different_libraries_share_the_instrumented_standard_library() {
     let logger = scratch.path().join("log-compiles");
     std::fs::write(&logger, format!("#!/bin/sh\ncase \"$1\" in */compile) echo \"$TOOLEXEC_IMPORTPATH\" >> {} ;; esac\nexec \"$@\"\n", log.display())).unwrap();
     std::fs::set_permissions(&logger, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let build = |app: &App, package: &str| -> Vec<String> {
+    // Each program links goroutine-local context; the first two serve HTTP too.
+    let build = |app: &App, package: &str, hook: &str| -> Vec<String> {
         let out = scratch.path().join("out");
         let toolexec = format!("-toolexec={}", logger.display());
         let output = autotel()
@@ -89,20 +99,27 @@ fn modules_with_different_libraries_share_the_instrumented_standard_library() {
             .output()
             .unwrap();
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        assert!(has_hooks(&out));
+        assert!(links(&out, hook), "{package} links {hook}");
         std::fs::remove_file(&out).unwrap();
         let compiled = std::fs::read_to_string(&log).unwrap().lines().map(str::to_string).collect();
         std::fs::remove_file(&log).unwrap();
         compiled
     };
-    let first = build(&App::copy("nethttp-pair"), "./cmd/a");
+    let first = build(&App::copy("nethttp-pair"), "./cmd/a", SERVER_HOOK);
     let instrumented_std = ["runtime", "net/http", "autotel.dev/go/gls"];
     for package in instrumented_std {
         assert!(first.iter().any(|p| p == package), "a fresh cache compiles {package}: {first:?}");
     }
-    let second = build(&App::copy("routers"), ".");
+    let second = build(&App::copy("routers"), ".", SERVER_HOOK);
     assert!(second.iter().any(|p| p == "github.com/gorilla/mux"), "the second module's own libraries are compiled: {second:?}");
     for package in instrumented_std {
         assert!(!second.iter().any(|p| p == package), "{package} is compiled again for the second module: {second:?}");
+    }
+    // A module whose go line the build raises keeps its language through -gcflags, which only
+    // its own packages' action IDs carry (language.rs): it shares the standard library too.
+    let third = build(&App::copy("old-go-line"), ".", "autotel.dev/go/gls.Current");
+    assert!(third.iter().any(|p| p == "example.com/oldgoline"), "the go 1.20 module's package is compiled: {third:?}");
+    for package in instrumented_std {
+        assert!(!third.iter().any(|p| p == package), "{package} is compiled again for a module with an older go line: {third:?}");
     }
 }

@@ -5,7 +5,11 @@
 use crate::support::App;
 
 fn run(app: &App, autotel: bool) -> String {
-    let args = ["run", "."];
+    run_with(app, autotel, &[])
+}
+
+fn run_with(app: &App, autotel: bool, flags: &[&str]) -> String {
+    let args: Vec<&str> = ["run"].iter().chain(flags).chain(["."].iter()).copied().collect();
     let output = if autotel { app.autotel_go(&args) } else { app.go(&args) };
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).trim().to_string()
@@ -18,6 +22,9 @@ fn a_module_keeps_the_language_version_and_godebug_defaults_of_its_go_line() {
     let go_1_20 = "333 mux=404 panic(nil)=<nil>";
     assert_eq!(run(&app, false), go_1_20, "go 1.20: one loop variable, the old ServeMux patterns, panicnil=1");
     assert_eq!(run(&app, true), go_1_20, "autotel go must compile and link the module as its go line says");
+    // With -gcflags of the user's own, autotel cannot hand the language over in -gcflags
+    // (language.rs): the toolexec proxy puts it back.
+    assert_eq!(run_with(&app, true, &["-gcflags=-e"]), go_1_20, "with the user's -gcflags");
 
     // The go line is part of the cache key: raising it changes the program under autotel too.
     let gomod = app.path().join("go.mod");

@@ -109,11 +109,14 @@ pub struct Service {
 
 impl Service {
     /// Starts `command` with LISTEN set to a free loopback port and waits until it accepts.
+    /// A command that compiles first (`autotel go run`) may take minutes with a cold build
+    /// cache on a busy machine: the deadline only catches a service that never listens (one
+    /// that exits fails at once).
     pub fn start(mut command: Command) -> Service {
         let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
         let child = command.env("LISTEN", addr.to_string()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         let mut service = Service { child, addr };
-        let deadline = Instant::now() + Duration::from_secs(120);
+        let deadline = Instant::now() + Duration::from_secs(600);
         while TcpStream::connect(addr).is_err() {
             if let Some(status) = service.child.try_wait().unwrap() {
                 let mut err = String::new();
