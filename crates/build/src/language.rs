@@ -11,9 +11,9 @@
 //! the plan hands the line to the toolexec proxy instead ([`MAIN_MODULE_ENV`]), which puts it
 //! back on the compiles of the main module's packages, and the line becomes part of the
 //! build-cache fingerprint, so archives compiled for one line are never reused for another
-//! (and the instrumented standard library is compiled once more for that module). The go line also decides a program's default
-//! GODEBUG settings (`ServeMux` patterns, `panic(nil)`, TLS defaults); those the alternate file
-//! keeps with a `godebug default=` line ([`godebug_default`]).
+//! (and the instrumented standard library is compiled once more for that module). The go line
+//! also decides a program's default GODEBUG settings (`ServeMux` patterns, `panic(nil)`, TLS
+//! defaults); those the alternate file keeps with a `godebug default=` line ([`godebug_default`]).
 //!
 //! It owns the parsing of `module`/`go` from the user's go.mod and the `-lang` rewrite; it does
 //! no I/O. A nested module inside the main module's path whose compile has the same raised

@@ -76,8 +76,9 @@ fn two_autotel_caches_share_one_go_build_cache() {
 }
 
 /// Modules using different libraries (net/http alone; gorilla/mux, chi and echo; a go 1.20
-/// module) share the instrumented standard library in one fresh Go build cache: the hook packages enter both
-/// programs through the go command's graph, so the fingerprint leaves out which ones (issue 13).
+/// module) share the instrumented standard library in one fresh Go build cache: the hook
+/// packages enter each program through the go command's graph, so the fingerprint leaves out
+/// which ones (issue 13), and a raised go line reaches only the module's own compiles.
 /// The user's own `-toolexec` (which autotel runs behind its proxy, for the plan's compiles too)
 /// logs every compile.
 #[test]
