@@ -3,6 +3,9 @@ package api
 import (
 	"context"
 	"strings"
+	"time"
+
+	"autotel.dev/go/gls"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -23,4 +26,51 @@ func TracedByApp(ctx context.Context, kind trace.SpanKind, library string) bool 
 	}
 	name := ro.InstrumentationScope().Name
 	return strings.HasSuffix(name, library) && len(name) > len(library) && name[len(name)-len(library)-1] == '/'
+}
+
+// yieldedZone is the location of the end time a yielded span is given
+// ([YieldedEndTime]): no span that ended has it, so it tells the two apart.
+var yieldedZone = time.FixedZone("autotel-yielded", 0)
+
+// YieldedEndTime is the end time the otelsdk hook gives a span of autotel's
+// that yields to the program's own span of the same call (design.md §1.9,
+// go/hooks/otelsdk): the SDK's span then records nothing and its End does
+// nothing, so no processor sees it end and it is never exported.
+func YieldedEndTime() time.Time {
+	return time.Now().In(yieldedZone)
+}
+
+// Yielded reports whether span is a span of autotel's that yielded to the
+// program's own span of the same call ([YieldedEndTime]). It records nothing,
+// but the hook that started it still owns it: a server hook still names the
+// route on it for the duration metric, and still ends it (which does nothing).
+// It allocates nothing.
+func Yielded(span trace.Span) bool {
+	if span == nil || span.IsRecording() {
+		return false
+	}
+	ro, ok := span.(sdktrace.ReadOnlySpan)
+	return ok && ro.EndTime().Location() == yieldedZone
+}
+
+// ReplaceCurrent makes ctx current on this goroutine in place of the span
+// old, when old is current through a scope this goroutine entered itself
+// ([Begin]), until that scope's end: the program's span that took the place
+// of autotel's (design.md §1.9) is then the parent of the calls made without
+// a context inside it, on this goroutine and the goroutines it starts. It
+// reports whether it did.
+func ReplaceCurrent(old trace.Span, ctx context.Context) bool {
+	if old == nil || ctx == nil || !gls.Available() || !glsInst.Enabled() {
+		return false
+	}
+	scope := gls.Own()
+	if scope == nil {
+		return false
+	}
+	cur, want := trace.SpanContextFromContext(scope.Context()), old.SpanContext()
+	if !want.IsValid() || cur.SpanID() != want.SpanID() || cur.TraceID() != want.TraceID() {
+		return false
+	}
+	scope.Rebind(ctx, spanTag(trace.SpanContextFromContext(ctx)))
+	return true
 }

@@ -16,8 +16,9 @@
 // while a span is current sees that span as its parent, and a goroutine
 // started outside any span sees none, whatever g it runs on.
 //
-// What a slot holds is a *Scope: an immutable context plus a link to the
-// scope it replaced, so that [Scope.Exit] restores it. The chain is bounded
+// What a slot holds is a *Scope: a context (fixed at Enter, unless
+// [Scope.Rebind] replaces it when a span took the place of the one it carried)
+// plus a link to the scope it replaced, so that [Scope.Exit] restores it. The chain is bounded
 // by [MaxDepth]: a goroutine that enters spans and never exits them cannot
 // grow memory without limit.
 //
@@ -68,7 +69,8 @@ func Available() bool { return accessor != nil }
 
 // Scope is one Enter, to be exited once; it is also what a slot points to.
 // ctx, prev, owner and depth never change after Enter; ended is set once by
-// Exit. A nil *Scope is valid and does nothing.
+// Exit; rebound is set by [Scope.Rebind]. A nil *Scope is valid and does
+// nothing.
 type Scope struct {
 	ctx   context.Context
 	prev  *Scope // the scope this one replaced, nil for the outermost
@@ -76,6 +78,23 @@ type Scope struct {
 	depth int32  // number of scopes in the chain below this one
 	tag   uint8  // the caller's, given to EnterIn; 0 for Enter
 	ended atomic.Bool
+	// rebound, when set, replaces ctx and tag (Rebind). Atomic: goroutines
+	// that inherited the scope read it while its owner rebinds it.
+	rebound atomic.Pointer[rebinding]
+}
+
+// rebinding is the context and tag a [Scope.Rebind] gave a scope.
+type rebinding struct {
+	ctx context.Context
+	tag uint8
+}
+
+// current returns the scope's context and tag, as rebound if it was.
+func (s *Scope) current() (context.Context, uint8) {
+	if b := s.rebound.Load(); b != nil {
+		return b.ctx, b.tag
+	}
+	return s.ctx, s.tag
 }
 
 // Current returns the context current on this goroutine: the innermost scope
@@ -93,7 +112,8 @@ func Current() context.Context {
 	}
 	slot, id := accessor()
 	if r := live(load(slot), id); r != nil {
-		return r.ctx
+		ctx, _ := r.current()
+		return ctx
 	}
 	return nil
 }
@@ -139,9 +159,35 @@ func CurrentTag() (context.Context, uint8) {
 	}
 	slot, id := accessor()
 	if r := live(load(slot), id); r != nil {
-		return r.ctx, r.tag
+		return r.current()
 	}
 	return nil, 0
+}
+
+// Own returns the scope current on this goroutine when this goroutine
+// entered it itself and has not exited it; nil when the current context was
+// inherited from the creating goroutine, when there is none, or when the
+// runtime is not instrumented.
+func Own() *Scope {
+	if accessor == nil {
+		return nil
+	}
+	slot, id := accessor()
+	if r := live(load(slot), id); r != nil && r.owner == id {
+		return r
+	}
+	return nil
+}
+
+// Rebind makes ctx (with tag, as in [EnterIn]) the scope's context in place
+// of the one it was entered with, until its Exit, on the goroutine that
+// entered it and on those that inherited it: for a span that took the place
+// of the one the scope made current. A nil scope or ctx does nothing.
+func (s *Scope) Rebind(ctx context.Context, tag uint8) {
+	if s == nil || ctx == nil {
+		return
+	}
+	s.rebound.Store(&rebinding{ctx: ctx, tag: tag})
 }
 
 func enter(r *Scope, ctx context.Context) *Scope {
@@ -178,12 +224,14 @@ func (s *Scope) Exit() {
 	}
 }
 
-// Context returns the context the scope made current (nil for a nil scope).
+// Context returns the context the scope makes current (nil for a nil
+// scope): the one it was entered with, or the one [Scope.Rebind] gave it.
 func (s *Scope) Context() context.Context {
 	if s == nil {
 		return nil
 	}
-	return s.ctx
+	ctx, _ := s.current()
+	return ctx
 }
 
 // Clear empties this goroutine's slot. A goroutine that serves many unrelated

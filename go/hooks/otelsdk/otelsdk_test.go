@@ -73,8 +73,8 @@ func TestManualSpansJoinTheGoroutinesSpan(t *testing.T) {
 func TestDisabledLeavesTheContext(t *testing.T) {
 	defer gls.InstallFakeForTests()()
 	spantest.Record(t)
+	t.Cleanup(api.ReloadEnvironment) // runs after Setenv's restore (cleanups run last first)
 	t.Setenv("OTEL_GO_DISABLED_INSTRUMENTATIONS", "otelsdk")
-	t.Cleanup(api.ReloadEnvironment) // runs after Setenv's restore
 	api.ReloadEnvironment()
 	_, handler := api.Begin(context.Background(), otel.Tracer("autotel"), "GET /work")
 	defer handler.End()

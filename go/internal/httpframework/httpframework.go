@@ -25,8 +25,10 @@ import (
 )
 
 // ServerSpan returns the server span of the request whose context is ctx (the
-// span of its *Served, else the span in ctx) when it is recording, or nil:
-// then the hooks do nothing.
+// span of its *Served, else the span in ctx) when it is recording, or when it
+// yielded to the program's own SERVER span of the request (api.Yielded: the
+// route still goes on net/http's duration metric, and the rest does nothing),
+// or nil: then the hooks do nothing.
 func ServerSpan(ctx context.Context) trace.Span {
 	if ctx == nil {
 		return nil
@@ -35,7 +37,7 @@ func ServerSpan(ctx context.Context) trace.Span {
 	if s := servedOf(ctx); s != nil && s.span != nil {
 		span = s.span
 	}
-	if !span.IsRecording() {
+	if !span.IsRecording() && !api.Yielded(span) {
 		return nil
 	}
 	return span
