@@ -1,10 +1,14 @@
 //! autotel next to OpenTelemetry the application already has: the application's own OTLP
 //! exporter, exporting from inside a request handler, is never traced (rules/otlpexport.yaml);
 //! otelhttp's Transport and handler keep their one span; the application's own providers record
-//! autotel's telemetry, and its manual spans join the request's trace (rules/otelsdk.yaml).
+//! autotel's telemetry, and its manual spans join the request's trace (rules/otelsdk.yaml);
+//! otelgin, otelecho, otelmux, redisotel and otelsql keep their one span of each call, autotel's
+//! steps aside (rules/otelsdk.yaml, go/hooks/otelsdk/yield.go).
 
 use crate::support::*;
-use otlp::model::{SpanKind, Value};
+use otlp::model::{Span, SpanKind, Value};
+use peersuite::servers;
+use peersuite::suites::{ServerKind, ServerSpec};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::process::Command;
@@ -296,4 +300,143 @@ fn the_applications_own_providers_record_autotels_telemetry_and_manual_spans_joi
         assert_eq!(background.parent_span_id, None, "{sdk:?}: {spans:#?}");
         drop(service);
     }
+}
+
+/// Whether `span` is one of autotel's hooks' (its scope is `autotel.dev/go/hooks/<name>`).
+fn autotels(span: &Span) -> bool {
+    span.scope.name.starts_with("autotel.dev/go/hooks/")
+}
+
+/// The routers that trace their requests themselves (testdata/apps/otel-routers: otelgin v0.65.0,
+/// otelecho v0.60.0, otelmux v0.58.0, the newest releases, behind one net/http server, in one
+/// build): each request has one SERVER span, the router's, named after its route, whose parent
+/// is the caller's traceparent (or none: a root); autotel's net/http SERVER span is never
+/// exported. The handler's span started with context.Background() is the router span's child
+/// (the program's span is current on the goroutine in place of autotel's). autotel's
+/// http.server.request.duration is still recorded, with the route. With
+/// OTEL_GO_DISABLED_INSTRUMENTATIONS=otelsdk, autotel's span is back, the router's under it.
+#[test]
+fn router_wrappers_requests_get_one_server_span() {
+    let app = App::copy("otel-routers");
+    app.autotel_go(&["build", "-o", "bin/service", "."]);
+    let receiver = receiver();
+    let mut command = Command::new(app.binary("service"));
+    otel_env(&mut command, &receiver, "otel-routers");
+    let service = Service::start(command);
+    // (scope suffix, path, route, the caller's trace id)
+    let routers = [
+        ("/otelgin", "/gin/users/7", "/gin/users/:id", "0af7651916cd43dd8448eb211c80319c"),
+        ("/otelecho", "/echo/users/7", "/echo/users/:id", "1af7651916cd43dd8448eb211c80319c"),
+        ("/otelmux", "/mux/users/7", "/mux/users/{id}", "2af7651916cd43dd8448eb211c80319c"),
+    ];
+    let caller_span = "b7ad6b7169203331";
+    for (_, path, _, trace_id) in routers {
+        let traceparent = format!("00-{trace_id}-{caller_span}-01");
+        assert_eq!(http_get(&service.url(path), &[("traceparent", &traceparent)]).0, 200, "{path}");
+        assert_eq!(http_get(&service.url(path), &[]).0, 200, "{path}");
+    }
+    let store = receiver.store();
+    let arrived = store.wait_until(Duration::from_secs(30), |s| s.spans().len() >= 12)
+        && store.wait_until(Duration::from_secs(30), |s| {
+            let routes = s.metric_points().iter().filter(|p| p.name == "http.server.request.duration").filter_map(|p| p.attributes.get("http.route").cloned()).collect::<Vec<_>>();
+            routers.iter().all(|(_, _, route, _)| routes.contains(&Value::String(route.to_string())))
+        });
+    assert!(arrived, "six server spans, six manual spans, autotel's metric by route: {:#?}\n{:#?}", store.spans(), store.metric_points());
+    std::thread::sleep(Duration::from_millis(500)); // autotel's server spans would be exported with them
+    let spans = store.spans();
+    assert_eq!(spans.len(), 12, "{spans:#?}");
+    assert!(!spans.iter().any(|s| autotels(s)), "autotel's SERVER spans stepped aside: {spans:#?}");
+    for (suffix, _, route, trace_id) in routers {
+        let servers = spans.iter().filter(|s| s.kind == SpanKind::Server && s.scope.name.ends_with(suffix)).collect::<Vec<_>>();
+        assert_eq!(servers.len(), 2, "{suffix}: one SERVER span per request: {spans:#?}");
+        for server in &servers {
+            assert!(server.name.ends_with(route), "{suffix}: named after the route {route}: {server:#?}");
+            let manual = spans.iter().filter(|s| s.parent_span_id == Some(server.span_id)).collect::<Vec<_>>();
+            assert_eq!(manual.len(), 1, "{suffix}: the handler's context-less span is the router span's child: {spans:#?}");
+            assert_eq!(manual[0].trace_id, server.trace_id);
+        }
+        let continued = servers.iter().find(|s| s.parent_span_id.is_some()).unwrap_or_else(|| panic!("{suffix}: no span continues the caller: {servers:#?}"));
+        assert_eq!(continued.trace_id.to_string(), trace_id, "{suffix}: {continued:#?}");
+        assert_eq!(continued.parent_span_id.map(|id| id.to_string()).as_deref(), Some(caller_span), "{suffix}: {continued:#?}");
+        assert!(servers.iter().any(|s| s.parent_span_id.is_none()), "{suffix}: without a traceparent the router's span is a root: {servers:#?}");
+    }
+    drop(service);
+
+    // The control: with the otelsdk instrumentation off, autotel's span stays, the router's its child.
+    let control = crate::support::receiver();
+    let mut command = Command::new(app.binary("service"));
+    otel_env(&mut command, &control, "otel-routers");
+    command.env("OTEL_GO_DISABLED_INSTRUMENTATIONS", "otelsdk");
+    let service = Service::start(command);
+    assert_eq!(http_get(&service.url("/gin/users/7"), &[]).0, 200);
+    let store = control.store();
+    assert!(store.wait_until(Duration::from_secs(30), |s| s.spans().len() >= 3), "{:#?}", store.spans());
+    let spans = store.spans();
+    let ours = spans.iter().find(|s| s.kind == SpanKind::Server && autotels(s)).unwrap_or_else(|| panic!("autotel's SERVER span: {spans:#?}"));
+    let gin = spans.iter().find(|s| s.kind == SpanKind::Server && s.scope.name.ends_with("/otelgin")).unwrap_or_else(|| panic!("otelgin's: {spans:#?}"));
+    assert_eq!(gin.parent_span_id, Some(ours.span_id), "{spans:#?}");
+    drop(service);
+}
+
+/// The clients that trace their calls themselves (testdata/apps/otel-clients: go-redis with
+/// redisotel v9.23.0's tracing against a real Redis, database/sql through otelsql v0.44.0 over
+/// SQLite, the newest releases, in one build; OpenTelemetry Go v1.47.0): each command and each
+/// statement has one CLIENT span, the program's, child of the program's span "job"; autotel's
+/// go-redis and database/sql spans are never exported. With the otelsdk instrumentation off,
+/// autotel's spans are back, the program's under them.
+#[test]
+fn redisotel_and_otelsql_calls_get_one_client_span() {
+    let scratch = tempfile::tempdir().unwrap();
+    let redis = servers::start(&ServerSpec { kind: ServerKind::Redis, port: None }, scratch.path()).unwrap_or_else(|e| panic!("start Redis: {e}"));
+    let app = App::copy("otel-clients");
+    app.autotel_go(&["build", "-o", "bin/clients", "."]);
+    let run = |env: &[(&str, &str)]| {
+        let receiver = receiver();
+        let mut command = Command::new(app.binary("clients"));
+        otel_env(&mut command, &receiver, "otel-clients");
+        command.env("REDIS_ADDR", &redis.values["redis.addr"]).envs(env.iter().copied());
+        let out = command.output().unwrap();
+        assert!(out.status.success(), "the program failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "hello gear\n");
+        let store = receiver.store();
+        assert!(store.wait_until(Duration::from_secs(30), |s| s.spans().iter().any(|s| s.name == "job")), "{:#?}", store.spans());
+        std::thread::sleep(Duration::from_millis(500));
+        store.spans()
+    };
+
+    let spans = run(&[]);
+    assert!(!spans.iter().any(|s| autotels(s)), "autotel's CLIENT spans stepped aside: {spans:#?}");
+    let job = spans.iter().find(|s| s.name == "job").unwrap();
+    let text = |s: &Span| attr(s, "db.query.text").or_else(|| attr(s, "db.statement"));
+    let calls = [
+        ("/redisotel", "set greeting hello"),
+        ("/redisotel", "get greeting"),
+        ("/otelsql", "CREATE TABLE widgets (id INTEGER PRIMARY KEY, name TEXT NOT NULL)"),
+        ("/otelsql", "INSERT INTO widgets (id, name) VALUES (1, 'gear')"),
+        ("/otelsql", "SELECT name FROM widgets WHERE id = 1"),
+    ];
+    for (scope, call) in calls {
+        let of_call = spans.iter().filter(|s| text(s).as_deref() == Some(call)).collect::<Vec<_>>();
+        assert_eq!(of_call.len(), 1, "{call}: one span: {spans:#?}");
+        let span = of_call[0];
+        assert!(span.scope.name.ends_with(scope), "{call}: the program's: {span:#?}");
+        assert_eq!(span.kind, SpanKind::Client, "{span:#?}");
+        assert_eq!(span.parent_span_id, Some(job.span_id), "{call}: the job's child: {span:#?}");
+        assert_eq!(span.trace_id, job.trace_id);
+    }
+    // The program's other spans of these calls (otelsql's reset-session and rows spans) hang under
+    // the job too, not under a span that was never exported.
+    for span in spans.iter().filter(|s| s.scope.name.ends_with("/otelsql")) {
+        assert_eq!(span.parent_span_id, Some(job.span_id), "{span:#?}");
+    }
+
+    // The control: with the otelsdk instrumentation off, autotel's spans are back, parents of the
+    // program's.
+    let spans = run(&[("OTEL_GO_DISABLED_INSTRUMENTATIONS", "otelsdk")]);
+    for (_, call) in calls {
+        let program = spans.iter().find(|s| text(s).as_deref() == Some(call) && !autotels(s)).unwrap_or_else(|| panic!("{call}: {spans:#?}"));
+        let parent = spans.iter().find(|s| Some(s.span_id) == program.parent_span_id).unwrap_or_else(|| panic!("{call}: no parent: {spans:#?}"));
+        assert!(autotels(parent) && parent.kind == SpanKind::Client, "{call}: autotel's CLIENT span is the parent: {parent:#?}");
+    }
+    drop(redis);
 }

@@ -44,5 +44,5 @@ mod dependencies;
 mod drift;
 /// The user's go line keeps deciding their packages' language version.
 mod language;
-/// Next to the application's own OpenTelemetry: its exports are never traced.
+/// Next to the application's own OpenTelemetry: its exports are never traced; its wrappers keep their one span.
 mod coexistence;
