@@ -132,7 +132,7 @@ const volatile u8 have_pattern = 0;
 const volatile u8 have_swiss_headers = 0;
 /* Wake the reader only once this much data is waiting (batched wake-ups); userspace also
  * drains the ring on a short timer, so a quiet period never strands events. */
-const volatile u64 wakeup_bytes = 32 * 1024;
+const volatile u64 wakeup_bytes = 256 * 1024;
 
 /* ---- maps ---- */
 struct {
@@ -214,17 +214,8 @@ static __always_inline u64 read_u64(u64 addr)
 }
 
 /* Copies a Go string (ptr, len at addr) into dst[size], size a power of two. */
-#define READ_GO_STRING(dst, size, addr, out_len)                                   \
-	do {                                                                         \
-		u64 __p = read_u64(addr);                                            \
-		u64 __n = read_u64((addr) + 8);                                      \
-		if (__n > (size)-1)                                                  \
-			__n = (size)-1;                                              \
-		__n &= (size)-1;                                                     \
-		(out_len) = 0;                                                       \
-		if (__p && __n && !bpf_probe_read_user((dst), __n, (void *)__p))     \
-			(out_len) = __n;                                             \
-	} while (0)
+#define READ_GO_STRING(dst, size, addr, out_len) \
+	READ_BYTES(dst, size, read_u64(addr), read_u64((addr) + 8), out_len)
 
 static __always_inline void random_bytes(u8 *dst, int n)
 {
@@ -237,10 +228,17 @@ static __always_inline void random_bytes(u8 *dst, int n)
 	}
 }
 
+/* The data a record submitted now can bring past wakeup_bytes: the largest record (event and
+ * the ring's 8-byte header) reserved here and one reserved meanwhile on another CPU. */
+#define WAKE_WINDOW (2 * (TEXT_EVENT_SIZE + 8))
+
+/* Wakes the reader once per crossing of wakeup_bytes: when the waiting data, this record
+ * included, has just passed it. Not for every record after that: each forced wake-up is an
+ * interrupt sent to another CPU, and the reader, once woken, takes everything waiting. */
 static __always_inline int wake_flags(void)
 {
 	u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	return avail >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	return avail >= wakeup_bytes && avail < wakeup_bytes + WAKE_WINDOW ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 /* Starts a span in goroutine k: picks the parent (remote, else the goroutine's current
@@ -304,15 +302,64 @@ static __always_inline void fill_ids(struct span_event *e, struct entry_state *s
 	FILL_IDS(e, st);
 }
 
+/* ---- one read per struct: the span-ending programs copy the leading bytes of the
+ * *http.Request and its *url.URL into a per-CPU scratch view and take their fields from it
+ * (each bpf_probe_read_user is a fault-safe user copy of its own; a server span read a dozen
+ * words one by one). A field past the view (a later Go release's layout) is read from the
+ * target as before. Offsets are read-only globals, so the verifier resolves these branches. */
+#define VIEW_BYTES 256
+
+struct struct_views {
+	u8 req[VIEW_BYTES];
+	u8 url[VIEW_BYTES];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct struct_views);
+} views SEC(".maps");
+
+static __always_inline struct struct_views *struct_views(void)
+{
+	u32 zero = 0;
+	return bpf_map_lookup_elem(&views, &zero);
+}
+
+/* Copies the VIEW_BYTES at addr into view; 0 when they cannot be read (a struct near the end
+ * of a mapping), and its fields are then read one by one. */
+static __always_inline int read_view(u8 *view, u64 addr)
+{
+	return addr && !bpf_probe_read_user(view, VIEW_BYTES, (void *)addr);
+}
+
+/* The u64 at off of the struct at addr: from its view when the view was read (ok) and holds
+ * it, else from the target. */
+static __always_inline u64 view_u64(const u8 *view, int ok, u64 addr, u64 off)
+{
+	u64 v = 0;
+	if (ok && off <= VIEW_BYTES - 8) {
+		__builtin_memcpy(&v, view + off, 8);
+		return v;
+	}
+	return addr ? read_u64(addr + off) : 0;
+}
+
+/* READ_GO_STRING for a string field at off of the struct at addr, its header from the view. */
+#define VIEW_GO_STRING(dst, size, view, ok, addr, off, out_len) \
+	READ_BYTES(dst, size, view_u64((view), (ok), (addr), (off)), view_u64((view), (ok), (addr), (off) + 8), out_len)
+
 /* Copies n bytes of user memory at p into dst[size] (size a power of two), clamped. */
 #define READ_BYTES(dst, size, p, n, out_len)                                       \
 	do {                                                                         \
+		u64 __p = (p);                                                       \
 		u64 __n = (n);                                                       \
 		if (__n > (size)-1)                                                  \
 			__n = (size)-1;                                              \
 		__n &= (size)-1;                                                     \
 		(out_len) = 0;                                                       \
-		if ((p) && __n && !bpf_probe_read_user((dst), __n, (void *)(p)))     \
+		if (__p && __n && !bpf_probe_read_user((dst), __n, (void *)__p))     \
 			(out_len) = __n;                                             \
 	} while (0)
 
@@ -415,22 +462,40 @@ __noinline int parse_traceparent(struct scan_ctx *sc)
 	return acc != 0;
 }
 
-/* Looks at one slot's key; fills sc with what it wants from the slot's value. */
-static __always_inline void scan_slot(u64 slot, struct scan_ctx *sc)
+/* A header map's group, copied whole (one user read instead of two per slot). Per CPU: it is
+ * larger than a BPF program's stack allows next to the scan's state. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u8[GROUP_SIZE]);
+} group_copy SEC(".maps");
+
+static __always_inline u64 group_u64(const u8 *g, u32 off)
 {
-	u64 kptr = read_u64(slot);
-	u64 klen = read_u64(slot + 8);
+	u64 v;
+	__builtin_memcpy(&v, g + off, 8);
+	return v;
+}
+
+/* Looks at the key of the slot at off in the copied group g; fills sc with what it wants
+ * from the slot's value. */
+static __always_inline void scan_slot(const u8 *g, u32 off, struct scan_ctx *sc)
+{
+	u64 kptr = group_u64(g, off);
+	u64 klen = group_u64(g, off + 8);
 	int which = klen == 11 ? WANT_TRACEPARENT : klen == 10 ? WANT_USER_AGENT : 0;
 	if (!(which & sc->want & ~sc->found) || !kptr || bpf_probe_read_user(sc->buf, 11, (void *)kptr))
 		return;
 	if (which == WANT_TRACEPARENT ? !is_traceparent_key(sc->buf) : !is_user_agent_key(sc->buf))
 		return;
-	u64 vals = read_u64(slot + 16);
-	u64 nvals = read_u64(slot + 24);
-	if (!vals || nvals < 1)
+	u64 vals = group_u64(g, off + 16);
+	u64 nvals = group_u64(g, off + 24);
+	u64 first[2]; /* the first value's string header: pointer, length */
+	if (!vals || nvals < 1 || bpf_probe_read_user(first, sizeof(first), (void *)vals))
 		return;
-	u64 vptr = read_u64(vals);
-	u64 vlen = read_u64(vals + 8);
+	u64 vptr = first[0];
+	u64 vlen = first[1];
 	if (which == WANT_USER_AGENT) {
 		sc->ua_ptr = vptr;
 		sc->ua_len = vlen;
@@ -448,13 +513,15 @@ static __always_inline void scan_slot(u64 slot, struct scan_ctx *sc)
  * parse_traceparent. */
 __noinline int scan_group(u64 group, struct scan_ctx *sc)
 {
-	if (!sc)
+	u32 zero = 0;
+	u8 *g = bpf_map_lookup_elem(&group_copy, &zero);
+	if (!sc || !g || bpf_probe_read_user(g, GROUP_SIZE, (void *)group))
 		return 0;
-	u64 ctrl = read_u64(group);
+	u64 ctrl = group_u64(g, 0);
 	for (int s = 0; s < 8; s++) {
 		if ((ctrl >> (8 * s)) & 0x80)
 			continue;
-		scan_slot(group + 8 + s * SLOT_SIZE, sc);
+		scan_slot(g, 8 + s * SLOT_SIZE, sc);
 		if (sc->found == sc->want)
 			return 1;
 	}
@@ -611,7 +678,8 @@ int http_server_enter(struct pt_regs *ctx)
 	struct entry_state *old = bpf_map_lookup_elem(&server_state, &k);
 	if (old && old->req == req)
 		return 0;
-	bpf_map_delete_elem(&route_of_span, &k); /* a previous request's on this goroutine */
+	if (bpf_map_lookup_elem(&route_of_span, &k)) /* a previous request's on this goroutine */
+		bpf_map_delete_elem(&route_of_span, &k);
 	struct entry_state st = {};
 	st.start_ns = bpf_ktime_get_ns();
 	st.req = req;
@@ -640,14 +708,21 @@ static __always_inline int http_server_end(struct pt_regs *ctx, int http2)
 	e->pid = k.tgid;
 	e->goid = k.goid;
 	fill_ids(e, &st);
+	struct struct_views *v = struct_views();
+	if (!v) {
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
 	u64 req = st.req;
-	READ_GO_STRING(e->method, METHOD_MAX, req + off_req_method, e->method_len);
-	READ_GO_STRING(e->host, HOST_MAX, req + off_req_host, e->host_len);
-	u64 url = read_u64(req + off_req_url);
+	int req_ok = read_view(v->req, req);
+	VIEW_GO_STRING(e->method, METHOD_MAX, v->req, req_ok, req, off_req_method, e->method_len);
+	VIEW_GO_STRING(e->host, HOST_MAX, v->req, req_ok, req, off_req_host, e->host_len);
+	u64 url = view_u64(v->req, req_ok, req, off_req_url);
+	int url_ok = read_view(v->url, url);
 	if (url)
-		READ_GO_STRING(e->path, PATH_MAX_, url + off_url_path, e->path_len);
+		VIEW_GO_STRING(e->path, PATH_MAX_, v->url, url_ok, url, off_url_path, e->path_len);
 	if (have_pattern)
-		READ_GO_STRING(e->pattern, PATTERN_MAX, req + off_req_pattern, e->pattern_len);
+		VIEW_GO_STRING(e->pattern, PATTERN_MAX, v->req, req_ok, req, off_req_pattern, e->pattern_len);
 	struct route *route = bpf_map_lookup_elem(&route_of_span, &k);
 	if (route) { /* a framework's route names the span rather than the ServeMux pattern */
 		u64 n = route->len & (PATTERN_MAX - 1);
@@ -667,12 +742,12 @@ static __always_inline int http_server_end(struct pt_regs *ctx, int http2)
 	e->proto_minor = 0;
 	e->tls = 0;
 	if (have_req_extras) {
-		e->proto_major = read_u64(req + off_req_protomajor);
-		e->proto_minor = read_u64(req + off_req_protominor);
-		e->tls = read_u64(req + off_req_tls) != 0;
-		READ_GO_STRING(e->remote, REMOTE_MAX, req + off_req_remoteaddr, e->remote_len);
+		e->proto_major = view_u64(v->req, req_ok, req, off_req_protomajor);
+		e->proto_minor = view_u64(v->req, req_ok, req, off_req_protominor);
+		e->tls = view_u64(v->req, req_ok, req, off_req_tls) != 0;
+		VIEW_GO_STRING(e->remote, REMOTE_MAX, v->req, req_ok, req, off_req_remoteaddr, e->remote_len);
 		if (url)
-			READ_GO_STRING(e->query, QUERY_MAX, url + off_url_rawquery, e->query_len);
+			VIEW_GO_STRING(e->query, QUERY_MAX, v->url, url_ok, url, off_url_rawquery, e->query_len);
 	}
 	if (st.aux2 && st.aux3)
 		READ_BYTES(e->user_agent, UA_MAX, st.aux2, st.aux3, e->ua_len);
@@ -745,15 +820,22 @@ int http_client_ret(struct pt_regs *ctx)
 		e->proto_major = read_u64(resp + off_resp_protomajor);
 		e->proto_minor = read_u64(resp + off_resp_protominor);
 	}
+	struct struct_views *v = struct_views();
+	if (!v) {
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
 	u64 req = st.req;
-	READ_GO_STRING(e->method, METHOD_MAX, req + off_req_method, e->method_len);
-	READ_GO_STRING(e->host, HOST_MAX, req + off_req_host, e->host_len);
-	u64 url = read_u64(req + off_req_url);
+	int req_ok = read_view(v->req, req);
+	VIEW_GO_STRING(e->method, METHOD_MAX, v->req, req_ok, req, off_req_method, e->method_len);
+	VIEW_GO_STRING(e->host, HOST_MAX, v->req, req_ok, req, off_req_host, e->host_len);
+	u64 url = view_u64(v->req, req_ok, req, off_req_url);
 	if (url) {
-		READ_GO_STRING(e->scheme, SCHEME_MAX, url + off_url_scheme, e->scheme_len);
-		READ_GO_STRING(e->url_host, HOST_MAX, url + off_url_host, e->url_host_len);
-		READ_GO_STRING(e->path, PATH_MAX_, url + off_url_path, e->path_len);
-		READ_GO_STRING(e->query, QUERY_MAX, url + off_url_rawquery, e->query_len);
+		int url_ok = read_view(v->url, url);
+		VIEW_GO_STRING(e->scheme, SCHEME_MAX, v->url, url_ok, url, off_url_scheme, e->scheme_len);
+		VIEW_GO_STRING(e->url_host, HOST_MAX, v->url, url_ok, url, off_url_host, e->url_host_len);
+		VIEW_GO_STRING(e->path, PATH_MAX_, v->url, url_ok, url, off_url_path, e->path_len);
+		VIEW_GO_STRING(e->query, QUERY_MAX, v->url, url_ok, url, off_url_rawquery, e->query_len);
 	}
 	bpf_ringbuf_submit(e, wake_flags());
 	return 0;
@@ -922,8 +1004,9 @@ int newproc_runqput(struct pt_regs *ctx)
 	if (cur) {
 		struct span_ctx copy = *cur;
 		bpf_map_update_elem(&go_ctx, &ck, &copy, BPF_ANY);
-	} else {
-		/* goids are never reused, but clear any stale entry all the same */
+	} else if (bpf_map_lookup_elem(&go_ctx, &ck)) {
+		/* goids are never reused, but clear any stale entry all the same (a lookup first:
+		 * a delete takes the bucket's lock even when there is nothing to delete) */
 		bpf_map_delete_elem(&go_ctx, &ck);
 	}
 	return 0;
