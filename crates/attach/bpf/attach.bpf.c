@@ -700,7 +700,8 @@ static __always_inline int http_server_end(struct pt_regs *ctx, int http2)
 	if (!take_span(ctx, &server_state, &k, &st))
 		return 0;
 
-	struct span_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct struct_views *v = struct_views();
+	struct span_event *e = v ? bpf_ringbuf_reserve(&events, sizeof(*e), 0) : 0;
 	if (!e)
 		return 0;
 	__builtin_memset(e, 0, 96);
@@ -708,11 +709,6 @@ static __always_inline int http_server_end(struct pt_regs *ctx, int http2)
 	e->pid = k.tgid;
 	e->goid = k.goid;
 	fill_ids(e, &st);
-	struct struct_views *v = struct_views();
-	if (!v) {
-		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
-		return 0;
-	}
 	u64 req = st.req;
 	int req_ok = read_view(v->req, req);
 	VIEW_GO_STRING(e->method, METHOD_MAX, v->req, req_ok, req, off_req_method, e->method_len);
@@ -800,7 +796,8 @@ int http_client_ret(struct pt_regs *ctx)
 	u64 resp = GO_ARG1(ctx);
 	u64 err_tab = GO_ARG2(ctx);
 
-	struct span_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct struct_views *v = struct_views();
+	struct span_event *e = v ? bpf_ringbuf_reserve(&events, sizeof(*e), 0) : 0;
 	if (!e)
 		return 0;
 	__builtin_memset(e, 0, 96);
@@ -819,11 +816,6 @@ int http_client_ret(struct pt_regs *ctx)
 	if (resp && have_resp_proto) {
 		e->proto_major = read_u64(resp + off_resp_protomajor);
 		e->proto_minor = read_u64(resp + off_resp_protominor);
-	}
-	struct struct_views *v = struct_views();
-	if (!v) {
-		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
-		return 0;
 	}
 	u64 req = st.req;
 	int req_ok = read_view(v->req, req);
