@@ -122,7 +122,7 @@ func stepAside(recv unsafe.Pointer, ctx *context.Context, opts *[]trace.SpanStar
 	if kind != trace.SpanKindServer && kind != trace.SpanKindClient || ours.ChildSpanCount() > 0 {
 		return nil
 	}
-	if sdk == nil || recv == nil || strings.HasPrefix(sdk.scope(*(*unsafe.Pointer)(recv)), api.ScopePrefix) {
+	if sdk == nil || recv == nil || autotelsScope(sdk.scope(*(*unsafe.Pointer)(recv))) {
 		return nil // autotel's own span under autotel's: nested on purpose
 	}
 	if opts == nil {
@@ -140,8 +140,13 @@ func stepAside(recv unsafe.Pointer, ctx *context.Context, opts *[]trace.SpanStar
 	return &yielded{span: parent}
 }
 
-// autotels reports whether span is one of autotel's hooks' (its
-// instrumentation scope is api.ScopePrefix+name).
+// autotels reports whether span is one of autotel's hooks'.
 func autotels(span sdktrace.ReadOnlySpan) bool {
-	return strings.HasPrefix(span.InstrumentationScope().Name, api.ScopePrefix)
+	return autotelsScope(span.InstrumentationScope().Name)
+}
+
+// autotelsScope reports whether an instrumentation scope name is one of
+// autotel's hooks' (api.ScopePrefix+name), for spans and tracers alike.
+func autotelsScope(name string) bool {
+	return strings.HasPrefix(name, api.ScopePrefix)
 }

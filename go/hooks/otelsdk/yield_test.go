@@ -83,7 +83,7 @@ var (
 	clientKind = trace.WithSpanKind(trace.SpanKindClient)
 )
 
-// ended returns the names of the spans that ended, by scope.
+// ended returns the spans that ended, by name.
 func ended(rec *tracetest.SpanRecorder) map[string]sdktrace.ReadOnlySpan {
 	out := map[string]sdktrace.ReadOnlySpan{}
 	for _, s := range rec.Ended() {
