@@ -26,6 +26,8 @@ mod cache;
 mod plan_cache;
 /// `autotel go test`, `autotel go run`, and an older Go through GOTOOLCHAIN.
 mod commands;
+/// `autotel inspect`: the manifest linked into each program; a plain build's attach view.
+mod inspect;
 /// go flags, GOFLAGS, cross-compilation and workspaces pass through.
 mod flags;
 /// Clear errors for bad input, and a program whose collector is down.
