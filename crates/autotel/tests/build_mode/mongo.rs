@@ -121,3 +121,21 @@ fn mongo_v2_newest_release_traces_every_command() {
     let code = run_and_check(&app, "mongov2", V2_SCOPE);
     assert_eq!(code.as_deref(), Some("2"), "BadValue's code");
 }
+
+const V1_SCOPE: &str = "autotel.dev/go/hooks/mongo";
+
+/// The rule's floor, v1.12.0 (the app's own requirement and the hook module's). v1's failed
+/// event carries only the error's text: the code name, no code.
+#[test]
+fn mongo_v1_oldest_release_traces_every_command() {
+    assert_eq!(run_and_check(&App::copy("mongo"), "mongo", V1_SCOPE), None);
+}
+
+/// The newest v1 release builds and traces the same commands.
+#[test]
+fn mongo_v1_newest_release_traces_every_command() {
+    let app = App::copy("mongo");
+    let get = app.go(&["get", &format!("go.mongodb.org/mongo-driver@{NEWEST_V1}")]);
+    assert!(get.status.success(), "{}", String::from_utf8_lossy(&get.stderr));
+    assert_eq!(run_and_check(&app, "mongo", V1_SCOPE), None);
+}
