@@ -1,11 +1,6 @@
 package mongo
 
 import (
-	"context"
-	"reflect"
-	"runtime"
-	"strings"
-
 	"autotel.dev/go/api"
 	"autotel.dev/go/internal/mongoconv"
 	"go.mongodb.org/mongo-driver/event"
@@ -25,7 +20,7 @@ func newClientEnter(opts *[]*options.ClientOptions) (*struct{}, bool) {
 		return nil, false
 	}
 	user := appMonitor(*opts)
-	if ownOtel(user) {
+	if user != nil && mongoconv.IsOtelmongo(user.Started) {
 		return nil, false
 	}
 	with := make([]*options.ClientOptions, len(*opts), len(*opts)+1)
@@ -46,48 +41,23 @@ func appMonitor(opts []*options.ClientOptions) *event.CommandMonitor {
 	return m
 }
 
-// ownOtel reports whether the application's monitor is OpenTelemetry's
-// instrumentation of the driver (otelmongo): it traces the commands itself
-// (design.md §1.9).
-func ownOtel(m *event.CommandMonitor) bool {
-	if m == nil || m.Started == nil {
-		return false
-	}
-	f := runtime.FuncForPC(reflect.ValueOf(m.Started).Pointer())
-	return f != nil && strings.Contains(f.Name(), "/otelmongo.")
-}
-
 // newMonitor returns autotel's command monitor: a CLIENT span per command,
 // from its started event to its succeeded or failed one, and the
 // application's monitor (nil when none) called with every event as before.
 func newMonitor(user *event.CommandMonitor) *event.CommandMonitor {
+	if user == nil {
+		user = &event.CommandMonitor{}
+	}
 	cmds := &mongoconv.Commands{}
 	return &event.CommandMonitor{
-		Started: func(ctx context.Context, e *event.CommandStartedEvent) {
-			if e != nil {
-				cmds.Start(ctx, inst, mongoconv.Command{
-					Name: e.CommandName, Database: e.DatabaseName, Document: e.Command, ConnectionID: e.ConnectionID,
-				}, e.RequestID)
-			}
-			if user != nil && user.Started != nil {
-				user.Started(ctx, e)
-			}
-		},
-		Succeeded: func(ctx context.Context, e *event.CommandSucceededEvent) {
-			if user != nil && user.Succeeded != nil {
-				user.Succeeded(ctx, e)
-			}
-			if e != nil {
-				cmds.Succeed(e.ConnectionID, e.RequestID)
-			}
-		},
-		Failed: func(ctx context.Context, e *event.CommandFailedEvent) {
-			if user != nil && user.Failed != nil {
-				user.Failed(ctx, e)
-			}
-			if e != nil {
-				cmds.Fail(e.ConnectionID, e.RequestID, mongoconv.FailureOfMessage(e.Failure))
-			}
-		},
+		Started: mongoconv.OnStarted(cmds, inst, func(e *event.CommandStartedEvent) (mongoconv.Command, int64) {
+			return mongoconv.Command{Name: e.CommandName, Database: e.DatabaseName, Document: e.Command, ConnectionID: e.ConnectionID}, e.RequestID
+		}, user.Started),
+		Succeeded: mongoconv.OnFinished(user.Succeeded, func(e *event.CommandSucceededEvent) {
+			cmds.Succeed(e.ConnectionID, e.RequestID)
+		}),
+		Failed: mongoconv.OnFinished(user.Failed, func(e *event.CommandFailedEvent) {
+			cmds.Fail(e.ConnectionID, e.RequestID, mongoconv.FailureOfMessage(e.Failure))
+		}),
 	}
 }

@@ -122,39 +122,6 @@ func TestFailedCommandHasTheServersCodeName(t *testing.T) {
 	}
 }
 
-// Started and finished events are paired by connection and request id, not by order.
-func TestInterleavedCommandsEndTheirOwnSpans(t *testing.T) {
-	rec := spantest.Record(t)
-	m := connected(t, options.Client())
-	m.Started(context.Background(), started(t, "insert", "shop", 1, bson.D{{Key: "insert", Value: "a"}}))
-	m.Started(context.Background(), started(t, "insert", "shop", 2, bson.D{{Key: "insert", Value: "b"}}))
-	m.Failed(context.Background(), &event.CommandFailedEvent{CommandFinishedEvent: finished("insert", "shop", 1), Failure: driver.Error{Code: 11000, Name: "DuplicateKey"}.Error()})
-	m.Succeeded(context.Background(), &event.CommandSucceededEvent{CommandFinishedEvent: finished("insert", "shop", 2)})
-	m.Succeeded(context.Background(), &event.CommandSucceededEvent{CommandFinishedEvent: finished("insert", "shop", 3)}) // never started
-	spans := rec.Ended()
-	if len(spans) != 2 || spans[0].Name() != "insert a" || spans[1].Name() != "insert b" {
-		t.Fatalf("spans %v", spans)
-	}
-	if spans[0].Status().Code != codes.Error || spans[1].Status().Code == codes.Error {
-		t.Error("the failure went to the wrong span")
-	}
-}
-
-// Without a monitor of the application's, autotel's is the client's.
-func TestNoApplicationMonitor(t *testing.T) {
-	rec := spantest.Record(t)
-	m := connected(t)
-	m.Started(context.Background(), started(t, "ping", "admin", 3, bson.D{{Key: "ping", Value: 1}}))
-	m.Succeeded(context.Background(), &event.CommandSucceededEvent{CommandFinishedEvent: finished("ping", "admin", 3)})
-	spans := rec.Ended()
-	if len(spans) != 1 || spans[0].Name() != "ping" {
-		t.Fatalf("spans %v, want one named ping", spans)
-	}
-	if _, ok := spantest.Attrs(spans[0])["db.collection.name"]; ok {
-		t.Error("ping names no collection")
-	}
-}
-
 // A client traced by otelmongo keeps its monitor alone.
 func TestOtelmongoClientIsLeftAlone(t *testing.T) {
 	rec := spantest.Record(t)

@@ -3,6 +3,8 @@ package mongoconv
 import (
 	"context"
 	"errors"
+	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -151,4 +153,48 @@ func (f Failure) record(span trace.Span) {
 // tells nothing.
 func isPlain(err error) bool {
 	return api.ErrorType(err) == "*errors.errorString"
+}
+
+// OnStarted returns the Started function of autotel's command monitor for a
+// driver whose started event is E: it starts the command's span (read gives
+// the command and its request id), then calls the application's own Started
+// (user, nil when it set none) with the same arguments.
+func OnStarted[E any](cmds *Commands, inst *api.Instrumentation, read func(*E) (Command, int64), user func(context.Context, *E)) func(context.Context, *E) {
+	return func(ctx context.Context, e *E) {
+		if e != nil {
+			cmd, requestID := read(e)
+			cmds.Start(ctx, inst, cmd, requestID)
+		}
+		if user != nil {
+			user(ctx, e)
+		}
+	}
+}
+
+// OnFinished returns the Succeeded or Failed function of autotel's command
+// monitor: it calls the application's own (user, nil when it set none), then
+// ends the command's span (end).
+func OnFinished[E any](user func(context.Context, *E), end func(*E)) func(context.Context, *E) {
+	return func(ctx context.Context, e *E) {
+		if user != nil {
+			user(ctx, e)
+		}
+		if e != nil {
+			end(e)
+		}
+	}
+}
+
+// IsOtelmongo reports whether started, the Started function of the
+// application's command monitor, is OpenTelemetry's instrumentation of the
+// driver (otelmongo's NewMonitor, whose functions are methods of a type in
+// package otelmongo): the application traces the commands itself
+// (design.md §1.9).
+func IsOtelmongo(started any) bool {
+	v := reflect.ValueOf(started)
+	if v.Kind() != reflect.Func || v.IsNil() {
+		return false
+	}
+	f := runtime.FuncForPC(v.Pointer())
+	return f != nil && strings.Contains(f.Name(), "/otelmongo.")
 }
