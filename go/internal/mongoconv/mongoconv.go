@@ -14,7 +14,7 @@
 // is kept, and the fields the driver adds to every command (lsid,
 // $clusterTime, $db, txnNumber, …) are left out. OTEL_GO_DB_QUERY_SANITIZE=
 // false keeps strings, numbers, booleans, ObjectIds and dates (other values
-// stay "?"). Security-sensitive commands (authentication, createUser, …),
+// stay "?"), as it does for the SQL hooks (sqlconv.Sanitizing). Security-sensitive commands (authentication, createUser, …),
 // whose documents the driver already empties, get no text.
 package mongoconv
 
@@ -23,27 +23,18 @@ import (
 	"encoding/hex"
 	"math"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"autotel.dev/go/api"
 	sc "autotel.dev/go/internal/semconv/keys"
+	"autotel.dev/go/internal/sqlconv"
 	"go.opentelemetry.io/otel/attribute"
 )
 
 // System is db.system.name of every MongoDB span.
 const System = "mongodb"
-
-// EnvQuerySanitize is the SQL hooks' switch (sqlconv.EnvQuerySanitize):
-// "false" keeps the values in db.query.text.
-const EnvQuerySanitize = "OTEL_GO_DB_QUERY_SANITIZE"
-
-var sanitizeQueries = func() bool {
-	v, err := strconv.ParseBool(strings.TrimSpace(os.Getenv(EnvQuerySanitize)))
-	return err != nil || v
-}()
 
 // maxQueryText bounds db.query.text; longer texts are cut and end in "…".
 const maxQueryText = 4096
@@ -104,7 +95,7 @@ func Describe(c Command) (string, []attribute.KeyValue) {
 			attrs = append(attrs, sc.ServerPort(port))
 		}
 	}
-	if text := QueryText(c.Document, sanitizeQueries); text != "" {
+	if text := QueryText(c.Document, sqlconv.Sanitizing()); text != "" {
 		attrs = append(attrs, sc.DBQueryText(text))
 	}
 	return name, attrs
