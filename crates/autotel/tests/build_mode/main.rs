@@ -18,6 +18,8 @@ mod franzgo;
 mod sarama;
 /// pgx v5 natively against a real PostgreSQL: statements, transaction, batch, CopyFrom; stdlib.
 mod pgx;
+/// go.mongodb.org/mongo-driver v1 and v2 against FerretDB (a MongoDB-compatible server).
+mod mongo;
 /// The user's tree is never written: after success, failure and interruption.
 mod tree;
 /// The build cache: warm rebuilds, and plain and instrumented archives kept apart.
