@@ -1,5 +1,5 @@
 // Package mongov2 is autotel's instrumentation of go.mongodb.org/mongo-driver/v2
-// (instrumentation name "mongov2", rules in rules/mongov2.yaml, versions
+// (instrumentation name "mongo", shared with v1, rules in rules/mongov2.yaml, versions
 // >=2.0.0, <3). The rewritten newClient, which mongo.Connect calls with the
 // application's options, calls newClientEnter, which appends autotel's
 // command monitor (event.CommandMonitor, the driver's own command-monitoring

@@ -10,7 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver"
 )
 
-var inst = api.NewInstrumentation("mongov2")
+var inst = api.NewInstrumentation("mongo")
 
 // newClientEnter is the enter hook of newClient(opts ...*options.ClientOptions),
 // which Connect calls: it appends one ClientOptions holding autotel's

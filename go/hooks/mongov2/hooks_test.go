@@ -134,10 +134,10 @@ func TestOtelmongoClientIsLeftAlone(t *testing.T) {
 	}
 }
 
-// Disabled (OTEL_GO_DISABLED_INSTRUMENTATIONS=mongov2): the options are left as they are.
+// Disabled (OTEL_GO_DISABLED_INSTRUMENTATIONS=mongo): the options are left as they are.
 func TestDisabledLeavesTheOptions(t *testing.T) {
 	t.Cleanup(api.ReloadEnvironment) // after t.Setenv's restore (cleanups run last first)
-	t.Setenv("OTEL_GO_DISABLED_INSTRUMENTATIONS", "mongov2")
+	t.Setenv("OTEL_GO_DISABLED_INSTRUMENTATIONS", "mongo")
 	api.ReloadEnvironment()
 	app := &appMonitorRecorder{}
 	own := app.monitor()
