@@ -281,7 +281,9 @@ func TestClientKeepsTheProgramsOwnTraceparent(t *testing.T) {
 
 func TestClientErrorsEndTheSpan(t *testing.T) {
 	tel := setup(t)
-	c := &fasthttp.HostClient{Addr: "api.test:1", Dial: func(string) (net.Conn, error) { return nil, &net.OpError{Op: "dial", Err: net.UnknownNetworkError("refused")} }}
+	c := &fasthttp.HostClient{Addr: "api.test:1", Dial: func(string) (net.Conn, error) {
+		return nil, &net.OpError{Op: "dial", Err: net.UnknownNetworkError("refused")}
+	}}
 	req := fasthttp.AcquireRequest()
 	req.SetRequestURI("http://api.test:1/")
 	if err := do(c, req, nil); err == nil {
