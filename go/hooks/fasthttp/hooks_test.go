@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"autotel.dev/go/api"
 	"autotel.dev/go/gls"
@@ -68,7 +69,7 @@ func instrumented(handler fasthttp.RequestHandler) fasthttp.RequestHandler {
 			handler(ctx)
 			return
 		}
-		requestContexts.Store(ctx, *(*context.Context)(state))
+		requestContexts.Store(ctx, requestContextOf(state))
 		defer func() {
 			requestContexts.Delete(ctx)
 			serverExit(state, ctx.Response.StatusCode())
@@ -87,6 +88,12 @@ var requestContexts sync.Map
 func requestContext(ctx *fasthttp.RequestCtx) context.Context {
 	c, _ := requestContexts.Load(ctx)
 	return c.(context.Context)
+}
+
+// requestContextOf is the context of the request whose state serverEnter
+// returned: what the file added to fasthttp reads through the state.
+func requestContextOf(state unsafe.Pointer) context.Context {
+	return *(*context.Context)(state)
 }
 
 // serve runs a real fasthttp server with handler (instrumented) on an
@@ -203,7 +210,7 @@ func TestTheStatesFirstFieldIsTheSpansContext(t *testing.T) {
 	if state == nil {
 		t.Fatal("no state")
 	}
-	ctx := *(*context.Context)(state)
+	ctx := requestContextOf(state)
 	span := trace.SpanFromContext(ctx)
 	if !span.SpanContext().IsValid() || !span.IsRecording() {
 		t.Fatalf("the state's context carries %v", span.SpanContext())
@@ -318,4 +325,27 @@ func setEnv(t *testing.T, key, value string) {
 	t.Cleanup(api.ReloadEnvironment)
 	t.Setenv(key, value)
 	api.ReloadEnvironment()
+}
+
+// fasthttp's own suite counts allocations per request (TestAllocationServeConn,
+// TestAllocationClient): a traced request allocates its span, but with the
+// instrumentation off the hooks allocate nothing.
+func TestOffTheHooksAllocateNothing(t *testing.T) {
+	setup(t)
+	setEnv(t, "OTEL_GO_DISABLED_INSTRUMENTATIONS", "fasthttp")
+	var rc fasthttp.RequestCtx
+	rc.Request.SetRequestURI("http://api.test/x")
+	req, resp := &rc.Request, &rc.Response
+	var c *fasthttp.HostClient
+	allocs := testing.AllocsPerRun(100, func() {
+		if serverEnter(&rc) != nil {
+			t.Fatal("a state while disabled")
+		}
+		if st, _ := doEnter(&c, &req, &resp); st != nil {
+			t.Fatal("a client state while disabled")
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per request, want 0", allocs)
+	}
 }
