@@ -9,7 +9,6 @@ import (
 	"autotel.dev/go/internal/semconv"
 	"github.com/valyala/fasthttp"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -70,25 +69,15 @@ func doExit(st *clientState, err *error) {
 	elapsed := time.Since(st.start) // monotonic
 	st.injected.remove()
 	var status int
-	var protoVersion, errorType string
-	if e := *err; e != nil {
-		errorType = semconv.ErrorType(e)
-		st.span.SetAttributes(semconv.ErrorTypeAttribute(errorType))
-		st.span.SetStatus(codes.Error, e.Error())
-	} else if res := st.resp; res != nil {
+	var protoVersion string
+	if res := st.resp; *err == nil && res != nil {
 		status = res.StatusCode()
-		st.span.SetAttributes(semconv.StatusCodeAttribute(status))
 		if major, minor := protocolVersion(res.Header.Protocol()); major > 0 {
 			protoVersion = semconv.ProtocolVersion(major, minor)
-			st.span.SetAttributes(semconv.ProtocolVersionAttribute(protoVersion))
-		}
-		var code codes.Code
-		if code, errorType = semconv.HTTPClientStatus(status); code == codes.Error {
-			st.span.SetAttributes(semconv.ErrorTypeAttribute(errorType))
-			st.span.SetStatus(codes.Error, "")
 		}
 	}
+	errorType := semconv.SetHTTPClientResult(st.span, *err, status, protoVersion)
 	st.span.End()
-	metrics.Get().client.Record(st.ctx, seconds(elapsed),
+	metrics.Get().Client.Record(st.ctx, semconv.Seconds(elapsed),
 		metric.WithAttributeSet(st.facts.MetricAttributes(status, protoVersion, errorType)))
 }

@@ -11,34 +11,6 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// serverRow is a row of testdata/semantics/http.json's server list (the
-// inputs of go/hooks/nethttp's conformance test).
-type serverRow struct {
-	About      string `json:"about"`
-	Method     string `json:"method"`
-	Pattern    string `json:"pattern"`
-	Route      string `json:"route"`
-	TLS        bool   `json:"tls"`
-	Host       string `json:"host"`
-	Path       string `json:"path"`
-	Query      string `json:"query"`
-	RemoteAddr string `json:"remote_addr"`
-	UserAgent  string `json:"user_agent"`
-	Proto      string `json:"proto"`
-	StatusCode int    `json:"status_code"`
-	conformance.Expect
-}
-
-// clientRow is a row of its client list.
-type clientRow struct {
-	About      string `json:"about"`
-	Method     string `json:"method"`
-	URL        string `json:"url"`
-	StatusCode int    `json:"status_code"`
-	Proto      string `json:"proto"`
-	conformance.Expect
-}
-
 // conn is the connection a request arrived on, as RequestCtx reads it: the
 // peer's address, and TLS when the row says so.
 type conn struct {
@@ -59,7 +31,7 @@ func (*tlsConn) ConnectionState() tls.ConnectionState { return tls.ConnectionSta
 // or its ServeMux pattern's (the http.route it expects), is set by the
 // handler as fiber's hook sets it, through the request's context.
 func TestConformanceServer(t *testing.T) {
-	for i, row := range conformance.Rows[serverRow](t, "http.json", "server") {
+	for i, row := range conformance.Rows[conformance.HTTPServerRow](t, "http.json", "server") {
 		tel := setup(t)
 		remote, err := net.ResolveTCPAddr("tcp", row.RemoteAddr)
 		if err != nil {
@@ -101,7 +73,7 @@ func TestConformanceServer(t *testing.T) {
 // Every client row, through the hooks as the rewritten (*HostClient).Do runs
 // them, with the row's response.
 func TestConformanceClient(t *testing.T) {
-	for i, row := range conformance.Rows[clientRow](t, "http.json", "client") {
+	for i, row := range conformance.Rows[conformance.HTTPClientRow](t, "http.json", "client") {
 		tel := setup(t)
 		req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 		req.Header.SetMethod(row.Method)

@@ -26,33 +26,12 @@
 package fasthttp
 
 import (
-	"time"
-
 	"autotel.dev/go/api"
 	"autotel.dev/go/internal/semconv"
-	"go.opentelemetry.io/otel/metric"
 )
 
 // inst is this package's instrumentation: name, switch, tracer and meter.
 var inst = api.NewInstrumentation("fasthttp")
 
-// instruments are the histograms of this package.
-type instruments struct {
-	server metric.Float64Histogram // http.server.request.duration
-	client metric.Float64Histogram // http.client.request.duration
-}
-
-var metrics = api.NewInstruments(inst, func(m metric.Meter) instruments {
-	return instruments{
-		server: semconv.NewHTTPServerDuration(m),
-		client: semconv.NewHTTPClientDuration(m),
-	}
-})
-
-// seconds converts a duration to seconds, never negative.
-func seconds(d time.Duration) float64 {
-	if d < 0 {
-		return 0
-	}
-	return d.Seconds()
-}
+// metrics are the histograms of this package.
+var metrics = api.NewInstruments(inst, semconv.NewHTTPDurations)

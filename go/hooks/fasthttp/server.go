@@ -12,7 +12,6 @@ import (
 	"autotel.dev/go/internal/semconv"
 	"github.com/valyala/fasthttp"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -89,16 +88,8 @@ func serverExit(state unsafe.Pointer, status int) {
 		return
 	}
 	elapsed := time.Since(st.start) // monotonic
-	span := st.active.Span()
-	code, errorType := semconv.HTTPServerStatus(status)
-	if status > 0 {
-		span.SetAttributes(semconv.StatusCodeAttribute(status))
-	}
-	if code == codes.Error {
-		span.SetAttributes(semconv.ErrorTypeAttribute(errorType))
-		span.SetStatus(codes.Error, "")
-	}
+	errorType := semconv.SetHTTPServerStatus(st.active.Span(), status)
 	st.active.End() // and the goroutine's previous context is current again
-	metrics.Get().server.Record(st.ctx, seconds(elapsed),
+	metrics.Get().Server.Record(st.ctx, semconv.Seconds(elapsed),
 		metric.WithAttributeSet(st.facts.MetricAttributes(status, st.served.Route(), errorType)))
 }

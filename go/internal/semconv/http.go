@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	sc "autotel.dev/go/internal/semconv/keys"
 	"go.opentelemetry.io/otel"
@@ -14,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // HTTPDurationBuckets are the explicit bucket boundaries (seconds) that the
@@ -468,3 +470,66 @@ func newDuration(m metric.Meter, name, description string) metric.Float64Histogr
 // ProtocolVersion is network.protocol.version for HTTP major.minor ("1.1",
 // "2"; "" when unknown), for clients that report the version as numbers.
 func ProtocolVersion(major, minor int) string { return protocolVersion(major, minor) }
+
+// HTTPDurations are the HTTP duration histograms of one instrumentation (for
+// api.NewInstruments).
+type HTTPDurations struct {
+	Server metric.Float64Histogram // http.server.request.duration
+	Client metric.Float64Histogram // http.client.request.duration
+}
+
+// NewHTTPDurations creates both histograms with m.
+func NewHTTPDurations(m metric.Meter) HTTPDurations {
+	return HTTPDurations{Server: NewHTTPServerDuration(m), Client: NewHTTPClientDuration(m)}
+}
+
+// Seconds converts a duration to seconds for the duration histograms, never
+// negative.
+func Seconds(d time.Duration) float64 {
+	if d < 0 {
+		return 0
+	}
+	return d.Seconds()
+}
+
+// SetHTTPServerStatus puts the status of a server response on its span:
+// http.response.status_code (none for 0, unknown), and for a server error
+// error.type and status Error. It returns error.type ("" when none).
+func SetHTTPServerStatus(span trace.Span, status int) string {
+	code, errorType := HTTPServerStatus(status)
+	if status > 0 {
+		span.SetAttributes(StatusCodeAttribute(status))
+	}
+	if code == codes.Error {
+		span.SetAttributes(ErrorTypeAttribute(errorType))
+		span.SetStatus(codes.Error, "")
+	}
+	return errorType
+}
+
+// SetHTTPClientResult puts the outcome of a client call on its span: err (its
+// error.type, status Error with its message) or, without one, the response's
+// status (0: no response known) and protocol version ("" when unknown), with
+// error.type and status Error for a 4xx or 5xx. It returns error.type ("" when
+// none).
+func SetHTTPClientResult(span trace.Span, err error, status int, protoVersion string) string {
+	if err != nil {
+		errorType := ErrorType(err)
+		span.SetAttributes(ErrorTypeAttribute(errorType))
+		span.SetStatus(codes.Error, err.Error())
+		return errorType
+	}
+	if status == 0 {
+		return ""
+	}
+	span.SetAttributes(StatusCodeAttribute(status))
+	if protoVersion != "" {
+		span.SetAttributes(ProtocolVersionAttribute(protoVersion))
+	}
+	code, errorType := HTTPClientStatus(status)
+	if code == codes.Error {
+		span.SetAttributes(ErrorTypeAttribute(errorType))
+		span.SetStatus(codes.Error, "")
+	}
+	return errorType
+}
