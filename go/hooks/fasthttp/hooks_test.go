@@ -349,3 +349,29 @@ func TestOffTheHooksAllocateNothing(t *testing.T) {
 		t.Errorf("%v allocations per request, want 0", allocs)
 	}
 }
+
+// Under an unsampled parent the client still sends the trace context, with
+// the sampled flag off, as net/http's client hook does (its span is not
+// recorded, the downstream keeps the caller's decision).
+func TestUnsampledCallsPropagateTheDecision(t *testing.T) {
+	tel := setup(t)
+	var got string
+	c := serve(t, func(ctx *fasthttp.RequestCtx) { got = string(ctx.Request.Header.Peek("traceparent")) })
+	tid, _ := trace.TraceIDFromHex("0af7651916cd43dd8448eb211c80319c")
+	sid, _ := trace.SpanIDFromHex("b7ad6b7169203331")
+	parent := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, Remote: true}))
+	scope := gls.Enter(parent)
+	req := fasthttp.AcquireRequest()
+	req.SetRequestURI("http://api.test:8080/")
+	err := do(c, req, fasthttp.AcquireResponse())
+	scope.Exit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(got, "00-"+tid.String()+"-") || !strings.HasSuffix(got, "-00") {
+		t.Errorf("traceparent %q, want the caller's trace with the sampled flag off", got)
+	}
+	if n := len(byKind(tel.spans.Ended(), trace.SpanKindClient)); n != 0 {
+		t.Errorf("%d client spans recorded under an unsampled parent", n)
+	}
+}
