@@ -186,6 +186,7 @@ impl Instrumented<'_> {
                     noescape: file.noescape,
                 }),
                 Action::Raw(raw) => weave.raw.push(raw.clone()),
+                Action::Call(call) => weave.calls.push(call.clone()),
                 Action::StructField(field) => weave.fields.push(field.clone()),
                 Action::AddFile(add) => added.push(add.clone()),
             }
@@ -215,6 +216,12 @@ impl Instrumented<'_> {
         }
         for (raw, _) in weave.raw.iter().zip(&applied.raw).filter(|(_, a)| !**a) {
             eprintln!("autotel: warning: {} has no function {}; code skipped", self.import_path, raw.function);
+        }
+        for (call, _) in weave.calls.iter().zip(&applied.calls).filter(|(_, a)| !**a) {
+            eprintln!(
+                "autotel: warning: {} has no call of {} in {}; call site left as it is",
+                self.import_path, call.callee, call.function
+            );
         }
         for (i, path, r) in rewritten {
             let base = Path::new(&path).file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();

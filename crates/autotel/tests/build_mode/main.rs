@@ -8,6 +8,8 @@ mod support;
 mod traces;
 /// grpc: a client and a server process, every call kind, served natively and through ServeHTTP.
 mod grpc;
+/// valyala/fasthttp and fiber v2: fronts calling a net/http downstream, one trace each.
+mod fasthttp;
 /// What the Kafka client tests share: a broker, a pair app built at a release, its two runs.
 mod kafka_pair;
 /// segmentio/kafka-go: a producer and a consumer process, one trace across a real Kafka broker.
