@@ -290,6 +290,12 @@ const CLAUSE_WORDS: &[&str] = &[
     "RETURNING", "FOR", "WINDOW", "FETCH", "DEFAULT", "AS", "USE", "FORCE", "IGNORE", "PARTITION", "WITH", "OUTPUT",
     "FROM", "INTO", "WHEN", "TABLESAMPLE",
 ];
+/// Words that close an open table list: after them a comma separates something else
+/// (`ORDER BY a DESC, b`).
+const LIST_ENDS: &[&str] = &[
+    "WHERE", "GROUP", "ORDER", "HAVING", "LIMIT", "OFFSET", "WINDOW", "FETCH", "FOR", "RETURNING", "SET", "VALUES",
+    "VALUE", "UNION", "EXCEPT", "INTERSECT",
+];
 
 /// The summary, operation and collection of a query (see the module's comment).
 pub fn summarize(query: &str) -> Summary {
@@ -392,6 +398,9 @@ pub fn summarize(query: &str) -> Summary {
             continue;
         }
         (after_name, expect) = (false, false);
+        if list_at == depth && is(LIST_ENDS, &t.upper) {
+            list_at = -1;
+        }
         match t.upper.as_str() {
             "SELECT" => {
                 add_op!("SELECT".into());

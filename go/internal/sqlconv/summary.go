@@ -161,6 +161,13 @@ var (
 		"IGNORE": true, "PARTITION": true, "WITH": true, "OUTPUT": true, "FROM": true, "INTO": true,
 		"WHEN": true, "TABLESAMPLE": true,
 	}
+	// listEnds close an open table list: after them a comma separates
+	// something else (ORDER BY a DESC, b).
+	listEnds = map[string]bool{
+		"WHERE": true, "GROUP": true, "ORDER": true, "HAVING": true, "LIMIT": true, "OFFSET": true,
+		"WINDOW": true, "FETCH": true, "FOR": true, "RETURNING": true, "SET": true, "VALUES": true,
+		"VALUE": true, "UNION": true, "EXCEPT": true, "INTERSECT": true,
+	}
 )
 
 // summarize reads a query's operations and targets.
@@ -275,6 +282,9 @@ func summarize(q string) querySummary {
 			continue
 		}
 		afterName, expect = false, false
+		if listAt == depth && listEnds[t.upper] {
+			listAt = -1
+		}
 		switch t.upper {
 		case "SELECT":
 			addOp("SELECT")
