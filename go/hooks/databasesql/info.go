@@ -25,7 +25,7 @@ type dbInfo struct {
 	address  string
 	port     int
 	poolName string
-	pool     attribute.Set // poolName, for the wait time
+	pool     attribute.Set        // poolName, for the wait time
 	attrs    []attribute.KeyValue // db.system.name, server.address, server.port
 }
 
@@ -145,7 +145,9 @@ func systemOfPackage(pkg string) string {
 
 // addressOfConnector reads a server address from what common connectors
 // keep: go-sql-driver/mysql's cfg *Config (Addr, Net), lib/pq's opts map
-// (host, port). Reflection on unexported fields only reads.
+// (host, port), the ConnConfig of pgx stdlib's OpenDB connector (the
+// pgconn.Config it embeds: Host, Port; gorm's PostgreSQL driver opens its
+// databases this way). Reflection on unexported fields only reads.
 func addressOfConnector(c driver.Connector) (string, int) {
 	v := reflect.ValueOf(c)
 	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
@@ -172,6 +174,12 @@ func addressOfConnector(c driver.Connector) (string, int) {
 				}
 				return splitAddress(addr.String(), 3306)
 			}
+		}
+	}
+	if cc := v.FieldByName("ConnConfig"); cc.IsValid() && cc.Kind() == reflect.Struct {
+		host, port := cc.FieldByName("Host"), cc.FieldByName("Port")
+		if host.IsValid() && host.Kind() == reflect.String && host.String() != "" && !strings.HasPrefix(host.String(), "/") && port.IsValid() && port.CanUint() {
+			return host.String(), int(port.Uint())
 		}
 	}
 	if opts := v.FieldByName("opts"); opts.IsValid() && opts.Kind() == reflect.Map && opts.Type().Key().Kind() == reflect.String {

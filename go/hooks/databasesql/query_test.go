@@ -29,15 +29,24 @@ func TestAddressOfDSN(t *testing.T) {
 }
 
 // Look-alikes of the connectors that addressOfConnector reads (field names and
-// types as in go-sql-driver/mysql and lib/pq).
+// types as in go-sql-driver/mysql, lib/pq and pgx/v5/stdlib's OpenDB, whose
+// connector embeds pgx.ConnConfig, which embeds pgconn.Config).
 type mysqlConfig struct{ Net, Addr string }
 type mysqlConnector struct{ cfg *mysqlConfig }
 type pqConnector struct{ opts map[string]string }
+type pgconnConfig struct {
+	Host string
+	Port uint16
+}
+type pgxConnConfig struct{ pgconnConfig }
+type pgxConnector struct{ ConnConfig pgxConnConfig }
 
 func (mysqlConnector) Connect(context.Context) (driver.Conn, error) { return nil, nil }
 func (mysqlConnector) Driver() driver.Driver                        { return nil }
 func (*pqConnector) Connect(context.Context) (driver.Conn, error)   { return nil, nil }
 func (*pqConnector) Driver() driver.Driver                          { return nil }
+func (pgxConnector) Connect(context.Context) (driver.Conn, error)   { return nil, nil }
+func (pgxConnector) Driver() driver.Driver                          { return nil }
 
 func TestAddressOfConnector(t *testing.T) {
 	for _, tt := range []struct {
@@ -50,6 +59,8 @@ func TestAddressOfConnector(t *testing.T) {
 		{&mysqlConnector{}, "", 0},
 		{&pqConnector{opts: map[string]string{"host": "pg", "port": "5444"}}, "pg", 5444},
 		{&pqConnector{opts: map[string]string{"host": "/run/pg"}}, "", 0},
+		{pgxConnector{ConnConfig: pgxConnConfig{pgconnConfig{Host: "127.0.0.1", Port: 5433}}}, "127.0.0.1", 5433},
+		{pgxConnector{ConnConfig: pgxConnConfig{pgconnConfig{Host: "/var/run/postgresql", Port: 5432}}}, "", 0},
 	} {
 		h, p := addressOfConnector(tt.c)
 		if h != tt.host || p != tt.port {
