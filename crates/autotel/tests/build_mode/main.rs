@@ -20,6 +20,8 @@ mod franzgo;
 mod sarama;
 /// pgx v5 natively against a real PostgreSQL: statements, transaction, batch, CopyFrom; stdlib.
 mod pgx;
+/// gorm over MariaDB, PostgreSQL and SQLite: database/sql's spans, one per statement.
+mod gorm;
 /// go.mongodb.org/mongo-driver v1 and v2 against FerretDB (a MongoDB-compatible server).
 mod mongo;
 /// The user's tree is never written: after success, failure and interruption.
