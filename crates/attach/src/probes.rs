@@ -3,7 +3,7 @@
 
 use crate::offsets::{self, Field};
 
-/// Which BPF programs a probe uses (names of `SEC("uprobe")` functions in `bpf/attach.bpf.c`).
+/// Which BPF programs a probe uses (names of `SEC("uprobe")` functions in `bpf/lib/*.bpf.h`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProbeId {
     /// `runtime.newproc`'s closure, at its call of `runqput(pp, newg, next)` (one emulated
@@ -415,7 +415,18 @@ mod tests {
 
     #[test]
     fn every_probe_names_uprobe_programs_of_the_bpf_object() {
-        let source = include_str!("../bpf/attach.bpf.c");
+        let source = [
+            include_str!("../bpf/attach.bpf.c"),
+            include_str!("../bpf/lib/nethttp.bpf.h"),
+            include_str!("../bpf/lib/routes.bpf.h"),
+            include_str!("../bpf/lib/goroutines.bpf.h"),
+            include_str!("../bpf/lib/databasesql.bpf.h"),
+            include_str!("../bpf/lib/goredis.bpf.h"),
+            include_str!("../bpf/lib/redigo.bpf.h"),
+            include_str!("../bpf/lib/grpc.bpf.h"),
+            include_str!("../bpf/lib/kafkago.bpf.h"),
+        ]
+        .concat();
         for spec in CATALOGUE {
             let (entry, exit) = spec.id.programs();
             for name in std::iter::once(entry).chain(exit) {

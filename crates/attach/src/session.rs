@@ -243,7 +243,7 @@ mod imp {
 
     /// The cookie of an entry uprobe at link-time address `addr`: the address (the program
     /// subtracts it from the probed instruction's to get a PIE's load bias) and, in the top
-    /// byte, which receiver a database/sql method has (`DB_RECV_*` in `bpf/attach.bpf.c`).
+    /// byte, which receiver a database/sql method has (`DB_RECV_*` in `bpf/lib/databasesql.bpf.h`).
     fn entry_cookie(p: &crate::plan::PlannedProbe, addr: u64) -> u64 {
         let receiver = ["database/sql.(*DB).", "database/sql.(*Conn).", "database/sql.(*Tx).", "database/sql.(*Stmt)."]
             .iter()
