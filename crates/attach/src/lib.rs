@@ -82,6 +82,7 @@
 //! [`AttachError::BpfNotBuilt`] (see [`BPF_BUILT`]).
 
 pub mod binary;
+pub mod bpf;
 pub mod buildinfo;
 pub mod disasm;
 pub mod drivers;

@@ -160,16 +160,7 @@ mod imp {
 }
 
 #[cfg(bpf_built)]
-mod skel {
-    #![allow(clippy::all, dead_code, non_camel_case_types, non_snake_case, unused_imports, unused_qualifications)]
-    include!(concat!(env!("OUT_DIR"), "/attach.skel.rs"));
-}
-
-#[cfg(bpf_built)]
-mod probe_write_skel {
-    #![allow(clippy::all, dead_code, non_camel_case_types, non_snake_case, unused_imports, unused_qualifications)]
-    include!(concat!(env!("OUT_DIR"), "/probe_write.skel.rs"));
-}
+use crate::bpf::{attach_skel as skel, probe_write_skel};
 
 /// libbpf's messages (verifier logs included), kept instead of printed: they are shown only
 /// when loading or attaching fails.
