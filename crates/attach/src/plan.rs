@@ -12,7 +12,8 @@ use crate::drivers::SqlDrivers;
 use crate::error::AttachError;
 use crate::offsets::{Field, Offsets, Source, Table};
 use crate::pclntab::{Func, Pclntab};
-use crate::probes::{ProbeId, ProbeSpec, CATALOGUE, NOT_YET};
+use crate::libs::{self, Analysis, LIBRARIES};
+use crate::probes::{ProbeId, ProbeSpec, NOT_YET};
 use crate::progress::Progress;
 use crate::verify::{DecodedFunction, Expect};
 
@@ -119,7 +120,7 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table, progress: &mut Progre
     progress.step("reading the function table");
     let pcln = Pclntab::read(&bin)?;
     let all_fields: Vec<Field> = {
-        let mut v: Vec<Field> = CATALOGUE.iter().flat_map(|p| p.fields.iter().copied()).collect();
+        let mut v: Vec<Field> = libs::all_probes().flat_map(|p| p.fields.iter().copied()).collect();
         v.sort_by_key(|f| (f.strukt, f.field));
         v.dedup();
         v
@@ -142,9 +143,14 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table, progress: &mut Progre
         ]
         .iter()
         .all(|f| offsets.get(*f).is_some());
-    for spec in CATALOGUE {
+    let analysis = Analysis {
+        info: &info,
+        offsets: &offsets,
+        swiss_headers,
+    };
+    for (lib, spec) in LIBRARIES.iter().flat_map(|l| l.probes().iter().map(move |s| (*l, s))) {
         let skip = |reason: String| SkippedProbe { spec: *spec, reason };
-        if !enabled.allows(spec.instrumentation) {
+        if !enabled.allows(lib.name()) {
             skipped.push(skip(format!(
                 "instrumentation `{}` disabled by OTEL_GO_*_INSTRUMENTATIONS",
                 spec.instrumentation
@@ -222,44 +228,7 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table, progress: &mut Progre
             skipped.push(skip(format!("refused, a probe address failed verification: {why}")));
             continue;
         }
-        let mut degraded = Vec::new();
-        let grpc_code = [crate::offsets::GRPC_ERROR_S, crate::offsets::GRPC_STATUS_S, crate::offsets::SPB_STATUS_CODE]
-            .iter()
-            .all(|f| offsets.get(*f).is_some());
-        if matches!(spec.id, ProbeId::GrpcInvoke | ProbeId::GrpcNewStream | ProbeId::GrpcServer) && !grpc_code {
-            degraded.push("no rpc.status_code beyond OK/error (no offsets for grpc's status types)".into());
-        }
-        if matches!(spec.id, ProbeId::GrpcInvoke | ProbeId::GrpcNewStream) && offsets.get(crate::offsets::GRPC_CC_TARGET).is_none() {
-            degraded.push("no server.address (no offset for ClientConn.target)".into());
-        }
-        if spec.id == ProbeId::Redis && offsets.get(crate::offsets::REDIS_OPTIONS_ADDR).is_none() {
-            degraded.push("no server.address (no offset for Options.Addr)".into());
-        }
-        if spec.id == ProbeId::HttpInjectHeaders && !swiss_headers {
-            degraded.push("no outgoing traceparent (a request's own traceparent can be seen in Go 1.24+ header maps only)".into());
-        }
-        if spec.id == ProbeId::HttpServer {
-            if offsets.get(crate::offsets::REQ_PATTERN).is_none() {
-                degraded.push("no http.route (Request.Pattern exists from Go 1.23)".into());
-            }
-            if !swiss_headers {
-                degraded.push(
-                    "incoming traceparent and user_agent.original not read (headers are read from Go 1.24+ maps only)"
-                        .into(),
-                );
-            }
-            let extras = [
-                crate::offsets::REQ_PROTOMAJOR,
-                crate::offsets::REQ_PROTOMINOR,
-                crate::offsets::REQ_REMOTEADDR,
-                crate::offsets::REQ_TLS,
-            ];
-            if !extras.iter().all(|f| offsets.get(*f).is_some()) {
-                degraded.push(
-                    "no url.scheme, url.query, client.*, network.peer.* or network.protocol.version (offsets unknown)".into(),
-                );
-            }
-        }
+        let degraded = lib.degraded(spec, &analysis);
         probes.push(PlannedProbe {
             spec: *spec,
             func: func.clone(),
@@ -270,17 +239,6 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table, progress: &mut Progre
             degraded,
             ignored_caller: spec.ignore_calls_from.and_then(|f| pcln.find(f)).cloned(),
         });
-    }
-    // HTTP/2 requests enter through the same ServeHTTP but end elsewhere: without that end
-    // they get no span at all, which must be said, not left to a missing line.
-    let h2_planned = probes.iter().any(|p| p.spec.id == ProbeId::Http2ServerEnd);
-    if let Some(server) = probes.iter_mut().find(|p| p.spec.id == ProbeId::HttpServer).filter(|_| !h2_planned) {
-        let why = skipped
-            .iter()
-            .find(|s| s.spec.id == ProbeId::Http2ServerEnd)
-            .map(|s| s.reason.clone())
-            .unwrap_or_else(|| "no HTTP/2 server function found in this binary".into());
-        server.degraded.push(format!("HTTP/2 requests get no server span: {why}"));
     }
     let not_yet = NOT_YET
         .iter()
@@ -297,43 +255,8 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table, progress: &mut Progre
             None => name.to_string(),
         })
         .collect();
-    if !probes.iter().any(|p| p.spec.id == ProbeId::Goroutines) {
-        notes.push(
-            "without the goroutine probe, spans started in child goroutines start new traces".into(),
-        );
-    }
-    if probes.iter().any(|p| p.spec.instrumentation == "databasesql") {
-        let system = crate::spans::sql_system(&info);
-        let drivers: Vec<&str> = crate::spans::SQL_DRIVERS
-            .iter()
-            .filter(|(m, _)| info.dep(m).is_some())
-            .map(|(m, _)| *m)
-            .collect();
-        let read = if probes.iter().all(|p| p.spec.instrumentation != "databasesql" || offsets_known(&offsets, p.spec.fields)) {
-            "db.system.name from the driver of each call's DB, else "
-        } else {
-            ""
-        };
-        notes.push(format!(
-            "database/sql spans get {read}db.system.name={system} ({})",
-            if drivers.is_empty() {
-                "no known driver module in the build info".to_owned()
-            } else {
-                format!("from the driver module{} {}", if drivers.len() == 1 { "" } else { "s" }, drivers.join(", "))
-            }
-        ));
-    }
-    if probes.iter().any(|p| p.spec.instrumentation == "grpc") {
-        notes.push(
-            "grpc server spans do not continue a caller's trace (traceparent in grpc metadata is not read), and \
-             servers mounted through ServeHTTP are not traced"
-                .into(),
-        );
-    }
-    if probes.iter().any(|p| p.spec.instrumentation == "kafkago") {
-        notes.push(
-            "kafka-go receive spans do not link to the producer's trace (message headers are not read or written)".into(),
-        );
+    for lib in LIBRARIES {
+        notes.extend(lib.review(&mut probes, &skipped, &analysis));
     }
     notes.push(
         "outgoing traceparent injection needs bpf_probe_write_user; `attach` tests for it when it starts \
@@ -373,11 +296,6 @@ fn verify_all(bin: &Binary, checks: &[(&Func, u64, Expect)]) -> Result<(), Strin
         decoded[index].check(*addr, *expect)?;
     }
     Ok(())
-}
-
-/// Whether every field of `fields` has an offset.
-fn offsets_known(offsets: &Offsets, fields: &[Field]) -> bool {
-    fields.iter().all(|f| offsets.get(*f).is_some())
 }
 
 /// Whether any function of `function`'s package is in the binary.

@@ -1,0 +1,39 @@
+//! redigo: one client span per command (`(*conn).DoWithTimeout`, which `Do` and `DoContext` go
+//! through); the server address from the socket the command is written to
+//! (`bpf/peer.bpf.h`). BPF side: `bpf/lib/redigo.bpf.h` (no configuration of its own); spans:
+//! `crate::spans` (`redis_span`, shared with go-redis).
+
+use super::Library;
+use crate::offsets::*;
+use crate::probes::{ProbeId, ProbeSpec};
+
+pub struct Redigo;
+
+pub(crate) const PROBES: &[ProbeSpec] = &[
+    ProbeSpec {
+        id: ProbeId::Redigo,
+        instrumentation: "redigo",
+        what: "redigo commands",
+        function: "github.com/gomodule/redigo/redis.(*conn).DoWithTimeout",
+        also: &[],
+        fields: &[G_GOID],
+        ignore_calls_from: None,
+        at_calls_to: None,
+        also_calls_to: &[],
+        exit_at_calls: None,
+    },
+];
+
+impl Library for Redigo {
+    fn name(&self) -> &'static str {
+        "redigo"
+    }
+
+    fn probes(&self) -> &'static [ProbeSpec] {
+        PROBES
+    }
+
+    fn reads_peers(&self) -> bool {
+        true
+    }
+}
