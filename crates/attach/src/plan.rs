@@ -202,13 +202,13 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table, progress: &mut Progre
         }
         let exit_calls = spec.exit_at_calls.and_then(|(caller, callee)| Some((pcln.find(caller)?, pcln.find(callee)?)));
         let rets = match (spec.exit_at_calls, exit_calls) {
-            _ if !spec.id.has_exit() => Vec::new(),
+            _ if !spec.has_exit() => Vec::new(),
             (Some(_), Some((caller, callee))) => disasm::call_sites(&bin, caller, callee.entry),
             (Some(_), None) => Vec::new(),
             (None, _) => disasm::ret_addresses(&bin, func).unwrap_or_default(),
         };
         let ret_offsets: Vec<u64> = rets.iter().filter_map(|a| bin.vaddr_to_offset(*a)).collect();
-        if ret_offsets.is_empty() && spec.id.has_exit() {
+        if ret_offsets.is_empty() && spec.has_exit() {
             let what = match spec.exit_at_calls {
                 Some((caller, callee)) => format!("no call to {callee} in {caller}"),
                 None => format!("no RET instruction found in {}", func.name),
@@ -357,7 +357,7 @@ impl fmt::Display for CheckReport {
                 None => format!("entry at file offset {}", offsets.join(", ")),
             };
             let at = match (p.spec.exit_at_calls, p.ret_offsets.len()) {
-                _ if !p.spec.id.has_exit() => format!("{entry}, entry only"),
+                _ if !p.spec.has_exit() => format!("{entry}, entry only"),
                 (Some((caller, callee)), n) => format!("{entry}, exit at {n} call{} to {callee} in {caller}", if n == 1 { "" } else { "s" }),
                 (None, 1) => format!("{entry}, 1 RET"),
                 (None, n) => format!("{entry}, {n} RETs"),

@@ -4,7 +4,7 @@
 
 use crate::offsets::Field;
 
-/// Which BPF programs a probe uses (names of `SEC("uprobe")` functions in `bpf/lib/*.bpf.h`).
+/// A probe, for the plan and the session to find it by (its programs are in its [`ProbeSpec`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProbeId {
     /// `runtime.newproc`'s closure, at its call of `runqput(pp, newg, next)` (one emulated
@@ -72,46 +72,14 @@ pub enum ProbeId {
 }
 
 impl ProbeId {
-    /// The BPF programs of the probe: the one at its entry, and the one at each of its exits
-    /// (`None`: an entry-only probe).
-    pub fn programs(self) -> (&'static str, Option<&'static str>) {
-        match self {
-            ProbeId::Goroutines => ("newproc_runqput", None),
-            ProbeId::HttpServer => ("http_server_enter", Some("http_server_ret")),
-            ProbeId::Http2ServerEnd => ("http2_server_done", None),
-            ProbeId::HttpClient => ("http_client_enter", Some("http_client_ret")),
-            ProbeId::HttpInjectConn => ("http_conn_roundtrip", None),
-            ProbeId::HttpInjectHeaders => ("http_header_write", None),
-            ProbeId::SqlQuery => ("db_query_enter", Some("db_query_ret")),
-            ProbeId::SqlExec => ("db_query_enter", Some("db_exec_ret")),
-            ProbeId::SqlPrepare => ("db_prepare_enter", Some("db_query_ret")),
-            ProbeId::SqlStmtQuery => ("db_stmt_enter", Some("db_query_ret")),
-            ProbeId::SqlStmtExec => ("db_stmt_enter", Some("db_exec_ret")),
-            ProbeId::SqlBegin => ("db_begin_enter", Some("db_query_ret")),
-            ProbeId::SqlCommit => ("db_commit_enter", Some("db_error_ret")),
-            ProbeId::SqlRollback => ("db_rollback_enter", Some("db_error_ret")),
-            ProbeId::SqlPing => ("db_ping_enter", Some("db_error_ret")),
-            ProbeId::GinRoute => ("gin_route_enter", Some("gin_route_ret")),
-            ProbeId::EchoRoute => ("echo_route_enter", Some("echo_route_ret")),
-            ProbeId::Redis => ("redis_process_enter", Some("redis_process_ret")),
-            ProbeId::Redigo => ("redigo_do_enter", Some("redigo_do_ret")),
-            ProbeId::GrpcInvoke => ("grpc_invoke_enter", Some("grpc_invoke_ret")),
-            ProbeId::GrpcNewStream => ("grpc_newstream_enter", Some("grpc_newstream_ret")),
-            ProbeId::GrpcStreamFinish => ("grpc_stream_finish", None),
-            ProbeId::GrpcServer => ("grpc_server_enter", Some("grpc_server_ret")),
-            ProbeId::GrpcWriteStatus => ("grpc_server_write_status", None),
-            ProbeId::KafkaWrite => ("kafka_write_enter", Some("kafka_write_ret")),
-            ProbeId::KafkaFetch => ("kafka_fetch_enter", Some("kafka_fetch_ret")),
-        }
-    }
-
-    /// Whether the probe has a program at each RET (else at the entry only).
+    /// Whether the probe has a program at each RET (else at the entry only): its library's
+    /// [`ProbeSpec::has_exit`] (every spec of one id has the same programs).
     pub fn has_exit(self) -> bool {
-        self.programs().1.is_some()
+        crate::libs::all_probes().any(|s| s.id == self && s.has_exit())
     }
 }
 
-/// One probe of the catalogue.
+/// One probe of a library.
 #[derive(Debug, Clone, Copy)]
 pub struct ProbeSpec {
     pub id: ProbeId,
@@ -120,6 +88,9 @@ pub struct ProbeSpec {
     pub instrumentation: &'static str,
     /// Human description for the check report.
     pub what: &'static str,
+    /// The BPF programs (`SEC("uprobe")` functions of its library's `bpf/lib/<library>.bpf.h`):
+    /// the one at its entry, and the one at each of its exits (`None`: an entry-only probe).
+    pub programs: (&'static str, Option<&'static str>),
     /// Symbol in `.gopclntab`.
     pub function: &'static str,
     /// Symbols tried in order when `function` is not in the binary (a library release that
@@ -139,6 +110,13 @@ pub struct ProbeSpec {
     /// The exit program goes on the calls the first function makes to the second, instead of on
     /// this function's RETs (a call is emulated by the kernel, a RET single-stepped).
     pub exit_at_calls: Option<(&'static str, &'static str)>,
+}
+
+impl ProbeSpec {
+    /// Whether the probe has a program at each RET (else at the entry only).
+    pub fn has_exit(&self) -> bool {
+        self.programs.1.is_some()
+    }
 }
 
 /// Libraries build mode instruments that attach does not yet: reported by `--check` when the

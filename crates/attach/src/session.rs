@@ -326,7 +326,7 @@ mod imp {
             .probes
             .iter()
             .flat_map(|p| {
-                let (entry, exit) = p.spec.id.programs();
+                let (entry, exit) = p.spec.programs;
                 std::iter::once(entry).chain(exit)
             })
             .collect();
@@ -369,7 +369,7 @@ mod imp {
                 say("stopped before tracing began");
                 return Ok(());
             }
-            let (enter, exit) = p.spec.id.programs();
+            let (enter, exit) = p.spec.programs;
             let cookies = p.entry_addrs.iter().map(|addr| entry_cookie(p, *addr));
             let sites = p.entry_offsets.iter().zip(cookies).map(|(off, cookie)| (enter, *off, cookie));
             let sites = sites.chain(exit.into_iter().flat_map(|exit| p.ret_offsets.iter().map(move |off| (exit, *off, 0))));

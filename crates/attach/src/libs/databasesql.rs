@@ -50,6 +50,7 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
 const fn sql(id: ProbeId, what: &'static str, function: &'static str) -> ProbeSpec {
     ProbeSpec {
         id,
+        programs: programs(id),
         instrumentation: "databasesql",
         what,
         function,
@@ -59,6 +60,23 @@ const fn sql(id: ProbeId, what: &'static str, function: &'static str) -> ProbeSp
         at_calls_to: None,
         also_calls_to: &[],
         exit_at_calls: None,
+    }
+}
+
+/// The programs of each database/sql probe: an entry program per way the call gets its query,
+/// an exit program per result shape (`Rows`, `Result` or an error alone).
+const fn programs(id: ProbeId) -> (&'static str, Option<&'static str>) {
+    match id {
+        ProbeId::SqlQuery => ("db_query_enter", Some("db_query_ret")),
+        ProbeId::SqlExec => ("db_query_enter", Some("db_exec_ret")),
+        ProbeId::SqlPrepare => ("db_prepare_enter", Some("db_query_ret")),
+        ProbeId::SqlStmtQuery => ("db_stmt_enter", Some("db_query_ret")),
+        ProbeId::SqlStmtExec => ("db_stmt_enter", Some("db_exec_ret")),
+        ProbeId::SqlBegin => ("db_begin_enter", Some("db_query_ret")),
+        ProbeId::SqlCommit => ("db_commit_enter", Some("db_error_ret")),
+        ProbeId::SqlRollback => ("db_rollback_enter", Some("db_error_ret")),
+        ProbeId::SqlPing => ("db_ping_enter", Some("db_error_ret")),
+        _ => panic!("not a database/sql probe"),
     }
 }
 

@@ -18,6 +18,7 @@ pub struct GoRedis;
 pub(crate) const PROBES: &[ProbeSpec] = &[
     ProbeSpec {
         id: ProbeId::Redis,
+        programs: ("redis_process_enter", Some("redis_process_ret")),
         instrumentation: "goredis",
         what: "go-redis v9 commands",
         function: "github.com/redis/go-redis/v9.(*baseClient).process",

@@ -15,6 +15,7 @@ pub struct Goroutines;
 pub(crate) const PROBES: &[ProbeSpec] = &[
     ProbeSpec {
         id: ProbeId::Goroutines,
+        programs: ("newproc_runqput", None),
         instrumentation: "runtime",
         what: "goroutine ancestry (spans in child goroutines join their parent's trace)",
         function: "runtime.newproc.func1",

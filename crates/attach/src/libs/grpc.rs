@@ -24,6 +24,7 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
     grpc(ProbeId::GrpcServer, "grpc server streams", "google.golang.org/grpc.(*Server).processStreamingRPC", GRPC_SERVER_FIELDS),
     ProbeSpec {
         id: ProbeId::GrpcWriteStatus,
+        programs: ("grpc_server_write_status", None),
         instrumentation: "grpc",
         what: "grpc server status codes",
         function: "google.golang.org/grpc/internal/transport.(*http2Server).writeStatus",
@@ -43,6 +44,7 @@ const GRPC_SERVER_FIELDS: &[Field] =
 const fn grpc(id: ProbeId, what: &'static str, function: &'static str, fields: &'static [Field]) -> ProbeSpec {
     ProbeSpec {
         id,
+        programs: programs(id),
         instrumentation: "grpc",
         what,
         function,
@@ -52,6 +54,17 @@ const fn grpc(id: ProbeId, what: &'static str, function: &'static str, fields: &
         at_calls_to: None,
         also_calls_to: &[],
         exit_at_calls: None,
+    }
+}
+
+/// The programs of the grpc probes made by `grpc()`.
+const fn programs(id: ProbeId) -> (&'static str, Option<&'static str>) {
+    match id {
+        ProbeId::GrpcInvoke => ("grpc_invoke_enter", Some("grpc_invoke_ret")),
+        ProbeId::GrpcNewStream => ("grpc_newstream_enter", Some("grpc_newstream_ret")),
+        ProbeId::GrpcStreamFinish => ("grpc_stream_finish", None),
+        ProbeId::GrpcServer => ("grpc_server_enter", Some("grpc_server_ret")),
+        _ => panic!("not a grpc probe made by grpc()"),
     }
 }
 

@@ -19,6 +19,7 @@ pub struct KafkaGo;
 pub(crate) const PROBES: &[ProbeSpec] = &[
     ProbeSpec {
         id: ProbeId::KafkaWrite,
+        programs: ("kafka_write_enter", Some("kafka_write_ret")),
         instrumentation: "kafkago",
         what: "kafka-go writer",
         function: "github.com/segmentio/kafka-go.(*Writer).WriteMessages",
@@ -31,6 +32,7 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
     },
     ProbeSpec {
         id: ProbeId::KafkaFetch,
+        programs: ("kafka_fetch_enter", Some("kafka_fetch_ret")),
         instrumentation: "kafkago",
         what: "kafka-go reader",
         function: "github.com/segmentio/kafka-go.(*Reader).FetchMessage",

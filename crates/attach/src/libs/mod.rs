@@ -1,16 +1,16 @@
 //! One module per instrumented library, each implementing [`Library`]: its
 //! `OTEL_GO_*_INSTRUMENTATIONS` name, the probes it plans (functions, the struct fields their
-//! programs read, the BPF programs through [`ProbeId::programs`](crate::probes::ProbeId::programs)),
-//! the optional features it loses for lack of an offset, its notes in the check report, and the
-//! read-only configuration of its BPF half, `bpf/lib/<library>.bpf.h`. [`LIBRARIES`] is the one
-//! list of them: `plan::plan` and `session::run` loop over it and name no library.
+//! programs read, the BPF programs at their entry and exits), the optional features it loses for
+//! lack of an offset, its notes in the check report, the read-only configuration of its BPF half
+//! (`bpf/lib/<library>.bpf.h`), and how its events become spans. [`LIBRARIES`] is the one list
+//! of them: `plan::plan`, `session::run` and `spans::to_span` loop over it and name no library.
 //!
 //! Adding a library: write `bpf/lib/<name>.bpf.h` (its `const volatile` configuration, maps and
-//! `SEC("uprobe")` programs) and include it from `bpf/attach.bpf.c`; add its `ProbeId`s and their
-//! programs to `crate::probes`, its struct fields to `crate::offsets` (and `offsets.json`), a
-//! module here whose `PROBES` list its functions, and an entry in [`LIBRARIES`]; if it sends a
-//! new event kind, add it to `enum event_kind` in `bpf/attach.h` and map it in `crate::event`
-//! and `crate::spans`.
+//! `SEC("uprobe")` programs) and include it from `bpf/attach.bpf.c`; add its `ProbeId`s to
+//! `crate::probes` and its struct fields to `crate::offsets` (and `offsets.json`); write a
+//! module here whose `PROBES` list its functions and programs, and add it to [`LIBRARIES`]. A new
+//! event kind goes into `enum event_kind` in `bpf/attach.h` and `EventKind` in `crate::event`;
+//! the module's [`Library::span`] builds its spans.
 //!
 //! These modules own what differs between libraries; the analysis of a binary, the checks every
 //! probe gets (function found, offsets known, addresses verified: `crate::plan`), loading and
@@ -143,7 +143,7 @@ mod tests {
             assert!(main.contains(&format!("#include \"{header}\"")), "attach.bpf.c does not include {header}");
             let source = std::fs::read_to_string(bpf.join(&header)).unwrap_or_else(|e| panic!("{header}: {e}"));
             for spec in lib.probes() {
-                let (entry, exit) = spec.id.programs();
+                let (entry, exit) = spec.programs;
                 for name in std::iter::once(entry).chain(exit) {
                     let definition = format!("SEC(\"uprobe\")\nint {name}(struct pt_regs *ctx)");
                     assert!(source.contains(&definition), "{:?}: no uprobe program `{name}` in {header}", spec.id);
@@ -161,6 +161,16 @@ mod tests {
             let builders: Vec<&str> =
                 LIBRARIES.iter().filter(|l| l.span(&event, &Semantics::default()).is_some()).map(|l| l.name()).collect();
             assert_eq!(builders.len(), 1, "{kind:?}: {builders:?}");
+        }
+    }
+
+    /// The probes of one id share their programs (`ProbeId::has_exit` relies on it).
+    #[test]
+    fn probes_of_one_id_have_the_same_programs() {
+        for a in all_probes() {
+            for b in all_probes().filter(|b| b.id == a.id) {
+                assert_eq!(a.programs, b.programs, "{:?}", a.id);
+            }
         }
     }
 

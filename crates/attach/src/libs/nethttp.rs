@@ -23,6 +23,7 @@ pub struct NetHttp;
 pub(crate) const PROBES: &[ProbeSpec] = &[
     ProbeSpec {
         id: ProbeId::HttpServer,
+        programs: ("http_server_enter", Some("http_server_ret")),
         instrumentation: "nethttp",
         what: "net/http server spans",
         function: "net/http.serverHandler.ServeHTTP",
@@ -53,6 +54,7 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
     },
     ProbeSpec {
         id: ProbeId::Http2ServerEnd,
+        programs: ("http2_server_done", None),
         instrumentation: "nethttp",
         what: "net/http HTTP/2 server span ends",
         function: "net/http.(*http2serverConn).runHandler.func1",
@@ -65,6 +67,7 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
     },
     ProbeSpec {
         id: ProbeId::HttpClient,
+        programs: ("http_client_enter", Some("http_client_ret")),
         instrumentation: "nethttp",
         what: "net/http client spans",
         function: "net/http.(*Transport).roundTrip",
@@ -89,6 +92,7 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
     },
     ProbeSpec {
         id: ProbeId::HttpInjectConn,
+        programs: ("http_conn_roundtrip", None),
         instrumentation: "nethttp",
         what: "net/http client connections (outgoing traceparent)",
         function: "net/http.(*persistConn).roundTrip",
@@ -101,6 +105,7 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
     },
     ProbeSpec {
         id: ProbeId::HttpInjectHeaders,
+        programs: ("http_header_write", None),
         instrumentation: "nethttp",
         what: "net/http request heads (outgoing traceparent)",
         function: "net/http.(*transferWriter).writeHeader",

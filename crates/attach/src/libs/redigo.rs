@@ -12,6 +12,7 @@ pub struct Redigo;
 pub(crate) const PROBES: &[ProbeSpec] = &[
     ProbeSpec {
         id: ProbeId::Redigo,
+        programs: ("redigo_do_enter", Some("redigo_do_ret")),
         instrumentation: "redigo",
         what: "redigo commands",
         function: "github.com/gomodule/redigo/redis.(*conn).DoWithTimeout",

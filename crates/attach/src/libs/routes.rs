@@ -15,6 +15,7 @@ pub struct Echo;
 const GIN: &[ProbeSpec] = &[
     ProbeSpec {
         id: ProbeId::GinRoute,
+        programs: ("gin_route_enter", Some("gin_route_ret")),
         instrumentation: "gin",
         what: "gin routes (server spans named by the route template)",
         function: "github.com/gin-gonic/gin.(*Engine).handleHTTPRequest",
@@ -30,6 +31,7 @@ const GIN: &[ProbeSpec] = &[
 const ECHO: &[ProbeSpec] = &[
     ProbeSpec {
         id: ProbeId::EchoRoute,
+        programs: ("echo_route_enter", Some("echo_route_ret")),
         instrumentation: "echo",
         what: "echo v4 routes (server spans named by the route template)",
         function: "github.com/labstack/echo/v4.(*Router).Find",
