@@ -230,7 +230,6 @@ mod imp {
     use crate::export::{Exporter, Queued};
     use crate::libs::{library, LIBRARIES};
     use crate::offsets::*;
-    use crate::probes::ProbeId;
     use crate::spans::{to_span, Clock, Semantics};
 
     /// The cookie of an entry uprobe at link-time address `addr`: the address (the program
@@ -506,8 +505,10 @@ mod imp {
         let dropped = exporter.dropped.clone();
         let exported = exporter.exported.clone();
         exporter.shutdown();
-        if report.probe(ProbeId::HttpInjectHeaders).is_some() {
-            say(&injection_summary(&skel.maps.injection_stats));
+        for lib in LIBRARIES {
+            if let Some(summary) = lib.summary(skel.object(), report) {
+                say(&summary);
+            }
         }
         say(&format!(
             "detached ({reason}): {spans_total} spans, {} exported, {} dropped{}",
@@ -519,31 +520,5 @@ mod imp {
             }
         ));
         Ok(())
-    }
-
-    /// The outgoing-traceparent counters (`INJECT_*` in attach.h), as one line.
-    fn injection_summary(stats: &libbpf_rs::Map) -> String {
-        use libbpf_rs::MapCore;
-        const WHAT: [&str; 5] = [
-            "written",
-            "refused by the kernel (lockdown)",
-            "left out: the request had one",
-            "left out: no room in the connection's buffer",
-            "left out: unexpected buffer contents",
-        ];
-        let counts: Vec<String> = WHAT
-            .iter()
-            .enumerate()
-            .filter_map(|(i, what)| {
-                let value = stats.lookup(&(i as u32).to_ne_bytes(), libbpf_rs::MapFlags::ANY).ok()??;
-                let n = u64::from_ne_bytes(value.get(..8)?.try_into().ok()?);
-                (n > 0).then(|| format!("{n} {what}"))
-            })
-            .collect();
-        if counts.is_empty() {
-            "outgoing traceparent: no HTTP/1.1 client request seen".into()
-        } else {
-            format!("outgoing traceparent: {}", counts.join(", "))
-        }
     }
 }

@@ -107,6 +107,12 @@ pub trait Library: Sync {
     /// Sets its BPF half's read-only configuration before the object is loaded.
     #[cfg(bpf_built)]
     fn configure(&self, _rodata: &mut Rodata, _report: &CheckReport) {}
+
+    /// A line for the end of the session, from its BPF half's maps (`None`: nothing to say).
+    #[cfg(bpf_built)]
+    fn summary(&self, _object: &libbpf_rs::Object, _report: &CheckReport) -> Option<String> {
+        None
+    }
 }
 
 /// The library whose [`Library::name`] is `name`.

@@ -214,6 +214,15 @@ impl Library for NetHttp {
         ro.off_bufio_writer_n = get(BUFIO_WRITER_N);
         ro.off_transferwriter_header = get(TRANSFERWRITER_HEADER);
     }
+
+    /// What became of the outgoing traceparent, when its probe was attached.
+    #[cfg(bpf_built)]
+    fn summary(&self, object: &libbpf_rs::Object, report: &CheckReport) -> Option<String> {
+        use libbpf_rs::MapCore;
+        report.probe(ProbeId::HttpInjectHeaders)?;
+        let stats = object.maps().find(|m| m.name() == "injection_stats")?;
+        Some(injection_summary(&stats))
+    }
 }
 
 /// `http.request.method`: the method when the conventions know it (case-sensitive; an empty
@@ -317,4 +326,31 @@ fn http_span(e: &SpanEvent) -> SpanParts {
         }
     };
     (name, kind, error, attrs)
+}
+
+/// The outgoing-traceparent counters (`INJECT_*` in attach.h), as one line.
+#[cfg(bpf_built)]
+fn injection_summary(stats: &libbpf_rs::Map) -> String {
+    use libbpf_rs::MapCore;
+    const WHAT: [&str; 5] = [
+        "written",
+        "refused by the kernel (lockdown)",
+        "left out: the request had one",
+        "left out: no room in the connection's buffer",
+        "left out: unexpected buffer contents",
+    ];
+    let counts: Vec<String> = WHAT
+        .iter()
+        .enumerate()
+        .filter_map(|(i, what)| {
+            let value = stats.lookup(&(i as u32).to_ne_bytes(), libbpf_rs::MapFlags::ANY).ok()??;
+            let n = u64::from_ne_bytes(value.get(..8)?.try_into().ok()?);
+            (n > 0).then(|| format!("{n} {what}"))
+        })
+        .collect();
+    if counts.is_empty() {
+        "outgoing traceparent: no HTTP/1.1 client request seen".into()
+    } else {
+        format!("outgoing traceparent: {}", counts.join(", "))
+    }
 }
