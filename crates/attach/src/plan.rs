@@ -135,11 +135,11 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table, progress: &mut Progre
     // Header maps can be read in Go 1.24+ (swiss tables) when their layout is known.
     let swiss_headers = go.map(|(_, minor, _)| minor >= 24).unwrap_or(false)
         && [
-            crate::offsets::MAP_DIRPTR,
-            crate::offsets::MAP_DIRLEN,
-            crate::offsets::TABLE_GROUPS,
-            crate::offsets::GROUPSREF_DATA,
-            crate::offsets::GROUPSREF_MASK,
+            crate::libs::nethttp::MAP_DIRPTR,
+            crate::libs::nethttp::MAP_DIRLEN,
+            crate::libs::nethttp::TABLE_GROUPS,
+            crate::libs::nethttp::GROUPSREF_DATA,
+            crate::libs::nethttp::GROUPSREF_MASK,
         ]
         .iter()
         .all(|f| offsets.get(*f).is_some());

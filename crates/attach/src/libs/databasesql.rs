@@ -18,6 +18,16 @@ use crate::sql;
 
 pub struct DatabaseSql;
 
+pub const STMT_QUERY: Field = req("database/sql.Stmt", "query");
+
+/// The DB's `driver.Connector` (whose type names the driver), and the `*DB` of each other
+/// receiver; unknown, `db.system.name` comes from the build info alone.
+pub const DB_CONNECTOR: Field = opt("database/sql.DB", "connector");
+pub const CONN_DB: Field = opt("database/sql.Conn", "db");
+pub const TX_DB: Field = opt("database/sql.Tx", "db");
+pub const STMT_DB: Field = opt("database/sql.Stmt", "db");
+pub const DSNCONNECTOR_DRIVER: Field = opt("database/sql.dsnConnector", "driver");
+
 pub(crate) const PROBES: &[ProbeSpec] = &[
     sql(ProbeId::SqlQuery, "database/sql DB queries", "database/sql.(*DB).QueryContext"),
     sql(ProbeId::SqlExec, "database/sql DB execs", "database/sql.(*DB).ExecContext"),

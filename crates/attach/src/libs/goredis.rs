@@ -15,6 +15,20 @@ use crate::spans::*;
 
 pub struct GoRedis;
 
+pub const REDIS_BASECMD_ARGS: Field = req("github.com/redis/go-redis/v9.baseCmd", "args");
+pub const REDIS_BASECLIENT_OPT: Field = opt("github.com/redis/go-redis/v9.baseClient", "opt");
+pub const REDIS_OPTIONS_ADDR: Field = opt("github.com/redis/go-redis/v9.Options", "Addr");
+pub const REDIS_OPTIONS_DB: Field = opt("github.com/redis/go-redis/v9.Options", "DB");
+
+/// Where `offsets.json` gets these fields for targets without DWARF (`crate::offsets::MODULE_PROBES`).
+pub const OFFSETS_PROBE: ModuleProbe = ModuleProbe {
+    module: "github.com/redis/go-redis/v9",
+    probe: "attach-offsets-probe-redis",
+    // The newest patch of every minor line: entries match a release's own minor line.
+    versions: &["v9.0.0", "v9.0.5", "v9.2.1", "v9.3.1", "v9.4.0", "v9.5.5", "v9.6.3", "v9.7.3", "v9.8.0", "v9.9.0", "v9.10.0", "v9.11.0", "v9.12.1", "v9.13.0", "v9.14.1", "v9.16.0", "v9.17.3", "v9.18.0", "v9.19.0", "v9.20.1", "v9.21.0", "v9.22.0", "v9.23.0"],
+    fields: &[REDIS_BASECMD_ARGS, REDIS_BASECLIENT_OPT, REDIS_OPTIONS_ADDR, REDIS_OPTIONS_DB],
+};
+
 pub(crate) const PROBES: &[ProbeSpec] = &[
     ProbeSpec {
         id: ProbeId::Redis,

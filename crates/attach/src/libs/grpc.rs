@@ -16,6 +16,36 @@ use crate::spans::*;
 
 pub struct Grpc;
 
+pub const GRPC_CC_TARGET: Field = opt("google.golang.org/grpc.ClientConn", "target");
+pub const GRPC_ERROR_S: Field = opt("google.golang.org/grpc/internal/status.Error", "s");
+pub const GRPC_STATUS_S: Field = opt("google.golang.org/grpc/internal/status.Status", "s");
+pub const SPB_STATUS_CODE: Field = opt("google.golang.org/genproto/googleapis/rpc/status.Status", "Code");
+
+/// Absent before grpc-go moved the server side of `transport.Stream` into `ServerStream`;
+/// the method is then at `Stream.method` directly (offset 0 here).
+pub const GRPC_SERVERSTREAM_STREAM: Field = opt("google.golang.org/grpc/internal/transport.ServerStream", "Stream");
+pub const GRPC_STREAM_METHOD: Field = req("google.golang.org/grpc/internal/transport.Stream", "method");
+
+/// Where `offsets.json` gets these fields for targets without DWARF (`crate::offsets::MODULE_PROBES`).
+pub const OFFSETS_PROBE: ModuleProbe = ModuleProbe {
+    module: "google.golang.org/grpc",
+    probe: "attach-offsets-probe-grpc",
+    // The newest patch of every minor line from v1.72 (build mode's floor, which attach
+    // shares); v1.75.0 stays from the first table.
+    versions: &[
+        "v1.72.2", "v1.73.0", "v1.74.3", "v1.75.0", "v1.75.1", "v1.76.0", "v1.77.0", "v1.78.0", "v1.79.3",
+        "v1.80.0", "v1.81.1", "v1.82.1", "v1.83.2", "v1.84.0", "v1.85.0",
+    ],
+    fields: &[
+        GRPC_CC_TARGET,
+        GRPC_ERROR_S,
+        GRPC_STATUS_S,
+        SPB_STATUS_CODE,
+        GRPC_SERVERSTREAM_STREAM,
+        GRPC_STREAM_METHOD,
+    ],
+};
+
 pub(crate) const PROBES: &[ProbeSpec] = &[
     grpc(ProbeId::GrpcInvoke, "grpc client unary calls", "google.golang.org/grpc.(*ClientConn).Invoke", GRPC_CLIENT_FIELDS),
     grpc(ProbeId::GrpcNewStream, "grpc client streams", "google.golang.org/grpc.(*ClientConn).NewStream", GRPC_CLIENT_FIELDS),

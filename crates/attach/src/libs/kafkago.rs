@@ -16,6 +16,30 @@ use crate::spans::*;
 
 pub struct KafkaGo;
 
+pub const KAFKA_WRITER_TOPIC: Field = req("github.com/segmentio/kafka-go.Writer", "Topic");
+pub const KAFKA_MESSAGE_TOPIC: Field = req("github.com/segmentio/kafka-go.Message", "Topic");
+pub const KAFKA_READER_CONFIG: Field = req("github.com/segmentio/kafka-go.Reader", "config");
+pub const KAFKA_READERCFG_TOPIC: Field = req("github.com/segmentio/kafka-go.ReaderConfig", "Topic");
+pub const KAFKA_READERCFG_GROUP: Field = opt("github.com/segmentio/kafka-go.ReaderConfig", "GroupID");
+pub const KAFKA_READERCFG_BROKERS: Field = opt("github.com/segmentio/kafka-go.ReaderConfig", "Brokers");
+pub const KAFKA_READERCFG_PARTITION: Field = opt("github.com/segmentio/kafka-go.ReaderConfig", "Partition");
+
+/// Where `offsets.json` gets these fields for targets without DWARF (`crate::offsets::MODULE_PROBES`).
+pub const OFFSETS_PROBE: ModuleProbe = ModuleProbe {
+    module: "github.com/segmentio/kafka-go",
+    probe: "attach-offsets-probe-kafka",
+    versions: &["v0.4.47", "v0.4.51"],
+    fields: &[
+        KAFKA_WRITER_TOPIC,
+        KAFKA_MESSAGE_TOPIC,
+        KAFKA_READER_CONFIG,
+        KAFKA_READERCFG_TOPIC,
+        KAFKA_READERCFG_GROUP,
+        KAFKA_READERCFG_BROKERS,
+        KAFKA_READERCFG_PARTITION,
+    ],
+};
+
 pub(crate) const PROBES: &[ProbeSpec] = &[
     ProbeSpec {
         id: ProbeId::KafkaWrite,

@@ -1,14 +1,17 @@
 //! One module per instrumented library, each implementing [`Library`]: its
-//! `OTEL_GO_*_INSTRUMENTATIONS` name, the probes it plans (functions, the struct fields their
-//! programs read, the BPF programs at their entry and exits), the optional features it loses for
-//! lack of an offset, its notes in the check report, the read-only configuration of its BPF half
-//! (`bpf/lib/<library>.bpf.h`), and how its events become spans. [`LIBRARIES`] is the one list
-//! of them: `plan::plan`, `session::run` and `spans::to_span` loop over it and name no library.
+//! `OTEL_GO_*_INSTRUMENTATIONS` name, the struct fields its programs read (and where
+//! `offsets.json` gets them), the probes it plans (functions, fields, the BPF programs at their
+//! entry and exits), the optional features it loses for lack of an offset, its notes in the
+//! check report, the read-only configuration of its BPF half (`bpf/lib/<library>.bpf.h`), and
+//! how its events become spans. [`LIBRARIES`] is the one list of them: `plan::plan`,
+//! `session::run` and `spans::to_span` loop over it and name no library.
 //!
 //! Adding a library: write `bpf/lib/<name>.bpf.h` (its `const volatile` configuration, maps and
 //! `SEC("uprobe")` programs) and include it from `bpf/attach.bpf.c`; add its `ProbeId`s to
-//! `crate::probes` and its struct fields to `crate::offsets` (and `offsets.json`); write a
-//! module here whose `PROBES` list its functions and programs, and add it to [`LIBRARIES`]. A new
+//! `crate::probes`; write a module here with the struct fields it reads (`Field` constants; for
+//! a third-party module also the `ModuleProbe` that fills `offsets.json`, listed in
+//! `crate::offsets::MODULE_PROBES`; standard-library fields go into `STD_FIELDS`) and the
+//! `PROBES` of its functions and programs, and add it to [`LIBRARIES`]. A new
 //! event kind goes into `enum event_kind` in `bpf/attach.h` and `EventKind` in `crate::event`;
 //! the module's [`Library::span`] builds its spans.
 //!

@@ -20,6 +20,39 @@ use crate::spans::*;
 
 pub struct NetHttp;
 
+pub const REQ_METHOD: Field = req("net/http.Request", "Method");
+pub const REQ_URL: Field = req("net/http.Request", "URL");
+pub const REQ_HEADER: Field = req("net/http.Request", "Header");
+pub const REQ_HOST: Field = req("net/http.Request", "Host");
+pub const REQ_PATTERN: Field = opt("net/http.Request", "Pattern");
+pub const URL_SCHEME: Field = req("net/url.URL", "Scheme");
+pub const URL_HOST: Field = req("net/url.URL", "Host");
+pub const URL_PATH: Field = req("net/url.URL", "Path");
+pub const URL_RAWQUERY: Field = req("net/url.URL", "RawQuery");
+pub const RESPONSE_STATUS: Field = req("net/http.response", "status");
+pub const H2_WRITER_STATE: Field = opt("net/http.http2responseWriter", "rws");
+pub const H2_STATE_STATUS: Field = opt("net/http.http2responseWriterState", "status");
+
+/// The same two fields from Go 1.27, whose HTTP/2 moved out of `h2_bundle.go`.
+pub const H2_INTERNAL_WRITER_STATE: Field = opt("net/http/internal/http2.responseWriter", "rws");
+pub const H2_INTERNAL_STATE_STATUS: Field = opt("net/http/internal/http2.responseWriterState", "status");
+pub const RESP_STATUSCODE: Field = req("net/http.Response", "StatusCode");
+pub const REQ_PROTOMAJOR: Field = opt("net/http.Request", "ProtoMajor");
+pub const REQ_PROTOMINOR: Field = opt("net/http.Request", "ProtoMinor");
+pub const REQ_REMOTEADDR: Field = opt("net/http.Request", "RemoteAddr");
+pub const REQ_TLS: Field = opt("net/http.Request", "TLS");
+pub const RESP_PROTOMAJOR: Field = opt("net/http.Response", "ProtoMajor");
+pub const RESP_PROTOMINOR: Field = opt("net/http.Response", "ProtoMinor");
+pub const MAP_DIRPTR: Field = opt("internal/runtime/maps.Map", "dirPtr");
+pub const MAP_DIRLEN: Field = opt("internal/runtime/maps.Map", "dirLen");
+pub const TABLE_GROUPS: Field = opt("internal/runtime/maps.table", "groups");
+pub const GROUPSREF_DATA: Field = opt("internal/runtime/maps.groupsReference", "data");
+pub const GROUPSREF_MASK: Field = opt("internal/runtime/maps.groupsReference", "lengthMask");
+pub const PERSISTCONN_BW: Field = req("net/http.persistConn", "bw");
+pub const BUFIO_WRITER_BUF: Field = req("bufio.Writer", "buf");
+pub const BUFIO_WRITER_N: Field = req("bufio.Writer", "n");
+pub const TRANSFERWRITER_HEADER: Field = req("net/http.transferWriter", "Header");
+
 pub(crate) const PROBES: &[ProbeSpec] = &[
     ProbeSpec {
         id: ProbeId::HttpServer,

@@ -12,6 +12,33 @@ use crate::probes::{ProbeId, ProbeSpec};
 pub struct Gin;
 pub struct Echo;
 
+/// The route each framework matched; without it the route probe is skipped (with a warning)
+/// and server spans keep the method-only name.
+pub const GIN_CONTEXT_FULLPATH: Field = req("github.com/gin-gonic/gin.Context", "fullPath");
+pub const ECHO_CONTEXT_PATH: Field = req("github.com/labstack/echo/v4.context", "path");
+
+/// Where `offsets.json` gets these fields for targets without DWARF (`crate::offsets::MODULE_PROBES`).
+pub const GIN_OFFSETS_PROBE: ModuleProbe = ModuleProbe {
+    module: "github.com/gin-gonic/gin",
+    probe: "attach-offsets-probe-gin",
+    // The newest patch of every minor line from v1.7 (the gin rule's floor).
+    versions: &["v1.7.7", "v1.8.1", "v1.9.1", "v1.10.1", "v1.11.0", "v1.12.0"],
+    fields: &[GIN_CONTEXT_FULLPATH],
+};
+
+/// Where `offsets.json` gets these fields for targets without DWARF (`crate::offsets::MODULE_PROBES`).
+pub const ECHO_OFFSETS_PROBE: ModuleProbe = ModuleProbe {
+    module: "github.com/labstack/echo/v4",
+    probe: "attach-offsets-probe-echo",
+    // The newest patch of every minor line from v4.1 (the echo rule's floor, v4.1.16) the
+    // module proxy serves (it lists no v4.3, v4.4 or v4.6).
+    versions: &[
+        "v4.1.17", "v4.2.1", "v4.5.0", "v4.7.2", "v4.8.0", "v4.9.1", "v4.10.2", "v4.11.4", "v4.12.0", "v4.13.4",
+        "v4.14.0", "v4.15.4", "v4.16.6",
+    ],
+    fields: &[ECHO_CONTEXT_PATH],
+};
+
 const GIN: &[ProbeSpec] = &[
     ProbeSpec {
         id: ProbeId::GinRoute,
