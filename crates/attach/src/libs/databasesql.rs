@@ -1,19 +1,18 @@
 //! database/sql: one client span per query, exec, prepare, begin, commit, rollback and ping of
 //! `*DB`, `*Conn`, `*Tx` and `*Stmt`; the driver named from its code addresses
 //! (`crate::drivers`), the server address from the socket the call sends on (`bpf/peer.bpf.h`).
-//! BPF side: `bpf/lib/databasesql.bpf.h`; spans: `crate::spans` (`db_span`, with `crate::sql`).
+//! BPF side: `bpf/lib/databasesql.bpf.h`; spans: `db_span` below (with `crate::sql`).
 
 use opentelemetry_proto::tonic::trace::v1::span;
 
-use super::SpanParts;
-use super::{Analysis, Library};
+use super::{Analysis, Library, SpanParts};
+use crate::event::{EventKind, SpanEvent};
 use crate::offsets::*;
+use crate::plan::{PlannedProbe, SkippedProbe};
 #[cfg(bpf_built)]
 use crate::plan::CheckReport;
-use crate::plan::{PlannedProbe, SkippedProbe};
-use crate::event::{EventKind, SpanEvent};
 use crate::probes::{ProbeId, ProbeSpec};
-use crate::spans::*;
+use crate::spans::{kv_str, server_address, split_host_port, QueryText, Semantics};
 use crate::sql;
 
 pub struct DatabaseSql;

@@ -1,17 +1,16 @@
 //! go-redis v9: one client span per command (`(*baseClient).process`, or `processStartingAt`
 //! where `process` is inlined). BPF side: `bpf/lib/goredis.bpf.h` (whose state map redigo
-//! shares); spans: `crate::spans` (`redis_span`).
+//! shares); spans: `redis_span` below (redigo's too).
 
 use opentelemetry_proto::tonic::trace::v1::span;
 
-use super::SpanParts;
-use super::{Analysis, Library};
+use super::{Analysis, Library, SpanParts};
+use crate::event::{EventKind, SpanEvent};
 use crate::offsets::*;
 #[cfg(bpf_built)]
 use crate::plan::CheckReport;
-use crate::event::{EventKind, SpanEvent};
 use crate::probes::{ProbeId, ProbeSpec};
-use crate::spans::*;
+use crate::spans::{kv_str, server_address, split_host_port, QueryText, Semantics};
 
 pub struct GoRedis;
 

@@ -1,18 +1,17 @@
 //! google.golang.org/grpc: client spans for unary calls and streams, server spans for unary
 //! and streaming RPCs with their status code. BPF side: `bpf/lib/grpc.bpf.h`; spans:
-//! `crate::spans` (`grpc_span`).
+//! `grpc_span` below.
 
 use opentelemetry_proto::tonic::trace::v1::span;
 
-use super::SpanParts;
-use super::{Analysis, Library};
+use super::{Analysis, Library, SpanParts};
+use crate::event::{EventKind, SpanEvent};
 use crate::offsets::*;
 use crate::plan::{PlannedProbe, SkippedProbe};
 #[cfg(bpf_built)]
 use crate::plan::CheckReport;
-use crate::event::{EventKind, SpanEvent};
 use crate::probes::{ProbeId, ProbeSpec};
-use crate::spans::*;
+use crate::spans::{kv_str, server_address, split_host_port, Semantics};
 
 pub struct Grpc;
 

@@ -1,18 +1,17 @@
 //! segmentio/kafka-go: a producer span per `(*Writer).WriteMessages`, a receive span per
-//! `(*Reader).FetchMessage`. BPF side: `bpf/lib/kafkago.bpf.h`; spans: `crate::spans`
-//! (`kafka_span`).
+//! `(*Reader).FetchMessage`. BPF side: `bpf/lib/kafkago.bpf.h`; spans: `kafka_span`
+//! below.
 
 use opentelemetry_proto::tonic::trace::v1::span;
 
-use super::SpanParts;
-use super::{Analysis, Library};
+use super::{Analysis, Library, SpanParts};
+use crate::event::{EventKind, SpanEvent};
 use crate::offsets::*;
 use crate::plan::{PlannedProbe, SkippedProbe};
 #[cfg(bpf_built)]
 use crate::plan::CheckReport;
-use crate::event::{EventKind, SpanEvent};
 use crate::probes::{ProbeId, ProbeSpec};
-use crate::spans::*;
+use crate::spans::{kv_int, kv_str, server_address, split_host_port, Semantics};
 
 pub struct KafkaGo;
 

@@ -2,21 +2,20 @@
 //! the outgoing `traceparent` (connection buffer noted at `(*persistConn).roundTrip`, header
 //! line appended at `(*transferWriter).writeHeader` where the kernel allows
 //! `bpf_probe_write_user`). Incoming `traceparent` and `User-Agent` are read from Go 1.24+
-//! header maps. BPF side: `bpf/lib/nethttp.bpf.h`; spans: `crate::spans` (`http_span`).
-//! It owns only net/http's probes and read-only configuration; route names come from
-//! [`super::routes`].
+//! header maps. BPF side: `bpf/lib/nethttp.bpf.h`; spans: `http_span` below.
+//! It owns net/http's fields, probes, BPF configuration and spans, and must not reach into
+//! another library's; route names come from [`super::routes`].
 
 use opentelemetry_proto::tonic::trace::v1::span;
 
-use super::SpanParts;
-use super::{Analysis, Library};
+use super::{Analysis, Library, SpanParts};
+use crate::event::{EventKind, SpanEvent};
 use crate::offsets::*;
+use crate::plan::{PlannedProbe, SkippedProbe};
 #[cfg(bpf_built)]
 use crate::plan::CheckReport;
-use crate::plan::{PlannedProbe, SkippedProbe};
-use crate::event::{EventKind, SpanEvent};
 use crate::probes::{ProbeId, ProbeSpec};
-use crate::spans::*;
+use crate::spans::{kv_int, kv_str, protocol_version, redact_query, route_of_pattern, server_address, split_host_port, Semantics};
 
 pub struct NetHttp;
 

@@ -1,7 +1,7 @@
 //! redigo: one client span per command (`(*conn).DoWithTimeout`, which `Do` and `DoContext` go
 //! through); the server address from the socket the command is written to
 //! (`bpf/peer.bpf.h`). BPF side: `bpf/lib/redigo.bpf.h` (no configuration of its own); spans:
-//! `crate::spans` (`redis_span`, shared with go-redis).
+//! its events decode as go-redis's, whose `redis_span` (`libs/goredis.rs`) builds them.
 
 use super::Library;
 use crate::offsets::*;
