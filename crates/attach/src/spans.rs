@@ -2,6 +2,11 @@
 //! database semantic conventions): server `GET /route` (or `GET`), kind server, client `GET`,
 //! kind client; database `SELECT users` (`{db.query.summary}`), kind client.
 //! `testdata/semantics/*.json` holds both modes to the same spans (`conformance.rs`).
+//!
+//! [`to_span`] asks the event's library (`Library::span` in `crate::libs::<library>`) for the
+//! name, kind, error and attributes, and adds what every span has (ids, times, status, flags).
+//! This module holds what the libraries share: attribute helpers, address and URL helpers, the
+//! SQL driver table and the per-target [`Semantics`]; it names no library's event kind.
 
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
 use opentelemetry_proto::tonic::trace::v1::{span, status, Span, Status};
