@@ -109,6 +109,7 @@ pub mod plan;
 pub mod probes;
 pub mod progress;
 pub mod spans;
+pub mod summary;
 pub mod sql;
 pub mod text;
 pub mod verify;

@@ -8,8 +8,6 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,38 +17,6 @@ use common::*;
 use otlp::model::{Span, SpanKind};
 
 const TP: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-
-/// The `autotel` binary of this workspace, built with cargo if needed.
-fn autotel() -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .args(["build", "-q", "-p", "autotel"])
-        .current_dir(repo_root())
-        .output()
-        .expect("run cargo build -p autotel");
-    assert!(out.status.success(), "cargo build -p autotel failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    // target/debug/deps/<this test> → target/debug/autotel
-    let exe = std::env::current_exe().expect("test exe");
-    let bin = exe.parent().and_then(|d| d.parent()).expect("target dir").join("autotel");
-    assert!(bin.exists(), "{} missing after cargo build -p autotel", bin.display());
-    bin
-}
-
-fn build_instrumented(app: &str) -> PathBuf {
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("build-vs-attach-{}", std::process::id()));
-    std::fs::create_dir_all(&out).expect("out dir");
-    let exe = out.join(format!("{app}-autotel"));
-    let r = Command::new(autotel())
-        .args(["go", "build", "-o"])
-        .arg(&exe)
-        .arg(".")
-        .current_dir(app_dir(app))
-        .output()
-        .expect("run autotel go build");
-    assert!(r.status.success(), "autotel go build failed:\n{}", String::from_utf8_lossy(&r.stderr));
-    exe
-}
-use std::path::Path;
 
 /// The requests both modes get; `/chain` makes two client calls (one from a child goroutine).
 fn drive(base: &str) {

@@ -36,27 +36,11 @@ fn go_of(toolchain: &str) -> Command {
     cmd
 }
 
-struct Layout {
-    name: &'static str,
-    flags: &'static [&'static str],
-}
-
-const LAYOUTS: &[Layout] = &[
-    Layout { name: "internal", flags: &["-ldflags=-linkmode=internal"] },
-    Layout { name: "external", flags: &["-ldflags=-linkmode=external"] },
-    Layout { name: "pie-internal", flags: &["-buildmode=pie", "-ldflags=-linkmode=internal"] },
-    Layout { name: "pie-external", flags: &["-buildmode=pie", "-ldflags=-linkmode=external"] },
-];
-
 fn build_with(toolchain: &str, layout: &Layout, stripped: bool) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("attach-layouts");
     std::fs::create_dir_all(&dir).expect("output dir");
-    let exe = dir.join(format!("{toolchain}-{}{}", layout.name, if stripped { "-stripped" } else { "" }));
-    let mut flags: Vec<String> = layout.flags.iter().map(|s| s.to_string()).collect();
-    if stripped {
-        let ld = flags.iter_mut().find(|f| f.starts_with("-ldflags=")).expect("every layout sets -ldflags");
-        ld.push_str(" -s -w");
-    }
+    let exe = dir.join(format!("{toolchain}-{}", layout.variant(stripped)));
+    let flags = layout.flags(stripped);
     let out = go_of(toolchain)
         .arg("build")
         .arg("-o")

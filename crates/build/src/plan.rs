@@ -24,6 +24,7 @@ use crate::goflags::{goflags_words, GoArgs, GoCommand};
 use crate::golist::{Go, GoEnv, Package};
 use crate::hook_overlay;
 use crate::language::{MainLanguage, MAIN_MODULE_ENV};
+use manifest::Instrumented;
 use crate::matching::{match_rules, Matched};
 use crate::modfile;
 use crate::otelalign;
@@ -269,6 +270,8 @@ impl Planner<'_> {
                 self.args.flag("tags").or_else(|| modules.goflag("tags")).unwrap_or_default(),
                 modules.go_version.minor,
             ),
+            go_version: modules.go_env.goversion.clone(),
+            instrumented: instrumented(self.catalogue, &matched, &graph),
         };
         let package_rules: Vec<PackageRules> =
             matched.packages.iter().map(|(import_path, rules)| PackageRules { import_path: import_path.clone(), rules: rules.clone() }).collect();
@@ -499,6 +502,25 @@ fn summary(matched: &Matched) -> Vec<String> {
     lines.push(format!("autotel:   every main package: {} rule(s)", matched.main_rules.len()));
     lines.extend(matched.untested.iter().map(|line| format!("autotel:   note: {line}")));
     lines
+}
+
+/// The packages rules apply to, with their module and the instrumentations of those rules.
+fn instrumented(catalogue: &Catalogue, matched: &Matched, graph: &[Package]) -> Vec<Instrumented> {
+    let by_path: BTreeMap<&str, &Package> = graph.iter().map(|p| (p.import_path.as_str(), p)).collect();
+    matched
+        .packages
+        .iter()
+        .map(|(package, rules)| {
+            let module = by_path.get(package.as_str()).filter(|p| !p.standard).and_then(|p| p.module.as_ref());
+            let names: BTreeSet<&str> = rules.iter().map(|r| catalogue.file(r.file.into()).instrumentation.as_str()).collect();
+            Instrumented {
+                package: package.clone(),
+                module: module.map(|m| m.path.clone()),
+                version: module.and_then(|m| m.effective_version()).map(str::to_string),
+                instrumentations: names.into_iter().map(str::to_string).collect(),
+            }
+        })
+        .collect()
 }
 
 /// Module path and version of every package in the closure of `roots`.

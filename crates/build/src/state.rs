@@ -13,6 +13,7 @@
 //!
 //! This is an IPC boundary, so these types are serializable; nothing else in the crate is.
 
+use manifest::Instrumented;
 use rules::FileId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -38,6 +39,13 @@ pub struct BuildState {
     pub main_rules: Vec<RuleRef>,
     /// The build tags the build context satisfies, for the `//go:build` lines of added files.
     pub build_tags: Vec<String>,
+    /// The Go release of the build (`go1.26.8`), for the manifest.
+    #[serde(default)]
+    pub go_version: String,
+    /// Every package of the build that rules apply to; the link embeds those its program links
+    /// (crates/manifest).
+    #[serde(default)]
+    pub instrumented: Vec<Instrumented>,
 }
 
 /// How one program (a main package, or the test main of a package under test) links the hook

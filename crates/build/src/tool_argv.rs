@@ -140,6 +140,12 @@ impl LinkArgv {
         set_flag_value(&mut self.args, "-importcfg", path)
     }
 
+    /// Sets string variable `variable` (`importpath.name`) to `value` (`-X`), before every
+    /// other argument: the link's flags precede its main archive.
+    pub fn define_string(&mut self, variable: &str, value: &str) {
+        self.args.insert(0, format!("-X={variable}={value}").into());
+    }
+
     pub fn into_args(self) -> Vec<OsString> {
         self.args
     }
@@ -259,5 +265,14 @@ mod tests {
         let Invocation::Link(mut bare) = Invocation::parse(Path::new("link"), argv("-o a.out x.a")) else { panic!("not a link") };
         assert_eq!(bare.importcfg(), None);
         assert!(!bare.set_importcfg("cfg".into()));
+    }
+
+    #[test]
+    fn a_defined_string_precedes_the_main_archive() {
+        let Invocation::Link(mut l) = Invocation::parse(Path::new("link"), argv(LINK)) else { panic!("not a link") };
+        l.define_string("example.com/p.v", "a=b {\"c\": 1}");
+        let args = l.into_args();
+        assert_eq!(args[0], "-X=example.com/p.v=a=b {\"c\": 1}");
+        assert_eq!(args[1..], argv(LINK)[..]);
     }
 }

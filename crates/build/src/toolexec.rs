@@ -10,11 +10,13 @@
 //!   `<objdir>/autotel/`, their paths swapped in argv, added files appended, `-complete` dropped,
 //!   and a main package gets `autotel_main.go` importing its program's hook packages, with their
 //!   archives added to a copy of its `-importcfg`.
-//! - `link`: the hook packages' closure is added to a copy of `importcfg.link`.
+//! - `link`: the hook packages' closure is added to a copy of `importcfg.link`, and the
+//!   program's manifest (what it was instrumented with, crates/manifest) to its string data.
 //! - `cover` (`-cover`): the files autotel's overlay adds are named by their real paths, which
 //!   the go command does not do for it (`hook_overlay.rs`).
 //! - A program whose hook packages an overlay file imports ([`HookImports::OverlayFile`]) gets
-//!   neither: the go command compiled and listed them itself.
+//!   no `autotel_main.go` and no archives added (the go command compiled and listed them
+//!   itself); its link gets the manifest all the same.
 //! - anything else: `exec` of the real tool.
 //!
 //! The real tool's stdout, stderr and exit status pass through untouched (it replaces this
@@ -27,6 +29,7 @@ use crate::hook_overlay;
 use crate::language::{self, MainLanguage};
 use crate::state::{self, BuildState, HookImports, PackageRules, RuleRef};
 use crate::tool_argv::{CompileArgv, Invocation, LinkArgv};
+use manifest::Manifest;
 use rewrite::{Applied, Hook, Weave};
 use rules::{Action, Catalogue, FileId};
 use std::collections::BTreeMap;
@@ -183,6 +186,7 @@ impl Instrumented<'_> {
                     noescape: file.noescape,
                 }),
                 Action::Raw(raw) => weave.raw.push(raw.clone()),
+                Action::Call(call) => weave.calls.push(call.clone()),
                 Action::StructField(field) => weave.fields.push(field.clone()),
                 Action::AddFile(add) => added.push(add.clone()),
             }
@@ -212,6 +216,12 @@ impl Instrumented<'_> {
         }
         for (raw, _) in weave.raw.iter().zip(&applied.raw).filter(|(_, a)| !**a) {
             eprintln!("autotel: warning: {} has no function {}; code skipped", self.import_path, raw.function);
+        }
+        for (call, _) in weave.calls.iter().zip(&applied.calls).filter(|(_, a)| !**a) {
+            eprintln!(
+                "autotel: warning: {} has no call of {} in {}; call site left as it is",
+                self.import_path, call.callee, call.function
+            );
         }
         for (i, path, r) in rewritten {
             let base = Path::new(&path).file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
@@ -271,15 +281,38 @@ fn link(state: &Path, mut argv: LinkArgv) -> Result<LinkArgv, String> {
     let Some(original) = argv.importcfg().map(Path::to_owned) else {
         return Ok(argv);
     };
-    if build.hook_imports(&program) == HookImports::OverlayFile {
+    let cfg = if build.hook_imports(&program) == HookImports::OverlayFile {
         // The go command built the hook packages into this program itself.
-        return Ok(argv);
-    }
-    let cfg = with_packagefiles(&original, &build.archives)?;
-    let patched = original.with_file_name("autotel_importcfg.link");
-    std::fs::write(&patched, cfg).map_err(|e| format!("cannot write {}: {e}", patched.display()))?;
-    argv.set_importcfg(patched.into_os_string());
+        std::fs::read_to_string(&original).map_err(|e| format!("cannot read {}: {e}", original.display()))?
+    } else {
+        let cfg = with_packagefiles(&original, &build.archives)?;
+        let patched = original.with_file_name("autotel_importcfg.link");
+        std::fs::write(&patched, &cfg).map_err(|e| format!("cannot write {}: {e}", patched.display()))?;
+        argv.set_importcfg(patched.into_os_string());
+        cfg
+    };
+    argv.define_string(manifest::VARIABLE, &manifest_of(&build, &cfg).encode());
     Ok(argv)
+}
+
+/// The manifest of the program whose link reads `importcfg`: the instrumented packages it links.
+fn manifest_of(build: &BuildState, importcfg: &str) -> Manifest {
+    let linked: std::collections::HashSet<&str> = packagefiles(importcfg).collect();
+    Manifest {
+        autotel: env!("CARGO_PKG_VERSION").to_string(),
+        go: build.go_version.clone(),
+        instrumented: build.instrumented.iter().filter(|i| linked.contains(i.package.as_str())).cloned().collect(),
+        user_rules: build
+            .user_rule_files
+            .iter()
+            .map(|f| f.file_name().map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned()))
+            .collect(),
+    }
+}
+
+/// The packages an importcfg names archives for.
+fn packagefiles(importcfg: &str) -> impl Iterator<Item = &str> {
+    importcfg.lines().filter_map(|l| l.strip_prefix("packagefile ")).filter_map(|l| l.split_once('=').map(|(p, _)| p))
 }
 
 /// The importcfg at `path` plus a `packagefile` line for each package it does not list yet (the
@@ -289,11 +322,7 @@ fn with_packagefiles<'p>(
     packages: impl IntoIterator<Item = (&'p String, &'p PathBuf)>,
 ) -> Result<String, String> {
     let mut cfg = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let present: std::collections::HashSet<String> = cfg
-        .lines()
-        .filter_map(|l| l.strip_prefix("packagefile "))
-        .filter_map(|l| l.split_once('=').map(|(p, _)| p.to_string()))
-        .collect();
+    let present: std::collections::HashSet<String> = packagefiles(&cfg).map(str::to_string).collect();
     for (package, archive) in packages {
         if !present.contains(package) {
             cfg.push_str(&format!("packagefile {package}={}\n", archive.display()));

@@ -1,5 +1,6 @@
-//! The real servers some suites need: Debian's `redis-server`, `mariadbd` and PostgreSQL, and an
-//! Apache Kafka broker (jars from Maven Central), started on loopback with their state in a
+//! The real servers some suites need: Debian's `redis-server`, `mariadbd` and PostgreSQL, an
+//! Apache Kafka broker (jars from Maven Central) and FerretDB (a MongoDB-compatible server built
+//! from the Go module proxy), started on loopback with their state in a
 //! scratch directory, and killed when dropped. A missing program
 //! is an error that names the package to install: a suite that needs a server never runs
 //! without one.
@@ -47,6 +48,7 @@ pub fn start(spec: &ServerSpec, dir: &Path) -> Result<Server, ServerError> {
         ServerKind::Mariadb => mariadb(spec.port, dir),
         ServerKind::Kafka => kafka(spec.port, dir, &std::env::temp_dir().join("autotel-kafka")),
         ServerKind::Postgres => postgres(spec.port, dir),
+        ServerKind::Ferretdb => ferretdb(spec.port, dir, &std::env::temp_dir().join("autotel-ferretdb")),
     }
 }
 
@@ -391,6 +393,120 @@ fn postgres(fixed: Option<u16>, dir: &Path) -> Result<Server, ServerError> {
         ("postgres.user", POSTGRES_USER.to_string()),
         ("postgres.database", POSTGRES_DATABASE.to_string()),
         ("postgres.url", format!("postgres://{POSTGRES_USER}@127.0.0.1:{port}/{POSTGRES_DATABASE}?sslmode=disable")),
+    ];
+    server.values = values.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    Ok(server)
+}
+
+/// The FerretDB release the MongoDB tests run against (`github.com/FerretDB/FerretDB`, from the
+/// Go module proxy; v1.x has the SQLite backend, which needs no other database).
+pub const FERRETDB_VERSION: &str = "v1.24.2";
+
+/// The `ferretdb` binary, built once into `cache/ferretdb-VERSION/ferretdb` (later calls, and
+/// later test runs, find it there; one build at a time per process). The module's source is
+/// copied out of the module cache because FerretDB's `cmd/ferretdb` refuses to start without its
+/// `build/version/version.txt`, which its release process generates and the module zip lacks;
+/// the copy gets the release's name in it. Built with `ferretdb_no_postgresql` (FerretDB's own
+/// build tag, `internal/backends/postgresql`): the SQLite backend alone. A cold build took 30 s
+/// on two cores with the module and the standard library already cached, 65 s with an empty
+/// build cache (its dependencies downloaded on the way), 85 s on a machine busy with other builds.
+pub fn ferretdb_binary(cache: &Path) -> Result<PathBuf, ServerError> {
+    const NAME: &str = "ferretdb";
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let root = cache.join(format!("ferretdb-{FERRETDB_VERSION}"));
+    let binary = root.join("ferretdb");
+    if binary.is_file() {
+        return Ok(binary);
+    }
+    let go = program("go", "golang-go")?;
+    let io = |source| ServerError::Io { server: NAME, source };
+    let run = |command: &mut Command, what: &str| -> Result<Vec<u8>, ServerError> {
+        let out = command.output().map_err(io)?;
+        if out.status.success() {
+            return Ok(out.stdout);
+        }
+        Err(ServerError::Start { server: NAME, detail: format!("{what} failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)) })
+    };
+    let module = format!("github.com/FerretDB/FerretDB@{FERRETDB_VERSION}");
+    std::fs::create_dir_all(&root).map_err(io)?;
+    // Outside any module, so the download ignores the caller's go.mod.
+    let json = run(Command::new(&go).args(["mod", "download", "-json", &module]).current_dir(&root).env("GOWORK", "off"), "go mod download")?;
+    let dir: serde_json::Value = serde_json::from_slice(&json).map_err(|e| ServerError::Start { server: NAME, detail: format!("go mod download: {e}") })?;
+    let source = dir["Dir"].as_str().ok_or(ServerError::Start { server: NAME, detail: "go mod download named no directory".into() })?;
+    // Per process: another test binary may be building it at the same time.
+    let src = root.join(format!("src-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&src);
+    copy_tree(Path::new(source), &src).map_err(io)?;
+    std::fs::write(src.join("build/version/version.txt"), format!("{FERRETDB_VERSION}\n")).map_err(io)?;
+    let partial = root.join(format!("ferretdb.{}", std::process::id()));
+    run(
+        Command::new(&go)
+            .args(["build", "-trimpath", "-tags", "ferretdb_no_postgresql", "-o"])
+            .arg(&partial)
+            .arg("./cmd/ferretdb")
+            .current_dir(&src)
+            .env("GOFLAGS", "-mod=readonly")
+            .env("GOWORK", "off"),
+        "building FerretDB",
+    )?;
+    std::fs::rename(&partial, &binary).map_err(io)?;
+    let _ = std::fs::remove_dir_all(&src);
+    Ok(binary)
+}
+
+/// Copies the files of `from` into `to` (created), writable: the module cache's are read-only.
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+            let mut permissions = std::fs::metadata(&target)?.permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            permissions.set_readonly(false);
+            std::fs::set_permissions(&target, permissions)?;
+        }
+    }
+    Ok(())
+}
+
+/// FerretDB, a MongoDB-wire-compatible server (not MongoDB), on loopback with its SQLite
+/// databases under `dir`, the binary from [`ferretdb_binary`]`(cache)`. Its telemetry reporting
+/// (beacon.ferretdb.com) is off (`--telemetry=disable`, and `DO_NOT_TRACK`), its debug HTTP
+/// listener is off, and it sends no traces of its own: nothing leaves loopback. Placeholders
+/// `{ferretdb.addr}`, `{ferretdb.port}`, `{ferretdb.uri}`.
+pub fn ferretdb(fixed: Option<u16>, dir: &Path, cache: &Path) -> Result<Server, ServerError> {
+    const NAME: &str = "ferretdb";
+    let binary = ferretdb_binary(cache)?;
+    let io = |source| ServerError::Io { server: NAME, source };
+    let home = dir.join("ferretdb");
+    let data = home.join("data");
+    std::fs::create_dir_all(&data).map_err(io)?;
+    let port = port(NAME, fixed)?;
+    let log = home.join("ferretdb.log");
+    let log_file = std::fs::File::create(&log).map_err(io)?;
+    let child = Command::new(binary)
+        .args(["--handler=sqlite", "--telemetry=disable", "--debug-addr=-", "--log-level=warn", "--otel-traces-url="])
+        .arg(format!("--sqlite-url=file:{}/", data.display()))
+        .arg(format!("--state-dir={}", home.display()))
+        .arg(format!("--listen-addr=127.0.0.1:{port}"))
+        .env("DO_NOT_TRACK", "1")
+        .env_remove("FERRETDB_TELEMETRY")
+        .current_dir(&home)
+        .stdout(log_file.try_clone().map_err(io)?)
+        .stderr(log_file)
+        .spawn()
+        .map_err(io)?;
+    let mut server = Server { child, values: BTreeMap::new() };
+    wait_for_port(NAME, port, &mut server.child, &log)?;
+    let values = [
+        ("ferretdb.port", port.to_string()),
+        ("ferretdb.addr", format!("127.0.0.1:{port}")),
+        ("ferretdb.uri", format!("mongodb://127.0.0.1:{port}/")),
     ];
     server.values = values.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     Ok(server)

@@ -22,6 +22,10 @@ pub enum ServerKind {
     /// `{postgres.addr}`, `{postgres.port}`, `{postgres.user}`, `{postgres.database}`,
     /// `{postgres.url}`.
     Postgres,
+    /// FerretDB, a MongoDB-wire-compatible server (not MongoDB), with its SQLite backend in a
+    /// scratch directory, built once from the module proxy; placeholders `{ferretdb.addr}`,
+    /// `{ferretdb.port}`, `{ferretdb.uri}` (a `mongodb://` connection string).
+    Ferretdb,
 }
 
 /// A server with an optional fixed port (for suites that hard-code one); otherwise a free port.

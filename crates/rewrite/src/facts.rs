@@ -165,13 +165,14 @@ impl PackageFacts {
     }
 
     /// What `rule` needs and this package lacks, one description each (empty: the rule applies).
-    /// Beyond its `requires`, a function or raw rule needs its function with a body, and a
+    /// Beyond its `requires`, a function, raw or call rule needs its function with a body, and a
     /// struct-field rule its struct type.
     pub fn missing_for(&self, rule: &Rule) -> Vec<String> {
         let mut missing = Vec::new();
         match &rule.action {
             Action::Function(hook) => self.need_body(&hook.function, &mut missing),
             Action::Raw(raw) => self.need_body(&raw.function, &mut missing),
+            Action::Call(call) => self.need_body(&call.function, &mut missing),
             Action::StructField(field) if !self.struct_fields.contains_key(&field.type_name) => {
                 missing.push(format!("struct type {}", field.type_name));
             }

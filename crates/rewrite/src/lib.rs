@@ -15,7 +15,7 @@ mod signature;
 
 use edits::Edits;
 pub use facts::PackageFacts;
-use rules::{FunctionRef, RawCode, StructField};
+use rules::{CallSite, FunctionRef, RawCode, StructField};
 use signature::{text, Signature};
 use std::fmt::{self, Write as _};
 use tree_sitter::{Node, Parser};
@@ -40,6 +40,7 @@ pub struct Weave {
     pub hooks: Vec<Hook>,
     pub raw: Vec<RawCode>,
     pub fields: Vec<StructField>,
+    pub calls: Vec<CallSite>,
 }
 
 /// Which items of a [`Weave`] found their target, indexed like the weave's lists.
@@ -48,6 +49,8 @@ pub struct Applied {
     pub hooks: Vec<bool>,
     pub raw: Vec<bool>,
     pub fields: Vec<bool>,
+    /// A call site is applied when its function has at least one call of its callee.
+    pub calls: Vec<bool>,
 }
 
 impl Applied {
@@ -56,6 +59,7 @@ impl Applied {
             hooks: vec![false; weave.hooks.len()],
             raw: vec![false; weave.raw.len()],
             fields: vec![false; weave.fields.len()],
+            calls: vec![false; weave.calls.len()],
         }
     }
 }
@@ -118,6 +122,9 @@ pub fn rewrite_file(
                 let hook = weave.hooks.iter().position(|h| h.function == found);
                 let raws: Vec<usize> =
                     (0..weave.raw.len()).filter(|&i| weave.raw[i].function == found).collect();
+                for (i, call) in weave.calls.iter().enumerate().filter(|(_, c)| c.function == found) {
+                    applied.calls[i] |= replace_callees(body, source, call, &mut edits);
+                }
                 if hook.is_none() && raws.is_empty() {
                     continue;
                 }
@@ -197,6 +204,27 @@ pub fn rewrite_file(
         edits.append_generated(&declarations);
     }
     Ok(Some(Rewritten { text: edits.apply(), has_bodyless_functions }))
+}
+
+/// Replaces the callee of every call of `call.callee` (compared as written, without spaces) in
+/// `body` by `call.replacement`; reports whether there was one. Calls inside function literals
+/// count too: they are in the function's text.
+fn replace_callees(body: Node, source: &str, call: &CallSite, edits: &mut Edits) -> bool {
+    let mut found = false;
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "call_expression" {
+            if let Some(callee) = node.child_by_field_name("function") {
+                let written: String = text(callee, source).chars().filter(|c| !c.is_whitespace()).collect();
+                if written == call.callee {
+                    edits.replace(callee.start_byte(), callee.end_byte(), &call.replacement);
+                    found = true;
+                }
+            }
+        }
+        stack.extend(node.named_children(&mut node.walk()));
+    }
+    found
 }
 
 /// Rule text names package unsafe as `unsafe.`; the rewritten file imports it as

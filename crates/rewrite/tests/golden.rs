@@ -3,7 +3,7 @@
 //! Each directory under `tests/golden/` is one case:
 //! - `weave.txt`: what to weave, one item a line:
 //!   `hook RECV|- NAME ENTER [EXIT]` (hook names in package `hooks`), `raw RECV|- NAME CODE…`,
-//!   `field TYPE NAME FIELD_TYPE`, `noescape` (every hook's trampolines are `//go:noescape`, as
+//!   `field TYPE NAME FIELD_TYPE`, `call RECV|- NAME CALLEE REPLACEMENT`, `noescape` (every hook's trampolines are `//go:noescape`, as
 //!   for a rule file with `noescape: true`);
 //! - `input.go` (package `target`), rewritten and compared with `expected.go`;
 //! - `hooks.go` (package `hooks`) and `main.go` (package `main`): with the rewritten target they
@@ -13,7 +13,7 @@
 //! `expected.out` from what the code does now; review the diff before committing it.
 
 use rewrite::{rewrite_file, Applied, Hook, Weave};
-use rules::{FunctionRef, RawCode, StructField};
+use rules::{CallSite, FunctionRef, RawCode, StructField};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -45,6 +45,11 @@ fn parse_weave(text: &str) -> Weave {
                 type_name: words[1].into(),
                 field: words[2].into(),
                 field_type: words[3].into(),
+            }),
+            "call" => weave.calls.push(CallSite {
+                function: function_ref(words[1], words[2]),
+                callee: words[3].into(),
+                replacement: words[4].into(),
             }),
             other => panic!("weave.txt: unknown item `{other}`"),
         }
@@ -79,7 +84,7 @@ fn run_case(case: &Path) {
     let rewritten = rewrite_file(original.to_str().unwrap(), &read("input.go"), &weave, &mut 0, &mut applied)
         .unwrap()
         .expect("the weave matches something in input.go");
-    assert!(applied.hooks.iter().chain(&applied.raw).chain(&applied.fields).all(|&a| a), "every item applies: {applied:?}");
+    assert!(applied.hooks.iter().chain(&applied.raw).chain(&applied.fields).chain(&applied.calls).all(|&a| a), "every item applies: {applied:?}");
     let shown = rewritten.text.replace(original.to_str().unwrap(), "input.go");
     check_or_update(&case.join("expected.go"), &shown);
 

@@ -13,7 +13,7 @@ pub mod parse;
 pub mod version;
 
 pub use model::{
-    Action, AddedFile, Applicability, FieldRef, FunctionFact, FunctionHook, FunctionRef, RawCode, Requirements, Rule,
+    Action, AddedFile, Applicability, CallSite, FieldRef, FunctionFact, FunctionHook, FunctionRef, RawCode, Requirements, Rule,
     RuleFile, StructField, Target,
 };
 pub use parse::{parse_rule_file, RuleError};

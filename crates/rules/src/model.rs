@@ -131,6 +131,8 @@ pub enum Action {
     AddFile(AddedFile),
     /// Insert statements at the start of a function.
     Raw(RawCode),
+    /// Replace the callee of calls inside a function (call-site wrapping).
+    Call(CallSite),
 }
 
 /// Names one function or method of the target package.
@@ -177,6 +179,15 @@ pub struct AddedFile {
 pub struct RawCode {
     pub function: FunctionRef,
     pub code: String,
+}
+
+/// Calls to `callee` (as written, e.g. `s.Handler`) inside `function` call `replacement` instead
+/// (e.g. `s.autotelServe`, declared by a file rule of the same group), with the same arguments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallSite {
+    pub function: FunctionRef,
+    pub callee: String,
+    pub replacement: String,
 }
 
 impl Rule {

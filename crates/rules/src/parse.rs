@@ -5,7 +5,7 @@
 //! code runs in `build.rs`, which validates the embedded catalogue when autotel is compiled.
 
 use super::model::{
-    Action, AddedFile, FieldRef, FunctionFact, FunctionHook, FunctionRef, RawCode, Requirements, Rule, RuleFile,
+    Action, AddedFile, CallSite, FieldRef, FunctionFact, FunctionHook, FunctionRef, RawCode, Requirements, Rule, RuleFile,
     StructField, Target,
 };
 use super::version::VersionRange;
@@ -32,6 +32,7 @@ struct RuleSchema {
     struct_field: Option<StructFieldSchema>,
     file: Option<String>,
     raw: Option<RawSchema>,
+    call: Option<CallSchema>,
     #[serde(default)]
     requires: RequiresSchema,
     group: Option<String>,
@@ -73,6 +74,15 @@ struct RawSchema {
     receiver: Option<String>,
     function: String,
     code: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallSchema {
+    receiver: Option<String>,
+    function: String,
+    callee: String,
+    with: String,
 }
 
 /// A rule file that cannot be used, with the place that is wrong.
@@ -176,10 +186,22 @@ pub fn parse_rule_file(
                 code: r.code,
             }));
         }
+        if let Some(c) = rule.call {
+            for (key, expr) in [("call.callee", &c.callee), ("call.with", &c.with)] {
+                if expr.is_empty() || !expr.split('.').all(|part| check_identifier(part, key).is_ok()) {
+                    return Err(at(format!("`{key}` must be a name or a selector such as `s.Handler`, not `{expr}`")));
+                }
+            }
+            actions.push(Action::Call(CallSite {
+                function: function_ref(c.receiver, c.function).map_err(&at)?,
+                callee: c.callee,
+                replacement: c.with,
+            }));
+        }
         let action = match actions.len() {
             1 => actions.pop().expect("one action"),
-            0 => return Err(at("a rule needs one of `function`, `struct_field`, `file` or `raw`".into())),
-            _ => return Err(at("a rule takes only one of `function`, `struct_field`, `file` or `raw`".into())),
+            0 => return Err(at("a rule needs one of `function`, `struct_field`, `file`, `raw` or `call`".into())),
+            _ => return Err(at("a rule takes only one of `function`, `struct_field`, `file`, `raw` or `call`".into())),
         };
         let requires = requirements(rule.requires).map_err(&at)?;
         for (key, name) in [("group", &rule.group), ("one_of", &rule.one_of)] {

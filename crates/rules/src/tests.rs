@@ -134,12 +134,12 @@ fn rejects_unknown_keys_with_their_position() {
 fn rejects_rules_without_or_with_two_actions() {
     assert_eq!(
         parse("instrumentation: x\nhooks: a.b/c\nrules:\n  - target: net/http\n").unwrap_err(),
-        "test.yaml: rules[0]: a rule needs one of `function`, `struct_field`, `file` or `raw`"
+        "test.yaml: rules[0]: a rule needs one of `function`, `struct_field`, `file`, `raw` or `call`"
     );
     assert_eq!(
         parse("instrumentation: x\nhooks: a.b/c\nrules:\n  - target: os\n    file: files/extra.go\n    function: {name: Exit, enter: e}\n")
             .unwrap_err(),
-        "test.yaml: rules[0]: a rule takes only one of `function`, `struct_field`, `file` or `raw`"
+        "test.yaml: rules[0]: a rule takes only one of `function`, `struct_field`, `file`, `raw` or `call`"
     );
 }
 
@@ -155,6 +155,8 @@ fn rejects_bad_values() {
          "test.yaml: rules[0]: file `files/missing.go`: no such file"),
         ("  - target: \"/abs\"\n    file: files/extra.go\n",
          "test.yaml: rules[0]: `target` must be an import path or `main`, not `/abs`"),
+        ("  - target: a.b/c\n    call: {function: f, callee: \"s.Handler(ctx)\", with: s.x}\n",
+         "test.yaml: rules[0]: `call.callee` must be a name or a selector such as `s.Handler`, not `s.Handler(ctx)`"),
     ];
     for (rules, expected) in cases {
         assert_eq!(parse(&format!("{header}{rules}")).unwrap_err(), expected);
@@ -207,4 +209,22 @@ fn user_rule_files_join_the_index_and_the_fingerprint() {
     let err = Catalogue::with_user_files(std::slice::from_ref(&path)).err().unwrap().to_string();
     assert!(err.starts_with(&format!("{}:", path.display())), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn parses_a_call_site_rule() {
+    let file = parse_rule_file(
+        "test.yaml",
+        "instrumentation: x\nhooks: a.b/c\nrules:\n  - target: a.b/d\n    call: {receiver: Server, function: serveConn, callee: s.Handler, with: s.autotelServe}\n",
+        &|_| Err("no files".into()),
+    )
+    .unwrap();
+    assert_eq!(
+        file.rules[0].action,
+        Action::Call(CallSite {
+            function: FunctionRef { receiver: Some("Server".into()), name: "serveConn".into() },
+            callee: "s.Handler".into(),
+            replacement: "s.autotelServe".into(),
+        })
+    );
 }

@@ -85,9 +85,13 @@ impl Registry {
         Ok(Registry { attributes })
     }
 
-    /// The registry next to this repository: `<repo>/../shared/semconv/model`.
+    /// The registry next to this repository: `<repo>/../shared/semconv/model`, or the `model`
+    /// directory `AUTOTEL_SEMCONV_MODEL` names (a git worktree elsewhere than the checkout).
     pub fn beside_repository() -> Result<Registry, String> {
-        Registry::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/semconv/model"))
+        match std::env::var_os("AUTOTEL_SEMCONV_MODEL") {
+            Some(dir) => Registry::load(Path::new(&dir)),
+            None => Registry::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/semconv/model")),
+        }
     }
 
     pub fn get(&self, key: &str) -> Option<&Attribute> {

@@ -21,8 +21,10 @@
 //     table), server.address and server.port from the connector or DSN,
 //     error.type; testdata/semantics/sql.json at the repository root holds
 //     these and attach mode's to the same rows;
-//   - the metrics db.client.connection.count (observed from DB.Stats) and
-//     db.client.connection.wait_time (measured around (*DB).conn).
+//   - the metrics db.client.connection.count and db.client.connection.max
+//     (observed from DB.Stats; max only for a DB with a limit) and
+//     db.client.connection.wait_time (measured around (*DB).conn), made by
+//     internal/dbpool, shared with pgxpool's hooks.
 //
 // database/sql keeps what the hooks need unexported: a file added to the
 // package (rules/files/databasesql_access.go) registers accessors through

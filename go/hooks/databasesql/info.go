@@ -3,7 +3,6 @@ package databasesql
 import (
 	"database/sql"
 	"database/sql/driver"
-	"fmt"
 	"net"
 	"net/url"
 	"reflect"
@@ -13,6 +12,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"autotel.dev/go/internal/dbpool"
 	sc "autotel.dev/go/internal/semconv/keys"
 	"go.opentelemetry.io/otel/attribute"
 )
@@ -25,6 +25,7 @@ type dbInfo struct {
 	address  string
 	port     int
 	poolName string
+	pool     attribute.Set // poolName, for the wait time
 	attrs    []attribute.KeyValue // db.system.name, server.address, server.port
 }
 
@@ -54,7 +55,11 @@ func infoOf(db *sql.DB) *dbInfo {
 	} else if v, loaded := infos.LoadOrStore(db, info); loaded {
 		return v.(*dbInfo)
 	}
-	pools.register(info)
+	pools.Add(db, info.poolName, func() dbpool.Stats {
+		s := db.Stats()
+		return dbpool.Stats{Idle: int64(s.Idle), Used: int64(s.InUse), Max: int64(s.MaxOpenConnections)}
+	})
+	metrics.Get() // registers the pool metrics' callbacks
 	return info
 }
 
@@ -78,7 +83,12 @@ func newInfo(db *sql.DB) *dbInfo {
 			}
 		}
 	}
-	info.poolName = pools.name(info)
+	name := info.system
+	if info.address != "" {
+		name = net.JoinHostPort(info.address, strconv.Itoa(info.port))
+	}
+	info.poolName = pools.Name(name)
+	info.pool = dbpool.PoolAttributes(info.poolName)
 	info.attrs = append(info.attrs, sc.DBSystemNameKey.String(info.system))
 	if info.address != "" {
 		info.attrs = append(info.attrs, sc.ServerAddressKey.String(info.address))
@@ -266,56 +276,4 @@ func splitAddress(addr string, defPort int) (string, int) {
 		n = defPort
 	}
 	return host, n
-}
-
-// poolRegistry lists the DBs the hooks have seen, for the connection-count
-// callback. A DB leaves it when it is closed.
-type poolRegistry struct {
-	mu    sync.Mutex
-	dbs   map[*sql.DB]*dbInfo
-	names map[string]int
-}
-
-var pools = &poolRegistry{dbs: map[*sql.DB]*dbInfo{}, names: map[string]int{}}
-
-// name returns a pool name unique in this process: the server address, or
-// the system without one, with "#2", "#3"… for further DBs of the same name.
-func (r *poolRegistry) name(info *dbInfo) string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	name := info.system
-	if info.address != "" {
-		name = net.JoinHostPort(info.address, strconv.Itoa(info.port))
-	}
-	r.names[name]++
-	if n := r.names[name]; n > 1 {
-		name = fmt.Sprintf("%s#%d", name, n)
-	}
-	return name
-}
-
-func (r *poolRegistry) register(info *dbInfo) {
-	if info.db == nil {
-		return
-	}
-	r.mu.Lock()
-	r.dbs[info.db] = info
-	r.mu.Unlock()
-	metrics.Get() // registers the connection-count callback
-}
-
-func (r *poolRegistry) remove(db *sql.DB) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	delete(r.dbs, db)
-}
-
-func (r *poolRegistry) snapshot() []*dbInfo {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]*dbInfo, 0, len(r.dbs))
-	for _, i := range r.dbs {
-		out = append(out, i)
-	}
-	return out
 }

@@ -1,9 +1,10 @@
 // Package gorillawebsocket is autotel's instrumentation of gorilla/websocket
 // (github.com/gorilla/websocket; instrumentation name "gorillawebsocket",
-// rules in rules/gorillawebsocket.yaml). It makes no span: it gives net/http's
-// SERVER span of an upgraded request the status that gorilla writes on the
-// hijacked connection, which net/http never sees (autotel.dev/go/hooks/nethttp,
-// hijack.go):
+// rules in rules/gorillawebsocket.yaml). It makes no server span: it gives
+// net/http's SERVER span of an upgraded request the status that gorilla writes
+// on the hijacked connection, which net/http never sees
+// (autotel.dev/go/hooks/nethttp, hijack.go); and it makes the CLIENT span of
+// the Dialer's handshake, which does not go through net/http's Transport:
 //
 //   - upgradeEnter/upgradeExit on (*Upgrader).Upgrade: between them the
 //     server span stays open across the hijack (httpframework.StartUpgrade);
@@ -13,8 +14,11 @@
 //     upgrade failed after the hijack (nothing, or not all, was written). A
 //     handshake Upgrade refuses before hijacking is answered through the
 //     ResponseWriter (http.Error): net/http's hook sees that status as usual.
+//   - dialEnter/dialExit on (*Dialer).DialContext (dialer.go): the handshake's
+//     CLIENT span and duration, its trace context sent in a copy of the
+//     program's request header.
 //
-// It imports nothing of gorilla/websocket (the receiver and the *Conn result
+// It imports nothing of gorilla/websocket (the receivers and the *Conn results
 // are read as unsafe.Pointer), so it lives in the core module.
 package gorillawebsocket
 

@@ -8,7 +8,6 @@ import (
 	"autotel.dev/go/api"
 	"autotel.dev/go/internal/semconv"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
@@ -77,29 +76,17 @@ func clientExit(st *clientState, resp **http.Response, err *error) {
 	}
 	elapsed := time.Since(st.start) // monotonic
 	var status int
-	var protoVersion, errorType string
-	if e := *err; e != nil {
-		errorType = semconv.ErrorType(e)
-		st.span.SetAttributes(semconv.ErrorTypeAttribute(errorType))
-		st.span.SetStatus(codes.Error, e.Error())
-	} else if res := *resp; res != nil {
+	var protoVersion string
+	if res := *resp; *err == nil && res != nil {
 		if st.clone != nil && res.Request == st.clone {
 			res.Request = st.orig // callers see the request they sent
 		}
 		status = res.StatusCode
 		protoVersion = semconv.ResponseProtocolVersion(res)
-		st.span.SetAttributes(semconv.StatusCodeAttribute(status))
-		if protoVersion != "" {
-			st.span.SetAttributes(semconv.ProtocolVersionAttribute(protoVersion))
-		}
-		var code codes.Code
-		if code, errorType = semconv.HTTPClientStatus(status); code == codes.Error {
-			st.span.SetAttributes(semconv.ErrorTypeAttribute(errorType))
-			st.span.SetStatus(codes.Error, "")
-		}
 	}
+	errorType := semconv.SetHTTPClientResult(st.span, *err, status, protoVersion)
 	st.span.End()
 
-	metrics.Get().client.Record(st.ctx, seconds(elapsed),
+	metrics.Get().Client.Record(st.ctx, semconv.Seconds(elapsed),
 		metric.WithAttributeSet(st.facts.MetricAttributes(status, protoVersion, errorType)))
 }

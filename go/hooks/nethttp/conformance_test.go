@@ -12,33 +12,6 @@ import (
 	"autotel.dev/go/internal/httpframework"
 )
 
-// serverRow is a row of testdata/semantics/http.json's server list.
-type serverRow struct {
-	About      string `json:"about"`
-	Method     string `json:"method"`
-	Pattern    string `json:"pattern"`
-	Route      string `json:"route"`
-	TLS        bool   `json:"tls"`
-	Host       string `json:"host"`
-	Path       string `json:"path"`
-	Query      string `json:"query"`
-	RemoteAddr string `json:"remote_addr"`
-	UserAgent  string `json:"user_agent"`
-	Proto      string `json:"proto"`
-	StatusCode int    `json:"status_code"`
-	conformance.Expect
-}
-
-// clientRow is a row of its client list.
-type clientRow struct {
-	About      string `json:"about"`
-	Method     string `json:"method"`
-	URL        string `json:"url"`
-	StatusCode int    `json:"status_code"`
-	Proto      string `json:"proto"`
-	conformance.Expect
-}
-
 // protoVersion parses "1.1" or "2.0".
 func protoVersion(t *testing.T, proto string) (int, int) {
 	major, minor, ok := strings.Cut(proto, ".")
@@ -54,7 +27,7 @@ func protoVersion(t *testing.T, proto string) (int, int) {
 // serverHandler.ServeHTTP runs them: behind the row's ServeMux pattern, or
 // by a handler that sets the route as the gin and echo hooks do.
 func TestConformanceServer(t *testing.T) {
-	for i, row := range conformance.Rows[serverRow](t, "http.json", "server") {
+	for i, row := range conformance.Rows[conformance.HTTPServerRow](t, "http.json", "server") {
 		tel := setup(t)
 		withStatusAccessor(t)
 		var next http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -94,7 +67,7 @@ func TestConformanceServer(t *testing.T) {
 // Every client row, through the hooks as a rewritten Transport.RoundTrip
 // runs them, with the row's response.
 func TestConformanceClient(t *testing.T) {
-	for i, row := range conformance.Rows[clientRow](t, "http.json", "client") {
+	for i, row := range conformance.Rows[conformance.HTTPClientRow](t, "http.json", "client") {
 		tel := setup(t)
 		req, err := http.NewRequest(row.Method, row.URL, nil)
 		if err != nil {

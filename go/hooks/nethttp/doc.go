@@ -40,24 +40,13 @@ import (
 
 	"autotel.dev/go/api"
 	"autotel.dev/go/internal/semconv"
-	"go.opentelemetry.io/otel/metric"
 )
 
 // inst is this package's instrumentation: name, switch, tracer and meter.
 var inst = api.NewInstrumentation("nethttp")
 
-// instruments are the histograms of this package.
-type instruments struct {
-	server metric.Float64Histogram // http.server.request.duration
-	client metric.Float64Histogram // http.client.request.duration
-}
-
-var metrics = api.NewInstruments(inst, func(m metric.Meter) instruments {
-	return instruments{
-		server: semconv.NewHTTPServerDuration(m),
-		client: semconv.NewHTTPClientDuration(m),
-	}
-})
+// metrics are the histograms of this package.
+var metrics = api.NewInstruments(inst, semconv.NewHTTPDurations)
 
 // statusAccessors read the status code of a response from a ResponseWriter
 // that net/http created; each returns 0 for writers it does not know. They are

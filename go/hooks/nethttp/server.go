@@ -11,7 +11,6 @@ import (
 	"autotel.dev/go/internal/httpframework"
 	"autotel.dev/go/internal/semconv"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
@@ -129,28 +128,13 @@ func (st *serverState) finish(status int, leave bool) {
 	if !leave {
 		st.muxRoute() // the muxes have not exited yet
 	}
-	code, errorType := semconv.HTTPServerStatus(status)
-	if status > 0 {
-		st.span.SetAttributes(semconv.StatusCodeAttribute(status))
-	}
-	if code == codes.Error {
-		st.span.SetAttributes(semconv.ErrorTypeAttribute(errorType))
-		st.span.SetStatus(codes.Error, "")
-	}
+	errorType := semconv.SetHTTPServerStatus(st.span, status)
 	if leave {
 		st.active.End() // and the goroutine's previous context is current again
 	} else {
 		st.span.End()
 	}
 
-	metrics.Get().server.Record(st.req.Context(), seconds(elapsed),
+	metrics.Get().Server.Record(st.req.Context(), semconv.Seconds(elapsed),
 		metric.WithAttributeSet(st.facts.MetricAttributes(status, st.served.Route(), errorType)))
-}
-
-// seconds converts a duration to seconds, never negative.
-func seconds(d time.Duration) float64 {
-	if d < 0 {
-		return 0
-	}
-	return d.Seconds()
 }

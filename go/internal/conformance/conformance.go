@@ -122,3 +122,32 @@ func render(v attribute.Value) string {
 	}
 	return v.Emit()
 }
+
+// HTTPServerRow is a row of http.json's server list: the inputs of one
+// request a server received, and what its span must be.
+type HTTPServerRow struct {
+	About      string `json:"about"`
+	Method     string `json:"method"`
+	Pattern    string `json:"pattern"` // net/http's ServeMux pattern that matched
+	Route      string `json:"route"`   // a framework's route template
+	TLS        bool   `json:"tls"`
+	Host       string `json:"host"`
+	Path       string `json:"path"`
+	Query      string `json:"query"`
+	RemoteAddr string `json:"remote_addr"`
+	UserAgent  string `json:"user_agent"`
+	Proto      string `json:"proto"`
+	StatusCode int    `json:"status_code"` // what the handler wrote, 0 for nothing
+	Expect
+}
+
+// HTTPClientRow is a row of http.json's client list: one request and its
+// response's status and protocol, and what its span must be.
+type HTTPClientRow struct {
+	About      string `json:"about"`
+	Method     string `json:"method"`
+	URL        string `json:"url"`
+	StatusCode int    `json:"status_code"`
+	Proto      string `json:"proto"`
+	Expect
+}

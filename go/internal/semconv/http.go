@@ -3,9 +3,11 @@ package semconv
 import (
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	sc "autotel.dev/go/internal/semconv/keys"
 	"go.opentelemetry.io/otel"
@@ -13,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // HTTPDurationBuckets are the explicit bucket boundaries (seconds) that the
@@ -125,9 +128,55 @@ type HTTPServer struct {
 	ProtocolVersion string // network.protocol.version, "" when unknown
 }
 
+// HeaderGetter reads a request header's first value ("" when absent):
+// http.Header for net/http, an adapter for servers that keep headers their
+// own way (fasthttp).
+type HeaderGetter interface {
+	Get(key string) string
+}
+
+// HTTPServerRequest is an incoming request as the server conventions read it,
+// whatever server received it: net/http's *http.Request (see
+// ReadHTTPServerRequest) or another server's request (fasthttp).
+type HTTPServerRequest struct {
+	Method     string // as received; "" means GET
+	HasURL     bool   // Path and RawQuery are known (url.path is set, even "")
+	Path       string // decoded path
+	RawQuery   string // without "?"
+	Host       string // Host header (:authority in HTTP/2), else the URL's host
+	RemoteAddr string // peer "host:port"
+	UserAgent  string
+	TLS        bool
+	ProtoMajor int
+	ProtoMinor int
+	Header     HeaderGetter // for Forwarded and X-Forwarded-*; nil when none
+}
+
 // ReadHTTPServerRequest returns the facts and the span attributes of an
-// incoming request (stable HTTP server span conventions).
+// incoming net/http request (stable HTTP server span conventions).
 func ReadHTTPServerRequest(r *http.Request) (HTTPServer, []attribute.KeyValue) {
+	req := HTTPServerRequest{
+		Method:     r.Method,
+		Host:       r.Host,
+		RemoteAddr: r.RemoteAddr,
+		UserAgent:  r.UserAgent(),
+		TLS:        r.TLS != nil,
+		ProtoMajor: r.ProtoMajor,
+		ProtoMinor: r.ProtoMinor,
+		Header:     r.Header,
+	}
+	if r.URL != nil {
+		req.HasURL, req.Path, req.RawQuery = true, r.URL.Path, r.URL.RawQuery
+		if req.Host == "" {
+			req.Host = r.URL.Host
+		}
+	}
+	return ReadServerRequest(&req)
+}
+
+// ReadServerRequest returns the facts and the span attributes of an incoming
+// request (stable HTTP server span conventions).
+func ReadServerRequest(r *HTTPServerRequest) (HTTPServer, []attribute.KeyValue) {
 	attrs := make([]attribute.KeyValue, 0, 14)
 	method, original := httpMethod(r.Method)
 	s := HTTPServer{
@@ -140,10 +189,10 @@ func ReadHTTPServerRequest(r *http.Request) (HTTPServer, []attribute.KeyValue) {
 		attrs = append(attrs, sc.HTTPRequestMethodOriginalKey.String(r.Method))
 	}
 	attrs = append(attrs, sc.URLSchemeKey.String(s.Scheme))
-	if r.URL != nil {
-		attrs = append(attrs, sc.URLPathKey.String(r.URL.Path))
-		if r.URL.RawQuery != "" {
-			attrs = append(attrs, sc.URLQueryKey.String(redactQuery(r.URL.RawQuery)))
+	if r.HasURL {
+		attrs = append(attrs, sc.URLPathKey.String(r.Path))
+		if r.RawQuery != "" {
+			attrs = append(attrs, sc.URLQueryKey.String(redactQuery(r.RawQuery)))
 		}
 	}
 	if host, port := splitHostPort(serverHost(r)); host != "" {
@@ -167,13 +216,21 @@ func ReadHTTPServerRequest(r *http.Request) (HTTPServer, []attribute.KeyValue) {
 			attrs = append(attrs, sc.NetworkPeerPortKey.Int(peerPort))
 		}
 	}
-	if ua := r.UserAgent(); ua != "" {
-		attrs = append(attrs, sc.UserAgentOriginalKey.String(ua))
+	if r.UserAgent != "" {
+		attrs = append(attrs, sc.UserAgentOriginalKey.String(r.UserAgent))
 	}
 	if s.ProtocolVersion != "" {
 		attrs = append(attrs, sc.NetworkProtocolVersionKey.String(s.ProtocolVersion))
 	}
 	return s, attrs
+}
+
+// header is r's header value for key, "" without headers.
+func (r *HTTPServerRequest) header(key string) string {
+	if r.Header == nil {
+		return ""
+	}
+	return r.Header.Get(key)
 }
 
 // SpanName is the server span name: the method, then the route when known.
@@ -240,14 +297,14 @@ func HTTPClientStatus(code int) (codes.Code, string) {
 // serverScheme is url.scheme of the original client request: from
 // Forwarded#proto or X-Forwarded-Proto when a proxy says so, else whether the
 // connection is TLS.
-func serverScheme(r *http.Request) string {
-	if proto := forwardedParam(r.Header.Get("Forwarded"), "proto"); proto != "" {
+func serverScheme(r *HTTPServerRequest) string {
+	if proto := forwardedParam(r.header("Forwarded"), "proto"); proto != "" {
 		return strings.ToLower(proto)
 	}
-	if proto := firstListItem(r.Header.Get("X-Forwarded-Proto")); proto != "" {
+	if proto := firstListItem(r.header("X-Forwarded-Proto")); proto != "" {
 		return strings.ToLower(proto)
 	}
-	if r.TLS != nil {
+	if r.TLS {
 		return "https"
 	}
 	return "http"
@@ -255,28 +312,22 @@ func serverScheme(r *http.Request) string {
 
 // serverHost is the host[:port] the client addressed: Forwarded#host,
 // X-Forwarded-Host, then Host (:authority in HTTP/2).
-func serverHost(r *http.Request) string {
-	if h := forwardedParam(r.Header.Get("Forwarded"), "host"); h != "" {
+func serverHost(r *HTTPServerRequest) string {
+	if h := forwardedParam(r.header("Forwarded"), "host"); h != "" {
 		return h
 	}
-	if h := firstListItem(r.Header.Get("X-Forwarded-Host")); h != "" {
+	if h := firstListItem(r.header("X-Forwarded-Host")); h != "" {
 		return h
 	}
-	if r.Host != "" {
-		return r.Host
-	}
-	if r.URL != nil {
-		return r.URL.Host
-	}
-	return ""
+	return r.Host
 }
 
 // forwardedClient is the original client address given by a proxy in
 // Forwarded#for or X-Forwarded-For, without a port; "" when there is none.
-func forwardedClient(r *http.Request) string {
-	v := forwardedParam(r.Header.Get("Forwarded"), "for")
+func forwardedClient(r *HTTPServerRequest) string {
+	v := forwardedParam(r.header("Forwarded"), "for")
 	if v == "" {
-		v = firstListItem(r.Header.Get("X-Forwarded-For"))
+		v = firstListItem(r.header("X-Forwarded-For"))
 	}
 	if v == "" || strings.HasPrefix(v, "_") || strings.EqualFold(v, "unknown") {
 		return "" // obfuscated identifiers (RFC 7239 §6.3) are not addresses
@@ -322,14 +373,20 @@ type HTTPClient struct {
 // ReadHTTPClientRequest returns the facts and the span attributes of an
 // outgoing request (stable HTTP client span conventions).
 func ReadHTTPClientRequest(r *http.Request) (HTTPClient, []attribute.KeyValue) {
+	return ReadClientRequest(r.Method, r.URL)
+}
+
+// ReadClientRequest returns the facts and the span attributes of an outgoing
+// request with this method to u (nil when unknown), for any client.
+func ReadClientRequest(rawMethod string, u *url.URL) (HTTPClient, []attribute.KeyValue) {
 	attrs := make([]attribute.KeyValue, 0, 6)
-	method, original := httpMethod(r.Method)
+	method, original := httpMethod(rawMethod)
 	c := HTTPClient{Method: method, ServerPort: -1}
 	attrs = append(attrs, sc.HTTPRequestMethodKey.String(method))
 	if original {
-		attrs = append(attrs, sc.HTTPRequestMethodOriginalKey.String(r.Method))
+		attrs = append(attrs, sc.HTTPRequestMethodOriginalKey.String(rawMethod))
 	}
-	if u := r.URL; u != nil {
+	if u != nil {
 		attrs = append(attrs, sc.URLFullKey.String(redactURL(u)))
 		host, port := splitHostPort(u.Host)
 		if port < 0 {
@@ -408,4 +465,71 @@ func newDuration(m metric.Meter, name, description string) metric.Float64Histogr
 		return noop.Float64Histogram{}
 	}
 	return h
+}
+
+// ProtocolVersion is network.protocol.version for HTTP major.minor ("1.1",
+// "2"; "" when unknown), for clients that report the version as numbers.
+func ProtocolVersion(major, minor int) string { return protocolVersion(major, minor) }
+
+// HTTPDurations are the HTTP duration histograms of one instrumentation (for
+// api.NewInstruments).
+type HTTPDurations struct {
+	Server metric.Float64Histogram // http.server.request.duration
+	Client metric.Float64Histogram // http.client.request.duration
+}
+
+// NewHTTPDurations creates both histograms with m.
+func NewHTTPDurations(m metric.Meter) HTTPDurations {
+	return HTTPDurations{Server: NewHTTPServerDuration(m), Client: NewHTTPClientDuration(m)}
+}
+
+// Seconds converts a duration to seconds for the duration histograms, never
+// negative.
+func Seconds(d time.Duration) float64 {
+	if d < 0 {
+		return 0
+	}
+	return d.Seconds()
+}
+
+// SetHTTPServerStatus puts the status of a server response on its span:
+// http.response.status_code (none for 0, unknown), and for a server error
+// error.type and status Error. It returns error.type ("" when none).
+func SetHTTPServerStatus(span trace.Span, status int) string {
+	code, errorType := HTTPServerStatus(status)
+	if status > 0 {
+		span.SetAttributes(StatusCodeAttribute(status))
+	}
+	if code == codes.Error {
+		span.SetAttributes(ErrorTypeAttribute(errorType))
+		span.SetStatus(codes.Error, "")
+	}
+	return errorType
+}
+
+// SetHTTPClientResult puts the outcome of a client call on its span: err (its
+// error.type, status Error with its message) or, without one, the response's
+// status (0: no response known) and protocol version ("" when unknown), with
+// error.type and status Error for a 4xx or 5xx. It returns error.type ("" when
+// none).
+func SetHTTPClientResult(span trace.Span, err error, status int, protoVersion string) string {
+	if err != nil {
+		errorType := ErrorType(err)
+		span.SetAttributes(ErrorTypeAttribute(errorType))
+		span.SetStatus(codes.Error, err.Error())
+		return errorType
+	}
+	if status == 0 {
+		return ""
+	}
+	span.SetAttributes(StatusCodeAttribute(status))
+	if protoVersion != "" {
+		span.SetAttributes(ProtocolVersionAttribute(protoVersion))
+	}
+	code, errorType := HTTPClientStatus(status)
+	if code == codes.Error {
+		span.SetAttributes(ErrorTypeAttribute(errorType))
+		span.SetStatus(codes.Error, "")
+	}
+	return errorType
 }

@@ -27,6 +27,11 @@ var sanitizeQueries = func() bool {
 	return err != nil || v
 }()
 
+// Sanitizing reports whether query texts are sanitized (EnvQuerySanitize is
+// not "false"); the other database hooks' texts (autotel.dev/go/internal/
+// mongoconv) follow the same switch.
+func Sanitizing() bool { return sanitizeQueries }
+
 // maxQueryText bounds db.query.text.
 const maxQueryText = 4096
 

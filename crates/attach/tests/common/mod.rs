@@ -435,3 +435,65 @@ pub fn mariadb_server() -> MariaDb {
     assert!(out.status.success(), "creating the test database:\n{}", String::from_utf8_lossy(&out.stderr));
     MariaDb { server }
 }
+
+/// One way of linking a program: the layouts every analysis and the crash check cover.
+pub struct Layout {
+    pub name: &'static str,
+    pub flags: &'static [&'static str],
+}
+
+/// Internal and external linking, as an executable and as a position-independent one. Each
+/// is also built `-s -w` stripped ([`Layout::flags`]).
+pub const LAYOUTS: &[Layout] = &[
+    Layout { name: "internal", flags: &["-ldflags=-linkmode=internal"] },
+    Layout { name: "external", flags: &["-ldflags=-linkmode=external"] },
+    Layout { name: "pie-internal", flags: &["-buildmode=pie", "-ldflags=-linkmode=internal"] },
+    Layout { name: "pie-external", flags: &["-buildmode=pie", "-ldflags=-linkmode=external"] },
+];
+
+impl Layout {
+    /// The layout's `go build` flags, with `-s -w` added to its `-ldflags` when `stripped`.
+    pub fn flags(&self, stripped: bool) -> Vec<String> {
+        let mut flags: Vec<String> = self.flags.iter().map(|s| s.to_string()).collect();
+        if stripped {
+            let ld = flags.iter_mut().find(|f| f.starts_with("-ldflags=")).expect("every layout sets -ldflags");
+            ld.push_str(" -s -w");
+        }
+        flags
+    }
+
+    /// `internal`, `internal-stripped`, …
+    pub fn variant(&self, stripped: bool) -> String {
+        format!("{}{}", self.name, if stripped { "-stripped" } else { "" })
+    }
+}
+
+/// The `autotel` binary of this workspace, built with cargo if needed.
+pub fn autotel() -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["build", "-q", "-p", "autotel"])
+        .current_dir(repo_root())
+        .output()
+        .expect("run cargo build -p autotel");
+    assert!(out.status.success(), "cargo build -p autotel failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    // target/debug/deps/<this test> → target/debug/autotel
+    let exe = std::env::current_exe().expect("test exe");
+    let bin = exe.parent().and_then(|d| d.parent()).expect("target dir").join("autotel");
+    assert!(bin.exists(), "{} missing after cargo build -p autotel", bin.display());
+    bin
+}
+
+/// Builds `testdata/apps/<app>` with `autotel go build` (build mode); returns the binary.
+pub fn build_instrumented(app: &str) -> PathBuf {
+    let exe = out_dir().join(format!("{app}-autotel"));
+    let r = Command::new(autotel())
+        .args(["go", "build", "-o"])
+        .arg(&exe)
+        .arg(".")
+        .current_dir(app_dir(app))
+        .output()
+        .expect("run autotel go build");
+    assert!(r.status.success(), "autotel go build failed:\n{}", String::from_utf8_lossy(&r.stderr));
+    exe
+}

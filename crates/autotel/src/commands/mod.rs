@@ -3,6 +3,7 @@
 
 mod attach;
 mod go;
+mod inspect;
 mod version;
 mod view;
 
@@ -20,6 +21,7 @@ enum Command {
     Go(go::Args),
     View(view::Args),
     Attach(attach::Args),
+    Inspect(inspect::Args),
     Version(version::Args),
 }
 
@@ -29,6 +31,7 @@ pub fn exec(cli: Cli) -> Result<u8, Box<dyn std::error::Error>> {
         Command::Go(args) => go::exec(args),
         Command::View(args) => view::exec(args),
         Command::Attach(args) => attach::exec(args),
+        Command::Inspect(args) => inspect::exec(args),
         Command::Version(args) => version::exec(args),
     }
 }

@@ -8,6 +8,8 @@ mod support;
 mod traces;
 /// grpc: a client and a server process, every call kind, served natively and through ServeHTTP.
 mod grpc;
+/// valyala/fasthttp and fiber v2: fronts calling a net/http downstream, one trace each.
+mod fasthttp;
 /// What the Kafka client tests share: a broker, a pair app built at a release, its two runs.
 mod kafka_pair;
 /// segmentio/kafka-go: a producer and a consumer process, one trace across a real Kafka broker.
@@ -18,6 +20,8 @@ mod franzgo;
 mod sarama;
 /// pgx v5 natively against a real PostgreSQL: statements, transaction, batch, CopyFrom; stdlib.
 mod pgx;
+/// go.mongodb.org/mongo-driver v1 and v2 against FerretDB (a MongoDB-compatible server).
+mod mongo;
 /// The user's tree is never written: after success, failure and interruption.
 mod tree;
 /// The build cache: warm rebuilds, and plain and instrumented archives kept apart.
@@ -26,6 +30,8 @@ mod cache;
 mod plan_cache;
 /// `autotel go test`, `autotel go run`, and an older Go through GOTOOLCHAIN.
 mod commands;
+/// `autotel inspect`: the manifest linked into each program; a plain build's attach view.
+mod inspect;
 /// go flags, GOFLAGS, cross-compilation and workspaces pass through.
 mod flags;
 /// Clear errors for bad input, and a program whose collector is down.

@@ -116,6 +116,29 @@ fn run_and_check(app: &App) {
     assert_eq!(spans.len(), PGX_SPANS.len() + SQL_SPANS.len() + 2, "{spans:#?}");
     let violations = semconv_violations(&spans);
     assert!(violations.is_empty(), "{violations:#?}");
+
+    // pgxpool's metrics (rules/pgxpool.yaml): each of the pool's 9 calls in the handler
+    // (Exec ×3, Query, Begin, SendBatch, CopyFrom, Acquire, QueryRow) waited for a connection
+    // once, under the pool named by its server; the cumulative count arrives by the last export.
+    let pool = format!("127.0.0.1:{port}");
+    let waits = |s: &otlp::Store| -> Vec<(Option<String>, u64)> {
+        s.metric_points()
+            .iter()
+            .filter(|p| p.name == "db.client.connection.wait_time" && p.scope.name == "autotel.dev/go/hooks/pgx")
+            .map(|p| {
+                let name = p.attributes.get("db.client.connection.pool.name").and_then(|v| v.as_str()).map(str::to_string);
+                let count = match &p.value {
+                    otlp::model::MetricValue::Histogram(h) => h.count,
+                    other => panic!("wait_time is a histogram: {other:?}"),
+                };
+                (name, count)
+            })
+            .collect()
+    };
+    let arrived = store.wait_until(Duration::from_secs(20), |s| waits(s).iter().any(|(_, count)| *count == 9));
+    let points = waits(&store);
+    assert!(arrived, "pgxpool's wait time for 9 acquires; got {points:?}");
+    assert!(points.iter().all(|(name, _)| name.as_deref() == Some(pool.as_str())), "every wait is the pool's ({pool}): {points:?}");
 }
 
 /// The rule's floor, v5.0.0 (the app's own requirement and the hook module's).

@@ -2,8 +2,9 @@
 //! coder/websocket v1.8.15, server and client in one process). The handler hijacks the
 //! connection and keeps serving it; the SERVER span ends at the upgrade, with status code 101,
 //! not when the connection closes (go/hooks/nethttp/hijack.go, rules/gorillawebsocket.yaml).
-//! coder's Dial goes through net/http's Transport: its CLIENT span has the 101 and ends when the
-//! response arrives. gorilla's Dialer writes its handshake on its own connection: no CLIENT span.
+//! coder's Dial goes through net/http's Transport, gorilla's Dialer writes its handshake on its
+//! own connection (its hook makes the CLIENT span): either way the CLIENT span has the 101, ends
+//! when the response arrives, and its traceparent makes the server span its child.
 
 use crate::support::*;
 use otlp::model::{Span, SpanKind, StatusCode};
@@ -57,23 +58,27 @@ fn an_upgrade_ends_the_server_span_with_101_before_the_connection_closes() {
     // gorilla: Upgrade writes the 101 on the hijacked connection itself.
     let gorilla = server("/gorilla");
     assert_eq!(gorilla.name, "GET /gorilla");
-    ended_at_upgrade(&gorilla, &run_of("gorilla"));
-    let gorilla_clients = spans.iter().filter(|s| s.kind == SpanKind::Client && attr(s, "url.full").is_some_and(|u| u.ends_with("/gorilla"))).count();
-    assert_eq!(gorilla_clients, 0, "gorilla's Dialer does not go through net/http's Transport: {spans:#?}");
+    let gorilla_run = run_of("gorilla");
+    ended_at_upgrade(&gorilla, &gorilla_run);
 
     // coder: Accept writes the 101 with WriteHeader, then hijacks; Dial goes through the Transport.
     let coder = server("/coder");
     let coder_run = run_of("coder");
     assert_eq!(coder.name, "GET /coder");
     ended_at_upgrade(&coder, &coder_run);
-    let client = spans
-        .iter()
-        .find(|s| s.kind == SpanKind::Client && s.parent_span_id == Some(coder_run.span_id))
-        .unwrap_or_else(|| panic!("no CLIENT span under /run?lib=coder: {spans:#?}"));
-    assert_eq!(attr(client, "url.full").as_deref(), Some(format!("http://{}/coder", service.addr).as_str()), "{client:#?}");
-    ended_at_upgrade(client, &coder_run);
-    assert_eq!(coder.parent_span_id, Some(client.span_id), "the upgrade request carried the client span's traceparent");
-    assert_eq!(coder.trace_id, coder_run.trace_id);
+
+    // The dialing side: one CLIENT span per handshake, under the /run request (gorilla's Dial
+    // passes no ctx: the goroutine's current span), parent of the upgraded server span.
+    for (lib, upgraded, run) in [("gorilla", &gorilla, &gorilla_run), ("coder", &coder, &coder_run)] {
+        let clients: Vec<_> = spans.iter().filter(|s| s.kind == SpanKind::Client && s.parent_span_id == Some(run.span_id)).collect();
+        assert_eq!(clients.len(), 1, "one CLIENT span under /run?lib={lib}: {spans:#?}");
+        let client = clients[0];
+        assert_eq!(client.name, "GET", "{client:#?}");
+        assert_eq!(attr(client, "url.full").as_deref(), Some(format!("http://{}/{lib}", service.addr).as_str()), "{client:#?}");
+        ended_at_upgrade(client, run);
+        assert_eq!(upgraded.parent_span_id, Some(client.span_id), "{lib}: the upgrade request carried the client span's traceparent");
+        assert_eq!(upgraded.trace_id, run.trace_id);
+    }
 
     let violations = semconv_violations(&spans);
     assert!(violations.is_empty(), "{}", violations.join("\n"));

@@ -1,0 +1,31 @@
+// Package mongo is autotel's instrumentation of go.mongodb.org/mongo-driver v1
+// (instrumentation name "mongo", rules in rules/mongo.yaml, versions
+// >=1.12.0, <2; v2 is autotel.dev/go/hooks/mongov2, the same design). The
+// rewritten NewClient, which mongo.Connect calls with the
+// application's options, calls newClientEnter, which appends autotel's
+// command monitor (event.CommandMonitor, the driver's own command-monitoring
+// seam) to a copy of the options: the application's options are not touched,
+// and a monitor the application set is called with every event exactly as
+// before (autotel's wraps it). A monitor from otelmongo (the application
+// traces the driver itself) is left alone and autotel adds nothing
+// (design.md §1.9).
+//
+// Every command the driver sends for the application (find, insert, update,
+// delete, aggregate, getMore, endSessions, …) is one CLIENT span from its
+// started event to its succeeded or failed event (correlated by connection
+// and request id), described by autotel.dev/go/internal/mongoconv: named
+// "{db.operation.name} {db.collection.name}" ("find users") or the command
+// alone ("ping"), with db.system.name mongodb, db.operation.name (the command
+// name), db.collection.name, db.namespace (the database), server.address and
+// server.port, the sanitized db.query.text, and on failure error.type (the
+// server's code name, read from the failure's text "(CodeName) message": v1's
+// failed event carries only that text, so there is no db.response.status_code;
+// v2's carries the error and has both). The driver's
+// handshakes and heartbeats (hello on the monitoring connections) are not
+// command-monitored, so they get no span.
+//
+// The parent is the span in the operation's ctx, or, when that has none
+// (context.Background()), the goroutine's current span (api.Parent): the
+// driver sends the started event on the calling goroutine. Spans are not made
+// current on the goroutine: no application code runs inside a command.
+package mongo
