@@ -13,6 +13,11 @@
 //!   and those started later, and shows which ones it sees. `check_only: true` prints the
 //!   report and returns.
 //!
+//! A program built by `autotel go build` (its manifest, `crates/manifest`, is in the
+//! executable) already traces itself: attaching would record every span twice, so `run`
+//! refuses it with [`AttachError::BuiltByAutotel`] before anything is loaded, and the
+//! [`CheckReport`] of `check` plans nothing and says why.
+//!
 //! # What is traced
 //!
 //! | instrumentation (`OTEL_GO_*_INSTRUMENTATIONS` name) | functions | spans |

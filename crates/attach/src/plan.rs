@@ -66,7 +66,15 @@ pub struct CheckReport {
     pub swiss_headers: bool,
     /// The functions that name a database/sql call's driver.
     pub sql_drivers: SqlDrivers,
+    /// The manifest of a program built by `autotel go build`: it already carries build-mode
+    /// instrumentation, so nothing is planned and `run` refuses it.
+    pub built_by_autotel: Option<manifest::Manifest>,
 }
+
+/// Why a program built by `autotel go build` is not attached to, after "… and": the finding
+/// of `--check` and the error of `run`.
+pub const ALREADY_INSTRUMENTED: &str = "already carries build-mode instrumentation, so attaching would record every span \
+     twice; run it as is (it exports its own spans), or attach to a build of the program made with plain `go build`";
 
 /// Which instrumentations the `OTEL_GO_*_INSTRUMENTATIONS` variables allow.
 #[derive(Debug, Clone, Default)]
@@ -117,8 +125,13 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table, progress: &mut Progre
     progress.step("reading the binary");
     let bin = Binary::open(path)?;
     let info = BuildInfo::read(&bin)?;
+    // A program built by `autotel go build` traces itself: nothing more is planned for it.
+    let built_by_autotel = manifest::Manifest::find(&bin.data);
     progress.step("reading the function table");
     let pcln = Pclntab::read(&bin)?;
+    if built_by_autotel.is_some() {
+        return Ok(CheckReport { built_by_autotel, ..unplanned(path, &bin, &pcln, info) });
+    }
     let all_fields: Vec<Field> = {
         let mut v: Vec<Field> = libs::all_probes().flat_map(|p| p.fields.iter().copied()).collect();
         v.sort_by_key(|f| (f.strukt, f.field));
@@ -263,23 +276,29 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table, progress: &mut Progre
          (not injected yet in this version)"
             .into(),
     );
-    let stripped_symbols = bin.section(".symtab").is_none();
-    Ok(CheckReport {
+    let sql_drivers = SqlDrivers::from_pclntab(&pcln);
+    Ok(CheckReport { probes, skipped, offsets, not_yet, notes, swiss_headers, sql_drivers, ..unplanned(path, &bin, &pcln, info) })
+}
+
+/// The report of `path` with nothing planned yet: what the binary is, no probe.
+fn unplanned(path: &Path, bin: &Binary, pcln: &Pclntab, build_info: BuildInfo) -> CheckReport {
+    CheckReport {
         path: path.to_owned(),
         arch: bin.arch,
         has_dwarf: bin.has_dwarf,
-        stripped_symbols,
+        stripped_symbols: bin.section(".symtab").is_none(),
         function_count: pcln.funcs.len(),
         text_start: pcln.text_start,
-        build_info: info,
-        probes,
-        skipped,
-        offsets,
-        not_yet,
-        notes,
-        swiss_headers,
-        sql_drivers: SqlDrivers::from_pclntab(&pcln),
-    })
+        build_info,
+        probes: Vec::new(),
+        skipped: Vec::new(),
+        offsets: Offsets::default(),
+        not_yet: Vec::new(),
+        notes: Vec::new(),
+        swiss_headers: false,
+        sql_drivers: SqlDrivers::default(),
+        built_by_autotel: None,
+    }
 }
 
 /// Decodes each function once and checks every address planned in it.
@@ -346,6 +365,11 @@ impl fmt::Display for CheckReport {
             writeln!(f, "  CGO_ENABLED={cgo}")?;
         }
         writeln!(f)?;
+        if let Some(manifest) = &self.built_by_autotel {
+            writeln!(f, "Would instrument: nothing. This program was built by `autotel go build` and {ALREADY_INSTRUMENTED}.")?;
+            writeln!(f)?;
+            return write!(f, "{manifest}");
+        }
         writeln!(f, "Would instrument:")?;
         if self.probes.is_empty() {
             writeln!(f, "  nothing")?;

@@ -33,6 +33,13 @@ pub fn run(opts: AttachOptions) -> Result<(), AttachError> {
     let mut progress = if opts.quiet { Progress::silent() } else { Progress::on_stderr() };
     // On an error the status line goes with `progress`, before the error is printed.
     let report = plan::plan(&path, &Enabled::from_env(), &Table::embedded(), &mut progress).map_err(|e| exited_or(pid, e))?;
+    if let Some(manifest) = report.built_by_autotel {
+        let target = match pid {
+            Some(pid) => format!("process {pid} (`{}`)", std::fs::read_link(&path).unwrap_or(path).display()),
+            None => format!("`{}`", path.display()),
+        };
+        return Err(AttachError::BuiltByAutotel { target, autotel: manifest.autotel, go: manifest.go });
+    }
     if !report.instruments_anything() {
         return Err(AttachError::NothingToInstrument {
             path,
