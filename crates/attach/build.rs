@@ -1,5 +1,6 @@
 //! Compiles the C BPF programs in `bpf/` with clang (through libbpf-cargo's SkeletonBuilder)
-//! into skeletons that `src/bpf/` includes.
+//! into skeletons that `src/session.rs` includes. `attach.bpf.c` is one compilation unit made of
+//! `common.bpf.h` and one `lib/<library>.bpf.h` per library.
 //!
 //! Like aya-template's build script, it never makes the crate unbuildable for lack of the BPF
 //! toolchain: when clang cannot be found (or `AUTOTEL_ATTACH_NO_BPF=1` is set) it compiles
@@ -23,8 +24,10 @@ fn main() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let bpf_dir = manifest.join("bpf");
-    for entry in std::fs::read_dir(&bpf_dir).expect("crates/attach/bpf exists").flatten() {
-        println!("cargo:rerun-if-changed={}", entry.path().display());
+    for dir in [bpf_dir.clone(), bpf_dir.join("lib")] {
+        for entry in std::fs::read_dir(&dir).expect("crates/attach/bpf and bpf/lib exist").flatten() {
+            println!("cargo:rerun-if-changed={}", entry.path().display());
+        }
     }
 
     if std::env::var("AUTOTEL_ATTACH_NO_BPF").is_ok_and(|v| v == "1") {

@@ -1,22 +1,27 @@
-/* Types shared by the BPF programs (attach.bpf.c) and userspace (src/event.rs, which decodes
- * struct span_event field by field at the offsets asserted below). Keep both sides in step. */
+/* The events the BPF programs send, defined once for both sides: userspace decodes them with the
+ * Rust types libbpf-cargo generates from the object's BTF (`types::span_event`, `text_event`,
+ * `event_kind` in the skeleton; common.bpf.h anchors them in .rodata so they are in the BTF), so
+ * src/event.rs holds no offsets or sizes of its own. */
 #ifndef AUTOTEL_ATTACH_H
 #define AUTOTEL_ATTACH_H
 
-#define EVENT_HTTP_SERVER 1
-#define EVENT_HTTP_CLIENT 2
-/* The kinds below use struct text_event. */
-#define EVENT_DB_QUERY 3    /* database/sql call: text = query, aux2 = operation when it is not
-                             * the query's first word (PREPARE, BEGIN…), aux3 = two u64 code
-                             * addresses naming the driver (db_driver), peer (below) */
-#define EVENT_REDIS 4       /* go-redis v9 command: text = command words, aux1 = server addr,
-                             * status = database index */
-#define EVENT_GRPC_CLIENT 5 /* text = full method, aux1 = target */
-#define EVENT_GRPC_SERVER 6 /* text = full method */
-#define EVENT_KAFKA_SEND 7  /* text = topic */
-#define EVENT_KAFKA_RECV 8  /* text = topic, aux1 = consumer group */
-#define EVENT_REDIGO 9      /* redigo command: text = command name, aux2 = error text, aux3 = key,
-                             * peer (below) */
+enum event_kind {
+	EVENT_HTTP_SERVER = 1,
+	EVENT_HTTP_CLIENT = 2,
+	/* The kinds below use struct text_event. */
+	EVENT_DB_QUERY = 3,    /* database/sql call: text = query, aux2 = operation when it is not
+	                        * the query's first word (PREPARE, BEGIN…), aux3 = two u64 code
+	                        * addresses naming the driver (db_driver), peer (below) */
+	EVENT_REDIS = 4,       /* go-redis v9 command: text = command words, aux1 = server addr,
+	                        * status = database index */
+	EVENT_GRPC_CLIENT = 5, /* text = full method, aux1 = target */
+	EVENT_GRPC_SERVER = 6, /* text = full method */
+	EVENT_KAFKA_SEND = 7,  /* text = topic */
+	EVENT_KAFKA_RECV = 8,  /* text = topic, aux1 = consumer group */
+	EVENT_REDIGO = 9,      /* redigo command: text = command name, aux2 = error text, aux3 = key,
+	                        * peer (below) */
+	EVENT_KIND_END         /* one past the last kind: userspace's test decodes every kind below */
+};
 /* The peer of DB_QUERY and REDIGO events: aux1 = the server's IP bytes (len 4 or 16), status =
  * its port; len[1] = 0 when no TCP send was seen during the span. */
 

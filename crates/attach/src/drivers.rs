@@ -1,6 +1,6 @@
 //! Which database a database/sql call talks to: `db.system.name` from the driver of the call's
 //! DB, as build mode reads it from the driver's type (`go/hooks/databasesql/info.go`). The BPF
-//! programs (`db_driver` in `bpf/attach.bpf.c`) hand over two code addresses, the first method
+//! programs (`db_driver` in `bpf/lib/databasesql.bpf.h`) hand over two code addresses, the first method
 //! of the DB's `driver.Connector` and of the `driver.Driver` a `database/sql.dsnConnector`
 //! holds; this module names them by the functions of `.gopclntab` (present in stripped
 //! binaries too) and the function's package by the shared driver table

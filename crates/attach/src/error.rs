@@ -47,6 +47,13 @@ pub enum AttachError {
     BpfNotBuilt,
     #[error("attach needs root (or CAP_BPF + CAP_PERFMON + CAP_SYS_ADMIN); run it with sudo")]
     NotRoot,
+    #[error("{target} was built by `autotel go build` (autotel {autotel}, {go}) and {}", crate::plan::ALREADY_INSTRUMENTED)]
+    BuiltByAutotel {
+        /// "process PID (`PATH`)" or "`PATH`".
+        target: String,
+        autotel: String,
+        go: String,
+    },
     #[error("nothing to instrument in `{path}`: {reason}")]
     NothingToInstrument { path: PathBuf, reason: String },
     #[error(

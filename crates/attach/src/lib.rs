@@ -13,6 +13,11 @@
 //!   and those started later, and shows which ones it sees. `check_only: true` prints the
 //!   report and returns.
 //!
+//! A program built by `autotel go build` (its manifest, `crates/manifest`, is in the
+//! executable) already traces itself: attaching would record every span twice, so `run`
+//! refuses it with [`AttachError::BuiltByAutotel`] before anything is loaded, and the
+//! [`CheckReport`] of `check` plans nothing and says why.
+//!
 //! # What is traced
 //!
 //! | instrumentation (`OTEL_GO_*_INSTRUMENTATIONS` name) | functions | spans |
@@ -57,7 +62,10 @@
 //! 2. [`plan`] turns that into a [`CheckReport`] of probes at file offsets, each address
 //!    proven by [`verify`] (decoded from its function's entry: an instruction start holding
 //!    the expected `PUSHQ BP` / stack-check jump, `RET` or `CALL`) or refused with a warning.
-//! 3. `bpf/attach.bpf.c` (C, compiled by clang in `build.rs`, loaded with libbpf-rs) tracks the
+//!    It loops over [`libs::LIBRARIES`]: each library's module says which probes it plans, what
+//!    it loses without an optional offset, and its notes.
+//! 3. `bpf/attach.bpf.c` (C, compiled by clang in `build.rs`, loaded with libbpf-rs; one
+//!    compilation unit of `bpf/common.bpf.h` and one `bpf/lib/<library>.bpf.h` per library) tracks the
 //!    span context of each goroutine, copies it to goroutines created by `runtime.newproc1`,
 //!    reads an incoming `traceparent`, appends the outgoing one to an HTTP/1.1 request's
 //!    header bytes in the connection's buffer (where the kernel allows), and sends finished
@@ -65,8 +73,15 @@
 //!    Only the programs the plan uses are loaded, and the header-map scan is made of global
 //!    BPF functions the verifier checks once each, so the start takes about a second on a
 //!    70 MB binary; [`progress`] shows its steps on a terminal.
-//! 4. [`event`] decodes them (target bytes as valid UTF-8 through [`text`]), [`spans`] (with [`sql`]) maps them onto the semantic conventions
-//!    and [`export`] sends OTLP/HTTP or OTLP/gRPC.
+//! 4. [`event`] decodes them with the types generated from `bpf/attach.h` ([`bpf`]; target bytes
+//!    as valid UTF-8 through [`text`]), [`spans`] has each event's library (with [`sql`]) map it
+//!    onto the semantic conventions and [`export`] sends OTLP/HTTP or OTLP/gRPC.
+//!
+//! # Where a library lives
+//!
+//! In two files: `src/libs/<library>.rs` (one [`libs::Library`]: its name, probes, plan checks,
+//! notes, BPF configuration and span building) and `bpf/lib/<library>.bpf.h` (its BPF
+//! configuration, maps and programs). [`libs`] says how to add one.
 //!
 //! # Known gaps
 //!
@@ -82,6 +97,7 @@
 //! [`AttachError::BpfNotBuilt`] (see [`BPF_BUILT`]).
 
 pub mod binary;
+pub mod bpf;
 pub mod buildinfo;
 pub mod disasm;
 pub mod drivers;
@@ -89,6 +105,7 @@ pub mod dwarf;
 pub mod error;
 pub mod event;
 pub mod export;
+pub mod libs;
 #[cfg(test)]
 mod conformance;
 pub mod offsets;

@@ -14,6 +14,10 @@ use crate::binary::Binary;
 use crate::buildinfo::BuildInfo;
 use crate::dwarf;
 use crate::error::AttachError;
+use crate::libs::{databasesql, nethttp};
+
+// The fields each library reads are defined in its module (`crate::libs::<library>`); the
+// runtime's, which every program reads, are here.
 
 /// One field attach reads from a Go struct.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -24,125 +28,58 @@ pub struct Field {
     pub optional: bool,
 }
 
-const fn req(strukt: &'static str, field: &'static str) -> Field {
+pub(crate) const fn req(strukt: &'static str, field: &'static str) -> Field {
     Field { strukt, field, optional: false }
 }
-const fn opt(strukt: &'static str, field: &'static str) -> Field {
+pub(crate) const fn opt(strukt: &'static str, field: &'static str) -> Field {
     Field { strukt, field, optional: true }
 }
 
 pub const G_GOID: Field = req("runtime.g", "goid");
 pub const G_M: Field = req("runtime.g", "m");
 pub const M_CURG: Field = req("runtime.m", "curg");
-pub const REQ_METHOD: Field = req("net/http.Request", "Method");
-pub const REQ_URL: Field = req("net/http.Request", "URL");
-pub const REQ_HEADER: Field = req("net/http.Request", "Header");
-pub const REQ_HOST: Field = req("net/http.Request", "Host");
-pub const REQ_PATTERN: Field = opt("net/http.Request", "Pattern");
-pub const URL_SCHEME: Field = req("net/url.URL", "Scheme");
-pub const URL_HOST: Field = req("net/url.URL", "Host");
-pub const URL_PATH: Field = req("net/url.URL", "Path");
-pub const URL_RAWQUERY: Field = req("net/url.URL", "RawQuery");
-pub const RESPONSE_STATUS: Field = req("net/http.response", "status");
-pub const H2_WRITER_STATE: Field = opt("net/http.http2responseWriter", "rws");
-pub const H2_STATE_STATUS: Field = opt("net/http.http2responseWriterState", "status");
-/// The same two fields from Go 1.27, whose HTTP/2 moved out of `h2_bundle.go`.
-pub const H2_INTERNAL_WRITER_STATE: Field = opt("net/http/internal/http2.responseWriter", "rws");
-pub const H2_INTERNAL_STATE_STATUS: Field = opt("net/http/internal/http2.responseWriterState", "status");
-pub const RESP_STATUSCODE: Field = req("net/http.Response", "StatusCode");
-pub const REQ_PROTOMAJOR: Field = opt("net/http.Request", "ProtoMajor");
-pub const REQ_PROTOMINOR: Field = opt("net/http.Request", "ProtoMinor");
-pub const REQ_REMOTEADDR: Field = opt("net/http.Request", "RemoteAddr");
-pub const REQ_TLS: Field = opt("net/http.Request", "TLS");
-pub const RESP_PROTOMAJOR: Field = opt("net/http.Response", "ProtoMajor");
-pub const RESP_PROTOMINOR: Field = opt("net/http.Response", "ProtoMinor");
-pub const MAP_DIRPTR: Field = opt("internal/runtime/maps.Map", "dirPtr");
-pub const MAP_DIRLEN: Field = opt("internal/runtime/maps.Map", "dirLen");
-pub const TABLE_GROUPS: Field = opt("internal/runtime/maps.table", "groups");
-pub const GROUPSREF_DATA: Field = opt("internal/runtime/maps.groupsReference", "data");
-pub const GROUPSREF_MASK: Field = opt("internal/runtime/maps.groupsReference", "lengthMask");
-
-pub const PERSISTCONN_BW: Field = req("net/http.persistConn", "bw");
-pub const BUFIO_WRITER_BUF: Field = req("bufio.Writer", "buf");
-pub const BUFIO_WRITER_N: Field = req("bufio.Writer", "n");
-pub const TRANSFERWRITER_HEADER: Field = req("net/http.transferWriter", "Header");
-pub const STMT_QUERY: Field = req("database/sql.Stmt", "query");
-/// The DB's `driver.Connector` (whose type names the driver), and the `*DB` of each other
-/// receiver; unknown, `db.system.name` comes from the build info alone.
-pub const DB_CONNECTOR: Field = opt("database/sql.DB", "connector");
-pub const CONN_DB: Field = opt("database/sql.Conn", "db");
-pub const TX_DB: Field = opt("database/sql.Tx", "db");
-pub const STMT_DB: Field = opt("database/sql.Stmt", "db");
-pub const DSNCONNECTOR_DRIVER: Field = opt("database/sql.dsnConnector", "driver");
-
-/// The route each framework matched; without it the route probe is skipped (with a warning)
-/// and server spans keep the method-only name.
-pub const GIN_CONTEXT_FULLPATH: Field = req("github.com/gin-gonic/gin.Context", "fullPath");
-pub const ECHO_CONTEXT_PATH: Field = req("github.com/labstack/echo/v4.context", "path");
-
-pub const REDIS_BASECMD_ARGS: Field = req("github.com/redis/go-redis/v9.baseCmd", "args");
-pub const REDIS_BASECLIENT_OPT: Field = opt("github.com/redis/go-redis/v9.baseClient", "opt");
-pub const REDIS_OPTIONS_ADDR: Field = opt("github.com/redis/go-redis/v9.Options", "Addr");
-pub const REDIS_OPTIONS_DB: Field = opt("github.com/redis/go-redis/v9.Options", "DB");
-
-pub const GRPC_CC_TARGET: Field = opt("google.golang.org/grpc.ClientConn", "target");
-pub const GRPC_ERROR_S: Field = opt("google.golang.org/grpc/internal/status.Error", "s");
-pub const GRPC_STATUS_S: Field = opt("google.golang.org/grpc/internal/status.Status", "s");
-pub const SPB_STATUS_CODE: Field = opt("google.golang.org/genproto/googleapis/rpc/status.Status", "Code");
-/// Absent before grpc-go moved the server side of `transport.Stream` into `ServerStream`;
-/// the method is then at `Stream.method` directly (offset 0 here).
-pub const GRPC_SERVERSTREAM_STREAM: Field = opt("google.golang.org/grpc/internal/transport.ServerStream", "Stream");
-pub const GRPC_STREAM_METHOD: Field = req("google.golang.org/grpc/internal/transport.Stream", "method");
-
-pub const KAFKA_WRITER_TOPIC: Field = req("github.com/segmentio/kafka-go.Writer", "Topic");
-pub const KAFKA_MESSAGE_TOPIC: Field = req("github.com/segmentio/kafka-go.Message", "Topic");
-pub const KAFKA_READER_CONFIG: Field = req("github.com/segmentio/kafka-go.Reader", "config");
-pub const KAFKA_READERCFG_TOPIC: Field = req("github.com/segmentio/kafka-go.ReaderConfig", "Topic");
-pub const KAFKA_READERCFG_GROUP: Field = opt("github.com/segmentio/kafka-go.ReaderConfig", "GroupID");
-pub const KAFKA_READERCFG_BROKERS: Field = opt("github.com/segmentio/kafka-go.ReaderConfig", "Brokers");
-pub const KAFKA_READERCFG_PARTITION: Field = opt("github.com/segmentio/kafka-go.ReaderConfig", "Partition");
 
 /// Every standard-library field attach knows about (the generator records all of them).
 pub const STD_FIELDS: &[Field] = &[
     G_GOID,
     G_M,
     M_CURG,
-    REQ_METHOD,
-    REQ_URL,
-    REQ_HEADER,
-    REQ_HOST,
-    REQ_PATTERN,
-    URL_SCHEME,
-    URL_HOST,
-    URL_PATH,
-    URL_RAWQUERY,
-    RESPONSE_STATUS,
-    H2_WRITER_STATE,
-    H2_STATE_STATUS,
-    H2_INTERNAL_WRITER_STATE,
-    H2_INTERNAL_STATE_STATUS,
-    RESP_STATUSCODE,
-    REQ_PROTOMAJOR,
-    REQ_PROTOMINOR,
-    REQ_REMOTEADDR,
-    REQ_TLS,
-    RESP_PROTOMAJOR,
-    RESP_PROTOMINOR,
-    MAP_DIRPTR,
-    MAP_DIRLEN,
-    TABLE_GROUPS,
-    GROUPSREF_DATA,
-    GROUPSREF_MASK,
-    STMT_QUERY,
-    DB_CONNECTOR,
-    CONN_DB,
-    TX_DB,
-    STMT_DB,
-    DSNCONNECTOR_DRIVER,
-    PERSISTCONN_BW,
-    BUFIO_WRITER_BUF,
-    BUFIO_WRITER_N,
-    TRANSFERWRITER_HEADER,
+    nethttp::REQ_METHOD,
+    nethttp::REQ_URL,
+    nethttp::REQ_HEADER,
+    nethttp::REQ_HOST,
+    nethttp::REQ_PATTERN,
+    nethttp::URL_SCHEME,
+    nethttp::URL_HOST,
+    nethttp::URL_PATH,
+    nethttp::URL_RAWQUERY,
+    nethttp::RESPONSE_STATUS,
+    nethttp::H2_WRITER_STATE,
+    nethttp::H2_STATE_STATUS,
+    nethttp::H2_INTERNAL_WRITER_STATE,
+    nethttp::H2_INTERNAL_STATE_STATUS,
+    nethttp::RESP_STATUSCODE,
+    nethttp::REQ_PROTOMAJOR,
+    nethttp::REQ_PROTOMINOR,
+    nethttp::REQ_REMOTEADDR,
+    nethttp::REQ_TLS,
+    nethttp::RESP_PROTOMAJOR,
+    nethttp::RESP_PROTOMINOR,
+    nethttp::MAP_DIRPTR,
+    nethttp::MAP_DIRLEN,
+    nethttp::TABLE_GROUPS,
+    nethttp::GROUPSREF_DATA,
+    nethttp::GROUPSREF_MASK,
+    databasesql::STMT_QUERY,
+    databasesql::DB_CONNECTOR,
+    databasesql::CONN_DB,
+    databasesql::TX_DB,
+    databasesql::STMT_DB,
+    databasesql::DSNCONNECTOR_DRIVER,
+    nethttp::PERSISTCONN_BW,
+    nethttp::BUFIO_WRITER_BUF,
+    nethttp::BUFIO_WRITER_N,
+    nethttp::TRANSFERWRITER_HEADER,
 ];
 
 /// Library fields the table records per module version, and the probe program
@@ -155,63 +92,11 @@ pub struct ModuleProbe {
 }
 
 pub const MODULE_PROBES: &[ModuleProbe] = &[
-    ModuleProbe {
-        module: "github.com/redis/go-redis/v9",
-        probe: "attach-offsets-probe-redis",
-        // The newest patch of every minor line: entries match a release's own minor line.
-        versions: &["v9.0.0", "v9.0.5", "v9.2.1", "v9.3.1", "v9.4.0", "v9.5.5", "v9.6.3", "v9.7.3", "v9.8.0", "v9.9.0", "v9.10.0", "v9.11.0", "v9.12.1", "v9.13.0", "v9.14.1", "v9.16.0", "v9.17.3", "v9.18.0", "v9.19.0", "v9.20.1", "v9.21.0", "v9.22.0", "v9.23.0"],
-        fields: &[REDIS_BASECMD_ARGS, REDIS_BASECLIENT_OPT, REDIS_OPTIONS_ADDR, REDIS_OPTIONS_DB],
-    },
-    ModuleProbe {
-        module: "google.golang.org/grpc",
-        probe: "attach-offsets-probe-grpc",
-        // The newest patch of every minor line from v1.72 (build mode's floor, which attach
-        // shares); v1.75.0 stays from the first table.
-        versions: &[
-            "v1.72.2", "v1.73.0", "v1.74.3", "v1.75.0", "v1.75.1", "v1.76.0", "v1.77.0", "v1.78.0", "v1.79.3",
-            "v1.80.0", "v1.81.1", "v1.82.1", "v1.83.2", "v1.84.0", "v1.85.0",
-        ],
-        fields: &[
-            GRPC_CC_TARGET,
-            GRPC_ERROR_S,
-            GRPC_STATUS_S,
-            SPB_STATUS_CODE,
-            GRPC_SERVERSTREAM_STREAM,
-            GRPC_STREAM_METHOD,
-        ],
-    },
-    ModuleProbe {
-        module: "github.com/gin-gonic/gin",
-        probe: "attach-offsets-probe-gin",
-        // The newest patch of every minor line from v1.7 (the gin rule's floor).
-        versions: &["v1.7.7", "v1.8.1", "v1.9.1", "v1.10.1", "v1.11.0", "v1.12.0"],
-        fields: &[GIN_CONTEXT_FULLPATH],
-    },
-    ModuleProbe {
-        module: "github.com/labstack/echo/v4",
-        probe: "attach-offsets-probe-echo",
-        // The newest patch of every minor line from v4.1 (the echo rule's floor, v4.1.16) the
-        // module proxy serves (it lists no v4.3, v4.4 or v4.6).
-        versions: &[
-            "v4.1.17", "v4.2.1", "v4.5.0", "v4.7.2", "v4.8.0", "v4.9.1", "v4.10.2", "v4.11.4", "v4.12.0", "v4.13.4",
-            "v4.14.0", "v4.15.4", "v4.16.6",
-        ],
-        fields: &[ECHO_CONTEXT_PATH],
-    },
-    ModuleProbe {
-        module: "github.com/segmentio/kafka-go",
-        probe: "attach-offsets-probe-kafka",
-        versions: &["v0.4.47", "v0.4.51"],
-        fields: &[
-            KAFKA_WRITER_TOPIC,
-            KAFKA_MESSAGE_TOPIC,
-            KAFKA_READER_CONFIG,
-            KAFKA_READERCFG_TOPIC,
-            KAFKA_READERCFG_GROUP,
-            KAFKA_READERCFG_BROKERS,
-            KAFKA_READERCFG_PARTITION,
-        ],
-    },
+    crate::libs::goredis::OFFSETS_PROBE,
+    crate::libs::grpc::OFFSETS_PROBE,
+    crate::libs::routes::GIN_OFFSETS_PROBE,
+    crate::libs::routes::ECHO_OFFSETS_PROBE,
+    crate::libs::kafkago::OFFSETS_PROBE,
 ];
 
 /// Where an offset came from.
@@ -360,6 +245,7 @@ impl Offsets {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::libs::goredis::REDIS_BASECMD_ARGS;
 
     #[test]
     /// Stripped binaries get every field a library probe needs from the table, for every minor

@@ -12,7 +12,8 @@ use crate::drivers::SqlDrivers;
 use crate::error::AttachError;
 use crate::offsets::{Field, Offsets, Source, Table};
 use crate::pclntab::{Func, Pclntab};
-use crate::probes::{ProbeId, ProbeSpec, CATALOGUE, NOT_YET};
+use crate::libs::{self, Analysis, LIBRARIES};
+use crate::probes::{ProbeId, ProbeSpec, NOT_YET};
 use crate::progress::Progress;
 use crate::verify::{DecodedFunction, Expect};
 
@@ -65,7 +66,15 @@ pub struct CheckReport {
     pub swiss_headers: bool,
     /// The functions that name a database/sql call's driver.
     pub sql_drivers: SqlDrivers,
+    /// The manifest of a program built by `autotel go build`: it already carries build-mode
+    /// instrumentation, so nothing is planned and `run` refuses it.
+    pub built_by_autotel: Option<manifest::Manifest>,
 }
+
+/// Why a program built by `autotel go build` is not attached to, after "… and": the finding
+/// of `--check` and the error of `run`.
+pub const ALREADY_INSTRUMENTED: &str = "already carries build-mode instrumentation, so attaching would record every span \
+     twice; run it as is (it exports its own spans), or attach to a build of the program made with plain `go build`";
 
 /// Which instrumentations the `OTEL_GO_*_INSTRUMENTATIONS` variables allow.
 #[derive(Debug, Clone, Default)]
@@ -116,10 +125,15 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table, progress: &mut Progre
     progress.step("reading the binary");
     let bin = Binary::open(path)?;
     let info = BuildInfo::read(&bin)?;
+    // A program built by `autotel go build` traces itself: nothing more is planned for it.
+    let built_by_autotel = manifest::Manifest::find(&bin.data);
     progress.step("reading the function table");
     let pcln = Pclntab::read(&bin)?;
+    if built_by_autotel.is_some() {
+        return Ok(CheckReport { built_by_autotel, ..unplanned(path, &bin, &pcln, info) });
+    }
     let all_fields: Vec<Field> = {
-        let mut v: Vec<Field> = CATALOGUE.iter().flat_map(|p| p.fields.iter().copied()).collect();
+        let mut v: Vec<Field> = libs::all_probes().flat_map(|p| p.fields.iter().copied()).collect();
         v.sort_by_key(|f| (f.strukt, f.field));
         v.dedup();
         v
@@ -134,17 +148,22 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table, progress: &mut Progre
     // Header maps can be read in Go 1.24+ (swiss tables) when their layout is known.
     let swiss_headers = go.map(|(_, minor, _)| minor >= 24).unwrap_or(false)
         && [
-            crate::offsets::MAP_DIRPTR,
-            crate::offsets::MAP_DIRLEN,
-            crate::offsets::TABLE_GROUPS,
-            crate::offsets::GROUPSREF_DATA,
-            crate::offsets::GROUPSREF_MASK,
+            crate::libs::nethttp::MAP_DIRPTR,
+            crate::libs::nethttp::MAP_DIRLEN,
+            crate::libs::nethttp::TABLE_GROUPS,
+            crate::libs::nethttp::GROUPSREF_DATA,
+            crate::libs::nethttp::GROUPSREF_MASK,
         ]
         .iter()
         .all(|f| offsets.get(*f).is_some());
-    for spec in CATALOGUE {
+    let analysis = Analysis {
+        info: &info,
+        offsets: &offsets,
+        swiss_headers,
+    };
+    for (lib, spec) in LIBRARIES.iter().flat_map(|l| l.probes().iter().map(move |s| (*l, s))) {
         let skip = |reason: String| SkippedProbe { spec: *spec, reason };
-        if !enabled.allows(spec.instrumentation) {
+        if !enabled.allows(lib.name()) {
             skipped.push(skip(format!(
                 "instrumentation `{}` disabled by OTEL_GO_*_INSTRUMENTATIONS",
                 spec.instrumentation
@@ -196,13 +215,13 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table, progress: &mut Progre
         }
         let exit_calls = spec.exit_at_calls.and_then(|(caller, callee)| Some((pcln.find(caller)?, pcln.find(callee)?)));
         let rets = match (spec.exit_at_calls, exit_calls) {
-            _ if !spec.id.has_exit() => Vec::new(),
+            _ if !spec.has_exit() => Vec::new(),
             (Some(_), Some((caller, callee))) => disasm::call_sites(&bin, caller, callee.entry),
             (Some(_), None) => Vec::new(),
             (None, _) => disasm::ret_addresses(&bin, func).unwrap_or_default(),
         };
         let ret_offsets: Vec<u64> = rets.iter().filter_map(|a| bin.vaddr_to_offset(*a)).collect();
-        if ret_offsets.is_empty() && spec.id.has_exit() {
+        if ret_offsets.is_empty() && spec.has_exit() {
             let what = match spec.exit_at_calls {
                 Some((caller, callee)) => format!("no call to {callee} in {caller}"),
                 None => format!("no RET instruction found in {}", func.name),
@@ -222,44 +241,7 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table, progress: &mut Progre
             skipped.push(skip(format!("refused, a probe address failed verification: {why}")));
             continue;
         }
-        let mut degraded = Vec::new();
-        let grpc_code = [crate::offsets::GRPC_ERROR_S, crate::offsets::GRPC_STATUS_S, crate::offsets::SPB_STATUS_CODE]
-            .iter()
-            .all(|f| offsets.get(*f).is_some());
-        if matches!(spec.id, ProbeId::GrpcInvoke | ProbeId::GrpcNewStream | ProbeId::GrpcServer) && !grpc_code {
-            degraded.push("no rpc.status_code beyond OK/error (no offsets for grpc's status types)".into());
-        }
-        if matches!(spec.id, ProbeId::GrpcInvoke | ProbeId::GrpcNewStream) && offsets.get(crate::offsets::GRPC_CC_TARGET).is_none() {
-            degraded.push("no server.address (no offset for ClientConn.target)".into());
-        }
-        if spec.id == ProbeId::Redis && offsets.get(crate::offsets::REDIS_OPTIONS_ADDR).is_none() {
-            degraded.push("no server.address (no offset for Options.Addr)".into());
-        }
-        if spec.id == ProbeId::HttpInjectHeaders && !swiss_headers {
-            degraded.push("no outgoing traceparent (a request's own traceparent can be seen in Go 1.24+ header maps only)".into());
-        }
-        if spec.id == ProbeId::HttpServer {
-            if offsets.get(crate::offsets::REQ_PATTERN).is_none() {
-                degraded.push("no http.route (Request.Pattern exists from Go 1.23)".into());
-            }
-            if !swiss_headers {
-                degraded.push(
-                    "incoming traceparent and user_agent.original not read (headers are read from Go 1.24+ maps only)"
-                        .into(),
-                );
-            }
-            let extras = [
-                crate::offsets::REQ_PROTOMAJOR,
-                crate::offsets::REQ_PROTOMINOR,
-                crate::offsets::REQ_REMOTEADDR,
-                crate::offsets::REQ_TLS,
-            ];
-            if !extras.iter().all(|f| offsets.get(*f).is_some()) {
-                degraded.push(
-                    "no url.scheme, url.query, client.*, network.peer.* or network.protocol.version (offsets unknown)".into(),
-                );
-            }
-        }
+        let degraded = lib.degraded(spec, &analysis);
         probes.push(PlannedProbe {
             spec: *spec,
             func: func.clone(),
@@ -270,17 +252,6 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table, progress: &mut Progre
             degraded,
             ignored_caller: spec.ignore_calls_from.and_then(|f| pcln.find(f)).cloned(),
         });
-    }
-    // HTTP/2 requests enter through the same ServeHTTP but end elsewhere: without that end
-    // they get no span at all, which must be said, not left to a missing line.
-    let h2_planned = probes.iter().any(|p| p.spec.id == ProbeId::Http2ServerEnd);
-    if let Some(server) = probes.iter_mut().find(|p| p.spec.id == ProbeId::HttpServer).filter(|_| !h2_planned) {
-        let why = skipped
-            .iter()
-            .find(|s| s.spec.id == ProbeId::Http2ServerEnd)
-            .map(|s| s.reason.clone())
-            .unwrap_or_else(|| "no HTTP/2 server function found in this binary".into());
-        server.degraded.push(format!("HTTP/2 requests get no server span: {why}"));
     }
     let not_yet = NOT_YET
         .iter()
@@ -297,66 +268,37 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table, progress: &mut Progre
             None => name.to_string(),
         })
         .collect();
-    if !probes.iter().any(|p| p.spec.id == ProbeId::Goroutines) {
-        notes.push(
-            "without the goroutine probe, spans started in child goroutines start new traces".into(),
-        );
-    }
-    if probes.iter().any(|p| p.spec.instrumentation == "databasesql") {
-        let system = crate::spans::sql_system(&info);
-        let drivers: Vec<&str> = crate::spans::SQL_DRIVERS
-            .iter()
-            .filter(|(m, _)| info.dep(m).is_some())
-            .map(|(m, _)| *m)
-            .collect();
-        let read = if probes.iter().all(|p| p.spec.instrumentation != "databasesql" || offsets_known(&offsets, p.spec.fields)) {
-            "db.system.name from the driver of each call's DB, else "
-        } else {
-            ""
-        };
-        notes.push(format!(
-            "database/sql spans get {read}db.system.name={system} ({})",
-            if drivers.is_empty() {
-                "no known driver module in the build info".to_owned()
-            } else {
-                format!("from the driver module{} {}", if drivers.len() == 1 { "" } else { "s" }, drivers.join(", "))
-            }
-        ));
-    }
-    if probes.iter().any(|p| p.spec.instrumentation == "grpc") {
-        notes.push(
-            "grpc server spans do not continue a caller's trace (traceparent in grpc metadata is not read), and \
-             servers mounted through ServeHTTP are not traced"
-                .into(),
-        );
-    }
-    if probes.iter().any(|p| p.spec.instrumentation == "kafkago") {
-        notes.push(
-            "kafka-go receive spans do not link to the producer's trace (message headers are not read or written)".into(),
-        );
+    for lib in LIBRARIES {
+        notes.extend(lib.review(&mut probes, &skipped, &analysis));
     }
     notes.push(
         "outgoing traceparent injection needs bpf_probe_write_user; `attach` tests for it when it starts \
          (not injected yet in this version)"
             .into(),
     );
-    let stripped_symbols = bin.section(".symtab").is_none();
-    Ok(CheckReport {
+    let sql_drivers = SqlDrivers::from_pclntab(&pcln);
+    Ok(CheckReport { probes, skipped, offsets, not_yet, notes, swiss_headers, sql_drivers, ..unplanned(path, &bin, &pcln, info) })
+}
+
+/// The report of `path` with nothing planned yet: what the binary is, no probe.
+fn unplanned(path: &Path, bin: &Binary, pcln: &Pclntab, build_info: BuildInfo) -> CheckReport {
+    CheckReport {
         path: path.to_owned(),
         arch: bin.arch,
         has_dwarf: bin.has_dwarf,
-        stripped_symbols,
+        stripped_symbols: bin.section(".symtab").is_none(),
         function_count: pcln.funcs.len(),
         text_start: pcln.text_start,
-        build_info: info,
-        probes,
-        skipped,
-        offsets,
-        not_yet,
-        notes,
-        swiss_headers,
-        sql_drivers: SqlDrivers::from_pclntab(&pcln),
-    })
+        build_info,
+        probes: Vec::new(),
+        skipped: Vec::new(),
+        offsets: Offsets::default(),
+        not_yet: Vec::new(),
+        notes: Vec::new(),
+        swiss_headers: false,
+        sql_drivers: SqlDrivers::default(),
+        built_by_autotel: None,
+    }
 }
 
 /// Decodes each function once and checks every address planned in it.
@@ -373,11 +315,6 @@ fn verify_all(bin: &Binary, checks: &[(&Func, u64, Expect)]) -> Result<(), Strin
         decoded[index].check(*addr, *expect)?;
     }
     Ok(())
-}
-
-/// Whether every field of `fields` has an offset.
-fn offsets_known(offsets: &Offsets, fields: &[Field]) -> bool {
-    fields.iter().all(|f| offsets.get(*f).is_some())
 }
 
 /// Whether any function of `function`'s package is in the binary.
@@ -428,6 +365,11 @@ impl fmt::Display for CheckReport {
             writeln!(f, "  CGO_ENABLED={cgo}")?;
         }
         writeln!(f)?;
+        if let Some(manifest) = &self.built_by_autotel {
+            writeln!(f, "Would instrument: nothing. This program was built by `autotel go build` and {ALREADY_INSTRUMENTED}.")?;
+            writeln!(f)?;
+            return write!(f, "{manifest}");
+        }
         writeln!(f, "Would instrument:")?;
         if self.probes.is_empty() {
             writeln!(f, "  nothing")?;
@@ -439,7 +381,7 @@ impl fmt::Display for CheckReport {
                 None => format!("entry at file offset {}", offsets.join(", ")),
             };
             let at = match (p.spec.exit_at_calls, p.ret_offsets.len()) {
-                _ if !p.spec.id.has_exit() => format!("{entry}, entry only"),
+                _ if !p.spec.has_exit() => format!("{entry}, entry only"),
                 (Some((caller, callee)), n) => format!("{entry}, exit at {n} call{} to {callee} in {caller}", if n == 1 { "" } else { "s" }),
                 (None, 1) => format!("{entry}, 1 RET"),
                 (None, n) => format!("{entry}, {n} RETs"),

@@ -33,6 +33,13 @@ pub fn run(opts: AttachOptions) -> Result<(), AttachError> {
     let mut progress = if opts.quiet { Progress::silent() } else { Progress::on_stderr() };
     // On an error the status line goes with `progress`, before the error is printed.
     let report = plan::plan(&path, &Enabled::from_env(), &Table::embedded(), &mut progress).map_err(|e| exited_or(pid, e))?;
+    if let Some(manifest) = report.built_by_autotel {
+        let target = match pid {
+            Some(pid) => format!("process {pid} (`{}`)", std::fs::read_link(&path).unwrap_or(path).display()),
+            None => format!("`{}`", path.display()),
+        };
+        return Err(AttachError::BuiltByAutotel { target, autotel: manifest.autotel, go: manifest.go });
+    }
     if !report.instruments_anything() {
         return Err(AttachError::NothingToInstrument {
             path,
@@ -160,16 +167,7 @@ mod imp {
 }
 
 #[cfg(bpf_built)]
-mod skel {
-    #![allow(clippy::all, dead_code, non_camel_case_types, non_snake_case, unused_imports, unused_qualifications)]
-    include!(concat!(env!("OUT_DIR"), "/attach.skel.rs"));
-}
-
-#[cfg(bpf_built)]
-mod probe_write_skel {
-    #![allow(clippy::all, dead_code, non_camel_case_types, non_snake_case, unused_imports, unused_qualifications)]
-    include!(concat!(env!("OUT_DIR"), "/probe_write.skel.rs"));
-}
+use crate::bpf::{attach_skel as skel, probe_write_skel};
 
 /// libbpf's messages (verifier logs included), kept instead of printed: they are shown only
 /// when loading or attaching fails.
@@ -237,19 +235,16 @@ mod imp {
     use super::*;
     use crate::event::SpanEvent;
     use crate::export::{Exporter, Queued};
+    use crate::libs::{library, LIBRARIES};
     use crate::offsets::*;
-    use crate::probes::ProbeId;
     use crate::spans::{to_span, Clock, Semantics};
 
     /// The cookie of an entry uprobe at link-time address `addr`: the address (the program
     /// subtracts it from the probed instruction's to get a PIE's load bias) and, in the top
-    /// byte, which receiver a database/sql method has (`DB_RECV_*` in `bpf/attach.bpf.c`).
+    /// byte, the library's tag (`Library::entry_cookie_tag`; database/sql: the receiver).
     fn entry_cookie(p: &crate::plan::PlannedProbe, addr: u64) -> u64 {
-        let receiver = ["database/sql.(*DB).", "database/sql.(*Conn).", "database/sql.(*Tx).", "database/sql.(*Stmt)."]
-            .iter()
-            .position(|r| p.func.name.starts_with(r))
-            .unwrap_or(0) as u64;
-        (addr & 0x00ff_ffff_ffff_ffff) | receiver << 56
+        let tag = library(p.spec.instrumentation).map_or(0, |l| l.entry_cookie_tag(p)) as u64;
+        (addr & 0x00ff_ffff_ffff_ffff) | tag << 56
     }
 
     fn bpf_err(what: impl Into<String>) -> impl FnOnce(libbpf_rs::Error) -> AttachError {
@@ -326,85 +321,10 @@ mod imp {
             ro.off_g_goid = get(G_GOID);
             ro.off_g_m = get(G_M);
             ro.off_m_curg = get(M_CURG);
-            ro.off_req_method = get(REQ_METHOD);
-            ro.off_req_url = get(REQ_URL);
-            ro.off_req_header = get(REQ_HEADER);
-            ro.off_req_host = get(REQ_HOST);
-            ro.off_req_pattern = get(REQ_PATTERN);
-            ro.off_url_scheme = get(URL_SCHEME);
-            ro.off_url_host = get(URL_HOST);
-            ro.off_url_path = get(URL_PATH);
-            ro.off_url_rawquery = get(URL_RAWQUERY);
-            ro.off_response_status = get(RESPONSE_STATUS);
-            // Go 1.27 names the same HTTP/2 structs in net/http/internal/http2.
-            let h2_writer_state = o.get(H2_WRITER_STATE).or(o.get(H2_INTERNAL_WRITER_STATE));
-            let h2_state_status = o.get(H2_STATE_STATUS).or(o.get(H2_INTERNAL_STATE_STATUS));
-            ro.off_h2_writer_state = h2_writer_state.unwrap_or(0);
-            ro.off_h2_state_status = h2_state_status.unwrap_or(0);
-            ro.have_h2_status = (h2_writer_state.is_some() && h2_state_status.is_some()) as u8;
-            ro.off_resp_statuscode = get(RESP_STATUSCODE);
-            ro.off_map_dirptr = get(MAP_DIRPTR);
-            ro.off_map_dirlen = get(MAP_DIRLEN);
-            ro.off_table_groups = get(TABLE_GROUPS);
-            ro.off_groupsref_data = get(GROUPSREF_DATA);
-            ro.off_groupsref_mask = get(GROUPSREF_MASK);
-            ro.have_pattern = o.get(REQ_PATTERN).is_some() as u8;
-            ro.off_req_protomajor = get(REQ_PROTOMAJOR);
-            ro.off_req_protominor = get(REQ_PROTOMINOR);
-            ro.off_req_remoteaddr = get(REQ_REMOTEADDR);
-            ro.off_req_tls = get(REQ_TLS);
-            ro.off_resp_protomajor = get(RESP_PROTOMAJOR);
-            ro.off_resp_protominor = get(RESP_PROTOMINOR);
-            ro.have_req_extras = [REQ_PROTOMAJOR, REQ_PROTOMINOR, REQ_REMOTEADDR, REQ_TLS, URL_RAWQUERY]
-                .iter()
-                .all(|f| o.get(*f).is_some()) as u8;
-            ro.have_resp_proto = (o.get(RESP_PROTOMAJOR).is_some() && o.get(RESP_PROTOMINOR).is_some()) as u8;
-            ro.off_stmt_query = get(STMT_QUERY);
-            ro.off_gin_context_fullpath = get(GIN_CONTEXT_FULLPATH);
-            ro.off_echo_context_path = get(ECHO_CONTEXT_PATH);
-            ro.off_db_connector = get(DB_CONNECTOR);
-            ro.off_dsnconnector_driver = get(DSNCONNECTOR_DRIVER);
-            ro.off_conn_db = get(CONN_DB);
-            ro.off_tx_db = get(TX_DB);
-            ro.off_stmt_db = get(STMT_DB);
-            ro.have_db_driver = [DB_CONNECTOR, DSNCONNECTOR_DRIVER, CONN_DB, TX_DB, STMT_DB]
-                .iter()
-                .all(|f| o.get(*f).is_some()) as u8;
-            if let Some(p) = report.probe(ProbeId::SqlRollback) {
-                ro.rollback_entry = p.entry_addrs[0];
-                if let Some(f) = &p.ignored_caller {
-                    (ro.rollback_ignored_lo, ro.rollback_ignored_hi) = (f.entry, f.end);
-                }
+            for lib in LIBRARIES {
+                lib.configure(ro, report);
             }
-            ro.off_redis_basecmd_args = get(REDIS_BASECMD_ARGS);
-            ro.off_redis_baseclient_opt = get(REDIS_BASECLIENT_OPT);
-            ro.off_redis_options_addr = get(REDIS_OPTIONS_ADDR);
-            ro.off_grpc_cc_target = get(GRPC_CC_TARGET);
-            ro.off_grpc_error_s = get(GRPC_ERROR_S);
-            ro.off_grpc_status_s = get(GRPC_STATUS_S);
-            ro.off_spb_status_code = get(SPB_STATUS_CODE);
-            ro.off_grpc_serverstream_stream = get(GRPC_SERVERSTREAM_STREAM);
-            ro.off_grpc_stream_method = get(GRPC_STREAM_METHOD);
-            ro.have_grpc_target = o.get(GRPC_CC_TARGET).is_some() as u8;
-            ro.have_grpc_code = [GRPC_ERROR_S, GRPC_STATUS_S, SPB_STATUS_CODE].iter().all(|f| o.get(*f).is_some()) as u8;
-            ro.off_kafka_writer_topic = get(KAFKA_WRITER_TOPIC);
-            ro.off_kafka_message_topic = get(KAFKA_MESSAGE_TOPIC);
-            ro.off_kafka_reader_config = get(KAFKA_READER_CONFIG);
-            ro.off_kafka_readercfg_topic = get(KAFKA_READERCFG_TOPIC);
-            ro.off_kafka_readercfg_group = get(KAFKA_READERCFG_GROUP);
-            ro.off_kafka_readercfg_brokers = get(KAFKA_READERCFG_BROKERS);
-            ro.off_kafka_readercfg_partition = get(KAFKA_READERCFG_PARTITION);
-            ro.have_kafka_group = o.get(KAFKA_READERCFG_GROUP).is_some() as u8;
-            ro.have_kafka_brokers = o.get(KAFKA_READERCFG_BROKERS).is_some() as u8;
-            ro.have_kafka_partition = o.get(KAFKA_READERCFG_PARTITION).is_some() as u8;
-            ro.have_redis_addr = (o.get(REDIS_BASECLIENT_OPT).is_some() && o.get(REDIS_OPTIONS_ADDR).is_some()) as u8;
-            ro.off_redis_options_db = get(REDIS_OPTIONS_DB);
-            ro.have_redis_db = o.get(REDIS_OPTIONS_DB).is_some() as u8;
-            ro.have_swiss_headers = report.swiss_headers as u8;
-            ro.off_persistconn_bw = get(PERSISTCONN_BW);
-            ro.off_bufio_writer_buf = get(BUFIO_WRITER_BUF);
-            ro.off_bufio_writer_n = get(BUFIO_WRITER_N);
-            ro.off_transferwriter_header = get(TRANSFERWRITER_HEADER);
+            // net/http's, but known only here: whether the kernel allows the write.
             ro.inject_traceparent = write_allowed as u8;
         }
         // Only the programs the plan attaches are loaded: verifying them is most of the start.
@@ -412,7 +332,7 @@ mod imp {
             .probes
             .iter()
             .flat_map(|p| {
-                let (entry, exit) = p.spec.id.programs();
+                let (entry, exit) = p.spec.programs;
                 std::iter::once(entry).chain(exit)
             })
             .collect();
@@ -424,7 +344,10 @@ mod imp {
         // socket send on the machine, so it is loaded only for a program with such clients; it
         // needs the kernel's BTF and its sock_send_length tracepoint (Linux 6.4+), without
         // which only that attribute is lost.
-        let wants_peers = report.probes.iter().any(|p| p.spec.instrumentation == "databasesql" || p.spec.id == ProbeId::Redigo);
+        let wants_peers = report
+            .probes
+            .iter()
+            .any(|p| library(p.spec.instrumentation).is_some_and(|l| l.reads_peers()));
         let peer_tracepoint = wants_peers && kernel_has_btf_type("btf_trace_sock_send_length");
         if peer_tracepoint {
             open.progs.sock_send.set_autoload(true);
@@ -452,7 +375,7 @@ mod imp {
                 say("stopped before tracing began");
                 return Ok(());
             }
-            let (enter, exit) = p.spec.id.programs();
+            let (enter, exit) = p.spec.programs;
             let cookies = p.entry_addrs.iter().map(|addr| entry_cookie(p, *addr));
             let sites = p.entry_offsets.iter().zip(cookies).map(|(off, cookie)| (enter, *off, cookie));
             let sites = sites.chain(exit.into_iter().flat_map(|exit| p.ret_offsets.iter().map(move |off| (exit, *off, 0))));
@@ -589,8 +512,10 @@ mod imp {
         let dropped = exporter.dropped.clone();
         let exported = exporter.exported.clone();
         exporter.shutdown();
-        if report.probe(ProbeId::HttpInjectHeaders).is_some() {
-            say(&injection_summary(&skel.maps.injection_stats));
+        for lib in LIBRARIES {
+            if let Some(summary) = lib.summary(skel.object(), report) {
+                say(&summary);
+            }
         }
         say(&format!(
             "detached ({reason}): {spans_total} spans, {} exported, {} dropped{}",
@@ -602,31 +527,5 @@ mod imp {
             }
         ));
         Ok(())
-    }
-
-    /// The outgoing-traceparent counters (`INJECT_*` in attach.h), as one line.
-    fn injection_summary(stats: &libbpf_rs::Map) -> String {
-        use libbpf_rs::MapCore;
-        const WHAT: [&str; 5] = [
-            "written",
-            "refused by the kernel (lockdown)",
-            "left out: the request had one",
-            "left out: no room in the connection's buffer",
-            "left out: unexpected buffer contents",
-        ];
-        let counts: Vec<String> = WHAT
-            .iter()
-            .enumerate()
-            .filter_map(|(i, what)| {
-                let value = stats.lookup(&(i as u32).to_ne_bytes(), libbpf_rs::MapFlags::ANY).ok()??;
-                let n = u64::from_ne_bytes(value.get(..8)?.try_into().ok()?);
-                (n > 0).then(|| format!("{n} {what}"))
-            })
-            .collect();
-        if counts.is_empty() {
-            "outgoing traceparent: no HTTP/1.1 client request seen".into()
-        } else {
-            format!("outgoing traceparent: {}", counts.join(", "))
-        }
     }
 }

@@ -2,6 +2,11 @@
 //! database semantic conventions): server `GET /route` (or `GET`), kind server, client `GET`,
 //! kind client; database `SELECT users` (`{db.query.summary}`), kind client.
 //! `testdata/semantics/*.json` holds both modes to the same spans (`conformance.rs`).
+//!
+//! [`to_span`] asks the event's library (`Library::span` in `crate::libs::<library>`) for the
+//! name, kind, error and attributes, and adds what every span has (ids, times, status, flags).
+//! This module holds what the libraries share: attribute helpers, address and URL helpers, the
+//! SQL driver table and the per-target [`Semantics`]; it names no library's event kind.
 
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
 use opentelemetry_proto::tonic::trace::v1::{span, status, Span, Status};
@@ -9,8 +14,7 @@ use opentelemetry_proto::tonic::trace::v1::{span, status, Span, Status};
 use crate::buildinfo::BuildInfo;
 use crate::drivers::SqlDrivers;
 use crate::error::AttachError;
-use crate::event::{EventKind, SpanEvent};
-use crate::sql;
+use crate::event::SpanEvent;
 
 /// How much of a statement `db.query.text` carries: `OTEL_GO_DB_QUERY_TEXT` =
 /// `sanitized` (the default: literals replaced by `?`), `raw` (as sent) or `off`; when it is
@@ -215,313 +219,24 @@ pub fn redact_query(raw: &str) -> String {
         .join("&")
 }
 
-/// `http.request.method`: the method when the conventions know it (case-sensitive; an empty
-/// method is net/http's GET), else `_OTHER`.
-fn method_or_other(m: &str) -> &str {
-    match m {
-        "" => "GET",
-        "GET" | "POST" | "PUT" | "DELETE" | "HEAD" | "OPTIONS" | "PATCH" | "CONNECT" | "TRACE" => m,
-        _ => "_OTHER",
-    }
-}
-
-/// Builds the OTLP span of one event.
+/// Builds the OTLP span of one event: its library (`crate::libs`) names it and gives its kind,
+/// error and attributes.
 pub fn to_span(e: &SpanEvent, clock: &Clock, sem: &Semantics) -> Span {
-    let (name, kind, error, attrs) = match e.kind {
-        EventKind::HttpServer | EventKind::HttpClient => http_span(e),
-        EventKind::DbQuery => db_span(e, sem),
-        EventKind::Redis => redis_span(e, sem),
-        EventKind::GrpcClient | EventKind::GrpcServer => grpc_span(e),
-        EventKind::KafkaSend | EventKind::KafkaRecv => kafka_span(e),
-    };
+    let (name, kind, error, attrs) = crate::libs::LIBRARIES
+        .iter()
+        .find_map(|l| l.span(e, sem))
+        .unwrap_or_else(|| (format!("{:?}", e.kind), span::SpanKind::Internal, false, Vec::new()));
     finish(e, clock, name, kind, error, attrs)
 }
 
 /// `server.address` and `server.port` of a split `host:port` (nothing when the host is empty).
-fn server_address(attrs: &mut Vec<KeyValue>, (host, port): (String, Option<u16>)) {
+pub(crate) fn server_address(attrs: &mut Vec<KeyValue>, (host, port): (String, Option<u16>)) {
     if !host.is_empty() {
         attrs.push(kv_str("server.address", host));
         if let Some(p) = port {
             attrs.push(kv_int("server.port", p as i64));
         }
     }
-}
-
-/// database/sql, kind client: named by `db.query.summary` (`SELECT users`, `SELECT orders
-/// customers`), or, for a call that names its operation (`PREPARE`, `BEGIN`, `COMMIT`,
-/// `ROLLBACK`, `PING`, as build mode names it), `{operation} {collection}`; `db.operation.name`
-/// and `db.collection.name` only when the query has one operation (and one table); the system
-/// when nothing else is known. Calls without a query have no `db.query.text`.
-fn db_span(e: &SpanEvent, sem: &Semantics) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
-    let system = sem.sql_drivers.system(e.code).unwrap_or(&sem.db_system);
-    let mut attrs = vec![kv_str("db.system.name", system)];
-    server_address(&mut attrs, split_host_port(&e.aux[0]));
-    let facts = sql::summarize(&e.text);
-    if !e.text.is_empty() {
-        match sem.query_text {
-            QueryText::Sanitized => attrs.push(kv_str("db.query.text", sql::sanitize(&e.text))),
-            QueryText::Raw => attrs.push(kv_str("db.query.text", e.text.clone())),
-            QueryText::Off => {}
-        }
-    }
-    let call = &e.aux[1];
-    let (name, operation) = if !call.is_empty() {
-        let name = match &facts.collection {
-            Some(c) => format!("{call} {c}"),
-            None => call.clone(),
-        };
-        (Some(name), Some(call.clone()))
-    } else {
-        if let Some(s) = &facts.summary {
-            attrs.push(kv_str("db.query.summary", s.clone()));
-        }
-        (facts.summary.clone(), facts.operation.clone())
-    };
-    if let Some(op) = operation {
-        attrs.push(kv_str("db.operation.name", op));
-    }
-    if let Some(c) = facts.collection {
-        attrs.push(kv_str("db.collection.name", c));
-    }
-    if e.is_error {
-        attrs.push(kv_str("error.type", "_OTHER"));
-    }
-    let name = name.unwrap_or_else(|| system.to_owned());
-    (name, span::SpanKind::Client, e.is_error, attrs)
-}
-
-/// go-redis: the command name (`GET`), kind client; `db.query.text` is the command, its key
-/// (the first argument when it is a string; not for commands whose arguments are secrets) and
-/// `?` for every other argument, as build mode writes it. A `redis: nil` reply is not an
-/// error; a server error's first word (`ERR`, `WRONGTYPE`) is `error.type`.
-fn redis_span(e: &SpanEvent, sem: &Semantics) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
-    let mut attrs = vec![kv_str("db.system.name", "redis")];
-    server_address(&mut attrs, split_host_port(&e.aux[0]));
-    if e.has_status {
-        attrs.push(kv_str("db.namespace", e.status.to_string()));
-    }
-    let cmd = e.text.trim().to_ascii_uppercase();
-    let readable = !cmd.is_empty() && cmd.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
-    if readable {
-        attrs.push(kv_str("db.operation.name", cmd.clone()));
-        if sem.query_text != QueryText::Off {
-            const SECRET: &[&str] = &["AUTH", "HELLO", "MIGRATE", "ACL", "CONFIG"];
-            let mut text = cmd.clone();
-            for i in 1..e.count.clamp(1, 64) {
-                text.push(' ');
-                let key = &e.aux[2];
-                if i == 1 && !key.is_empty() && !SECRET.contains(&cmd.as_str()) && !key.chars().any(char::is_control) {
-                    text.push_str(key);
-                } else {
-                    text.push('?');
-                }
-            }
-            attrs.push(kv_str("db.query.text", text));
-        }
-    }
-    let message = e.aux[1].strip_prefix("redis: ").unwrap_or(&e.aux[1]);
-    let error = e.is_error && e.aux[1] != "redis: nil";
-    if error {
-        let word = message.split(' ').next().unwrap_or_default();
-        let upper = !word.is_empty() && word.bytes().all(|b| b.is_ascii_uppercase());
-        attrs.push(kv_str("error.type", if upper { word } else { "_OTHER" }));
-    }
-    let name = if readable { cmd } else { "redis".to_owned() };
-    (name, span::SpanKind::Client, error, attrs)
-}
-
-/// gRPC status code names, by code.
-pub const GRPC_CODES: [&str; 17] = [
-    "OK",
-    "CANCELLED",
-    "UNKNOWN",
-    "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED",
-    "NOT_FOUND",
-    "ALREADY_EXISTS",
-    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION",
-    "ABORTED",
-    "OUT_OF_RANGE",
-    "UNIMPLEMENTED",
-    "INTERNAL",
-    "UNAVAILABLE",
-    "DATA_LOSS",
-    "UNAUTHENTICATED",
-];
-
-/// The `host:port` of a grpc dial target (`dns:///host:port`, `passthrough:///…`, `host:port`).
-pub fn grpc_target_host_port(target: &str) -> (String, Option<u16>) {
-    if target.starts_with("unix") {
-        return (String::new(), None);
-    }
-    let t = match target.split_once("://") {
-        Some((_, rest)) => rest.trim_start_matches('/'),
-        None => target,
-    };
-    if t.is_empty() {
-        return (String::new(), None);
-    }
-    split_host_port(t)
-}
-
-/// grpc: `{rpc.method}` (`package.Service/Method`), client or server, `rpc.system.name=grpc`,
-/// `rpc.status_code` (the code's name). Server spans are errors for the codes the RPC
-/// conventions call server errors; client spans for every code but OK.
-fn grpc_span(e: &SpanEvent) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
-    let method = e.text.trim_start_matches('/').to_owned();
-    let mut attrs = vec![kv_str("rpc.system.name", "grpc")];
-    let method = if method.is_empty() { "_OTHER".to_owned() } else { method };
-    attrs.push(kv_str("rpc.method", method.clone()));
-    let code = usize::try_from(e.status).ok().and_then(|c| GRPC_CODES.get(c).copied());
-    if let Some(c) = code {
-        attrs.push(kv_str("rpc.status_code", c));
-    }
-    let server = e.kind == EventKind::GrpcServer;
-    let error = match code {
-        Some("OK") => e.is_error,
-        Some(c) if server => {
-            e.is_error || matches!(c, "UNKNOWN" | "DEADLINE_EXCEEDED" | "UNIMPLEMENTED" | "INTERNAL" | "UNAVAILABLE" | "DATA_LOSS")
-        }
-        Some(_) => true,
-        None => e.is_error,
-    };
-    if error {
-        attrs.push(kv_str("error.type", code.filter(|c| *c != "OK").unwrap_or("_OTHER")));
-    }
-    if !server {
-        server_address(&mut attrs, grpc_target_host_port(&e.aux[0]));
-    }
-    let kind = if server { span::SpanKind::Server } else { span::SpanKind::Client };
-    (method, kind, error, attrs)
-}
-
-/// kafka-go (messaging conventions): the writer's `send {topic}`, kind producer; the
-/// reader's `receive {topic}`, kind client (a pull-based receive).
-fn kafka_span(e: &SpanEvent) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
-    let send = e.kind == EventKind::KafkaSend;
-    let op = if send { "send" } else { "receive" };
-    let mut attrs = vec![
-        kv_str("messaging.system", "kafka"),
-        kv_str("messaging.operation.name", op),
-        kv_str("messaging.operation.type", op),
-    ];
-    if !e.text.is_empty() {
-        attrs.push(kv_str("messaging.destination.name", e.text.clone()));
-    }
-    if send {
-        if e.count > 1 {
-            attrs.push(kv_int("messaging.batch.message_count", e.count));
-        }
-    } else {
-        if !e.aux[0].is_empty() {
-            attrs.push(kv_str("messaging.consumer.group.name", e.aux[0].clone()));
-        } else if e.count >= 0 {
-            // Without a group the reader reads the one partition it was configured with.
-            attrs.push(kv_str("messaging.destination.partition.id", e.count.to_string()));
-        }
-        server_address(&mut attrs, split_host_port(&e.aux[1]));
-    }
-    if e.is_error {
-        attrs.push(kv_str("error.type", "_OTHER"));
-    }
-    let name = if e.text.is_empty() { op.to_owned() } else { format!("{op} {}", e.text) };
-    let kind = if send { span::SpanKind::Producer } else { span::SpanKind::Client };
-    (name, kind, e.is_error, attrs)
-}
-
-fn http_span(e: &SpanEvent) -> (String, span::SpanKind, bool, Vec<KeyValue>) {
-    let mut attrs = Vec::new();
-    let method = method_or_other(&e.method);
-    attrs.push(kv_str("http.request.method", method));
-    if method == "_OTHER" {
-        attrs.push(kv_str("http.request.method_original", e.method.clone()));
-    }
-    // The span name's method: `HTTP` stands for one the conventions do not know.
-    let name_method = if method == "_OTHER" { "HTTP" } else { method };
-    let (name, kind, error) = match e.kind {
-        EventKind::HttpServer => {
-            attrs.push(kv_str("url.scheme", if e.tls { "https" } else { "http" }));
-            attrs.push(kv_str("url.path", e.path.clone()));
-            if !e.query.is_empty() {
-                attrs.push(kv_str("url.query", redact_query(&e.query)));
-            }
-            let (peer, peer_port) = split_host_port(&e.remote_addr);
-            if !peer.is_empty() {
-                attrs.push(kv_str("client.address", peer.clone()));
-                if let Some(p) = peer_port {
-                    attrs.push(kv_int("client.port", p as i64));
-                }
-                attrs.push(kv_str("network.peer.address", peer));
-                if let Some(p) = peer_port {
-                    attrs.push(kv_int("network.peer.port", p as i64));
-                }
-            }
-            if !e.user_agent.is_empty() {
-                attrs.push(kv_str("user_agent.original", e.user_agent.clone()));
-            }
-            if let Some(v) = protocol_version(e.proto) {
-                attrs.push(kv_str("network.protocol.version", v));
-            }
-            server_address(&mut attrs, split_host_port(&e.host));
-            // A handler that writes nothing gets 200 from net/http after ServeHTTP returns.
-            let status = if e.status == 0 { 200 } else { e.status };
-            attrs.push(kv_int("http.response.status_code", status));
-            let route = route_of_pattern(&e.pattern);
-            let name = match &route {
-                Some(r) => format!("{name_method} {r}"),
-                None => name_method.to_owned(),
-            };
-            if let Some(r) = route {
-                attrs.push(kv_str("http.route", r));
-            }
-            // Only a 5xx (or a code outside HTTP's range) is the server's error; a 4xx is the client's.
-            let error = !(100..500).contains(&status);
-            if error {
-                attrs.push(kv_str("error.type", status.to_string()));
-            }
-            (name, span::SpanKind::Server, error)
-        }
-        // The client (the only other kind this is called for).
-        _ => {
-            let scheme = if e.scheme.is_empty() { "http" } else { &e.scheme };
-            let authority = if e.url_host.is_empty() { &e.host } else { &e.url_host };
-            let mut full = format!("{scheme}://{authority}{}", e.path);
-            if !e.query.is_empty() {
-                full.push('?');
-                full.push_str(&redact_query(&e.query));
-            }
-            attrs.push(kv_str("url.full", full));
-            let (host, port) = split_host_port(authority);
-            if !host.is_empty() {
-                attrs.push(kv_str("server.address", host));
-            }
-            let port = port.or(match scheme {
-                "https" => Some(443),
-                "http" => Some(80),
-                _ => None,
-            });
-            if let Some(p) = port {
-                attrs.push(kv_int("server.port", p as i64));
-            }
-            if e.status > 0 {
-                attrs.push(kv_int("http.response.status_code", e.status));
-                if let Some(v) = protocol_version(e.proto) {
-                    attrs.push(kv_str("network.protocol.version", v));
-                }
-            }
-            // A 4xx or 5xx (or a code outside HTTP's range) is an error for a client.
-            let bad_status = e.status > 0 && !(100..400).contains(&e.status);
-            if e.is_error {
-                attrs.push(kv_str("error.type", "_OTHER"));
-            } else if bad_status {
-                attrs.push(kv_str("error.type", e.status.to_string()));
-            }
-            (name_method.to_owned(), span::SpanKind::Client, e.is_error || bad_status)
-        }
-    };
-    (name, kind, error, attrs)
 }
 
 fn finish(e: &SpanEvent, clock: &Clock, name: String, kind: span::SpanKind, error: bool, attrs: Vec<KeyValue>) -> Span {
@@ -552,6 +267,8 @@ fn finish(e: &SpanEvent, clock: &Clock, name: String, kind: span::SpanKind, erro
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::event::EventKind;
+    use crate::libs::grpc::grpc_target_host_port;
 
     /// An event of `kind` with an HTTP request's fields filled in (`conformance` sets what
     /// its rows give).

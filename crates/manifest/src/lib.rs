@@ -57,7 +57,7 @@ impl Manifest {
     pub fn find(bytes: &[u8]) -> Option<Manifest> {
         let marker = MARKER.as_bytes();
         let mut from = 0;
-        while let Some(at) = find_bytes(&bytes[from..], marker) {
+        while let Some(at) = memchr::memmem::find(&bytes[from..], marker) {
             let json = &bytes[from + at + marker.len()..];
             if let Some(Ok(manifest)) = serde_json::Deserializer::from_slice(json).into_iter::<Manifest>().next() {
                 return Some(manifest);
@@ -93,10 +93,6 @@ impl std::fmt::Display for Manifest {
         }
         Ok(())
     }
-}
-
-fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
+/* What every library's programs share (included first by attach.bpf.c): the Go register ABI,
+ * the goroutine key and span context maps, span start/end, the ring buffer and its batched
+ * wake-ups, per-CPU struct views and the text-event constructor. Library code lives in
+ * lib/<library>.bpf.h and is never referenced from here. */
+#ifndef AUTOTEL_COMMON_BPF_H
+#define AUTOTEL_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "attach.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#if defined(__TARGET_ARCH_x86)
+#define GO_ARG1(x) ((x)->ax)
+#define GO_ARG2(x) ((x)->bx)
+#define GO_ARG3(x) ((x)->cx)
+#define GO_ARG4(x) ((x)->di)
+#define GO_ARG5(x) ((x)->si)
+#define GO_ARG6(x) ((x)->r8)
+#define GO_ARG7(x) ((x)->r9)
+#define GO_ARG8(x) ((x)->r10)
+#define GO_ARG9(x) ((x)->r11)
+#define GO_G(x) ((x)->r14)
+/* Before a function sets up its frame (where entry probes sit) the return address is on top of the stack. */
+#define GO_RETURN_ADDRESS(x) read_u64((x)->sp)
+#elif defined(__TARGET_ARCH_arm64)
+#define GO_ARG1(x) ((x)->regs[0])
+#define GO_ARG2(x) ((x)->regs[1])
+#define GO_ARG3(x) ((x)->regs[2])
+#define GO_ARG4(x) ((x)->regs[3])
+#define GO_ARG5(x) ((x)->regs[4])
+#define GO_ARG6(x) ((x)->regs[5])
+#define GO_ARG7(x) ((x)->regs[6])
+#define GO_ARG8(x) ((x)->regs[7])
+#define GO_ARG9(x) ((x)->regs[8])
+#define GO_G(x) ((x)->regs[28])
+/* Before a function sets up its frame (where entry probes sit) the return address is in the link register. */
+#define GO_RETURN_ADDRESS(x) ((x)->regs[30])
+#endif
+
+_Static_assert(sizeof(struct span_event) == SPAN_EVENT_SIZE, "span_event layout");
+_Static_assert(sizeof(struct text_event) == TEXT_EVENT_SIZE, "text_event layout");
+_Static_assert(__builtin_offsetof(struct text_event, text) == 96, "text_event header");
+
+/* Never read: they put the event layouts and kinds into the object's BTF, from which
+ * libbpf-cargo generates the Rust types src/event.rs decodes with (2.7 KB of .rodata, no
+ * instruction). */
+const volatile struct span_event layout_span_event = {};
+const volatile struct text_event layout_text_event = {};
+const volatile enum event_kind layout_event_kind = EVENT_KIND_END;
+
+/* ---- configuration, set by userspace before load ---- */
+const volatile u64 off_g_goid = 0;
+const volatile u64 off_g_m = 0;
+const volatile u64 off_m_curg = 0;
+/* Wake the reader only once this much data is waiting (batched wake-ups); userspace also
+ * drains the ring on a short timer, so a quiet period never strands events. */
+const volatile u64 wakeup_bytes = 256 * 1024;
+
+/* ---- maps ---- */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 * 1024 * 1024);
+} events SEC(".maps");
+
+struct go_key {
+	u32 tgid;
+	u32 _pad;
+	u64 goid;
+};
+
+struct span_ctx {
+	u8 trace_id[16];
+	u8 span_id[8];
+};
+
+/* The span context current in each goroutine: set while a span runs in it, and copied into
+ * every goroutine it creates (runtime.newproc1), so ancestry has no depth limit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct go_key);
+	__type(value, struct span_ctx);
+} go_ctx SEC(".maps");
+
+struct entry_state {
+	u64 start_ns;
+	u64 req;  /* *http.Request: identifies the call across a repeated entry probe */
+	u64 aux;  /* server: the ResponseWriter's data word */
+	struct span_ctx sc;
+	struct span_ctx prev; /* the goroutine's context before this span */
+	u8 parent_span_id[8];
+	u8 has_parent;
+	u8 parent_remote;
+	u8 had_prev;
+	u8 nested; /* calls of the same probe inside this one, on this goroutine, not yet returned */
+	u8 _pad[4];
+	u64 aux2; /* kind-specific: string lengths, pointers */
+	u64 aux3;
+	u64 code[2]; /* database/sql: the driver's code addresses (db_driver) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct go_key);
+	__type(value, struct entry_state);
+} server_state SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct go_key);
+	__type(value, struct entry_state);
+} client_state SEC(".maps");
+
+
+/* ---- helpers ---- */
+static __always_inline int current_goroutine(struct pt_regs *ctx, struct go_key *k)
+{
+	u64 g = GO_G(ctx);
+	if (!g)
+		return 0;
+	k->tgid = bpf_get_current_pid_tgid() >> 32;
+	k->_pad = 0;
+	k->goid = 0;
+	if (bpf_probe_read_user(&k->goid, sizeof(k->goid), (void *)(g + off_g_goid)))
+		return 0;
+	return 1;
+}
+
+static __always_inline u64 read_u64(u64 addr)
+{
+	u64 v = 0;
+	bpf_probe_read_user(&v, sizeof(v), (void *)addr);
+	return v;
+}
+
+/* Copies a Go string (ptr, len at addr) into dst[size], size a power of two. */
+#define READ_GO_STRING(dst, size, addr, out_len) \
+	READ_BYTES(dst, size, read_u64(addr), read_u64((addr) + 8), out_len)
+
+static __always_inline void random_bytes(u8 *dst, int n)
+{
+#pragma unroll
+	for (int i = 0; i < 16; i += 4) {
+		if (i >= n)
+			break;
+		u32 r = bpf_get_prandom_u32();
+		__builtin_memcpy(dst + i, &r, 4);
+	}
+}
+
+/* The data a record submitted now can bring past wakeup_bytes: the largest record (event and
+ * the ring's 8-byte header) reserved here and one reserved meanwhile on another CPU. */
+#define WAKE_WINDOW (2 * (TEXT_EVENT_SIZE + 8))
+
+/* Wakes the reader once per crossing of wakeup_bytes: when the waiting data, this record
+ * included, has just passed it. Not for every record after that: each forced wake-up is an
+ * interrupt sent to another CPU, and the reader, once woken, takes everything waiting. */
+static __always_inline int wake_flags(void)
+{
+	u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	return avail >= wakeup_bytes && avail < wakeup_bytes + WAKE_WINDOW ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+/* Starts a span in goroutine k: picks the parent (remote, else the goroutine's current
+ * context), makes ids, and installs the new span as the goroutine's context. */
+static __always_inline void start_span(struct go_key *k, struct entry_state *st)
+{
+	struct span_ctx *cur = bpf_map_lookup_elem(&go_ctx, k);
+	if (cur) {
+		st->prev = *cur;
+		st->had_prev = 1;
+	}
+	if (!st->has_parent && cur) {
+		__builtin_memcpy(st->sc.trace_id, cur->trace_id, 16);
+		__builtin_memcpy(st->parent_span_id, cur->span_id, 8);
+		st->has_parent = 1;
+	}
+	if (!st->has_parent)
+		random_bytes(st->sc.trace_id, 16);
+	random_bytes(st->sc.span_id, 8);
+	bpf_map_update_elem(&go_ctx, k, &st->sc, BPF_ANY);
+}
+
+/* Restores the goroutine's context after a span ends. */
+static __always_inline void end_span(struct go_key *k, struct entry_state *st)
+{
+	if (st->had_prev)
+		bpf_map_update_elem(&go_ctx, k, &st->prev, BPF_ANY);
+	else
+		bpf_map_delete_elem(&go_ctx, k);
+}
+
+/* At a span's end: takes the current goroutine's state out of the map `state` (into k and st)
+ * and gives the goroutine back the context it had before the span; 0 when it has none. */
+static __always_inline int take_span(struct pt_regs *ctx, void *state, struct go_key *k, struct entry_state *st)
+{
+	if (!current_goroutine(ctx, k))
+		return 0;
+	struct entry_state *p = bpf_map_lookup_elem(state, k);
+	if (!p)
+		return 0;
+	*st = *p;
+	bpf_map_delete_elem(state, k);
+	end_span(k, st);
+	return 1;
+}
+
+/* Both event structs share the header, so this works on either. */
+#define FILL_IDS(e, st)                                                            \
+	do {                                                                         \
+		__builtin_memcpy((e)->trace_id, (st)->sc.trace_id, 16);              \
+		__builtin_memcpy((e)->span_id, (st)->sc.span_id, 8);                 \
+		__builtin_memcpy((e)->parent_span_id, (st)->parent_span_id, 8);      \
+		(e)->has_parent = (st)->has_parent;                                  \
+		(e)->parent_remote = (st)->parent_remote;                            \
+		(e)->start_ns = (st)->start_ns;                                      \
+		(e)->end_ns = bpf_ktime_get_ns();                                    \
+	} while (0)
+
+static __always_inline void fill_ids(struct span_event *e, struct entry_state *st)
+{
+	FILL_IDS(e, st);
+}
+
+/* ---- one read per struct: the span-ending programs copy the leading bytes of the
+ * *http.Request and its *url.URL into a per-CPU scratch view and take their fields from it
+ * (each bpf_probe_read_user is a fault-safe user copy of its own; a server span read a dozen
+ * words one by one). A field past the view (a later Go release's layout) is read from the
+ * target as before. Offsets are read-only globals, so the verifier resolves these branches. */
+#define VIEW_BYTES 256
+
+struct struct_views {
+	u8 req[VIEW_BYTES];
+	u8 url[VIEW_BYTES];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct struct_views);
+} views SEC(".maps");
+
+static __always_inline struct struct_views *struct_views(void)
+{
+	u32 zero = 0;
+	return bpf_map_lookup_elem(&views, &zero);
+}
+
+/* Copies the VIEW_BYTES at addr into view; 0 when they cannot be read (a struct near the end
+ * of a mapping), and its fields are then read one by one. */
+static __always_inline int read_view(u8 *view, u64 addr)
+{
+	return addr && !bpf_probe_read_user(view, VIEW_BYTES, (void *)addr);
+}
+
+/* The u64 at off of the struct at addr: from its view when the view was read (ok) and holds
+ * it, else from the target. */
+static __always_inline u64 view_u64(const u8 *view, int ok, u64 addr, u64 off)
+{
+	u64 v = 0;
+	if (ok && off <= VIEW_BYTES - 8) {
+		__builtin_memcpy(&v, view + off, 8);
+		return v;
+	}
+	return addr ? read_u64(addr + off) : 0;
+}
+
+/* READ_GO_STRING for a string field at off of the struct at addr, its header from the view. */
+#define VIEW_GO_STRING(dst, size, view, ok, addr, off, out_len) \
+	READ_BYTES(dst, size, view_u64((view), (ok), (addr), (off)), view_u64((view), (ok), (addr), (off) + 8), out_len)
+
+/* Copies n bytes of user memory at p into dst[size] (size a power of two), clamped. */
+#define READ_BYTES(dst, size, p, n, out_len)                                       \
+	do {                                                                         \
+		u64 __p = (p);                                                       \
+		u64 __n = (n);                                                       \
+		if (__n > (size)-1)                                                  \
+			__n = (size)-1;                                              \
+		__n &= (size)-1;                                                     \
+		(out_len) = 0;                                                       \
+		if (__p && __n && !bpf_probe_read_user((dst), __n, (void *)__p))     \
+			(out_len) = __n;                                             \
+	} while (0)
+
+/* A text_event with its header filled in, or NULL when the ring buffer is full. */
+static __always_inline struct text_event *new_text_event(u32 kind, struct go_key *k, struct entry_state *st)
+{
+	struct text_event *e = bpf_ringbuf_reserve(&events, sizeof(struct text_event), 0);
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, 96);
+	e->kind = kind;
+	e->pid = k->tgid;
+	e->goid = k->goid;
+	FILL_IDS(e, st);
+	return e;
+}
+
+
+#endif
