@@ -571,7 +571,10 @@ pub const JAEGER_VERSION: &str = "v1.75.0";
 
 /// The `jaeger` binary (`./cmd/jaeger`), built once into `cache/jaeger-VERSION/jaeger` by
 /// [`go_server_binary`]. Its web UI's assets are not in the module (a placeholder page is served
-/// instead); the query API is complete. A cold build took JAEGER_COLD_BUILD on two cores.
+/// instead); the query API is complete. A cold build (its 306 modules downloaded, only the
+/// standard library in the build cache) took 9.5 minutes on two cores shared with other builds
+/// (a load of 10 to 17; 314 s of user and 34 s of system CPU, so about 3 minutes on two idle
+/// cores), with a peak RSS of 2.3 GB; with the build cache warm, about a minute (mostly the link).
 pub fn jaeger_binary(cache: &Path) -> Result<PathBuf, ServerError> {
     let source = GoSource::Module { path: "github.com/jaegertracing/jaeger", version: JAEGER_VERSION, prepare: |_| Ok(()) };
     let build = GoBuild { server: "jaeger", key: format!("jaeger-{JAEGER_VERSION}"), package: "./cmd/jaeger", tags: "" };
@@ -667,7 +670,8 @@ const COLLECTOR_SOURCE: [(&str, &str); 3] = [
 
 /// The `otelcol` binary of [`COLLECTOR_SOURCE`], built once into
 /// `cache/otelcol-VERSION-HASH/otelcol` (the hash of the source: an edit builds anew) by
-/// [`go_server_binary`].
+/// [`go_server_binary`]. A cold build took 77 s of user and 9 s of system CPU, with a peak RSS of
+/// 830 MB (5 minutes on the same busy two cores as Jaeger's).
 pub fn collector_binary(cache: &Path) -> Result<PathBuf, ServerError> {
     // FNV-1a: stable across Rust releases, unlike std's hasher.
     let hash = COLLECTOR_SOURCE.iter().flat_map(|(name, text)| name.bytes().chain(text.bytes())).fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));

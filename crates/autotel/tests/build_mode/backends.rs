@@ -57,7 +57,9 @@ fn service(app: &App, binary: &str, name: &str, export: Otlp) -> Command {
 /// whose high half is zero with 16 digits).
 fn new_trace_id() -> String {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let seed = nanos ^ ((std::process::id() as u128) << 64) ^ (&nanos as *const u128 as u128);
+    static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let count = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) as u128;
+    let seed = nanos ^ ((std::process::id() as u128) << 64) ^ (count << 96);
     format!("{:032x}", seed | (1u128 << 124))
 }
 
@@ -173,22 +175,23 @@ fn one_request_one_trace_in_jaeger(a: &Service, b: &Service, query_addr: &str) {
     assert_eq!(*b_server.tag("http.route"), "/items/{id}");
 }
 
-#[test]
-fn jaeger_finds_the_trace_sent_over_otlp_grpc() {
+/// Both services export straight to Jaeger, over the protocol `otlp` makes of the receiver
+/// address Jaeger gives as `receiver`.
+fn straight_to_jaeger(otlp: fn(&str) -> Otlp<'_>, receiver: &str) {
     let scratch = tempfile::tempdir().unwrap();
     let jaeger = jaeger(scratch.path());
-    let otlp = &jaeger.values["jaeger.otlp_grpc"];
-    let (_app, a, b) = start_pair(Otlp::Grpc(otlp), Otlp::Grpc(otlp));
+    let (_app, a, b) = start_pair(otlp(&jaeger.values[receiver]), otlp(&jaeger.values[receiver]));
     one_request_one_trace_in_jaeger(&a, &b, &jaeger.values["jaeger.query"]);
 }
 
 #[test]
+fn jaeger_finds_the_trace_sent_over_otlp_grpc() {
+    straight_to_jaeger(|addr| Otlp::Grpc(addr), "jaeger.otlp_grpc");
+}
+
+#[test]
 fn jaeger_finds_the_trace_sent_over_otlp_http() {
-    let scratch = tempfile::tempdir().unwrap();
-    let jaeger = jaeger(scratch.path());
-    let otlp = &jaeger.values["jaeger.otlp_http"];
-    let (_app, a, b) = start_pair(Otlp::Http(otlp), Otlp::Http(otlp));
-    one_request_one_trace_in_jaeger(&a, &b, &jaeger.values["jaeger.query"]);
+    straight_to_jaeger(|addr| Otlp::Http(addr), "jaeger.otlp_http");
 }
 
 /// The fleet recipe of README.md: services export to a Collector running deploy/collector.yaml
