@@ -1,7 +1,8 @@
-//! The real servers some suites need: Debian's `redis-server`, `mariadbd` and PostgreSQL, an
-//! Apache Kafka broker (jars from Maven Central) and FerretDB (a MongoDB-compatible server built
-//! from the Go module proxy), started on loopback with their state in a
-//! scratch directory, and killed when dropped. A missing program
+//! The real servers some suites and tests need: Debian's `redis-server`, `mariadbd` and
+//! PostgreSQL, an Apache Kafka broker (jars from Maven Central), FerretDB (a MongoDB-compatible
+//! server), Jaeger v2 and a minimal OpenTelemetry Collector (the last three built from the Go
+//! module proxy), started on loopback with their state in a scratch directory, and killed when
+//! dropped. A missing program
 //! is an error that names the package to install: a suite that needs a server never runs
 //! without one.
 //!
@@ -49,7 +50,21 @@ pub fn start(spec: &ServerSpec, dir: &Path) -> Result<Server, ServerError> {
         ServerKind::Kafka => kafka(spec.port, dir, &std::env::temp_dir().join("autotel-kafka")),
         ServerKind::Postgres => postgres(spec.port, dir),
         ServerKind::Ferretdb => ferretdb(spec.port, dir, &std::env::temp_dir().join("autotel-ferretdb")),
+        ServerKind::Jaeger => match spec.port {
+            None => jaeger(dir, &go_servers_cache()),
+            Some(port) => Err(ServerError::Start { server: "jaeger", detail: format!("listens on free ports only (asked for {port})") }),
+        },
+        ServerKind::Collector => Err(ServerError::Start {
+            server: "otelcol",
+            detail: "a Collector needs its configuration and a backend to export to: start it with servers::collector".into(),
+        }),
     }
+}
+
+/// Where Jaeger and the Collector are built once per machine (FerretDB has its own directory,
+/// kept for the builds it already holds).
+pub fn go_servers_cache() -> PathBuf {
+    std::env::temp_dir().join("autotel-go-servers")
 }
 
 fn program(name: &'static str, package: &'static str) -> Result<PathBuf, ServerError> {
@@ -402,53 +417,95 @@ fn postgres(fixed: Option<u16>, dir: &Path) -> Result<Server, ServerError> {
 /// Go module proxy; v1.x has the SQLite backend, which needs no other database).
 pub const FERRETDB_VERSION: &str = "v1.24.2";
 
-/// The `ferretdb` binary, built once into `cache/ferretdb-VERSION/ferretdb` (later calls, and
-/// later test runs, find it there; one build at a time per process). The module's source is
-/// copied out of the module cache because FerretDB's `cmd/ferretdb` refuses to start without its
-/// `build/version/version.txt`, which its release process generates and the module zip lacks;
-/// the copy gets the release's name in it. Built with `ferretdb_no_postgresql` (FerretDB's own
-/// build tag, `internal/backends/postgresql`): the SQLite backend alone. A cold build took 30 s
-/// on two cores with the module and the standard library already cached, 65 s with an empty
-/// build cache (its dependencies downloaded on the way), 85 s on a machine busy with other builds.
+/// The `ferretdb` binary, built once into `cache/ferretdb-VERSION/ferretdb` by
+/// [`go_server_binary`]. The module's source is copied out of the module cache because
+/// FerretDB's `cmd/ferretdb` refuses to start without its `build/version/version.txt`, which its
+/// release process generates and the module zip lacks; the copy gets the release's name in it.
+/// Built with `ferretdb_no_postgresql` (FerretDB's own build tag, `internal/backends/postgresql`):
+/// the SQLite backend alone. A cold build took 30 s on two cores with the module and the standard
+/// library already cached, 65 s with an empty build cache (its dependencies downloaded on the
+/// way), 85 s on a machine busy with other builds.
 pub fn ferretdb_binary(cache: &Path) -> Result<PathBuf, ServerError> {
-    const NAME: &str = "ferretdb";
+    let source = GoSource::Module {
+        path: "github.com/FerretDB/FerretDB",
+        version: FERRETDB_VERSION,
+        prepare: |src| std::fs::write(src.join("build/version/version.txt"), format!("{FERRETDB_VERSION}\n")),
+    };
+    let build = GoBuild { server: "ferretdb", key: format!("ferretdb-{FERRETDB_VERSION}"), package: "./cmd/ferretdb", tags: "ferretdb_no_postgresql" };
+    go_server_binary(&build, source, cache)
+}
+
+/// Where the source of a server built with Go comes from.
+enum GoSource {
+    /// A module release from the Go module proxy (`go mod download`, outside any module so the
+    /// caller's go.mod is ignored), copied out of the module cache (read-only there) and then
+    /// given what `prepare` writes into it.
+    Module { path: &'static str, version: &'static str, prepare: fn(&Path) -> std::io::Result<()> },
+    /// A main module embedded in this crate: `(file name, contents)`, go.sum included.
+    Embedded(&'static [(&'static str, &'static str)]),
+}
+
+/// One server program built with Go into `cache/KEY/NAME`.
+struct GoBuild {
+    server: &'static str,
+    /// The cache directory's name: it changes whenever what is built does.
+    key: String,
+    package: &'static str,
+    tags: &'static str,
+}
+
+/// Builds `build` from `source` once: later calls, and later test runs, find the binary in the
+/// cache. One build at a time per process (a lock shared by every Go-built server: on two cores
+/// two such builds only slow each other down, and they would double the peak memory); across
+/// processes each builds in its own directory and renames the result into place.
+fn go_server_binary(build: &GoBuild, source: GoSource, cache: &Path) -> Result<PathBuf, ServerError> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let root = cache.join(format!("ferretdb-{FERRETDB_VERSION}"));
-    let binary = root.join("ferretdb");
+    let name = build.server;
+    let root = cache.join(&build.key);
+    let binary = root.join(name);
     if binary.is_file() {
         return Ok(binary);
     }
     let go = program("go", "golang-go")?;
-    let io = |source| ServerError::Io { server: NAME, source };
+    let io = |source| ServerError::Io { server: name, source };
     let run = |command: &mut Command, what: &str| -> Result<Vec<u8>, ServerError> {
         let out = command.output().map_err(io)?;
         if out.status.success() {
             return Ok(out.stdout);
         }
-        Err(ServerError::Start { server: NAME, detail: format!("{what} failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)) })
+        Err(ServerError::Start { server: name, detail: format!("{what} failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)) })
     };
-    let module = format!("github.com/FerretDB/FerretDB@{FERRETDB_VERSION}");
     std::fs::create_dir_all(&root).map_err(io)?;
-    // Outside any module, so the download ignores the caller's go.mod.
-    let json = run(Command::new(&go).args(["mod", "download", "-json", &module]).current_dir(&root).env("GOWORK", "off"), "go mod download")?;
-    let dir: serde_json::Value = serde_json::from_slice(&json).map_err(|e| ServerError::Start { server: NAME, detail: format!("go mod download: {e}") })?;
-    let source = dir["Dir"].as_str().ok_or(ServerError::Start { server: NAME, detail: "go mod download named no directory".into() })?;
     // Per process: another test binary may be building it at the same time.
     let src = root.join(format!("src-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&src);
-    copy_tree(Path::new(source), &src).map_err(io)?;
-    std::fs::write(src.join("build/version/version.txt"), format!("{FERRETDB_VERSION}\n")).map_err(io)?;
-    let partial = root.join(format!("ferretdb.{}", std::process::id()));
+    match source {
+        GoSource::Module { path, version, prepare } => {
+            let module = format!("{path}@{version}");
+            let json = run(Command::new(&go).args(["mod", "download", "-json", &module]).current_dir(&root).env("GOWORK", "off"), "go mod download")?;
+            let dir: serde_json::Value = serde_json::from_slice(&json).map_err(|e| ServerError::Start { server: name, detail: format!("go mod download: {e}") })?;
+            let from = dir["Dir"].as_str().ok_or(ServerError::Start { server: name, detail: "go mod download named no directory".into() })?;
+            copy_tree(Path::new(from), &src).map_err(io)?;
+            prepare(&src).map_err(io)?;
+        }
+        GoSource::Embedded(files) => {
+            std::fs::create_dir_all(&src).map_err(io)?;
+            for (file, contents) in files {
+                std::fs::write(src.join(file), contents).map_err(io)?;
+            }
+        }
+    }
+    let partial = root.join(format!("{name}.{}", std::process::id()));
     run(
         Command::new(&go)
-            .args(["build", "-trimpath", "-tags", "ferretdb_no_postgresql", "-o"])
+            .args(["build", "-trimpath", "-tags", build.tags, "-o"])
             .arg(&partial)
-            .arg("./cmd/ferretdb")
+            .arg(build.package)
             .current_dir(&src)
             .env("GOFLAGS", "-mod=readonly")
             .env("GOWORK", "off"),
-        "building FerretDB",
+        &format!("building {name}"),
     )?;
     std::fs::rename(&partial, &binary).map_err(io)?;
     let _ = std::fs::remove_dir_all(&src);
@@ -488,20 +545,15 @@ pub fn ferretdb(fixed: Option<u16>, dir: &Path, cache: &Path) -> Result<Server, 
     std::fs::create_dir_all(&data).map_err(io)?;
     let port = port(NAME, fixed)?;
     let log = home.join("ferretdb.log");
-    let log_file = std::fs::File::create(&log).map_err(io)?;
-    let child = Command::new(binary)
+    let mut command = Command::new(binary);
+    command
         .args(["--handler=sqlite", "--telemetry=disable", "--debug-addr=-", "--log-level=warn", "--otel-traces-url="])
         .arg(format!("--sqlite-url=file:{}/", data.display()))
         .arg(format!("--state-dir={}", home.display()))
         .arg(format!("--listen-addr=127.0.0.1:{port}"))
         .env("DO_NOT_TRACK", "1")
-        .env_remove("FERRETDB_TELEMETRY")
-        .current_dir(&home)
-        .stdout(log_file.try_clone().map_err(io)?)
-        .stderr(log_file)
-        .spawn()
-        .map_err(io)?;
-    let mut server = Server { child, values: BTreeMap::new() };
+        .env_remove("FERRETDB_TELEMETRY");
+    let mut server = spawn_logged(NAME, &mut command, &home, &log)?;
     wait_for_port(NAME, port, &mut server.child, &log)?;
     let values = [
         ("ferretdb.port", port.to_string()),
@@ -510,4 +562,231 @@ pub fn ferretdb(fixed: Option<u16>, dir: &Path, cache: &Path) -> Result<Server, 
     ];
     server.values = values.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     Ok(server)
+}
+
+/// The Jaeger release the backend tests export to: the Go module version of Jaeger v2
+/// (`github.com/jaegertracing/jaeger`, from the Go module proxy), itself an OpenTelemetry
+/// Collector distribution.
+pub const JAEGER_VERSION: &str = "v1.75.0";
+
+/// The `jaeger` binary (`./cmd/jaeger`), built once into `cache/jaeger-VERSION/jaeger` by
+/// [`go_server_binary`]. Its web UI's assets are not in the module (a placeholder page is served
+/// instead); the query API is complete. A cold build (its 306 modules downloaded, only the
+/// standard library in the build cache) took 9.5 minutes on two cores shared with other builds
+/// (a load of 10 to 17; 314 s of user and 34 s of system CPU, so about 3 minutes on two idle
+/// cores), with a peak RSS of 2.3 GB; with the build cache warm, about a minute (mostly the link).
+pub fn jaeger_binary(cache: &Path) -> Result<PathBuf, ServerError> {
+    let source = GoSource::Module { path: "github.com/jaegertracing/jaeger", version: JAEGER_VERSION, prepare: |_| Ok(()) };
+    let build = GoBuild { server: "jaeger", key: format!("jaeger-{JAEGER_VERSION}"), package: "./cmd/jaeger", tags: "" };
+    go_server_binary(&build, source, cache)
+}
+
+/// Jaeger v2's configuration for a test: the OTLP receiver (gRPC and HTTP) into in-memory
+/// storage, the query service (HTTP API and gRPC) over it, every endpoint on the loopback port
+/// given, and none of the all-in-one's other listeners (Jaeger and Zipkin receivers, sampling,
+/// health check, the internal metrics' Prometheus port).
+fn jaeger_config(otlp_grpc: u16, otlp_http: u16, query_http: u16, query_grpc: u16) -> String {
+    format!(
+        "service:
+  extensions: [jaeger_storage, jaeger_query]
+  pipelines:
+    traces:
+      receivers: [otlp]
+      exporters: [jaeger_storage_exporter]
+  telemetry:
+    metrics:
+      level: none
+    logs:
+      level: info
+extensions:
+  jaeger_storage:
+    backends:
+      memstore:
+        memory:
+          max_traces: 10000
+  jaeger_query:
+    storage:
+      traces: memstore
+    http:
+      endpoint: 127.0.0.1:{query_http}
+    grpc:
+      endpoint: 127.0.0.1:{query_grpc}
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:{otlp_grpc}
+      http:
+        endpoint: 127.0.0.1:{otlp_http}
+exporters:
+  jaeger_storage_exporter:
+    trace_storage: memstore
+"
+    )
+}
+
+/// Jaeger v2 on loopback with in-memory storage (its configuration, from [`jaeger_config`],
+/// written under `dir`), the binary from [`jaeger_binary`]`(cache)`. It sends nothing anywhere:
+/// its own telemetry is off. Values: `jaeger.otlp_grpc` and `jaeger.otlp_http` (`host:port` of
+/// its OTLP receiver), `jaeger.query` (`host:port` of the query service's HTTP API,
+/// `/api/traces/{traceID}`), `jaeger.port` (the query port).
+pub fn jaeger(dir: &Path, cache: &Path) -> Result<Server, ServerError> {
+    const NAME: &str = "jaeger";
+    let binary = jaeger_binary(cache)?;
+    let io = |source| ServerError::Io { server: NAME, source };
+    let home = dir.join("jaeger");
+    std::fs::create_dir_all(&home).map_err(io)?;
+    let [otlp_grpc, otlp_http, query_http, query_grpc] = free_ports(NAME)?;
+    let config = home.join("config.yaml");
+    std::fs::write(&config, jaeger_config(otlp_grpc, otlp_http, query_http, query_grpc)).map_err(io)?;
+    let log = home.join("jaeger.log");
+    let mut command = Command::new(binary);
+    command.arg("--config").arg(&config);
+    let mut server = spawn_logged(NAME, &mut command, &home, &log)?;
+    for port in [otlp_grpc, otlp_http, query_http] {
+        wait_for_port(NAME, port, &mut server.child, &log)?;
+    }
+    let values = [
+        ("jaeger.otlp_grpc", format!("127.0.0.1:{otlp_grpc}")),
+        ("jaeger.otlp_http", format!("127.0.0.1:{otlp_http}")),
+        ("jaeger.query", format!("127.0.0.1:{query_http}")),
+        ("jaeger.port", query_http.to_string()),
+    ];
+    server.values = values.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    Ok(server)
+}
+
+/// The OpenTelemetry Collector release of `testdata/collector` (its `otelcol` and other 0.x
+/// modules; the 1.x ones are v1.71.0, of the same release).
+pub const COLLECTOR_VERSION: &str = "v0.165.0";
+
+/// `testdata/collector`, a minimal Collector (OTLP receiver, batch processor, OTLP gRPC and
+/// HTTP exporters), as the Collector's builder would generate it.
+const COLLECTOR_SOURCE: [(&str, &str); 3] = [
+    ("main.go", include_str!("../../../testdata/collector/main.go")),
+    ("go.mod", include_str!("../../../testdata/collector/go.mod")),
+    ("go.sum", include_str!("../../../testdata/collector/go.sum")),
+];
+
+/// The `otelcol` binary of [`COLLECTOR_SOURCE`], built once into
+/// `cache/otelcol-VERSION-HASH/otelcol` (the hash of the source: an edit builds anew) by
+/// [`go_server_binary`]. A cold build took 77 s of user and 9 s of system CPU, with a peak RSS of
+/// 830 MB (5 minutes on the same busy two cores as Jaeger's).
+pub fn collector_binary(cache: &Path) -> Result<PathBuf, ServerError> {
+    // FNV-1a: stable across Rust releases, unlike std's hasher.
+    let hash = COLLECTOR_SOURCE.iter().flat_map(|(name, text)| name.bytes().chain(text.bytes())).fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+    let build = GoBuild { server: "otelcol", key: format!("otelcol-{COLLECTOR_VERSION}-{hash:016x}"), package: ".", tags: "" };
+    go_server_binary(&build, GoSource::Embedded(&COLLECTOR_SOURCE), cache)
+}
+
+/// The variables a Collector configuration for [`collector`] reads (`deploy/collector.yaml`
+/// does): where it listens for OTLP over gRPC and HTTP, the OTLP/gRPC endpoint it exports to,
+/// and the address of its own metrics (host and port).
+pub const COLLECTOR_GRPC_LISTEN: &str = "COLLECTOR_GRPC_LISTEN";
+pub const COLLECTOR_HTTP_LISTEN: &str = "COLLECTOR_HTTP_LISTEN";
+pub const COLLECTOR_BACKEND: &str = "COLLECTOR_BACKEND";
+pub const COLLECTOR_METRICS_HOST: &str = "COLLECTOR_METRICS_HOST";
+pub const COLLECTOR_METRICS_PORT: &str = "COLLECTOR_METRICS_PORT";
+
+/// The Collector of [`collector_binary`]`(cache)` on loopback, running `config` unchanged with
+/// free loopback ports in [`COLLECTOR_GRPC_LISTEN`], [`COLLECTOR_HTTP_LISTEN`],
+/// [`COLLECTOR_METRICS_HOST`] and [`COLLECTOR_METRICS_PORT`], exporting to `backend` (`host:port`, OTLP/gRPC) through
+/// [`COLLECTOR_BACKEND`]. Values: `collector.otlp_grpc`, `collector.otlp_http`
+/// (`host:port`), `collector.port` (the gRPC one).
+pub fn collector(config: &Path, backend: &str, dir: &Path, cache: &Path) -> Result<Server, ServerError> {
+    const NAME: &str = "otelcol";
+    let binary = collector_binary(cache)?;
+    let io = |source| ServerError::Io { server: NAME, source };
+    let home = dir.join("otelcol");
+    std::fs::create_dir_all(&home).map_err(io)?;
+    let [grpc, http, metrics] = free_ports(NAME)?;
+    let log = home.join("otelcol.log");
+    let mut command = Command::new(binary);
+    command
+        .arg(format!("--config=file:{}", config.display()))
+        .env(COLLECTOR_GRPC_LISTEN, format!("127.0.0.1:{grpc}"))
+        .env(COLLECTOR_HTTP_LISTEN, format!("127.0.0.1:{http}"))
+        .env(COLLECTOR_BACKEND, backend)
+        .env(COLLECTOR_METRICS_HOST, "127.0.0.1")
+        .env(COLLECTOR_METRICS_PORT, metrics.to_string());
+    let mut server = spawn_logged(NAME, &mut command, &home, &log)?;
+    for port in [grpc, http] {
+        wait_for_port(NAME, port, &mut server.child, &log)?;
+    }
+    let values = [("collector.otlp_grpc", format!("127.0.0.1:{grpc}")), ("collector.otlp_http", format!("127.0.0.1:{http}")), ("collector.port", grpc.to_string())];
+    server.values = values.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    Ok(server)
+}
+
+/// `N` distinct free loopback ports (all held until every one is chosen, so none repeats).
+fn free_ports<const N: usize>(server: &'static str) -> Result<[u16; N], ServerError> {
+    let listeners = (0..N).map(|_| TcpListener::bind("127.0.0.1:0").map_err(|source| ServerError::Io { server, source })).collect::<Result<Vec<_>, _>>()?;
+    let mut ports = [0; N];
+    for (port, listener) in ports.iter_mut().zip(&listeners) {
+        *port = listener.local_addr().map_err(|source| ServerError::Io { server, source })?.port();
+    }
+    Ok(ports)
+}
+
+/// Spawns `command` in `home` with its output in `log`, owned by the returned Server (so any
+/// later error kills it).
+fn spawn_logged(server: &'static str, command: &mut Command, home: &Path, log: &Path) -> Result<Server, ServerError> {
+    let io = |source| ServerError::Io { server, source };
+    let file = std::fs::File::create(log).map_err(io)?;
+    let child = command.current_dir(home).stdout(file.try_clone().map_err(io)?).stderr(file).spawn().map_err(io)?;
+    Ok(Server { child, values: BTreeMap::new() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `endpoint` value under `value`, in document order.
+    fn endpoints(value: &serde_yaml::Value, out: &mut Vec<String>) {
+        match value {
+            serde_yaml::Value::Mapping(map) => {
+                for (key, value) in map {
+                    match (key.as_str(), value.as_str()) {
+                        (Some("endpoint"), Some(endpoint)) => out.push(endpoint.to_string()),
+                        _ => endpoints(value, out),
+                    }
+                }
+            }
+            serde_yaml::Value::Sequence(items) => items.iter().for_each(|v| endpoints(v, out)),
+            _ => {}
+        }
+    }
+
+    /// Jaeger listens on the four ports it is given, on loopback, and nowhere else: no receiver
+    /// but OTLP, no extension but storage and query, and no Prometheus port of its own (the
+    /// Collector's default, localhost:8888, would collide between two Jaegers).
+    #[test]
+    fn jaeger_listens_on_the_given_loopback_ports_only() {
+        let config: serde_yaml::Value = serde_yaml::from_str(&jaeger_config(1001, 1002, 1003, 1004)).unwrap();
+        let mut found = Vec::new();
+        endpoints(&config, &mut found);
+        found.sort();
+        assert_eq!(found, ["127.0.0.1:1001", "127.0.0.1:1002", "127.0.0.1:1003", "127.0.0.1:1004"]);
+        assert_eq!(config["service"]["extensions"], serde_yaml::from_str::<serde_yaml::Value>("[jaeger_storage, jaeger_query]").unwrap());
+        assert_eq!(config["service"]["pipelines"]["traces"]["receivers"], serde_yaml::from_str::<serde_yaml::Value>("[otlp]").unwrap());
+        assert_eq!(config["service"]["telemetry"]["metrics"]["level"], "none");
+        assert!(config["extensions"]["jaeger_storage"]["backends"]["memstore"]["memory"].is_mapping(), "in-memory storage");
+    }
+
+    #[test]
+    fn free_ports_are_distinct() {
+        let ports: [u16; 4] = free_ports("test").unwrap();
+        let distinct: std::collections::BTreeSet<u16> = ports.iter().copied().collect();
+        assert_eq!(distinct.len(), 4, "{ports:?}");
+    }
+
+    /// deploy/collector.yaml, which the fleet test runs through [`collector`], reads every
+    /// variable the starter sets (else it would listen on 4317 and export to a cluster's Jaeger).
+    #[test]
+    fn the_fleet_configuration_reads_every_variable_the_collector_starter_sets() {
+        let config = include_str!("../../../deploy/collector.yaml");
+        for var in [COLLECTOR_GRPC_LISTEN, COLLECTOR_HTTP_LISTEN, COLLECTOR_BACKEND, COLLECTOR_METRICS_HOST, COLLECTOR_METRICS_PORT] {
+            assert!(config.contains(&format!("${{env:{var}:-")), "deploy/collector.yaml does not read {var}");
+        }
+    }
 }

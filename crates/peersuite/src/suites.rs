@@ -26,6 +26,13 @@ pub enum ServerKind {
     /// scratch directory, built once from the module proxy; placeholders `{ferretdb.addr}`,
     /// `{ferretdb.port}`, `{ferretdb.uri}` (a `mongodb://` connection string).
     Ferretdb,
+    /// Jaeger v2 with in-memory storage, built once from the module proxy, on free ports only;
+    /// placeholders `{jaeger.otlp_grpc}`, `{jaeger.otlp_http}`, `{jaeger.query}` (`host:port`),
+    /// `{jaeger.port}`.
+    Jaeger,
+    /// The minimal OpenTelemetry Collector of `testdata/collector`. It needs a configuration and
+    /// a backend, which a catalogue entry cannot give: `servers::collector` starts it.
+    Collector,
 }
 
 /// A server with an optional fixed port (for suites that hard-code one); otherwise a free port.

@@ -54,3 +54,5 @@ mod drift;
 mod language;
 /// Next to the application's own OpenTelemetry: its exports are never traced; its wrappers keep their one span.
 mod coexistence;
+/// Real backends: Jaeger v2 over OTLP/gRPC and OTLP/HTTP, and through the fleet recipe's Collector.
+mod backends;
