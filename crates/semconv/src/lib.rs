@@ -58,12 +58,16 @@ struct RawAttribute {
 
 pub struct Registry {
     attributes: HashMap<String, Attribute>,
+    /// Template attributes (`type: template[string]`, such as `db.operation.parameter`): any key
+    /// `<id>.<name>` is one of them.
+    templates: HashMap<String, Attribute>,
 }
 
 impl Registry {
     /// Loads every attribute registry file under `model_dir`.
     pub fn load(model_dir: &Path) -> Result<Registry, String> {
         let mut attributes = HashMap::new();
+        let mut templates = HashMap::new();
         let mut files = Vec::new();
         collect(model_dir, &mut files).map_err(|e| format!("{}: {e}", model_dir.display()))?;
         if files.is_empty() {
@@ -74,15 +78,26 @@ impl Registry {
             let file: File = serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
             for raw in file.groups.into_iter().flat_map(|g| g.attributes).chain(file.attributes) {
                 let (Some(id), Some(kind)) = (raw.id, raw.kind) else { continue };
-                let Some(kind) = kind_of(&kind) else { continue };
+                let template = kind.as_str().and_then(|k| k.strip_prefix("template[")).and_then(|k| k.strip_suffix(']'));
+                let Some(kind) = (match template {
+                    Some(inner) => kind_of(&serde_yaml::Value::String(inner.to_string())),
+                    None => kind_of(&kind),
+                }) else {
+                    continue;
+                };
                 let deprecated = raw.deprecated.map(|d| match d {
                     serde_yaml::Value::String(s) => s,
                     other => serde_yaml::to_string(&other).unwrap_or_default().trim().replace('\n', ", "),
                 });
-                attributes.insert(id, Attribute { kind, deprecated, stability: raw.stability });
+                let attribute = Attribute { kind, deprecated, stability: raw.stability };
+                if template.is_some() {
+                    templates.insert(id, attribute);
+                } else {
+                    attributes.insert(id, attribute);
+                }
             }
         }
-        Ok(Registry { attributes })
+        Ok(Registry { attributes, templates })
     }
 
     /// The registry next to this repository: `<repo>/../shared/semconv/model`, or the `model`
@@ -94,8 +109,19 @@ impl Registry {
         }
     }
 
+    /// The attribute `key`, or the template attribute it is an instance of (`<template>.<name>`,
+    /// the longest such template).
     pub fn get(&self, key: &str) -> Option<&Attribute> {
-        self.attributes.get(key)
+        self.attributes.get(key).or_else(|| {
+            let mut prefix = key;
+            while let Some((head, _)) = prefix.rsplit_once('.') {
+                if let Some(attribute) = self.templates.get(head) {
+                    return Some(attribute);
+                }
+                prefix = head;
+            }
+            None
+        })
     }
 
     /// Why `key` with a value of `kind` is not a registered, current attribute, if it is not.
@@ -160,5 +186,15 @@ mod tests {
         assert!(registry.check("http.method", Kind::String).unwrap_err().starts_with("`http.method` is deprecated"));
         assert_eq!(registry.check("server.port", Kind::String), Err("`server.port` must be Int, not String".into()));
         assert_eq!(registry.check("no.such.key", Kind::String), Err("`no.such.key` is not in the semantic-conventions registry".into()));
+    }
+
+    #[test]
+    fn knows_template_attributes_by_their_instances() {
+        let registry = Registry::beside_repository().expect("the registry is beside the repository (../shared/semconv)");
+        assert_eq!(registry.check("db.operation.parameter.index", Kind::String), Ok(()));
+        assert_eq!(registry.get("db.operation.parameter.index").map(|a| a.stability.as_str()), Some("development"));
+        assert_eq!(registry.check("http.request.header.content-type", Kind::StringArray), Ok(()));
+        assert!(registry.check("db.operation.parameter", Kind::String).is_err(), "the template itself is no attribute");
+        assert!(registry.check("db.operation.parameter.index", Kind::Int).is_err());
     }
 }

@@ -24,6 +24,10 @@ mod pgx;
 mod gorm;
 /// go.mongodb.org/mongo-driver v1 and v2 against FerretDB (a MongoDB-compatible server).
 mod mongo;
+/// go-elasticsearch v8 against a fake Elasticsearch node: one span per API call, traceparent sent.
+mod elasticsearch;
+/// The fake Elasticsearch node of the go-elasticsearch tests.
+mod fake_elasticsearch;
 /// The user's tree is never written: after success, failure and interruption.
 mod tree;
 /// The build cache: warm rebuilds, and plain and instrumented archives kept apart.
