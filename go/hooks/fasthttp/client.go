@@ -2,10 +2,10 @@ package fasthttp
 
 import (
 	"context"
-	"net/url"
 	"time"
 
 	"autotel.dev/go/api"
+	"autotel.dev/go/internal/bytehttp"
 	"autotel.dev/go/internal/semconv"
 	"github.com/valyala/fasthttp"
 	"go.opentelemetry.io/otel"
@@ -20,7 +20,7 @@ type clientState struct {
 	start    time.Time
 	facts    semconv.HTTPClient
 	resp     *fasthttp.Response // nil: fasthttp uses one of its own
-	injected injectedHeader
+	injected bytehttp.Injected[*fasthttp.RequestHeader]
 }
 
 // doEnter is the enter hook of (*HostClient).Do(req *Request, resp *Response)
@@ -33,29 +33,14 @@ func doEnter(_ **fasthttp.HostClient, req **fasthttp.Request, resp **fasthttp.Re
 		return nil, false // fasthttp reports a nil request itself
 	}
 	r := *req
-	facts, attrs := semconv.ReadClientRequest(string(r.Header.Method()), requestURL(r.URI()))
+	facts, attrs := semconv.ReadClientRequest(string(r.Header.Method()), bytehttp.RequestURL(r.URI()))
 	ctx, span := inst.Tracer().Start(api.Parent(context.Background()), facts.SpanName(),
 		trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(attrs...))
 	st := &clientState{span: span, ctx: ctx, start: time.Now(), facts: facts, resp: *resp}
-	st.injected.h = &r.Header
+	st.injected.H = &r.Header
 	otel.GetTextMapPropagator().Inject(ctx, &st.injected)
 	return st, false
-}
-
-// requestURL is url.full's URL of the request: scheme, host, the path as the
-// program gave it, and the query; never the user name and password.
-func requestURL(u *fasthttp.URI) *url.URL {
-	raw := string(u.Scheme()) + "://" + string(u.Host()) + string(u.PathOriginal())
-	if q := u.QueryString(); len(q) > 0 {
-		raw += "?" + string(q)
-	}
-	parsed, err := url.Parse(raw)
-	if err != nil {
-		return &url.URL{Scheme: string(u.Scheme()), Host: string(u.Host()), Path: string(u.Path())}
-	}
-	parsed.User = nil
-	return parsed
 }
 
 // doExit is the exit hook of (*HostClient).Do: the injected headers are
@@ -67,12 +52,12 @@ func doExit(st *clientState, err *error) {
 		return
 	}
 	elapsed := time.Since(st.start) // monotonic
-	st.injected.remove()
+	st.injected.Remove()
 	var status int
 	var protoVersion string
 	if res := st.resp; *err == nil && res != nil {
 		status = res.StatusCode()
-		if major, minor := protocolVersion(res.Header.Protocol()); major > 0 {
+		if major, minor := bytehttp.ProtocolVersion(string(res.Header.Protocol())); major > 0 {
 			protoVersion = semconv.ProtocolVersion(major, minor)
 		}
 	}
