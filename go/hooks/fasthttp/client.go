@@ -2,25 +2,16 @@ package fasthttp
 
 import (
 	"context"
-	"net/url"
-	"time"
 
 	"autotel.dev/go/api"
-	"autotel.dev/go/internal/semconv"
+	"autotel.dev/go/internal/bytehttp"
 	"github.com/valyala/fasthttp"
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/trace"
 )
 
 // clientState carries one call from doEnter to doExit.
 type clientState struct {
-	span     trace.Span
-	ctx      context.Context // the span's context
-	start    time.Time
-	facts    semconv.HTTPClient
-	resp     *fasthttp.Response // nil: fasthttp uses one of its own
-	injected injectedHeader
+	call *bytehttp.ClientCall[*fasthttp.RequestHeader]
+	resp *fasthttp.Response // nil: fasthttp uses one of its own
 }
 
 // doEnter is the enter hook of (*HostClient).Do(req *Request, resp *Response)
@@ -33,29 +24,9 @@ func doEnter(_ **fasthttp.HostClient, req **fasthttp.Request, resp **fasthttp.Re
 		return nil, false // fasthttp reports a nil request itself
 	}
 	r := *req
-	facts, attrs := semconv.ReadClientRequest(string(r.Header.Method()), requestURL(r.URI()))
-	ctx, span := inst.Tracer().Start(api.Parent(context.Background()), facts.SpanName(),
-		trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(attrs...))
-	st := &clientState{span: span, ctx: ctx, start: time.Now(), facts: facts, resp: *resp}
-	st.injected.h = &r.Header
-	otel.GetTextMapPropagator().Inject(ctx, &st.injected)
+	st := &clientState{resp: *resp}
+	st.call = bytehttp.StartClient(inst, context.Background(), string(r.Header.Method()), r.URI(), &r.Header)
 	return st, false
-}
-
-// requestURL is url.full's URL of the request: scheme, host, the path as the
-// program gave it, and the query; never the user name and password.
-func requestURL(u *fasthttp.URI) *url.URL {
-	raw := string(u.Scheme()) + "://" + string(u.Host()) + string(u.PathOriginal())
-	if q := u.QueryString(); len(q) > 0 {
-		raw += "?" + string(q)
-	}
-	parsed, err := url.Parse(raw)
-	if err != nil {
-		return &url.URL{Scheme: string(u.Scheme()), Host: string(u.Host()), Path: string(u.Path())}
-	}
-	parsed.User = nil
-	return parsed
 }
 
 // doExit is the exit hook of (*HostClient).Do: the injected headers are
@@ -66,18 +37,10 @@ func doExit(st *clientState, err *error) {
 	if st == nil {
 		return
 	}
-	elapsed := time.Since(st.start) // monotonic
-	st.injected.remove()
 	var status int
-	var protoVersion string
+	var proto string
 	if res := st.resp; *err == nil && res != nil {
-		status = res.StatusCode()
-		if major, minor := protocolVersion(res.Header.Protocol()); major > 0 {
-			protoVersion = semconv.ProtocolVersion(major, minor)
-		}
+		status, proto = res.StatusCode(), string(res.Header.Protocol())
 	}
-	errorType := semconv.SetHTTPClientResult(st.span, *err, status, protoVersion)
-	st.span.End()
-	metrics.Get().Client.Record(st.ctx, semconv.Seconds(elapsed),
-		metric.WithAttributeSet(st.facts.MetricAttributes(status, protoVersion, errorType)))
+	st.call.End(*err, status, proto, metrics.Get().Client)
 }

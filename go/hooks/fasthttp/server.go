@@ -2,12 +2,11 @@ package fasthttp
 
 import (
 	"context"
-	"net/url"
-	"strings"
 	"time"
 	"unsafe"
 
 	"autotel.dev/go/api"
+	"autotel.dev/go/internal/bytehttp"
 	"autotel.dev/go/internal/httpframework"
 	"autotel.dev/go/internal/semconv"
 	"github.com/valyala/fasthttp"
@@ -35,7 +34,7 @@ func serverEnter(rc *fasthttp.RequestCtx) (state unsafe.Pointer) {
 	if !inst.Enabled() || rc == nil {
 		return nil
 	}
-	h := requestHeader{&rc.Request.Header}
+	h := bytehttp.Carrier[*fasthttp.RequestHeader]{H: &rc.Request.Header}
 	ctx := otel.GetTextMapPropagator().Extract(context.Background(), h)
 	facts, attrs := semconv.ReadServerRequest(serverRequest(rc, h))
 	st := &serverState{start: time.Now(), facts: facts}
@@ -53,8 +52,8 @@ func serverEnter(rc *fasthttp.RequestCtx) (state unsafe.Pointer) {
 // serverRequest reads what the conventions need from the request, without
 // parsing anything of it that fasthttp has not parsed yet (the URI, the
 // query arguments): the request line's target is split here.
-func serverRequest(rc *fasthttp.RequestCtx, h requestHeader) *semconv.HTTPServerRequest {
-	major, minor := protocolVersion(rc.Request.Header.Protocol())
+func serverRequest(rc *fasthttp.RequestCtx, h bytehttp.Carrier[*fasthttp.RequestHeader]) *semconv.HTTPServerRequest {
+	major, minor := bytehttp.ProtocolVersion(string(rc.Request.Header.Protocol()))
 	r := &semconv.HTTPServerRequest{
 		Method:     string(rc.Request.Header.Method()),
 		HasURL:     true,
@@ -68,14 +67,7 @@ func serverRequest(rc *fasthttp.RequestCtx, h requestHeader) *semconv.HTTPServer
 	if addr := rc.RemoteAddr(); addr != nil {
 		r.RemoteAddr = addr.String()
 	}
-	target := string(rc.Request.Header.RequestURI())
-	target, _, _ = strings.Cut(target, "#")
-	path, query, _ := strings.Cut(target, "?")
-	if u, err := url.Parse(path); err == nil && u.Path != "" {
-		// An absolute-form target ("http://host/p") has its path in u.Path.
-		path = u.Path
-	}
-	r.Path, r.RawQuery = path, query
+	r.Path, r.RawQuery = bytehttp.SplitTarget(string(rc.Request.Header.RequestURI()))
 	return r
 }
 

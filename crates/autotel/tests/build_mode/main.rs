@@ -10,6 +10,8 @@ mod traces;
 mod grpc;
 /// valyala/fasthttp and fiber v2: fronts calling a net/http downstream, one trace each.
 mod fasthttp;
+/// cloudwego/hertz: a front calling a hertz downstream through hertz's client, one trace.
+mod hertz;
 /// What the Kafka client tests share: a broker, a pair app built at a release, its two runs.
 mod kafka_pair;
 /// segmentio/kafka-go: a producer and a consumer process, one trace across a real Kafka broker.
