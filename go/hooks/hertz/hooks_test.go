@@ -32,31 +32,15 @@ type telemetry struct {
 
 func setup(t *testing.T) *telemetry {
 	t.Helper()
-	tel := &telemetry{spans: spantest.Record(t), reader: sdkmetric.NewManualReader()}
+	tel := &telemetry{spans: spantest.Record(t), reader: spantest.Metrics(t)}
 	spantest.Propagate(t)
-	prev := otel.GetMeterProvider()
-	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(tel.reader)))
-	t.Cleanup(func() { otel.SetMeterProvider(prev) })
 	t.Cleanup(gls.InstallFakeForTests())
 	return tel
 }
 
 // points returns the data points of the named histogram.
 func (tel *telemetry) points(t *testing.T, name string) []metricdata.HistogramDataPoint[float64] {
-	t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := tel.reader.Collect(context.Background(), &rm); err != nil {
-		t.Fatal(err)
-	}
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			if m.Name == name && sm.Scope.Name == "autotel.dev/go/hooks/hertz" {
-				return m.Data.(metricdata.Histogram[float64]).DataPoints
-			}
-		}
-	}
-	t.Fatalf("no metric %s", name)
-	return nil
+	return spantest.Histogram(t, tel.reader, "autotel.dev/go/hooks/hertz", name)
 }
 
 // newServer is server.New as an instrumented build runs it: newEnter first.
@@ -387,4 +371,3 @@ func setEnv(t *testing.T, key, value string) {
 	t.Setenv(key, value)
 	api.ReloadEnvironment()
 }
-
