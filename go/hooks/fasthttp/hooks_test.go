@@ -11,6 +11,7 @@ import (
 	"autotel.dev/go/api"
 	"autotel.dev/go/gls"
 	"autotel.dev/go/internal/httpframework"
+	"autotel.dev/go/internal/metrictest"
 	"autotel.dev/go/internal/spantest"
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttputil"
@@ -32,7 +33,7 @@ type telemetry struct {
 
 func setup(t *testing.T) *telemetry {
 	t.Helper()
-	tel := &telemetry{spans: spantest.Record(t), reader: spantest.Metrics(t)}
+	tel := &telemetry{spans: spantest.Record(t), reader: metrictest.Record(t)}
 	spantest.Propagate(t)
 	t.Cleanup(gls.InstallFakeForTests())
 	return tel
@@ -40,7 +41,7 @@ func setup(t *testing.T) *telemetry {
 
 // points returns the data points of the named histogram.
 func (tel *telemetry) points(t *testing.T, name string) []metricdata.HistogramDataPoint[float64] {
-	return spantest.Histogram(t, tel.reader, "autotel.dev/go/hooks/fasthttp", name)
+	return metrictest.Histogram(t, tel.reader, "autotel.dev/go/hooks/fasthttp", name)
 }
 
 // instrumented is what the file rules/files/fasthttp_server.go makes of the

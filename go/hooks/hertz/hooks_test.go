@@ -8,6 +8,7 @@ import (
 
 	"autotel.dev/go/api"
 	"autotel.dev/go/gls"
+	"autotel.dev/go/internal/metrictest"
 	"autotel.dev/go/internal/spantest"
 	"github.com/cloudwego/hertz/pkg/app"
 	"github.com/cloudwego/hertz/pkg/app/client"
@@ -32,7 +33,7 @@ type telemetry struct {
 
 func setup(t *testing.T) *telemetry {
 	t.Helper()
-	tel := &telemetry{spans: spantest.Record(t), reader: spantest.Metrics(t)}
+	tel := &telemetry{spans: spantest.Record(t), reader: metrictest.Record(t)}
 	spantest.Propagate(t)
 	t.Cleanup(gls.InstallFakeForTests())
 	return tel
@@ -40,7 +41,7 @@ func setup(t *testing.T) *telemetry {
 
 // points returns the data points of the named histogram.
 func (tel *telemetry) points(t *testing.T, name string) []metricdata.HistogramDataPoint[float64] {
-	return spantest.Histogram(t, tel.reader, "autotel.dev/go/hooks/hertz", name)
+	return metrictest.Histogram(t, tel.reader, "autotel.dev/go/hooks/hertz", name)
 }
 
 // newServer is server.New as an instrumented build runs it: newEnter first.

@@ -1,18 +1,15 @@
 // Package spantest holds what the hook packages' unit tests share: a span recorder installed
-// as the global tracer provider for one test, a manual metric reader installed the same way
-// (and a histogram's points from it), W3C propagation for one test, and a recorded span's
-// attributes by key (and the check of the ones a test expects).
+// as the global tracer provider for one test, W3C propagation for one test, and a recorded
+// span's attributes by key (and the check of the ones a test expects). Metrics are
+// internal/metrictest's, so that modules whose tests record no metric need no metric SDK.
 package spantest
 
 import (
-	"context"
 	"testing"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
@@ -53,33 +50,4 @@ func Propagate(t testing.TB) {
 	prev := otel.GetTextMapPropagator()
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 	t.Cleanup(func() { otel.SetTextMapPropagator(prev) })
-}
-
-// Metrics makes a meter provider with a manual reader the global one until the test ends.
-func Metrics(t testing.TB) *sdkmetric.ManualReader {
-	t.Helper()
-	reader := sdkmetric.NewManualReader()
-	prev := otel.GetMeterProvider()
-	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
-	t.Cleanup(func() { otel.SetMeterProvider(prev) })
-	return reader
-}
-
-// Histogram collects reader and returns the points of the histogram name that scope recorded;
-// the test fails when there is none.
-func Histogram(t testing.TB, reader *sdkmetric.ManualReader, scope, name string) []metricdata.HistogramDataPoint[float64] {
-	t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := reader.Collect(context.Background(), &rm); err != nil {
-		t.Fatal(err)
-	}
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			if m.Name == name && sm.Scope.Name == scope {
-				return m.Data.(metricdata.Histogram[float64]).DataPoints
-			}
-		}
-	}
-	t.Fatalf("no metric %s of %s", name, scope)
-	return nil
 }
