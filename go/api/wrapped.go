@@ -74,3 +74,15 @@ func ReplaceCurrent(old trace.Span, ctx context.Context) bool {
 	scope.Rebind(ctx, spanTag(trace.SpanContextFromContext(ctx)))
 	return true
 }
+
+// AdoptIn makes ctx, which holds the program's own span of the call at hand
+// ([TracedByApp]), the context of scope, a scope the hook entered on this
+// goroutine for that call before the program's span existed, until that
+// scope's end: the calls made without a context inside the call are then
+// children of the program's span, as they would have been of autotel's.
+func AdoptIn(scope *gls.Scope, ctx context.Context) {
+	if scope == nil || ctx == nil || !glsInst.Enabled() {
+		return
+	}
+	scope.Rebind(ctx, spanTag(trace.SpanContextFromContext(ctx)))
+}

@@ -42,7 +42,15 @@ func (serverHandler) HandleConn(context.Context, stats.ConnStats)               
 // handler) and makes it current there.
 func (serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) context.Context {
 	defer api.Guard("grpc.serverTagRPC")
-	if !inst.Enabled() || api.Suppressed(ctx) || api.TracedByApp(ctx, trace.SpanKindServer, "otelgrpc") {
+	if !inst.Enabled() || api.Suppressed(ctx) {
+		return ctx
+	}
+	if api.TracedByApp(ctx, trace.SpanKindServer, "otelgrpc") {
+		// otelgrpc's span stands for the call: the handler's calls without a
+		// ctx join it, as they would have joined autotel's.
+		if p := pendingOf(gls.Current()); p != nil {
+			api.AdoptIn(p.scope, context.WithValue(ctx, pendingKey{}, p))
+		}
 		return ctx
 	}
 	md, _ := metadata.FromIncomingContext(ctx)

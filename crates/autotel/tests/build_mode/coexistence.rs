@@ -2,7 +2,7 @@
 //! exporter, exporting from inside a request handler, is never traced (rules/otlpexport.yaml);
 //! otelhttp's Transport and handler keep their one span; the application's own providers record
 //! autotel's telemetry, and its manual spans join the request's trace (rules/otelsdk.yaml);
-//! otelgin, otelecho, otelmux, redisotel and otelsql keep their one span of each call, autotel's
+//! otelgin, otelecho, otelmux, redisotel, otelsql and otelgrpc keep their one span of each call, autotel's
 //! steps aside (rules/otelsdk.yaml, go/hooks/otelsdk/yield.go).
 
 use crate::support::*;
@@ -441,4 +441,43 @@ fn redisotel_and_otelsql_calls_get_one_client_span() {
         assert!(autotels(parent) && parent.kind == SpanKind::Client, "{call}: autotel's CLIENT span is the parent: {parent:#?}");
     }
     drop(redis);
+}
+
+/// otelgrpc's stats handlers on the program's server and clients (testdata/apps/otelgrpc,
+/// otelgrpc v0.61.0, grpc v1.72.1): each call has one CLIENT and one SERVER span, otelgrpc's,
+/// and autotel's grpc hooks record none; the handler's context-less manual span and its
+/// context-less call to Echo join otelgrpc's server span, so the program's trace is one tree:
+/// job → SayHello CLIENT → SayHello SERVER → (manual, Echo CLIENT → Echo SERVER).
+#[test]
+fn otelgrpc_calls_get_one_client_and_one_server_span() {
+    let app = App::copy("otelgrpc");
+    app.autotel_go(&["build", "-o", "bin/otelgrpc", "."]);
+    let receiver = receiver();
+    let mut command = Command::new(app.binary("otelgrpc"));
+    otel_env(&mut command, &receiver, "otelgrpc");
+    let out = command.output().unwrap();
+    assert!(out.status.success(), "the program failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello bob\n");
+    let store = receiver.store();
+    assert!(store.wait_until(Duration::from_secs(30), |s| s.spans().len() >= 6), "{:#?}", store.spans());
+    std::thread::sleep(Duration::from_millis(500));
+    let spans = store.spans();
+    assert!(!spans.iter().any(|s| s.scope.name == "autotel.dev/go/hooks/grpc"), "autotel's grpc spans stepped aside: {spans:#?}");
+    assert_eq!(spans.len(), 6, "job, manual, and a CLIENT and a SERVER span per call: {spans:#?}");
+    let find = |name: &str, kind: SpanKind| {
+        spans.iter().find(|s| s.name == name && s.kind == kind).unwrap_or_else(|| panic!("{name} {kind:?}: {spans:#?}"))
+    };
+    let job = find("job", SpanKind::Internal);
+    let hello_client = find("autotel.test.Greeter/SayHello", SpanKind::Client);
+    let hello_server = find("autotel.test.Greeter/SayHello", SpanKind::Server);
+    let manual = find("manual", SpanKind::Internal);
+    let echo_client = find("autotel.test.Greeter/Echo", SpanKind::Client);
+    let echo_server = find("autotel.test.Greeter/Echo", SpanKind::Server);
+    for (child, parent) in [(hello_client, job), (hello_server, hello_client), (manual, hello_server), (echo_client, hello_server), (echo_server, echo_client)] {
+        assert_eq!(child.parent_span_id, Some(parent.span_id), "{} {:?} is the child of {} {:?}: {spans:#?}", child.name, child.kind, parent.name, parent.kind);
+        assert_eq!(child.trace_id, job.trace_id);
+    }
+    for span in [hello_client, hello_server, echo_client, echo_server] {
+        assert!(span.scope.name.ends_with("/otelgrpc"), "the program's: {span:#?}");
+    }
 }
