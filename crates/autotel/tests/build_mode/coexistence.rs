@@ -443,14 +443,22 @@ fn redisotel_and_otelsql_calls_get_one_client_span() {
     drop(redis);
 }
 
-/// otelgrpc's stats handlers on the program's server and clients (testdata/apps/otelgrpc,
-/// otelgrpc v0.61.0, grpc v1.72.1): each call has one CLIENT and one SERVER span, otelgrpc's,
-/// and autotel's grpc hooks record none; the handler's context-less manual span and its
-/// context-less call to Echo join otelgrpc's server span, so the program's trace is one tree:
-/// job → SayHello CLIENT → SayHello SERVER → (manual, Echo CLIENT → Echo SERVER).
+/// otelgrpc's stats handlers on the program's server and clients (testdata/apps/otelgrpc):
+/// each call has one CLIENT and one SERVER span, otelgrpc's, and autotel's grpc hooks record
+/// none; the handler's context-less manual span and its context-less call to Echo join
+/// otelgrpc's server span, so the program's trace is one tree: job → SayHello CLIENT →
+/// SayHello SERVER → (manual, Echo CLIENT → Echo SERVER). With otelgrpc v0.61.0 (OpenTelemetry
+/// Go v1.36.0, grpc v1.72.1, the app's go.mod) and the newest, v0.72.0 (v1.47.0, grpc v1.83.2).
 #[test]
 fn otelgrpc_calls_get_one_client_and_one_server_span() {
-    let app = App::copy("otelgrpc");
+    check_otelgrpc(&App::copy("otelgrpc"));
+    let newest = App::copy("otelgrpc");
+    let get = newest.go(&["get", "go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc@v0.72.0"]);
+    assert!(get.status.success(), "{}", String::from_utf8_lossy(&get.stderr));
+    check_otelgrpc(&newest);
+}
+
+fn check_otelgrpc(app: &App) {
     app.autotel_go(&["build", "-o", "bin/otelgrpc", "."]);
     let receiver = receiver();
     let mut command = Command::new(app.binary("otelgrpc"));
