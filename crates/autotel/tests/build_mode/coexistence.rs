@@ -144,8 +144,29 @@ fn the_applications_own_exports_from_a_handler_are_not_traced() {
 /// span from autotel's net/http hook.
 #[test]
 fn otelhttp_transport_calls_get_one_client_span() {
+    check_otelhttp_transport(&otelhttp_client(None));
+}
+
+/// The two otelhttp checks with the newest otelhttp, v0.72.0 (OpenTelemetry Go v1.47.0).
+#[test]
+fn the_newest_otelhttp_keeps_its_one_span_too() {
+    let app = otelhttp_client(Some("v0.72.0"));
+    check_otelhttp_transport(&app);
+    check_otelhttp_handler(&app);
+}
+
+/// testdata/apps/otelhttp-client (otelhttp v0.63.0), or at otelhttp `release`, built.
+fn otelhttp_client(release: Option<&str>) -> App {
     let app = App::copy("otelhttp-client");
+    if let Some(release) = release {
+        let get = app.go(&["get", &format!("go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp@{release}")]);
+        assert!(get.status.success(), "{}", String::from_utf8_lossy(&get.stderr));
+    }
     app.autotel_go(&["build", "-o", "bin/service", "."]);
+    app
+}
+
+fn check_otelhttp_transport(app: &App) {
     let receiver = receiver();
     let mut command = Command::new(app.binary("service"));
     otel_env(&mut command, &receiver, "otelhttp-client");
@@ -175,8 +196,10 @@ fn otelhttp_transport_calls_get_one_client_span() {
 /// handler whose filter lets the request pass untraced (`/filtered`), autotel's SERVER span stays.
 #[test]
 fn otelhttp_handler_requests_get_one_server_span() {
-    let app = App::copy("otelhttp-client");
-    app.autotel_go(&["build", "-o", "bin/service", "."]);
+    check_otelhttp_handler(&otelhttp_client(None));
+}
+
+fn check_otelhttp_handler(app: &App) {
     let receiver = receiver();
     let mut command = Command::new(app.binary("service"));
     otel_env(&mut command, &receiver, "otelhttp-handler");
