@@ -105,9 +105,20 @@ fn traced_headers(headers: &[String]) -> bool {
     headers.iter().any(|h| h == "traceparent" || h == "tracestate" || h == "baggage")
 }
 
+/// testdata/apps/own-exporter (OpenTelemetry Go v1.36.0) and the same at the newest release.
 #[test]
 fn the_applications_own_exports_from_a_handler_are_not_traced() {
-    let app = App::copy("own-exporter");
+    for sdk in [None, Some(NEWEST_OTEL_GO)] {
+        let app = App::copy("own-exporter");
+        if let Some(version) = sdk {
+            let get = app.go(&["get", &format!("go.opentelemetry.io/otel/sdk@{version}"), &format!("go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp@{version}")]);
+            assert!(get.status.success(), "{}", String::from_utf8_lossy(&get.stderr));
+        }
+        own_exports_are_not_traced(&app);
+    }
+}
+
+fn own_exports_are_not_traced(app: &App) {
     let output = app.autotel_go(&["build", "-o", "service", "."]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 
