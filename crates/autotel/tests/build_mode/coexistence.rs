@@ -349,9 +349,20 @@ fn autotels(span: &Span) -> bool {
 /// (the program's span is current on the goroutine in place of autotel's). autotel's
 /// http.server.request.duration is still recorded, with the route. With
 /// OTEL_GO_DISABLED_INSTRUMENTATIONS=otelsdk, autotel's span is back, the router's under it.
+/// Again with older releases: the three at v0.57.0 on OpenTelemetry Go v1.32.0.
 #[test]
 fn router_wrappers_requests_get_one_server_span() {
-    let app = App::copy("otel-routers");
+    check_router_wrappers(&App::copy("otel-routers"));
+    let older = App::copy("otel-routers");
+    let wrappers = ["github.com/gin-gonic/gin/otelgin", "github.com/labstack/echo/otelecho", "github.com/gorilla/mux/otelmux"];
+    let mut get = vec!["get".to_string(), "go.opentelemetry.io/otel@v1.32.0".to_string()];
+    get.extend(wrappers.iter().map(|w| format!("go.opentelemetry.io/contrib/instrumentation/{w}@v0.57.0")));
+    let output = older.go(&get.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    check_router_wrappers(&older);
+}
+
+fn check_router_wrappers(app: &App) {
     app.autotel_go(&["build", "-o", "bin/service", "."]);
     let receiver = receiver();
     let mut command = Command::new(app.binary("service"));
@@ -419,12 +430,21 @@ fn router_wrappers_requests_get_one_server_span() {
 /// SQLite, the newest releases, in one build; OpenTelemetry Go v1.47.0): each command and each
 /// statement has one CLIENT span, the program's, child of the program's span "job"; autotel's
 /// go-redis and database/sql spans are never exported. With the otelsdk instrumentation off,
-/// autotel's spans are back, the program's under them.
+/// autotel's spans are back, the program's under them. Again with older releases: redisotel
+/// v9.7.0 and otelsql v0.35.0 on OpenTelemetry Go v1.32.0.
 #[test]
 fn redisotel_and_otelsql_calls_get_one_client_span() {
     let scratch = tempfile::tempdir().unwrap();
     let redis = servers::start(&ServerSpec { kind: ServerKind::Redis, port: None }, scratch.path()).unwrap_or_else(|e| panic!("start Redis: {e}"));
-    let app = App::copy("otel-clients");
+    check_client_wrappers(&App::copy("otel-clients"), &redis);
+    let older = App::copy("otel-clients");
+    let output = older.go(&["get", "github.com/redis/go-redis/extra/redisotel/v9@v9.7.0", "github.com/XSAM/otelsql@v0.35.0", "go.opentelemetry.io/otel@v1.32.0"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    check_client_wrappers(&older, &redis);
+    drop(redis);
+}
+
+fn check_client_wrappers(app: &App, redis: &servers::Server) {
     app.autotel_go(&["build", "-o", "bin/clients", "."]);
     let run = |env: &[(&str, &str)]| {
         let receiver = receiver();
@@ -474,7 +494,6 @@ fn redisotel_and_otelsql_calls_get_one_client_span() {
         let parent = spans.iter().find(|s| Some(s.span_id) == program.parent_span_id).unwrap_or_else(|| panic!("{call}: no parent: {spans:#?}"));
         assert!(autotels(parent) && parent.kind == SpanKind::Client, "{call}: autotel's CLIENT span is the parent: {parent:#?}");
     }
-    drop(redis);
 }
 
 /// otelgrpc's stats handlers on the program's server and clients (testdata/apps/otelgrpc):
