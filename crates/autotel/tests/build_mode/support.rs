@@ -206,6 +206,13 @@ pub fn attr(span: &otlp::model::Span, key: &str) -> Option<String> {
     }
 }
 
+/// Asserts that `span` has each attribute of `want`, with that value (as [`attr`] renders it).
+pub fn assert_attrs(span: &otlp::model::Span, want: &[(&str, String)]) {
+    for (key, value) in want {
+        assert_eq!(attr(span, key).as_ref(), Some(value), "{key}: {span:#?}");
+    }
+}
+
 /// Checks every attribute of `spans` against the semantic-conventions registry: registered, not
 /// deprecated, right type. Returns one line per violation.
 pub fn semconv_violations(spans: &[std::sync::Arc<otlp::model::Span>]) -> Vec<String> {
