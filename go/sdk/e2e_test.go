@@ -411,7 +411,7 @@ func TestEndToEndCollectorDown(t *testing.T) {
 	const once = ", dropping them until an export succeeds (said once; what is lost is counted at exit): "
 	want := []string{
 		"autotel: cannot export metrics" + once + "failed to upload metrics: " + refused("/v1/metrics"),
-		"autotel: cannot export traces" + once + "traces export: " + refused("/v1/traces"),
+		"autotel: cannot export traces" + once + refused("/v1/traces"),
 		"autotel: not exported, the exports failed: 1 spans, 1 metrics",
 	}
 	got := strings.Split(strings.TrimSuffix(res.stderr, "\n"), "\n")

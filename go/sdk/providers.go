@@ -190,7 +190,7 @@ func newSpanExporter(ctx context.Context, name string, sc signalConfig, client *
 			opts = append(opts, otlptracegrpc.WithInsecure())
 		}
 		return &deferredSpanExporter{deferred[sdktrace.SpanExporter]{make: func() (sdktrace.SpanExporter, error) {
-			return otlptracegrpc.New(context.Background(), opts...)
+			return newSpanExporterOver(context.Background(), otlptracegrpc.NewClient(opts...))
 		}}}, nil
 	default:
 		var opts []otlptracehttp.Option
@@ -200,7 +200,7 @@ func newSpanExporter(ctx context.Context, name string, sc signalConfig, client *
 		if client != nil {
 			opts = append(opts, otlptracehttp.WithHTTPClient(client))
 		}
-		return otlptracehttp.New(ctx, opts...)
+		return newSpanExporterOver(ctx, otlptracehttp.NewClient(opts...))
 	}
 }
 
