@@ -258,6 +258,19 @@ func ErrorTypeAttribute(errorType string) attribute.KeyValue {
 // MetricAttributes returns the http.server.request.duration attributes.
 // status 0 means unknown; route and errorType are left out when empty.
 func (s HTTPServer) MetricAttributes(status int, route, errorType string) attribute.Set {
+	return serverSets.get(serverMetricKey{s, status, route, errorType}, serverMetricSet)
+}
+
+type serverMetricKey struct {
+	HTTPServer
+	status           int
+	route, errorType string
+}
+
+var serverSets setCache[serverMetricKey]
+
+func serverMetricSet(k serverMetricKey) attribute.Set {
+	s, status, route, errorType := k.HTTPServer, k.status, k.route, k.errorType
 	attrs := make([]attribute.KeyValue, 0, 6)
 	attrs = append(attrs, sc.HTTPRequestMethodKey.String(s.Method), sc.URLSchemeKey.String(s.Scheme))
 	if status > 0 {
@@ -419,6 +432,19 @@ func ProtocolVersionAttribute(v string) attribute.KeyValue {
 // MetricAttributes returns the http.client.request.duration attributes.
 // status 0 means no response; empty strings are left out.
 func (c HTTPClient) MetricAttributes(status int, protoVersion, errorType string) attribute.Set {
+	return clientSets.get(clientMetricKey{c, status, protoVersion, errorType}, clientMetricSet)
+}
+
+type clientMetricKey struct {
+	HTTPClient
+	status                  int
+	protoVersion, errorType string
+}
+
+var clientSets setCache[clientMetricKey]
+
+func clientMetricSet(k clientMetricKey) attribute.Set {
+	c, status, protoVersion, errorType := k.HTTPClient, k.status, k.protoVersion, k.errorType
 	attrs := make([]attribute.KeyValue, 0, 6)
 	attrs = append(attrs, sc.HTTPRequestMethodKey.String(c.Method))
 	if c.ServerAddress != "" {

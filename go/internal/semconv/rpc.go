@@ -142,6 +142,20 @@ func PeerAttributes(addr net.Addr) []attribute.KeyValue {
 // the system, method, status code, error.type of a failed call and, for a
 // client, server.address and server.port (opt-in on the server).
 func (c GRPCCall) MetricAttributes(code uint32, errorType string, client bool) attribute.Set {
+	return rpcSets.get(rpcMetricKey{c, code, errorType, client}, rpcMetricSet)
+}
+
+type rpcMetricKey struct {
+	GRPCCall
+	code      uint32
+	errorType string
+	client    bool
+}
+
+var rpcSets setCache[rpcMetricKey]
+
+func rpcMetricSet(k rpcMetricKey) attribute.Set {
+	c, code, errorType, client := k.GRPCCall, k.code, k.errorType, k.client
 	attrs := []attribute.KeyValue{RPCSystemNameKey.String("grpc"), RPCMethodKey.String(c.Method)}
 	if name := GRPCCodeName(code); name != "" {
 		attrs = append(attrs, RPCStatusCodeKey.String(name))
