@@ -34,19 +34,6 @@ fn app() -> &'static App {
     })
 }
 
-fn service(span: &Span) -> &str {
-    match span.resource.attributes.get("service.name") {
-        Some(Value::String(s)) => s,
-        other => panic!("span {:?} has service.name {other:?}", span.name),
-    }
-}
-
-fn only<'a>(spans: &'a [Arc<Span>], what: &str, f: impl Fn(&Span) -> bool) -> &'a Arc<Span> {
-    let found: Vec<&Arc<Span>> = spans.iter().filter(|s| f(s)).collect();
-    assert_eq!(found.len(), 1, "one {what}: {spans:#?}");
-    found[0]
-}
-
 fn children<'a>(spans: &'a [Arc<Span>], parent: &Span) -> Vec<&'a Arc<Span>> {
     spans.iter().filter(|s| s.parent_span_id == Some(parent.span_id)).collect()
 }
@@ -130,7 +117,7 @@ fn downstream_calls<'a>(spans: &'a [Arc<Span>], front: &Span, is_http: impl Fn(&
     let calls = children(spans, front);
     assert_eq!(calls.len(), 2, "two calls under {front:#?}: {spans:#?}");
     for c in &calls {
-        assert_eq!((c.kind, service(c), c.trace_id), (SpanKind::Client, "front", front.trace_id), "{c:#?}");
+        assert_eq!((c.kind, service_name(c), c.trace_id), (SpanKind::Client, "front", front.trace_id), "{c:#?}");
     }
     let (http, grpc) = match (is_http(calls[0]), is_http(calls[1])) {
         (true, false) => (calls[0], calls[1]),
@@ -140,7 +127,7 @@ fn downstream_calls<'a>(spans: &'a [Arc<Span>], front: &Span, is_http: impl Fn(&
     for c in [http, grpc] {
         let down = children(spans, c);
         assert_eq!(down.len(), 1, "one downstream SERVER span under {c:#?}: {spans:#?}");
-        assert_eq!((down[0].kind, service(down[0]), down[0].trace_id), (SpanKind::Server, "downstream", front.trace_id), "{:#?}", down[0]);
+        assert_eq!((down[0].kind, service_name(down[0]), down[0].trace_id), (SpanKind::Server, "downstream", front.trace_id), "{:#?}", down[0]);
     }
     (http, grpc)
 }
@@ -154,7 +141,7 @@ fn kratos_http_and_grpc_requests_make_one_trace_through_both_hops() {
 
     // HTTP: the test's traceparent → front SERVER named by kratos's mux route.
     let server = only(spans, "front SERVER span of /helloworld/42", |s| attr(s, "url.path").as_deref() == Some("/helloworld/42"));
-    assert_eq!((server.name.as_str(), server.kind, service(server)), ("GET /helloworld/{name}", SpanKind::Server, "front"), "{server:#?}");
+    assert_eq!((server.name.as_str(), server.kind, service_name(server)), ("GET /helloworld/{name}", SpanKind::Server, "front"), "{server:#?}");
     assert_eq!((server.trace_id.to_string(), server.parent_span_id.map(|p| p.to_string())), (TRACE.into(), Some(CALLER.into())));
     assert_attrs(server, &[
         ("http.request.method", "GET".to_string()),
@@ -191,11 +178,11 @@ fn kratos_http_and_grpc_requests_make_one_trace_through_both_hops() {
     assert_eq!(run.http_body, expected);
 
     // gRPC: kratos's client in the caller → front SERVER `helloworld.v1.Greeter/SayHello`.
-    let caller = only(spans, "the caller's CLIENT span", |s| service(s) == "caller");
+    let caller = only(spans, "the caller's CLIENT span", |s| service_name(s) == "caller");
     assert_eq!((caller.name.as_str(), caller.kind, caller.parent_span_id), ("helloworld.v1.Greeter/SayHello", SpanKind::Client, None), "{caller:#?}");
     assert_attrs(caller, &[("rpc.system.name", "grpc".to_string()), ("server.port", run.front_grpc.port().to_string()), ("rpc.status_code", "OK".into())]);
     let gserver = only(spans, "the front's gRPC SERVER span", |s| s.parent_span_id == Some(caller.span_id));
-    assert_eq!((gserver.name.as_str(), gserver.kind, service(gserver), gserver.trace_id), ("helloworld.v1.Greeter/SayHello", SpanKind::Server, "front", caller.trace_id));
+    assert_eq!((gserver.name.as_str(), gserver.kind, service_name(gserver), gserver.trace_id), ("helloworld.v1.Greeter/SayHello", SpanKind::Server, "front", caller.trace_id));
     assert_attrs(gserver, &[
         ("rpc.system.name", "grpc".to_string()),
         ("rpc.method", "helloworld.v1.Greeter/SayHello".into()),
@@ -232,7 +219,7 @@ fn kratos_own_tracing_middleware_keeps_one_span_per_request() {
     assert_eq!((http.name.as_str(), grpc.name.as_str()), (name, name));
     assert_eq!(run.http_body, format!(r#"{{"message":"hello 42 span={} http={} grpc={}"}}"#, server.span_id, traceparent(http), traceparent(grpc)));
 
-    let caller = only(spans, "the caller's CLIENT span", |s| service(s) == "caller");
+    let caller = only(spans, "the caller's CLIENT span", |s| service_name(s) == "caller");
     assert_eq!((caller.name.as_str(), caller.kind, caller.parent_span_id), ("/helloworld.v1.Greeter/SayHello", SpanKind::Client, None), "{caller:#?}");
     let gserver = only(spans, "the front's gRPC SERVER span", |s| s.parent_span_id == Some(caller.span_id));
     let (ghttp, ggrpc) = downstream_calls(spans, gserver, is_http);
