@@ -157,27 +157,39 @@ func downstream() {
 var storeDesc = grpc.ServiceDesc{
 	ServiceName: "autotel.test.Store",
 	HandlerType: (*any)(nil),
-	Methods: []grpc.MethodDesc{{
-		MethodName: "GetItem",
-		Handler: func(_ any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
+	Methods: []grpc.MethodDesc{unaryMethod("GetItem", OperationStoreGetItem, func(ctx context.Context, _ any, in string) (string, error) {
+		out, err := getItem(ctx, &ItemRequest{ID: in})
+		if err != nil {
+			return "", err
+		}
+		return out.Traceparent, nil
+	})},
+}
+
+// unaryMethod is the method descriptor protoc-gen-go-grpc writes for a unary rpc, over
+// StringValue: it decodes the request and runs handle through the server's interceptor (where
+// kratos's transport and middleware are).
+func unaryMethod(name, fullMethod string, handle func(ctx context.Context, srv any, in string) (string, error)) grpc.MethodDesc {
+	return grpc.MethodDesc{
+		MethodName: name,
+		Handler: func(srv any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
 			in := new(wrapperspb.StringValue)
 			if err := dec(in); err != nil {
 				return nil, err
 			}
 			handler := func(ctx context.Context, req any) (any, error) {
-				out, err := getItem(ctx, &ItemRequest{ID: req.(*wrapperspb.StringValue).Value})
+				out, err := handle(ctx, srv, req.(*wrapperspb.StringValue).Value)
 				if err != nil {
 					return nil, err
 				}
-				return wrapperspb.String(out.Traceparent), nil
+				return wrapperspb.String(out), nil
 			}
 			if interceptor == nil {
 				return handler(ctx, in)
 			}
-			info := &grpc.UnaryServerInfo{FullMethod: OperationStoreGetItem}
-			return interceptor(ctx, in, info, handler)
+			return interceptor(ctx, in, &grpc.UnaryServerInfo{Server: srv, FullMethod: fullMethod}, handler)
 		},
-	}},
+	}
 }
 
 // ---- front: Greeter.SayHello over HTTP and gRPC, calling the downstream ----
@@ -242,27 +254,13 @@ func front() {
 var greeterDesc = grpc.ServiceDesc{
 	ServiceName: "helloworld.v1.Greeter",
 	HandlerType: (*any)(nil),
-	Methods: []grpc.MethodDesc{{
-		MethodName: "SayHello",
-		Handler: func(srv any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
-			in := new(wrapperspb.StringValue)
-			if err := dec(in); err != nil {
-				return nil, err
-			}
-			handler := func(ctx context.Context, req any) (any, error) {
-				out, err := srv.(*greeter).SayHello(ctx, &HelloRequest{Name: req.(*wrapperspb.StringValue).Value})
-				if err != nil {
-					return nil, err
-				}
-				return wrapperspb.String(out.Message), nil
-			}
-			if interceptor == nil {
-				return handler(ctx, in)
-			}
-			info := &grpc.UnaryServerInfo{Server: srv, FullMethod: OperationGreeterSayHello}
-			return interceptor(ctx, in, info, handler)
-		},
-	}},
+	Methods: []grpc.MethodDesc{unaryMethod("SayHello", OperationGreeterSayHello, func(ctx context.Context, srv any, in string) (string, error) {
+		out, err := srv.(*greeter).SayHello(ctx, &HelloRequest{Name: in})
+		if err != nil {
+			return "", err
+		}
+		return out.Message, nil
+	})},
 }
 
 // ---- call: one SayHello through kratos's gRPC client ----
