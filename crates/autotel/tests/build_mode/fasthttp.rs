@@ -19,13 +19,6 @@ const NEWEST_FASTHTTP: &str = "v1.79.0";
 const TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
 const CALLER: &str = "b7ad6b7169203331";
 
-fn service(span: &Span) -> &str {
-    match span.resource.attributes.get("service.name") {
-        Some(Value::String(s)) => s,
-        other => panic!("span {:?} has service.name {other:?}", span.name),
-    }
-}
-
 /// The three processes, built from `app`.
 struct Services {
     downstream: Service,
@@ -114,7 +107,7 @@ fn check(app: &App) {
 fn check_chain(spans: &[Arc<Span>], front: &str, path: &str, name: &str, body: &str, ports: (u16, u16, u16), front_port: u16) -> Arc<Span> {
     let servers: Vec<&Arc<Span>> = spans
         .iter()
-        .filter(|s| service(s) == front && s.kind == SpanKind::Server && attr(s, "url.path").as_deref() == Some(path))
+        .filter(|s| service_name(s) == front && s.kind == SpanKind::Server && attr(s, "url.path").as_deref() == Some(path))
         .collect();
     assert_eq!(servers.len(), 1, "{front}: one SERVER span of {path}: {spans:#?}");
     assert_eq!(servers[0].name, name, "{:#?}", servers[0]);
@@ -122,12 +115,12 @@ fn check_chain(spans: &[Arc<Span>], front: &str, path: &str, name: &str, body: &
     let clients: Vec<&Arc<Span>> = spans.iter().filter(|s| s.parent_span_id == Some(server.span_id)).collect();
     assert_eq!(clients.len(), 1, "{front}: one child of the SERVER span: {spans:#?}");
     let client = clients[0];
-    assert_eq!((client.name.as_str(), client.kind, service(client), client.trace_id), ("GET", SpanKind::Client, front, server.trace_id));
+    assert_eq!((client.name.as_str(), client.kind, service_name(client), client.trace_id), ("GET", SpanKind::Client, front, server.trace_id));
     let downstream: Vec<&Arc<Span>> = spans.iter().filter(|s| s.parent_span_id == Some(client.span_id)).collect();
     assert_eq!(downstream.len(), 1, "{front}: one child of the CLIENT span: {spans:#?}");
     let downstream = downstream[0];
     assert_eq!(
-        (downstream.name.as_str(), downstream.kind, service(downstream), downstream.trace_id),
+        (downstream.name.as_str(), downstream.kind, service_name(downstream), downstream.trace_id),
         ("GET /item", SpanKind::Server, "downstream", server.trace_id)
     );
     let expected = format!("span={} item traceparent=00-{}-{}-01", server.span_id, server.trace_id, client.span_id);

@@ -6,9 +6,8 @@
 //! route; at the oldest release the rule covers (the app's hertz v0.9.2) and the newest.
 
 use crate::support::*;
-use otlp::model::{Span, SpanKind, StatusCode, Value};
+use otlp::model::{SpanKind, StatusCode, Value};
 use std::process::Command;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// The newest hertz release (`go list -m -versions github.com/cloudwego/hertz`).
@@ -17,19 +16,6 @@ const NEWEST_HERTZ: &str = "v0.10.4";
 /// The test's own caller: trace id and span id of the traceparent it sends.
 const TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
 const CALLER: &str = "b7ad6b7169203331";
-
-fn service(span: &Span) -> &str {
-    match span.resource.attributes.get("service.name") {
-        Some(Value::String(s)) => s,
-        other => panic!("span {:?} has service.name {other:?}", span.name),
-    }
-}
-
-fn only<'a>(spans: &'a [Arc<Span>], what: &str, f: impl Fn(&Span) -> bool) -> &'a Arc<Span> {
-    let found: Vec<&Arc<Span>> = spans.iter().filter(|s| f(s)).collect();
-    assert_eq!(found.len(), 1, "one {what}: {spans:#?}");
-    found[0]
-}
 
 /// Sends the requests, checks the answers and every span and metric they make.
 fn check(app: &App) {
@@ -69,15 +55,15 @@ fn check(app: &App) {
     assert_eq!(spans.len(), 4, "{spans:#?}");
 
     let server = only(&spans, "front SERVER span of /users/42", |s| {
-        service(s) == "front" && s.kind == SpanKind::Server && attr(s, "url.path").as_deref() == Some("/users/42")
+        service_name(s) == "front" && s.kind == SpanKind::Server && attr(s, "url.path").as_deref() == Some("/users/42")
     });
     assert_eq!(server.name, "GET /users/:id", "{server:#?}");
     assert_eq!((server.trace_id.to_string(), server.parent_span_id.map(|p| p.to_string())), (TRACE.into(), Some(CALLER.into())));
     let client = only(&spans, "child of the front's SERVER span", |s| s.parent_span_id == Some(server.span_id));
-    assert_eq!((client.name.as_str(), client.kind, service(client), client.trace_id), ("GET", SpanKind::Client, "front", server.trace_id));
+    assert_eq!((client.name.as_str(), client.kind, service_name(client), client.trace_id), ("GET", SpanKind::Client, "front", server.trace_id));
     let down = only(&spans, "child of the CLIENT span", |s| s.parent_span_id == Some(client.span_id));
     assert_eq!(
-        (down.name.as_str(), down.kind, service(down), down.trace_id),
+        (down.name.as_str(), down.kind, service_name(down), down.trace_id),
         ("GET /item", SpanKind::Server, "downstream", server.trace_id)
     );
     // The handler's ctx carries the SERVER span; the downstream got the CLIENT span's traceparent.

@@ -12,6 +12,8 @@ mod grpc;
 mod fasthttp;
 /// cloudwego/hertz: a front calling a hertz downstream through hertz's client, one trace.
 mod hertz;
+/// go-kratos/kratos v2: HTTP and gRPC transports, front and downstream, one trace; its own tracing.
+mod kratos;
 /// What the Kafka client tests share: a broker, a pair app built at a release, its two runs.
 mod kafka_pair;
 /// segmentio/kafka-go: a producer and a consumer process, one trace across a real Kafka broker.

@@ -293,3 +293,22 @@ pub fn defines(binary: &Path, symbol: &str) -> bool {
     assert!(nm.status.success(), "go tool nm {}: {}", binary.display(), String::from_utf8_lossy(&nm.stderr));
     String::from_utf8_lossy(&nm.stdout).lines().any(|l| l.split_whitespace().nth(2) == Some(symbol) && l.split_whitespace().nth(1) != Some("U"))
 }
+
+/// The `service.name` of the resource `span` came with (a span without one fails).
+pub fn service_name(span: &otlp::model::Span) -> &str {
+    match span.resource.attributes.get("service.name") {
+        Some(otlp::model::Value::String(s)) => s,
+        other => panic!("span {:?} has service.name {other:?}", span.name),
+    }
+}
+
+/// The one span of `spans` that `f` picks (none or several fail, naming `what`).
+pub fn only<'a>(
+    spans: &'a [std::sync::Arc<otlp::model::Span>],
+    what: &str,
+    f: impl Fn(&otlp::model::Span) -> bool,
+) -> &'a std::sync::Arc<otlp::model::Span> {
+    let found: Vec<_> = spans.iter().filter(|s| f(s)).collect();
+    assert_eq!(found.len(), 1, "one {what}: {spans:#?}");
+    found[0]
+}
