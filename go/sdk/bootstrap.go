@@ -3,6 +3,8 @@ package sdk
 import (
 	"context"
 	"os"
+	"reflect"
+	"strings"
 	"time"
 
 	"autotel.dev/go/api"
@@ -30,7 +32,9 @@ func start(cfg config) *runtime {
 	if cfg.disabled {
 		return nil
 	}
-	otel.SetErrorHandler(newStderrErrorHandler(os.Stderr))
+	if !setByProgram(otel.GetErrorHandler()) {
+		otel.SetErrorHandler(newStderrErrorHandler(os.Stderr))
+	}
 	for _, p := range cfg.problems {
 		otel.Handle(configError(p))
 	}
@@ -54,3 +58,20 @@ func start(cfg config) *runtime {
 type configError string
 
 func (e configError) Error() string { return "configuration: " + string(e) }
+
+// setByProgram reports whether g, one of the OpenTelemetry API's globals
+// (provider, propagator, error handler), was installed by the program: in
+// an init function that Go ran before the bootstrap's, a test package's or a
+// library's. The API's own defaults are delegates from its internal/global
+// packages. The program's globals are kept, as they would be had it set them
+// in main: autotel's telemetry goes through them.
+func setByProgram(g any) bool {
+	t := reflect.TypeOf(g)
+	if t == nil {
+		return false
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return !strings.HasSuffix(t.PkgPath(), "/internal/global")
+}

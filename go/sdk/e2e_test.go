@@ -345,6 +345,36 @@ func TestEndToEndReturnFromMain(t *testing.T) {
 	}
 }
 
+// TestEndToEndTheProgramsEarlierProvidersAreKept: providers and an error
+// handler that the program installs in an init function Go runs before the
+// bootstrap's (testdata/app/early) stay the globals; the program's telemetry
+// reaches them, not autotel's exporters. Without APP_EARLY_PROVIDERS the same
+// program's span and metric reach autotel's collector (the control).
+func TestEndToEndTheProgramsEarlierProvidersAreKept(t *testing.T) {
+	c := newCollector(t)
+	res := runApp(t, "early", appEnv("OTEL_EXPORTER_OTLP_ENDPOINT="+c.URL, "APP_EARLY_PROVIDERS=1"), nil)
+	if code := res.state.ExitCode(); code != 0 {
+		t.Fatalf("exit code %d; stderr:\n%s", code, res.stderr)
+	}
+	for _, line := range []string{"program's span: early", "program's metric: app.runs"} {
+		if !strings.Contains(res.stdout, line+"\n") {
+			t.Errorf("stdout lacks %q:\n%s", line, res.stdout)
+		}
+	}
+	if spans, metrics, _, _ := c.snapshot(); len(spans) != 0 || len(metrics) != 0 {
+		t.Errorf("autotel exported the program's telemetry: spans %q, metrics %q", spans, metrics)
+	}
+
+	control := newCollector(t)
+	res = runApp(t, "early", appEnv("OTEL_EXPORTER_OTLP_ENDPOINT="+control.URL), nil)
+	if code := res.state.ExitCode(); code != 0 || strings.Contains(res.stdout, "program's") {
+		t.Fatalf("control: exit code %d, stdout:\n%s\nstderr:\n%s", code, res.stdout, res.stderr)
+	}
+	if spans, metrics, _, _ := control.snapshot(); !slices.Equal(spans, []string{"early"}) || !slices.Contains(metrics, "app.runs") {
+		t.Errorf("control: spans %q, metrics %q, want [early] and app.runs", spans, metrics)
+	}
+}
+
 func TestEndToEndOsExit(t *testing.T) {
 	c := newCollector(t)
 	res := runApp(t, "exit", appEnv("OTEL_EXPORTER_OTLP_ENDPOINT="+c.URL, "OTEL_SERVICE_NAME=checkout"), nil)

@@ -152,19 +152,23 @@ func (p *providers) exportClient(sc signalConfig) *http.Client {
 }
 
 // install makes the providers and the configured propagators the globals.
+// A global the program installed before the bootstrap ran (setByProgram)
+// is kept.
 func (p *providers) install(cfg config) {
-	if p.tracer != nil {
+	if p.tracer != nil && !setByProgram(otel.GetTracerProvider()) {
 		otel.SetTracerProvider(p.tracer)
 		// Hooks skip spans that this sampler is known to drop (api.Instrumentation.Quiet).
 		api.SetSampler(p.tracer, cfg.sampler.name)
 	}
-	if p.meter != nil {
+	if p.meter != nil && !setByProgram(otel.GetMeterProvider()) {
 		otel.SetMeterProvider(p.meter)
 	}
-	if p.logger != nil {
+	if p.logger != nil && !setByProgram(logglobal.GetLoggerProvider()) {
 		logglobal.SetLoggerProvider(p.logger)
 	}
-	otel.SetTextMapPropagator(buildPropagator(cfg.propagators))
+	if !setByProgram(otel.GetTextMapPropagator()) {
+		otel.SetTextMapPropagator(buildPropagator(cfg.propagators))
+	}
 }
 
 func buildPropagator(names []string) propagation.TextMapPropagator {

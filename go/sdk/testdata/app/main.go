@@ -14,6 +14,8 @@
 //	panic     record, then panic in main
 //	counter   only metrics: add to the counter app.counter, run 1 s, return
 //	observed  only metrics: observe the gauge app.observed, run 1 s, return
+//	early     with APP_EARLY_PROVIDERS=1: record, then print what the
+//	          providers the program installed before the bootstrap got
 package main
 
 import (
@@ -26,6 +28,7 @@ import (
 	"unsafe"
 
 	_ "autotel.dev/go/sdk"
+	"autotel.dev/go/sdk/testdata/app/early"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 )
@@ -85,6 +88,8 @@ func main() {
 	record(mode)
 
 	switch mode {
+	case "early":
+		early.PrintMetrics()
 	case "return":
 	case "exit":
 		exit(3)
