@@ -288,6 +288,9 @@ struct KafkaOperation {
     #[serde(default)]
     batch_count: i64,
     partition: Option<i64>,
+    offset: Option<i64>,
+    #[serde(default)]
+    key: String,
     #[serde(default)]
     group: String,
     #[serde(default)]
@@ -305,6 +308,10 @@ fn kafka_operations() {
             e.count = if send { k.batch_count } else { k.partition.unwrap_or(-1) };
             e.aux[0] = k.group;
             e.aux[1] = k.broker;
+            if let Some(offset) = k.offset {
+                (e.status, e.has_status) = (offset, true);
+            }
+            e.aux[2] = k.key;
             (format!("#{i} {} {}", k.operation, k.topic), span_of(&e, ""), expect)
         }),
     );

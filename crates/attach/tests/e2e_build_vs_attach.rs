@@ -373,14 +373,10 @@ fn wanted_kafka(m: &ByRequest) -> bool {
 /// dynamic type (kafka-go's `TCP(...)` address, a list of them, or the application's own
 /// type) is only known at run time.
 const KAFKA_WRITER_ADDR: &str = "attach cannot read the Writer's net.Addr interface";
-/// Why a receive span has the message's offset and key in build mode only.
-const KAFKA_MESSAGE: &str = "attach does not read the Message that FetchMessage returns";
 
 const KAFKA_ALLOWED: &[Allowed] = &[
     Allowed { kind: "producer", key: "server.address", only_in: Mode::Build, why: KAFKA_WRITER_ADDR },
     Allowed { kind: "producer", key: "server.port", only_in: Mode::Build, why: KAFKA_WRITER_ADDR },
-    Allowed { kind: "client", key: "messaging.kafka.offset", only_in: Mode::Build, why: KAFKA_MESSAGE },
-    Allowed { kind: "client", key: "messaging.kafka.message.key", only_in: Mode::Build, why: KAFKA_MESSAGE },
 ];
 
 /// segmentio/kafka-go (issue 16 item 5): a WriteMessages of two messages and the reader's
