@@ -316,3 +316,27 @@ fn kafka_operations() {
         }),
     );
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GrpcCall {
+    side: String,
+    method: String,
+    code: i64,
+    #[serde(default)]
+    target: String,
+}
+
+#[test]
+fn grpc_calls() {
+    check_all(
+        "grpc.json",
+        rows::<GrpcCall>("grpc.json", "calls").into_iter().enumerate().map(|(i, (c, expect))| {
+            let mut e = event(if c.side == "server" { EventKind::GrpcServer } else { EventKind::GrpcClient });
+            e.text = c.method.clone();
+            e.status = c.code;
+            e.aux[0] = c.target;
+            (format!("#{i} {} {} {}", c.side, c.method, c.code), span_of(&e, ""), expect)
+        }),
+    );
+}
