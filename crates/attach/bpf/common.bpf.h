@@ -28,6 +28,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define GO_G(x) ((x)->r14)
 /* Before a function sets up its frame (where entry probes sit) the return address is on top of the stack. */
 #define GO_RETURN_ADDRESS(x) read_u64((x)->sp)
+/* At entry and at a RET the stack-assigned arguments, then results, start past the return address. */
+#define GO_STACK_ARGS(x) ((x)->sp + 8)
 #elif defined(__TARGET_ARCH_arm64)
 #define GO_ARG1(x) ((x)->regs[0])
 #define GO_ARG2(x) ((x)->regs[1])
@@ -41,6 +43,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define GO_G(x) ((x)->regs[28])
 /* Before a function sets up its frame (where entry probes sit) the return address is in the link register. */
 #define GO_RETURN_ADDRESS(x) ((x)->regs[30])
+/* At entry and at a RET the stack-assigned arguments, then results, start past the word at 0(RSP). */
+#define GO_STACK_ARGS(x) ((x)->sp + 8)
 #endif
 
 _Static_assert(sizeof(struct span_event) == SPAN_EVENT_SIZE, "span_event layout");

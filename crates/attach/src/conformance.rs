@@ -288,6 +288,9 @@ struct KafkaOperation {
     #[serde(default)]
     batch_count: i64,
     partition: Option<i64>,
+    offset: Option<i64>,
+    #[serde(default)]
+    key: String,
     #[serde(default)]
     group: String,
     #[serde(default)]
@@ -305,7 +308,35 @@ fn kafka_operations() {
             e.count = if send { k.batch_count } else { k.partition.unwrap_or(-1) };
             e.aux[0] = k.group;
             e.aux[1] = k.broker;
+            if let Some(offset) = k.offset {
+                (e.status, e.has_status) = (offset, true);
+            }
+            e.aux[2] = k.key;
             (format!("#{i} {} {}", k.operation, k.topic), span_of(&e, ""), expect)
+        }),
+    );
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GrpcCall {
+    side: String,
+    method: String,
+    code: i64,
+    #[serde(default)]
+    target: String,
+}
+
+#[test]
+fn grpc_calls() {
+    check_all(
+        "grpc.json",
+        rows::<GrpcCall>("grpc.json", "calls").into_iter().enumerate().map(|(i, (c, expect))| {
+            let mut e = event(if c.side == "server" { EventKind::GrpcServer } else { EventKind::GrpcClient });
+            e.text = c.method.clone();
+            e.status = c.code;
+            e.aux[0] = c.target;
+            (format!("#{i} {} {} {}", c.side, c.method, c.code), span_of(&e, ""), expect)
         }),
     );
 }

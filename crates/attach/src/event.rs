@@ -29,7 +29,9 @@ pub enum EventKind {
     GrpcServer,
     /// kafka-go writer: `text` the topic, `count` the number of messages.
     KafkaSend,
-    /// kafka-go reader: `text` the topic, `aux[0]` the consumer group, `count` the partition.
+    /// kafka-go reader: `text` the topic, `aux[0]` the consumer group, `aux[1]` the first
+    /// broker, `count` the partition (-1: unknown); with the message returned, `status` its
+    /// offset (`has_status`) and `aux[2]` its key (empty when it is not UTF-8 or too long to read).
     KafkaRecv,
 }
 
@@ -196,6 +198,10 @@ impl SpanEvent {
             // The peer: aux1 holds the server IP's bytes and status its port.
             event.aux[0] = socket_addr_text(&raw(&e.aux1, e.len[1]), event.status);
             event.status = 0;
+        }
+        if kind == event_kind::EVENT_KAFKA_RECV {
+            // A message key that is not UTF-8 is no string attribute (build mode's rule too).
+            event.aux[2] = String::from_utf8(raw(&e.aux3, e.len[3])).unwrap_or_default();
         }
         if kind == event_kind::EVENT_DB_QUERY && e.len[3] == 16 {
             let code = raw(&e.aux3, 16);

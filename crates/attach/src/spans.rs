@@ -421,7 +421,8 @@ pub(crate) mod tests {
         assert!(attr(&s, "server.address").is_none());
         assert_eq!(s.status.as_ref().map(|st| st.code), Some(status::StatusCode::Unset as i32));
         assert_eq!(grpc_target_host_port("localhost:50051"), ("localhost".into(), Some(50051)));
-        assert_eq!(grpc_target_host_port("unix:///tmp/s"), (String::new(), None));
+        // A unix socket: its path is server.address (the conventions; testdata/semantics/grpc.json).
+        assert_eq!(grpc_target_host_port("unix:///tmp/s"), ("/tmp/s".into(), None));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! built with plain `go build`, attached. A request writes two messages in one WriteMessages
 //! call; the program's reader goroutine reads them. Checked: the producer span `send {topic}`
 //! (kind producer, child of the request's server span, batch count 2) and one `receive
-//! {topic}` span per message (kind client), their names, kinds and attributes compared with the
+//! {topic}` span per message (kind client, with the message's offset and key), their names, kinds and attributes compared with the
 //! rows of testdata/semantics/kafka.json that build mode's tests read too.
 
 mod common;
@@ -130,13 +130,24 @@ fn check(variant: &str, flags: &[&str]) {
     let (host, port) = broker_addr.rsplit_once(':').expect("host:port");
     let recv = receives(&spans);
     assert_eq!(recv.len(), 2, "{}", describe(&spans));
+    let mut offsets = Vec::new();
     for r in &recv {
         let port: i64 = port.parse().expect("port");
-        let overrides = [("server.address", serde_json::Value::from(host)), ("server.port", serde_json::Value::from(port))];
-        check_against_table(r, "a reader without a consumer group reads its one partition", &overrides);
+        let offset = r.attr_int("messaging.kafka.offset").unwrap_or_else(|| panic!("no offset: {r:#?}"));
+        offsets.push(offset);
+        let overrides = [
+            ("server.address", serde_json::Value::from(host)),
+            ("server.port", serde_json::Value::from(port)),
+            ("messaging.kafka.offset", serde_json::Value::from(offset)),
+        ];
+        check_against_table(r, "a reader without a consumer group reads its one partition: the message's offset and key", &overrides);
         assert_ne!(r.status.code, StatusCode::Error);
         assert!(r.end_unix_nanos >= r.start_unix_nanos);
     }
+
+    // The two messages of one WriteMessages call are consecutive in the partition.
+    offsets.sort();
+    assert_eq!(offsets[1], offsets[0] + 1, "{}", describe(&spans));
 
     attached.finish();
     let (status, stdout, stderr) = app.stop();

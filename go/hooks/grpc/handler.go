@@ -62,12 +62,9 @@ func finish(ctx context.Context, c *call, err error, server bool) {
 	c.ended = true
 	elapsed := time.Since(c.start)
 	code := uint32(status.Code(err))
-	spanStatus, errorType := semconv.GRPCStatus(code, server)
-	if name := semconv.GRPCCodeName(code); name != "" {
-		c.span.SetAttributes(semconv.RPCStatusCodeKey.String(name))
-	}
+	attrs, spanStatus, errorType := semconv.GRPCEndAttributes(code, server)
+	c.span.SetAttributes(attrs...)
 	if spanStatus == codes.Error {
-		c.span.SetAttributes(semconv.ErrorTypeAttribute(errorType))
 		c.span.SetStatus(codes.Error, status.Convert(err).Message())
 	}
 	if c.active != nil {

@@ -18,6 +18,8 @@ type kafkaRow struct {
 	Topic      string `json:"topic"`
 	BatchCount int    `json:"batch_count"`
 	Partition  *int   `json:"partition"`
+	Offset     *int64 `json:"offset"`
+	Key        string `json:"key"`
 	Group      string `json:"group"`
 	Broker     string `json:"broker"`
 	conformance.Expect
@@ -29,9 +31,12 @@ func TestConformanceKafkaOperations(t *testing.T) {
 	for i, row := range conformance.Rows[kafkaRow](t, "kafka.json", "operations") {
 		rec := tracetest.NewSpanRecorder()
 		tracer := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)).Tracer("conformance")
-		op := KafkaOperation{Operation: row.Operation, Topic: row.Topic, BatchCount: row.BatchCount, ConsumerGroup: row.Group, Broker: row.Broker}
+		op := KafkaOperation{Operation: row.Operation, Topic: row.Topic, BatchCount: row.BatchCount, ConsumerGroup: row.Group, Broker: row.Broker, Key: row.Key}
 		if row.Partition != nil {
 			op.Partition, op.HasPartition = *row.Partition, true
+		}
+		if row.Offset != nil {
+			op.Offset, op.HasOffset = *row.Offset, true
 		}
 		_, span := tracer.Start(context.Background(), op.SpanName(), trace.WithSpanKind(op.SpanKind()), trace.WithAttributes(op.Attributes()...))
 		span.End()

@@ -69,6 +69,21 @@ func GRPCStatus(code uint32, server bool) (codes.Code, string) {
 	return codes.Unset, ""
 }
 
+// GRPCEndAttributes are what a call's span gets when it ends with code:
+// rpc.status_code (the code's name) and, when the call failed, error.type;
+// with the span status and the error.type (GRPCStatus).
+func GRPCEndAttributes(code uint32, server bool) ([]attribute.KeyValue, codes.Code, string) {
+	spanStatus, errorType := GRPCStatus(code, server)
+	var attrs []attribute.KeyValue
+	if name := GRPCCodeName(code); name != "" {
+		attrs = append(attrs, RPCStatusCodeKey.String(name))
+	}
+	if spanStatus == codes.Error {
+		attrs = append(attrs, ErrorTypeAttribute(errorType))
+	}
+	return attrs, spanStatus, errorType
+}
+
 // GRPCTarget splits a client's dial target into server.address and
 // server.port as the conventions say: "host:port", "dns:///host:port" and
 // "dns://resolver/host:port" give host and port; a unix socket gives its

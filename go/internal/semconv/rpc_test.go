@@ -1,10 +1,51 @@
 package semconv
 
 import (
+	"context"
+	"fmt"
 	"testing"
 
+	"autotel.dev/go/internal/conformance"
 	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 )
+
+// grpcRow is a row of testdata/semantics/grpc.json's calls.
+type grpcRow struct {
+	About  string `json:"about"`
+	Side   string `json:"side"`
+	Method string `json:"method"`
+	Code   uint32 `json:"code"`
+	Target string `json:"target"`
+	conformance.Expect
+}
+
+// Every row, through what the grpc hooks call: the span named by GRPCMethod
+// with GRPCCall's attributes (the client's address from GRPCTarget), ended
+// with GRPCEndAttributes.
+func TestConformanceGRPCCalls(t *testing.T) {
+	for i, row := range conformance.Rows[grpcRow](t, "grpc.json", "calls") {
+		rec := tracetest.NewSpanRecorder()
+		tracer := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)).Tracer("conformance")
+		server := row.Side == "server"
+		call := GRPCCall{Method: GRPCMethod(row.Method)}
+		kind := trace.SpanKindServer
+		if !server {
+			call.Address, call.Port = GRPCTarget(row.Target)
+			kind = trace.SpanKindClient
+		}
+		_, span := tracer.Start(context.Background(), call.Method, trace.WithSpanKind(kind), trace.WithAttributes(call.SpanAttributes()...))
+		attrs, spanStatus, _ := GRPCEndAttributes(row.Code, server)
+		span.SetAttributes(attrs...)
+		if spanStatus == codes.Error {
+			span.SetStatus(codes.Error, "failed")
+		}
+		span.End()
+		conformance.Check(t, fmt.Sprintf("#%d %s", i, row.About), rec.Ended(), row.Expect)
+	}
+}
 
 // The conventions' examples for server.address and server.port of a client
 // span, and the targets grpc-go itself accepts.

@@ -11,6 +11,10 @@ const volatile u64 off_kafka_readercfg_topic = 0;
 const volatile u64 off_kafka_readercfg_group = 0;
 const volatile u64 off_kafka_readercfg_brokers = 0;
 const volatile u64 off_kafka_readercfg_partition = 0;
+const volatile u64 off_kafka_message_partition = 0;
+const volatile u64 off_kafka_message_offset = 0;
+const volatile u64 off_kafka_message_key = 0;
+const volatile u8 have_kafka_message = 0;
 const volatile u8 have_kafka_group = 0;
 const volatile u8 have_kafka_brokers = 0;
 const volatile u8 have_kafka_partition = 0;
@@ -18,7 +22,9 @@ const volatile u8 have_kafka_partition = 0;
 /* ---- segmentio/kafka-go ----
  * Writer: (*Writer).WriteMessages(ctx, msgs ...Message) error: receiver, ctx (2), msgs (3).
  * Reader: (*Reader).FetchMessage(ctx) (Message, error) (ReadMessage calls it); the Message
- *         result is on the stack, the error in the first two result registers. */
+ *         result is on the stack (it needs more than nine registers, and nothing else is
+ *         stack-assigned: it is the first word there), the error in the first two result
+ *         registers. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -105,6 +111,16 @@ int kafka_fetch_ret(struct pt_regs *ctx)
 	e->count = -1;
 	if (have_kafka_partition)
 		e->count = (s64)read_u64(cfg + off_kafka_readercfg_partition);
+	if (have_kafka_message && !e->is_error) {
+		/* The message returned: its partition, offset (status) and key (aux3, when it fits). */
+		u64 m = GO_STACK_ARGS(ctx);
+		e->count = (s64)read_u64(m + off_kafka_message_partition);
+		e->status = (s64)read_u64(m + off_kafka_message_offset);
+		e->has_status = 1;
+		u64 key = read_u64(m + off_kafka_message_key), n = read_u64(m + off_kafka_message_key + 8);
+		if (key && n && n < AUX_MAX)
+			READ_BYTES(e->aux3, AUX_MAX, key, n, e->len[3]);
+	}
 	bpf_ringbuf_submit(e, wake_flags());
 	return 0;
 }

@@ -167,19 +167,25 @@ pub const GRPC_CODES: [&str; 17] = [
     "UNAUTHENTICATED",
 ];
 
-/// The `host:port` of a grpc dial target (`dns:///host:port`, `passthrough:///…`, `host:port`).
+/// server.address and server.port of a grpc dial target, as build mode's `GRPCTarget` and
+/// testdata/semantics/grpc.json say: `host:port`, `dns:///host:port`,
+/// `dns://resolver/host:port` and `passthrough:///host:port` give host and port; a unix
+/// socket gives its path and no port; another resolver's target is the address whole.
 pub fn grpc_target_host_port(target: &str) -> (String, Option<u16>) {
-    if target.starts_with("unix") {
-        return (String::new(), None);
-    }
-    let t = match target.split_once("://") {
-        Some((_, rest)) => rest.trim_start_matches('/'),
-        None => target,
+    let rest = match target.split_once("://") {
+        None => match target.strip_prefix("unix:") {
+            Some(path) => return (path.to_owned(), None),
+            None => target,
+        },
+        Some(("unix", rest)) => return (format!("/{}", rest.trim_start_matches('/')), None),
+        // dns://[authority]/host:port
+        Some(("dns" | "passthrough", rest)) => rest.split_once('/').map_or(rest, |(_, r)| r),
+        Some(_) => return (target.to_owned(), None),
     };
-    if t.is_empty() {
-        return (String::new(), None);
+    if rest.is_empty() {
+        return (target.to_owned(), None);
     }
-    split_host_port(t)
+    split_host_port(rest)
 }
 
 /// grpc: `{rpc.method}` (`package.Service/Method`), client or server, `rpc.system.name=grpc`,

@@ -1,6 +1,6 @@
 //! segmentio/kafka-go: a producer span per `(*Writer).WriteMessages`, a receive span per
-//! `(*Reader).FetchMessage`. BPF side: `bpf/lib/kafkago.bpf.h`; spans: `kafka_span`
-//! below.
+//! `(*Reader).FetchMessage` (with the returned message's partition, offset and key). BPF side:
+//! `bpf/lib/kafkago.bpf.h`; spans: `kafka_span` below.
 
 use opentelemetry_proto::tonic::trace::v1::span;
 
@@ -17,6 +17,9 @@ pub struct KafkaGo;
 
 pub const KAFKA_WRITER_TOPIC: Field = req("github.com/segmentio/kafka-go.Writer", "Topic");
 pub const KAFKA_MESSAGE_TOPIC: Field = req("github.com/segmentio/kafka-go.Message", "Topic");
+pub const KAFKA_MESSAGE_PARTITION: Field = opt("github.com/segmentio/kafka-go.Message", "Partition");
+pub const KAFKA_MESSAGE_OFFSET: Field = opt("github.com/segmentio/kafka-go.Message", "Offset");
+pub const KAFKA_MESSAGE_KEY: Field = opt("github.com/segmentio/kafka-go.Message", "Key");
 pub const KAFKA_READER_CONFIG: Field = req("github.com/segmentio/kafka-go.Reader", "config");
 pub const KAFKA_READERCFG_TOPIC: Field = req("github.com/segmentio/kafka-go.ReaderConfig", "Topic");
 pub const KAFKA_READERCFG_GROUP: Field = opt("github.com/segmentio/kafka-go.ReaderConfig", "GroupID");
@@ -31,6 +34,9 @@ pub const OFFSETS_PROBE: ModuleProbe = ModuleProbe {
     fields: &[
         KAFKA_WRITER_TOPIC,
         KAFKA_MESSAGE_TOPIC,
+        KAFKA_MESSAGE_PARTITION,
+        KAFKA_MESSAGE_OFFSET,
+        KAFKA_MESSAGE_KEY,
         KAFKA_READER_CONFIG,
         KAFKA_READERCFG_TOPIC,
         KAFKA_READERCFG_GROUP,
@@ -62,6 +68,9 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
         also: &[],
         fields: &[
             G_GOID,
+            KAFKA_MESSAGE_PARTITION,
+            KAFKA_MESSAGE_OFFSET,
+            KAFKA_MESSAGE_KEY,
             KAFKA_READER_CONFIG,
             KAFKA_READERCFG_TOPIC,
             KAFKA_READERCFG_GROUP,
@@ -106,6 +115,11 @@ impl Library for KafkaGo {
         ro.off_kafka_readercfg_group = get(KAFKA_READERCFG_GROUP);
         ro.off_kafka_readercfg_brokers = get(KAFKA_READERCFG_BROKERS);
         ro.off_kafka_readercfg_partition = get(KAFKA_READERCFG_PARTITION);
+        ro.off_kafka_message_partition = get(KAFKA_MESSAGE_PARTITION);
+        ro.off_kafka_message_offset = get(KAFKA_MESSAGE_OFFSET);
+        ro.off_kafka_message_key = get(KAFKA_MESSAGE_KEY);
+        ro.have_kafka_message =
+            [KAFKA_MESSAGE_PARTITION, KAFKA_MESSAGE_OFFSET, KAFKA_MESSAGE_KEY].iter().all(|f| o.get(*f).is_some()) as u8;
         ro.have_kafka_group = o.get(KAFKA_READERCFG_GROUP).is_some() as u8;
         ro.have_kafka_brokers = o.get(KAFKA_READERCFG_BROKERS).is_some() as u8;
         ro.have_kafka_partition = o.get(KAFKA_READERCFG_PARTITION).is_some() as u8;
@@ -130,11 +144,19 @@ fn kafka_span(e: &SpanEvent) -> SpanParts {
             attrs.push(kv_int("messaging.batch.message_count", e.count));
         }
     } else {
+        // The message's partition; without the message (an error, or no offsets for it) a
+        // reader without a group reads the one partition it was configured with.
+        if e.count >= 0 && (e.has_status || e.aux[0].is_empty()) {
+            attrs.push(kv_str("messaging.destination.partition.id", e.count.to_string()));
+        }
+        if e.has_status {
+            attrs.push(kv_int("messaging.kafka.offset", e.status));
+        }
         if !e.aux[0].is_empty() {
             attrs.push(kv_str("messaging.consumer.group.name", e.aux[0].clone()));
-        } else if e.count >= 0 {
-            // Without a group the reader reads the one partition it was configured with.
-            attrs.push(kv_str("messaging.destination.partition.id", e.count.to_string()));
+        }
+        if !e.aux[2].is_empty() {
+            attrs.push(kv_str("messaging.kafka.message.key", e.aux[2].clone()));
         }
         server_address(&mut attrs, split_host_port(&e.aux[1]));
     }
