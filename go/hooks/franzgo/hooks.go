@@ -4,10 +4,12 @@ import (
 	"context"
 	"net"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"autotel.dev/go/api"
 	"autotel.dev/go/internal/kafkaconv"
@@ -44,15 +46,65 @@ func (h *clientHooks) active() (*clientInfo, bool) {
 // newClientState carries one NewClient from enter to exit.
 type newClientState struct{ hooks *clientHooks }
 
+// autotelOpt is the option newClientEnter appends, kgo.WithHooks(autotel's
+// hooks), recognisable by its type among a client's options.
+type autotelOpt struct{ kgo.Opt }
+
 // newClientEnter is the enter hook of kgo.NewClient(opts...): the client
-// gets autotel's hooks after the application's options.
+// gets autotel's hooks after the application's options (and not another
+// client's, should its options be given again).
 func newClientEnter(opts *[]kgo.Opt) (*newClientState, bool) {
 	defer api.Guard("franzgo.newClientEnter")
 	h := &clientHooks{}
-	with := make([]kgo.Opt, len(*opts), len(*opts)+1)
-	copy(with, *opts)
-	*opts = append(with, kgo.WithHooks(h))
+	with := make([]kgo.Opt, 0, len(*opts)+1)
+	for _, o := range *opts {
+		if _, ours := o.(autotelOpt); !ours {
+			with = append(with, o)
+		}
+	}
+	*opts = append(with, autotelOpt{kgo.WithHooks(h)})
 	return &newClientState{hooks: h}, false
+}
+
+// always is the state of the exit hooks that always run.
+var always = &struct{}{}
+
+// optsEnter is the enter hook of (*Client).Opts().
+func optsEnter(_ unsafe.Pointer) (*struct{}, bool) { return always, false }
+
+// optsExit gives the application the options it gave NewClient, without
+// autotel's: a client made from them is the same as one made without autotel.
+func optsExit(_ *struct{}, opts *[]kgo.Opt) {
+	defer api.Guard("franzgo.optsExit")
+	for i, o := range *opts {
+		if _, ours := o.(autotelOpt); ours {
+			*opts = slices.Delete(slices.Clone(*opts), i, i+1)
+			return
+		}
+	}
+}
+
+// optValuesEnter is the enter hook of (*Client).OptValues(opt), which
+// OptValue calls.
+func optValuesEnter(_ unsafe.Pointer, _ *any) (*struct{}, bool) { return always, false }
+
+// optValuesExit gives the application the hooks it gave (WithHooks' value,
+// the one []Hook value), without autotel's.
+func optValuesExit(_ *struct{}, values *[]any) {
+	defer api.Guard("franzgo.optValuesExit")
+	if len(*values) != 1 {
+		return
+	}
+	if hooks, ok := hookList((*values)[0]); ok && slices.ContainsFunc(hooks, isOurs) {
+		// The release's own type ([]Hook, or its unexported hooks).
+		without := reflect.ValueOf(slices.DeleteFunc(hooks, isOurs)).Convert(reflect.TypeOf((*values)[0]))
+		*values = []any{without.Interface()}
+	}
+}
+
+func isOurs(h kgo.Hook) bool {
+	_, ours := h.(*clientHooks)
+	return ours
 }
 
 // newClientExit is the exit hook of kgo.NewClient.
@@ -69,19 +121,25 @@ func newClientExit(st *newClientState, cl **kgo.Client, err *error) {
 	st.hooks.info.Store(info)
 }
 
-// usesKotel reports whether the client's hooks (kgo's unexported []Hook
-// type, hence reflection) include kotel's tracer.
-func usesKotel(hooks any) bool {
-	v := reflect.ValueOf(hooks)
-	if v.Kind() != reflect.Slice {
-		return false
+// hookList is WithHooks' value (a []Hook, or kgo's unexported hooks type in
+// older releases, hence reflection) as a []Hook; false for any other value.
+func hookList(value any) ([]kgo.Hook, bool) {
+	v := reflect.ValueOf(value)
+	if v.Kind() != reflect.Slice || v.Type().Elem() != reflect.TypeFor[kgo.Hook]() {
+		return nil, false
 	}
-	for i := 0; i < v.Len(); i++ {
-		h := v.Index(i).Interface()
-		if _, traces := h.(kgo.HookProduceRecordBuffered); !traces {
-			continue
-		}
-		if _, ours := h.(*clientHooks); ours {
+	hooks := make([]kgo.Hook, v.Len())
+	for i := range hooks {
+		hooks[i] = v.Index(i).Interface()
+	}
+	return hooks, true
+}
+
+// usesKotel reports whether the client's hooks include kotel's tracer.
+func usesKotel(value any) bool {
+	hooks, _ := hookList(value)
+	for _, h := range hooks {
+		if _, traces := h.(kgo.HookProduceRecordBuffered); !traces || isOurs(h) {
 			continue
 		}
 		t := reflect.TypeOf(h)

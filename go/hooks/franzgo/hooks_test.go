@@ -3,6 +3,7 @@ package franzgo
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -217,5 +218,80 @@ func TestPolledRecordsGetAReceiveSpanChildOfAndLinkedToTheProducer(t *testing.T)
 	}
 	if !trace.SpanContextFromContext(r.Context).Equal(s.SpanContext()) {
 		t.Error("the polled record's context carries the receive span")
+	}
+}
+
+// appHook is a hook of the application's own.
+type appHook struct{}
+
+func (*appHook) OnNewClient(*kgo.Client) {}
+
+func ours(value any) int {
+	n := 0
+	hooks, _ := hookList(value)
+	for _, h := range hooks {
+		if isOurs(h) {
+			n++
+		}
+	}
+	return n
+}
+
+// The application's OptValue(WithHooks) is the hooks it gave, as without
+// autotel (franz-go's own TestOptValuesTxnIDAndShare checks it).
+func TestOptValuesLeavesAutotelsHooksOut(t *testing.T) {
+	app := &appHook{}
+	cl, _ := newClient(t, kgo.WithHooks(app))
+	values := cl.OptValues(kgo.WithHooks)
+	if hooks, _ := hookList(values[0]); len(hooks) != 2 || ours(hooks) != 1 {
+		t.Fatalf("kgo holds %v, want the application's hook and autotel's", hooks)
+	}
+	optValuesExit(nil, &values)
+	if hooks, ok := hookList(values[0]); !ok || len(values) != 1 || len(hooks) != 1 || hooks[0] != kgo.Hook(app) {
+		t.Fatalf("OptValues(WithHooks) = %v, want [[%v]]", values, app)
+	}
+	if raw, _ := hookList(cl.OptValues(kgo.WithHooks)[0]); len(raw) != 2 {
+		t.Fatalf("the client's own hooks changed: %v", raw)
+	}
+	other := cl.OptValues(kgo.ClientID)
+	optValuesExit(nil, &other)
+	if len(other) != 2 || other[0] != "kgo" {
+		t.Fatalf("OptValues(ClientID) = %v, want it unchanged", other)
+	}
+	if st, skip := optValuesEnter(nil, nil); st == nil || skip {
+		t.Fatal("the exit hook must run, and OptValues too")
+	}
+}
+
+// Opts gives the application the options it gave NewClient; a client made
+// from them (or from the unfiltered ones) gets one set of autotel's hooks, its
+// own, not also the first client's.
+func TestAClientMadeFromAnothersOptsGetsItsOwnHooksOnly(t *testing.T) {
+	first, _ := newClient(t, kgo.ClientID("app"), kgo.WithHooks(&appHook{}))
+	raw := first.Opts()
+	if len(raw) != 3 {
+		t.Fatalf("kgo holds %d options, want the application's 2 and autotel's", len(raw))
+	}
+	opts := raw
+	optsExit(nil, &opts)
+	if len(opts) != 2 || len(first.Opts()) != 3 {
+		t.Fatalf("Opts() = %d options, want the application's 2 (and the client's own unchanged)", len(opts))
+	}
+	for _, given := range [][]kgo.Opt{opts, slices.Clone(raw)} {
+		st, _ := newClientEnter(&given)
+		if len(given) != 3 {
+			t.Fatalf("%d options, want the application's 2 and autotel's", len(given))
+		}
+		second, err := kgo.NewClient(given...)
+		newClientExit(st, &second, &err)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer second.Close()
+		h := st.hooks
+		hooks, _ := hookList(second.OptValues(kgo.WithHooks)[0])
+		if len(hooks) != 2 || ours(hooks) != 1 || !slices.Contains(hooks, kgo.Hook(h)) {
+			t.Fatalf("the second client's hooks are %v, want the application's and its own autotel hooks", hooks)
+		}
 	}
 }

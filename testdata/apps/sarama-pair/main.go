@@ -41,6 +41,8 @@ func main() {
 	switch os.Args[1] {
 	case "produce":
 		err = produce(os.Args[2], os.Args[3])
+	case "produce-async":
+		err = produceAsync(os.Args[2], os.Args[3])
 	case "consume":
 		n, _ := strconv.Atoi(os.Args[5])
 		err = consume(os.Args[2], os.Args[3], os.Args[4], n)
@@ -158,6 +160,83 @@ func produce(broker, topic string) error {
 		return fmt.Errorf("produce own: %w", err)
 	}
 	fmt.Println("produced 4")
+	return nil
+}
+
+// missingTopic is the topic produce-async sends its lost message to.
+const missingTopic = "missing"
+
+func asyncConfig(successes bool) *sarama.Config {
+	conf := config()
+	conf.Producer.Return.Successes = successes
+	conf.Producer.Return.Errors = true
+	conf.Producer.Retry.Max = 50 // the new topic's leader may take a moment to be known
+	conf.Producer.Retry.Backoff = 200 * time.Millisecond
+	conf.Metadata.AllowAutoTopicCreation = false
+	return conf
+}
+
+func produceAsync(broker, topic string) error {
+	if err := createTopic(broker, topic); err != nil {
+		return err
+	}
+	conf := asyncConfig(true)
+	producer, err := sarama.NewAsyncProducer([]string{broker}, conf)
+	if err != nil {
+		return err
+	}
+	if len(conf.Producer.Interceptors) != 0 {
+		return fmt.Errorf("the application's config was changed: %v", conf.Producer.Interceptors)
+	}
+	// Each message is awaited before the next is sent, so the offsets follow the order here.
+	await := func(m *sarama.ProducerMessage) error {
+		given := m.Headers
+		producer.Input() <- m
+		select {
+		case back := <-producer.Successes():
+			if back != m {
+				return fmt.Errorf("sent %v, got %v back", m.Value, back.Value)
+			}
+			return sameHeaders(back, given)
+		case failed := <-producer.Errors():
+			return fmt.Errorf("produce %v: %w", m.Value, failed.Err)
+		}
+	}
+	if err := await(&sarama.ProducerMessage{Topic: topic, Key: sarama.StringEncoder("ka"), Value: sarama.StringEncoder("a1")}); err != nil {
+		return err
+	}
+	if err := await(&sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder("a2"), Headers: []sarama.RecordHeader{{Key: []byte("app"), Value: []byte("2")}}}); err != nil {
+		return err
+	}
+	lost := &sarama.ProducerMessage{Topic: missingTopic, Value: sarama.StringEncoder("lost")}
+	given := lost.Headers
+	producer.Input() <- lost
+	select {
+	case back := <-producer.Successes():
+		return fmt.Errorf("topic %s does not exist, yet %v was produced", missingTopic, back.Value)
+	case failed := <-producer.Errors():
+		if failed.Msg != lost || !errors.Is(failed.Err, sarama.ErrUnknownTopicOrPartition) {
+			return fmt.Errorf("message %v failed with %v, not %v", failed.Msg.Value, failed.Err, sarama.ErrUnknownTopicOrPartition)
+		}
+		if err := sameHeaders(failed.Msg, given); err != nil {
+			return err
+		}
+		fmt.Printf("failed %s %T\n", failed.Msg.Topic, failed.Err)
+	}
+	if err := producer.Close(); err != nil {
+		return err
+	}
+
+	// Return.Successes off: the message is never handed back to the application.
+	quiet, err := sarama.NewAsyncProducer([]string{broker}, asyncConfig(false))
+	if err != nil {
+		return err
+	}
+	quiet.Input() <- &sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder("b1")}
+	if err := quiet.Close(); err != nil { // waits for every message in flight
+		return fmt.Errorf("produce b1: %w", err)
+	}
+	fmt.Println("produced 3")
 	return nil
 }
 

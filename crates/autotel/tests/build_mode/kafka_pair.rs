@@ -23,7 +23,8 @@ pub const OWN_SPAN: &str = "b7ad6b7169203331";
 pub struct PairRun {
     /// The broker's port (server.port on every span).
     pub port: String,
-    /// What the consumer printed.
+    /// What the producer and the consumer printed.
+    pub produced: String,
     pub consumed: String,
     /// Everything exported, and the Kafka spans among it (those with messaging.system).
     pub all: Vec<Arc<Span>>,
@@ -46,10 +47,18 @@ fn run(app: &App, binary: &str, receiver: &BackgroundReceiver, service: &str, ar
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// Builds `fixture` with `module` at `version` (None: the fixture's own), produces and consumes
-/// against a fresh broker, and waits until at least `sends` successful PRODUCER spans and four
-/// successful receive (CLIENT) spans arrived.
+/// Builds `fixture` with `module` at `version` (None: the fixture's own), produces (`produce`)
+/// and consumes four messages against a fresh broker, and waits until at least `sends`
+/// successful PRODUCER spans and four successful receive (CLIENT) spans arrived.
 pub fn produce_and_consume(fixture: &str, module: &str, version: Option<&str>, sends: usize) -> PairRun {
+    let run = produce_and_consume_with(fixture, module, version, "produce", 4, sends);
+    assert_eq!(run.produced, "produced 4\n");
+    run
+}
+
+/// [`produce_and_consume`] with the pair app's producer command `produce` (what it printed is
+/// in [`PairRun::produced`]) and `messages` consumed and awaited as receive spans.
+pub fn produce_and_consume_with(fixture: &str, module: &str, version: Option<&str>, produce: &str, messages: usize, sends: usize) -> PairRun {
     let state = tempfile::tempdir().unwrap();
     let broker = peersuite::servers::kafka(None, state.path(), Path::new(env!("CARGO_TARGET_TMPDIR")))
         .unwrap_or_else(|e| panic!("the Kafka broker: {e}"));
@@ -61,22 +70,21 @@ pub fn produce_and_consume(fixture: &str, module: &str, version: Option<&str>, s
     }
     app.autotel_go(&["build", "-o", &format!("bin/{fixture}"), "."]);
     let receiver = receiver();
-    let produced = run(&app, fixture, &receiver, "kafka-producer", &["produce", &addr, TOPIC]);
-    assert_eq!(produced, "produced 4\n");
-    let consumed = run(&app, fixture, &receiver, "kafka-consumer", &["consume", &addr, TOPIC, GROUP, "4"]);
+    let produced = run(&app, fixture, &receiver, "kafka-producer", &[produce, &addr, TOPIC]);
+    let consumed = run(&app, fixture, &receiver, "kafka-consumer", &["consume", &addr, TOPIC, GROUP, &messages.to_string()]);
     let store = receiver.store();
     let kafka_spans = |s: &[Arc<Span>]| -> Vec<Arc<Span>> { s.iter().filter(|s| attr(s, "messaging.system").is_some()).cloned().collect() };
     let complete = |s: &[Arc<Span>]| {
         let ok = |kind| kafka_spans(s).iter().filter(|s| s.kind == kind && s.status.code != StatusCode::Error).count();
-        ok(SpanKind::Producer) >= sends && ok(SpanKind::Client) >= 4
+        ok(SpanKind::Producer) >= sends && ok(SpanKind::Client) >= messages
     };
     assert!(
         store.wait_until(Duration::from_secs(60), |s| complete(&s.spans())),
-        "{sends} send and 4 receive spans arrive; got {:#?}",
+        "{sends} send and {messages} receive spans arrive; got {:#?}",
         store.spans()
     );
     let all = store.spans();
-    PairRun { port: broker.values["kafka.port"].clone(), consumed, spans: kafka_spans(&all), all }
+    PairRun { port: broker.values["kafka.port"].clone(), produced, consumed, spans: kafka_spans(&all), all }
 }
 
 /// What every send span of the producer has: name, service, messaging and broker attributes.
@@ -114,7 +122,7 @@ pub fn offset(span: &Span) -> Option<i64> {
 /// sends "one" (key k1), then "two" (the app's header) and "three" from GET /batch's handler
 /// without a ctx, then "own" (the app's own traceparent), one message at a time or in one call.
 pub fn check_send_per_message(fixture: &str, module: &str, version: Option<&str>) {
-    let PairRun { port, consumed, all, spans } = produce_and_consume(fixture, module, version, 4);
+    let PairRun { port, consumed, all, spans, .. } = produce_and_consume(fixture, module, version, 4);
 
     // The app sends a message that failed while the new topic's leader was not known yet
     // again (the same record or message): the failed attempt's span is an error span with

@@ -20,7 +20,7 @@ use std::sync::Arc;
 const NEWEST_KAFKA_GO: &str = "v0.4.51";
 
 fn check(version: Option<&str>) {
-    let PairRun { port, consumed, all, spans } = produce_and_consume("kafkago-pair", "github.com/segmentio/kafka-go", version, 3);
+    let PairRun { port, consumed, all, spans, .. } = produce_and_consume("kafkago-pair", "github.com/segmentio/kafka-go", version, 3);
 
     // The app retries a write that fails while the new topic's leader is not known yet: such
     // a call's span is an error span with error.type; the calls that succeeded are the others.
