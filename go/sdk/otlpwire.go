@@ -138,39 +138,27 @@ func appendAnyValue(b []byte, v attribute.Value) []byte {
 	case attribute.STRING:
 		return appendString(b, v.AsString())
 	case attribute.BOOLSLICE:
-		b, start := openMessage(b, anyArray)
-		for _, x := range v.AsBoolSlice() {
-			var value int
-			b, value = openMessage(b, 1)
-			b = closeMessage(appendBool(b, x), value)
-		}
-		return closeMessage(b, start)
+		return appendArray(b, v.AsBoolSlice(), appendBool)
 	case attribute.INT64SLICE:
-		b, start := openMessage(b, anyArray)
-		for _, x := range v.AsInt64Slice() {
-			var value int
-			b, value = openMessage(b, 1)
-			b = closeMessage(appendInt(b, x), value)
-		}
-		return closeMessage(b, start)
+		return appendArray(b, v.AsInt64Slice(), appendInt)
 	case attribute.FLOAT64SLICE:
-		b, start := openMessage(b, anyArray)
-		for _, x := range v.AsFloat64Slice() {
-			var value int
-			b, value = openMessage(b, 1)
-			b = closeMessage(appendDouble(b, x), value)
-		}
-		return closeMessage(b, start)
+		return appendArray(b, v.AsFloat64Slice(), appendDouble)
 	case attribute.STRINGSLICE:
-		b, start := openMessage(b, anyArray)
-		for _, x := range v.AsStringSlice() {
-			var value int
-			b, value = openMessage(b, 1)
-			b = closeMessage(appendString(b, x), value)
-		}
-		return closeMessage(b, start)
+		return appendArray(b, v.AsStringSlice(), appendString)
 	}
 	return appendNewerValue(b, v)
+}
+
+// appendArray appends an ArrayValue field of xs, each value's AnyValue
+// fields written by appendValue.
+func appendArray[T any](b []byte, xs []T, appendValue func([]byte, T) []byte) []byte {
+	b, start := openMessage(b, anyArray)
+	for _, x := range xs {
+		var value int
+		b, value = openMessage(b, 1)
+		b = closeMessage(appendValue(b, x), value)
+	}
+	return closeMessage(b, start)
 }
 
 func appendBool(b []byte, x bool) []byte {
@@ -211,13 +199,7 @@ func appendNewerValue(b []byte, v attribute.Value) []byte {
 		}
 	case "SLICE":
 		if x, ok := any(v).(sliceValue); ok {
-			b, start := openMessage(b, anyArray)
-			for _, e := range x.AsSlice() {
-				var value int
-				b, value = openMessage(b, 1)
-				b = closeMessage(appendAnyValue(b, e), value)
-			}
-			return closeMessage(b, start)
+			return appendArray(b, x.AsSlice(), appendAnyValue)
 		}
 	case "MAP":
 		if x, ok := any(v).(mapValue); ok {
