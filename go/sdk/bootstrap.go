@@ -17,7 +17,9 @@ var current *runtime
 
 func init() {
 	defer api.Guard("sdk.init")
-	current = start(loadConfig(os.Getenv))
+	cfg := loadConfig(os.Getenv)
+	cfg.testBinary = isTestBinary(os.Args)
+	current = start(cfg)
 }
 
 // startTimeout bounds start-up work that may touch the system (resource
@@ -44,7 +46,7 @@ func start(cfg config) *runtime {
 	if err != nil {
 		otel.Handle(err) // res still holds what could be detected
 	}
-	r := &runtime{shutdownTimeout: defaultShutdownTimeout, listensForSignals: !isTestBinary(os.Args)}
+	r := &runtime{shutdownTimeout: defaultShutdownTimeout, listensForSignals: !cfg.testBinary}
 	p, err := newProviders(ctx, cfg, res, r.wake)
 	if err != nil {
 		otel.Handle(err)

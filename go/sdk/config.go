@@ -85,6 +85,13 @@ type config struct {
 	// exemplarFilter is OTEL_METRICS_EXEMPLAR_FILTER: "trace_based" (the
 	// default), "always_on" or "always_off".
 	exemplarFilter string
+	// spanBatch and logBatch are OTEL_BSP_* and OTEL_BLRP_*. The SDK's batch
+	// processors read them themselves; test binaries, whose batches are
+	// exported from timers (testexport.go), use these.
+	spanBatch, logBatch batchConfig
+	// testBinary: the program is a test binary (isTestBinary), whose
+	// exports run from timers (testexport.go).
+	testBinary bool
 	// problems are the settings that were ignored, to be reported once.
 	problems []string
 }
@@ -104,7 +111,43 @@ func loadConfig(getenv func(string) string) config {
 	c.metricInterval = c.loadMillis(getenv, "OTEL_METRIC_EXPORT_INTERVAL", 60*time.Second)
 	c.metricTimeout = c.loadMillis(getenv, "OTEL_METRIC_EXPORT_TIMEOUT", 30*time.Second)
 	c.exemplarFilter = c.loadExemplarFilter(getenv)
+	c.spanBatch = c.loadBatch(getenv, "OTEL_BSP_", 5*time.Second)
+	c.logBatch = c.loadBatch(getenv, "OTEL_BLRP_", time.Second)
 	return c
+}
+
+// batchConfig is a batch processor's schedule and bounds.
+type batchConfig struct {
+	delay, timeout     time.Duration
+	maxQueue, maxBatch int
+}
+
+// loadBatch reads prefix's SCHEDULE_DELAY, EXPORT_TIMEOUT, MAX_QUEUE_SIZE
+// and MAX_EXPORT_BATCH_SIZE with the specification's defaults; a batch is
+// never larger than the queue.
+func (c *config) loadBatch(getenv func(string) string, prefix string, delay time.Duration) batchConfig {
+	b := batchConfig{
+		delay:    c.loadMillis(getenv, prefix+"SCHEDULE_DELAY", delay),
+		timeout:  c.loadMillis(getenv, prefix+"EXPORT_TIMEOUT", 30*time.Second),
+		maxQueue: c.loadCount(getenv, prefix+"MAX_QUEUE_SIZE", 2048),
+		maxBatch: c.loadCount(getenv, prefix+"MAX_EXPORT_BATCH_SIZE", 512),
+	}
+	b.maxBatch = min(b.maxBatch, b.maxQueue)
+	return b
+}
+
+// loadCount reads a positive count.
+func (c *config) loadCount(getenv func(string) string, key string, def int) int {
+	v := strings.TrimSpace(getenv(key))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		c.problem("%s: %q is not a positive number; using %d", key, v, def)
+		return def
+	}
+	return n
 }
 
 // loadMillis reads a positive number of milliseconds.

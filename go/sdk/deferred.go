@@ -18,6 +18,7 @@ package sdk
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -28,10 +29,14 @@ import (
 // errExporterShutdown is the answer of an export after shutdown.
 var errExporterShutdown = errors.New("exporter is shut down")
 
-// deferred is an exporter made by its first use, never after shutdown.
+// deferred is an exporter made by its first use, never after shutdown; or,
+// eachExport (a test binary, testexport.go), one made for each export and
+// shut down after it, so that no gRPC client outlives its export.
 type deferred[E interface{ Shutdown(context.Context) error }] struct {
-	make     func() (E, error)
-	exporter lazy[made[E]]
+	make       func() (E, error)
+	eachExport bool
+	exporter   lazy[made[E]]
+	shut       atomic.Bool
 }
 
 type made[E any] struct {
@@ -52,6 +57,25 @@ func (d *deferred[E]) get() (E, error) {
 	return m.exporter, m.err
 }
 
+// use runs export with the exporter.
+func (d *deferred[E]) use(ctx context.Context, export func(E) error) error {
+	if d.eachExport {
+		if d.shut.Load() {
+			return errExporterShutdown
+		}
+		e, err := d.make()
+		if err != nil {
+			return err
+		}
+		return errors.Join(export(e), e.Shutdown(ctx))
+	}
+	e, err := d.get()
+	if err != nil {
+		return err
+	}
+	return export(e)
+}
+
 // ifMade returns the exporter if it was made.
 func (d *deferred[E]) ifMade() (E, bool) {
 	if m := d.exporter.v.Load(); m != nil && m.err == nil {
@@ -63,6 +87,7 @@ func (d *deferred[E]) ifMade() (E, bool) {
 
 // shutdown shuts the exporter down if it was made, and prevents its making.
 func (d *deferred[E]) shutdown(ctx context.Context) error {
+	d.shut.Store(true)
 	if m := d.exporter.close(); m != nil && m.err == nil {
 		return m.exporter.Shutdown(ctx)
 	}
@@ -74,11 +99,7 @@ type deferredSpanExporter struct {
 }
 
 func (d *deferredSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	e, err := d.get()
-	if err != nil {
-		return err
-	}
-	return e.ExportSpans(ctx, spans)
+	return d.use(ctx, func(e sdktrace.SpanExporter) error { return e.ExportSpans(ctx, spans) })
 }
 
 func (d *deferredSpanExporter) Shutdown(ctx context.Context) error { return d.shutdown(ctx) }
@@ -88,11 +109,7 @@ type deferredLogExporter struct {
 }
 
 func (d *deferredLogExporter) Export(ctx context.Context, records []sdklog.Record) error {
-	e, err := d.get()
-	if err != nil {
-		return err
-	}
-	return e.Export(ctx, records)
+	return d.use(ctx, func(e sdklog.Exporter) error { return e.Export(ctx, records) })
 }
 
 func (d *deferredLogExporter) ForceFlush(ctx context.Context) error {
@@ -118,11 +135,7 @@ func (d *deferredMetricExporter) Aggregation(k sdkmetric.InstrumentKind) sdkmetr
 }
 
 func (d *deferredMetricExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
-	e, err := d.get()
-	if err != nil {
-		return err
-	}
-	return e.Export(ctx, rm)
+	return d.use(ctx, func(e sdkmetric.Exporter) error { return e.Export(ctx, rm) })
 }
 
 func (d *deferredMetricExporter) ForceFlush(ctx context.Context) error {

@@ -24,7 +24,7 @@ func TestDeferredMetricExporterSelectsAsOTLPGRPC(t *testing.T) {
 			t.Setenv("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", temporality)
 			t.Setenv("OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION", histogram)
 			cfg := loadConfig(os.Getenv)
-			deferred, err := newMetricExporter(context.Background(), exporterOTLP, cfg.metrics, nil)
+			deferred, err := newMetricExporter(context.Background(), exporterOTLP, cfg.metrics, nil, false)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -5,12 +5,14 @@ package sdk
 // as soon as the MeterProvider exists: a ManualReader (no goroutine) is
 // registered instead, and metricExport collects and exports it every
 // OTEL_METRIC_EXPORT_INTERVAL from the first telemetry on, and once more at
-// shutdown.
+// shutdown. In a test binary (testexport.go) the exports run from a timer
+// instead of a goroutine of their own.
 
 import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -24,13 +26,16 @@ type metricExport struct {
 	exporter sdkmetric.Exporter
 	interval time.Duration
 	timeout  time.Duration
-	mu       sync.Mutex // one collection at a time
-	loop     lazy[*exportLoop]
+	// afterExport, set in a test binary, runs after each timed export.
+	afterExport func()
+	mu          sync.Mutex // one collection at a time
+	loop        lazy[*exportLoop]
 }
 
 type exportLoop struct {
-	stop chan struct{}
-	done chan struct{}
+	stop  chan struct{}
+	done  chan struct{}
+	timer atomic.Pointer[time.Timer] // in a test binary, the next export's, in place of the goroutine
 }
 
 func newMetricExport(exporter sdkmetric.Exporter, interval, timeout time.Duration) *metricExport {
@@ -49,9 +54,39 @@ func newMetricExport(exporter sdkmetric.Exporter, interval, timeout time.Duratio
 func (m *metricExport) start() {
 	m.loop.get(func() *exportLoop {
 		l := &exportLoop{stop: make(chan struct{}), done: make(chan struct{})}
+		if m.afterExport != nil {
+			close(l.done)
+			m.arm(l)
+			return l
+		}
 		go m.run(l)
 		return l
 	})
+}
+
+// arm schedules the next timed export.
+func (m *metricExport) arm(l *exportLoop) {
+	l.timer.Store(time.AfterFunc(m.interval, func() { m.tick(l) }))
+}
+
+// tick is one timed export; it arms the next one.
+func (m *metricExport) tick(l *exportLoop) {
+	select {
+	case <-l.stop:
+		return
+	default:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), m.timeout)
+	if err := m.export(ctx); err != nil {
+		otel.Handle(err)
+	}
+	cancel()
+	m.afterExport()
+	select {
+	case <-l.stop:
+	default:
+		m.arm(l)
+	}
 }
 
 func (m *metricExport) run(l *exportLoop) {
@@ -97,6 +132,9 @@ func (m *metricExport) forceFlush(ctx context.Context) error {
 func (m *metricExport) shutdown(ctx context.Context) error {
 	if l := m.loop.close(); l != nil {
 		close((*l).stop)
+		if t := (*l).timer.Load(); t != nil {
+			t.Stop()
+		}
 		select {
 		case <-(*l).done:
 		case <-ctx.Done():

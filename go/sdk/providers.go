@@ -69,12 +69,16 @@ func newProviders(ctx context.Context, cfg config, res *resource.Resource, wake 
 
 	var spanProcessors []sdktrace.TracerProviderOption
 	for _, name := range cfg.traces.exporters {
-		e, err := newSpanExporter(ctx, name, cfg.traces, p.exportClient(cfg.traces))
+		e, err := newSpanExporter(ctx, name, cfg.traces, p.exportClient(cfg.traces), cfg.testBinary)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("traces exporter %s: %w", name, err))
 			continue
 		}
-		spanProcessors = append(spanProcessors, sdktrace.WithSpanProcessor(&lazySpanProcessor{exporter: suppressedSpanExporter{e, p.traces}, wake: wake}))
+		var sp sdktrace.SpanProcessor = &lazySpanProcessor{exporter: suppressedSpanExporter{e, p.traces}, wake: wake}
+		if cfg.testBinary {
+			sp = newTimedSpanProcessor(suppressedSpanExporter{e, p.traces}, cfg.spanBatch, wake, p.closeIdleConnections)
+		}
+		spanProcessors = append(spanProcessors, sdktrace.WithSpanProcessor(sp))
 	}
 	if len(spanProcessors) > 0 {
 		opts := append(spanProcessors, sdktrace.WithResource(res), sdktrace.WithSampler(buildSampler(cfg.sampler)))
@@ -83,12 +87,15 @@ func newProviders(ctx context.Context, cfg config, res *resource.Resource, wake 
 
 	var readers []sdkmetric.Option
 	for _, name := range cfg.metrics.exporters {
-		e, err := newMetricExporter(ctx, name, cfg.metrics, p.exportClient(cfg.metrics))
+		e, err := newMetricExporter(ctx, name, cfg.metrics, p.exportClient(cfg.metrics), cfg.testBinary)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("metrics exporter %s: %w", name, err))
 			continue
 		}
 		m := newMetricExport(suppressedMetricExporter{e, p.metrics}, cfg.metricInterval, cfg.metricTimeout)
+		if cfg.testBinary {
+			m.afterExport = p.closeIdleConnections
+		}
 		p.metricExports = append(p.metricExports, m)
 		readers = append(readers, sdkmetric.WithReader(m.reader))
 	}
@@ -102,12 +109,16 @@ func newProviders(ctx context.Context, cfg config, res *resource.Resource, wake 
 
 	var logProcessors []sdklog.LoggerProviderOption
 	for _, name := range cfg.logs.exporters {
-		e, err := newLogExporter(ctx, name, cfg.logs, p.exportClient(cfg.logs))
+		e, err := newLogExporter(ctx, name, cfg.logs, p.exportClient(cfg.logs), cfg.testBinary)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("logs exporter %s: %w", name, err))
 			continue
 		}
-		logProcessors = append(logProcessors, sdklog.WithProcessor(&lazyLogProcessor{exporter: suppressedLogExporter{e, p.logs}, wake: wake}))
+		var lp sdklog.Processor = &lazyLogProcessor{exporter: suppressedLogExporter{e, p.logs}, wake: wake}
+		if cfg.testBinary {
+			lp = newTimedLogProcessor(suppressedLogExporter{e, p.logs}, cfg.logBatch, wake, p.closeIdleConnections)
+		}
+		logProcessors = append(logProcessors, sdklog.WithProcessor(lp))
 	}
 	if len(logProcessors) > 0 {
 		p.logger = sdklog.NewLoggerProvider(append(logProcessors, sdklog.WithResource(res))...)
@@ -139,6 +150,12 @@ func newExportTransport() *http.Transport {
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: 1 * time.Second,
 	}
+}
+
+// closeIdleConnections closes the OTLP/HTTP exports' idle connections
+// (their goroutines): after each export of a test binary (testexport.go).
+func (p *providers) closeIdleConnections() {
+	p.transport.CloseIdleConnections()
 }
 
 // exportClient is the HTTP client of sc's OTLP/HTTP exporter, or nil when
@@ -184,7 +201,7 @@ func buildPropagator(names []string) propagation.TextMapPropagator {
 	return propagation.NewCompositeTextMapPropagator(ps...)
 }
 
-func newSpanExporter(ctx context.Context, name string, sc signalConfig, client *http.Client) (sdktrace.SpanExporter, error) {
+func newSpanExporter(ctx context.Context, name string, sc signalConfig, client *http.Client, eachExport bool) (sdktrace.SpanExporter, error) {
 	switch {
 	case name == exporterConsole:
 		return stdouttrace.New(stdouttrace.WithWriter(os.Stdout))
@@ -195,7 +212,7 @@ func newSpanExporter(ctx context.Context, name string, sc signalConfig, client *
 		}
 		return &deferredSpanExporter{deferred[sdktrace.SpanExporter]{make: func() (sdktrace.SpanExporter, error) {
 			return newSpanExporterOver(context.Background(), otlptracegrpc.NewClient(opts...))
-		}}}, nil
+		}, eachExport: eachExport}}, nil
 	default:
 		var opts []otlptracehttp.Option
 		if sc.insecureDefault {
@@ -208,7 +225,7 @@ func newSpanExporter(ctx context.Context, name string, sc signalConfig, client *
 	}
 }
 
-func newMetricExporter(ctx context.Context, name string, sc signalConfig, client *http.Client) (sdkmetric.Exporter, error) {
+func newMetricExporter(ctx context.Context, name string, sc signalConfig, client *http.Client, eachExport bool) (sdkmetric.Exporter, error) {
 	switch {
 	case name == exporterConsole:
 		return stdoutmetric.New(stdoutmetric.WithWriter(os.Stdout))
@@ -223,7 +240,7 @@ func newMetricExporter(ctx context.Context, name string, sc signalConfig, client
 		}
 		return &deferredMetricExporter{deferred[sdkmetric.Exporter]{make: func() (sdkmetric.Exporter, error) {
 			return otlpmetricgrpc.New(context.Background(), opts...)
-		}}, selectors}, nil
+		}, eachExport: eachExport}, selectors}, nil
 	default:
 		var opts []otlpmetrichttp.Option
 		if sc.insecureDefault {
@@ -236,7 +253,7 @@ func newMetricExporter(ctx context.Context, name string, sc signalConfig, client
 	}
 }
 
-func newLogExporter(ctx context.Context, name string, sc signalConfig, client *http.Client) (sdklog.Exporter, error) {
+func newLogExporter(ctx context.Context, name string, sc signalConfig, client *http.Client, eachExport bool) (sdklog.Exporter, error) {
 	switch {
 	case name == exporterConsole:
 		return stdoutlog.New(stdoutlog.WithWriter(os.Stdout))
@@ -247,7 +264,7 @@ func newLogExporter(ctx context.Context, name string, sc signalConfig, client *h
 		}
 		return &deferredLogExporter{deferred[sdklog.Exporter]{make: func() (sdklog.Exporter, error) {
 			return otlploggrpc.New(context.Background(), opts...)
-		}}}, nil
+		}, eachExport: eachExport}}, nil
 	default:
 		var opts []otlploghttp.Option
 		if sc.insecureDefault {

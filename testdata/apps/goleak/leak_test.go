@@ -3,7 +3,9 @@
 // (crates/autotel/tests/gls), its tests make an instrumented HTTP call and
 // log through log/slog, so the SDK has spans, metrics and log records to
 // send, and yet goleak must find no goroutine of autotel's (with either
-// OTLP protocol), neither in a test before any telemetry (VerifyNone) nor
+// OTLP protocol): not in a test before any telemetry, not at the end of each
+// test that made some (VerifyNone, as suites that check every test do, grpc's
+// among them), not after a test that waited for the exports to run, and not
 // after all tests ran (goleak.Find); nor may the goroutine count be more than
 // one then, as coder/websocket's TestMain demands (os/signal's goroutine,
 // which goleak ignores, counts there).
@@ -18,6 +20,7 @@ import (
 	"os"
 	"runtime"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -42,6 +45,12 @@ func TestBeforeAnyTelemetry(t *testing.T) {
 }
 
 func TestHTTPCall(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	call(t)
+}
+
+// call makes an instrumented HTTP call to a server of its own.
+func call(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "pong")
 	}))
@@ -60,5 +69,16 @@ func TestHTTPCall(t *testing.T) {
 }
 
 func TestLog(t *testing.T) {
+	defer goleak.VerifyNone(t)
 	slog.Info("goleak log record")
+}
+
+// TestAfterExports waits past the span and log schedule delays and a metric
+// interval (the suite runs with OTEL_BSP_SCHEDULE_DELAY=100 and
+// OTEL_METRIC_EXPORT_INTERVAL=500): the exports have run, and ended.
+func TestAfterExports(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	call(t)
+	slog.Info("goleak log record after exports")
+	time.Sleep(1500 * time.Millisecond)
 }

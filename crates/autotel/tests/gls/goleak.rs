@@ -1,5 +1,6 @@
 //! Leak checkers see nothing of autotel: `testdata/apps/goleak`'s suite uses goleak
-//! (`VerifyNone` in a test before any telemetry, `Find` after all tests, and then a goroutine
+//! (`VerifyNone` in a test before any telemetry and at the end of every test that makes some,
+//! one of them after waiting for the exports to run, `Find` after all tests, and then a goroutine
 //! count of exactly one, as coder/websocket's suite demands), makes an
 //! instrumented HTTP call and logs through `log/slog`, so the SDK has spans, metrics and log
 //! records to send. Under `autotel go test` it passes as it does under `go test`, with the
@@ -29,7 +30,7 @@ fn goleak_finds_no_autotel_goroutine_in_an_instrumented_test_binary() {
         assert!(!stdout.contains("found unexpected goroutines"), "{protocol}: goleak found goroutines:\n{stdout}");
         assert!(!stdout.contains("goroutine count:"), "{protocol}: goroutines were left:\n{stdout}");
         assert!(out.status.success(), "{protocol}: autotel go test failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-        for test in ["TestBeforeAnyTelemetry", "TestHTTPCall", "TestLog"] {
+        for test in ["TestBeforeAnyTelemetry", "TestHTTPCall", "TestLog", "TestAfterExports"] {
             assert!(stdout.contains(&format!("--- PASS: {test}")), "{protocol}: {test} did not pass:\n{stdout}");
         }
 
@@ -41,7 +42,9 @@ fn goleak_finds_no_autotel_goroutine_in_an_instrumented_test_binary() {
         let exported = store.wait_until(Duration::from_secs(10), |s| {
             s.spans().iter().any(|sp| is_ping(sp))
                 && s.metric_points().iter().any(|p| p.name == "http.client.request.duration")
-                && s.logs().iter().any(|l| matches!(&l.body, Value::String(b) if b == "goleak log record"))
+                && ["goleak log record", "goleak log record after exports"]
+                    .iter()
+                    .all(|want| s.logs().iter().any(|l| matches!(&l.body, Value::String(b) if b == want)))
         });
         assert!(
             exported,
