@@ -68,7 +68,7 @@ func TestErrorsAreRecordedWithTheStatusAnswered(t *testing.T) {
 		var resp fasthttp.Response
 		resp.SetStatusCode(tc.status)
 		failed := tc.failed
-		errorHandlerExit(&errorState{ctx: req.Context(), resp: &resp, err: errors.New("database is down")}, &failed)
+		errorHandlerExit(httpframework.StartHandledError(req.Context(), &resp, errors.New("database is down")), &failed)
 		end()
 	}
 	spans := rec.Ended()
