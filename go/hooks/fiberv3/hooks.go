@@ -27,9 +27,13 @@
 //
 // A raw rule makes (*DefaultCtx).Value, fiber v3's fiber.Ctx as a
 // context.Context, answer as its *fasthttp.RequestCtx does, so the handler's
-// c carries the span too. fiber v3's client needs no hook: it sends through
-// fasthttp's client (HostClient.Do, fasthttp's client hook) from a goroutine
-// it starts per request, which inherits the caller's goroutine-local span.
+// c carries the span too.
+//
+// fiber v3's client sends through fasthttp's client (HostClient.Do, whose
+// hook makes the CLIENT span) from a goroutine it starts per request, which
+// inherits the caller's goroutine-local span; executeEnter/executeExit
+// (client.go) on its (*core).execute make a span in the request's context
+// current for the call.
 package fiberv3
 
 import (

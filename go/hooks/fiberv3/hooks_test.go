@@ -1,6 +1,7 @@
 package fiberv3
 
 import (
+	"context"
 	"errors"
 	"net/http/httptest"
 	"testing"
@@ -118,5 +119,13 @@ func TestAPanicIsRecordedAndRaisedAgain(t *testing.T) {
 	}
 	if s := ft.Only(t, rec); s.Status().Code != codes.Error || ft.Exceptions(s) != 1 {
 		t.Fatalf("status %v events %v", s.Status(), s.Events())
+	}
+}
+
+func TestAClientContextWithoutItsOwnSpanChangesNothing(t *testing.T) {
+	for _, ctx := range []context.Context{nil, context.Background()} {
+		if scope, skip := executeEnter(nil, &ctx, nil, nil); scope != nil || skip {
+			t.Errorf("%v: scope %v skip %v", ctx, scope, skip)
+		}
 	}
 }

@@ -7,13 +7,15 @@
 //	fiberv3-pair front        GET /users/:id (in a group /api, behind a middleware) calls
 //	                          $DOWNSTREAM/users/{id} with fiber's client: with no ctx
 //	                          (client.Get, whose request context is context.Background()),
-//	                          or, with ?ctx=request, with the handler's fiber.Ctx as the
+//	                          or, with ?ctx=request, with the context of a span "lookup" the
+//	                          handler starts under its fiber.Ctx (OpenTelemetry's API) as the
 //	                          request's context; it answers "span={span id seen through c}
 //	                          <downstream's answer>". GET /api/broken's handler returns an
 //	                          error (fiber answers 500); GET /api/panic panics under fiber's
 //	                          recover middleware
 //
-// The program knows nothing of tracing beyond reading the span in its handler's context.
+// The program knows nothing of tracing beyond reading the span in its handler's context and
+// starting "lookup".
 package main
 
 import (
@@ -25,6 +27,7 @@ import (
 	"github.com/gofiber/fiber/v3"
 	"github.com/gofiber/fiber/v3/client"
 	"github.com/gofiber/fiber/v3/middleware/recover"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -48,7 +51,9 @@ func main() {
 			var resp *client.Response
 			var err error
 			if c.Query("ctx") == "request" {
-				resp, err = cc.R().SetContext(c).Get(url)
+				ctx, span := otel.Tracer("fiberv3-pair").Start(c, "lookup")
+				resp, err = cc.R().SetContext(ctx).Get(url)
+				span.End()
 			} else {
 				// No ctx: the CLIENT span's parent is the span current on this goroutine.
 				resp, err = cc.Get(url)

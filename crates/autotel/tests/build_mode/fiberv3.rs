@@ -1,8 +1,8 @@
 //! gofiber/fiber v3 in build mode: testdata/apps/fiberv3-pair built with `autotel go build`, a
 //! fiber v3 front whose handler calls a fiber v3 downstream through fiber v3's client (once with
-//! no ctx, once with the handler's fiber.Ctx as the request's context), each request one trace
-//! across the processes (front SERVER → CLIENT → downstream SERVER), the first continuing the
-//! test's traceparent; span names after the route templates, http.route on the spans and the
+//! no ctx, once with the context of a span the handler starts), each request one trace across the
+//! processes (front SERVER → [the handler's span →] CLIENT → downstream SERVER), the first
+//! continuing the test's traceparent; span names after the route templates, http.route on the spans and the
 //! duration metric, handler errors and panics; at the oldest release (v3.0.0, the app's and the
 //! hook module's) and the newest.
 
@@ -40,8 +40,8 @@ fn check(app: &App) {
         assert_eq!(http_get(&front.url(path), &[]).0, 500, "{path}");
     }
     let store = receiver.store();
-    // Two traces of three spans, and two error requests of one span each.
-    assert!(store.wait_until(Duration::from_secs(60), |s| s.spans().len() >= 8), "8 spans arrive; got {:#?}", store.spans());
+    // Traces of three and four spans, and two error requests of one span each.
+    assert!(store.wait_until(Duration::from_secs(60), |s| s.spans().len() >= 9), "9 spans arrive; got {:#?}", store.spans());
     let routes_in = |s: &otlp::Store| {
         let points = s.metric_points();
         ["/api/users/:id", "/users/:id"].iter().all(|route| {
@@ -59,14 +59,18 @@ fn check(app: &App) {
     front.stop();
     downstream.stop();
     let spans = store.spans();
-    assert_eq!(spans.len(), 8, "{spans:#?}");
+    assert_eq!(spans.len(), 9, "{spans:#?}");
 
     // No ctx: the CLIENT span's parent is the goroutine's span; the test's trace is continued.
-    let first = check_chain(&spans, "/api/users/42", "42", &no_ctx_body, ports);
+    let first = only(&spans, "SERVER span of /api/users/42", |s| attr(s, "url.path").as_deref() == Some("/api/users/42"));
     assert_eq!((first.trace_id.to_string(), first.parent_span_id.map(|p| p.to_string())), (TRACE.into(), Some(CALLER.into())));
-    // The handler's fiber.Ctx as the request's context: a new trace.
-    let second = check_chain(&spans, "/api/users/7", "7", &ctx_body, ports);
-    assert_eq!(second.parent_span_id, None, "{second:#?}");
+    check_chain(&spans, first, first, "42", &no_ctx_body, ports);
+    // The context of the handler's own span, started under its fiber.Ctx: that span is the
+    // CLIENT span's parent, in a new trace.
+    let second = only(&spans, "SERVER span of /api/users/7", |s| attr(s, "url.path").as_deref() == Some("/api/users/7"));
+    let lookup = only(&spans, "the handler's span", |s| s.name == "lookup");
+    assert_eq!((second.parent_span_id, lookup.parent_span_id, lookup.trace_id), (None, Some(second.span_id), second.trace_id), "{lookup:#?}");
+    check_chain(&spans, second, lookup, "7", &ctx_body, ports);
 
     for (path, route) in [("/api/broken", "/api/broken"), ("/api/panic", "/api/panic")] {
         let span = spans.iter().find(|s| attr(s, "url.path").as_deref() == Some(path)).unwrap_or_else(|| panic!("no span of {path}: {spans:#?}"));
@@ -78,15 +82,14 @@ fn check(app: &App) {
     assert!(violations.is_empty(), "{violations:#?}");
 }
 
-/// Checks one request's chain: the front's SERVER span of `path`, named after its route, its one
-/// CLIENT span to the downstream, and the downstream's SERVER span named after its own route, one
-/// trace; the front's answer names the span its handler's fiber.Ctx carries (the SERVER span)
-/// and the traceparent the downstream received (the CLIENT span's). Returns the front's SERVER
-/// span.
-fn check_chain(spans: &[Arc<Span>], path: &str, id: &str, body: &str, (downstream_port, front_port): (u16, u16)) -> Arc<Span> {
-    let server = only(spans, "front SERVER span", |s| service_name(s) == "front" && s.kind == SpanKind::Server && attr(s, "url.path").as_deref() == Some(path));
-    assert_eq!(server.name, "GET /api/users/:id", "{server:#?}");
-    let client = only(spans, "child of the SERVER span", |s| s.parent_span_id == Some(server.span_id));
+/// Checks one request's chain: the front's SERVER span, named after its route, the one CLIENT
+/// span under `parent` (the SERVER span or the handler's own), and the downstream's SERVER span
+/// named after its own route, one trace; the front's answer names the span its handler's
+/// fiber.Ctx carries (the SERVER span) and the traceparent the downstream received (the CLIENT
+/// span's).
+fn check_chain(spans: &[Arc<Span>], server: &Span, parent: &Span, id: &str, body: &str, (downstream_port, front_port): (u16, u16)) {
+    assert_eq!((server.name.as_str(), server.kind, service_name(server)), ("GET /api/users/:id", SpanKind::Server, "front"), "{server:#?}");
+    let client = only(spans, "CLIENT span", |s| s.kind == SpanKind::Client && s.parent_span_id == Some(parent.span_id));
     assert_eq!((client.name.as_str(), client.kind, service_name(client), client.trace_id), ("GET", SpanKind::Client, "front", server.trace_id));
     let downstream = only(spans, "child of the CLIENT span", |s| s.parent_span_id == Some(client.span_id));
     assert_eq!(
@@ -120,7 +123,6 @@ fn check_chain(spans: &[Arc<Span>], path: &str, id: &str, body: &str, (downstrea
     for span in [server, client, downstream] {
         assert_eq!((span.status.code, attr(span, "error.type")), (StatusCode::Unset, None), "{span:#?}");
     }
-    server.clone()
 }
 
 #[test]
