@@ -2,7 +2,6 @@ package fiberv3
 
 import (
 	"context"
-	"errors"
 	"net/http/httptest"
 	"testing"
 
@@ -10,7 +9,6 @@ import (
 	ft "autotel.dev/go/internal/httpframework/frameworktest"
 	"github.com/gofiber/fiber/v3"
 	"github.com/valyala/fasthttp"
-	"go.opentelemetry.io/otel/codes"
 )
 
 // The hooks are called here as their trampolines call them, with the
@@ -81,45 +79,11 @@ func TestARequestWithoutASpanHasNoExitCall(t *testing.T) {
 }
 
 func TestErrorsAreRecordedWithTheStatusAnswered(t *testing.T) {
-	rec := ft.Record(t)
-	for _, tc := range []struct {
-		status int
-		failed error
-	}{{500, nil}, {404, nil}, {200, errors.New("error handler failed")}} {
-		req, end := ft.Serve(httptest.NewRequest("GET", "/x", nil))
-		var resp fasthttp.Response
-		resp.SetStatusCode(tc.status)
-		errorHandlerExit(httpframework.StartHandledError(req.Context(), &resp, errors.New("database is down")), &tc.failed)
-		end()
-	}
-	spans := rec.Ended()
-	if len(spans) != 3 {
-		t.Fatalf("%d spans", len(spans))
-	}
-	for i, wantError := range []bool{true, false, true} {
-		if s := spans[i]; ft.Exceptions(s) != 1 || (s.Status().Code == codes.Error) != wantError {
-			t.Errorf("case %d: status %v events %v", i, s.Status(), s.Events())
-		}
-	}
+	ft.CheckHandledErrors(t, func(h *httpframework.HandledError, failed error) { errorHandlerExit(h, &failed) })
 }
 
 func TestAPanicIsRecordedAndRaisedAgain(t *testing.T) {
-	rec := ft.Record(t)
-	req, end := ft.Serve(httptest.NewRequest("GET", "/panic", nil))
-	value := errors.New("handler panicked")
-	var got any
-	func() {
-		defer func() { got = recover() }()
-		defer requestHandlerExit(httpframework.StartRouting(req.Context(), "GET"))
-		panic(value)
-	}()
-	end()
-	if got != value {
-		t.Fatalf("panicked with %v, want the handler's own value", got)
-	}
-	if s := ft.Only(t, rec); s.Status().Code != codes.Error || ft.Exceptions(s) != 1 {
-		t.Fatalf("status %v events %v", s.Status(), s.Events())
-	}
+	ft.CheckPanicRaisedAgain(t, requestHandlerExit)
 }
 
 func TestAClientContextWithoutItsOwnSpanChangesNothing(t *testing.T) {
