@@ -20,6 +20,8 @@
 //     panic that leaves fiber (no recover middleware) is recorded and raised
 //     again with the same value. With the recover middleware it becomes an
 //     error, recorded by the error handler's hooks.
+//
+// autotel.dev/go/hooks/fiberv3 does the same for fiber v3.
 package fiber
 
 import (
