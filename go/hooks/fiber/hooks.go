@@ -20,11 +20,11 @@
 //     panic that leaves fiber (no recover middleware) is recorded and raised
 //     again with the same value. With the recover middleware it becomes an
 //     error, recorded by the error handler's hooks.
+//
+// autotel.dev/go/hooks/fiberv3 does the same for fiber v3.
 package fiber
 
 import (
-	"context"
-
 	"autotel.dev/go/api"
 	"autotel.dev/go/internal/httpframework"
 	"github.com/gofiber/fiber/v2"
@@ -76,34 +76,23 @@ func registerRouteAccessor(f func(c *fiber.Ctx) *fiber.Route) {
 	matchedRoute = f
 }
 
-// errorState carries one error from errorHandlerEnter to errorHandlerExit.
-type errorState struct {
-	ctx  context.Context // the request's: its *fasthttp.RequestCtx
-	resp *fasthttp.Response
-	err  error
-}
-
 // errorHandlerEnter is the enter hook of (*App).ErrorHandler(ctx *Ctx, err
 // error) error.
-func errorHandlerEnter(_ **fiber.App, c **fiber.Ctx, err *error) (*errorState, bool) {
+func errorHandlerEnter(_ **fiber.App, c **fiber.Ctx, err *error) (*httpframework.HandledError, bool) {
 	defer api.Guard("fiber.errorHandlerEnter")
-	if !inst.Enabled() || *c == nil || *err == nil || (*c).Context() == nil {
+	if !inst.Enabled() || *c == nil || (*c).Context() == nil {
 		return nil, false
 	}
 	rctx := (*c).Context()
-	return &errorState{ctx: rctx, resp: &rctx.Response, err: *err}, false
+	return httpframework.StartHandledError(rctx, &rctx.Response, *err), false
 }
 
 // errorHandlerExit is the exit hook of (*App).ErrorHandler: the status the
 // error handler answered is the response's now (fiber answers 500 itself when
 // the error handler fails).
-func errorHandlerExit(st *errorState, failed *error) {
+func errorHandlerExit(st *httpframework.HandledError, failed *error) {
 	defer api.Guard("fiber.errorHandlerExit")
-	status := st.resp.StatusCode()
-	if *failed != nil {
-		status = fiber.StatusInternalServerError
-	}
-	httpframework.RecordHandlerError(httpframework.ServerSpan(st.ctx), st.err, status)
+	st.End(*failed != nil)
 }
 
 // handlerEnter is the enter hook of (*App).handler(rctx

@@ -2,15 +2,12 @@ package fiber
 
 import (
 	"context"
-	"errors"
 	"net/http/httptest"
 	"testing"
 
 	"autotel.dev/go/internal/httpframework"
 	ft "autotel.dev/go/internal/httpframework/frameworktest"
 	"github.com/gofiber/fiber/v2"
-	"github.com/valyala/fasthttp"
-	"go.opentelemetry.io/otel/codes"
 )
 
 // The hooks are called here as their trampolines call them, with the
@@ -59,48 +56,11 @@ func TestNoMatchOrAMiddlewaresRouteNamesNothing(t *testing.T) {
 }
 
 func TestErrorsAreRecordedWithTheStatusAnswered(t *testing.T) {
-	rec := ft.Record(t)
-	for _, tc := range []struct {
-		status int
-		failed error
-	}{{500, nil}, {404, nil}, {200, errors.New("error handler failed")}} {
-		req, end := ft.Serve(httptest.NewRequest("GET", "/x", nil))
-		var resp fasthttp.Response
-		resp.SetStatusCode(tc.status)
-		failed := tc.failed
-		errorHandlerExit(&errorState{ctx: req.Context(), resp: &resp, err: errors.New("database is down")}, &failed)
-		end()
-	}
-	spans := rec.Ended()
-	if len(spans) != 3 {
-		t.Fatalf("%d spans", len(spans))
-	}
-	for i, wantError := range []bool{true, false, true} {
-		s := spans[i]
-		if ft.Exceptions(s) != 1 || (s.Status().Code == codes.Error) != wantError {
-			t.Errorf("case %d: status %v events %v", i, s.Status(), s.Events())
-		}
-	}
+	ft.CheckHandledErrors(t, func(h *httpframework.HandledError, failed error) { errorHandlerExit(h, &failed) })
 }
 
 func TestAPanicIsRecordedAndRaisedAgain(t *testing.T) {
-	rec := ft.Record(t)
-	req, end := ft.Serve(httptest.NewRequest("GET", "/panic", nil))
-	value := errors.New("handler panicked")
-	var got any
-	func() {
-		defer func() { got = recover() }()
-		st := httpframeworkRouting(req.Context())
-		defer handlerExit(st)
-		panic(value)
-	}()
-	end()
-	if got != value {
-		t.Fatalf("panicked with %v, want the handler's own value", got)
-	}
-	if s := ft.Only(t, rec); s.Status().Code != codes.Error || ft.Exceptions(s) != 1 {
-		t.Fatalf("status %v events %v", s.Status(), s.Events())
-	}
+	ft.CheckPanicRaisedAgain(t, handlerExit)
 }
 
 // httpframeworkRouting is nextEnter's and handlerEnter's routing of a request

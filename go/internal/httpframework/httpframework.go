@@ -130,6 +130,40 @@ func RecordHandlerError(span trace.Span, err error, status int) {
 	}
 }
 
+// HandledError is one error a handler returned, on its way through a
+// framework's error handler (fiber v2's and v3's (*App).ErrorHandler), from
+// that handler's enter hook to its exit hook, where the status answered is
+// known.
+type HandledError struct {
+	ctx  context.Context
+	resp interface{ StatusCode() int }
+	err  error
+}
+
+// StartHandledError begins the handling of err for the request with context
+// ctx, whose response resp (a *fasthttp.Response) will hold the status; nil
+// when err is nil.
+func StartHandledError(ctx context.Context, resp interface{ StatusCode() int }, err error) *HandledError {
+	if err == nil || resp == nil {
+		return nil
+	}
+	return &HandledError{ctx: ctx, resp: resp, err: err}
+}
+
+// End records the error (RecordHandlerError) with the status the error
+// handler answered, 500 when it failed itself (the framework answers 500
+// then).
+func (h *HandledError) End(failed bool) {
+	if h == nil {
+		return
+	}
+	status := h.resp.StatusCode()
+	if failed {
+		status = http.StatusInternalServerError
+	}
+	RecordHandlerError(ServerSpan(h.ctx), h.err, status)
+}
+
 // RecordPanic records a panic of the handler on the server span in ctx: an
 // exception event (type and message of the panic value) and status Error;
 // once a request, though nested routers each see the panic go by. The caller

@@ -10,6 +10,8 @@ mod traces;
 mod grpc;
 /// valyala/fasthttp and fiber v2: fronts calling a net/http downstream, one trace each.
 mod fasthttp;
+/// gofiber/fiber v3: a front calling a fiber v3 downstream through fiber v3's client, one trace.
+mod fiberv3;
 /// cloudwego/hertz: a front calling a hertz downstream through hertz's client, one trace.
 mod hertz;
 /// go-kratos/kratos v2: HTTP and gRPC transports, front and downstream, one trace; its own tracing.

@@ -1,7 +1,8 @@
 // Package frameworktest is what the tests of the router hooks (chi,
-// gorillamux, echov5) share: a span recorder as the global tracer provider,
-// and requests served as net/http's server hook serves them (a SERVER span
-// and an httpframework.Served in the context).
+// gorillamux, echov5, fiber, fiberv3) share: a span recorder as the global
+// tracer provider, requests served as net/http's server hook serves them (a
+// SERVER span and an httpframework.Served in the context), and the checks of
+// the hooks fiber v2 and v3 have alike (fiber.go).
 package frameworktest
 
 import (
