@@ -44,7 +44,7 @@ func (clientHandler) HandleConn(context.Context, stats.ConnStats)               
 // the call's outgoing metadata.
 func (h clientHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) context.Context {
 	defer api.Guard("grpc.clientTagRPC")
-	if !inst.Enabled() || api.Suppressed(ctx) || api.TracedByApp(ctx, trace.SpanKindClient, "otelgrpc") {
+	if !inst.Enabled() || api.Suppressed(ctx) || tracedByProgram(ctx, trace.SpanKindClient) {
 		return ctx
 	}
 	c := &call{facts: semconv.GRPCCall{Method: semconv.GRPCMethod(info.FullMethodName), Address: h.address, Port: h.port}, start: time.Now()}

@@ -26,9 +26,10 @@
 // span is an error for UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL,
 // UNAVAILABLE and DATA_LOSS, a client span for every code but OK.
 //
-// A program that already traces grpc through otelgrpc's stats handlers gets
-// no second span: a call whose ctx already holds otelgrpc's span of the same
-// kind (its handler runs before autotel's; api.TracedByApp) is left alone.
+// A program that already traces grpc through otelgrpc's stats handlers, or
+// through grpc's own OpenTelemetry plugin (stats/opentelemetry), gets no
+// second span: a call whose ctx already holds such a span (their handlers
+// run before autotel's; tracedByProgram) is left alone.
 // A grpc.Server served through net/http (Server.ServeHTTP) gets the grpc
 // span only: NewServer claims the application/grpc requests (api.ClaimHTTP),
 // for which the net/http hooks start no span of their own.

@@ -11,6 +11,7 @@ import (
 	"autotel.dev/go/gls"
 	"autotel.dev/go/internal/semconv"
 	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -45,9 +46,9 @@ func (serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) context
 	if !inst.Enabled() || api.Suppressed(ctx) {
 		return ctx
 	}
-	if api.TracedByApp(ctx, trace.SpanKindServer, "otelgrpc") {
-		// otelgrpc's span stands for the call: the handler's calls without a
-		// ctx join it, as they would have joined autotel's.
+	if tracedByProgram(ctx, trace.SpanKindServer) {
+		// The program's span stands for the call: the handler's calls without
+		// a ctx join it, as they would have joined autotel's.
 		if p := pendingOf(gls.Current()); p != nil {
 			api.AdoptIn(p.scope, context.WithValue(ctx, pendingKey{}, p))
 		}
@@ -134,4 +135,25 @@ func handleStreamExit(p *pending) {
 		finish(context.Background(), c, errUnimplemented, true)
 	}
 	p.scope.Exit()
+}
+
+// pluginScope is the tracer name of grpc's own OpenTelemetry plugin
+// (google.golang.org/grpc/stats/opentelemetry, its TraceOptions).
+const pluginScope = "grpc-go"
+
+// tracedByProgram reports whether the program traces this call itself, with
+// a stats handler that ran before autotel's: otelgrpc's (a span of the
+// call's kind in ctx), or grpc's own plugin, whose server span is the
+// call's SERVER span and whose client side leaves its per-attempt span
+// (kind INTERNAL, under its CLIENT call span) in ctx, with its trace context
+// already in the outgoing metadata.
+func tracedByProgram(ctx context.Context, kind trace.SpanKind) bool {
+	if api.TracedByApp(ctx, kind, "otelgrpc") {
+		return true
+	}
+	ro, ok := trace.SpanFromContext(ctx).(sdktrace.ReadOnlySpan)
+	if !ok || ro.InstrumentationScope().Name != pluginScope {
+		return false
+	}
+	return kind == trace.SpanKindClient || ro.SpanKind() == kind
 }
