@@ -222,8 +222,5 @@ func appendScope(b []byte, scope instrumentation.Scope) []byte {
 
 // appendResource appends the fields of r's Resource.
 func appendResource(b []byte, r *resource.Resource) []byte {
-	for iter := r.Iter(); iter.Next(); {
-		b = appendKeyValue(b, 1, iter.Attribute())
-	}
-	return b
+	return appendAttributeSet(b, 1, r.Set())
 }
