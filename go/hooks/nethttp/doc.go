@@ -14,6 +14,9 @@
 //     trace context injected into a clone of the request; a request whose
 //     context has no span (http.Get(url)) is a child of the span current on
 //     the goroutine (api.Parent);
+//   - dumpOutEnter/dumpOutExit on net/http/httputil.DumpRequestOut: the
+//     dump's round trip through its own Transport runs suppressed, so it
+//     makes no CLIENT span and the dump carries no traceparent (dump.go);
 //   - hijackEnter/hijackExit on (*response).Hijack: a handler that hijacks
 //     its connection (WebSocket) ends the SERVER span and records the
 //     duration there, with the status sent before the hijack, or the one an

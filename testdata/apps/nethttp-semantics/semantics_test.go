@@ -4,7 +4,8 @@
 // offers only "h2" still serves HTTP/1.1 to a client without ALPN and HTTP/2 to one with it, and
 // Server.Shutdown with a handler still running returns its context's deadline error. Each
 // handler logs whether the request carried a traceparent header (autotel's client hook adds
-// one), which tells the two runs apart.
+// one), which tells the two runs apart. A third behaviour is grpc's credentials/sts tests':
+// httputil.DumpRequestOut gives the same dump twice and leaves the request's body readable.
 package semantics
 
 import (
@@ -20,6 +21,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -168,6 +170,49 @@ func TestShutdownReturnsTheDeadlineWhileAHandlerRuns(t *testing.T) {
 	}
 	if err := srv.Shutdown(context.Background()); err != nil {
 		t.Errorf("Shutdown once the handler returned: %v", err)
+	}
+	t.Logf("requests with a traceparent: %d of 1", traceparents.Load())
+}
+
+// TestDumpRequestOutDumpsTheSameRequestTwice dumps one request twice, as grpc's credentials/sts
+// tests do, then sends it to a server: the dumps are equal and carry no traceparent (the dump
+// reaches no network), the body is still there for the real request, which carries one under
+// autotel.
+func TestDumpRequestOutDumpsTheSameRequestTwice(t *testing.T) {
+	traceparents.Store(0)
+	bodies := make(chan string, 1)
+	_, addr := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Traceparent") != "" {
+			traceparents.Add(1)
+		}
+		body, _ := io.ReadAll(r.Body)
+		bodies <- string(body)
+	}), nil)
+	req, err := http.NewRequest("POST", "http://"+addr+"/token", strings.NewReader("grant_type=x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := httputil.DumpRequestOut(req, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := httputil.DumpRequestOut(req, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(first) != string(second) {
+		t.Fatalf("two dumps of one request differ:\n%s\n%s", first, second)
+	}
+	if strings.Contains(strings.ToLower(string(first)), "traceparent") {
+		t.Fatalf("the dump carries a traceparent:\n%s", first)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := <-bodies; got != "grant_type=x" {
+		t.Fatalf("the server got the body %q after the dumps", got)
 	}
 	t.Logf("requests with a traceparent: %d of 1", traceparents.Load())
 }
