@@ -4,7 +4,11 @@
 // autotel.dev/go/gls), every line a log.Logger writes (log.Printf, the
 // std logger, log.Default(), log.New(...)) ends with
 // " trace_id=<32 hex> span_id=<16 hex>". Nothing changes when no span is
-// current.
+// current, nor for a Logger that writes into a buffer the program reads back
+// (its writer has a Bytes or String method: bytes.Buffer, strings.Builder,
+// bytebufferpool's ByteBuffer...): such lines are the program's data, which
+// its code or tests compare, not logs leaving the process. Lines to files,
+// standard output and error, pipes, sockets and other writers get the ids.
 //
 // The hook is outputEnter on (*log.Logger).output(pc uintptr, calldepth int,
 // appendOutput func([]byte) []byte) error, the funnel of every Logger method
@@ -15,6 +19,7 @@ package stdlog
 
 import (
 	"bytes"
+	"io"
 	"log"
 
 	"autotel.dev/go/api"
@@ -24,17 +29,28 @@ var inst = api.NewInstrumentation("log")
 
 // outputEnter is the enter hook of (*log.Logger).output. It never asks for an
 // exit call.
-func outputEnter(_ **log.Logger, _ *uintptr, _ *int, appendOutput *func([]byte) []byte) (*struct{}, bool) {
+func outputEnter(l **log.Logger, _ *uintptr, _ *int, appendOutput *func([]byte) []byte) (*struct{}, bool) {
 	defer api.Guard("stdlog.outputEnter")
 	if !inst.Enabled() {
 		return nil, false
 	}
 	sc := api.CurrentSpanContext()
-	if !sc.IsValid() || appendOutput == nil || *appendOutput == nil {
+	if !sc.IsValid() || appendOutput == nil || *appendOutput == nil || l == nil || *l == nil || readBack((*l).Writer()) {
 		return nil, false
 	}
 	*appendOutput = withIDs(*appendOutput, sc.TraceID().String(), sc.SpanID().String())
 	return nil, false
+}
+
+// readBack reports whether w is a buffer the program reads its lines back
+// from. (*log.Logger).Writer takes the Logger's output lock, which output
+// takes only after this hook has returned.
+func readBack(w io.Writer) bool {
+	switch w.(type) {
+	case interface{ Bytes() []byte }, interface{ String() string }:
+		return true
+	}
+	return false
 }
 
 // withIDs returns appendOutput followed by " trace_id=… span_id=…", kept

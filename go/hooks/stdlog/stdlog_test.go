@@ -3,7 +3,10 @@ package stdlog
 import (
 	"bytes"
 	"context"
+	"io"
 	"log"
+	"os"
+	"strings"
 	"testing"
 
 	"autotel.dev/go/api"
@@ -25,10 +28,13 @@ func output(l *log.Logger, msg string) string {
 	return string(b)
 }
 
+// toStderr is a Logger writing where logs leave the process.
+func toStderr() *log.Logger { return log.New(os.Stderr, "", 0) }
+
 func TestIDsAppendedWhileASpanIsCurrent(t *testing.T) {
 	defer gls.InstallFakeForTests()()
 	tp := sdktrace.NewTracerProvider()
-	l := log.New(&bytes.Buffer{}, "", 0)
+	l := toStderr()
 
 	if got := output(l, "no span"); got != "HEADER no span\n" {
 		t.Fatalf("without a span: %q", got)
@@ -53,8 +59,42 @@ func TestIDsAppendedWhileASpanIsCurrent(t *testing.T) {
 	}
 }
 
+// A Logger writing into a buffer the program reads back writes its lines
+// unchanged: the program compares them (fiber's logger middleware tests do).
+func TestLinesIntoABufferTheProgramReadsAreLeftAlone(t *testing.T) {
+	defer gls.InstallFakeForTests()()
+	tp := sdktrace.NewTracerProvider()
+	_, a := api.Begin(context.Background(), tp.Tracer("t"), "op")
+	defer a.End()
+	for name, w := range map[string]io.Writer{"bytes.Buffer": &bytes.Buffer{}, "strings.Builder": &strings.Builder{}, "Bytes only": bytesOnly{}} {
+		if got := output(log.New(w, "", 0), "msg"); got != "HEADER msg\n" {
+			t.Errorf("%s: %q", name, got)
+		}
+	}
+	for name, w := range map[string]io.Writer{"stderr": os.Stderr, "io.MultiWriter": io.MultiWriter(io.Discard), "pipe": pipeWriter(t)} {
+		if got := output(log.New(w, "", 0), "msg"); !strings.Contains(got, " trace_id=") {
+			t.Errorf("%s: %q lacks the ids", name, got)
+		}
+	}
+}
+
+// bytesOnly is a writer with a Bytes method and no String method.
+type bytesOnly struct{}
+
+func (bytesOnly) Write(p []byte) (int, error) { return len(p), nil }
+func (bytesOnly) Bytes() []byte               { return nil }
+
+func pipeWriter(t *testing.T) *os.File {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(); w.Close() })
+	return w
+}
+
 func TestDisabledOrWithoutSpanDoesNotAllocate(t *testing.T) {
-	l := log.New(&bytes.Buffer{}, "", 0)
+	l := toStderr()
 	var pc uintptr
 	depth := 2
 	f := func(b []byte) []byte { return b }
