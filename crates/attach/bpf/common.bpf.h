@@ -103,7 +103,8 @@ struct entry_state {
 	u8 parent_remote;
 	u8 had_prev;
 	u8 nested; /* calls of the same probe inside this one, on this goroutine, not yet returned */
-	u8 _pad[4];
+	u8 live;   /* kept states (keep_state): the span is open; 0 once take_kept_span ended it */
+	u8 _pad[3];
 	u64 aux2; /* kind-specific: string lengths, pointers */
 	u64 aux3;
 	u64 code[2]; /* database/sql: the driver's code addresses (db_driver) */
@@ -173,6 +174,16 @@ static __always_inline int wake_flags(void)
 	return avail >= wakeup_bytes && avail < wakeup_bytes + WAKE_WINDOW ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
+/* Makes sc goroutine k's context; cur is its entry in go_ctx (NULL: none), written over in
+ * place: an LRU map's update takes a fresh element and frees the old one, each under a lock. */
+static __always_inline void put_ctx(struct go_key *k, struct span_ctx *cur, struct span_ctx *sc)
+{
+	if (cur)
+		*cur = *sc;
+	else
+		bpf_map_update_elem(&go_ctx, k, sc, BPF_ANY);
+}
+
 /* Starts a span in goroutine k: picks the parent (remote, else the goroutine's current
  * context), makes ids, and installs the new span as the goroutine's context. */
 static __always_inline void start_span(struct go_key *k, struct entry_state *st)
@@ -190,14 +201,14 @@ static __always_inline void start_span(struct go_key *k, struct entry_state *st)
 	if (!st->has_parent)
 		random_bytes(st->sc.trace_id, 16);
 	random_bytes(st->sc.span_id, 8);
-	bpf_map_update_elem(&go_ctx, k, &st->sc, BPF_ANY);
+	put_ctx(k, cur, &st->sc);
 }
 
 /* Restores the goroutine's context after a span ends. */
 static __always_inline void end_span(struct go_key *k, struct entry_state *st)
 {
 	if (st->had_prev)
-		bpf_map_update_elem(&go_ctx, k, &st->prev, BPF_ANY);
+		put_ctx(k, bpf_map_lookup_elem(&go_ctx, k), &st->prev);
 	else
 		bpf_map_delete_elem(&go_ctx, k);
 }
@@ -213,6 +224,34 @@ static __always_inline int take_span(struct pt_regs *ctx, void *state, struct go
 		return 0;
 	*st = *p;
 	bpf_map_delete_elem(state, k);
+	end_span(k, st);
+	return 1;
+}
+
+/* Span state kept across a goroutine's spans (the server's: one connection's goroutine serves
+ * request after request). Where take_span deletes the entry and the next entry probe inserts one
+ * (an LRU update and a delete per span, each taking locks), a kept entry is written over in place
+ * and marked ended: old is the goroutine's entry in `state` (NULL: none yet). Entries of
+ * goroutines that are gone age out of the LRU map. */
+static __always_inline void keep_state(void *state, struct go_key *k, struct entry_state *old, struct entry_state *st)
+{
+	st->live = 1;
+	if (old)
+		*old = *st;
+	else
+		bpf_map_update_elem(state, k, st, BPF_ANY);
+}
+
+/* take_span for a map of kept states (keep_state): the entry stays, marked ended. */
+static __always_inline int take_kept_span(struct pt_regs *ctx, void *state, struct go_key *k, struct entry_state *st)
+{
+	if (!current_goroutine(ctx, k))
+		return 0;
+	struct entry_state *p = bpf_map_lookup_elem(state, k);
+	if (!p || !p->live)
+		return 0;
+	*st = *p;
+	p->live = 0;
 	end_span(k, st);
 	return 1;
 }

@@ -1,9 +1,9 @@
 //! OTLP export of attach's spans: `ExportTraceServiceRequest` over HTTP/protobuf or gRPC
 //! (plaintext HTTP/2), configured by the standard `OTEL_*` variables. A bounded queue sits between the ring-buffer reader and
 //! the exporter thread: a slow or absent collector costs dropped spans (counted and reported),
-//! never a blocked reader.
+//! never a blocked reader. Spans travel encoded ([`Queued::new`]); [`encode_request`] frames
+//! them into the request without decoding them.
 
-use std::collections::HashMap;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -14,7 +14,8 @@ use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::Trac
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::resource::v1::Resource;
-use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
+use opentelemetry_proto::tonic::trace::v1::Span;
+use prost::encoding as wire;
 use prost::Message;
 
 use crate::error::AttachError;
@@ -174,13 +175,27 @@ fn percent_decode(s: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ProcessInfo {
     pub pid: u32,
-    pub executable_path: String,
+    /// Shared: every queued span carries its process, so a clone must not copy the path.
+    pub executable_path: Arc<str>,
 }
 
 /// A span and its process, as queued for export.
 pub struct Queued {
     pub process: ProcessInfo,
-    pub span: Span,
+    /// The span as an encoded OTLP `Span` message ([`Queued::new`]).
+    pub span: Vec<u8>,
+}
+
+impl Queued {
+    /// Encodes the span where it was built: its many small allocations are freed by the thread
+    /// that made them (cheap), the export thread only copies bytes, and each span is measured
+    /// and encoded once rather than once per level of the request's nesting.
+    pub fn new(process: ProcessInfo, span: &Span) -> Queued {
+        Queued {
+            process,
+            span: span.encode_to_vec(),
+        }
+    }
 }
 
 /// Handle of the exporter thread. Spans travel to it in batches (one per ring-buffer drain),
@@ -261,10 +276,13 @@ impl Sink {
         }
     }
 
-    fn send(&mut self, cfg: &ExportConfig, url: &str, req: ExportTraceServiceRequest) -> Result<(), String> {
+    /// Sends req, an encoded `ExportTraceServiceRequest` ([`encode_request`]).
+    fn send(&mut self, cfg: &ExportConfig, url: &str, req: &[u8]) -> Result<(), String> {
         match self {
-            Sink::Http(agent) => post(agent, url, &cfg.headers, &req),
+            Sink::Http(agent) => post(agent, url, &cfg.headers, req),
             Sink::Grpc(g) => {
+                // tonic's client takes the message, not its bytes.
+                let req = ExportTraceServiceRequest::decode(req).map_err(|e| format!("re-reading the request: {e}"))?;
                 if g.client.is_none() {
                     // Connects on first use and reconnects by itself: an absent collector
                     // costs failed exports, never a failed agent.
@@ -314,7 +332,11 @@ fn export_loop(cfg: ExportConfig, rx: Receiver<Vec<Queued>>, exported: Arc<Atomi
         let done = match rx.recv_timeout(wait) {
             Ok(spans) => {
                 waiting.fetch_sub(spans.len(), Ordering::Relaxed);
-                batch.extend(spans);
+                if batch.is_empty() {
+                    batch = spans; // the common case: a drain's batch is the export's
+                } else {
+                    batch.extend(spans);
+                }
                 false
             }
             Err(RecvTimeoutError::Timeout) => false,
@@ -322,9 +344,9 @@ fn export_loop(cfg: ExportConfig, rx: Receiver<Vec<Queued>>, exported: Arc<Atomi
         };
         if !batch.is_empty() && (done || batch.len() >= BATCH || last.elapsed() >= FLUSH_EVERY) {
             let n = batch.len() as u64;
-            let req = build_request(&cfg, std::mem::take(&mut batch));
+            let req = encode_request(&cfg, &std::mem::take(&mut batch));
             if let (Some(url), Some(sink)) = (&cfg.traces_url, sink.as_mut()) {
-                match sink.send(&cfg, url, req) {
+                match sink.send(&cfg, url, &req) {
                     Ok(()) => {
                         exported.fetch_add(n, Ordering::Relaxed);
                         warned = false;
@@ -347,46 +369,65 @@ fn export_loop(cfg: ExportConfig, rx: Receiver<Vec<Queued>>, exported: Arc<Atomi
     }
 }
 
-fn post(agent: &ureq::Agent, url: &str, headers: &[(String, String)], req: &ExportTraceServiceRequest) -> Result<(), String> {
-    let body = req.encode_to_vec();
+fn post(agent: &ureq::Agent, url: &str, headers: &[(String, String)], body: &[u8]) -> Result<(), String> {
     let mut r = agent.post(url).set("Content-Type", "application/x-protobuf");
     for (k, v) in headers {
         r = r.set(k, v);
     }
-    r.send_bytes(&body).map(|_| ()).map_err(|e| e.to_string())
+    r.send_bytes(body).map(|_| ()).map_err(|e| e.to_string())
 }
 
-/// Groups spans by process into one request.
-pub fn build_request(cfg: &ExportConfig, spans: Vec<Queued>) -> ExportTraceServiceRequest {
-    let mut by_proc: HashMap<ProcessInfo, Vec<Span>> = HashMap::new();
+/// Groups spans by process into one request, encoded: the bytes prost gives the
+/// `ExportTraceServiceRequest` of one `ResourceSpans` per process (its resource, then one
+/// `ScopeSpans` holding the spans in their order), with the queued spans' bytes copied in.
+pub fn encode_request(cfg: &ExportConfig, spans: &[Queued]) -> Vec<u8> {
+    // Usually one process, rarely a few.
+    let mut by_proc: Vec<(&ProcessInfo, Vec<&[u8]>)> = Vec::new();
     for q in spans {
-        by_proc.entry(q.process).or_default().push(q.span);
+        match by_proc.iter_mut().find(|(p, _)| **p == q.process) {
+            Some((_, v)) => v.push(&q.span),
+            None => by_proc.push((&q.process, vec![&q.span])),
+        }
     }
-    let resource_spans = by_proc
-        .into_iter()
-        .map(|(p, spans)| ResourceSpans {
-            resource: Some(Resource {
-                attributes: resource_attributes(cfg, &p),
-                dropped_attributes_count: 0,
-                ..Default::default()
-            }),
-            scope_spans: vec![ScopeSpans {
-                scope: Some(InstrumentationScope {
-                    name: "autotel.dev/attach".into(),
-                    version: env!("CARGO_PKG_VERSION").into(),
-                    ..Default::default()
-                }),
-                spans,
-                schema_url: String::new(),
-            }],
-            schema_url: String::new(),
-        })
-        .collect();
-    ExportTraceServiceRequest { resource_spans }
+    let scope = InstrumentationScope {
+        name: "autotel.dev/attach".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        ..Default::default()
+    };
+    let mut out = Vec::with_capacity(spans.iter().map(|q| q.span.len() + 4).sum::<usize>() + 512 * by_proc.len());
+    for (p, spans) in by_proc {
+        let resource = Resource {
+            attributes: resource_attributes(cfg, p),
+            dropped_attributes_count: 0,
+            ..Default::default()
+        };
+        // ScopeSpans { scope = 1, spans = 2 } (schema_url empty: absent)
+        let scope_len = len_field(1, scope.encoded_len()) + spans.iter().map(|s| len_field(2, s.len())).sum::<usize>();
+        // ResourceSpans { resource = 1, scope_spans = 2 }
+        let rs_len = len_field(1, resource.encoded_len()) + len_field(2, scope_len);
+        // ExportTraceServiceRequest { resource_spans = 1 }
+        wire::encode_key(1, wire::WireType::LengthDelimited, &mut out);
+        wire::encode_varint(rs_len as u64, &mut out);
+        wire::message::encode(1, &resource, &mut out);
+        wire::encode_key(2, wire::WireType::LengthDelimited, &mut out);
+        wire::encode_varint(scope_len as u64, &mut out);
+        wire::message::encode(1, &scope, &mut out);
+        for s in spans {
+            wire::encode_key(2, wire::WireType::LengthDelimited, &mut out);
+            wire::encode_varint(s.len() as u64, &mut out);
+            out.extend_from_slice(s);
+        }
+    }
+    out
+}
+
+/// The encoded size of a length-delimited field `tag` of `len` bytes.
+fn len_field(tag: u32, len: usize) -> usize {
+    wire::key_len(tag) + wire::encoded_len_varint(len as u64) + len
 }
 
 fn resource_attributes(cfg: &ExportConfig, p: &ProcessInfo) -> Vec<KeyValue> {
-    let exe_name = std::path::Path::new(&p.executable_path)
+    let exe_name = std::path::Path::new(&*p.executable_path)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
@@ -405,7 +446,7 @@ fn resource_attributes(cfg: &ExportConfig, p: &ProcessInfo) -> Vec<KeyValue> {
     }
     attrs.push(kv_int("process.pid", p.pid as i64));
     attrs.push(kv_str("process.executable.name", exe_name));
-    attrs.push(kv_str("process.executable.path", p.executable_path.clone()));
+    attrs.push(kv_str("process.executable.path", &*p.executable_path));
     attrs.push(kv_str("telemetry.sdk.name", "autotel-attach"));
     attrs.push(kv_str("telemetry.sdk.language", "go"));
     attrs.push(kv_str("telemetry.sdk.version", env!("CARGO_PKG_VERSION")));
@@ -415,6 +456,7 @@ fn resource_attributes(cfg: &ExportConfig, p: &ProcessInfo) -> Vec<KeyValue> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<ExportConfig, AttachError> {
         let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -440,5 +482,53 @@ mod tests {
         assert!(err.to_string().contains("plaintext"), "{err}");
         let c = config(&[("OTEL_SDK_DISABLED", "true")]).expect("disabled");
         assert_eq!(c.traces_url, None);
+    }
+
+    fn span(name: &str, n: i64) -> Span {
+        Span {
+            trace_id: vec![1; 16],
+            span_id: vec![n as u8; 8],
+            name: name.into(),
+            kind: 2,
+            start_time_unix_nano: 1_700_000_000_000_000_000,
+            end_time_unix_nano: 1_700_000_000_000_000_000 + n as u64,
+            attributes: vec![kv_str("http.request.method", "GET"), kv_int("http.response.status_code", n)],
+            ..Default::default()
+        }
+    }
+
+    /// The framed bytes are prost's encoding of the request grouped by process (in the order
+    /// processes first appear, spans in theirs): what a collector decodes is the message itself.
+    #[test]
+    fn encoded_request_is_the_request_prost_encodes() {
+        use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans};
+        let cfg = config(&[("OTEL_SERVICE_NAME", "svc"), ("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=test")])
+            .expect("config");
+        let a = ProcessInfo { pid: 10, executable_path: "/srv/a".into() };
+        let b = ProcessInfo { pid: 20, executable_path: "/srv/b".into() };
+        let queued = [(&a, span("GET /x", 1)), (&b, span("GET", 300)), (&a, span("POST /y", 2))];
+        let bytes = encode_request(&cfg, &queued.iter().map(|(p, s)| Queued::new((*p).clone(), s)).collect::<Vec<_>>());
+        let resource_spans = |p: &ProcessInfo, spans: Vec<Span>| ResourceSpans {
+            resource: Some(Resource { attributes: resource_attributes(&cfg, p), ..Default::default() }),
+            scope_spans: vec![ScopeSpans {
+                scope: Some(InstrumentationScope {
+                    name: "autotel.dev/attach".into(),
+                    version: env!("CARGO_PKG_VERSION").into(),
+                    ..Default::default()
+                }),
+                spans,
+                schema_url: String::new(),
+            }],
+            schema_url: String::new(),
+        };
+        let want = ExportTraceServiceRequest {
+            resource_spans: vec![
+                resource_spans(&a, vec![span("GET /x", 1), span("POST /y", 2)]),
+                resource_spans(&b, vec![span("GET", 300)]),
+            ],
+        };
+        assert_eq!(bytes, want.encode_to_vec());
+        assert_eq!(ExportTraceServiceRequest::decode(&bytes[..]).expect("decodes"), want);
+        assert!(encode_request(&cfg, &[]).is_empty());
     }
 }

@@ -146,7 +146,7 @@ fn process_info(pid: u32, cache: &mut HashMap<u32, ProcessInfo>, fallback: &Path
                 std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_else(|_| fallback.to_owned()).as_os_str().as_bytes(),
             )
             .trim_end_matches(" (deleted)")
-            .to_owned(),
+            .into(),
         })
         .clone()
 }
@@ -446,16 +446,14 @@ mod imp {
 
         let debug = std::env::var_os("AUTOTEL_ATTACH_DEBUG").is_some();
         let drain = |queue: &Rc<RefCell<Vec<SpanEvent>>>, procs: &mut HashMap<u32, ProcessInfo>, total: &mut u64| {
-            let mut spans = Vec::new();
-            for e in queue.borrow_mut().drain(..) {
+            let mut queue = queue.borrow_mut();
+            let mut spans = Vec::with_capacity(queue.len());
+            for e in queue.drain(..) {
                 if debug {
                     eprintln!("autotel attach: event {e:?}");
                 }
                 let process = process_info(e.pid, procs, path);
-                spans.push(Queued {
-                    process,
-                    span: to_span(&e, &clock, &sem),
-                });
+                spans.push(Queued::new(process, &to_span(&e, &clock, &sem)));
             }
             *total += spans.len() as u64;
             exporter.send(spans);

@@ -7,6 +7,9 @@
 
 /// `bytes` as valid UTF-8: each run of invalid bytes replaced by one U+FFFD.
 pub fn valid_text(bytes: &[u8]) -> String {
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return s.to_owned(); // the usual case, checked in one pass
+    }
     let mut out = String::with_capacity(bytes.len());
     let mut in_invalid_run = false;
     for chunk in bytes.utf8_chunks() {

@@ -206,8 +206,17 @@ static __always_inline int scan_header_map(u64 m, struct scan_ctx *sc)
 {
 	if (!m)
 		return 0;
-	u64 dir_ptr = read_u64(m + off_map_dirptr);
-	u64 dir_len = read_u64(m + off_map_dirlen);
+	u64 dir_ptr, dir_len;
+	if (off_map_dirlen == off_map_dirptr + 8) { /* adjacent (every Go release so far): one read */
+		u64 dir[2];
+		if (bpf_probe_read_user(dir, sizeof(dir), (void *)(m + off_map_dirptr)))
+			return 0;
+		dir_ptr = dir[0];
+		dir_len = dir[1];
+	} else {
+		dir_ptr = read_u64(m + off_map_dirptr);
+		dir_len = read_u64(m + off_map_dirlen);
+	}
 	if (!dir_ptr)
 		return 0;
 	if (dir_len == 0) { /* small map: a single group */
@@ -265,9 +274,9 @@ int http_server_enter(struct pt_regs *ctx)
 		return 0;
 	u64 req = GO_ARG4(ctx);
 	struct entry_state *old = bpf_map_lookup_elem(&server_state, &k);
-	if (old && old->req == req)
+	if (old && old->live && old->req == req)
 		return 0;
-	if (bpf_map_lookup_elem(&route_of_span, &k)) /* a previous request's on this goroutine */
+	if (have_routes && bpf_map_lookup_elem(&route_of_span, &k)) /* a previous request's on this goroutine */
 		bpf_map_delete_elem(&route_of_span, &k);
 	struct entry_state st = {};
 	st.start_ns = bpf_ktime_get_ns();
@@ -276,7 +285,7 @@ int http_server_enter(struct pt_regs *ctx)
 	if (have_swiss_headers)
 		read_request_headers(req, &st);
 	start_span(&k, &st);
-	bpf_map_update_elem(&server_state, &k, &st, BPF_ANY);
+	keep_state(&server_state, &k, old, &st);
 	return 0;
 }
 
@@ -286,7 +295,7 @@ static __always_inline int http_server_end(struct pt_regs *ctx, int http2)
 {
 	struct go_key k;
 	struct entry_state st;
-	if (!take_span(ctx, &server_state, &k, &st))
+	if (!take_kept_span(ctx, &server_state, &k, &st))
 		return 0;
 
 	struct struct_views *v = struct_views();
@@ -308,7 +317,7 @@ static __always_inline int http_server_end(struct pt_regs *ctx, int http2)
 		VIEW_GO_STRING(e->path, PATH_MAX_, v->url, url_ok, url, off_url_path, e->path_len);
 	if (have_pattern)
 		VIEW_GO_STRING(e->pattern, PATTERN_MAX, v->req, req_ok, req, off_req_pattern, e->pattern_len);
-	struct route *route = bpf_map_lookup_elem(&route_of_span, &k);
+	struct route *route = have_routes ? bpf_map_lookup_elem(&route_of_span, &k) : 0;
 	if (route) { /* a framework's route names the span rather than the ServeMux pattern */
 		u64 n = route->len & (PATTERN_MAX - 1);
 		__builtin_memcpy(e->pattern, route->s, PATTERN_MAX);

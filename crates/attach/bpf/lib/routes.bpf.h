@@ -6,6 +6,9 @@
 /* ---- configuration, set by userspace before load (the library's module in src/libs/) ---- */
 const volatile u64 off_gin_context_fullpath = 0;
 const volatile u64 off_echo_context_path = 0;
+/* A route probe is planned: without one route_of_span stays empty, and the server span's
+ * programs (lib/nethttp.bpf.h) skip looking into it. */
+const volatile u8 have_routes = 0;
 
 /* ---- web frameworks' routes: gin's (*Engine).handleHTTPRequest(c *Context) and echo v4's
  * (*Router).Find(method, path string, c Context) route the request; at their RETs the

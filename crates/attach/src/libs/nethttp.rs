@@ -268,7 +268,8 @@ fn method_or_other(m: &str) -> &str {
 }
 
 fn http_span(e: &SpanEvent) -> SpanParts {
-    let mut attrs = Vec::new();
+    // Room for a server span's attributes: no reallocation while they are pushed.
+    let mut attrs = Vec::with_capacity(16);
     let method = method_or_other(&e.method);
     attrs.push(kv_str("http.request.method", method));
     if method == "_OTHER" {

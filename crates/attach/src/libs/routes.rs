@@ -83,6 +83,7 @@ impl Library for Gin {
     #[cfg(bpf_built)]
     fn configure(&self, ro: &mut super::Rodata, report: &CheckReport) {
         ro.off_gin_context_fullpath = report.offsets.get(GIN_CONTEXT_FULLPATH).unwrap_or(0);
+        ro.have_routes |= planned(report, ProbeId::GinRoute);
     }
 }
 
@@ -98,5 +99,12 @@ impl Library for Echo {
     #[cfg(bpf_built)]
     fn configure(&self, ro: &mut super::Rodata, report: &CheckReport) {
         ro.off_echo_context_path = report.offsets.get(ECHO_CONTEXT_PATH).unwrap_or(0);
+        ro.have_routes |= planned(report, ProbeId::EchoRoute);
     }
+}
+
+/// 1 when the plan has the route probe `id` (the BPF half's `have_routes`).
+#[cfg(bpf_built)]
+fn planned(report: &CheckReport, id: ProbeId) -> u8 {
+    report.probes.iter().any(|p| p.spec.id == id) as u8
 }
