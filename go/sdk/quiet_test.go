@@ -20,17 +20,8 @@ func TestQuietOnlyWhereTheSamplerDrops(t *testing.T) {
 	prev := otel.GetTracerProvider()
 	t.Cleanup(func() { otel.SetTracerProvider(prev) })
 	inst := api.NewInstrumentation("quiettest")
-	ids := trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}}
-	sampled, unsampled := ids, ids
-	sampled.TraceFlags = trace.FlagsSampled
-	parents := map[string]context.Context{
-		"none":               context.Background(),
-		"sampled":            trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(sampled)),
-		"unsampled":          trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(unsampled)),
-		"unsampled (remote)": trace.ContextWithRemoteSpanContext(context.Background(), trace.NewSpanContext(unsampled)),
-	}
-	for _, name := range []string{"always_on", "always_off", "traceidratio", "parentbased_always_on",
-		"parentbased_always_off", "parentbased_traceidratio"} {
+	parents := testParents("")
+	for _, name := range runtimeSamplers {
 		rec := tracetest.NewSpanRecorder()
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec),
 			sdktrace.WithSampler(buildSampler(samplerConfig{name: name, arg: 0.5})))
@@ -70,18 +61,8 @@ func TestBeginUnsampledOnlyWhereTheSamplerDrops(t *testing.T) {
 	prev := otel.GetTracerProvider()
 	t.Cleanup(func() { otel.SetTracerProvider(prev) })
 	inst := api.NewInstrumentation("unsampledtest")
-	ts, _ := trace.ParseTraceState("vendor=x")
-	ids := trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}, TraceState: ts}
-	sampled, unsampled := ids, ids
-	sampled.TraceFlags = trace.FlagsSampled
-	parents := map[string]context.Context{
-		"none":               context.Background(),
-		"sampled":            trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(sampled)),
-		"unsampled":          trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(unsampled)),
-		"unsampled (remote)": trace.ContextWithRemoteSpanContext(context.Background(), trace.NewSpanContext(unsampled)),
-	}
-	for _, name := range []string{"always_on", "always_off", "traceidratio", "parentbased_always_on",
-		"parentbased_always_off", "parentbased_traceidratio"} {
+	parents := testParents("vendor=x")
+	for _, name := range runtimeSamplers {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(buildSampler(samplerConfig{name: name, arg: 0.5})))
 		otel.SetTracerProvider(tp)
 		api.SetSampler(tp, name)
@@ -166,5 +147,24 @@ func TestBeginUnsampledAllocatesOnlyTheContext(t *testing.T) {
 	})
 	if allocs != 1 {
 		t.Errorf("%.1f allocations per unsampled root, want 1 (ctx's value)", allocs)
+	}
+}
+
+// runtimeSamplers are the OTEL_TRACES_SAMPLER values the runtime builds.
+var runtimeSamplers = []string{"always_on", "always_off", "traceidratio", "parentbased_always_on",
+	"parentbased_always_off", "parentbased_traceidratio"}
+
+// testParents are a span's possible parents: none, sampled, not sampled (local and remote),
+// with trace state tracestate.
+func testParents(tracestate string) map[string]context.Context {
+	ts, _ := trace.ParseTraceState(tracestate)
+	ids := trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}, TraceState: ts}
+	sampled, unsampled := ids, ids
+	sampled.TraceFlags = trace.FlagsSampled
+	return map[string]context.Context{
+		"none":               context.Background(),
+		"sampled":            trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(sampled)),
+		"unsampled":          trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(unsampled)),
+		"unsampled (remote)": trace.ContextWithRemoteSpanContext(context.Background(), trace.NewSpanContext(unsampled)),
 	}
 }
