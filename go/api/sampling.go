@@ -26,6 +26,9 @@ type samplerInfo struct {
 	// followsUnsampled: parentbased_* (whose delegates for a not-sampled
 	// parent are the SDK's defaults, never sample) or always_off.
 	followsUnsampled bool
+	// neverSamples: always_off. rootsUnsampled: always_off or
+	// parentbased_always_off, which drop every span without a parent.
+	neverSamples, rootsUnsampled bool
 }
 
 var sampler atomic.Pointer[samplerInfo]
@@ -40,6 +43,8 @@ func SetSampler(tp trace.TracerProvider, name string) {
 		provider:         tp,
 		comparable:       tp != nil && reflect.TypeOf(tp).Comparable(),
 		followsUnsampled: strings.HasPrefix(name, "parentbased_") || name == "always_off",
+		neverSamples:     name == "always_off",
+		rootsUnsampled:   name == "always_off" || name == "parentbased_always_off",
 	})
 }
 

@@ -18,8 +18,9 @@ import (
 // and End does nothing.
 type Active struct {
 	span  trace.Span
-	scope *gls.Scope // &own when the span became current, else nil
-	own   gls.Scope  // in the same allocation as the Active
+	scope *gls.Scope    // &own when the span became current, else nil
+	own   gls.Scope     // in the same allocation as the Active
+	quiet unsampledSpan // the span, when begun by BeginUnsampled
 }
 
 // Begin starts a span as a child of the span in ctx or, when ctx carries no

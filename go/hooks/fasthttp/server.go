@@ -11,7 +11,6 @@ import (
 	"autotel.dev/go/internal/semconv"
 	"github.com/valyala/fasthttp"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -83,5 +82,5 @@ func serverExit(state unsafe.Pointer, status int) {
 	errorType := semconv.SetHTTPServerStatus(st.active.Span(), status)
 	st.active.End() // and the goroutine's previous context is current again
 	metrics.Get().Server.Record(st.ctx, semconv.Seconds(elapsed),
-		metric.WithAttributeSet(st.facts.MetricAttributes(status, st.served.Route(), errorType)))
+		st.facts.MetricOptions(status, st.served.Route(), errorType)...)
 }

@@ -86,5 +86,5 @@ func dialExit(st *dialState, _ *unsafe.Pointer, resp **http.Response, err *error
 	errorType := semconv.SetHTTPClientResult(st.span, result, status, protoVersion)
 	st.span.End()
 	metrics.Get().Record(st.ctx, semconv.Seconds(elapsed),
-		metric.WithAttributeSet(st.facts.MetricAttributes(status, protoVersion, errorType)))
+		st.facts.MetricOptions(status, protoVersion, errorType)...)
 }

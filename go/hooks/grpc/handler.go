@@ -79,7 +79,7 @@ func finish(ctx context.Context, c *call, err error, server bool) {
 	if elapsed < 0 {
 		elapsed = 0
 	}
-	h.Record(ctx, elapsed.Seconds(), metric.WithAttributeSet(c.facts.MetricAttributes(code, errorType, !server)))
+	h.Record(ctx, elapsed.Seconds(), c.facts.MetricOptions(code, errorType, !server)...)
 }
 
 // metadataCarrier is a propagation.TextMapCarrier over grpc metadata.

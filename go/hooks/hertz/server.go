@@ -14,7 +14,6 @@ import (
 	"github.com/cloudwego/hertz/pkg/protocol"
 	"github.com/cloudwego/hertz/pkg/route"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -136,5 +135,5 @@ func (serverTracer) Finish(ctx context.Context, c *app.RequestContext) {
 	errorType := semconv.SetHTTPServerStatus(active.Span(), status)
 	active.End() // and the goroutine's previous context is current again
 	metrics.Get().Server.Record(st.ctx, semconv.Seconds(elapsed),
-		metric.WithAttributeSet(st.facts.MetricAttributes(status, st.served.Route(), errorType)))
+		st.facts.MetricOptions(status, st.served.Route(), errorType)...)
 }

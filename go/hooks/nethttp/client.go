@@ -8,8 +8,6 @@ import (
 	"autotel.dev/go/api"
 	"autotel.dev/go/internal/semconv"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -59,7 +57,7 @@ func clientEnter(_ **http.Transport, req **http.Request) (*clientState, bool) {
 	if r.Header != nil {
 		clone := r.WithContext(ctx)
 		clone.Header = r.Header.Clone()
-		otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(clone.Header))
+		otel.GetTextMapPropagator().Inject(ctx, api.Headers(clone.Header))
 		st.clone = clone
 		*req = clone
 	}
@@ -88,5 +86,5 @@ func clientExit(st *clientState, resp **http.Response, err *error) {
 	st.span.End()
 
 	metrics.Get().Client.Record(st.ctx, semconv.Seconds(elapsed),
-		metric.WithAttributeSet(st.facts.MetricAttributes(status, protoVersion, errorType)))
+		st.facts.MetricOptions(status, protoVersion, errorType)...)
 }

@@ -1,7 +1,6 @@
 package nethttp
 
 import (
-	"context"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -11,22 +10,24 @@ import (
 	"autotel.dev/go/internal/httpframework"
 	"autotel.dev/go/internal/semconv"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 )
 
 // serverState carries one served request from serverEnter to serverExit, and
 // to the mux hooks through the request's context.
 type serverState struct {
-	active *api.Active // the span, current on the handler's goroutine
+	active *api.Active // the span, current on the handler's goroutine: &own or Begin's
+	own    api.Active  // the span when the sampler drops it (api.BeginUnsampled)
 	span   trace.Span
 	start  time.Time
 	facts  semconv.HTTPServer
 	rw     http.ResponseWriter
 	orig   *http.Request         // the request serverHandler received
 	req    *http.Request         // orig with the span's context: what the handler gets
-	served *httpframework.Served // http.route, set by a ServeMux or a router hook
+	served *httpframework.Served // http.route, set by a ServeMux or a router hook: &servedOwn
+	// servedOwn is also the request context's node with this state
+	// (httpframework.WithServedIn): one allocation for the three.
+	servedOwn httpframework.Served
 	// yielded: otelhttp's handler made the request's SERVER span (otelhttp.go);
 	// this one is dropped.
 	yielded bool
@@ -68,21 +69,31 @@ func serverEnter(_ unsafe.Pointer, rw *http.ResponseWriter, req **http.Request) 
 		// request's one SERVER span.
 		return nil, false
 	}
-	ctx := otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-	facts, attrs := semconv.ReadHTTPServerRequest(r)
-	st := &serverState{start: time.Now(), facts: facts, rw: *rw, orig: r}
-	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...)}
-	if !trace.SpanContextFromContext(ctx).IsValid() {
-		// No caller's trace: a new one, whatever is current on the
-		// goroutine that runs the server.
-		opts = append(opts, trace.WithNewRoot())
-	}
+	ctx := otel.GetTextMapPropagator().Extract(r.Context(), api.Headers(r.Header))
+	st := &serverState{start: time.Now(), rw: *rw, orig: r}
 	// The span is current on the handler's goroutine (and the goroutines it
 	// starts) until serverExit: calls made without ctx join its trace.
-	ctx, st.active = api.Begin(ctx, inst.Tracer(), facts.SpanName(""), opts...)
+	if qctx, quiet := inst.BeginUnsampled(ctx, &st.own); quiet {
+		// The sampler drops it: a span with ids and nothing else, no
+		// attributes built (the metric needs the facts alone).
+		ctx, st.active = qctx, &st.own
+		st.facts = semconv.ReadHTTPServerFacts(r)
+	} else {
+		facts, attrs := semconv.ReadHTTPServerRequest(r)
+		st.facts = facts
+		opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...), nil}
+		if !trace.SpanContextFromContext(ctx).IsValid() {
+			// No caller's trace: a new one, whatever is current on the
+			// goroutine that runs the server.
+			opts[2] = trace.WithNewRoot()
+		} else {
+			opts = opts[:2]
+		}
+		ctx, st.active = api.Begin(ctx, inst.Tracer(), facts.SpanName(""), opts...)
+	}
 	st.span = st.active.Span()
-	ctx, st.served = httpframework.WithServed(ctx, st.span)
-	ctx = context.WithValue(ctx, serverStateKey{}, st)
+	st.served = &st.servedOwn
+	ctx = httpframework.WithServedIn(ctx, st.served, st.span, serverStateKey{}, st)
 	st.req = r.WithContext(ctx)
 	*req = st.req
 	linkResponse(*rw, st)
@@ -136,5 +147,5 @@ func (st *serverState) finish(status int, leave bool) {
 	}
 
 	metrics.Get().Server.Record(st.req.Context(), semconv.Seconds(elapsed),
-		metric.WithAttributeSet(st.facts.MetricAttributes(status, st.served.Route(), errorType)))
+		st.facts.MetricOptions(status, st.served.Route(), errorType)...)
 }

@@ -52,5 +52,5 @@ func (c *ClientCall[H]) End(err error, status int, proto string, durations metri
 	errorType := semconv.SetHTTPClientResult(c.span, err, status, protoVersion)
 	c.span.End()
 	durations.Record(c.ctx, semconv.Seconds(elapsed),
-		metric.WithAttributeSet(c.facts.MetricAttributes(status, protoVersion, errorType)))
+		c.facts.MetricOptions(status, protoVersion, errorType)...)
 }

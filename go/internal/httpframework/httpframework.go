@@ -57,6 +57,7 @@ type Served struct {
 	// by a hijack during one of them (DeferUntilUpgraded).
 	upgrading int
 	upgraded  func(status int)
+	node      servedContext // the context WithServedIn returns
 }
 
 type servedKey struct{}
@@ -66,6 +67,34 @@ type servedKey struct{}
 func WithServed(ctx context.Context, span trace.Span) (context.Context, *Served) {
 	s := &Served{span: span}
 	return context.WithValue(ctx, servedKey{}, s), s
+}
+
+// WithServedIn is WithServed with the *Served in the caller's memory (s: a
+// zero Served, a field of the server hook's per-request state, never
+// copied), and key's value (the hook's own state) in the same node of the
+// context chain: two context values without an allocation.
+func WithServedIn(ctx context.Context, s *Served, span trace.Span, key, value any) context.Context {
+	s.span = span
+	s.node = servedContext{Context: ctx, served: s, key: key, value: value}
+	return &s.node
+}
+
+// servedContext is the context WithServedIn returns: ctx with its *Served
+// and one more value.
+type servedContext struct {
+	context.Context
+	served     *Served
+	key, value any
+}
+
+func (c *servedContext) Value(key any) any {
+	switch key {
+	case servedKey{}:
+		return c.served
+	case c.key:
+		return c.value
+	}
+	return c.Context.Value(key)
 }
 
 // servedOf returns the *Served in ctx, or nil.
@@ -97,21 +126,28 @@ func SetRouteOnce(ctx context.Context, method, route string) bool {
 
 // SetRoute names the server span in ctx after the route template ("GET
 // /users/:id"), sets http.route on it, and keeps the route for the server
-// hook's duration metric. An empty route changes nothing; the last route set
-// wins (an outer router's hook exits after the inner one's, with the same
-// full route or a wider one). It reports whether it set the route.
+// hook's duration metric, also when the span records nothing (the metric is
+// recorded whatever the sampling, with the same attributes). An empty route
+// changes nothing; the last route set wins (an outer router's hook exits
+// after the inner one's, with the same full route or a wider one). It
+// reports whether it set the route.
 func SetRoute(ctx context.Context, method, route string) bool {
-	span := ServerSpan(ctx)
-	if span == nil || route == "" {
+	if route == "" {
 		return false
 	}
-	if s := servedOf(ctx); s != nil {
+	span, s := ServerSpan(ctx), servedOf(ctx)
+	if span == nil && s == nil {
+		return false
+	}
+	if s != nil {
 		s.mu.Lock()
 		s.route = route
 		s.mu.Unlock()
 	}
-	span.SetName(semconv.ServerSpanName(method, route))
-	span.SetAttributes(semconv.RouteAttribute(route))
+	if span != nil {
+		span.SetName(semconv.ServerSpanName(method, route))
+		span.SetAttributes(semconv.RouteAttribute(route))
+	}
 	return true
 }
 
@@ -198,9 +234,10 @@ type Routing struct {
 }
 
 // StartRouting begins a routing of the request with context ctx, or returns
-// nil when it has no server span (then the hook needs no exit call).
+// nil when it has no server span, recording or measured (a *Served: the
+// route goes on the duration metric); then the hook needs no exit call.
 func StartRouting(ctx context.Context, method string) *Routing {
-	if ServerSpan(ctx) == nil {
+	if ServerSpan(ctx) == nil && servedOf(ctx) == nil {
 		return nil
 	}
 	return &Routing{ctx: ctx, method: method}

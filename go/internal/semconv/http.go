@@ -155,6 +155,20 @@ type HTTPServerRequest struct {
 // ReadHTTPServerRequest returns the facts and the span attributes of an
 // incoming net/http request (stable HTTP server span conventions).
 func ReadHTTPServerRequest(r *http.Request) (HTTPServer, []attribute.KeyValue) {
+	req := httpServerRequest(r)
+	return ReadServerRequest(&req)
+}
+
+// ReadHTTPServerFacts returns the facts of an incoming net/http request
+// alone, for a span that records nothing: the duration metric needs them,
+// the attributes would be thrown away.
+func ReadHTTPServerFacts(r *http.Request) HTTPServer {
+	req := httpServerRequest(r)
+	return serverFacts(&req)
+}
+
+// httpServerRequest is r as the server conventions read it.
+func httpServerRequest(r *http.Request) HTTPServerRequest {
 	req := HTTPServerRequest{
 		Method:     r.Method,
 		Host:       r.Host,
@@ -171,19 +185,15 @@ func ReadHTTPServerRequest(r *http.Request) (HTTPServer, []attribute.KeyValue) {
 			req.Host = r.URL.Host
 		}
 	}
-	return ReadServerRequest(&req)
+	return req
 }
 
 // ReadServerRequest returns the facts and the span attributes of an incoming
 // request (stable HTTP server span conventions).
 func ReadServerRequest(r *HTTPServerRequest) (HTTPServer, []attribute.KeyValue) {
 	attrs := make([]attribute.KeyValue, 0, 14)
+	s := serverFacts(r)
 	method, original := httpMethod(r.Method)
-	s := HTTPServer{
-		Method:          method,
-		Scheme:          serverScheme(r),
-		ProtocolVersion: protocolVersion(r.ProtoMajor, r.ProtoMinor),
-	}
 	attrs = append(attrs, sc.HTTPRequestMethodKey.String(method))
 	if original {
 		attrs = append(attrs, sc.HTTPRequestMethodOriginalKey.String(r.Method))
@@ -225,6 +235,16 @@ func ReadServerRequest(r *HTTPServerRequest) (HTTPServer, []attribute.KeyValue) 
 	return s, attrs
 }
 
+// serverFacts returns the facts of r.
+func serverFacts(r *HTTPServerRequest) HTTPServer {
+	method, _ := httpMethod(r.Method)
+	return HTTPServer{
+		Method:          method,
+		Scheme:          serverScheme(r),
+		ProtocolVersion: protocolVersion(r.ProtoMajor, r.ProtoMinor),
+	}
+}
+
 // header is r's header value for key, "" without headers.
 func (r *HTTPServerRequest) header(key string) string {
 	if r.Header == nil {
@@ -258,7 +278,13 @@ func ErrorTypeAttribute(errorType string) attribute.KeyValue {
 // MetricAttributes returns the http.server.request.duration attributes.
 // status 0 means unknown; route and errorType are left out when empty.
 func (s HTTPServer) MetricAttributes(status int, route, errorType string) attribute.Set {
-	return serverSets.get(serverMetricKey{s, status, route, errorType}, serverMetricSet)
+	return serverSets.get(serverMetricKey{s, status, route, errorType}, serverMetricSet).set
+}
+
+// MetricOptions are MetricAttributes as the options of the duration's
+// Record, made once with the set (read-only).
+func (s HTTPServer) MetricOptions(status int, route, errorType string) []metric.RecordOption {
+	return serverSets.get(serverMetricKey{s, status, route, errorType}, serverMetricSet).opts
 }
 
 type serverMetricKey struct {
@@ -432,7 +458,13 @@ func ProtocolVersionAttribute(v string) attribute.KeyValue {
 // MetricAttributes returns the http.client.request.duration attributes.
 // status 0 means no response; empty strings are left out.
 func (c HTTPClient) MetricAttributes(status int, protoVersion, errorType string) attribute.Set {
-	return clientSets.get(clientMetricKey{c, status, protoVersion, errorType}, clientMetricSet)
+	return clientSets.get(clientMetricKey{c, status, protoVersion, errorType}, clientMetricSet).set
+}
+
+// MetricOptions are MetricAttributes as the options of the duration's
+// Record, made once with the set (read-only).
+func (c HTTPClient) MetricOptions(status int, protoVersion, errorType string) []metric.RecordOption {
+	return clientSets.get(clientMetricKey{c, status, protoVersion, errorType}, clientMetricSet).opts
 }
 
 type clientMetricKey struct {
@@ -520,9 +552,13 @@ func Seconds(d time.Duration) float64 {
 
 // SetHTTPServerStatus puts the status of a server response on its span:
 // http.response.status_code (none for 0, unknown), and for a server error
-// error.type and status Error. It returns error.type ("" when none).
+// error.type and status Error. It returns error.type ("" when none). A span
+// that records nothing gets nothing (no attribute built for it).
 func SetHTTPServerStatus(span trace.Span, status int) string {
 	code, errorType := HTTPServerStatus(status)
+	if !span.IsRecording() {
+		return errorType
+	}
 	if status > 0 {
 		span.SetAttributes(StatusCodeAttribute(status))
 	}

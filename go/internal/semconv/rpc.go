@@ -157,7 +157,13 @@ func PeerAttributes(addr net.Addr) []attribute.KeyValue {
 // the system, method, status code, error.type of a failed call and, for a
 // client, server.address and server.port (opt-in on the server).
 func (c GRPCCall) MetricAttributes(code uint32, errorType string, client bool) attribute.Set {
-	return rpcSets.get(rpcMetricKey{c, code, errorType, client}, rpcMetricSet)
+	return rpcSets.get(rpcMetricKey{c, code, errorType, client}, rpcMetricSet).set
+}
+
+// MetricOptions are MetricAttributes as the options of the duration's
+// Record, made once with the set (read-only).
+func (c GRPCCall) MetricOptions(code uint32, errorType string, client bool) []metric.RecordOption {
+	return rpcSets.get(rpcMetricKey{c, code, errorType, client}, rpcMetricSet).opts
 }
 
 type rpcMetricKey struct {

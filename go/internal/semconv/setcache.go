@@ -5,41 +5,54 @@ package semconv
 // from request to request, and building one (a slice, a sort, the set's own
 // array) is an allocation and a few hundred nanoseconds on every request,
 // sampled or not. Each kind of set is made once per distinct key and then
-// read without locking or allocating.
+// read without locking or allocating, with the record options that carry it
+// (metric.WithAttributeSet boxes the set: an allocation on each call).
 
 import (
 	"sync"
 	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // setCacheLimit bounds a cache: keys past it (a client calling thousands of
 // hosts, say) get their set built on each call, as without a cache.
 const setCacheLimit = 1024
 
+// metricSet is a cached attribute set and the record options that carry it
+// (read-only: callers pass opts on as they are).
+type metricSet struct {
+	set  attribute.Set
+	opts []metric.RecordOption
+}
+
+func newMetricSet(set attribute.Set) metricSet {
+	return metricSet{set: set, opts: []metric.RecordOption{metric.WithAttributeSet(set)}}
+}
+
 // setCache maps keys to attribute sets. Readers load an immutable map; a
 // miss builds the set and publishes a copy of the map with it.
 type setCache[K comparable] struct {
-	sets atomic.Pointer[map[K]attribute.Set]
+	sets atomic.Pointer[map[K]metricSet]
 	mu   sync.Mutex // serialises the copies
 }
 
 // get returns the set of k, made by build (a function of k alone) on a miss.
-func (c *setCache[K]) get(k K, build func(K) attribute.Set) attribute.Set {
+func (c *setCache[K]) get(k K, build func(K) attribute.Set) metricSet {
 	if m := c.sets.Load(); m != nil {
 		if s, ok := (*m)[k]; ok {
 			return s
 		}
 	}
-	s := build(k)
+	s := newMetricSet(build(k))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old := c.sets.Load()
 	if old != nil && len(*old) >= setCacheLimit {
 		return s
 	}
-	m := make(map[K]attribute.Set, 1+lenOf(old))
+	m := make(map[K]metricSet, 1+lenOf(old))
 	if old != nil {
 		for key, set := range *old {
 			m[key] = set
@@ -50,7 +63,7 @@ func (c *setCache[K]) get(k K, build func(K) attribute.Set) attribute.Set {
 	return s
 }
 
-func lenOf[K comparable](m *map[K]attribute.Set) int {
+func lenOf[K comparable](m *map[K]metricSet) int {
 	if m == nil {
 		return 0
 	}

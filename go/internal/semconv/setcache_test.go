@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 )
 
 func TestMetricAttributeSetsAreMadeOncePerKey(t *testing.T) {
@@ -23,9 +24,17 @@ func TestMetricAttributeSetsAreMadeOncePerKey(t *testing.T) {
 		s.MetricAttributes(200, "/items/{id}", "")
 		c.MetricAttributes(503, "1.1", "503")
 		r.MetricAttributes(0, "", false)
+		s.MetricOptions(200, "/items/{id}", "")
+		c.MetricOptions(503, "1.1", "503")
+		r.MetricOptions(0, "", false)
 	})
 	if allocs != 0 {
 		t.Errorf("%.0f allocations per call once the sets are made", allocs)
+	}
+	// The record options carry the same set.
+	var rc = metric.NewRecordConfig(s.MetricOptions(200, "/items/{id}", ""))
+	if set := rc.Attributes(); !set.Equals(&first) {
+		t.Errorf("the record options carry %v, want %v", set.Encoded(attribute.DefaultEncoder()), first.Encoded(attribute.DefaultEncoder()))
 	}
 }
 
@@ -38,7 +47,7 @@ func TestASetCacheStopsGrowingAtItsLimitAndStaysRight(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for k := g; k < 3*setCacheLimit; k += 4 {
-				set := c.get(k, build)
+				set := c.get(k, build).set
 				if v, _ := set.Value("k"); v.AsInt64() != int64(k) {
 					panic(fmt.Sprintf("key %d got the set of %d", k, v.AsInt64()))
 				}
@@ -49,7 +58,7 @@ func TestASetCacheStopsGrowingAtItsLimitAndStaysRight(t *testing.T) {
 	if n := len(*c.sets.Load()); n != setCacheLimit {
 		t.Errorf("the cache holds %d sets, want its limit %d", n, setCacheLimit)
 	}
-	past := c.get(3*setCacheLimit+5, build)
+	past := c.get(3*setCacheLimit+5, build).set
 	if v, _ := past.Value("k"); v.AsInt64() != 3*setCacheLimit+5 {
 		t.Errorf("a key past the limit got %d", v.AsInt64())
 	}
