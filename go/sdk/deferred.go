@@ -102,8 +102,8 @@ func (d *deferredSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace
 	return d.use(ctx, func(e *spanExporter) error { return e.ExportSpans(ctx, spans) })
 }
 
-func (d *deferredSpanExporter) exportEncoded(ctx context.Context, wire []byte, spans []encodedSpan) error {
-	return d.use(ctx, func(e *spanExporter) error { return e.exportEncoded(ctx, wire, spans) })
+func (d *deferredSpanExporter) exportEncoded(ctx context.Context, spans []encodedSpan) error {
+	return d.use(ctx, func(e *spanExporter) error { return e.exportEncoded(ctx, spans) })
 }
 
 func (d *deferredSpanExporter) Shutdown(ctx context.Context) error { return d.shutdown(ctx) }

@@ -56,20 +56,20 @@ func newSpanExporterOver(ctx context.Context, client otlptrace.Client) (*spanExp
 	return &spanExporter{client: client}, nil
 }
 
-// encodedSpan is one ended span, encoded: the fields of its Span message are
-// wire[start:end] of the buffer it was appended to (encodeSpan).
+// encodedSpan is one ended span, encoded.
 type encodedSpan struct {
-	resource   *resource.Resource
-	scope      *instrumentation.Scope // interned by a scopeTable
-	start, end int
+	resource *resource.Resource
+	scope    *instrumentation.Scope // interned by a scopeTable
+	wire     []byte                 // the fields of its Span message
 }
 
-// encodeSpan appends the fields of s's Span message to wire and its entry to
-// spans.
-func encodeSpan(wire []byte, spans []encodedSpan, scopes *scopeTable, s sdktrace.ReadOnlySpan) ([]byte, []encodedSpan) {
-	start := len(wire)
-	wire = appendSpan(wire, s)
-	return wire, append(spans, encodedSpan{resource: s.Resource(), scope: scopes.intern(s.InstrumentationScope()), start: start, end: len(wire)})
+// encodeSpan appends the fields of s's Span message to buf and returns buf
+// and the span, whose wire is in buf's array (written once: appending to buf
+// later never changes it, even when that moves buf to a new array).
+func encodeSpan(buf []byte, scopes *scopeTable, s sdktrace.ReadOnlySpan) ([]byte, encodedSpan) {
+	start := len(buf)
+	buf = appendSpan(buf, s)
+	return buf, encodedSpan{resource: s.Resource(), scope: scopes.intern(s.InstrumentationScope()), wire: buf[start:len(buf):len(buf)]}
 }
 
 // scopeTable holds one copy of each instrumentation scope seen, so that an
@@ -106,28 +106,30 @@ func (e *spanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 	e.encoded, e.spans = e.encoded[:0], e.spans[:0]
 	for _, s := range spans {
 		if s != nil {
-			e.encoded, e.spans = encodeSpan(e.encoded, e.spans, &e.scopes, s)
+			var span encodedSpan
+			e.encoded, span = encodeSpan(e.encoded, &e.scopes, s)
+			e.spans = append(e.spans, span)
 		}
 	}
-	err := e.upload(ctx, e.encoded, e.spans)
+	err := e.upload(ctx, e.spans)
 	clear(e.spans)
 	return err
 }
 
-// exportEncoded sends spans, encoded in wire.
-func (e *spanExporter) exportEncoded(ctx context.Context, wire []byte, spans []encodedSpan) error {
+// exportEncoded sends spans encoded by encodeSpan.
+func (e *spanExporter) exportEncoded(ctx context.Context, spans []encodedSpan) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.upload(ctx, wire, spans)
+	return e.upload(ctx, spans)
 }
 
-// upload sends spans (encoded in wire) as one request, a ResourceSpans per
-// resource; e.mu is held.
-func (e *spanExporter) upload(ctx context.Context, wire []byte, spans []encodedSpan) error {
+// upload sends spans as one request, a ResourceSpans per resource; e.mu is
+// held.
+func (e *spanExporter) upload(ctx context.Context, spans []encodedSpan) error {
 	if len(spans) == 0 {
 		return nil
 	}
-	e.group(wire, spans)
+	e.group(spans)
 	e.buf = e.buf[:0]
 	ends := make([]int, 0, len(e.batches))
 	for i := range e.batches {
@@ -150,7 +152,7 @@ func (e *spanExporter) upload(ctx context.Context, wire []byte, spans []encodedS
 // group sorts spans into e.batches by resource and scope, keeping their order
 // within a scope. A provider has one resource and a handful of scopes, so
 // the lookups are linear scans that compare pointers first.
-func (e *spanExporter) group(wire []byte, spans []encodedSpan) {
+func (e *spanExporter) group(spans []encodedSpan) {
 	for _, s := range spans {
 		r := e.resourceBatch(s.resource)
 		i := 0
@@ -163,7 +165,7 @@ func (e *spanExporter) group(wire []byte, spans []encodedSpan) {
 			r.scopes = grow(r.scopes)
 			r.scopes[i].scope = s.scope
 		}
-		r.scopes[i].spans = append(r.scopes[i].spans, wire[s.start:s.end])
+		r.scopes[i].spans = append(r.scopes[i].spans, s.wire)
 	}
 }
 

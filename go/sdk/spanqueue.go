@@ -11,9 +11,9 @@ package sdk
 // are exported. When the collector accepts and never answers, an export
 // hangs until its timeout while the queue fills to OTEL_BSP_MAX_QUEUE_SIZE
 // snapshots plus the batch in flight: the demo server's RSS rose by about
-// 30% (bench/outage-memory.md). Encoded, a span is a few hundred bytes in
-// one buffer that is reused from batch to batch, and the snapshot is garbage
-// as soon as OnEnd returns.
+// 30% (bench/outage-memory.md). Encoded, a span is a few hundred bytes (in
+// chunks shared with the spans that ended around it), and the snapshot is
+// garbage as soon as OnEnd returns.
 //
 // The schedule and bounds are the BatchSpanProcessor's, from OTEL_BSP_*
 // (config.go): a batch of OTEL_BSP_MAX_EXPORT_BATCH_SIZE is exported as soon
@@ -37,8 +37,18 @@ import (
 // the deferred OTLP/gRPC one).
 type encodedSpanExporter interface {
 	sdktrace.SpanExporter
-	exportEncoded(ctx context.Context, wire []byte, spans []encodedSpan) error
+	exportEncoded(ctx context.Context, spans []encodedSpan) error
 }
+
+// Spans are encoded into chunks of chunkSize bytes, a new one when less than
+// chunkReserve is left (a longer span moves on to a larger array, as append
+// does). A chunk lives as long as a span of it is queued or being exported:
+// what the queue holds is its spans' bytes, not a buffer grown by doubling
+// to its largest size so far.
+const (
+	chunkSize    = 16 << 10
+	chunkReserve = 2 << 10
+)
 
 // wireSpanProcessor queues spans encoded and exports them in batches.
 type wireSpanProcessor struct {
@@ -48,8 +58,8 @@ type wireSpanProcessor struct {
 	wake     func() // on the first span
 
 	mu       sync.Mutex
-	wire     []byte        // the queued spans' encoding
-	spans    []encodedSpan // the queued spans, in wire
+	chunk    []byte        // where the next span is encoded
+	spans    []encodedSpan // the queued spans
 	inFlight int           // spans taken by the export under way
 	scopes   scopeTable
 	started  bool
@@ -64,10 +74,9 @@ type wireSpanProcessor struct {
 	cancel context.CancelFunc
 
 	// exporting is held (a value in it) by the one export under way, and
-	// owns the batch buffers below.
-	exporting  chan struct{}
-	batchWire  []byte
-	batchSpans []encodedSpan
+	// owns batch.
+	exporting chan struct{}
+	batch     []encodedSpan
 }
 
 func newWireSpanProcessor(exporter encodedSpanExporter, health *exportHealth, cfg batchConfig, wake func()) *wireSpanProcessor {
@@ -104,7 +113,12 @@ func (p *wireSpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 		p.wake()
 		go p.run()
 	}
-	p.wire, p.spans = encodeSpan(p.wire, p.spans, &p.scopes, s)
+	if cap(p.chunk)-len(p.chunk) < chunkReserve {
+		p.chunk = make([]byte, 0, chunkSize)
+	}
+	var span encodedSpan
+	p.chunk, span = encodeSpan(p.chunk, &p.scopes, s)
+	p.spans = append(p.spans, span)
 	if len(p.spans) == p.cfg.maxBatch {
 		select {
 		case p.full <- struct{}{}:
@@ -152,48 +166,38 @@ func (p *wireSpanProcessor) export(ctx context.Context, all bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	wire, spans := p.take(all)
+	spans := p.take(all)
 	for len(spans) > 0 {
 		n := min(len(spans), p.cfg.maxBatch)
 		ectx, cancel := context.WithTimeout(api.Suppress(ctx), p.cfg.timeout)
 		// A failure is said once and counted by health, not returned (as
 		// suppressedSpanExporter does).
-		p.health.done(n, p.exporter.exportEncoded(ectx, wire, spans[:n]))
+		p.health.done(n, p.exporter.exportEncoded(ectx, spans[:n]))
 		cancel()
 		spans = spans[n:]
 		p.mu.Lock()
 		p.inFlight -= n
 		p.mu.Unlock()
 	}
-	clear(p.batchSpans)
+	clear(p.batch)
 	return ctx.Err()
 }
 
 // take moves the queued spans (all, or as many as fill whole batches) to
-// the batch buffers, which the caller owns (it holds p.exporting).
-func (p *wireSpanProcessor) take(all bool) ([]byte, []encodedSpan) {
+// p.batch, which the caller owns (it holds p.exporting).
+func (p *wireSpanProcessor) take(all bool) []encodedSpan {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := len(p.spans)
 	if !all {
 		n -= n % p.cfg.maxBatch
 	}
-	if n == 0 {
-		return nil, nil
-	}
-	end := p.spans[n-1].end
-	p.batchWire = append(p.batchWire[:0], p.wire[:end]...)
-	p.batchSpans = append(p.batchSpans[:0], p.spans[:n]...)
-	p.wire = p.wire[:copy(p.wire, p.wire[end:])]
+	p.batch = append(p.batch[:0], p.spans[:n]...)
 	rest := copy(p.spans, p.spans[n:])
 	clear(p.spans[rest:])
 	p.spans = p.spans[:rest]
-	for i := range p.spans {
-		p.spans[i].start -= end
-		p.spans[i].end -= end
-	}
 	p.inFlight = n
-	return p.batchWire, p.batchSpans
+	return p.batch
 }
 
 // ForceFlush exports everything queued (after the export under way).
