@@ -111,12 +111,11 @@ func (e *spanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 			e.spans = append(e.spans, span)
 		}
 	}
-	err := e.upload(ctx, e.spans)
-	clear(e.spans)
-	return err
+	return e.upload(ctx, e.spans)
 }
 
-// exportEncoded sends spans encoded by encodeSpan.
+// exportEncoded sends spans encoded by encodeSpan; it clears spans (see
+// upload).
 func (e *spanExporter) exportEncoded(ctx context.Context, spans []encodedSpan) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -124,7 +123,8 @@ func (e *spanExporter) exportEncoded(ctx context.Context, spans []encodedSpan) e
 }
 
 // upload sends spans as one request, a ResourceSpans per resource; e.mu is
-// held.
+// held. Once the request is encoded it clears spans, letting go of their
+// bytes: an export that hangs until its timeout holds its batch once.
 func (e *spanExporter) upload(ctx context.Context, spans []encodedSpan) error {
 	if len(spans) == 0 {
 		return nil
@@ -136,6 +136,8 @@ func (e *spanExporter) upload(ctx context.Context, spans []encodedSpan) error {
 		e.buf = appendResourceSpans(e.buf, &e.batches[i])
 		ends = append(ends, len(e.buf))
 	}
+	e.release()
+	clear(spans)
 	e.requests = e.requests[:0]
 	start := 0
 	for _, end := range ends {
@@ -145,7 +147,8 @@ func (e *spanExporter) upload(ctx context.Context, spans []encodedSpan) error {
 		start = end
 	}
 	err := e.client.UploadTraces(ctx, e.requests)
-	e.release()
+	clear(e.requests)
+	e.requests = e.requests[:0]
 	return err
 }
 
@@ -191,7 +194,8 @@ func grow[T any](s []T) []T {
 	return append(s, zero)
 }
 
-// release lets go of the batch's spans (the buffers are kept for the next).
+// release lets go of the batch's spans, grouped (the buffers are kept for
+// the next).
 func (e *spanExporter) release() {
 	for i := range e.batches {
 		b := &e.batches[i]
@@ -204,8 +208,6 @@ func (e *spanExporter) release() {
 		b.scopes = b.scopes[:0]
 	}
 	e.batches = e.batches[:0]
-	clear(e.requests)
-	e.requests = e.requests[:0]
 }
 
 func (e *spanExporter) Shutdown(ctx context.Context) error {
