@@ -216,14 +216,14 @@ func (p *wireSpanProcessor) Shutdown(ctx context.Context) error {
 	if wasClosed {
 		return nil
 	}
-	defer context.AfterFunc(ctx, p.cancel)()
+	defer p.cancel()
 	var err error
 	if started {
 		close(p.stop)
 		select {
 		case <-p.done:
 		case <-ctx.Done():
-			return ctx.Err()
+			return ctx.Err() // p.cancel ends the export under way
 		}
 		err = p.export(ctx, true)
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,20 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 )
+
+// testHTTPClient is an OTLP/HTTP client option whose connections are
+// closed, and their goroutines gone, when the test ends (lazy_test.go counts
+// them).
+func testHTTPClient(t *testing.T) otlptracehttp.Option {
+	tr := &http.Transport{}
+	t.Cleanup(func() {
+		tr.CloseIdleConnections()
+		if g := waitForBackground(func(g []string) bool { return len(g) == 0 }); len(g) != 0 {
+			t.Errorf("goroutines left: %q", g)
+		}
+	})
+	return otlptracehttp.WithHTTPClient(&http.Client{Transport: tr})
+}
 
 func testBatch(delay time.Duration, maxQueue, maxBatch int) batchConfig {
 	return batchConfig{delay: delay, timeout: 30 * time.Second, maxQueue: maxQueue, maxBatch: maxBatch}
@@ -92,7 +107,7 @@ func TestWireSpanProcessorSendsWhatTheExporterSends(t *testing.T) {
 func TestWireSpanProcessorExportsOnItsSchedule(t *testing.T) {
 	c := newCollector(t)
 	ctx := context.Background()
-	exp, err := newSpanExporterOver(ctx, otlptracehttp.NewClient(otlptracehttp.WithEndpointURL(c.URL)))
+	exp, err := newSpanExporterOver(ctx, otlptracehttp.NewClient(otlptracehttp.WithEndpointURL(c.URL), testHTTPClient(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +166,7 @@ func hangingCollector(t *testing.T) string {
 
 func TestWireSpanProcessorIsBoundedWhenTheCollectorHangs(t *testing.T) {
 	ctx := context.Background()
-	exp, err := newSpanExporterOver(ctx, otlptracehttp.NewClient(otlptracehttp.WithEndpointURL(hangingCollector(t))))
+	exp, err := newSpanExporterOver(ctx, otlptracehttp.NewClient(otlptracehttp.WithEndpointURL(hangingCollector(t)), testHTTPClient(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
