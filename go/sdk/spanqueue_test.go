@@ -52,11 +52,7 @@ func sampledSpans(n int, name string) []sdktrace.ReadOnlySpan {
 func TestWireSpanProcessorSendsWhatTheExporterSends(t *testing.T) {
 	ctx := context.Background()
 	spans := sampleSpans()
-	direct := &capturingClient{}
-	exp, err := newSpanExporterOver(ctx, direct)
-	if err != nil {
-		t.Fatal(err)
-	}
+	direct, exp := capturingExporter(t)
 	var sampled []sdktrace.ReadOnlySpan
 	for _, s := range spans {
 		if s.SpanContext().IsSampled() {
@@ -70,11 +66,7 @@ func TestWireSpanProcessorSendsWhatTheExporterSends(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	queued := &capturingClient{}
-	qexp, err := newSpanExporterOver(ctx, queued)
-	if err != nil {
-		t.Fatal(err)
-	}
+	queued, qexp := capturingExporter(t)
 	woken := 0
 	p := newWireSpanProcessor(qexp, &exportHealth{}, testBatch(time.Hour, 2048, 512), func() { woken++ })
 	for _, s := range spans {
