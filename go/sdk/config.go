@@ -85,9 +85,10 @@ type config struct {
 	// exemplarFilter is OTEL_METRICS_EXEMPLAR_FILTER: "trace_based" (the
 	// default), "always_on" or "always_off".
 	exemplarFilter string
-	// spanBatch and logBatch are OTEL_BSP_* and OTEL_BLRP_*. The SDK's batch
-	// processors read them themselves; test binaries, whose batches are
-	// exported from timers (testexport.go), use these.
+	// spanBatch and logBatch are OTEL_BSP_* and OTEL_BLRP_*: the bounds of
+	// autotel's OTLP span queue (spanqueue.go) and of test binaries' batches,
+	// exported from timers (testexport.go). The SDK's batch processors
+	// (console spans, logs) read them themselves.
 	spanBatch, logBatch batchConfig
 	// testBinary: the program is a test binary (isTestBinary), whose
 	// exports run from timers (testexport.go).

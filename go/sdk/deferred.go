@@ -95,11 +95,15 @@ func (d *deferred[E]) shutdown(ctx context.Context) error {
 }
 
 type deferredSpanExporter struct {
-	deferred[sdktrace.SpanExporter]
+	deferred[*spanExporter]
 }
 
 func (d *deferredSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	return d.use(ctx, func(e sdktrace.SpanExporter) error { return e.ExportSpans(ctx, spans) })
+	return d.use(ctx, func(e *spanExporter) error { return e.ExportSpans(ctx, spans) })
+}
+
+func (d *deferredSpanExporter) exportEncoded(ctx context.Context, spans []encodedSpan) error {
+	return d.use(ctx, func(e *spanExporter) error { return e.exportEncoded(ctx, spans) })
 }
 
 func (d *deferredSpanExporter) Shutdown(ctx context.Context) error { return d.shutdown(ctx) }

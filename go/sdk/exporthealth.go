@@ -21,6 +21,9 @@ type exportHealth struct {
 	unit    string // what is counted: "spans", "metrics", "log records"
 	failing atomic.Bool
 	dropped atomic.Int64
+	// overflow counts what was dropped because the export queue was full
+	// (spanqueue.go).
+	overflow atomic.Int64
 }
 
 // exportFailed is the one report of a signal whose exports fail.
@@ -49,19 +52,27 @@ func (h *exportHealth) done(n int, err error) error {
 	return nil
 }
 
-// droppedSummary is the line said at exit when exports failed: "" when
+// droppedSummary is the line said at exit when exports failed or a queue
+// was full: "" when
 // nothing was lost.
 func droppedSummary(hs ...*exportHealth) string {
-	var parts []string
+	var failed, overflow []string
 	for _, h := range hs {
 		if n := h.dropped.Load(); n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, h.unit))
+			failed = append(failed, fmt.Sprintf("%d %s", n, h.unit))
+		}
+		if n := h.overflow.Load(); n > 0 {
+			overflow = append(overflow, fmt.Sprintf("%d %s", n, h.unit))
 		}
 	}
-	if len(parts) == 0 {
-		return ""
+	var lines []string
+	if len(failed) > 0 {
+		lines = append(lines, "not exported, the exports failed: "+strings.Join(failed, ", "))
 	}
-	return "not exported, the exports failed: " + strings.Join(parts, ", ")
+	if len(overflow) > 0 {
+		lines = append(lines, "dropped, the export queue was full: "+strings.Join(overflow, ", "))
+	}
+	return strings.Join(lines, "; ")
 }
 
 // droppedSummary is the line said at exit for p's signals ("" when nothing

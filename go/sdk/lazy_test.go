@@ -18,7 +18,7 @@ import (
 // backgroundFunctions matches the functions of the goroutines the bootstrap
 // may run: the batch processors, the metric exports, the signal listener and
 // the exporters' HTTP connections and gRPC clients.
-var backgroundFunctions = regexp.MustCompile(`^(go\.opentelemetry\.io/otel/sdk/(trace|log)\.|autotel\.dev/go/sdk\.\(\*metricExport\)\.run|autotel\.dev/go/sdk\.listenForSignals|net/http\.\(\*persistConn\)|google\.golang\.org/grpc(/internal/grpcsync\.\(\*CallbackSerializer\)|\.\(\*addrConn\)|/internal/transport\.\(\*http2Client\)))`)
+var backgroundFunctions = regexp.MustCompile(`^(go\.opentelemetry\.io/otel/sdk/(trace|log)\.|autotel\.dev/go/sdk\.\(\*(metricExport|wireSpanProcessor)\)\.run|autotel\.dev/go/sdk\.listenForSignals|net/http\.\(\*persistConn\)|google\.golang\.org/grpc(/internal/grpcsync\.\(\*CallbackSerializer\)|\.\(\*addrConn\)|/internal/transport\.\(\*http2Client\)))`)
 
 // backgroundGoroutines returns the first background function of every
 // goroutine that runs one, sorted.
@@ -100,8 +100,9 @@ func nothingRunsBeforeTelemetryNorAfterShutdown(t *testing.T, c *collector, endp
 	var rec otellog.Record
 	rec.SetBody(logvalue.String("lazy record"))
 	logger.Emit(context.Background(), rec)
-	if g := waitForBackground(func(g []string) bool { return len(g) >= 4 }); len(g) < 4 {
-		t.Fatalf("after a span and a record: %q, want the batch processors as well", g)
+	spanQueue := "autotel.dev/go/sdk.(*wireSpanProcessor).run"
+	if g := waitForBackground(func(g []string) bool { return len(g) >= 4 && slices.Contains(g, spanQueue) }); len(g) < 4 || !slices.Contains(g, spanQueue) {
+		t.Fatalf("after a span and a record: %q, want the batch processors (%s among them) as well", g, spanQueue)
 	}
 
 	r.shutdown()

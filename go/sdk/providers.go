@@ -50,9 +50,11 @@ type providers struct {
 // record is emitted, the meter provider on the first measurement or when the
 // first asynchronous instrument (whose callbacks the collections call) is made.
 //
-// Memory and latency stay bounded when the collector is down or slow: spans
-// go through a BatchSpanProcessor (queue of OTEL_BSP_MAX_QUEUE_SIZE, 2048 by
-// default, that drops when full instead of blocking), metrics are collected
+// Memory and latency stay bounded when the collector is down or slow: OTLP
+// spans go through autotel's own batch processor, which queues them encoded
+// (spanqueue.go: at most OTEL_BSP_MAX_QUEUE_SIZE, 2048 by default, dropped
+// when full instead of blocking; console spans through a
+// BatchSpanProcessor, bounded the same way), metrics are collected
 // and exported every OTEL_METRIC_EXPORT_INTERVAL (metricExport) and logs go
 // through a BatchProcessor (bounded queue as well); every export has the
 // exporters' timeout (OTEL_EXPORTER_OTLP_TIMEOUT, 10 s), and no application
@@ -75,6 +77,9 @@ func newProviders(ctx context.Context, cfg config, res *resource.Resource, wake 
 			continue
 		}
 		var sp sdktrace.SpanProcessor = &lazySpanProcessor{exporter: suppressedSpanExporter{e, p.traces}, wake: wake}
+		if ee, ok := e.(encodedSpanExporter); ok && !cfg.testBinary {
+			sp = newWireSpanProcessor(ee, p.traces, cfg.spanBatch, wake)
+		}
 		if cfg.testBinary {
 			sp = newTimedSpanProcessor(suppressedSpanExporter{e, p.traces}, cfg.spanBatch, wake, p.closeIdleConnections)
 		}
@@ -210,7 +215,7 @@ func newSpanExporter(ctx context.Context, name string, sc signalConfig, client *
 		if sc.insecureDefault {
 			opts = append(opts, otlptracegrpc.WithInsecure())
 		}
-		return &deferredSpanExporter{deferred[sdktrace.SpanExporter]{make: func() (sdktrace.SpanExporter, error) {
+		return &deferredSpanExporter{deferred[*spanExporter]{make: func() (*spanExporter, error) {
 			return newSpanExporterOver(context.Background(), otlptracegrpc.NewClient(opts...))
 		}, eachExport: eachExport}}, nil
 	default:

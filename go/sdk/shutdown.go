@@ -41,8 +41,9 @@ func (r *runtime) wake() {
 // shutdown flushes and shuts down every provider, once; later and
 // concurrent calls wait for the first to finish (so whoever exits the
 // process does so after the flush) and then return. Shutdown flushes: the
-// BatchSpanProcessor exports its queue, the metric readers are collected and
-// exported a last time, the log BatchProcessor exports its queue. Then
+// span processor exports its queue (spanqueue.go), the metric readers are
+// collected and exported a last time, the log BatchProcessor exports its
+// queue. Then
 // nothing of the bootstrap runs any more: no goroutine, no idle connection,
 // no signal listener (test binaries end like this, see hooks.go).
 func (r *runtime) shutdown() {

@@ -34,10 +34,16 @@ import (
 )
 
 // spanExporter sends spans through client, an OTLP client already started.
+// It exports spans the SDK hands it (ExportSpans: test binaries, whose
+// processor queues ReadOnlySpans) and spans encoded when they ended
+// (exportEncoded: spanqueue.go's processor); both go through upload.
 type spanExporter struct {
 	client otlptrace.Client
 
 	mu       sync.Mutex // one export at a time uses the buffers below
+	scopes   scopeTable
+	encoded  []byte        // ExportSpans's spans, encoded
+	spans    []encodedSpan // their entries
 	buf      []byte
 	requests []*tracepb.ResourceSpans
 	batches  []resourceBatch
@@ -50,6 +56,39 @@ func newSpanExporterOver(ctx context.Context, client otlptrace.Client) (*spanExp
 	return &spanExporter{client: client}, nil
 }
 
+// encodedSpan is one ended span, encoded.
+type encodedSpan struct {
+	resource *resource.Resource
+	scope    *instrumentation.Scope // interned by a scopeTable
+	wire     []byte                 // the fields of its Span message
+}
+
+// encodeSpan appends the fields of s's Span message to buf and returns buf
+// and the span, whose wire is in buf's array (written once: appending to buf
+// later never changes it, even when that moves buf to a new array).
+func encodeSpan(buf []byte, scopes *scopeTable, s sdktrace.ReadOnlySpan) ([]byte, encodedSpan) {
+	start := len(buf)
+	buf = appendSpan(buf, s)
+	return buf, encodedSpan{resource: s.Resource(), scope: scopes.intern(s.InstrumentationScope()), wire: buf[start:len(buf):len(buf)]}
+}
+
+// scopeTable holds one copy of each instrumentation scope seen, so that an
+// encoded span carries a pointer rather than the scope (a provider has a
+// handful of tracers; lookups compare them one by one).
+type scopeTable struct{ scopes []*instrumentation.Scope }
+
+func (t *scopeTable) intern(s instrumentation.Scope) *instrumentation.Scope {
+	for _, p := range t.scopes {
+		if *p == s {
+			return p
+		}
+	}
+	p := new(instrumentation.Scope) // not &s: s would then be on the heap at every call
+	*p = s
+	t.scopes = append(t.scopes, p)
+	return p
+}
+
 // resourceBatch is the spans of one resource in a batch, by scope.
 type resourceBatch struct {
 	resource *resource.Resource
@@ -57,16 +96,39 @@ type resourceBatch struct {
 }
 
 type scopeBatch struct {
-	scope instrumentation.Scope
-	spans []sdktrace.ReadOnlySpan
+	scope *instrumentation.Scope
+	spans [][]byte // each span's Span message fields
 }
 
 func (e *spanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.encoded, e.spans = e.encoded[:0], e.spans[:0]
+	for _, s := range spans {
+		if s != nil {
+			var span encodedSpan
+			e.encoded, span = encodeSpan(e.encoded, &e.scopes, s)
+			e.spans = append(e.spans, span)
+		}
+	}
+	return e.upload(ctx, e.spans)
+}
+
+// exportEncoded sends spans encoded by encodeSpan; it clears spans (see
+// upload).
+func (e *spanExporter) exportEncoded(ctx context.Context, spans []encodedSpan) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.upload(ctx, spans)
+}
+
+// upload sends spans as one request, a ResourceSpans per resource; e.mu is
+// held. Once the request is encoded it clears spans, letting go of their
+// bytes: an export that hangs until its timeout holds its batch once.
+func (e *spanExporter) upload(ctx context.Context, spans []encodedSpan) error {
 	if len(spans) == 0 {
 		return nil
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	e.group(spans)
 	e.buf = e.buf[:0]
 	ends := make([]int, 0, len(e.batches))
@@ -74,6 +136,8 @@ func (e *spanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 		e.buf = appendResourceSpans(e.buf, &e.batches[i])
 		ends = append(ends, len(e.buf))
 	}
+	e.release()
+	clear(spans)
 	e.requests = e.requests[:0]
 	start := 0
 	for _, end := range ends {
@@ -83,31 +147,28 @@ func (e *spanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 		start = end
 	}
 	err := e.client.UploadTraces(ctx, e.requests)
-	e.release()
+	clear(e.requests)
+	e.requests = e.requests[:0]
 	return err
 }
 
 // group sorts spans into e.batches by resource and scope, keeping their order
 // within a scope. A provider has one resource and a handful of scopes, so
 // the lookups are linear scans that compare pointers first.
-func (e *spanExporter) group(spans []sdktrace.ReadOnlySpan) {
+func (e *spanExporter) group(spans []encodedSpan) {
 	for _, s := range spans {
-		if s == nil {
-			continue
-		}
-		r := e.resourceBatch(s.Resource())
-		scope := s.InstrumentationScope()
+		r := e.resourceBatch(s.resource)
 		i := 0
 		for ; i < len(r.scopes); i++ {
-			if r.scopes[i].scope == scope {
+			if r.scopes[i].scope == s.scope || *r.scopes[i].scope == *s.scope {
 				break
 			}
 		}
 		if i == len(r.scopes) {
 			r.scopes = grow(r.scopes)
-			r.scopes[i].scope = scope
+			r.scopes[i].scope = s.scope
 		}
-		r.scopes[i].spans = append(r.scopes[i].spans, s)
+		r.scopes[i].spans = append(r.scopes[i].spans, s.wire)
 	}
 }
 
@@ -133,21 +194,20 @@ func grow[T any](s []T) []T {
 	return append(s, zero)
 }
 
-// release lets go of the batch's spans (the buffers are kept for the next).
+// release lets go of the batch's spans, grouped (the buffers are kept for
+// the next).
 func (e *spanExporter) release() {
 	for i := range e.batches {
 		b := &e.batches[i]
 		for j := range b.scopes {
 			clear(b.scopes[j].spans)
 			b.scopes[j].spans = b.scopes[j].spans[:0]
-			b.scopes[j].scope = instrumentation.Scope{}
+			b.scopes[j].scope = nil
 		}
 		b.resource = nil
 		b.scopes = b.scopes[:0]
 	}
 	e.batches = e.batches[:0]
-	clear(e.requests)
-	e.requests = e.requests[:0]
 }
 
 func (e *spanExporter) Shutdown(ctx context.Context) error {
@@ -174,15 +234,13 @@ func appendResourceSpans(b []byte, r *resourceBatch) []byte {
 }
 
 func appendScopeSpans(b []byte, s *scopeBatch) []byte {
-	if s.scope != (instrumentation.Scope{}) {
+	if *s.scope != (instrumentation.Scope{}) {
 		var start int
 		b, start = openMessage(b, 1)
-		b = closeMessage(appendScope(b, s.scope), start)
+		b = closeMessage(appendScope(b, *s.scope), start)
 	}
 	for _, span := range s.spans {
-		var start int
-		b, start = openMessage(b, 2)
-		b = closeMessage(appendSpan(b, span), start)
+		b = appendBytesField(b, 2, span)
 	}
 	return appendStringField(b, 3, s.scope.SchemaURL)
 }

@@ -41,6 +41,17 @@ func (c *capturingClient) UploadTraces(_ context.Context, rss []*tracepb.Resourc
 	return nil
 }
 
+// capturingExporter is a spanExporter over a capturingClient.
+func capturingExporter(t *testing.T) (*capturingClient, *spanExporter) {
+	t.Helper()
+	c := &capturingClient{}
+	e, err := newSpanExporterOver(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, e
+}
+
 func (c *capturingClient) decoded(t *testing.T) []*tracepb.ResourceSpans {
 	t.Helper()
 	var out []*tracepb.ResourceSpans
@@ -125,11 +136,7 @@ func TestSpanExporterEncodesWhatTheOfficialExporterSends(t *testing.T) {
 	if err := exp.ExportSpans(ctx, spans); err != nil {
 		t.Fatal(err)
 	}
-	ours := &capturingClient{}
-	ourExp, err := newSpanExporterOver(ctx, ours)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ours, ourExp := capturingExporter(t)
 	if err := ourExp.ExportSpans(ctx, spans); err != nil {
 		t.Fatal(err)
 	}
