@@ -275,16 +275,11 @@ func ErrorTypeAttribute(errorType string) attribute.KeyValue {
 	return sc.ErrorTypeKey.String(errorType)
 }
 
-// MetricAttributes returns the http.server.request.duration attributes.
-// status 0 means unknown; route and errorType are left out when empty.
-func (s HTTPServer) MetricAttributes(status int, route, errorType string) attribute.Set {
-	return serverSets.get(serverMetricKey{s, status, route, errorType}, serverMetricSet).set
-}
-
-// MetricOptions are MetricAttributes as the options of the duration's
-// Record, made once with the set (read-only).
+// MetricOptions are the options of http.server.request.duration's Record:
+// its attribute set, made once per distinct value (read-only). status 0
+// means unknown; route and errorType are left out when empty.
 func (s HTTPServer) MetricOptions(status int, route, errorType string) []metric.RecordOption {
-	return serverSets.get(serverMetricKey{s, status, route, errorType}, serverMetricSet).opts
+	return serverSets.get(serverMetricKey{s, status, route, errorType}, serverMetricSet)
 }
 
 type serverMetricKey struct {
@@ -455,16 +450,11 @@ func ProtocolVersionAttribute(v string) attribute.KeyValue {
 	return sc.NetworkProtocolVersionKey.String(v)
 }
 
-// MetricAttributes returns the http.client.request.duration attributes.
-// status 0 means no response; empty strings are left out.
-func (c HTTPClient) MetricAttributes(status int, protoVersion, errorType string) attribute.Set {
-	return clientSets.get(clientMetricKey{c, status, protoVersion, errorType}, clientMetricSet).set
-}
-
-// MetricOptions are MetricAttributes as the options of the duration's
-// Record, made once with the set (read-only).
+// MetricOptions are the options of http.client.request.duration's Record:
+// its attribute set, made once per distinct value (read-only). status 0
+// means no response; empty strings are left out.
 func (c HTTPClient) MetricOptions(status int, protoVersion, errorType string) []metric.RecordOption {
-	return clientSets.get(clientMetricKey{c, status, protoVersion, errorType}, clientMetricSet).opts
+	return clientSets.get(clientMetricKey{c, status, protoVersion, errorType}, clientMetricSet)
 }
 
 type clientMetricKey struct {

@@ -255,9 +255,9 @@ func TestKnownMethodsOverride(t *testing.T) {
 	}
 }
 
-func TestMetricAttributes(t *testing.T) {
+func TestMetricOptionsCarryTheDurationAttributes(t *testing.T) {
 	s := HTTPServer{Method: "GET", Scheme: "https", ProtocolVersion: "2"}
-	set := s.MetricAttributes(503, "/x", "503")
+	set := recorded(s.MetricOptions(503, "/x", "503"))
 	got := emitted(set.ToSlice())
 	want := map[string]string{
 		"http.request.method": "GET", "url.scheme": "https", "http.response.status_code": "503",
@@ -267,7 +267,7 @@ func TestMetricAttributes(t *testing.T) {
 		t.Errorf("server metric attributes %v, want %v", got, want)
 	}
 	c := HTTPClient{Method: "POST", ServerAddress: "h", ServerPort: 443}
-	set = c.MetricAttributes(0, "", "timeout")
+	set = recorded(c.MetricOptions(0, "", "timeout"))
 	got = emitted(set.ToSlice())
 	want = map[string]string{"http.request.method": "POST", "server.address": "h", "server.port": "443", "error.type": "timeout"}
 	if !sameMap(got, want) {

@@ -119,19 +119,19 @@ func TestAttributesAreRegistered(t *testing.T) {
 	r.Header.Set("User-Agent", "ua")
 	facts, kvs := ReadHTTPServerRequest(r)
 	all = append(all, kvs...)
-	set := facts.MetricAttributes(500, "/p", "500")
+	set := recorded(facts.MetricOptions(500, "/p", "500"))
 	all = append(all, set.ToSlice()...)
 	all = append(all, RouteAttribute("/p"), StatusCodeAttribute(500), ErrorTypeAttribute("500"), ProtocolVersionAttribute("2"))
 
 	cr, _ := http.NewRequest("PURGE", "https://u:p@h.test/x", nil)
 	cfacts, ckvs := ReadHTTPClientRequest(cr)
 	all = append(all, ckvs...)
-	set = cfacts.MetricAttributes(200, "1.1", "timeout")
+	set = recorded(cfacts.MetricOptions(200, "1.1", "timeout"))
 	all = append(all, set.ToSlice()...)
 
 	rpc := GRPCCall{Method: "pkg.Svc/M", Address: "h.test", Port: 50051}
 	all = append(all, rpc.SpanAttributes()...)
-	set = rpc.MetricAttributes(5, "NOT_FOUND", true)
+	set = recorded(rpc.MetricOptions(5, "NOT_FOUND", true))
 	all = append(all, set.ToSlice()...)
 	all = append(all, PeerAttributes(&net.TCPAddr{IP: net.IPv4(1, 2, 3, 4), Port: 5})...)
 

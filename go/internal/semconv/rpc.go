@@ -153,17 +153,12 @@ func PeerAttributes(addr net.Addr) []attribute.KeyValue {
 	return attrs
 }
 
-// MetricAttributes are the attributes of rpc.{server,client}.call.duration:
-// the system, method, status code, error.type of a failed call and, for a
+// MetricOptions are the options of rpc.{server,client}.call.duration's
+// Record: its attribute set, made once per distinct value (read-only): the
+// system, method, status code, error.type of a failed call and, for a
 // client, server.address and server.port (opt-in on the server).
-func (c GRPCCall) MetricAttributes(code uint32, errorType string, client bool) attribute.Set {
-	return rpcSets.get(rpcMetricKey{c, code, errorType, client}, rpcMetricSet).set
-}
-
-// MetricOptions are MetricAttributes as the options of the duration's
-// Record, made once with the set (read-only).
 func (c GRPCCall) MetricOptions(code uint32, errorType string, client bool) []metric.RecordOption {
-	return rpcSets.get(rpcMetricKey{c, code, errorType, client}, rpcMetricSet).opts
+	return rpcSets.get(rpcMetricKey{c, code, errorType, client}, rpcMetricSet)
 }
 
 type rpcMetricKey struct {

@@ -20,39 +20,34 @@ import (
 // hosts, say) get their set built on each call, as without a cache.
 const setCacheLimit = 1024
 
-// metricSet is a cached attribute set and the record options that carry it
-// (read-only: callers pass opts on as they are).
-type metricSet struct {
-	set  attribute.Set
-	opts []metric.RecordOption
-}
+// recordOptions are the options of a Record that carry one cached attribute
+// set (read-only: callers pass them on as they are).
+type recordOptions = []metric.RecordOption
 
-func newMetricSet(set attribute.Set) metricSet {
-	return metricSet{set: set, opts: []metric.RecordOption{metric.WithAttributeSet(set)}}
-}
-
-// setCache maps keys to attribute sets. Readers load an immutable map; a
-// miss builds the set and publishes a copy of the map with it.
+// setCache maps keys to the record options of their attribute sets. Readers
+// load an immutable map; a miss builds the set and publishes a copy of the
+// map with it.
 type setCache[K comparable] struct {
-	sets atomic.Pointer[map[K]metricSet]
+	sets atomic.Pointer[map[K]recordOptions]
 	mu   sync.Mutex // serialises the copies
 }
 
-// get returns the set of k, made by build (a function of k alone) on a miss.
-func (c *setCache[K]) get(k K, build func(K) attribute.Set) metricSet {
+// get returns the record options of k's set, made by build (a function of k
+// alone) on a miss.
+func (c *setCache[K]) get(k K, build func(K) attribute.Set) recordOptions {
 	if m := c.sets.Load(); m != nil {
 		if s, ok := (*m)[k]; ok {
 			return s
 		}
 	}
-	s := newMetricSet(build(k))
+	s := recordOptions{metric.WithAttributeSet(build(k))}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old := c.sets.Load()
 	if old != nil && len(*old) >= setCacheLimit {
 		return s
 	}
-	m := make(map[K]metricSet, 1+lenOf(old))
+	m := make(map[K]recordOptions, 1+lenOf(old))
 	if old != nil {
 		for key, set := range *old {
 			m[key] = set
@@ -63,7 +58,7 @@ func (c *setCache[K]) get(k K, build func(K) attribute.Set) metricSet {
 	return s
 }
 
-func lenOf[K comparable](m *map[K]metricSet) int {
+func lenOf[K comparable](m *map[K]recordOptions) int {
 	if m == nil {
 		return 0
 	}
