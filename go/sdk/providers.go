@@ -76,12 +76,18 @@ func newProviders(ctx context.Context, cfg config, res *resource.Resource, wake 
 			errs = append(errs, fmt.Errorf("traces exporter %s: %w", name, err))
 			continue
 		}
-		var sp sdktrace.SpanProcessor = &lazySpanProcessor{exporter: suppressedSpanExporter{e, p.traces}, wake: wake}
-		if ee, ok := e.(encodedSpanExporter); ok && !cfg.testBinary {
-			sp = newWireSpanProcessor(ee, p.traces, cfg.spanBatch, wake)
-		}
-		if cfg.testBinary {
+		// Test binaries export from timers (testexport.go), OTLP exporters
+		// from autotel's encoded queue (spanqueue.go), the console exporter
+		// through the SDK's BatchSpanProcessor (lazy.go).
+		var sp sdktrace.SpanProcessor
+		ee, encodes := e.(encodedSpanExporter)
+		switch {
+		case cfg.testBinary:
 			sp = newTimedSpanProcessor(suppressedSpanExporter{e, p.traces}, cfg.spanBatch, wake, p.closeIdleConnections)
+		case encodes:
+			sp = newWireSpanProcessor(ee, p.traces, cfg.spanBatch, wake)
+		default:
+			sp = &lazySpanProcessor{exporter: suppressedSpanExporter{e, p.traces}, wake: wake}
 		}
 		spanProcessors = append(spanProcessors, sdktrace.WithSpanProcessor(sp))
 	}
