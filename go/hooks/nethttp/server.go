@@ -22,12 +22,12 @@ type serverState struct {
 	start  time.Time
 	facts  semconv.HTTPServer
 	rw     http.ResponseWriter
-	orig   *http.Request         // the request serverHandler received
-	req    *http.Request         // orig with the span's context: what the handler gets
-	served *httpframework.Served // http.route, set by a ServeMux or a router hook: &servedOwn
-	// servedOwn is also the request context's node with this state
-	// (httpframework.WithServedIn): one allocation for the three.
-	servedOwn httpframework.Served
+	orig   *http.Request // the request serverHandler received
+	req    *http.Request // orig with the span's context: what the handler gets
+	// served keeps http.route, set by a ServeMux or a router hook; it is also
+	// the request context's node with this state (httpframework.WithServedIn):
+	// one allocation for the three.
+	served httpframework.Served
 	// yielded: otelhttp's handler made the request's SERVER span (otelhttp.go);
 	// this one is dropped.
 	yielded bool
@@ -81,19 +81,16 @@ func serverEnter(_ unsafe.Pointer, rw *http.ResponseWriter, req **http.Request) 
 	} else {
 		facts, attrs := semconv.ReadHTTPServerRequest(r)
 		st.facts = facts
-		opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...), nil}
+		opts := append(make([]trace.SpanStartOption, 0, 3), trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
 		if !trace.SpanContextFromContext(ctx).IsValid() {
 			// No caller's trace: a new one, whatever is current on the
 			// goroutine that runs the server.
-			opts[2] = trace.WithNewRoot()
-		} else {
-			opts = opts[:2]
+			opts = append(opts, trace.WithNewRoot())
 		}
 		ctx, st.active = api.Begin(ctx, inst.Tracer(), facts.SpanName(""), opts...)
 	}
 	st.span = st.active.Span()
-	st.served = &st.servedOwn
-	ctx = httpframework.WithServedIn(ctx, st.served, st.span, serverStateKey{}, st)
+	ctx = httpframework.WithServedIn(ctx, &st.served, st.span, serverStateKey{}, st)
 	st.req = r.WithContext(ctx)
 	*req = st.req
 	linkResponse(*rw, st)
