@@ -47,7 +47,7 @@ func start(cfg config) *runtime {
 		otel.Handle(err) // res still holds what could be detected
 	}
 	r := &runtime{shutdownTimeout: defaultShutdownTimeout, listensForSignals: !cfg.testBinary}
-	p, err := newProviders(ctx, cfg, res, r.wake)
+	p, err := newProviders(cfg, res, r.wake)
 	if err != nil {
 		otel.Handle(err)
 	}

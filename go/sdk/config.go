@@ -37,19 +37,6 @@ type signalConfig struct {
 	exporters []string
 	// protocol is the OTLP protocol (when exporters has otlp).
 	protocol string
-	// insecureDefault is true when no endpoint or insecure setting is in the
-	// environment: the exporters' built-in default is TLS to localhost, while
-	// the specification's default is http://localhost:4318 (or :4317 for gRPC),
-	// so autotel passes WithInsecure.
-	insecureDefault bool
-	// ownTLS is true when certificates are configured in the environment:
-	// then the OTLP/HTTP exporter builds its HTTP client itself (from them)
-	// instead of using the bootstrap's, whose idle connections it closes at
-	// shutdown (see exportClient).
-	ownTLS bool
-	// timeout bounds one OTLP/HTTP request (OTEL_EXPORTER_OTLP_[SIGNAL_]TIMEOUT,
-	// 10 s by default), as the exporters' own HTTP client does.
-	timeout time.Duration
 }
 
 func (s signalConfig) has(exporter string) bool {
@@ -60,9 +47,6 @@ func (s signalConfig) has(exporter string) bool {
 	}
 	return false
 }
-
-// defaultExportTimeout is the OTLP exporters' default request timeout.
-const defaultExportTimeout = 10 * time.Second
 
 // samplerConfig is the parsed OTEL_TRACES_SAMPLER[_ARG].
 type samplerConfig struct {
@@ -95,11 +79,15 @@ type config struct {
 	testBinary bool
 	// problems are the settings that were ignored, to be reported once.
 	problems []string
+	// getenv is where the configuration was read: the OTLP transports
+	// (go/internal/otlp) and the metric exporter's selectors read their own
+	// settings from it.
+	getenv func(string) string
 }
 
 // loadConfig reads the configuration from getenv (os.Getenv in production).
 func loadConfig(getenv func(string) string) config {
-	var c config
+	c := config{getenv: getenv}
 	c.disabled = parseBool(getenv("OTEL_SDK_DISABLED"))
 	if c.disabled {
 		return c
@@ -227,25 +215,6 @@ func (c *config) loadSignal(getenv func(string) string, s telemetrySignal) signa
 		sc.protocol = protocolHTTPProtobuf
 	}
 
-	sc.insecureDefault = true
-	for _, k := range []string{
-		"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_" + string(s) + "_ENDPOINT",
-		"OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_" + string(s) + "_INSECURE",
-	} {
-		if strings.TrimSpace(getenv(k)) != "" {
-			sc.insecureDefault = false
-		}
-	}
-	timeoutKey := "OTEL_EXPORTER_OTLP_" + string(s) + "_TIMEOUT"
-	if strings.TrimSpace(getenv(timeoutKey)) == "" {
-		timeoutKey = "OTEL_EXPORTER_OTLP_TIMEOUT"
-	}
-	sc.timeout = c.loadMillis(getenv, timeoutKey, defaultExportTimeout)
-	for _, k := range []string{"CERTIFICATE", "CLIENT_CERTIFICATE", "CLIENT_KEY"} {
-		if strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_"+k)) != "" || strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_"+string(s)+"_"+k)) != "" {
-			sc.ownTLS = true
-		}
-	}
 	return sc
 }
 

@@ -15,7 +15,7 @@ func env(kv map[string]string) func(string) string {
 }
 
 func TestLoadConfigSignals(t *testing.T) {
-	http := signalConfig{exporters: []string{"otlp"}, protocol: protocolHTTPProtobuf, insecureDefault: true}
+	http := signalConfig{exporters: []string{"otlp"}, protocol: protocolHTTPProtobuf}
 	tests := []struct {
 		name     string
 		env      map[string]string
@@ -32,13 +32,13 @@ func TestLoadConfigSignals(t *testing.T) {
 			name:    "none per signal",
 			env:     map[string]string{"OTEL_METRICS_EXPORTER": "none", "OTEL_LOGS_EXPORTER": " NONE "},
 			traces:  http,
-			metrics: signalConfig{protocol: protocolHTTPProtobuf, insecureDefault: true},
-			logs:    signalConfig{protocol: protocolHTTPProtobuf, insecureDefault: true},
+			metrics: signalConfig{protocol: protocolHTTPProtobuf},
+			logs:    signalConfig{protocol: protocolHTTPProtobuf},
 		},
 		{
 			name:    "console, logging alias and duplicates",
 			env:     map[string]string{"OTEL_TRACES_EXPORTER": "console,otlp,logging"},
-			traces:  signalConfig{exporters: []string{"console", "otlp"}, protocol: protocolHTTPProtobuf, insecureDefault: true},
+			traces:  signalConfig{exporters: []string{"console", "otlp"}, protocol: protocolHTTPProtobuf},
 			metrics: http, logs: http,
 		},
 		{
@@ -51,15 +51,15 @@ func TestLoadConfigSignals(t *testing.T) {
 			name:   "none wins over others",
 			env:    map[string]string{"OTEL_LOGS_EXPORTER": "otlp,none"},
 			traces: http, metrics: http,
-			logs:     signalConfig{protocol: protocolHTTPProtobuf, insecureDefault: true},
+			logs:     signalConfig{protocol: protocolHTTPProtobuf},
 			problems: []string{`OTEL_LOGS_EXPORTER: "none" combined with other exporters; exporting nothing`},
 		},
 		{
 			name:    "generic protocol grpc",
 			env:     map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"},
-			traces:  signalConfig{exporters: []string{"otlp"}, protocol: protocolGRPC, insecureDefault: true},
-			metrics: signalConfig{exporters: []string{"otlp"}, protocol: protocolGRPC, insecureDefault: true},
-			logs:    signalConfig{exporters: []string{"otlp"}, protocol: protocolGRPC, insecureDefault: true},
+			traces:  signalConfig{exporters: []string{"otlp"}, protocol: protocolGRPC},
+			metrics: signalConfig{exporters: []string{"otlp"}, protocol: protocolGRPC},
+			logs:    signalConfig{exporters: []string{"otlp"}, protocol: protocolGRPC},
 		},
 		{
 			name: "per-signal protocol wins",
@@ -67,34 +67,15 @@ func TestLoadConfigSignals(t *testing.T) {
 				"OTEL_EXPORTER_OTLP_PROTOCOL":         "grpc",
 				"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL": "http/protobuf",
 			},
-			traces:  signalConfig{exporters: []string{"otlp"}, protocol: protocolGRPC, insecureDefault: true},
+			traces:  signalConfig{exporters: []string{"otlp"}, protocol: protocolGRPC},
 			metrics: http,
-			logs:    signalConfig{exporters: []string{"otlp"}, protocol: protocolGRPC, insecureDefault: true},
+			logs:    signalConfig{exporters: []string{"otlp"}, protocol: protocolGRPC},
 		},
 		{
 			name:   "http/json is not supported by the Go exporters",
 			env:    map[string]string{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/json"},
 			traces: http, metrics: http, logs: http,
 			problems: []string{`OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: unsupported protocol "http/json"; using http/protobuf`},
-		},
-		{
-			name: "an endpoint in the environment leaves security to the exporter",
-			env: map[string]string{
-				"OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector:4318",
-			},
-			traces:  signalConfig{exporters: []string{"otlp"}, protocol: protocolHTTPProtobuf},
-			metrics: signalConfig{exporters: []string{"otlp"}, protocol: protocolHTTPProtobuf},
-			logs:    signalConfig{exporters: []string{"otlp"}, protocol: protocolHTTPProtobuf},
-		},
-		{
-			name: "per-signal endpoint and insecure",
-			env: map[string]string{
-				"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "https://collector:4318/v1/traces",
-				"OTEL_EXPORTER_OTLP_LOGS_INSECURE":   "false",
-			},
-			traces:  signalConfig{exporters: []string{"otlp"}, protocol: protocolHTTPProtobuf},
-			metrics: http,
-			logs:    signalConfig{exporters: []string{"otlp"}, protocol: protocolHTTPProtobuf},
 		},
 	}
 	for _, tt := range tests {
@@ -107,9 +88,6 @@ func TestLoadConfigSignals(t *testing.T) {
 				name      string
 				got, want signalConfig
 			}{{"traces", c.traces, tt.traces}, {"metrics", c.metrics, tt.metrics}, {"logs", c.logs, tt.logs}} {
-				if s.want.timeout == 0 {
-					s.want.timeout = defaultExportTimeout
-				}
 				if !reflect.DeepEqual(s.got, s.want) {
 					t.Errorf("%s = %+v, want %+v", s.name, s.got, s.want)
 				}
@@ -208,22 +186,14 @@ func TestLoadConfigPropagators(t *testing.T) {
 	}
 }
 
-func TestLoadConfigExportTimingAndTLS(t *testing.T) {
+// The OTLP transports' settings (endpoint, timeout, certificates) are read by
+// go/internal/otlp (its config_test.go); these are the bootstrap's own.
+func TestLoadConfigMetricExport(t *testing.T) {
 	c := loadConfig(env(map[string]string{
-		"OTEL_EXPORTER_OTLP_TIMEOUT":            "2500",
-		"OTEL_EXPORTER_OTLP_METRICS_TIMEOUT":    "700",
-		"OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY":    "/etc/key.pem",
-		"OTEL_METRIC_EXPORT_INTERVAL":           "1500",
-		"OTEL_METRIC_EXPORT_TIMEOUT":            "-1",
-		"OTEL_METRICS_EXEMPLAR_FILTER":          "Always_Off",
-		"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE": "",
+		"OTEL_METRIC_EXPORT_INTERVAL":  "1500",
+		"OTEL_METRIC_EXPORT_TIMEOUT":   "-1",
+		"OTEL_METRICS_EXEMPLAR_FILTER": "Always_Off",
 	}))
-	if c.traces.timeout != 2500*time.Millisecond || c.metrics.timeout != 700*time.Millisecond || c.logs.timeout != 2500*time.Millisecond {
-		t.Errorf("timeouts: traces %v metrics %v logs %v", c.traces.timeout, c.metrics.timeout, c.logs.timeout)
-	}
-	if c.traces.ownTLS || c.metrics.ownTLS || !c.logs.ownTLS {
-		t.Errorf("ownTLS: traces %v metrics %v logs %v, want only logs", c.traces.ownTLS, c.metrics.ownTLS, c.logs.ownTLS)
-	}
 	if c.metricInterval != 1500*time.Millisecond || c.metricTimeout != 30*time.Second {
 		t.Errorf("metric interval %v timeout %v", c.metricInterval, c.metricTimeout)
 	}

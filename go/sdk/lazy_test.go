@@ -76,7 +76,7 @@ func nothingRunsBeforeTelemetryNorAfterShutdown(t *testing.T, c *collector, endp
 	t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "50")
 	cfg := loadConfig(os.Getenv)
 	r := &runtime{shutdownTimeout: 5 * time.Second, listensForSignals: true}
-	p, err := newProviders(context.Background(), cfg, resource.Empty(), r.wake)
+	p, err := newProviders(cfg, resource.Empty(), r.wake)
 	if err != nil {
 		t.Fatal(err)
 	}

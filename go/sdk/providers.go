@@ -4,19 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"time"
 
 	"autotel.dev/go/api"
+	"autotel.dev/go/internal/otlp"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc"
-	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
-	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
-	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/exporters/stdout/stdoutlog"
 	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
 	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
@@ -37,8 +29,8 @@ type providers struct {
 	logger *sdklog.LoggerProvider
 	// metricExports are the meter provider's readers and their exports.
 	metricExports []*metricExport
-	// transport carries the OTLP/HTTP exports (see exportClient).
-	transport *http.Transport
+	// clients carry the OTLP exports (newOTLPClient).
+	clients []*otlp.Client
 	// traces, metrics and logs count each signal's failed exports.
 	traces, metrics, logs *exportHealth
 }
@@ -58,20 +50,19 @@ type providers struct {
 // and exported every OTEL_METRIC_EXPORT_INTERVAL (metricExport) and logs go
 // through a BatchProcessor (bounded queue as well); every export has the
 // exporters' timeout (OTEL_EXPORTER_OTLP_TIMEOUT, 10 s), and no application
-// goroutine ever waits for an export. OTLP/gRPC exporters are made on
-// their first export (deferred.go).
-func newProviders(ctx context.Context, cfg config, res *resource.Resource, wake func()) (*providers, error) {
+// goroutine ever waits for an export. The OTLP transports connect on their
+// first export (newOTLPClient).
+func newProviders(cfg config, res *resource.Resource, wake func()) (*providers, error) {
 	p := providers{
-		transport: newExportTransport(),
-		traces:    &exportHealth{signal: "traces", unit: "spans"},
-		metrics:   &exportHealth{signal: "metrics", unit: "metrics"},
-		logs:      &exportHealth{signal: "logs", unit: "log records"},
+		traces:  &exportHealth{signal: "traces", unit: "spans"},
+		metrics: &exportHealth{signal: "metrics", unit: "metrics"},
+		logs:    &exportHealth{signal: "logs", unit: "log records"},
 	}
 	var errs []error
 
 	var spanProcessors []sdktrace.TracerProviderOption
 	for _, name := range cfg.traces.exporters {
-		e, err := newSpanExporter(ctx, name, cfg.traces, p.exportClient(cfg.traces), cfg.testBinary)
+		e, err := p.newSpanExporter(name, cfg.traces, cfg.getenv)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("traces exporter %s: %w", name, err))
 			continue
@@ -98,7 +89,7 @@ func newProviders(ctx context.Context, cfg config, res *resource.Resource, wake 
 
 	var readers []sdkmetric.Option
 	for _, name := range cfg.metrics.exporters {
-		e, err := newMetricExporter(ctx, name, cfg.metrics, p.exportClient(cfg.metrics), cfg.testBinary)
+		e, err := p.newMetricExporter(name, cfg.metrics, cfg.getenv)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("metrics exporter %s: %w", name, err))
 			continue
@@ -120,7 +111,7 @@ func newProviders(ctx context.Context, cfg config, res *resource.Resource, wake 
 
 	var logProcessors []sdklog.LoggerProviderOption
 	for _, name := range cfg.logs.exporters {
-		e, err := newLogExporter(ctx, name, cfg.logs, p.exportClient(cfg.logs), cfg.testBinary)
+		e, err := p.newLogExporter(name, cfg.logs, cfg.getenv)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("logs exporter %s: %w", name, err))
 			continue
@@ -144,39 +135,13 @@ func (p *providers) startMetricExports() {
 	}
 }
 
-// newExportTransport is the OTLP/HTTP exporters' own default transport
-// (otlptracehttp's ourTransport, the same for metrics and logs), kept by the
-// bootstrap so that shutdown can close its idle connections: their
-// goroutines would otherwise outlive the flush (goleak reports them).
-func newExportTransport() *http.Transport {
-	return &http.Transport{
-		Proxy: http.ProxyFromEnvironment,
-		DialContext: (&net.Dialer{
-			Timeout:   30 * time.Second,
-			KeepAlive: 30 * time.Second,
-		}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: 1 * time.Second,
-	}
-}
-
-// closeIdleConnections closes the OTLP/HTTP exports' idle connections
-// (their goroutines): after each export of a test binary (testexport.go).
+// closeIdleConnections closes the OTLP exports' idle connections (their
+// goroutines): after each export of a test binary (testexport.go) and at
+// shutdown.
 func (p *providers) closeIdleConnections() {
-	p.transport.CloseIdleConnections()
-}
-
-// exportClient is the HTTP client of sc's OTLP/HTTP exporter, or nil when
-// certificates are configured: the exporter then builds its client from
-// them (and its idle connections end with their timeout).
-func (p *providers) exportClient(sc signalConfig) *http.Client {
-	if sc.ownTLS {
-		return nil
+	for _, c := range p.clients {
+		c.CloseIdleConnections()
 	}
-	return &http.Client{Transport: p.transport, Timeout: sc.timeout}
 }
 
 // install makes the providers and the configured propagators the globals.
@@ -212,80 +177,53 @@ func buildPropagator(names []string) propagation.TextMapPropagator {
 	return propagation.NewCompositeTextMapPropagator(ps...)
 }
 
-func newSpanExporter(ctx context.Context, name string, sc signalConfig, client *http.Client, eachExport bool) (sdktrace.SpanExporter, error) {
-	switch {
-	case name == exporterConsole:
+// newSpanExporter makes the traces exporter name; an OTLP one exports spans
+// encoded as they end (spanexport.go).
+func (p *providers) newSpanExporter(name string, sc signalConfig, getenv func(string) string) (sdktrace.SpanExporter, error) {
+	if name == exporterConsole {
 		return stdouttrace.New(stdouttrace.WithWriter(os.Stdout))
-	case sc.protocol == protocolGRPC:
-		var opts []otlptracegrpc.Option
-		if sc.insecureDefault {
-			opts = append(opts, otlptracegrpc.WithInsecure())
-		}
-		return &deferredSpanExporter{deferred[*spanExporter]{make: func() (*spanExporter, error) {
-			return newSpanExporterOver(context.Background(), otlptracegrpc.NewClient(opts...))
-		}, eachExport: eachExport}}, nil
-	default:
-		var opts []otlptracehttp.Option
-		if sc.insecureDefault {
-			opts = append(opts, otlptracehttp.WithInsecure())
-		}
-		if client != nil {
-			opts = append(opts, otlptracehttp.WithHTTPClient(client))
-		}
-		return newSpanExporterOver(ctx, otlptracehttp.NewClient(opts...))
 	}
+	c, err := p.newOTLPClient(otlp.Traces, sc, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return newSpanExporterOver(c), nil
 }
 
-func newMetricExporter(ctx context.Context, name string, sc signalConfig, client *http.Client, eachExport bool) (sdkmetric.Exporter, error) {
-	switch {
-	case name == exporterConsole:
+func (p *providers) newMetricExporter(name string, sc signalConfig, getenv func(string) string) (sdkmetric.Exporter, error) {
+	if name == exporterConsole {
 		return stdoutmetric.New(stdoutmetric.WithWriter(os.Stdout))
-	case sc.protocol == protocolGRPC:
-		var opts []otlpmetricgrpc.Option
-		if sc.insecureDefault {
-			opts = append(opts, otlpmetricgrpc.WithInsecure())
-		}
-		selectors, err := otlpmetrichttp.New(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return &deferredMetricExporter{deferred[sdkmetric.Exporter]{make: func() (sdkmetric.Exporter, error) {
-			return otlpmetricgrpc.New(context.Background(), opts...)
-		}, eachExport: eachExport}, selectors}, nil
-	default:
-		var opts []otlpmetrichttp.Option
-		if sc.insecureDefault {
-			opts = append(opts, otlpmetrichttp.WithInsecure())
-		}
-		if client != nil {
-			opts = append(opts, otlpmetrichttp.WithHTTPClient(client))
-		}
-		return otlpmetrichttp.New(ctx, opts...)
 	}
+	c, err := p.newOTLPClient(otlp.Metrics, sc, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return newOTLPMetricExporter(c, getenv), nil
 }
 
-func newLogExporter(ctx context.Context, name string, sc signalConfig, client *http.Client, eachExport bool) (sdklog.Exporter, error) {
-	switch {
-	case name == exporterConsole:
+func (p *providers) newLogExporter(name string, sc signalConfig, getenv func(string) string) (sdklog.Exporter, error) {
+	if name == exporterConsole {
 		return stdoutlog.New(stdoutlog.WithWriter(os.Stdout))
-	case sc.protocol == protocolGRPC:
-		var opts []otlploggrpc.Option
-		if sc.insecureDefault {
-			opts = append(opts, otlploggrpc.WithInsecure())
-		}
-		return &deferredLogExporter{deferred[sdklog.Exporter]{make: func() (sdklog.Exporter, error) {
-			return otlploggrpc.New(context.Background(), opts...)
-		}, eachExport: eachExport}}, nil
-	default:
-		var opts []otlploghttp.Option
-		if sc.insecureDefault {
-			opts = append(opts, otlploghttp.WithInsecure())
-		}
-		if client != nil {
-			opts = append(opts, otlploghttp.WithHTTPClient(client))
-		}
-		return otlploghttp.New(ctx, opts...)
 	}
+	c, err := p.newOTLPClient(otlp.Logs, sc, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return newOTLPLogExporter(c), nil
+}
+
+// newOTLPClient makes the OTLP transport of one signal (go/internal/otlp
+// reads its endpoint, headers, compression, timeout and certificates from
+// the environment). It connects on its first export and starts no goroutine
+// before it, so a program that sends nothing, or a test under goleak, has
+// nothing of it running.
+func (p *providers) newOTLPClient(s otlp.Signal, sc signalConfig, getenv func(string) string) (*otlp.Client, error) {
+	c, err := otlp.New(s, sc.protocol, getenv)
+	if err != nil {
+		return nil, err
+	}
+	p.clients = append(p.clients, c)
+	return c, nil
 }
 
 // The exporters are wrapped so that their requests are suppressed (the

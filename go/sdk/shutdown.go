@@ -65,9 +65,7 @@ func (r *runtime) shutdown() {
 				func(ctx context.Context) error { return shutdownIfSet(ctx, p.logger) },
 			)
 		})
-		if p.transport != nil {
-			p.transport.CloseIdleConnections()
-		}
+		p.closeIdleConnections()
 		if finished {
 			dropped = p.droppedSummary()
 		}

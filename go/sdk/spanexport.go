@@ -1,9 +1,9 @@
 package sdk
 
-// spanexport.go owns autotel's OTLP span exporter: the official OTLP clients
-// (otlptracehttp's and otlptracegrpc's, with every OTEL_EXPORTER_OTLP_*
-// setting, retry, compression and TLS as they implement them) carry the
-// request, and the spans are encoded straight to the protobuf wire format.
+// spanexport.go owns autotel's OTLP span exporter: the spans are encoded
+// straight to the protobuf wire format of an ExportTraceServiceRequest, which
+// an exportClient (go/internal/otlp: OTLP/HTTP or OTLP/gRPC, with every
+// OTEL_EXPORTER_OTLP_* setting) carries.
 //
 // Why not otlptrace.Exporter: it first builds the generated message structs
 // of every span (a KeyValue and an AnyValue allocation per attribute) and
@@ -12,11 +12,9 @@ package sdk
 // Profiled on the demo server under load (bench/REPORT.md, Runtime), that
 // export path was about 19% of the server's CPU, plus the garbage
 // collection of its allocations. Here a batch is one byte slice, reused from
-// batch to batch, and each resource's spans reach the client as a
-// ResourceSpans whose whole content is its unknown fields: proto.Marshal
-// writes unknown fields as they are, so the collector receives exactly the
-// ResourceSpans encoded here. Its layout follows
-// opentelemetry/proto/trace/v1/trace.proto; spanexport_test.go checks it
+// batch to batch, and it is the request the collector receives. Its layout
+// follows opentelemetry/proto/trace/v1/trace.proto and
+// collector/trace/v1/trace_service.proto; spanexport_test.go checks it
 // decodes to what the official exporter sends for the same spans.
 
 import (
@@ -24,36 +22,29 @@ import (
 	"sync"
 
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// spanExporter sends spans through client, an OTLP client already started.
+// spanExporter sends spans through client.
 // It exports spans the SDK hands it (ExportSpans: test binaries, whose
 // processor queues ReadOnlySpans) and spans encoded when they ended
 // (exportEncoded: spanqueue.go's processor); both go through upload.
 type spanExporter struct {
-	client otlptrace.Client
+	client exportClient
 
 	mu       sync.Mutex // one export at a time uses the buffers below
 	scopes   scopeTable
 	encoded  []byte        // ExportSpans's spans, encoded
 	spans    []encodedSpan // their entries
-	buf      []byte
-	requests []*tracepb.ResourceSpans
+	buf      []byte // the request
 	batches  []resourceBatch
 }
 
-func newSpanExporterOver(ctx context.Context, client otlptrace.Client) (*spanExporter, error) {
-	if err := client.Start(ctx); err != nil {
-		return nil, err
-	}
-	return &spanExporter{client: client}, nil
+func newSpanExporterOver(client exportClient) *spanExporter {
+	return &spanExporter{client: client}
 }
 
 // encodedSpan is one ended span, encoded.
@@ -131,25 +122,14 @@ func (e *spanExporter) upload(ctx context.Context, spans []encodedSpan) error {
 	}
 	e.group(spans)
 	e.buf = e.buf[:0]
-	ends := make([]int, 0, len(e.batches))
 	for i := range e.batches {
-		e.buf = appendResourceSpans(e.buf, &e.batches[i])
-		ends = append(ends, len(e.buf))
+		var start int
+		e.buf, start = openMessage(e.buf, 1) // ExportTraceServiceRequest.resource_spans
+		e.buf = closeMessage(appendResourceSpans(e.buf, &e.batches[i]), start)
 	}
 	e.release()
 	clear(spans)
-	e.requests = e.requests[:0]
-	start := 0
-	for _, end := range ends {
-		rs := &tracepb.ResourceSpans{}
-		rs.ProtoReflect().SetUnknown(protoreflect.RawFields(e.buf[start:end:end]))
-		e.requests = append(e.requests, rs)
-		start = end
-	}
-	err := e.client.UploadTraces(ctx, e.requests)
-	clear(e.requests)
-	e.requests = e.requests[:0]
-	return err
+	return e.client.Export(ctx, e.buf)
 }
 
 // group sorts spans into e.batches by resource and scope, keeping their order
@@ -211,7 +191,7 @@ func (e *spanExporter) release() {
 }
 
 func (e *spanExporter) Shutdown(ctx context.Context) error {
-	return e.client.Stop(ctx)
+	return e.client.Shutdown(ctx)
 }
 
 // appendResourceSpans appends the fields of one ResourceSpans message.

@@ -2,8 +2,8 @@ package sdk
 
 // The span exporter's encoding against the official one: the same spans go
 // through otlptrace.Exporter (its transform, then the generated structs) and
-// through spanExporter; what each hands its OTLP client must be the same
-// message once ours is marshalled and decoded again.
+// through spanExporter; the ResourceSpans the official one hands its OTLP
+// client must be those of the request ours encodes, once decoded.
 
 import (
 	"context"
@@ -20,16 +20,29 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 )
 
-// capturingClient is an OTLP client that keeps what it is asked to upload,
-// marshalled as the real clients marshal it.
+// capturingClient keeps the ResourceSpans it is asked to send, marshalled as
+// the real clients marshal them: as the official exporter's otlptrace.Client
+// (UploadTraces) and as autotel's exportClient (Export, whose requests it
+// decodes).
 type capturingClient struct{ uploads [][]byte }
 
-func (c *capturingClient) Start(context.Context) error { return nil }
-func (c *capturingClient) Stop(context.Context) error  { return nil }
+func (c *capturingClient) Start(context.Context) error    { return nil }
+func (c *capturingClient) Stop(context.Context) error     { return nil }
+func (c *capturingClient) Shutdown(context.Context) error { return nil }
+
+func (c *capturingClient) Export(ctx context.Context, request []byte) error {
+	var req coltracepb.ExportTraceServiceRequest
+	if err := proto.Unmarshal(request, &req); err != nil {
+		return err
+	}
+	return c.UploadTraces(ctx, req.ResourceSpans)
+}
+
 func (c *capturingClient) UploadTraces(_ context.Context, rss []*tracepb.ResourceSpans) error {
 	for _, rs := range rss {
 		b, err := proto.Marshal(rs)
@@ -45,11 +58,7 @@ func (c *capturingClient) UploadTraces(_ context.Context, rss []*tracepb.Resourc
 func capturingExporter(t *testing.T) (*capturingClient, *spanExporter) {
 	t.Helper()
 	c := &capturingClient{}
-	e, err := newSpanExporterOver(context.Background(), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, e
+	return c, newSpanExporterOver(c)
 }
 
 func (c *capturingClient) decoded(t *testing.T) []*tracepb.ResourceSpans {

@@ -13,24 +13,27 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"autotel.dev/go/internal/otlp"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 )
 
-// testHTTPClient is an OTLP/HTTP client option whose connections are
-// closed, and their goroutines gone, when the test ends (lazy_test.go counts
-// them).
-func testHTTPClient(t *testing.T) otlptracehttp.Option {
-	tr := &http.Transport{}
+// testTraceClient is an OTLP/HTTP traces client of endpoint whose
+// connections are closed, and their goroutines gone, when the test ends
+// (lazy_test.go counts them).
+func testTraceClient(t *testing.T, endpoint string) *otlp.Client {
+	c, err := otlp.New(otlp.Traces, protocolHTTPProtobuf, env(map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": endpoint}))
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
-		tr.CloseIdleConnections()
+		c.CloseIdleConnections()
 		if g := waitForBackground(func(g []string) bool { return len(g) == 0 }); len(g) != 0 {
 			t.Errorf("goroutines left: %q", g)
 		}
 	})
-	return otlptracehttp.WithHTTPClient(&http.Client{Transport: tr})
+	return c
 }
 
 func testBatch(delay time.Duration, maxQueue, maxBatch int) batchConfig {
@@ -99,10 +102,7 @@ func TestWireSpanProcessorSendsWhatTheExporterSends(t *testing.T) {
 func TestWireSpanProcessorExportsOnItsSchedule(t *testing.T) {
 	c := newCollector(t)
 	ctx := context.Background()
-	exp, err := newSpanExporterOver(ctx, otlptracehttp.NewClient(otlptracehttp.WithEndpointURL(c.URL), testHTTPClient(t)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	exp := newSpanExporterOver(testTraceClient(t, c.URL+"/v1/traces"))
 	health := &exportHealth{}
 	p := newWireSpanProcessor(exp, health, testBatch(50*time.Millisecond, 100, 10), func() {})
 	defer p.Shutdown(ctx)
@@ -158,10 +158,7 @@ func hangingCollector(t *testing.T) string {
 
 func TestWireSpanProcessorIsBoundedWhenTheCollectorHangs(t *testing.T) {
 	ctx := context.Background()
-	exp, err := newSpanExporterOver(ctx, otlptracehttp.NewClient(otlptracehttp.WithEndpointURL(hangingCollector(t)), testHTTPClient(t)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	exp := newSpanExporterOver(testTraceClient(t, hangingCollector(t)+"/v1/traces"))
 	health := &exportHealth{unit: "spans"}
 	p := newWireSpanProcessor(exp, health, testBatch(time.Hour, 8, 4), func() {})
 	// The goroutine takes the whole batches queued (4 or 8 spans) and hangs

@@ -10,8 +10,8 @@ package sdk
 // (OTEL_BSP_*, OTEL_BLRP_*), metrics are collected every
 // OTEL_METRIC_EXPORT_INTERVAL, and each export runs on the goroutine of a
 // timer (time.AfterFunc: a pending timer is no goroutine), which ends with
-// it; after an export the OTLP/HTTP transport's idle connections are closed
-// and an OTLP/gRPC exporter is shut down (deferred.go makes one per export).
+// it; after an export the OTLP transports' idle connections are closed (the
+// goroutines of HTTP/1 and HTTP/2 connections, gRPC's included).
 // A program that is not a test binary keeps the SDK's processors.
 
 import (

@@ -120,7 +120,7 @@ func TestExportedMetricsAreValidUTF8(t *testing.T) {
 	c := newCollector(t)
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", c.URL) // read by the exporters too
 	r := &runtime{shutdownTimeout: 5 * time.Second}
-	p, err := newProviders(context.Background(), loadConfig(os.Getenv), resource.Empty(), r.wake)
+	p, err := newProviders(loadConfig(os.Getenv), resource.Empty(), r.wake)
 	if err != nil {
 		t.Fatal(err)
 	}
