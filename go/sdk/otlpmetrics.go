@@ -12,7 +12,7 @@ package sdk
 // that it decodes to what the official otlpmetrichttp exporter sends for the
 // same data. Where the official exporter leaves out what metrics.proto
 // defines, the field is still written: an exponential histogram's
-// zero_threshold (sent from otlpmetrichttp v1.37.0 on). What metricdata does
+// zero_threshold (which v1.36.0 leaves out and v1.47.0 sends). What metricdata does
 // not carry is not written: data-point flags and a metric's metadata.
 // As the official exporter does, a metric of an unknown aggregation or
 // temporality is left out of the request and reported in Export's error.
@@ -144,23 +144,23 @@ func appendMetric(b []byte, m *metricdata.Metrics) ([]byte, error) {
 	var err error
 	switch a := m.Data.(type) {
 	case metricdata.Gauge[int64]:
-		b = appendGauge(b, a)
+		b = appendAggregation(b, metricGauge, a.DataPoints, appendNumberPoint[int64])
 	case metricdata.Gauge[float64]:
-		b = appendGauge(b, a)
+		b = appendAggregation(b, metricGauge, a.DataPoints, appendNumberPoint[float64])
 	case metricdata.Sum[int64]:
-		b, err = appendSum(b, a)
+		b, err = appendTemporal(b, metricSum, a.DataPoints, a.Temporality, a.IsMonotonic, appendNumberPoint[int64])
 	case metricdata.Sum[float64]:
-		b, err = appendSum(b, a)
+		b, err = appendTemporal(b, metricSum, a.DataPoints, a.Temporality, a.IsMonotonic, appendNumberPoint[float64])
 	case metricdata.Histogram[int64]:
-		b, err = appendHistogram(b, a)
+		b, err = appendTemporal(b, metricHistogram, a.DataPoints, a.Temporality, false, appendHistogramPoint[int64])
 	case metricdata.Histogram[float64]:
-		b, err = appendHistogram(b, a)
+		b, err = appendTemporal(b, metricHistogram, a.DataPoints, a.Temporality, false, appendHistogramPoint[float64])
 	case metricdata.ExponentialHistogram[int64]:
-		b, err = appendExponentialHistogram(b, a)
+		b, err = appendTemporal(b, metricExponentialHistogram, a.DataPoints, a.Temporality, false, appendExponentialPoint[int64])
 	case metricdata.ExponentialHistogram[float64]:
-		b, err = appendExponentialHistogram(b, a)
+		b, err = appendTemporal(b, metricExponentialHistogram, a.DataPoints, a.Temporality, false, appendExponentialPoint[float64])
 	case metricdata.Summary:
-		b = appendSummary(b, a)
+		b = appendAggregation(b, metricSummary, a.DataPoints, appendSummaryPoint)
 	default:
 		err = fmt.Errorf("%w: %T", errUnknownAggregation, a)
 	}
@@ -170,51 +170,99 @@ func appendMetric(b []byte, m *metricdata.Metrics) ([]byte, error) {
 	return closeMessage(b, start), nil
 }
 
-// temporality is metrics.proto's AggregationTemporality of t (DELTA 1,
-// CUMULATIVE 2); a metric of any other temporality is not sent.
-func temporality(t metricdata.Temporality) (uint64, error) {
+// appendAggregation appends a Gauge or a Summary: field `field` of a Metric
+// (always sent, even without points) whose data_points are points, each
+// message's fields written by appendPoint.
+func appendAggregation[P any](b []byte, field int, points []P, appendPoint func([]byte, *P) []byte) []byte {
+	b, start := openMessage(b, field)
+	return closeMessage(appendDataPoints(b, points, appendPoint), start)
+}
+
+// appendTemporal appends a Sum, a Histogram or an ExponentialHistogram: as
+// appendAggregation, followed by the aggregation_temporality (and a Sum's
+// is_monotonic). A temporality other than delta and cumulative is an error.
+func appendTemporal[P any](b []byte, field int, points []P, t metricdata.Temporality, monotonic bool, appendPoint func([]byte, *P) []byte) ([]byte, error) {
+	var temporality uint64
 	switch t {
 	case metricdata.DeltaTemporality:
-		return 1, nil
+		temporality = 1
 	case metricdata.CumulativeTemporality:
-		return 2, nil
+		temporality = 2
+	default:
+		return b, fmt.Errorf("%w: %s", errUnknownTemporality, t)
 	}
-	return 0, fmt.Errorf("%w: %s", errUnknownTemporality, t)
-}
-
-func appendGauge[N int64 | float64](b []byte, g metricdata.Gauge[N]) []byte {
-	b, start := openMessage(b, metricGauge)
-	for i := range g.DataPoints {
-		b = appendNumberDataPoint(b, &g.DataPoints[i])
-	}
-	return closeMessage(b, start)
-}
-
-func appendSum[N int64 | float64](b []byte, s metricdata.Sum[N]) ([]byte, error) {
-	t, err := temporality(s.Temporality)
-	if err != nil {
-		return b, err
-	}
-	b, start := openMessage(b, metricSum)
-	for i := range s.DataPoints {
-		b = appendNumberDataPoint(b, &s.DataPoints[i])
-	}
-	b = appendVarintField(b, 2, t)
-	if s.IsMonotonic {
+	b, start := openMessage(b, field)
+	b = appendDataPoints(b, points, appendPoint)
+	b = appendVarintField(b, 2, temporality)
+	if monotonic {
 		b = appendVarintField(b, 3, 1)
 	}
 	return closeMessage(b, start), nil
 }
 
-// appendNumberDataPoint appends p as a data_points field of a Gauge or Sum.
-func appendNumberDataPoint[N int64 | float64](b []byte, p *metricdata.DataPoint[N]) []byte {
-	b, start := openMessage(b, 1)
+// appendDataPoints appends points as repeated field 1 (data_points).
+func appendDataPoints[P any](b []byte, points []P, appendPoint func([]byte, *P) []byte) []byte {
+	for i := range points {
+		var point int
+		b, point = openMessage(b, 1)
+		b = closeMessage(appendPoint(b, &points[i]), point)
+	}
+	return b
+}
+
+// appendNumberPoint appends the fields of p's NumberDataPoint.
+func appendNumberPoint[N int64 | float64](b []byte, p *metricdata.DataPoint[N]) []byte {
 	b = appendFixed64Field(b, 2, unixNano(p.StartTime.UnixNano()))
 	b = appendFixed64Field(b, 3, unixNano(p.Time.UnixNano()))
 	b = appendNumber(b, 4, 6, p.Value)
 	b = appendExemplars(b, 5, p.Exemplars)
-	b = appendAttributeSet(b, 7, &p.Attributes)
-	return closeMessage(b, start)
+	return appendAttributeSet(b, 7, &p.Attributes)
+}
+
+// appendHistogramPoint appends the fields of p's HistogramDataPoint.
+func appendHistogramPoint[N int64 | float64](b []byte, p *metricdata.HistogramDataPoint[N]) []byte {
+	b = appendFixed64Field(b, 2, unixNano(p.StartTime.UnixNano()))
+	b = appendFixed64Field(b, 3, unixNano(p.Time.UnixNano()))
+	b = appendFixed64Field(b, 4, p.Count)
+	b = appendDoubleAlways(b, 5, float64(p.Sum))
+	b = appendPackedFixed64(b, 6, p.BucketCounts, func(x uint64) uint64 { return x })
+	b = appendPackedFixed64(b, 7, p.Bounds, math.Float64bits)
+	b = appendExemplars(b, 8, p.Exemplars)
+	b = appendAttributeSet(b, 9, &p.Attributes)
+	return appendMinMax(b, 11, p.Min, p.Max)
+}
+
+// appendExponentialPoint appends the fields of p's
+// ExponentialHistogramDataPoint.
+func appendExponentialPoint[N int64 | float64](b []byte, p *metricdata.ExponentialHistogramDataPoint[N]) []byte {
+	b = appendAttributeSet(b, 1, &p.Attributes)
+	b = appendFixed64Field(b, 2, unixNano(p.StartTime.UnixNano()))
+	b = appendFixed64Field(b, 3, unixNano(p.Time.UnixNano()))
+	b = appendFixed64Field(b, 4, p.Count)
+	b = appendDoubleAlways(b, 5, float64(p.Sum))
+	b = appendVarintField(b, 6, zigzag32(p.Scale))
+	b = appendFixed64Field(b, 7, p.ZeroCount)
+	b = appendBuckets(b, 8, &p.PositiveBucket)
+	b = appendBuckets(b, 9, &p.NegativeBucket)
+	b = appendExemplars(b, 11, p.Exemplars)
+	b = appendMinMax(b, 12, p.Min, p.Max)
+	return appendDoubleField(b, 14, p.ZeroThreshold)
+}
+
+// appendSummaryPoint appends the fields of p's SummaryDataPoint.
+func appendSummaryPoint(b []byte, p *metricdata.SummaryDataPoint) []byte {
+	b = appendFixed64Field(b, 2, unixNano(p.StartTime.UnixNano()))
+	b = appendFixed64Field(b, 3, unixNano(p.Time.UnixNano()))
+	b = appendFixed64Field(b, 4, p.Count)
+	b = appendDoubleField(b, 5, p.Sum)
+	for _, q := range p.QuantileValues {
+		var quantile int
+		b, quantile = openMessage(b, 6)
+		b = appendDoubleField(b, 1, q.Quantile)
+		b = appendDoubleField(b, 2, q.Value)
+		b = closeMessage(b, quantile)
+	}
+	return appendAttributeSet(b, 7, &p.Attributes)
 }
 
 // appendNumber appends v as the oneof of a NumberDataPoint or an Exemplar:
@@ -266,31 +314,6 @@ func appendMinMax[N int64 | float64](b []byte, minField int, lo, hi metricdata.E
 	return b
 }
 
-func appendHistogram[N int64 | float64](b []byte, h metricdata.Histogram[N]) ([]byte, error) {
-	t, err := temporality(h.Temporality)
-	if err != nil {
-		return b, err
-	}
-	b, start := openMessage(b, metricHistogram)
-	for i := range h.DataPoints {
-		p := &h.DataPoints[i]
-		var point int
-		b, point = openMessage(b, 1)
-		b = appendFixed64Field(b, 2, unixNano(p.StartTime.UnixNano()))
-		b = appendFixed64Field(b, 3, unixNano(p.Time.UnixNano()))
-		b = appendFixed64Field(b, 4, p.Count)
-		b = appendDoubleAlways(b, 5, float64(p.Sum))
-		b = appendPackedFixed64(b, 6, p.BucketCounts, func(x uint64) uint64 { return x })
-		b = appendPackedFixed64(b, 7, p.Bounds, math.Float64bits)
-		b = appendExemplars(b, 8, p.Exemplars)
-		b = appendAttributeSet(b, 9, &p.Attributes)
-		b = appendMinMax(b, 11, p.Min, p.Max)
-		b = closeMessage(b, point)
-	}
-	b = appendVarintField(b, 2, t)
-	return closeMessage(b, start), nil
-}
-
 // appendPackedFixed64 appends xs as a packed repeated fixed64 or double
 // field, each element written as bits(x); nothing when xs is empty.
 func appendPackedFixed64[T any](b []byte, field int, xs []T, bits func(T) uint64) []byte {
@@ -302,34 +325,6 @@ func appendPackedFixed64[T any](b []byte, field int, xs []T, bits func(T) uint64
 		b = binary.LittleEndian.AppendUint64(b, bits(x))
 	}
 	return b
-}
-
-func appendExponentialHistogram[N int64 | float64](b []byte, h metricdata.ExponentialHistogram[N]) ([]byte, error) {
-	t, err := temporality(h.Temporality)
-	if err != nil {
-		return b, err
-	}
-	b, start := openMessage(b, metricExponentialHistogram)
-	for i := range h.DataPoints {
-		p := &h.DataPoints[i]
-		var point int
-		b, point = openMessage(b, 1)
-		b = appendAttributeSet(b, 1, &p.Attributes)
-		b = appendFixed64Field(b, 2, unixNano(p.StartTime.UnixNano()))
-		b = appendFixed64Field(b, 3, unixNano(p.Time.UnixNano()))
-		b = appendFixed64Field(b, 4, p.Count)
-		b = appendDoubleAlways(b, 5, float64(p.Sum))
-		b = appendVarintField(b, 6, zigzag32(p.Scale))
-		b = appendFixed64Field(b, 7, p.ZeroCount)
-		b = appendBuckets(b, 8, &p.PositiveBucket)
-		b = appendBuckets(b, 9, &p.NegativeBucket)
-		b = appendExemplars(b, 11, p.Exemplars)
-		b = appendMinMax(b, 12, p.Min, p.Max)
-		b = appendDoubleField(b, 14, p.ZeroThreshold)
-		b = closeMessage(b, point)
-	}
-	b = appendVarintField(b, 2, t)
-	return closeMessage(b, start), nil
 }
 
 // appendBuckets appends an ExponentialHistogramDataPoint.Buckets field,
@@ -351,27 +346,4 @@ func appendBuckets(b []byte, field int, bucket *metricdata.ExponentialBucket) []
 // zigzag32 is the varint of a sint32 field.
 func zigzag32(v int32) uint64 {
 	return uint64(uint32(v<<1) ^ uint32(v>>31))
-}
-
-func appendSummary(b []byte, s metricdata.Summary) []byte {
-	b, start := openMessage(b, metricSummary)
-	for i := range s.DataPoints {
-		p := &s.DataPoints[i]
-		var point int
-		b, point = openMessage(b, 1)
-		b = appendFixed64Field(b, 2, unixNano(p.StartTime.UnixNano()))
-		b = appendFixed64Field(b, 3, unixNano(p.Time.UnixNano()))
-		b = appendFixed64Field(b, 4, p.Count)
-		b = appendDoubleField(b, 5, p.Sum)
-		for _, q := range p.QuantileValues {
-			var quantile int
-			b, quantile = openMessage(b, 6)
-			b = appendDoubleField(b, 1, q.Quantile)
-			b = appendDoubleField(b, 2, q.Value)
-			b = closeMessage(b, quantile)
-		}
-		b = appendAttributeSet(b, 7, &p.Attributes)
-		b = closeMessage(b, point)
-	}
-	return closeMessage(b, start)
 }

@@ -109,7 +109,7 @@ func everyAggregation(scalarOnly bool) []metricdata.Metrics {
 	}
 	intExemplars := []metricdata.Exemplar[int64]{
 		{FilteredAttributes: []attribute.KeyValue{attribute.String("user", "u1"), attribute.Int("n", -3)}, Time: metricNow, Value: 42, SpanID: spanID, TraceID: traceID},
-		{Value: 0},                                       // zero value, time, no ids
+		{Value: 0}, // zero value, time, no ids
 		{Time: metricStart, Value: -7, SpanID: []byte{}}, // an empty id
 	}
 	floatExemplars := []metricdata.Exemplar[float64]{
