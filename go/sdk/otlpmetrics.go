@@ -12,8 +12,8 @@ package sdk
 // that it decodes to what the official otlpmetrichttp exporter sends for the
 // same data. Where the official exporter leaves out what metrics.proto
 // defines, the field is still written: an exponential histogram's
-// zero_threshold (which v1.36.0 leaves out and v1.47.0 sends). What metricdata does
-// not carry is not written: data-point flags and a metric's metadata.
+// zero_threshold (v1.36.0 leaves it out, v1.47.0 sends it). What metricdata
+// does not carry is not written: data-point flags and a metric's metadata.
 // As the official exporter does, a metric of an unknown aggregation or
 // temporality is left out of the request and reported in Export's error.
 

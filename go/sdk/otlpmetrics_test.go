@@ -10,20 +10,25 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
+	otelmetric "go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/resource"
+	"go.opentelemetry.io/otel/trace"
 	collectorpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	"google.golang.org/protobuf/proto"
 )
@@ -422,5 +427,100 @@ func TestMetricExporterSendsOneRequestPerExportUntilShutdown(t *testing.T) {
 	}
 	if client.shutdowns != 1 || len(client.requests) != 4 {
 		t.Errorf("client shut down %d times and sent %d requests, want 1 and 4", client.shutdowns, len(client.requests))
+	}
+}
+
+// TestSDKMetricsEncodeAsTheOfficialExporterSends records through a real
+// MeterProvider, read with each temporality preference and histogram
+// aggregation, every instrument kind (with exemplars of a sampled span), and
+// compares the encoding of two collections (the second one's deltas and
+// cumulative start times differ) with the official exporter's request.
+func TestSDKMetricsEncodeAsTheOfficialExporterSends(t *testing.T) {
+	ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID(traceID), SpanID: trace.SpanID(spanID), TraceFlags: trace.FlagsSampled,
+	}))
+	for _, env := range []map[string]string{
+		{},
+		{"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "delta", "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION": "base2_exponential_bucket_histogram"},
+		{"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "lowmemory"},
+	} {
+		var c config
+		selectors := c.loadMetricSelectors(func(k string) string { return env[k] })
+		reader := sdkmetric.NewManualReader(sdkmetric.WithTemporalitySelector(selectors.Temporality), sdkmetric.WithAggregationSelector(selectors.Aggregation))
+		provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader), sdkmetric.WithExemplarFilter(exemplar.AlwaysOnFilter),
+			sdkmetric.WithResource(resource.NewSchemaless(attribute.String("service.name", "sdk-test"))))
+		meter := provider.Meter("autotel/test", otelmetric.WithInstrumentationVersion("0.1.0"), otelmetric.WithSchemaURL("https://opentelemetry.io/schemas/1.26.0"))
+		record := recordEveryKind(t, meter)
+		for round := range 2 {
+			record(ctx, round)
+			var rm metricdata.ResourceMetrics
+			if err := reader.Collect(ctx, &rm); err != nil {
+				t.Fatal(err)
+			}
+			want, err := officialRequest(t, &rm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			completeZeroThresholds(want, &rm)
+			b, err := appendMetricsRequest(nil, &rm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := decodeMetricsRequest(t, b); !proto.Equal(got, want) {
+				t.Errorf("%v, collection %d: requests differ:\nours:     %v\nofficial: %v", env, round, got, want)
+			}
+			if n := len(rm.ScopeMetrics[0].Metrics); n != 7 {
+				t.Errorf("%v: %d metrics collected, want 7", env, n)
+			}
+			kinds, exemplars := map[string]bool{}, 0
+			for _, m := range want.ResourceMetrics[0].ScopeMetrics[0].Metrics {
+				kinds[fmt.Sprintf("%T", m.Data)] = true
+				exemplars += strings.Count(m.String(), "trace_id:")
+			}
+			exponential := env["OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION"] != ""
+			if len(kinds) != 3 || kinds["*v1.Metric_ExponentialHistogram"] != exponential || kinds["*v1.Metric_Histogram"] == exponential || exemplars == 0 {
+				t.Errorf("%v: the collection has data %v and %d exemplars with a trace id", env, kinds, exemplars)
+			}
+		}
+		if err := provider.Shutdown(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// recordEveryKind makes an instrument of each kind on meter and returns
+// what records a round of values in each.
+func recordEveryKind(t *testing.T, meter otelmetric.Meter) func(context.Context, int) {
+	t.Helper()
+	counter, err1 := meter.Int64Counter("requests", otelmetric.WithUnit("{request}"), otelmetric.WithDescription("requests served"))
+	updown, err2 := meter.Float64UpDownCounter("queue.depth")
+	histogram, err3 := meter.Float64Histogram("duration", otelmetric.WithUnit("s"))
+	intHistogram, err4 := meter.Int64Histogram("size", otelmetric.WithUnit("By"))
+	gauge, err5 := meter.Int64Gauge("temperature")
+	var round atomic.Int64
+	_, err6 := meter.Int64ObservableCounter("cpu.time", otelmetric.WithInt64Callback(func(_ context.Context, o otelmetric.Int64Observer) error {
+		o.Observe(100*(round.Load()+1), otelmetric.WithAttributes(attribute.String("cpu", "0")))
+		return nil
+	}))
+	_, err7 := meter.Float64ObservableGauge("load", otelmetric.WithFloat64Callback(func(_ context.Context, o otelmetric.Float64Observer) error {
+		o.Observe(0.5 + float64(round.Load()))
+		return nil
+	}))
+	if err := errors.Join(err1, err2, err3, err4, err5, err6, err7); err != nil {
+		t.Fatal(err)
+	}
+	return func(ctx context.Context, r int) {
+		round.Store(int64(r))
+		get := otelmetric.WithAttributes(attribute.String("http.request.method", "GET"), attribute.Int("http.response.status_code", 200))
+		post := otelmetric.WithAttributes(attribute.String("http.request.method", "POST"))
+		for i := range 20 + r {
+			counter.Add(ctx, int64(i), get)
+			updown.Add(ctx, float64(i)-9.5, post)
+			histogram.Record(ctx, float64(i*i)/7, get)
+			histogram.Record(ctx, -float64(i)/3, post)
+			intHistogram.Record(ctx, int64(i)<<uint(i%40), get)
+		}
+		counter.Add(context.Background(), 1) // no exemplar span
+		gauge.Record(ctx, int64(-r), get)
 	}
 }
