@@ -66,6 +66,9 @@ type config struct {
 	// OTEL_METRIC_EXPORT_TIMEOUT (milliseconds in the environment).
 	metricInterval time.Duration
 	metricTimeout  time.Duration
+	// metricSelectors are the OTLP metric exporter's temporality and
+	// aggregation (metricselect.go).
+	metricSelectors metricSelectors
 	// exemplarFilter is OTEL_METRICS_EXEMPLAR_FILTER: "trace_based" (the
 	// default), "always_on" or "always_off".
 	exemplarFilter string
@@ -100,6 +103,7 @@ func loadConfig(getenv func(string) string) config {
 	c.metricInterval = c.loadMillis(getenv, "OTEL_METRIC_EXPORT_INTERVAL", 60*time.Second)
 	c.metricTimeout = c.loadMillis(getenv, "OTEL_METRIC_EXPORT_TIMEOUT", 30*time.Second)
 	c.exemplarFilter = c.loadExemplarFilter(getenv)
+	c.metricSelectors = c.loadMetricSelectors(getenv)
 	c.spanBatch = c.loadBatch(getenv, "OTEL_BSP_", 5*time.Second)
 	c.logBatch = c.loadBatch(getenv, "OTEL_BLRP_", time.Second)
 	return c

@@ -3,10 +3,16 @@ package sdk
 // exportclient.go: the interface between autotel's OTLP exporters and their
 // transport (go/internal/otlp).
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // exportClient sends one encoded Export*ServiceRequest (the whole message's bytes).
 type exportClient interface {
 	Export(ctx context.Context, request []byte) error
 	Shutdown(ctx context.Context) error
 }
+
+// errExporterShutdown is the answer of an export after shutdown.
+var errExporterShutdown = errors.New("exporter is shut down")

@@ -89,7 +89,7 @@ func newProviders(cfg config, res *resource.Resource, wake func()) (*providers, 
 
 	var readers []sdkmetric.Option
 	for _, name := range cfg.metrics.exporters {
-		e, err := p.newMetricExporter(name, cfg.metrics, cfg.getenv)
+		e, err := p.newMetricExporter(name, cfg.metrics, cfg.metricSelectors, cfg.getenv)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("metrics exporter %s: %w", name, err))
 			continue
@@ -190,7 +190,7 @@ func (p *providers) newSpanExporter(name string, sc signalConfig, getenv func(st
 	return newSpanExporterOver(c), nil
 }
 
-func (p *providers) newMetricExporter(name string, sc signalConfig, getenv func(string) string) (sdkmetric.Exporter, error) {
+func (p *providers) newMetricExporter(name string, sc signalConfig, selectors metricSelectors, getenv func(string) string) (sdkmetric.Exporter, error) {
 	if name == exporterConsole {
 		return stdoutmetric.New(stdoutmetric.WithWriter(os.Stdout))
 	}
@@ -198,7 +198,7 @@ func (p *providers) newMetricExporter(name string, sc signalConfig, getenv func(
 	if err != nil {
 		return nil, err
 	}
-	return newOTLPMetricExporter(c, getenv), nil
+	return newOTLPMetricExporter(c, selectors), nil
 }
 
 func (p *providers) newLogExporter(name string, sc signalConfig, getenv func(string) string) (sdklog.Exporter, error) {
