@@ -253,7 +253,10 @@ func grpcTimeout(d time.Duration) string {
 		u string
 	}{{time.Nanosecond, "n"}, {time.Microsecond, "u"}, {time.Millisecond, "m"}, {time.Second, "S"}, {time.Minute, "M"}, {time.Hour, "H"}}
 	for _, u := range units {
-		n := (d + u.d - 1) / u.d
+		n := d / u.d
+		if d%u.d != 0 {
+			n++
+		}
 		if n <= 99999999 {
 			return strconv.FormatInt(int64(n), 10) + u.u
 		}
