@@ -103,6 +103,9 @@ func (g *grpcSender) send(ctx context.Context, body []byte) error {
 		req.Header.Set("Grpc-Timeout", grpcTimeout(left))
 	}
 	resp, err := g.transport.RoundTrip(req)
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("OTLP/gRPC export to %s: %w", g.url, err)
+	}
 	if err != nil {
 		return &retryableError{err: &grpcError{code: codeUnavailable, message: err.Error()}}
 	}
@@ -119,7 +122,9 @@ func (g *grpcSender) send(ctx context.Context, body []byte) error {
 	var data []byte
 	trailer := resp.Header // a trailers-only response has its status in the headers
 	if resp.Header.Get("Grpc-Status") == "" {
-		if data, err = readBody(resp.Body); err != nil {
+		if data, err = readBody(resp.Body); err != nil && ctx.Err() != nil {
+			return fmt.Errorf("OTLP/gRPC export to %s: reading the response: %w", g.url, err)
+		} else if err != nil {
 			return &retryableError{err: &grpcError{code: codeUnavailable, message: "reading the response: " + err.Error()}}
 		}
 		trailer = resp.Trailer

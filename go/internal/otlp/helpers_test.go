@@ -167,12 +167,18 @@ func marshal(t *testing.T, m proto.Message) []byte {
 }
 
 // settledGoroutines is the number of goroutines once those ending have
-// ended (idle connections' read loops take a moment to notice the close).
+// ended (idle connections' read loops take a moment to notice the close):
+// at most want, or, waiting no more than 2 s, what it stays at.
 func settledGoroutines(t *testing.T, want int) int {
 	t.Helper()
 	n := runtime.NumGoroutine()
-	for deadline := time.Now().Add(2 * time.Second); n > want && time.Now().Before(deadline); n = runtime.NumGoroutine() {
-		time.Sleep(10 * time.Millisecond)
+	for deadline := time.Now().Add(2 * time.Second); n > want && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		m := runtime.NumGoroutine()
+		if m == n && want < 0 {
+			break
+		}
+		n = m
 	}
 	return n
 }

@@ -47,7 +47,7 @@ func (p retryPolicy) do(ctx context.Context, attempt func(context.Context) error
 			return err
 		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("%w (%v)", r.err, context.Cause(ctx))
+			return fmt.Errorf("%w (%w)", r.err, context.Cause(ctx))
 		}
 		delay := jitter(interval)
 		interval = min(time.Duration(float64(interval)*1.5), p.max)
@@ -64,7 +64,7 @@ func (p retryPolicy) do(ctx context.Context, attempt func(context.Context) error
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("%w (%v)", r.err, context.Cause(ctx))
+			return fmt.Errorf("%w (%w)", r.err, context.Cause(ctx))
 		}
 	}
 }
