@@ -209,9 +209,10 @@ func TestLogExporterEncodesWhatTheOfficialExporterSends(t *testing.T) {
 
 	// Where the official exporter (at the release the runtime requires) leaves
 	// out what logs.proto defines, the expectation is completed: the dropped
-	// attributes count (sent from otlploghttp v0.13.0 on) and empty values,
-	// sent as the string "INVALID" before v0.20.0 and as an AnyValue with no
-	// value since (as ours; no sample value is that string).
+	// attributes count (v0.21.0 leaves it out, v0.23.0 sends it) and empty
+	// values (v0.16.0 sends the string "INVALID", v0.20.0 an AnyValue with no
+	// value, as ours; no sample value is that string). Checked against
+	// otlploghttp v0.12.0, v0.14.0, v0.20.0, v0.21.0 and v0.23.0.
 	byTime := map[uint64]*sdklog.Record{}
 	for i := range records {
 		byTime[uint64(records[i].Timestamp().UnixNano())] = &records[i]
