@@ -92,6 +92,14 @@ func (c *postingClient) Export(ctx context.Context, request []byte) error {
 
 func (c *postingClient) Shutdown(context.Context) error { c.shutdowns++; return nil }
 
+// exporterToSink returns an otlpLogExporter that posts to a new logSink's
+// path /v1/logs.
+func exporterToSink(t *testing.T) (*logSink, *postingClient, *otlpLogExporter) {
+	sink := newLogSink(t)
+	client := &postingClient{url: sink.URL + "/v1/logs"}
+	return sink, client, newOTLPLogExporter(client)
+}
+
 // sampleRecords returns records emitted through real logger providers: three
 // resources (two providers share one), three scopes (one empty), and bodies
 // and attributes of every value kind.
@@ -296,9 +304,7 @@ func shortenText(m proto.Message) string {
 func TestLogExporterReusesItsBuffersAndLetsGoOfTheBatch(t *testing.T) {
 	ctx := context.Background()
 	records := sampleRecords(t)
-	sink := newLogSink(t)
-	client := &postingClient{url: sink.URL + "/v1/logs"}
-	exp := newOTLPLogExporter(client)
+	sink, _, exp := exporterToSink(t)
 	for range 3 {
 		if err := exp.Export(ctx, records); err != nil {
 			t.Fatal(err)
@@ -347,9 +353,7 @@ func TestLogExporterReusesItsBuffersAndLetsGoOfTheBatch(t *testing.T) {
 func TestLogExporterShutsItsClientDownOnce(t *testing.T) {
 	ctx := context.Background()
 	records := sampleRecords(t)
-	sink := newLogSink(t)
-	client := &postingClient{url: sink.URL + "/v1/logs"}
-	exp := newOTLPLogExporter(client)
+	sink, client, exp := exporterToSink(t)
 	if err := exp.Export(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -373,9 +377,8 @@ func TestLogExporterShutsItsClientDownOnce(t *testing.T) {
 }
 
 func TestLogExporterReturnsTheClientsError(t *testing.T) {
-	sink := newLogSink(t)
+	sink, _, exp := exporterToSink(t)
 	sink.status = http.StatusServiceUnavailable
-	exp := newOTLPLogExporter(&postingClient{url: sink.URL + "/v1/logs"})
 	err := exp.Export(context.Background(), sampleRecords(t))
 	if err == nil || !strings.Contains(err.Error(), "503") {
 		t.Errorf("export to a failing server: %v", err)
