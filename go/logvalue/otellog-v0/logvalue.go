@@ -74,3 +74,62 @@ func FixTexts(v Value, fix func(string) string) Value {
 	}
 	return v
 }
+
+// A Walker receives a value's content from Walk, in order: a scalar as one
+// call; a slice as BeginSlice, each element's content between BeginElement
+// and EndElement, then EndSlice; a map as BeginMap, each entry's value
+// between BeginEntry (with the entry's key) and EndEntry, then EndMap. A kind
+// that no OTLP AnyValue holds arrives as String("INVALID"), as the official
+// OTLP exporters send it.
+type Walker interface {
+	Empty()
+	Bool(bool)
+	Int64(int64)
+	Float64(float64)
+	String(string)
+	Bytes([]byte)
+	BeginSlice()
+	BeginElement()
+	EndElement()
+	EndSlice()
+	BeginMap()
+	BeginEntry(key string)
+	EndEntry()
+	EndMap()
+}
+
+// Walk hands v's content to w (see Walker).
+func Walk(v Value, w Walker) {
+	switch v.Kind() {
+	case otellog.KindEmpty:
+		w.Empty()
+	case otellog.KindBool:
+		w.Bool(v.AsBool())
+	case otellog.KindInt64:
+		w.Int64(v.AsInt64())
+	case otellog.KindFloat64:
+		w.Float64(v.AsFloat64())
+	case otellog.KindString:
+		w.String(v.AsString())
+	case otellog.KindBytes:
+		w.Bytes(v.AsBytes())
+	case otellog.KindSlice:
+		w.BeginSlice()
+		for _, e := range v.AsSlice() {
+			w.BeginElement()
+			Walk(e, w)
+			w.EndElement()
+		}
+		w.EndSlice()
+	case otellog.KindMap:
+		w.BeginMap()
+		for _, kv := range v.AsMap() {
+			w.BeginEntry(kv.Key)
+			Walk(kv.Value, w)
+			w.EndEntry()
+		}
+		w.EndMap()
+	default:
+		w.String("INVALID")
+	}
+}

@@ -86,3 +86,78 @@ func FixTexts(v Value, fix func(string) string) Value {
 	}
 	return v
 }
+
+// A Walker receives a value's content from Walk, in order: a scalar as one
+// call; a slice as BeginSlice, each element's content between BeginElement
+// and EndElement, then EndSlice; a map as BeginMap, each entry's value
+// between BeginEntry (with the entry's key) and EndEntry, then EndMap. A kind
+// that no OTLP AnyValue holds arrives as String("INVALID"), as the official
+// OTLP exporters send it.
+type Walker interface {
+	Empty()
+	Bool(bool)
+	Int64(int64)
+	Float64(float64)
+	String(string)
+	Bytes([]byte)
+	BeginSlice()
+	BeginElement()
+	EndElement()
+	EndSlice()
+	BeginMap()
+	BeginEntry(key string)
+	EndEntry()
+	EndMap()
+}
+
+// Walk hands v's content to w (see Walker). The slices of one scalar type
+// (attribute.BOOLSLICE and the like) arrive as slices of scalars.
+func Walk(v Value, w Walker) {
+	switch v.Type() {
+	case attribute.EMPTY:
+		w.Empty()
+	case attribute.BOOL:
+		w.Bool(v.AsBool())
+	case attribute.INT64:
+		w.Int64(v.AsInt64())
+	case attribute.FLOAT64:
+		w.Float64(v.AsFloat64())
+	case attribute.STRING:
+		w.String(v.AsString())
+	case attribute.BYTESLICE:
+		w.Bytes(v.AsByteSlice())
+	case attribute.BOOLSLICE:
+		walkSlice(w, v.AsBoolSlice(), Walker.Bool)
+	case attribute.INT64SLICE:
+		walkSlice(w, v.AsInt64Slice(), Walker.Int64)
+	case attribute.FLOAT64SLICE:
+		walkSlice(w, v.AsFloat64Slice(), Walker.Float64)
+	case attribute.STRINGSLICE:
+		walkSlice(w, v.AsStringSlice(), Walker.String)
+	case attribute.SLICE:
+		walkSlice(w, v.AsSlice(), walkTo)
+	case attribute.MAP:
+		w.BeginMap()
+		for _, kv := range v.AsMap() {
+			w.BeginEntry(string(kv.Key))
+			Walk(kv.Value, w)
+			w.EndEntry()
+		}
+		w.EndMap()
+	default:
+		w.String("INVALID")
+	}
+}
+
+// walkSlice hands xs to w as a slice, each element through walk.
+func walkSlice[T any](w Walker, xs []T, walk func(Walker, T)) {
+	w.BeginSlice()
+	for _, x := range xs {
+		w.BeginElement()
+		walk(w, x)
+		w.EndElement()
+	}
+	w.EndSlice()
+}
+
+func walkTo(w Walker, v Value) { Walk(v, w) }
