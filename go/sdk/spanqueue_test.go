@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -179,7 +178,7 @@ func TestWireSpanProcessorIsBoundedWhenTheCollectorHangs(t *testing.T) {
 	sctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err = p.Shutdown(sctx)
+	err := p.Shutdown(sctx)
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("shutdown took %v", took)
 	}
