@@ -81,13 +81,9 @@ func (g *grpcSender) encode(request []byte) ([]byte, error) {
 }
 
 func (g *grpcSender) send(ctx context.Context, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.url, bytes.NewReader(body))
+	req, err := newPost(ctx, g.url, body, g.headers)
 	if err != nil {
 		return err
-	}
-	req.Header.Set("User-Agent", userAgent)
-	for _, kv := range g.headers {
-		req.Header.Set(kv.key, kv.value)
 	}
 	req.Header.Set("Content-Type", "application/grpc")
 	req.Header.Set("Te", "trailers")
