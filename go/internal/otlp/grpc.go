@@ -20,6 +20,7 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -103,7 +104,11 @@ func (g *grpcSender) send(ctx context.Context, body []byte) error {
 		return fmt.Errorf("OTLP/gRPC export to %s: %w", g.url, err)
 	}
 	if err != nil {
-		return &retryableError{err: &grpcError{code: codeUnavailable, message: err.Error()}}
+		e := &grpcError{code: codeUnavailable, message: err.Error()}
+		if tlsRefused(err) {
+			return e // trying again would be refused again
+		}
+		return &retryableError{err: e}
 	}
 	defer resp.Body.Close()
 	if resp.ProtoMajor != 2 {
@@ -137,6 +142,16 @@ func (g *grpcSender) send(ctx context.Context, body []byte) error {
 		return &grpcError{code: codeInternal, message: err.Error()}
 	}
 	return partialSuccess(g.signal, msg)
+}
+
+// tlsRefused: the TLS handshake failed on a certificate, the collector's
+// (not trusted) or ours (refused by its alert). With TLS 1.3 the server's
+// alert arrives after the handshake, and the HTTP/2 transport hands it on as
+// text only: crypto/tls's "remote error: tls: …" is matched then.
+func tlsRefused(err error) bool {
+	var verify *tls.CertificateVerificationError
+	var alert tls.AlertError
+	return errors.As(err, &verify) || errors.As(err, &alert) || strings.Contains(err.Error(), "remote error: tls: ")
 }
 
 // callStatus reads grpc-status, grpc-message and grpc-status-details-bin.

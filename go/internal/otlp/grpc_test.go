@@ -351,8 +351,15 @@ func TestGRPCTLS(t *testing.T) {
 			}
 
 			c := newClient(t, Metrics, ProtocolGRPC, map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://" + addr, "OTEL_EXPORTER_OTLP_TIMEOUT": "500"})
-			if err := c.Export(context.Background(), marshal(t, testRequests(t)[Metrics])); err == nil || !strings.Contains(err.Error(), "certificate signed by unknown authority") {
+			if err := c.Export(context.Background(), marshal(t, testRequests(t)[Metrics])); err == nil ||
+				!strings.HasPrefix(err.Error(), "rpc error: code = Unavailable desc = ") || !strings.Contains(err.Error(), "certificate signed by unknown authority") {
 				t.Errorf("Export without the CA = %v", err)
+			}
+			if mutual {
+				c = newClient(t, Metrics, ProtocolGRPC, map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://" + addr, "OTEL_EXPORTER_OTLP_CERTIFICATE": p.caFile})
+				if err := c.Export(context.Background(), marshal(t, testRequests(t)[Metrics])); err == nil || !strings.Contains(err.Error(), "certificate required") {
+					t.Errorf("Export without a client certificate = %v", err)
+				}
 			}
 		})
 	}
