@@ -20,6 +20,7 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -81,13 +82,9 @@ func (g *grpcSender) encode(request []byte) ([]byte, error) {
 }
 
 func (g *grpcSender) send(ctx context.Context, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.url, bytes.NewReader(body))
+	req, err := newPost(ctx, g.url, body, g.headers)
 	if err != nil {
 		return err
-	}
-	req.Header.Set("User-Agent", userAgent)
-	for _, kv := range g.headers {
-		req.Header.Set(kv.key, kv.value)
 	}
 	req.Header.Set("Content-Type", "application/grpc")
 	req.Header.Set("Te", "trailers")
@@ -107,7 +104,11 @@ func (g *grpcSender) send(ctx context.Context, body []byte) error {
 		return fmt.Errorf("OTLP/gRPC export to %s: %w", g.url, err)
 	}
 	if err != nil {
-		return &retryableError{err: &grpcError{code: codeUnavailable, message: err.Error()}}
+		e := &grpcError{code: codeUnavailable, message: err.Error()}
+		if tlsRefused(err) {
+			return e // trying again would be refused again
+		}
+		return &retryableError{err: e}
 	}
 	defer resp.Body.Close()
 	if resp.ProtoMajor != 2 {
@@ -141,6 +142,16 @@ func (g *grpcSender) send(ctx context.Context, body []byte) error {
 		return &grpcError{code: codeInternal, message: err.Error()}
 	}
 	return partialSuccess(g.signal, msg)
+}
+
+// tlsRefused: the TLS handshake failed on a certificate, the collector's
+// (not trusted) or ours (refused by its alert). With TLS 1.3 the server's
+// alert arrives after the handshake, and the HTTP/2 transport hands it on as
+// text only: crypto/tls's "remote error: tls: …" is matched then.
+func tlsRefused(err error) bool {
+	var verify *tls.CertificateVerificationError
+	var alert tls.AlertError
+	return errors.As(err, &verify) || errors.As(err, &alert) || strings.Contains(err.Error(), "remote error: tls: ")
 }
 
 // callStatus reads grpc-status, grpc-message and grpc-status-details-bin.

@@ -351,8 +351,15 @@ func TestGRPCTLS(t *testing.T) {
 			}
 
 			c := newClient(t, Metrics, ProtocolGRPC, map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://" + addr, "OTEL_EXPORTER_OTLP_TIMEOUT": "500"})
-			if err := c.Export(context.Background(), marshal(t, testRequests(t)[Metrics])); err == nil || !strings.Contains(err.Error(), "certificate signed by unknown authority") {
+			if err := c.Export(context.Background(), marshal(t, testRequests(t)[Metrics])); err == nil ||
+				!strings.HasPrefix(err.Error(), "rpc error: code = Unavailable desc = ") || !strings.Contains(err.Error(), "certificate signed by unknown authority") {
 				t.Errorf("Export without the CA = %v", err)
+			}
+			if mutual {
+				c = newClient(t, Metrics, ProtocolGRPC, map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://" + addr, "OTEL_EXPORTER_OTLP_CERTIFICATE": p.caFile})
+				if err := c.Export(context.Background(), marshal(t, testRequests(t)[Metrics])); err == nil || !strings.Contains(err.Error(), "certificate required") {
+					t.Errorf("Export without a client certificate = %v", err)
+				}
 			}
 		})
 	}
@@ -399,15 +406,10 @@ func TestGRPCAnswersThatAreNotGRPC(t *testing.T) {
 // TestGRPCCollectorDown: a refused connection is Unavailable, retried until
 // the export's timeout.
 func TestGRPCCollectorDown(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := closedAddr(t)
 	c := newClient(t, Traces, ProtocolGRPC, map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://" + addr, "OTEL_EXPORTER_OTLP_TIMEOUT": "300"})
 	start := time.Now()
-	err = c.Export(context.Background(), marshal(t, testRequests(t)[Traces]))
+	err := c.Export(context.Background(), marshal(t, testRequests(t)[Traces]))
 	if took := time.Since(start); took > 2*time.Second {
 		t.Errorf("took %v, want the 300 ms timeout", took)
 	}

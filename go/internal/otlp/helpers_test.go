@@ -197,3 +197,15 @@ func pemDER(t *testing.T, b []byte) []byte {
 	}
 	return block.Bytes
 }
+
+// closedAddr is a loopback address nothing listens at.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}

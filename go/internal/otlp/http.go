@@ -75,13 +75,9 @@ func (h *httpSender) encode(request []byte) ([]byte, error) {
 }
 
 func (h *httpSender) send(ctx context.Context, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.url, bytes.NewReader(body))
+	req, err := newPost(ctx, h.url, body, h.headers)
 	if err != nil {
 		return err
-	}
-	req.Header.Set("User-Agent", userAgent)
-	for _, kv := range h.headers {
-		req.Header.Set(kv.key, kv.value)
 	}
 	req.Header.Set("Content-Type", "application/x-protobuf")
 	if h.gzip {
@@ -153,6 +149,20 @@ func retryAfter(v string, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
+}
+
+// newPost is an export's request: a POST of body with the User-Agent and the
+// configured headers (the protocol's own are set after them, so they win).
+func newPost(ctx context.Context, url string, body []byte, headers []header) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("User-Agent", userAgent)
+	for _, kv := range headers {
+		req.Header.Set(kv.key, kv.value)
+	}
+	return req, nil
 }
 
 // readBody reads at most maxResponse bytes of a body and drains a little

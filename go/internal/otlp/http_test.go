@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -297,14 +296,9 @@ func TestHTTPTimeoutBoundsTheExport(t *testing.T) {
 }
 
 func TestHTTPConnectionRefusedIsNotRetried(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := closedAddr(t)
 	c := newClient(t, Traces, "", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://" + addr})
-	err = c.Export(context.Background(), marshal(t, testRequests(t)[Traces]))
+	err := c.Export(context.Background(), marshal(t, testRequests(t)[Traces]))
 	want := `Post "http://` + addr + `/v1/traces": dial tcp ` + addr + `: connect: connection refused`
 	if err == nil || err.Error() != want {
 		t.Errorf("Export = %v\nwant %s", err, want)

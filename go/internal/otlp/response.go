@@ -68,7 +68,8 @@ func fields(b []byte, fn func(field)) error {
 }
 
 // partialSuccess reads an Export*ServiceResponse: the error to return when
-// the collector rejected data or said why (nil otherwise).
+// the collector rejected data or said why (nil otherwise). A response it
+// cannot decode is the success its status says: the data was accepted.
 func partialSuccess(s Signal, resp []byte) error {
 	var ps []byte
 	found := false
@@ -77,7 +78,7 @@ func partialSuccess(s Signal, resp []byte) error {
 			ps, found = f.data, true
 		}
 	}); err != nil || !found {
-		return err
+		return nil
 	}
 	e := &PartialSuccessError{Signal: s}
 	if err := fields(ps, func(f field) {
@@ -88,7 +89,7 @@ func partialSuccess(s Signal, resp []byte) error {
 			e.Message = string(f.data)
 		}
 	}); err != nil {
-		return err
+		return nil
 	}
 	if e.Rejected == 0 && e.Message == "" {
 		return nil

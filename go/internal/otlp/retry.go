@@ -10,6 +10,7 @@ package otlp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -37,6 +38,7 @@ func (e *retryableError) Unwrap() error { return e.err }
 func (p retryPolicy) do(ctx context.Context, attempt func(context.Context) error) error {
 	start := time.Now()
 	interval := p.initial
+	var last *retryableError
 	for {
 		err := attempt(ctx)
 		if err == nil {
@@ -44,8 +46,13 @@ func (p retryPolicy) do(ctx context.Context, attempt func(context.Context) error
 		}
 		r, ok := err.(*retryableError)
 		if !ok {
+			if last != nil && (ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded)) {
+				// The deadline cut a retry short: what failed before says more.
+				return fmt.Errorf("%w (retried until: %w)", last.err, err)
+			}
 			return err
 		}
+		last = r
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w (%w)", r.err, context.Cause(ctx))
 		}
