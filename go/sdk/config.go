@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"autotel.dev/go/internal/otlp"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
@@ -16,10 +17,11 @@ const (
 	exporterNone    = "none"
 )
 
-// OTLP transport protocols of OTEL_EXPORTER_OTLP_PROTOCOL.
+// OTLP transport protocols of OTEL_EXPORTER_OTLP_PROTOCOL (those the
+// transport speaks).
 const (
-	protocolHTTPProtobuf = "http/protobuf"
-	protocolGRPC         = "grpc"
+	protocolHTTPProtobuf = otlp.ProtocolHTTPProtobuf
+	protocolGRPC         = otlp.ProtocolGRPC
 )
 
 // telemetrySignal is one telemetry signal: traces, metrics or logs.
@@ -219,6 +221,14 @@ func (c *config) loadSignal(getenv func(string) string, s telemetrySignal) signa
 		sc.protocol = protocolHTTPProtobuf
 	}
 
+	// The transport (go/internal/otlp) reads the timeout and falls back to
+	// its default on a value it cannot use; the value is checked here so that
+	// it is reported with the other settings ignored.
+	timeoutKey := "OTEL_EXPORTER_OTLP_" + string(s) + "_TIMEOUT"
+	if strings.TrimSpace(getenv(timeoutKey)) == "" {
+		timeoutKey = "OTEL_EXPORTER_OTLP_TIMEOUT"
+	}
+	c.loadMillis(getenv, timeoutKey, 10*time.Second)
 	return sc
 }
 

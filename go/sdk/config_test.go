@@ -187,12 +187,15 @@ func TestLoadConfigPropagators(t *testing.T) {
 }
 
 // The OTLP transports' settings (endpoint, timeout, certificates) are read by
-// go/internal/otlp (its config_test.go); these are the bootstrap's own.
+// go/internal/otlp (its config_test.go); these are the bootstrap's own, and a
+// transport timeout it cannot use is reported here.
 func TestLoadConfigMetricExport(t *testing.T) {
 	c := loadConfig(env(map[string]string{
-		"OTEL_METRIC_EXPORT_INTERVAL":  "1500",
-		"OTEL_METRIC_EXPORT_TIMEOUT":   "-1",
-		"OTEL_METRICS_EXEMPLAR_FILTER": "Always_Off",
+		"OTEL_METRIC_EXPORT_INTERVAL":        "1500",
+		"OTEL_METRIC_EXPORT_TIMEOUT":         "-1",
+		"OTEL_METRICS_EXEMPLAR_FILTER":       "Always_Off",
+		"OTEL_EXPORTER_OTLP_TIMEOUT":         "2500",
+		"OTEL_EXPORTER_OTLP_METRICS_TIMEOUT": "soon",
 	}))
 	if c.metricInterval != 1500*time.Millisecond || c.metricTimeout != 30*time.Second {
 		t.Errorf("metric interval %v timeout %v", c.metricInterval, c.metricTimeout)
@@ -200,7 +203,10 @@ func TestLoadConfigMetricExport(t *testing.T) {
 	if c.exemplarFilter != "always_off" {
 		t.Errorf("exemplar filter %q", c.exemplarFilter)
 	}
-	want := []string{`OTEL_METRIC_EXPORT_TIMEOUT: "-1" is not a positive number of milliseconds; using 30000`}
+	want := []string{
+		`OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: "soon" is not a positive number of milliseconds; using 10000`,
+		`OTEL_METRIC_EXPORT_TIMEOUT: "-1" is not a positive number of milliseconds; using 30000`,
+	}
 	if !reflect.DeepEqual(c.problems, want) {
 		t.Errorf("problems = %q, want %q", c.problems, want)
 	}
