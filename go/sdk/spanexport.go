@@ -35,12 +35,12 @@ import (
 type spanExporter struct {
 	client exportClient
 
-	mu       sync.Mutex // one export at a time uses the buffers below
-	scopes   scopeTable
-	encoded  []byte        // ExportSpans's spans, encoded
-	spans    []encodedSpan // their entries
-	buf      []byte // the request
-	batches  []resourceBatch
+	mu      sync.Mutex // one export at a time uses the buffers below
+	scopes  scopeTable
+	encoded []byte        // ExportSpans's spans, encoded
+	spans   []encodedSpan // their entries
+	buf     []byte        // the request
+	batches []resourceBatch
 }
 
 func newSpanExporterOver(client exportClient) *spanExporter {

@@ -243,4 +243,4 @@ func TestSpanExporterReusesItsBuffersAcrossBatches(t *testing.T) {
 type discardingClient struct{}
 
 func (discardingClient) Export(context.Context, []byte) error { return nil }
-func (discardingClient) Shutdown(context.Context) error        { return nil }
+func (discardingClient) Shutdown(context.Context) error       { return nil }
