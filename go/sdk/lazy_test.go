@@ -17,8 +17,9 @@ import (
 
 // backgroundFunctions matches the functions of the goroutines the bootstrap
 // may run: the batch processors, the metric exports, the signal listener and
-// the exporters' HTTP connections and gRPC clients.
-var backgroundFunctions = regexp.MustCompile(`^(go\.opentelemetry\.io/otel/sdk/(trace|log)\.|autotel\.dev/go/sdk\.\(\*(metricExport|wireSpanProcessor)\)\.run|autotel\.dev/go/sdk\.listenForSignals|net/http\.\(\*persistConn\)|google\.golang\.org/grpc(/internal/grpcsync\.\(\*CallbackSerializer\)|\.\(\*addrConn\)|/internal/transport\.\(\*http2Client\)))`)
+// the OTLP transports' connections (HTTP/1, and HTTP/2 for gRPC: net/http's
+// own, x/net's on Go 1.23).
+var backgroundFunctions = regexp.MustCompile(`^(go\.opentelemetry\.io/otel/sdk/(trace|log)\.|autotel\.dev/go/sdk\.\(\*(metricExport|wireSpanProcessor)\)\.run|autotel\.dev/go/sdk\.listenForSignals|net/http\.\(\*(persistConn|http2ClientConn)\)|golang\.org/x/net/http2\.\(\*ClientConn\))`)
 
 // backgroundGoroutines returns the first background function of every
 // goroutine that runs one, sorted.
@@ -55,7 +56,8 @@ func waitForBackgroundFor(d time.Duration, ok func([]string) bool) []string {
 	}
 }
 
-// With either protocol: an OTLP/gRPC exporter's client runs goroutines too.
+// With either protocol: an OTLP/gRPC export's HTTP/2 connection runs
+// goroutines too.
 func TestNothingRunsBeforeTelemetryNorAfterShutdown(t *testing.T) {
 	t.Run("http/protobuf", func(t *testing.T) {
 		c := newCollector(t)
