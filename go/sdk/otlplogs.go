@@ -13,7 +13,6 @@ package sdk
 
 import (
 	"context"
-	"encoding/binary"
 	"sync"
 	"sync/atomic"
 
@@ -243,15 +242,12 @@ func (e *logEncoder) Bool(x bool)       { e.buf = appendBool(e.buf, x) }
 func (e *logEncoder) Int64(x int64)     { e.buf = appendInt(e.buf, x) }
 func (e *logEncoder) Float64(x float64) { e.buf = appendDouble(e.buf, x) }
 func (e *logEncoder) String(s string)   { e.buf = appendString(e.buf, s) }
-func (e *logEncoder) Bytes(p []byte) {
-	e.buf = binary.AppendUvarint(appendTag(e.buf, anyBytes, wireBytes), uint64(len(p)))
-	e.buf = append(e.buf, p...)
-}
-func (e *logEncoder) BeginSlice()   { e.begin(anyArray) }
-func (e *logEncoder) BeginElement() { e.begin(1) } // ArrayValue.values
-func (e *logEncoder) EndElement()   { e.end() }
-func (e *logEncoder) EndSlice()     { e.end() }
-func (e *logEncoder) BeginMap()     { e.begin(anyKvlist) }
+func (e *logEncoder) Bytes(p []byte)    { e.buf = appendBytesValue(e.buf, p) }
+func (e *logEncoder) BeginSlice()       { e.begin(anyArray) }
+func (e *logEncoder) BeginElement()     { e.begin(1) } // ArrayValue.values
+func (e *logEncoder) EndElement()       { e.end() }
+func (e *logEncoder) EndSlice()         { e.end() }
+func (e *logEncoder) BeginMap()         { e.begin(anyKvlist) }
 func (e *logEncoder) BeginEntry(key string) {
 	e.begin(1) // KeyValueList.values
 	e.buf = appendStringField(e.buf, 1, key)

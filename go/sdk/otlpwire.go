@@ -177,6 +177,13 @@ func appendDouble(b []byte, x float64) []byte {
 	return binary.LittleEndian.AppendUint64(appendTag(b, anyDouble, wireFixed64), math.Float64bits(x))
 }
 
+// appendBytesValue writes the bytes_value of an AnyValue, even when p is
+// empty (a oneof that is set).
+func appendBytesValue(b []byte, p []byte) []byte {
+	b = binary.AppendUvarint(appendTag(b, anyBytes, wireBytes), uint64(len(p)))
+	return append(b, p...)
+}
+
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(appendTag(b, anyString, wireBytes), uint64(len(s)))
 	return append(b, s...)
@@ -193,9 +200,7 @@ func appendNewerValue(b []byte, v attribute.Value) []byte {
 	switch v.Type().String() {
 	case "BYTESLICE":
 		if x, ok := any(v).(byteSliceValue); ok {
-			p := x.AsByteSlice()
-			b = binary.AppendUvarint(appendTag(b, anyBytes, wireBytes), uint64(len(p)))
-			return append(b, p...)
+			return appendBytesValue(b, x.AsByteSlice())
 		}
 	case "SLICE":
 		if x, ok := any(v).(sliceValue); ok {
