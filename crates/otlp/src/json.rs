@@ -274,7 +274,7 @@ impl fmt::Display for Json {
             Json::Null => f.write_str("null"),
             Json::Bool(flag) => write!(f, "{flag}"),
             Json::Number(number) => write!(f, "{number}"),
-            Json::String(text) => write_string(f, text),
+            Json::String(text) => write_escaped(f, text),
             Json::Array(items) => {
                 f.write_char('[')?;
                 for (index, item) in items.iter().enumerate() {
@@ -291,7 +291,7 @@ impl fmt::Display for Json {
                     if index > 0 {
                         f.write_char(',')?;
                     }
-                    write_string(f, key)?;
+                    write_escaped(f, key)?;
                     write!(f, ":{value}")?;
                 }
                 f.write_char('}')
@@ -300,20 +300,34 @@ impl fmt::Display for Json {
     }
 }
 
-fn write_string(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
-    f.write_char('"')?;
-    for c in text.chars() {
-        match c {
-            '"' => f.write_str("\\\"")?,
-            '\\' => f.write_str("\\\\")?,
-            '\n' => f.write_str("\\n")?,
-            '\r' => f.write_str("\\r")?,
-            '\t' => f.write_str("\\t")?,
-            c if u32::from(c) < 0x20 => write!(f, "\\u{:04x}", u32::from(c))?,
-            c => f.write_char(c)?,
+/// Writes `text` as a JSON string: quotes, `\"`, `\\`, `\n`, `\r`, `\t`, the other control
+/// characters as `\u00XX`, everything else as it is. Runs that need no escaping (the usual
+/// case: all of the text) are copied whole rather than character by character.
+pub(crate) fn write_escaped(out: &mut impl fmt::Write, text: &str) -> fmt::Result {
+    out.write_char('"')?;
+    let bytes = text.as_bytes();
+    let mut copied = 0;
+    for (index, &byte) in bytes.iter().enumerate() {
+        // Bytes of multi-byte UTF-8 sequences are all >= 0x80, so this never splits one.
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..0x20 => "",
+            _ => continue,
+        };
+        out.write_str(&text[copied..index])?;
+        if escape.is_empty() {
+            write!(out, "\\u{:04x}", byte)?;
+        } else {
+            out.write_str(escape)?;
         }
+        copied = index + 1;
     }
-    f.write_char('"')
+    out.write_str(&text[copied..])?;
+    out.write_char('"')
 }
 
 impl<'de> Deserialize<'de> for Json {
