@@ -52,6 +52,11 @@ def cpu_s(pid):
     return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
 
 
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+
 def stop(proc, sig=signal.SIGTERM):
     if proc and proc.poll() is None:
         proc.send_signal(sig)
@@ -92,7 +97,8 @@ def measure(view, args, out=subprocess.DEVNULL):
         time.sleep(args.tail)  # the last partial batch
         cpu1 = cpu_s(collector.pid)
         spans = args.warmup + args.requests
-        return {"us_per_span": (cpu1 - cpu0) / spans * 1e6, "cpu_s": cpu1 - cpu0, "spans": spans, "rps": res["rps"]}
+        return {"us_per_span": (cpu1 - cpu0) / spans * 1e6, "cpu_s": cpu1 - cpu0, "spans": spans, "rps": res["rps"],
+                "rss_mib": rss_mib(collector.pid)}
     finally:
         stop(server)
         stop(collector, signal.SIGINT)
@@ -127,12 +133,14 @@ def main():
             res = measure(views[n], args)
             rows[n].append(res)
             print(f"r{r} {n}: {res['us_per_span']:.2f} us/span ({res['cpu_s']:.2f} s CPU, {res['spans']} spans), "
-                  f"load {res['rps']:.0f} req/s, loadavg {os.getloadavg()[0]:.1f}", flush=True)
+                  f"load {res['rps']:.0f} req/s, collector RSS {res['rss_mib']:.0f} MiB, loadavg {os.getloadavg()[0]:.1f}",
+                  flush=True)
     base = statistics.median(x["us_per_span"] for x in rows[names[0]])
     for n in names:
         m = statistics.median(x["us_per_span"] for x in rows[n])
         print(f"{n}: median {m:.2f} us/span ({m / base:.2f}x {names[0]}), "
-              f"median load {statistics.median(x['rps'] for x in rows[n]):.0f} req/s")
+              f"median load {statistics.median(x['rps'] for x in rows[n]):.0f} req/s, "
+              f"median collector RSS {statistics.median(x['rss_mib'] for x in rows[n]):.0f} MiB")
 
 
 if __name__ == "__main__":
