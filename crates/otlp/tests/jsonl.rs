@@ -121,6 +121,9 @@ fn lines_read_back_into_the_same_items() {
     // JSON cannot tell these two from strings; the lossy cases are tested below.
     spans[0].attributes.insert("nan", Value::Double(-1.5e300));
     spans[0].attributes.insert("raw", Value::Int(i64::MAX));
+    spans[0].attributes.insert("min", Value::Int(i64::MIN));
+    spans[0].attributes.insert("zero", Value::Int(0));
+    spans[1].end_unix_nanos = u64::MAX;
     for span in &spans {
         assert_eq!(
             jsonl::parse_line(&jsonl::span_line(span)).unwrap(),

@@ -233,12 +233,27 @@ fn boolean(out: &mut String, flag: bool) {
     out.push_str(if flag { "true" } else { "false" });
 }
 
-fn uint(out: &mut String, number: u64) {
-    let _ = write!(out, "{number}");
+/// Decimal digits, as `Display` writes them (without its formatting machinery: a span has
+/// several timestamps and integer attributes).
+fn uint(out: &mut String, mut number: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (number % 10) as u8;
+        number /= 10;
+        if number == 0 {
+            break;
+        }
+    }
+    out.extend(digits[start..].iter().map(|&digit| char::from(digit)));
 }
 
 fn int(out: &mut String, number: i64) {
-    let _ = write!(out, "{number}");
+    if number < 0 {
+        out.push('-');
+    }
+    uint(out, number.unsigned_abs());
 }
 
 /// A finite double as a number (serde_json's form: always with a `.` or an exponent), the
