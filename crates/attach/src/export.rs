@@ -515,7 +515,8 @@ mod tests {
             }],
             schema_url: String::new(),
         };
-        ExportTraceServiceRequest { resource_spans: groups.into_iter().map(|(p, spans)| resource_spans(p, spans)).collect() }
+        let resource_spans = groups.into_iter().map(|(p, spans)| resource_spans(p, spans)).collect();
+        ExportTraceServiceRequest { resource_spans }
     }
 
     /// The framed bytes are prost's encoding of the request grouped by process (in the order

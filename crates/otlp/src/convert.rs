@@ -624,7 +624,10 @@ mod tests {
 
     /// Where the key `key` of `attributes` is stored.
     fn key_address(attributes: &Attributes, key: &str) -> *const u8 {
-        let (stored, _) = attributes.iter().find(|(stored, _)| *stored == key).unwrap();
+        let (stored, _) = attributes
+            .iter()
+            .find(|(stored, _)| *stored == key)
+            .unwrap();
         stored.as_ptr()
     }
 

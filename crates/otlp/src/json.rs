@@ -450,7 +450,10 @@ mod tests {
                     assert_eq!(Json::parse(written.as_bytes()).unwrap(), Json::String(text));
                 }
                 let plain: String = (0..length).map(|_| filler).collect();
-                assert_eq!(Json::String(plain.clone()).to_string(), format!("\"{plain}\""));
+                assert_eq!(
+                    Json::String(plain.clone()).to_string(),
+                    format!("\"{plain}\"")
+                );
             }
         }
     }

@@ -111,7 +111,10 @@ fn strings_escape_quotes_backslashes_and_control_characters_only() {
         )),
         "{line}"
     );
-    assert!(line.contains(r#""attributes":{"k\"ey\n":"\u0000"},"#), "{line}");
+    assert!(
+        line.contains(r#""attributes":{"k\"ey\n":"\u0000"},"#),
+        "{line}"
+    );
     assert_eq!(jsonl::parse_line(&line).unwrap(), Item::Span(span));
 }
 

@@ -328,4 +328,3 @@ fn value(out: &mut String, item: &Value) {
         Value::Map(map) => attributes(out, map),
     }
 }
-
