@@ -19,58 +19,12 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import time
 
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, proc, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode} before listening on {port}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port} after {timeout} s")
-
-
-def cpu_s(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
-
-
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
-
-
-def stop(proc, sig=signal.SIGTERM):
-    if proc and proc.poll() is None:
-        proc.send_signal(sig)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def clean_env(**extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AUTOTEL_"))}
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
+# bench/bench.py's helpers (the script's directory comes first on sys.path).
+from bench import clean_env, free_port, proc_cpu_s, proc_mem_mib, stop, wait_port
 
 
 def measure(view, args, out=subprocess.DEVNULL):
@@ -82,7 +36,7 @@ def measure(view, args, out=subprocess.DEVNULL):
     try:
         wait_port(http_port, collector)
         time.sleep(0.2)
-        cpu0 = cpu_s(collector.pid)
+        cpu0 = proc_cpu_s(collector.pid)
         port = free_port()
         server = subprocess.Popen([args.server], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                   env=clean_env(LISTEN=f"127.0.0.1:{port}", OTEL_SERVICE_NAME="bench-b",
@@ -95,10 +49,10 @@ def measure(view, args, out=subprocess.DEVNULL):
         load(args.warmup)
         res = load(args.requests)
         time.sleep(args.tail)  # the last partial batch
-        cpu1 = cpu_s(collector.pid)
+        cpu1 = proc_cpu_s(collector.pid)
         spans = args.warmup + args.requests
         return {"us_per_span": (cpu1 - cpu0) / spans * 1e6, "cpu_s": cpu1 - cpu0, "spans": spans, "rps": res["rps"],
-                "rss_mib": rss_mib(collector.pid)}
+                "rss_mib": proc_mem_mib(collector.pid)[0]}
     finally:
         stop(server)
         stop(collector, signal.SIGINT)

@@ -16,9 +16,7 @@ use crate::model::{
 
 /// The JSON line of a span, without the newline.
 pub fn span_line(span: &Span) -> String {
-    let mut out = String::with_capacity(LINE_CAPACITY);
-    push_span_line(&mut out, span);
-    out
+    line_of(span, push_span_line)
 }
 
 /// Appends the JSON line of a span, without the newline, to `out`.
@@ -59,9 +57,7 @@ pub fn push_span_line(out: &mut String, span: &Span) {
 
 /// The JSON line of a log record, without the newline.
 pub fn log_line(record: &LogRecord) -> String {
-    let mut out = String::with_capacity(LINE_CAPACITY);
-    push_log_line(&mut out, record);
-    out
+    line_of(record, push_log_line)
 }
 
 /// Appends the JSON line of a log record, without the newline, to `out`.
@@ -92,9 +88,7 @@ pub fn push_log_line(out: &mut String, record: &LogRecord) {
 
 /// The JSON line of a metric point, without the newline.
 pub fn metric_line(point: &MetricPoint) -> String {
-    let mut out = String::with_capacity(LINE_CAPACITY);
-    push_metric_line(&mut out, point);
-    out
+    line_of(point, push_metric_line)
 }
 
 /// Appends the JSON line of a metric point, without the newline, to `out`.
@@ -173,8 +167,12 @@ pub fn push_metric_line(out: &mut String, point: &MetricPoint) {
     line.finish(&point.resource, &point.scope);
 }
 
-/// Room for a typical line, so that writing one rarely grows its buffer.
-const LINE_CAPACITY: usize = 1024;
+/// The line `push` writes for `item`, in a buffer with room for a typical line.
+fn line_of<T>(item: &T, push: fn(&mut String, &T)) -> String {
+    let mut out = String::with_capacity(1024);
+    push(&mut out, item);
+    out
+}
 
 /// A JSON object being written: its members in the order they are added.
 struct Line<'a> {
