@@ -2,7 +2,8 @@
 //! (plaintext HTTP/2), configured by the standard `OTEL_*` variables. A bounded queue sits between the ring-buffer reader and
 //! the exporter thread: a slow or absent collector costs dropped spans (counted and reported),
 //! never a blocked reader. Spans travel encoded ([`Queued::new`]); [`encode_request`] frames
-//! them into the request without decoding them.
+//! them into the request without decoding them, and both transports send those bytes as they
+//! are (gRPC through a codec of its own, `grpc`).
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -10,8 +11,6 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::Span;
@@ -20,6 +19,8 @@ use prost::Message;
 
 use crate::error::AttachError;
 use crate::spans::{kv_int, kv_str};
+
+mod grpc;
 
 const QUEUE: usize = 8192;
 const BATCH: usize = 512;
@@ -259,7 +260,7 @@ enum Sink {
 
 struct GrpcSink {
     rt: tokio::runtime::Runtime,
-    client: Option<TraceServiceClient<tonic::transport::Channel>>,
+    client: Option<grpc::TraceClient>,
 }
 
 impl Sink {
@@ -277,12 +278,10 @@ impl Sink {
     }
 
     /// Sends req, an encoded `ExportTraceServiceRequest` ([`encode_request`]).
-    fn send(&mut self, cfg: &ExportConfig, url: &str, req: &[u8]) -> Result<(), String> {
+    fn send(&mut self, cfg: &ExportConfig, url: &str, req: Vec<u8>) -> Result<(), String> {
         match self {
-            Sink::Http(agent) => post(agent, url, &cfg.headers, req),
+            Sink::Http(agent) => post(agent, url, &cfg.headers, &req),
             Sink::Grpc(g) => {
-                // tonic's client takes the message, not its bytes.
-                let req = ExportTraceServiceRequest::decode(req).map_err(|e| format!("re-reading the request: {e}"))?;
                 if g.client.is_none() {
                     // Connects on first use and reconnects by itself: an absent collector
                     // costs failed exports, never a failed agent.
@@ -294,7 +293,7 @@ impl Sink {
                             .timeout(cfg.timeout)
                             .connect_lazy()
                     };
-                    g.client = Some(TraceServiceClient::new(channel));
+                    g.client = Some(grpc::TraceClient::new(channel));
                 }
                 let Some(client) = g.client.as_mut() else {
                     return Err("no gRPC client".into());
@@ -346,7 +345,7 @@ fn export_loop(cfg: ExportConfig, rx: Receiver<Vec<Queued>>, exported: Arc<Atomi
             let n = batch.len() as u64;
             let req = encode_request(&cfg, &std::mem::take(&mut batch));
             if let (Some(url), Some(sink)) = (&cfg.traces_url, sink.as_mut()) {
-                match sink.send(&cfg, url, &req) {
+                match sink.send(&cfg, url, req) {
                     Ok(()) => {
                         exported.fetch_add(n, Ordering::Relaxed);
                         warned = false;
@@ -458,6 +457,9 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{TraceService, TraceServiceServer};
+    use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
+
     fn config(vars: &[(&str, &str)]) -> Result<ExportConfig, AttachError> {
         let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         ExportConfig::from_vars(|k| vars.get(k).cloned())
@@ -497,19 +499,11 @@ mod tests {
         }
     }
 
-    /// The framed bytes are prost's encoding of the request grouped by process (in the order
-    /// processes first appear, spans in theirs): what a collector decodes is the message itself.
-    #[test]
-    fn encoded_request_is_the_request_prost_encodes() {
+    /// The request prost would encode for these spans, grouped as given.
+    fn expected_request(cfg: &ExportConfig, groups: Vec<(&ProcessInfo, Vec<Span>)>) -> ExportTraceServiceRequest {
         use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans};
-        let cfg = config(&[("OTEL_SERVICE_NAME", "svc"), ("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=test")])
-            .expect("config");
-        let a = ProcessInfo { pid: 10, executable_path: "/srv/a".into() };
-        let b = ProcessInfo { pid: 20, executable_path: "/srv/b".into() };
-        let queued = [(&a, span("GET /x", 1)), (&b, span("GET", 300)), (&a, span("POST /y", 2))];
-        let bytes = encode_request(&cfg, &queued.iter().map(|(p, s)| Queued::new((*p).clone(), s)).collect::<Vec<_>>());
         let resource_spans = |p: &ProcessInfo, spans: Vec<Span>| ResourceSpans {
-            resource: Some(Resource { attributes: resource_attributes(&cfg, p), ..Default::default() }),
+            resource: Some(Resource { attributes: resource_attributes(cfg, p), ..Default::default() }),
             scope_spans: vec![ScopeSpans {
                 scope: Some(InstrumentationScope {
                     name: "autotel.dev/attach".into(),
@@ -521,14 +515,100 @@ mod tests {
             }],
             schema_url: String::new(),
         };
-        let want = ExportTraceServiceRequest {
-            resource_spans: vec![
-                resource_spans(&a, vec![span("GET /x", 1), span("POST /y", 2)]),
-                resource_spans(&b, vec![span("GET", 300)]),
-            ],
-        };
+        let resource_spans = groups.into_iter().map(|(p, spans)| resource_spans(p, spans)).collect();
+        ExportTraceServiceRequest { resource_spans }
+    }
+
+    /// The framed bytes are prost's encoding of the request grouped by process (in the order
+    /// processes first appear, spans in theirs): what a collector decodes is the message itself.
+    #[test]
+    fn encoded_request_is_the_request_prost_encodes() {
+        let cfg = config(&[("OTEL_SERVICE_NAME", "svc"), ("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=test")])
+            .expect("config");
+        let a = ProcessInfo { pid: 10, executable_path: "/srv/a".into() };
+        let b = ProcessInfo { pid: 20, executable_path: "/srv/b".into() };
+        let queued = [(&a, span("GET /x", 1)), (&b, span("GET", 300)), (&a, span("POST /y", 2))];
+        let bytes = encode_request(&cfg, &queued.iter().map(|(p, s)| Queued::new((*p).clone(), s)).collect::<Vec<_>>());
+        let want = expected_request(
+            &cfg,
+            vec![(&a, vec![span("GET /x", 1), span("POST /y", 2)]), (&b, vec![span("GET", 300)])],
+        );
         assert_eq!(bytes, want.encode_to_vec());
         assert_eq!(ExportTraceServiceRequest::decode(&bytes[..]).expect("decodes"), want);
         assert!(encode_request(&cfg, &[]).is_empty());
+    }
+
+    /// A TraceService that keeps every request it receives with its metadata.
+    #[derive(Default)]
+    struct Collector(std::sync::Mutex<Vec<(tonic::metadata::MetadataMap, ExportTraceServiceRequest)>>);
+
+    #[tonic::async_trait]
+    impl TraceService for Collector {
+        async fn export(
+            &self,
+            request: tonic::Request<ExportTraceServiceRequest>,
+        ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+            let (metadata, _, message) = request.into_parts();
+            self.0.lock().expect("collector lock").push((metadata, message));
+            Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
+        }
+    }
+
+    /// Over gRPC the exporter sends its encoded bytes through its own codec: tonic's generated
+    /// TraceService server, on a real socket, decodes them into the request prost would have
+    /// sent, with the configured headers as metadata.
+    #[test]
+    fn a_tonic_trace_service_receives_the_encoded_request() {
+        let collector = Arc::new(Collector::default());
+        let (addr_tx, addr_rx) = mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let service = TraceServiceServer::from_arc(Arc::clone(&collector));
+        let server = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async move {
+                let incoming = tonic::transport::server::TcpIncoming::bind("127.0.0.1:0".parse().expect("address"))
+                    .expect("bind");
+                addr_tx.send(incoming.local_addr().expect("local address")).expect("send address");
+                tonic::transport::Server::builder()
+                    .add_service(service)
+                    .serve_with_incoming_shutdown(incoming, async {
+                        let _ = stopped.await;
+                    })
+                    .await
+                    .expect("serve")
+            })
+        });
+        let addr = addr_rx.recv().expect("server address");
+
+        let cfg = ExportConfig {
+            headers: vec![("X-Test".into(), "1".into())],
+            service_name: Some("svc".into()),
+            ..ExportConfig::to_grpc(format!("http://{addr}"))
+        };
+        let a = ProcessInfo { pid: 10, executable_path: "/srv/a".into() };
+        let b = ProcessInfo { pid: 20, executable_path: "/srv/b".into() };
+        let exporter = Exporter::spawn(cfg.clone());
+        let exported = Arc::clone(&exporter.exported);
+        exporter.send(vec![
+            Queued::new(a.clone(), &span("GET /x", 1)),
+            Queued::new(b.clone(), &span("GET", 300)),
+            Queued::new(a.clone(), &span("POST /y", 2)),
+        ]);
+        exporter.shutdown(); // sends what is queued, then stops
+        let _ = stop.send(());
+        server.join().expect("server thread");
+
+        assert_eq!(exported.load(Ordering::Relaxed), 3);
+        let received = collector.0.lock().expect("collector lock");
+        assert_eq!(received.len(), 1, "one request");
+        let (metadata, request) = &received[0];
+        assert_eq!(
+            *request,
+            expected_request(
+                &cfg,
+                vec![(&a, vec![span("GET /x", 1), span("POST /y", 2)]), (&b, vec![span("GET", 300)])],
+            )
+        );
+        assert_eq!(metadata.get("x-test").and_then(|v| v.to_str().ok()), Some("1"));
     }
 }

@@ -522,14 +522,14 @@ fn nonzero(nanos: u64) -> Option<u64> {
 
 fn attributes(pairs: Vec<KeyValue>) -> Result<Attributes, String> {
     let mut attributes = Attributes::with_capacity(pairs.len());
-    for pair in pairs {
+    for (position, pair) in pairs.into_iter().enumerate() {
         let value = match pair.value {
             Some(any) => {
                 value(any).map_err(|reason| format!("attribute {:?}: {reason}", pair.key))?
             }
             None => Value::Empty,
         };
-        attributes.insert_shared(shared_key(pair.key), value);
+        attributes.insert_shared(shared_key(position, pair.key), value);
     }
     Ok(attributes)
 }
@@ -538,21 +538,44 @@ fn attributes(pairs: Vec<KeyValue>) -> Result<Attributes, String> {
 /// key. Bounded: a sender of endless distinct keys only empties it now and then.
 const SHARED_KEYS: usize = 4096;
 
-thread_local! {
-    static KEYS: RefCell<HashMap<String, Arc<str>>> = RefCell::new(HashMap::new());
+/// The shared keys of this thread: by text, and the last key seen at each position of an
+/// attribute list. Spans of one sender list their keys in the same order, so the key at a
+/// position is nearly always the one seen there last: one comparison instead of hashing it.
+#[derive(Default)]
+struct SharedKeys {
+    by_text: HashMap<String, Arc<str>>,
+    by_position: Vec<Arc<str>>,
 }
 
-fn shared_key(key: String) -> Arc<str> {
+thread_local! {
+    static KEYS: RefCell<SharedKeys> = RefCell::new(SharedKeys::default());
+}
+
+/// The shared allocation of `key`, the `position`th key of its attribute list.
+fn shared_key(position: usize, key: String) -> Arc<str> {
     KEYS.with(|keys| {
-        let mut keys = keys.borrow_mut();
-        if let Some(shared) = keys.get(key.as_str()) {
-            return Arc::clone(shared);
+        let keys = &mut *keys.borrow_mut();
+        if let Some(last) = keys.by_position.get(position) {
+            if **last == *key {
+                return Arc::clone(last);
+            }
         }
-        if keys.len() >= SHARED_KEYS {
-            keys.clear();
+        let shared = match keys.by_text.get(key.as_str()) {
+            Some(shared) => Arc::clone(shared),
+            None => {
+                if keys.by_text.len() >= SHARED_KEYS {
+                    keys.by_text.clear();
+                }
+                let shared: Arc<str> = Arc::from(key.as_str());
+                keys.by_text.insert(key, Arc::clone(&shared));
+                shared
+            }
+        };
+        if let Some(last) = keys.by_position.get_mut(position) {
+            *last = Arc::clone(&shared);
+        } else if position == keys.by_position.len() && position < SHARED_KEYS {
+            keys.by_position.push(Arc::clone(&shared));
         }
-        let shared: Arc<str> = Arc::from(key.as_str());
-        keys.insert(key, Arc::clone(&shared));
         shared
     })
 }
@@ -578,4 +601,61 @@ fn value(any: AnyValue) -> Result<Value, String> {
             return Err("string_value_strindex is only meaningful in profiles".to_owned());
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
+
+    use super::*;
+
+    fn pairs(keys: &[&str]) -> Vec<KeyValue> {
+        keys.iter()
+            .enumerate()
+            .map(|(index, key)| KeyValue {
+                key: (*key).to_owned(),
+                value: Some(AnyValue {
+                    value: Some(any_value::Value::IntValue(index as i64)),
+                }),
+                ..KeyValue::default()
+            })
+            .collect()
+    }
+
+    /// Where the key `key` of `attributes` is stored.
+    fn key_address(attributes: &Attributes, key: &str) -> *const u8 {
+        let (stored, _) = attributes
+            .iter()
+            .find(|(stored, _)| *stored == key)
+            .unwrap();
+        stored.as_ptr()
+    }
+
+    #[test]
+    fn keys_are_shared_whatever_their_position_and_values_stay_their_own() {
+        let first = attributes(pairs(&["http.route", "url.path", "server.port"])).unwrap();
+        let same_order = attributes(pairs(&["http.route", "url.path", "server.port"])).unwrap();
+        let moved = attributes(pairs(&["server.port", "url.scheme", "http.route"])).unwrap();
+        let again = attributes(pairs(&["http.route", "url.path", "server.port"])).unwrap();
+        for key in ["http.route", "server.port"] {
+            for other in [&same_order, &moved, &again] {
+                assert_eq!(key_address(&first, key), key_address(other, key), "{key}");
+            }
+        }
+        let listed = |attributes: &Attributes| {
+            attributes
+                .iter()
+                .map(|(key, value)| (key.to_owned(), value.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            listed(&moved),
+            [
+                ("server.port".to_owned(), Value::Int(0)),
+                ("url.scheme".to_owned(), Value::Int(1)),
+                ("http.route".to_owned(), Value::Int(2)),
+            ]
+        );
+        assert_eq!(listed(&again), listed(&first));
+    }
 }

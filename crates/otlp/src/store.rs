@@ -15,7 +15,8 @@ use tokio::sync::broadcast;
 
 use crate::model::{Batch, LogRecord, MetricPoint, Span, SpanId, StatusCode, TraceId};
 
-/// How much the store keeps.
+/// How much the store keeps. A limit of 0 keeps nothing of that signal: insertions are only
+/// broadcast (and counted as evicted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreLimits {
     pub max_spans: usize,
@@ -291,6 +292,17 @@ impl Store {
 
 impl Data {
     fn add_spans(&mut self, spans: &[Arc<Span>]) {
+        if self.limits.max_spans == 0 {
+            // A store that keeps no spans (`autotel view --json` only broadcasts them): count
+            // what the general path would insert and evict at once, without the maps.
+            let mut trace_ids: Vec<TraceId> = spans.iter().map(|span| span.trace_id).collect();
+            trace_ids.sort_unstable();
+            trace_ids.dedup();
+            self.next_seq += spans.len() as u64;
+            self.stats.evicted_traces += trace_ids.len() as u64;
+            self.stats.evicted_spans += spans.len() as u64;
+            return;
+        }
         for span in spans {
             let seq = self.next_seq;
             self.next_seq += 1;

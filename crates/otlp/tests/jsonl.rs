@@ -97,11 +97,36 @@ fn log_and_metric_lines_are_exact() {
 }
 
 #[test]
+fn strings_escape_quotes_backslashes_and_control_characters_only() {
+    let mut span = expected_spans().remove(1);
+    span.name = "a\"b\\c\nd\re\tf\u{1}g\u{1f}h\u{7f}i é 日本 🦀 </script>".to_owned();
+    span.attributes.insert("k\"ey\n", Value::from("\u{0}"));
+    let line = jsonl::span_line(&span);
+    assert!(
+        // DEL (0x7f) and everything from 0x80 on are written as they are.
+        line.contains(concat!(
+            r#""name":"a\"b\\c\nd\re\tf\u0001g\u001fh"#,
+            "\u{7f}",
+            r#"i é 日本 🦀 </script>","#
+        )),
+        "{line}"
+    );
+    assert!(
+        line.contains(r#""attributes":{"k\"ey\n":"\u0000"},"#),
+        "{line}"
+    );
+    assert_eq!(jsonl::parse_line(&line).unwrap(), Item::Span(span));
+}
+
+#[test]
 fn lines_read_back_into_the_same_items() {
     let mut spans = expected_spans();
     // JSON cannot tell these two from strings; the lossy cases are tested below.
     spans[0].attributes.insert("nan", Value::Double(-1.5e300));
     spans[0].attributes.insert("raw", Value::Int(i64::MAX));
+    spans[0].attributes.insert("min", Value::Int(i64::MIN));
+    spans[0].attributes.insert("zero", Value::Int(0));
+    spans[1].end_unix_nanos = u64::MAX;
     for span in &spans {
         assert_eq!(
             jsonl::parse_line(&jsonl::span_line(span)).unwrap(),

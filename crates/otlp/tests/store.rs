@@ -142,6 +142,50 @@ fn a_trace_larger_than_the_bound_is_evicted_too() {
 }
 
 #[test]
+fn a_store_with_zero_limits_keeps_nothing_but_broadcasts_and_counts_everything() {
+    let limits = StoreLimits {
+        max_spans: 0,
+        max_logs: 0,
+        max_metric_points: 0,
+    };
+    let store = Store::new(limits);
+    let mut events = store.subscribe();
+    for _ in 0..2 {
+        store.insert(Batch {
+            spans: vec![
+                span(1, 1, None, 0, 1),
+                span(2, 1, None, 0, 1),
+                span(1, 2, Some(1), 0, 1),
+            ],
+            logs: vec![log(1)],
+            metric_points: vec![point(1), point(2)],
+        });
+    }
+    assert!(store.spans().is_empty() && store.traces().is_empty());
+    assert!(store.logs().is_empty() && store.metric_points().is_empty());
+    assert_eq!(
+        store.stats(),
+        StoreStats {
+            evicted_traces: 4,
+            evicted_spans: 6,
+            evicted_logs: 2,
+            evicted_metric_points: 4,
+            ..StoreStats::default()
+        }
+    );
+    for _ in 0..2 {
+        match events.try_recv().unwrap() {
+            Received::Spans(spans) => assert_eq!(names(&spans), ["s1.1", "s2.1", "s1.2"]),
+            other => panic!("expected spans, got {other:?}"),
+        }
+        assert!(matches!(events.try_recv().unwrap(), Received::Logs(logs) if logs.len() == 1));
+        assert!(
+            matches!(events.try_recv().unwrap(), Received::MetricPoints(points) if points.len() == 2)
+        );
+    }
+}
+
+#[test]
 fn trace_summaries_name_the_root_services_span_count_and_errors() {
     let store = Store::new(StoreLimits::default());
     let mut failing = span(1, 2, Some(1), 150, 400);

@@ -61,7 +61,8 @@ pub struct ViewOptions {
     pub save: Option<PathBuf>,
     /// Load a JSON-lines file (as written by `--json` or `--save`) before receiving (`--replay FILE`).
     pub replay: Option<PathBuf>,
-    /// How much the store keeps.
+    /// How much the terminal UI's store keeps. With `--json` the store keeps nothing: every
+    /// item is printed as it arrives and then let go.
     pub limits: StoreLimits,
 }
 
@@ -82,10 +83,15 @@ impl Default for ViewOptions {
 
 impl ViewOptions {
     fn receiver_config(&self) -> ReceiverConfig {
+        let keep_nothing = StoreLimits {
+            max_spans: 0,
+            max_logs: 0,
+            max_metric_points: 0,
+        };
         ReceiverConfig {
             grpc: SocketAddr::new(self.listen, self.grpc_port),
             http: SocketAddr::new(self.listen, self.http_port),
-            limits: self.limits,
+            limits: if self.json { keep_nothing } else { self.limits },
             ..ReceiverConfig::default()
         }
     }

@@ -27,7 +27,8 @@ pub struct Args {
     /// Load a JSON-lines file (from --json or --save) first.
     #[arg(long, value_name = "FILE")]
     replay: Option<PathBuf>,
-    /// Spans kept in memory; past it the oldest traces are evicted whole.
+    /// Spans the terminal UI keeps in memory (--json keeps none); past it the oldest traces are
+    /// evicted whole.
     #[arg(long, value_name = "N", default_value_t = view::StoreLimits::default().max_spans)]
     max_spans: usize,
     /// Log records kept in memory; past it the oldest go.
