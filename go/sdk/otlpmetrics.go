@@ -276,12 +276,6 @@ func appendNumber[N int64 | float64](b []byte, doubleField, intField int, v N) [
 	return appendDoubleAlways(b, doubleField, float64(v))
 }
 
-// appendDoubleAlways appends a double field that is written even when zero
-// (an optional field or a oneof).
-func appendDoubleAlways(b []byte, field int, x float64) []byte {
-	return binary.LittleEndian.AppendUint64(appendTag(b, field, wireFixed64), math.Float64bits(x))
-}
-
 // appendDoubleField appends a double field that is left out when zero.
 func appendDoubleField(b []byte, field int, x float64) []byte {
 	return appendFixed64Field(b, field, math.Float64bits(x))

@@ -174,7 +174,13 @@ func appendInt(b []byte, x int64) []byte {
 }
 
 func appendDouble(b []byte, x float64) []byte {
-	return binary.LittleEndian.AppendUint64(appendTag(b, anyDouble, wireFixed64), math.Float64bits(x))
+	return appendDoubleAlways(b, anyDouble, x)
+}
+
+// appendDoubleAlways appends a double field that is written even when zero
+// (an optional field or a oneof).
+func appendDoubleAlways(b []byte, field int, x float64) []byte {
+	return binary.LittleEndian.AppendUint64(appendTag(b, field, wireFixed64), math.Float64bits(x))
 }
 
 // appendBytesValue writes the bytes_value of an AnyValue, even when p is
