@@ -101,32 +101,50 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// A service under test; stopped with SIGTERM when dropped.
+/// A service under test; killed with the processes it started when dropped ([`Service::stop`]
+/// sends SIGTERM).
 pub struct Service {
     pub child: Child,
     pub addr: SocketAddr,
 }
 
 impl Service {
-    /// Starts `command` with LISTEN set to a free loopback port and waits until it accepts.
-    /// A command that compiles first (`autotel go run`) may take minutes with a cold build
-    /// cache on a busy machine: the deadline only catches a service that never listens (one
-    /// that exits fails at once).
+    /// Starts `command` with LISTEN set to a free loopback port and waits until the child (or a
+    /// process it started: `autotel go run` runs the program it builds) listens there.
+    ///
+    /// Listening is read from /proc, not probed with connects: a port handed out by
+    /// [`free_port`] can be taken by another test's server while a cold `go run` compiles, and
+    /// a connect to it would then reach that server and the request would go to it. A port
+    /// taken meanwhile (a foreign listener, or the child's "address already in use") starts the
+    /// command again on a new port. A command that compiles first may take minutes with a cold
+    /// build cache on a busy machine: the deadline only catches a service that never listens
+    /// (one that exits fails at once).
     pub fn start(mut command: Command) -> Service {
-        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-        let child = command.env("LISTEN", addr.to_string()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        let mut service = Service { child, addr };
         let deadline = Instant::now() + Duration::from_secs(600);
-        while TcpStream::connect(addr).is_err() {
-            if let Some(status) = service.child.try_wait().unwrap() {
-                let mut err = String::new();
-                service.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-                panic!("service exited before listening ({status}):\n{err}");
+        for _attempt in 0..5 {
+            let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+            let child = command.env("LISTEN", addr.to_string()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+            let mut service = Service { child, addr };
+            loop {
+                match listener::owner(addr) {
+                    Some(pid) if listener::in_tree(pid, service.child.id()) => return service,
+                    Some(_) => break, // another process took the port: start again on another
+                    None => {}
+                }
+                if let Some(status) = service.child.try_wait().unwrap() {
+                    let mut err = String::new();
+                    service.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+                    if err.contains("address already in use") {
+                        break;
+                    }
+                    panic!("service exited before listening ({status}):\n{err}");
+                }
+                assert!(Instant::now() < deadline, "service did not listen on {addr}");
+                std::thread::sleep(Duration::from_millis(50));
             }
-            assert!(Instant::now() < deadline, "service did not listen on {addr}");
-            std::thread::sleep(Duration::from_millis(50));
+            listener::kill_tree(service.child.id());
         }
-        service
+        panic!("five free ports in a row were taken by other processes before the service listened")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -148,8 +166,72 @@ impl Service {
 
 impl Drop for Service {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        listener::kill_tree(self.child.id());
         let _ = self.child.wait();
+    }
+}
+
+/// Who listens on a loopback TCP address, from /proc (Linux): the tests must know that the
+/// server answering is the one they started.
+mod listener {
+    use std::net::SocketAddr;
+
+    /// The process holding the listening socket bound to `addr`, if one is listening.
+    pub fn owner(addr: SocketAddr) -> Option<u32> {
+        let inode = listening_inode(addr)?;
+        let target = format!("socket:[{inode}]");
+        processes().into_iter().find(|&pid| {
+            std::fs::read_dir(format!("/proc/{pid}/fd"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|link| link.as_os_str() == target.as_str()))
+        })
+    }
+
+    /// Whether `pid` is `root` or one of its descendants.
+    pub fn in_tree(mut pid: u32, root: u32) -> bool {
+        while pid > 1 {
+            if pid == root {
+                return true;
+            }
+            match parent(pid) {
+                Some(ppid) => pid = ppid,
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// SIGKILLs `root` and its descendants, all found before the first kill (a killed parent's
+    /// children would be reparented out of the tree). `root` is reaped by its `Child`.
+    pub fn kill_tree(root: u32) {
+        let tree: Vec<u32> = processes().into_iter().filter(|&pid| in_tree(pid, root)).collect();
+        for pid in tree {
+            // SAFETY: plain kill(2) on a process the test started.
+            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+        }
+    }
+
+    /// The inode of the socket in state LISTEN bound to `addr` (IPv4: /proc/net/tcp).
+    fn listening_inode(addr: SocketAddr) -> Option<String> {
+        let SocketAddr::V4(v4) = addr else { return None };
+        let local = format!("{:08X}:{:04X}", u32::from_ne_bytes(v4.ip().octets()), v4.port());
+        let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+        table.lines().skip(1).find_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            (fields.get(1) == Some(&local.as_str()) && fields.get(3) == Some(&"0A")).then(|| fields.get(9).map(|s| s.to_string()))?
+        })
+    }
+
+    fn processes() -> Vec<u32> {
+        std::fs::read_dir("/proc").into_iter().flatten().flatten().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect()
+    }
+
+    fn parent(pid: u32) -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // pid (comm) state ppid …: comm may hold spaces and parentheses, so split after the last ')'.
+        stat[stat.rfind(')')? + 1..].split_whitespace().nth(1)?.parse().ok()
     }
 }
 
