@@ -17,8 +17,7 @@ import (
 )
 
 // samplerInfo is what [SetSampler] registered: the provider autotel's runtime
-// installed, and whether its sampler drops every span whose parent is valid
-// and not sampled.
+// installed, and which parents its sampler drops every span under.
 type samplerInfo struct {
 	provider trace.TracerProvider
 	// comparable: provider's dynamic type is comparable (== cannot panic).
@@ -27,7 +26,8 @@ type samplerInfo struct {
 	// parent are the SDK's defaults, never sample) or always_off.
 	followsUnsampled bool
 	// neverSamples: always_off. rootsUnsampled: always_off or
-	// parentbased_always_off, which drop every span without a parent.
+	// parentbased_always_off, which drop every span without a parent
+	// ([samplerInfo.drops] has the whole rule).
 	neverSamples, rootsUnsampled bool
 }
 
@@ -50,48 +50,89 @@ func SetSampler(tp trace.TracerProvider, name string) {
 
 // Quiet reports whether a span this instrumentation starts now, as the child
 // of the span in ctx or, when ctx carries no valid span (ctx may be nil), of
-// the span current on this goroutine, would record nothing: the
-// instrumentation is disabled ([Instrumentation.Enabled] is false), or the
-// global tracer provider is the one autotel's runtime installed, its sampler
-// follows a parent that is not sampled ([SetSampler]), and that parent is
-// valid and not sampled. Without a tracer provider it is false: OpenTelemetry's
-// global default hands spans to the Go auto-instrumentation SDK when that is
-// attached, so only starting the span tells.
+// the span current on this goroutine (a new root when neither has one), would
+// record nothing: the instrumentation is disabled ([Instrumentation.Enabled]
+// is false), or the global tracer provider is the one autotel's runtime
+// installed and its sampler ([SetSampler]) drops that span: always_off, a
+// parentbased_* sampler under a parent that is not sampled, and
+// parentbased_always_off for a root. Without a tracer provider it is false:
+// OpenTelemetry's global default hands spans to the Go auto-instrumentation
+// SDK when that is attached, so only starting the span tells.
 //
 // A hook that propagates nothing itself may return at once when Quiet is
 // true, before it builds attributes or options: it then costs no allocation.
 // The only difference from starting the span is the span context later code
-// sees: the parent's (same trace id, not sampled) instead of a non-recording
-// child with a span id of its own. A hook that injects trace context into an
-// outgoing request must still inject the parent's context.
+// sees: the parent's (same trace id, not sampled), or none for a root,
+// instead of a non-recording span with ids of its own. A hook that injects
+// trace context into an outgoing request must still inject the parent's
+// context, and begin a span of its own for a root.
 func (i *Instrumentation) Quiet(ctx context.Context) bool {
 	if !i.Enabled() {
 		return true
 	}
 	info := sampler.Load()
-	if info == nil || !info.followsUnsampled || !info.comparable {
+	if info == nil || !info.comparable {
 		return false
 	}
-	var sc trace.SpanContext
+	if !info.neverSamples && !info.drops(parentOf(ctx)) {
+		return false
+	}
+	return info.provider == otel.GetTracerProvider()
+}
+
+// parentKind is what a sampler sees of the parent of a span.
+type parentKind uint8
+
+const (
+	parentNone parentKind = iota
+	parentUnsampled
+	parentSampled
+)
+
+func kindOf(sc trace.SpanContext) parentKind {
+	switch {
+	case !sc.IsValid():
+		return parentNone
+	case sc.IsSampled():
+		return parentSampled
+	}
+	return parentUnsampled
+}
+
+// drops reports whether the registered sampler drops every span whose parent
+// is of kind k.
+func (s *samplerInfo) drops(k parentKind) bool {
+	switch {
+	case s.neverSamples:
+		return true
+	case k == parentNone:
+		return s.rootsUnsampled
+	case k == parentUnsampled:
+		return s.followsUnsampled
+	}
+	return false
+}
+
+// parentOf is the kind of the parent a span started now would have: the span
+// in ctx (ctx may be nil) or, when that is not valid, the span current on this
+// goroutine, read from its scope's tag when Begin entered it.
+func parentOf(ctx context.Context) parentKind {
 	if ctx != nil {
-		sc = trace.SpanContextFromContext(ctx)
-	}
-	if !sc.IsValid() {
-		if !gls.Available() || !glsInst.Enabled() {
-			return false
+		if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+			return kindOf(sc)
 		}
-		cur, tag := gls.CurrentTag()
-		switch {
-		case cur == nil || tag == tagSampled:
-			return false
-		case tag != tagUnsampled: // not entered by Begin
-			sc = trace.SpanContextFromContext(cur)
-			if !sc.IsValid() || sc.IsSampled() {
-				return false
-			}
-		}
-	} else if sc.IsSampled() {
-		return false
 	}
-	return info.comparable && info.provider == otel.GetTracerProvider()
+	if !gls.Available() || !glsInst.Enabled() {
+		return parentNone
+	}
+	cur, tag := gls.CurrentTag()
+	switch {
+	case cur == nil:
+		return parentNone
+	case tag == tagSampled:
+		return parentSampled
+	case tag == tagUnsampled:
+		return parentUnsampled
+	}
+	return kindOf(trace.SpanContextFromContext(cur)) // not entered by Begin
 }

@@ -14,26 +14,39 @@ import (
 // the runtime does; both are undone at the end of the test.
 func alwaysOff(t *testing.T) *sdktrace.TracerProvider {
 	t.Helper()
-	prev := otel.GetTracerProvider()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))
+	install(t, tp, "always_off")
+	return tp
+}
+
+// install makes tp the global provider, registered with SetSampler under name as the runtime
+// does; both are undone at the end of the test.
+func install(t *testing.T, tp *sdktrace.TracerProvider, name string) {
+	t.Helper()
+	prev := otel.GetTracerProvider()
 	otel.SetTracerProvider(tp)
-	SetSampler(tp, "always_off")
+	SetSampler(tp, name)
 	t.Cleanup(func() {
 		otel.SetTracerProvider(prev)
 		sampler.Store(nil)
 		tp.Shutdown(context.Background())
 	})
-	return tp
 }
 
+// TestQuietUnderTheGoroutinesUnsampledSpan: under a sampler that follows its parent, Quiet
+// reads the parent from the goroutine when ctx has none: the tag of a scope Begin entered, or
+// the span context of one gls.Enter entered.
 func TestQuietUnderTheGoroutinesUnsampledSpan(t *testing.T) {
 	defer gls.InstallFakeForTests()()
-	tp := alwaysOff(t)
+	install(t, sdktrace.NewTracerProvider(), "parentbased_always_on")
 	inst := NewInstrumentation("quiet")
 	if inst.Quiet(nil) {
-		t.Fatal("Quiet without any parent: the SDK still starts a span with ids of its own")
+		t.Fatal("Quiet for a root under parentbased_always_on, which samples it")
 	}
-	_, root := Begin(nil, tp.Tracer("t"), "root")
+	// A span another provider did not sample, made current by Begin.
+	off := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))
+	defer off.Shutdown(context.Background())
+	_, root := Begin(nil, off.Tracer("t"), "root")
 	if root.Span().IsRecording() || !root.Span().SpanContext().IsValid() {
 		t.Fatal("always_off root is not a valid non-recording span")
 	}
@@ -47,7 +60,7 @@ func TestQuietUnderTheGoroutinesUnsampledSpan(t *testing.T) {
 	}
 	root.End()
 	if inst.Quiet(nil) {
-		t.Fatal("Quiet after the parent ended: there is no parent any more")
+		t.Fatal("Quiet after the parent ended: a root again, which the sampler samples")
 	}
 	// Scopes not entered by Begin (no tag): Quiet reads the span context itself.
 	ids := trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}}
@@ -64,13 +77,34 @@ func TestQuietUnderTheGoroutinesUnsampledSpan(t *testing.T) {
 	unsampled.Exit()
 }
 
+// TestQuietForRootsTheSamplerDrops: a span without a parent is dropped by always_off and
+// parentbased_always_off whatever its trace id, so Quiet is true for it; always_off drops a
+// sampled parent's child too.
+func TestQuietForRootsTheSamplerDrops(t *testing.T) {
+	defer gls.InstallFakeForTests()()
+	inst := NewInstrumentation("quiet")
+	sampled := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}, TraceFlags: trace.FlagsSampled}))
+	install(t, sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.NeverSample()))), "parentbased_always_off")
+	if !inst.Quiet(nil) {
+		t.Fatal("not Quiet for a root under parentbased_always_off")
+	}
+	if inst.Quiet(sampled) {
+		t.Fatal("Quiet below a sampled parent under parentbased_always_off, which samples the child")
+	}
+	alwaysOff(t)
+	if !inst.Quiet(nil) || !inst.Quiet(sampled) {
+		t.Fatal("not Quiet under always_off")
+	}
+	if n := testing.AllocsPerRun(100, func() { inst.Quiet(nil) }); n != 0 {
+		t.Fatalf("Quiet under always_off allocates %v times", n)
+	}
+}
+
 func TestQuietUnderTheGoroutinesSampledSpan(t *testing.T) {
 	defer gls.InstallFakeForTests()()
-	prev := otel.GetTracerProvider()
 	tp := sdktrace.NewTracerProvider()
-	otel.SetTracerProvider(tp)
-	SetSampler(tp, "parentbased_always_on")
-	t.Cleanup(func() { otel.SetTracerProvider(prev); sampler.Store(nil); tp.Shutdown(context.Background()) })
+	install(t, tp, "parentbased_always_on")
 	_, root := Begin(nil, tp.Tracer("t"), "root")
 	defer root.End()
 	if !root.Span().IsRecording() {

@@ -41,16 +41,7 @@ func (i *Instrumentation) BeginUnsampled(ctx context.Context, a *Active) (contex
 		return ctx, false
 	}
 	psc := trace.SpanContextFromContext(ctx)
-	switch {
-	case info.neverSamples:
-	case psc.IsValid():
-		if !info.followsUnsampled || psc.IsSampled() {
-			return ctx, false
-		}
-	case !info.rootsUnsampled:
-		return ctx, false
-	}
-	if info.provider != otel.GetTracerProvider() {
+	if !info.drops(kindOf(psc)) || info.provider != otel.GetTracerProvider() {
 		return ctx, false
 	}
 	tid := psc.TraceID()

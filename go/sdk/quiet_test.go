@@ -15,7 +15,9 @@ import (
 
 // TestQuietOnlyWhereTheSamplerDrops: for every sampler the runtime builds, api's Quiet (which
 // hooks use to skip a span before building it) is true only where the SDK itself would start a
-// non-recording span, and true for every not-sampled parent under the samplers that follow it.
+// non-recording span, and true wherever the sampler drops the span whatever its trace id: under
+// always_off, below a not-sampled parent under the samplers that follow it, and for a root under
+// parentbased_always_off.
 func TestQuietOnlyWhereTheSamplerDrops(t *testing.T) {
 	prev := otel.GetTracerProvider()
 	t.Cleanup(func() { otel.SetTracerProvider(prev) })
@@ -27,14 +29,13 @@ func TestQuietOnlyWhereTheSamplerDrops(t *testing.T) {
 			sdktrace.WithSampler(buildSampler(samplerConfig{name: name, arg: 0.5})))
 		otel.SetTracerProvider(tp)
 		api.SetSampler(tp, name)
-		follows := name == "always_off" || strings.HasPrefix(name, "parentbased_")
 		for pname, ctx := range parents {
 			quiet := inst.Quiet(ctx)
 			_, span := inst.Tracer().Start(ctx, "op")
 			if quiet && span.IsRecording() {
 				t.Errorf("%s, parent %s: Quiet, but the SDK records the span", name, pname)
 			}
-			if want := follows && strings.HasPrefix(pname, "unsampled"); quiet != want {
+			if want := samplerDrops(name, pname); quiet != want {
 				t.Errorf("%s, parent %s: Quiet %v, want %v", name, pname, quiet, want)
 			}
 			span.End()
@@ -48,6 +49,14 @@ func TestQuietOnlyWhereTheSamplerDrops(t *testing.T) {
 		tp.Shutdown(context.Background())
 		other.Shutdown(context.Background())
 	}
+}
+
+// samplerDrops says where the sampler called name drops a span whatever its trace id, for the
+// parents of testParents.
+func samplerDrops(name, parent string) bool {
+	return name == "always_off" ||
+		strings.HasPrefix(name, "parentbased_") && strings.HasPrefix(parent, "unsampled") ||
+		name == "parentbased_always_off" && parent == "none"
 }
 
 // TestBeginUnsampledOnlyWhereTheSamplerDrops: for every sampler the runtime builds, api's
@@ -69,11 +78,8 @@ func TestBeginUnsampledOnlyWhereTheSamplerDrops(t *testing.T) {
 		for pname, ctx := range parents {
 			var a api.Active
 			got, quiet := inst.BeginUnsampled(ctx, &a)
-			want := name == "always_off" ||
-				strings.HasPrefix(name, "parentbased_") && strings.HasPrefix(pname, "unsampled") ||
-				name == "parentbased_always_off" && pname == "none"
-			if quiet != want {
-				t.Errorf("%s, parent %s: BeginUnsampled %v, want %v", name, pname, quiet, want)
+			if want := samplerDrops(name, pname); quiet != want {
+				t.Errorf("%s, parent %s: BeginUnsampled %v, want %v", name, pname, quiet, !quiet)
 			}
 			// What the SDK starts there (a server hook passes WithNewRoot without a parent).
 			_, sdkSpan := inst.Tracer().Start(ctx, "op", trace.WithNewRoot())
