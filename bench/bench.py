@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 
 import bpf  # bench/bpf.py: the script's directory comes first on sys.path
+import cpuprofile  # bench/cpuprofile.py: perf profiles of the runtime servers
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -390,30 +391,33 @@ class Suite:
             raise
         return server, port
 
-    def measure_server(self, binary, env_extra, requests, attach_endpoint=None, empty_uprobes=()):
+    def measure_server(self, binary, env_extra, requests, attach_endpoint=None, empty_uprobes=(), profile_to=None):
         """A fresh server under load. attach_endpoint: `autotel attach` runs on it, exporting
-        there; empty_uprobes: file offsets of binary where an empty BPF program runs instead."""
+        there; empty_uprobes: file offsets of binary where an empty BPF program runs instead;
+        profile_to: perf records the server over the measured requests into that file."""
         server, port = self.start_server(binary, env_extra)
         agent = None
         try:
             if attach_endpoint is not None:
                 agent = self.start_agent(server.pid, attach_endpoint)
             with bpf.empty_uprobes(binary, empty_uprobes, server.pid) if empty_uprobes else contextlib.nullcontext():
-                return self.load(server, port, requests, agent)
+                return self.load(server, port, requests, agent, profile_to)
         finally:
             stop(agent, signal.SIGINT)
             stop(server)
 
-    def load(self, server, port, requests, agent):
+    def load(self, server, port, requests, agent, profile_to=None):
         """Warm-up, then the measured requests: loadgen's figures, the server's CPU per request
         and memory; under attach, the agent's CPU and the run counts and run times of its BPF
-        programs (bpf_stats, enabled for the measured requests)."""
+        programs (bpf_stats, enabled for the measured requests); with profile_to, where the
+        server's CPU went (bench/cpuprofile.py)."""
         url = f"http://127.0.0.1:{port}/items/42"
         lg = str(self.bin / "loadgen")
         c = str(self.cfg["rt_concurrency"])
         run([lg, "run", "-url", url, "-n", str(self.cfg["rt_warmup"]), "-c", c, "-warmup", "0"])
         stats = agent is not None and bpf.missing() is None
-        with bpf.stats_enabled() if stats else contextlib.nullcontext():
+        recording = cpuprofile.Recording(server.pid, profile_to) if profile_to else contextlib.nullcontext()
+        with bpf.stats_enabled() if stats else contextlib.nullcontext(), recording:
             programs0 = bpf.program_counters(agent.pid) if stats else None
             cpu0 = proc_cpu_s(server.pid)
             agent_cpu0 = proc_cpu_s(agent.pid) if agent else None
@@ -424,6 +428,8 @@ class Suite:
             if stats:
                 res["bpf"] = programs_per_request(programs0, bpf.program_counters(agent.pid), requests)
         res["rss_mib"], res["peak_rss_mib"] = proc_mem_mib(server.pid)
+        if profile_to:
+            res["profile"] = cpuprofile.summary(profile_to)
         return res
 
     def attach_uprobe_offsets(self, binary, endpoint):
@@ -461,6 +467,10 @@ class Suite:
         try:
             variants = self.runtime_variants(bins, endpoint, section)
             section["rounds"] = self.runtime_rounds(variants, section["skipped"])
+            if cpuprofile.missing() is None:
+                section["profiles"] = self.runtime_profiles(variants, section["skipped"])
+            else:
+                section["profiles_skipped"] = cpuprofile.missing()
         finally:
             stop(collector, signal.SIGINT)
 
@@ -511,6 +521,20 @@ class Suite:
                 log(f"  r{r} {v}: {res['rps']:.0f} req/s p50 {res['p50_us']:.0f}us p99 {res['p99_us']:.0f}us "
                     f"cpu {res['cpu_us_per_req']:.1f}us/req rss {res['rss_mib']:.1f}MiB")
         return rows
+
+    def runtime_profiles(self, variants, skipped):
+        """{variant: one more round, with the server's CPU profile}: an extra round, not a measured
+        one, so that perf's sampling does not touch the figures of the table."""
+        profiles = {}
+        for v, (binary, extra, attach, probes) in variants.items():
+            if v in skipped:
+                continue
+            res = self.measure_server(binary, extra, self.cfg["rt_requests"], attach, probes,
+                                      profile_to=self.work / "runtime.perf.data")
+            profiles[v] = {"cpu_us_per_req": res["cpu_us_per_req"], **res["profile"]}
+            top = ", ".join(f"{c} {p:.0f}%" for c, p in sorted(res["profile"]["categories"].items(), key=lambda x: -x[1])[:3])
+            log(f"  profile {v}: {res['cpu_us_per_req']:.1f}us/req; {top}")
+        return profiles
 
     def uprobe_hit_cost(self):
         """What one uprobe hit running an empty BPF program costs here, at each kind of

@@ -165,6 +165,24 @@ class Report:
             series.append((v, [col(per.get(fn, []), "ns_op") for fn in funcs]))
         self.add("")
         self.plot("hook_cost", svg.bar_chart("Cost of an instrumented call (median)", "ns/op", funcs, series, "lower is better"))
+        self.hook_targets(h)
+
+    def hook_targets(self, h):
+        """Issue 14's targets for a hooked call that records nothing: the enter-only hook (`Add`,
+        SDK off and unsampled) and autotel's enter + exit hooks unsampled (`Call` as a root,
+        `CallInSpan` below a parent that is not sampled)."""
+        def worst(variants, fns):
+            rounds = [h.get(v, {}).get(fn, []) for v in variants for fn in fns]
+            if not all(rounds):
+                return None, None
+            return max(col(rs, "ns_op") for rs in rounds), max(r["allocs_op"] for rs in rounds for r in rs)
+        for what, variants, fns, limit in [
+                ("enter-only hook (Add), SDK off and unsampled", ["off (OTEL_SDK_DISABLED)", "unsampled (always_off)"], ["Add"], 5),
+                ("autotel's enter + exit hooks unsampled (Call, CallInSpan)", ["unsampled (always_off)"], ["Call", "CallInSpan"], 50)]:
+            ns, allocs = worst(variants, fns)
+            ok = ns is not None and ns <= limit and allocs == 0
+            self.targets.append((f"{what} ≤ {limit} ns and 0 allocs (issue 14)", f"{f(ns, 1, ' ns')}, {f(allocs, 0)} allocs",
+                                 "not measured" if ns is None else "**met**" if ok else "**not met**"))
 
     # --------------------------------------------------------------- runtime
     def runtime(self):
@@ -195,17 +213,60 @@ class Report:
             self.add(f"| {v} | 0 | skipped: {why} | | | | | | |")
         self.add("")
         self.attach_cost(rt, plain)
+        self.profiles(rt)
         on, off, hand = rows.get("autotel, sampling on", []), rows.get("autotel, sampling off", []), rows.get("otelhttp by hand", [])
         x = paired_ratio(on, hand, "rps")
         self.targets.append(("throughput, sampling on ≥ 1.00× otelhttp by hand", f(x, 2, "×"), verdict(x, 1.0, True)))
         x = paired_ratio(off, plain, "rps")
         self.targets.append(("throughput, sampling off ≥ 0.97× plain", f(x, 2, "×"), verdict(x, 0.97, True)))
+        x = paired_ratio(rows.get("autotel, OTEL_SDK_DISABLED", []), plain, "rps")
+        self.targets.append(("throughput, OTEL_SDK_DISABLED ≥ 0.99× plain (issue 14)", f(x, 2, "×"), verdict(x, 0.99, True)))
+        ours, theirs = paired_diff(on, plain, "cpu_us_per_req"), paired_diff(hand, plain, "cpu_us_per_req")
+        x = ours / theirs if ours is not None and theirs else None
+        self.targets.append(("server CPU per sampled request over plain ≤ 0.5× otelhttp's (issue 14)",
+                             f"{f(x, 2, '×')} ({f(ours, 1)} µs vs {f(theirs, 1)} µs)", verdict(x, 0.5)))
+        x = paired_ratio(rows.get("attach (eBPF)", []), plain, "rps")
+        self.targets.append(("throughput under attach ≥ 0.85× plain (issue 12)", f(x, 2, "×"), verdict(x, 0.85, True)))
         names = [v for v, rs in rows.items() if rs]
         self.plot("runtime_throughput", svg.bar_chart("Throughput (median)", "requests/s", names,
                                                       [("req/s", [col(rows[v], "rps") for v in names])], "higher is better"))
         self.plot("runtime_latency", svg.bar_chart("Latency (median of rounds)", "µs", names,
                                                    [("p50", [col(rows[v], "p50_us") for v in names]),
                                                     ("p99", [col(rows[v], "p99_us") for v in names])], "lower is better"))
+
+    def profiles(self, rt):
+        """Where each variant's server CPU goes (bench/cpuprofile.py): per kind of code, µs per
+        request (the profiled round's CPU per request × the kind's share of the samples)."""
+        profiles = rt.get("profiles")
+        if not profiles:
+            if rt.get("profiles_skipped"):
+                self.add(f"The servers were not profiled: {rt['profiles_skipped']}.", "")
+            return
+        names = list(profiles)
+        cats = sorted({c for p in profiles.values() for c in p["categories"]},
+                      key=lambda c: -max(p["cpu_us_per_req"] * p["categories"].get(c, 0) / 100 for p in profiles.values()))
+        self.add("### Where the server's CPU goes, per variant", "",
+                 "One more round per variant after the measured ones, with `perf record -F 1999 -p SERVER` over its "
+                 "requests (bench/cpuprofile.py): each function's own samples (`perf report --no-children`), summed by "
+                 "the kind of code it belongs to. µs per request = that round's server CPU per request × the kind's "
+                 "share of the samples. Attach's agent is another process, not in these figures (the table above "
+                 "gives its CPU).", "",
+                 "| kind of code | " + " | ".join(names) + " |",
+                 "|---|" + "---|" * len(names))
+        for c in cats:
+            cells = []
+            for v in names:
+                share = profiles[v]["categories"].get(c)
+                cells.append("" if share is None or share < 0.05 else
+                             f"{f(profiles[v]['cpu_us_per_req'] * share / 100, 1)} ({share:.0f}%)")
+            self.add(f"| {c} | " + " | ".join(cells) + " |")
+        self.add("| **server CPU µs/request (profiled round)** | " +
+                 " | ".join(f"**{f(profiles[v]['cpu_us_per_req'], 1)}**" for v in names) + " |", "")
+        self.add("The functions with the most own time, per variant:", "")
+        for v in names:
+            top = "; ".join(f"`{sym}` {share:.1f}%" for share, _, sym in profiles[v]["top"][:5])
+            self.add(f"- {v}: {top}")
+        self.add("")
 
     def attach_cost(self, rt, plain):
         """Where attach mode's extra server CPU goes: the uprobe traps, the BPF programs' own run
@@ -360,7 +421,7 @@ class Report:
             f"{' — quick mode: one or two rounds, no cold builds; for keeping the suite working, not for numbers' if r['mode'] == 'quick' else ''}.",
             "The raw rounds are in `results.json`; `bench/README.md` says what each section measures and how.", "",
             *[f"Note: {n}" for n in r.get("notes", [])], *([""] if r.get("notes") else []),
-            "## Targets (issue 6)", "", "| target | measured | |", "|---|---|---|",
+            "## Targets (issues 6, 12, 13, 14)", "", "| target | measured | |", "|---|---|---|",
         ]
         head += [f"| {t} | {v} | {ok} |" for t, v, ok in self.targets]
         head += ["", "## Machine", "",
