@@ -530,7 +530,7 @@ class Suite:
             if v in skipped:
                 continue
             res = self.measure_server(binary, extra, self.cfg["rt_requests"], attach, probes,
-                                      profile_to=self.work / "runtime.perf.data")
+                                      profile_to=self.work / f"runtime-{re.sub(r'[^a-z]+', '-', v.lower())}.perf.data")
             profiles[v] = {"cpu_us_per_req": res["cpu_us_per_req"], **res["profile"]}
             top = ", ".join(f"{c} {p:.0f}%" for c, p in sorted(res["profile"]["categories"].items(), key=lambda x: -x[1])[:3])
             log(f"  profile {v}: {res['cpu_us_per_req']:.1f}us/req; {top}")
