@@ -103,12 +103,22 @@ def run(cmd, cwd=None, env=None, check=True, capture=True):
     return p
 
 
+def processes_started():
+    """The machine's count of processes created since boot (/proc/stat `processes`)."""
+    with open("/proc/stat") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("processes "))
+
+
 def timed(cmd, cwd, env):
-    """Runs cmd; returns wall seconds, CPU seconds of the whole process tree and peak RSS (MiB).
+    """Runs cmd; returns wall seconds, CPU seconds of the whole process tree, peak RSS (MiB)
+    and the processes created meanwhile.
 
     Peak RSS is the rusage of the largest single process in the tree (what wait4 reports for
-    a reaped tree), i.e. the biggest compile or link, not the sum of parallel ones.
+    a reaped tree), i.e. the biggest compile or link, not the sum of parallel ones. Processes
+    are counted machine-wide (/proc/stat): on an otherwise idle machine, cmd's tree, itself
+    included.
     """
+    forks0 = processes_started()
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, ru = os.wait4(p.pid, 0)
@@ -118,7 +128,8 @@ def timed(cmd, cwd, env):
     p.stderr.close()
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({p.returncode}) in {cwd}:\n{err[-3000:]}")
-    return {"wall_s": wall, "cpu_s": ru.ru_utime + ru.ru_stime, "peak_rss_mib": ru.ru_maxrss / 1024}
+    return {"wall_s": wall, "cpu_s": ru.ru_utime + ru.ru_stime, "peak_rss_mib": ru.ru_maxrss / 1024,
+            "processes": processes_started() - forks0}
 
 
 def free_port():
@@ -247,7 +258,8 @@ class Suite:
         env = self.cache_env(caches)
         m = timed(self.build_cmd(app, variant, out), self.trees[(app, variant)], env)
         m["size_bytes"] = out.stat().st_size
-        log(f"  {tag} {app}/{variant}: {m['wall_s']:.2f}s cpu {m['cpu_s']:.1f}s rss {m['peak_rss_mib']:.0f}MiB")
+        log(f"  {tag} {app}/{variant}: {m['wall_s']:.2f}s cpu {m['cpu_s']:.1f}s rss {m['peak_rss_mib']:.0f}MiB "
+            f"processes {m['processes']}")
         return m
 
     def edit(self, app, variant, n):
