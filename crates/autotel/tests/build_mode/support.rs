@@ -213,14 +213,24 @@ mod listener {
         }
     }
 
-    /// The inode of the socket in state LISTEN bound to `addr` (IPv4: /proc/net/tcp).
+    /// The inode of the socket in state LISTEN that accepts connections to `addr` (IPv4): bound
+    /// to it or to the wildcard address, on /proc/net/tcp or /proc/net/tcp6 (a dual-stack
+    /// listener on `[::]`, or one bound to `addr` as an IPv4-mapped address).
     fn listening_inode(addr: SocketAddr) -> Option<String> {
         let SocketAddr::V4(v4) = addr else { return None };
-        let local = format!("{:08X}:{:04X}", u32::from_ne_bytes(v4.ip().octets()), v4.port());
-        let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
-        table.lines().skip(1).find_map(|line| {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            (fields.get(1) == Some(&local.as_str()) && fields.get(3) == Some(&"0A")).then(|| fields.get(9).map(|s| s.to_string()))?
+        let ip = u32::from_ne_bytes(v4.ip().octets());
+        let port = format!("{:04X}", v4.port());
+        // /proc prints each 32-bit word of the address as the host-order integer it holds.
+        let v4_locals = [format!("{ip:08X}"), "00000000".to_string()];
+        let v6_locals = [format!("0000000000000000FFFF0000{ip:08X}"), "0".repeat(32)];
+        [("/proc/net/tcp", &v4_locals), ("/proc/net/tcp6", &v6_locals)].into_iter().find_map(|(table, locals)| {
+            let text = std::fs::read_to_string(table).ok()?;
+            text.lines().skip(1).find_map(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                let (local_ip, local_port) = fields.get(1)?.split_once(':')?;
+                let listening = fields.get(3) == Some(&"0A") && local_port == port && locals.iter().any(|l| l == local_ip);
+                listening.then(|| fields.get(9).map(|s| s.to_string()))?
+            })
         })
     }
 
