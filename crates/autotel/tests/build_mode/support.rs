@@ -223,7 +223,7 @@ mod listener {
         // /proc prints each 32-bit word of the address as the host-order integer it holds.
         let v4_locals = [format!("{ip:08X}"), "00000000".to_string()];
         let v6_locals = [format!("0000000000000000FFFF0000{ip:08X}"), "0".repeat(32)];
-        [("/proc/net/tcp", &v4_locals), ("/proc/net/tcp6", &v6_locals)].into_iter().find_map(|(table, locals)| {
+        let inode = [("/proc/net/tcp", &v4_locals), ("/proc/net/tcp6", &v6_locals)].into_iter().find_map(|(table, locals)| {
             let text = std::fs::read_to_string(table).ok()?;
             text.lines().skip(1).find_map(|line| {
                 let fields: Vec<&str> = line.split_whitespace().collect();
@@ -231,7 +231,8 @@ mod listener {
                 let listening = fields.get(3) == Some(&"0A") && local_port == port && locals.iter().any(|l| l == local_ip);
                 listening.then(|| fields.get(9).map(|s| s.to_string()))?
             })
-        })
+        });
+        inode
     }
 
     fn processes() -> Vec<u32> {
