@@ -142,7 +142,7 @@ impl Service {
                 assert!(Instant::now() < deadline, "service did not listen on {addr}");
                 std::thread::sleep(Duration::from_millis(50));
             }
-            listener::kill_tree(service.child.id());
+            drop(service); // kills what is left of this attempt
         }
         panic!("five free ports in a row were taken by other processes before the service listened")
     }
@@ -166,7 +166,11 @@ impl Service {
 
 impl Drop for Service {
     fn drop(&mut self) {
-        listener::kill_tree(self.child.id());
+        // Only a child not yet reaped: a reaped child's pid may belong to another process now
+        // (an unreaped one stays a zombie, so its pid is still its own).
+        if matches!(self.child.try_wait(), Ok(None)) {
+            listener::kill_tree(self.child.id());
+        }
         let _ = self.child.wait();
     }
 }
