@@ -74,6 +74,8 @@ func (i *Instrumentation) Quiet(ctx context.Context) bool {
 	if info == nil || !info.comparable {
 		return false
 	}
+	// drops answers always_off without a parent; testing it first spares
+	// always_off the parent's lookup.
 	if !info.neverSamples && !info.drops(parentOf(ctx)) {
 		return false
 	}
