@@ -52,9 +52,7 @@ use crate::model::{
 
 mod write;
 
-pub use write::{
-    log_line, metric_line, push_log_line, push_metric_line, push_span_line, span_line,
-};
+pub use write::{log_line, metric_line, span_line, LineWriter};
 
 /// One item of a JSON-lines file.
 #[derive(Debug, Clone, PartialEq)]

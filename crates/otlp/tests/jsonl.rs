@@ -97,6 +97,48 @@ fn log_and_metric_lines_are_exact() {
 }
 
 #[test]
+fn a_line_writer_writes_each_line_as_span_line_does_whatever_resource_it_shares() {
+    let spans = expected_spans();
+    let mut other_resource = spans[1].clone();
+    other_resource.resource = Arc::new(otlp::model::Resource {
+        attributes: [("service.name", Value::from("cart\"db"))].into_iter().collect(),
+    });
+    let mut other_scope = spans[1].clone();
+    other_scope.scope = Arc::new(otlp::model::Scope {
+        name: "autotel/sql".to_owned(),
+        version: String::new(),
+    });
+    // Equal in content to spans[0]'s resource, but another allocation.
+    let mut equal_copy = spans[1].clone();
+    equal_copy.resource = Arc::new((*spans[0].resource).clone());
+    let sequence = [
+        &spans[0],
+        &spans[1],
+        &other_resource,
+        &spans[0],
+        &other_scope,
+        &equal_copy,
+        &spans[1],
+    ];
+    let mut writer = jsonl::LineWriter::new();
+    let mut text = String::new();
+    for span in sequence {
+        writer.push_span_line(&mut text, span);
+        text.push('\n');
+    }
+    let (logs, points) = (expected_logs(), expected_metric_points());
+    writer.push_log_line(&mut text, &logs[0]);
+    text.push('\n');
+    writer.push_metric_line(&mut text, &points[0]);
+    let mut expected: Vec<String> = sequence.iter().map(|span| jsonl::span_line(span)).collect();
+    expected.push(jsonl::log_line(&logs[0]));
+    expected.push(jsonl::metric_line(&points[0]));
+    assert_eq!(text.split('\n').collect::<Vec<_>>(), expected);
+    assert!(expected[2].ends_with(r#""resource":{"service.name":"cart\"db"},"scope":{"name":"autotel/nethttp","version":"0.1.0"}}"#));
+    assert!(expected[4].ends_with(r#""scope":{"name":"autotel/sql","version":""}}"#));
+}
+
+#[test]
 fn strings_escape_quotes_backslashes_and_control_characters_only() {
     let mut span = expected_spans().remove(1);
     span.name = "a\"b\\c\nd\re\tf\u{1}g\u{1f}h\u{7f}i é 日本 🦀 </script>".to_owned();

@@ -22,6 +22,7 @@ pub(crate) fn print(
     mut notices: impl Write,
 ) -> Result<(), ViewError> {
     let mut text = String::new();
+    let mut writer = jsonl::LineWriter::new();
     loop {
         let received = match events.blocking_recv() {
             Ok(received) => received,
@@ -35,7 +36,7 @@ pub(crate) fn print(
             }
         };
         text.clear();
-        lines(&received, &mut text);
+        lines(&mut writer, &received, &mut text);
         match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
             Ok(()) => {}
             Err(error) if error.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
@@ -51,23 +52,23 @@ pub(crate) fn print(
 }
 
 /// Appends the event's lines to `text`, each ending with a newline.
-fn lines(received: &Received, text: &mut String) {
+fn lines(writer: &mut jsonl::LineWriter, received: &Received, text: &mut String) {
     match received {
         Received::Spans(spans) => {
             for span in spans.iter() {
-                jsonl::push_span_line(text, span);
+                writer.push_span_line(text, span);
                 text.push('\n');
             }
         }
         Received::Logs(logs) => {
             for record in logs.iter() {
-                jsonl::push_log_line(text, record);
+                writer.push_log_line(text, record);
                 text.push('\n');
             }
         }
         Received::MetricPoints(points) => {
             for point in points.iter() {
-                jsonl::push_metric_line(text, point);
+                writer.push_metric_line(text, point);
                 text.push('\n');
             }
         }

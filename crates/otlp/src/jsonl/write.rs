@@ -3,8 +3,13 @@
 //! writes one line per span it receives, and the tree's allocations (a `String` per member
 //! name and per value) and its character-by-character escaping were most of its cost.
 //! Writing to a `String` cannot fail, hence the ignored `fmt::Result`s.
+//!
+//! A line ends with its item's resource and scope, about half of a span's line, and every item
+//! of one request shares them: a [`LineWriter`] renders that tail once and copies it into each
+//! line while the items keep sharing it.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use base64::Engine as _;
 
@@ -16,12 +21,78 @@ use crate::model::{
 
 /// The JSON line of a span, without the newline.
 pub fn span_line(span: &Span) -> String {
-    line_of(span, push_span_line)
+    line_of(span, LineWriter::push_span_line)
 }
 
-/// Appends the JSON line of a span, without the newline, to `out`.
-pub fn push_span_line(out: &mut String, span: &Span) {
-    let mut line = Line::new(out, "span");
+/// The JSON line of a log record, without the newline.
+pub fn log_line(record: &LogRecord) -> String {
+    line_of(record, LineWriter::push_log_line)
+}
+
+/// The JSON line of a metric point, without the newline.
+pub fn metric_line(point: &MetricPoint) -> String {
+    line_of(point, LineWriter::push_metric_line)
+}
+
+/// Writes the lines of many items, reusing the last rendered resource-and-scope tail while the
+/// items share their resource and scope (the same allocations: one request's items do).
+#[derive(Default)]
+pub struct LineWriter {
+    tail: Option<Tail>,
+}
+
+/// The end of a line, `,"resource":{…},"scope":{…}}`, for the resource and scope it holds
+/// (held, so that their addresses cannot be another's while the tail is kept).
+struct Tail {
+    resource: Arc<Resource>,
+    scope: Arc<Scope>,
+    text: String,
+}
+
+impl LineWriter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends the JSON line of a span, without the newline, to `out`.
+    pub fn push_span_line(&mut self, out: &mut String, span: &Span) {
+        write_span(Line::new(out, "span"), span);
+        self.push_tail(out, &span.resource, &span.scope);
+    }
+
+    /// Appends the JSON line of a log record, without the newline, to `out`.
+    pub fn push_log_line(&mut self, out: &mut String, record: &LogRecord) {
+        write_log(Line::new(out, "log"), record);
+        self.push_tail(out, &record.resource, &record.scope);
+    }
+
+    /// Appends the JSON line of a metric point, without the newline, to `out`.
+    pub fn push_metric_line(&mut self, out: &mut String, point: &MetricPoint) {
+        write_metric(Line::new(out, "metric"), point);
+        self.push_tail(out, &point.resource, &point.scope);
+    }
+
+    fn push_tail(&mut self, out: &mut String, resource: &Arc<Resource>, scope: &Arc<Scope>) {
+        let shared = self.tail.as_ref().is_some_and(|tail| {
+            Arc::ptr_eq(&tail.resource, resource) && Arc::ptr_eq(&tail.scope, scope)
+        });
+        if !shared {
+            let mut text = String::with_capacity(512);
+            write_tail(&mut text, resource, scope);
+            self.tail = Some(Tail {
+                resource: Arc::clone(resource),
+                scope: Arc::clone(scope),
+                text,
+            });
+        }
+        if let Some(tail) = &self.tail {
+            out.push_str(&tail.text);
+        }
+    }
+}
+
+/// A span's members after `signal`, up to its tail.
+fn write_span(mut line: Line<'_>, span: &Span) {
     hex(line.member("trace_id"), &span.trace_id.0);
     hex(line.member("span_id"), &span.span_id.0);
     match &span.parent_span_id {
@@ -52,17 +123,10 @@ pub fn push_span_line(out: &mut String, span: &Span) {
         attributes(object.member("attributes"), &link.attributes);
         object.close();
     });
-    line.finish(&span.resource, &span.scope);
 }
 
-/// The JSON line of a log record, without the newline.
-pub fn log_line(record: &LogRecord) -> String {
-    line_of(record, push_log_line)
-}
-
-/// Appends the JSON line of a log record, without the newline, to `out`.
-pub fn push_log_line(out: &mut String, record: &LogRecord) {
-    let mut line = Line::new(out, "log");
+/// A log record's members after `signal`, up to its tail.
+fn write_log(mut line: Line<'_>, record: &LogRecord) {
     optional(line.member("time_unix_nano"), record.time_unix_nanos, uint);
     optional(
         line.member("observed_time_unix_nano"),
@@ -83,17 +147,10 @@ pub fn push_log_line(out: &mut String, record: &LogRecord) {
     optional(line.member("span_id"), record.span_id, |out, id| {
         hex(out, &id.0)
     });
-    line.finish(&record.resource, &record.scope);
 }
 
-/// The JSON line of a metric point, without the newline.
-pub fn metric_line(point: &MetricPoint) -> String {
-    line_of(point, push_metric_line)
-}
-
-/// Appends the JSON line of a metric point, without the newline, to `out`.
-pub fn push_metric_line(out: &mut String, point: &MetricPoint) {
-    let mut line = Line::new(out, "metric");
+/// A metric point's members after `signal`, up to its tail.
+fn write_metric(mut line: Line<'_>, point: &MetricPoint) {
     string(line.member("name"), &point.name);
     string(line.member("description"), &point.description);
     string(line.member("unit"), &point.unit);
@@ -164,14 +221,30 @@ pub fn push_metric_line(out: &mut String, point: &MetricPoint) {
         uint,
     );
     uint(line.member("time_unix_nano"), point.time_unix_nanos);
-    line.finish(&point.resource, &point.scope);
 }
 
 /// The line `push` writes for `item`, in a buffer with room for a typical line.
-fn line_of<T>(item: &T, push: fn(&mut String, &T)) -> String {
+fn line_of<T>(item: &T, push: fn(&mut LineWriter, &mut String, &T)) -> String {
     let mut out = String::with_capacity(1024);
-    push(&mut out, item);
+    push(&mut LineWriter::new(), &mut out, item);
     out
+}
+
+/// The end of every line (it follows at least the `signal` member): `resource` and `scope`,
+/// then the line's closing brace.
+fn write_tail(out: &mut String, resource: &Resource, scope: &Scope) {
+    out.push(',');
+    string(out, "resource");
+    out.push(':');
+    attributes(out, &resource.attributes);
+    out.push(',');
+    string(out, "scope");
+    out.push(':');
+    let mut object = Line::open(out);
+    string(object.member("name"), &scope.name);
+    string(object.member("version"), &scope.version);
+    object.close();
+    out.push('}');
 }
 
 /// A JSON object being written: its members in the order they are added.
@@ -206,16 +279,6 @@ impl<'a> Line<'a> {
 
     fn close(self) {
         self.out.push('}');
-    }
-
-    /// `resource` and `scope` last, then the closing brace.
-    fn finish(mut self, resource: &Resource, scope: &Scope) {
-        attributes(self.member("resource"), &resource.attributes);
-        let mut object = Line::open(self.member("scope"));
-        string(object.member("name"), &scope.name);
-        string(object.member("version"), &scope.version);
-        object.close();
-        self.close();
     }
 }
 
