@@ -529,7 +529,7 @@ fn attributes(pairs: Vec<KeyValue>) -> Result<Attributes, String> {
             }
             None => Value::Empty,
         };
-        attributes.insert_shared(shared_key(position, pair.key), value);
+        attributes.insert_shared(shared_key(position, &pair.key), value);
     }
     Ok(attributes)
 }
@@ -552,7 +552,7 @@ thread_local! {
 }
 
 /// The shared allocation of `key`, the `position`th key of its attribute list.
-fn shared_key(position: usize, key: String) -> Arc<str> {
+pub(crate) fn shared_key(position: usize, key: &str) -> Arc<str> {
     KEYS.with(|keys| {
         let keys = &mut *keys.borrow_mut();
         if let Some(last) = keys.by_position.get(position) {
@@ -560,14 +560,14 @@ fn shared_key(position: usize, key: String) -> Arc<str> {
                 return Arc::clone(last);
             }
         }
-        let shared = match keys.by_text.get(key.as_str()) {
+        let shared = match keys.by_text.get(key) {
             Some(shared) => Arc::clone(shared),
             None => {
                 if keys.by_text.len() >= SHARED_KEYS {
                     keys.by_text.clear();
                 }
-                let shared: Arc<str> = Arc::from(key.as_str());
-                keys.by_text.insert(key, Arc::clone(&shared));
+                let shared: Arc<str> = Arc::from(key);
+                keys.by_text.insert(key.to_owned(), Arc::clone(&shared));
                 shared
             }
         };

@@ -35,6 +35,7 @@ mod otlp_json;
 mod payload;
 mod receiver;
 mod store;
+mod trace_wire;
 
 pub use convert::{Decoded, Rejections};
 pub use json::JsonError;

@@ -18,6 +18,7 @@ use prost::Message;
 use crate::convert::{self, Decoded, Rejections};
 use crate::json::{Json, JsonError};
 use crate::otlp_json;
+use crate::trace_wire;
 
 /// The three OTLP signals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -99,9 +100,14 @@ pub fn decode_http_payload(
         Encoding::Protobuf => {
             let protobuf = |error| DecodeError::Protobuf { signal, error };
             Ok(match signal {
-                Signal::Traces => {
-                    convert::traces(ExportTraceServiceRequest::decode(body).map_err(protobuf)?)
-                }
+                // The usual request takes the fast path; any other the full way, which gives
+                // the exact error or rejections (see `trace_wire`).
+                Signal::Traces => match trace_wire::traces(body) {
+                    Some(decoded) => decoded,
+                    None => {
+                        convert::traces(ExportTraceServiceRequest::decode(body).map_err(protobuf)?)
+                    }
+                },
                 Signal::Metrics => {
                     convert::metrics(ExportMetricsServiceRequest::decode(body).map_err(protobuf)?)
                 }
