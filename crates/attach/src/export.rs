@@ -1,7 +1,7 @@
 //! OTLP export of attach's spans: `ExportTraceServiceRequest` over HTTP/protobuf or gRPC
 //! (plaintext HTTP/2), configured by the standard `OTEL_*` variables. A bounded queue sits between the ring-buffer reader and
 //! the exporter thread: a slow or absent collector costs dropped spans (counted and reported),
-//! never a blocked reader. Spans travel encoded ([`Queued::new`]); [`encode_request`] frames
+//! never a blocked reader. Spans travel encoded ([`crate::spans::encode_span`]); [`encode_request`] frames
 //! them into the request without decoding them, and both transports send those bytes as they
 //! are (gRPC through a codec of its own, `grpc`).
 
@@ -11,14 +11,13 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use opentelemetry_proto::tonic::common::v1::{InstrumentationScope, KeyValue};
+use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::resource::v1::Resource;
-use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::encoding as wire;
 use prost::Message;
 
 use crate::error::AttachError;
-use crate::spans::{kv_int, kv_str};
+use crate::spans::len_field;
 
 mod grpc;
 
@@ -183,20 +182,9 @@ pub struct ProcessInfo {
 /// A span and its process, as queued for export.
 pub struct Queued {
     pub process: ProcessInfo,
-    /// The span as an encoded OTLP `Span` message ([`Queued::new`]).
+    /// The span as an encoded OTLP `Span` message, written where it was built
+    /// ([`crate::spans::encode_span`]): the export thread only copies bytes.
     pub span: Vec<u8>,
-}
-
-impl Queued {
-    /// Encodes the span where it was built: its many small allocations are freed by the thread
-    /// that made them (cheap), the export thread only copies bytes, and each span is measured
-    /// and encoded once rather than once per level of the request's nesting.
-    pub fn new(process: ProcessInfo, span: &Span) -> Queued {
-        Queued {
-            process,
-            span: span.encode_to_vec(),
-        }
-    }
 }
 
 /// Handle of the exporter thread. Spans travel to it in batches (one per ring-buffer drain),
@@ -420,11 +408,6 @@ pub fn encode_request(cfg: &ExportConfig, spans: &[Queued]) -> Vec<u8> {
     out
 }
 
-/// The encoded size of a length-delimited field `tag` of `len` bytes.
-fn len_field(tag: u32, len: usize) -> usize {
-    wire::key_len(tag) + wire::encoded_len_varint(len as u64) + len
-}
-
 fn resource_attributes(cfg: &ExportConfig, p: &ProcessInfo) -> Vec<KeyValue> {
     let exe_name = std::path::Path::new(&*p.executable_path)
         .file_name()
@@ -452,10 +435,29 @@ fn resource_attributes(cfg: &ExportConfig, p: &ProcessInfo) -> Vec<KeyValue> {
     attrs
 }
 
+/// A string attribute of the resource (its keys may come from `OTEL_RESOURCE_ATTRIBUTES`).
+fn kv_str(key: impl Into<String>, value: impl Into<String>) -> KeyValue {
+    kv(key, any_value::Value::StringValue(value.into()))
+}
+
+fn kv_int(key: impl Into<String>, value: i64) -> KeyValue {
+    kv(key, any_value::Value::IntValue(value))
+}
+
+fn kv(key: impl Into<String>, value: any_value::Value) -> KeyValue {
+    KeyValue {
+        key: key.into(),
+        value: Some(AnyValue { value: Some(value) }),
+        ..Default::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    use opentelemetry_proto::tonic::trace::v1::Span;
 
     use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{TraceService, TraceServiceServer};
     use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
@@ -528,7 +530,7 @@ mod tests {
         let a = ProcessInfo { pid: 10, executable_path: "/srv/a".into() };
         let b = ProcessInfo { pid: 20, executable_path: "/srv/b".into() };
         let queued = [(&a, span("GET /x", 1)), (&b, span("GET", 300)), (&a, span("POST /y", 2))];
-        let bytes = encode_request(&cfg, &queued.iter().map(|(p, s)| Queued::new((*p).clone(), s)).collect::<Vec<_>>());
+        let bytes = encode_request(&cfg, &queued.iter().map(|(p, s)| Queued { process: (*p).clone(), span: s.encode_to_vec() }).collect::<Vec<_>>());
         let want = expected_request(
             &cfg,
             vec![(&a, vec![span("GET /x", 1), span("POST /y", 2)]), (&b, vec![span("GET", 300)])],
@@ -590,9 +592,9 @@ mod tests {
         let exporter = Exporter::spawn(cfg.clone());
         let exported = Arc::clone(&exporter.exported);
         exporter.send(vec![
-            Queued::new(a.clone(), &span("GET /x", 1)),
-            Queued::new(b.clone(), &span("GET", 300)),
-            Queued::new(a.clone(), &span("POST /y", 2)),
+            Queued { process: a.clone(), span: span("GET /x", 1).encode_to_vec() },
+            Queued { process: b.clone(), span: span("GET", 300).encode_to_vec() },
+            Queued { process: a.clone(), span: span("POST /y", 2).encode_to_vec() },
         ]);
         exporter.shutdown(); // sends what is queued, then stops
         let _ = stop.send(());

@@ -237,7 +237,7 @@ mod imp {
     use crate::export::{Exporter, Queued};
     use crate::libs::{library, LIBRARIES};
     use crate::offsets::*;
-    use crate::spans::{to_span, Clock, Semantics};
+    use crate::spans::{encode_span, Clock, Semantics};
 
     /// The cookie of an entry uprobe at link-time address `addr`: the address (the program
     /// subtracts it from the probed instruction's to get a PIE's load bias) and, in the top
@@ -453,7 +453,7 @@ mod imp {
                     eprintln!("autotel attach: event {e:?}");
                 }
                 let process = process_info(e.pid, procs, path);
-                spans.push(Queued::new(process, &to_span(&e, &clock, &sem)));
+                spans.push(Queued { process, span: encode_span(&e, &clock, &sem) });
             }
             *total += spans.len() as u64;
             exporter.send(spans);

@@ -3,13 +3,15 @@
 //! kind client; database `SELECT users` (`{db.query.summary}`), kind client.
 //! `testdata/semantics/*.json` holds both modes to the same spans (`conformance.rs`).
 //!
-//! [`to_span`] asks the event's library (`Library::span` in `crate::libs::<library>`) for the
-//! name, kind, error and attributes, and adds what every span has (ids, times, status, flags).
+//! [`encode_span`] asks the event's library (`Library::span` in `crate::libs::<library>`) for the
+//! name, kind, error and attributes, adds what every span has (ids, times, status, flags) and
+//! writes the OTLP `Span` message's bytes straight away: the agent builds no message structs,
+//! so a span costs a few allocations (its attribute values), not thirty.
 //! This module holds what the libraries share: attribute helpers, address and URL helpers, the
 //! SQL driver table and the per-target [`Semantics`]; it names no library's event kind.
 
-use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
-use opentelemetry_proto::tonic::trace::v1::{span, status, Span, Status};
+use opentelemetry_proto::tonic::trace::v1::{span, status};
+use prost::encoding::{encode_key, encode_varint, encoded_len_varint, key_len, WireType};
 
 use crate::buildinfo::BuildInfo;
 use crate::drivers::SqlDrivers;
@@ -142,24 +144,25 @@ impl Clock {
     }
 }
 
-pub fn kv_str(key: &str, v: impl Into<String>) -> KeyValue {
-    KeyValue {
-        key: key.into(),
-        value: Some(AnyValue {
-            value: Some(any_value::Value::StringValue(v.into())),
-        }),
-        ..Default::default()
-    }
+/// One attribute of a span as a library gives it; keys are semantic-convention names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attr {
+    pub key: &'static str,
+    pub value: AttrValue,
 }
 
-pub fn kv_int(key: &str, v: i64) -> KeyValue {
-    KeyValue {
-        key: key.into(),
-        value: Some(AnyValue {
-            value: Some(any_value::Value::IntValue(v)),
-        }),
-        ..Default::default()
-    }
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttrValue {
+    Str(String),
+    Int(i64),
+}
+
+pub fn kv_str(key: &'static str, v: impl Into<String>) -> Attr {
+    Attr { key, value: AttrValue::Str(v.into()) }
+}
+
+pub fn kv_int(key: &'static str, v: i64) -> Attr {
+    Attr { key, value: AttrValue::Int(v) }
 }
 
 /// `host:port` → (host, port); IPv6 brackets removed.
@@ -219,18 +222,105 @@ pub fn redact_query(raw: &str) -> String {
         .join("&")
 }
 
-/// Builds the OTLP span of one event: its library (`crate::libs`) names it and gives its kind,
-/// error and attributes.
-pub fn to_span(e: &SpanEvent, clock: &Clock, sem: &Semantics) -> Span {
+/// The encoded OTLP `Span` message of one event: its library (`crate::libs`) names it and gives
+/// its kind, error and attributes. The bytes are the ones prost writes for the same message
+/// (fields by tag number, defaults left out), which `tests` check.
+pub fn encode_span(e: &SpanEvent, clock: &Clock, sem: &Semantics) -> Vec<u8> {
     let (name, kind, error, attrs) = crate::libs::LIBRARIES
         .iter()
         .find_map(|l| l.span(e, sem))
         .unwrap_or_else(|| (format!("{:?}", e.kind), span::SpanKind::Internal, false, Vec::new()));
-    finish(e, clock, name, kind, error, attrs)
+    let start = clock.unix_nanos(e.start_ns);
+    let end = clock.unix_nanos(e.end_ns.max(e.start_ns));
+    let flags: u32 = 0x100 | if e.parent_remote { 0x200 } else { 0 };
+    let attrs_len: usize = attrs.iter().map(|a| len_field(9, a.encoded_len())).sum();
+    let mut out = Vec::with_capacity(96 + name.len() + attrs_len);
+    bytes_field(1, &e.trace_id, &mut out);
+    bytes_field(2, &e.span_id, &mut out);
+    if let Some(parent) = &e.parent_span_id {
+        bytes_field(4, parent, &mut out);
+    }
+    bytes_field(5, name.as_bytes(), &mut out);
+    if kind as i32 != 0 {
+        encode_key(6, WireType::Varint, &mut out);
+        encode_varint(kind as u64, &mut out);
+    }
+    for (tag, nanos) in [(7, start), (8, end)] {
+        if nanos != 0 {
+            encode_key(tag, WireType::SixtyFourBit, &mut out);
+            out.extend_from_slice(&nanos.to_le_bytes());
+        }
+    }
+    for a in &attrs {
+        encode_key(9, WireType::LengthDelimited, &mut out);
+        encode_varint(a.encoded_len() as u64, &mut out);
+        a.encode(&mut out);
+    }
+    // Status { message = 2 (empty: absent), code = 3 }, always present.
+    encode_key(15, WireType::LengthDelimited, &mut out);
+    if error {
+        encode_varint(2, &mut out);
+        encode_key(3, WireType::Varint, &mut out);
+        encode_varint(status::StatusCode::Error as u64, &mut out);
+    } else {
+        encode_varint(0, &mut out);
+    }
+    encode_key(16, WireType::ThirtyTwoBit, &mut out);
+    out.extend_from_slice(&flags.to_le_bytes());
+    out
+}
+
+impl Attr {
+    /// The size of the encoded `KeyValue { key = 1, value = 2: AnyValue }`.
+    fn encoded_len(&self) -> usize {
+        len_field(1, self.key.len()) + len_field(2, self.value.encoded_len())
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        bytes_field(1, self.key.as_bytes(), out);
+        encode_key(2, WireType::LengthDelimited, out);
+        encode_varint(self.value.encoded_len() as u64, out);
+        match &self.value {
+            // AnyValue's oneof: string_value = 1, int_value = 3; written even when empty or 0.
+            AttrValue::Str(text) => {
+                encode_key(1, WireType::LengthDelimited, out);
+                encode_varint(text.len() as u64, out);
+                out.extend_from_slice(text.as_bytes());
+            }
+            AttrValue::Int(number) => {
+                encode_key(3, WireType::Varint, out);
+                encode_varint(*number as u64, out);
+            }
+        }
+    }
+}
+
+impl AttrValue {
+    /// The size of the encoded `AnyValue`.
+    fn encoded_len(&self) -> usize {
+        match self {
+            AttrValue::Str(text) => len_field(1, text.len()),
+            AttrValue::Int(number) => key_len(3) + encoded_len_varint(*number as u64),
+        }
+    }
+}
+
+/// A bytes or string field, left out when empty (as prost does for proto3 scalars).
+fn bytes_field(tag: u32, bytes: &[u8], out: &mut Vec<u8>) {
+    if !bytes.is_empty() {
+        encode_key(tag, WireType::LengthDelimited, out);
+        encode_varint(bytes.len() as u64, out);
+        out.extend_from_slice(bytes);
+    }
+}
+
+/// The encoded size of a length-delimited field `tag` of `len` bytes.
+pub(crate) fn len_field(tag: u32, len: usize) -> usize {
+    key_len(tag) + encoded_len_varint(len as u64) + len
 }
 
 /// `server.address` and `server.port` of a split `host:port` (nothing when the host is empty).
-pub(crate) fn server_address(attrs: &mut Vec<KeyValue>, (host, port): (String, Option<u16>)) {
+pub(crate) fn server_address(attrs: &mut Vec<Attr>, (host, port): (String, Option<u16>)) {
     if !host.is_empty() {
         attrs.push(kv_str("server.address", host));
         if let Some(p) = port {
@@ -239,34 +329,19 @@ pub(crate) fn server_address(attrs: &mut Vec<KeyValue>, (host, port): (String, O
     }
 }
 
-fn finish(e: &SpanEvent, clock: &Clock, name: String, kind: span::SpanKind, error: bool, attrs: Vec<KeyValue>) -> Span {
-    let start = clock.unix_nanos(e.start_ns);
-    let end = clock.unix_nanos(e.end_ns.max(e.start_ns));
-    Span {
-        trace_id: e.trace_id.to_vec(),
-        span_id: e.span_id.to_vec(),
-        parent_span_id: e.parent_span_id.map(|p| p.to_vec()).unwrap_or_default(),
-        name,
-        kind: kind as i32,
-        start_time_unix_nano: start,
-        end_time_unix_nano: end,
-        attributes: attrs,
-        status: Some(Status {
-            code: if error {
-                status::StatusCode::Error as i32
-            } else {
-                status::StatusCode::Unset as i32
-            },
-            message: String::new(),
-        }),
-        flags: 0x100 | if e.parent_remote { 0x200 } else { 0 },
-        ..Default::default()
-    }
+/// The span [`encode_span`] writes, decoded: what the tests and the conformance table compare.
+#[cfg(test)]
+pub(crate) fn to_span(e: &SpanEvent, clock: &Clock, sem: &Semantics) -> opentelemetry_proto::tonic::trace::v1::Span {
+    use prost::Message;
+    opentelemetry_proto::tonic::trace::v1::Span::decode(encode_span(e, clock, sem).as_slice())
+        .expect("encode_span writes a valid Span message")
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use opentelemetry_proto::tonic::common::v1::any_value;
+    use opentelemetry_proto::tonic::trace::v1::Span;
     use crate::event::EventKind;
     use crate::libs::grpc::grpc_target_host_port;
 
@@ -306,6 +381,58 @@ pub(crate) mod tests {
 
     fn attr<'a>(s: &'a Span, k: &str) -> Option<&'a any_value::Value> {
         s.attributes.iter().find(|a| a.key == k)?.value.as_ref()?.value.as_ref()
+    }
+
+    /// The bytes `encode_span` writes are the ones prost writes for the message they decode
+    /// to, for every kind of event, with and without an error, a parent or a remote parent.
+    #[test]
+    fn encoded_spans_are_what_prost_encodes_for_the_same_span() {
+        use prost::Message;
+        let kinds = [
+            EventKind::HttpServer,
+            EventKind::HttpClient,
+            EventKind::DbQuery,
+            EventKind::Redis,
+            EventKind::GrpcClient,
+            EventKind::GrpcServer,
+            EventKind::KafkaSend,
+            EventKind::KafkaRecv,
+        ];
+        let clock = Clock { mono_to_unix_ns: 1_700_000_000_000_000_000 };
+        for kind in kinds {
+            for (is_error, parent, remote) in [(false, None, false), (true, Some([3; 8]), false), (false, Some([4; 8]), true)] {
+                let mut e = event(kind);
+                (e.is_error, e.status, e.has_status, e.parent_span_id, e.parent_remote) = (is_error, 500, true, parent, remote);
+                (e.text, e.count) = ("SELECT * FROM users WHERE id = 1".into(), -1);
+                let bytes = encode_span(&e, &clock, &Semantics::default());
+                let s = Span::decode(bytes.as_slice()).unwrap();
+                assert_eq!(s.encode_to_vec(), bytes, "{kind:?}");
+                assert_eq!((&s.trace_id[..], &s.span_id[..]), (&[1; 16][..], &[2; 8][..]));
+                assert_eq!(s.parent_span_id, parent.map(|p| p.to_vec()).unwrap_or_default());
+                assert_eq!(s.flags, 0x100 | if remote { 0x200 } else { 0 });
+                assert_eq!((s.start_time_unix_nano, s.end_time_unix_nano), (clock.unix_nanos(100), clock.unix_nanos(100)));
+                assert!(!s.name.is_empty() && !s.attributes.is_empty(), "{kind:?}: {s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn attributes_encode_as_prost_encodes_key_values_empty_and_negative_included() {
+        use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
+        use prost::Message;
+        for (attr, value) in [
+            (kv_str("a.b", ""), any_value::Value::StringValue(String::new())),
+            (kv_str("url.path", "/ü"), any_value::Value::StringValue("/ü".into())),
+            (kv_int("n", 0), any_value::Value::IntValue(0)),
+            (kv_int("n", -1), any_value::Value::IntValue(-1)),
+            (kv_int("n", i64::MAX), any_value::Value::IntValue(i64::MAX)),
+        ] {
+            let expected = KeyValue { key: attr.key.into(), value: Some(AnyValue { value: Some(value) }), ..Default::default() };
+            let mut bytes = Vec::new();
+            attr.encode(&mut bytes);
+            assert_eq!(bytes, expected.encode_to_vec(), "{attr:?}");
+            assert_eq!(attr.encoded_len(), bytes.len(), "{attr:?}");
+        }
     }
 
     #[test]

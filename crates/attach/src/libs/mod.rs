@@ -19,7 +19,6 @@
 //! probe gets (function found, offsets known, addresses verified: `crate::plan`), loading and
 //! attaching (`crate::session`) stay generic and must not learn about a library.
 
-use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::trace::v1::span;
 
 use crate::buildinfo::BuildInfo;
@@ -59,7 +58,7 @@ pub static LIBRARIES: &[&dyn Library] = &[
 
 /// A span as a library describes it: name, kind, error, attributes (`crate::spans::to_span`
 /// adds the ids, times and status).
-pub type SpanParts = (String, span::SpanKind, bool, Vec<KeyValue>);
+pub type SpanParts = (String, span::SpanKind, bool, Vec<crate::spans::Attr>);
 
 /// What the analysis of a binary found, as a library's checks need it.
 pub struct Analysis<'a> {
