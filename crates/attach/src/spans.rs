@@ -10,6 +10,8 @@
 //! This module holds what the libraries share: attribute helpers, address and URL helpers, the
 //! SQL driver table and the per-target [`Semantics`]; it names no library's event kind.
 
+use std::borrow::Cow;
+
 use opentelemetry_proto::tonic::trace::v1::{span, status};
 use prost::encoding::{encode_key, encode_varint, encoded_len_varint, key_len, WireType};
 
@@ -144,60 +146,63 @@ impl Clock {
     }
 }
 
-/// One attribute of a span as a library gives it; keys are semantic-convention names.
+/// One attribute of a span as a library gives it: keys are semantic-convention names, and a
+/// text may borrow from the event it describes (nothing is copied before it is encoded).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Attr {
+pub struct Attr<'a> {
     pub key: &'static str,
-    pub value: AttrValue,
+    pub value: AttrValue<'a>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum AttrValue {
-    Str(String),
+pub enum AttrValue<'a> {
+    Str(Cow<'a, str>),
     Int(i64),
 }
 
-pub fn kv_str(key: &'static str, v: impl Into<String>) -> Attr {
+pub fn kv_str<'a>(key: &'static str, v: impl Into<Cow<'a, str>>) -> Attr<'a> {
     Attr { key, value: AttrValue::Str(v.into()) }
 }
 
-pub fn kv_int(key: &'static str, v: i64) -> Attr {
+pub fn kv_int(key: &'static str, v: i64) -> Attr<'static> {
     Attr { key, value: AttrValue::Int(v) }
 }
 
 /// `host:port` → (host, port); IPv6 brackets removed.
-pub fn split_host_port(hostport: &str) -> (String, Option<u16>) {
+pub fn split_host_port(hostport: &str) -> (&str, Option<u16>) {
     if let Some(rest) = hostport.strip_prefix('[') {
         if let Some((h, tail)) = rest.split_once(']') {
             let port = tail.strip_prefix(':').and_then(|p| p.parse().ok());
-            return (h.to_owned(), port);
+            return (h, port);
         }
     }
     match hostport.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') => (h.to_owned(), p.parse().ok()),
-        _ => (hostport.to_owned(), None),
+        Some((h, p)) if !h.contains(':') => (h, p.parse().ok()),
+        _ => (hostport, None),
     }
 }
 
 /// `GET /hello/{name}` or `example.com/hello/` → the route part, `/hello/{name}`; the `{$}`
 /// end anchor is dropped (`/{$}` → `/`), as build mode does.
-pub fn route_of_pattern(pattern: &str) -> Option<String> {
+pub fn route_of_pattern(pattern: &str) -> Option<&str> {
     let p = pattern.trim();
     let p = match p.split_once([' ', '\t']) {
         Some((_, rest)) => rest.trim(),
         None => p,
     };
     let slash = p.find('/')?;
-    Some(p[slash..].trim_end_matches("{$}").to_owned())
+    Some(p[slash..].trim_end_matches("{$}"))
 }
 
 /// `network.protocol.version` as build mode writes it: `1.0`, `1.1`, `2`, `3`.
-pub fn protocol_version((major, minor): (u8, u8)) -> Option<String> {
-    match (major, minor) {
-        (0, _) => None,
-        (m, 0) if m >= 2 => Some(m.to_string()),
-        (m, n) => Some(format!("{m}.{n}")),
-    }
+pub fn protocol_version((major, minor): (u8, u8)) -> Option<Cow<'static, str>> {
+    Some(match (major, minor) {
+        (0, _) => return None,
+        (1, 1) => "1.1".into(),
+        (2, 0) => "2".into(),
+        (m, 0) if m >= 2 => m.to_string().into(),
+        (m, n) => format!("{m}.{n}").into(),
+    })
 }
 
 /// Query keys whose values the conventions ask to redact in `url.full` and `url.query`.
@@ -270,7 +275,7 @@ pub fn encode_span(e: &SpanEvent, clock: &Clock, sem: &Semantics) -> Vec<u8> {
     out
 }
 
-impl Attr {
+impl Attr<'_> {
     /// The size of the encoded `KeyValue { key = 1, value = 2: AnyValue }`.
     fn encoded_len(&self) -> usize {
         len_field(1, self.key.len()) + len_field(2, self.value.encoded_len())
@@ -295,7 +300,7 @@ impl Attr {
     }
 }
 
-impl AttrValue {
+impl AttrValue<'_> {
     /// The size of the encoded `AnyValue`.
     fn encoded_len(&self) -> usize {
         match self {
@@ -320,7 +325,8 @@ pub(crate) fn len_field(tag: u32, len: usize) -> usize {
 }
 
 /// `server.address` and `server.port` of a split `host:port` (nothing when the host is empty).
-pub(crate) fn server_address(attrs: &mut Vec<Attr>, (host, port): (String, Option<u16>)) {
+pub(crate) fn server_address<'a>(attrs: &mut Vec<Attr<'a>>, (host, port): (impl Into<Cow<'a, str>>, Option<u16>)) {
+    let host = host.into();
     if !host.is_empty() {
         attrs.push(kv_str("server.address", host));
         if let Some(p) = port {

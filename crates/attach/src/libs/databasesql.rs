@@ -98,7 +98,7 @@ impl Library for DatabaseSql {
         PROBES
     }
 
-    fn span(&self, e: &SpanEvent, sem: &Semantics) -> Option<SpanParts> {
+    fn span<'a>(&self, e: &'a SpanEvent, sem: &'a Semantics) -> Option<SpanParts<'a>> {
         matches!(e.kind, EventKind::DbQuery).then(|| db_span(e, sem))
     }
 
@@ -168,7 +168,7 @@ impl Library for DatabaseSql {
 /// `ROLLBACK`, `PING`, as build mode names it), `{operation} {collection}`; `db.operation.name`
 /// and `db.collection.name` only when the query has one operation (and one table); the system
 /// when nothing else is known. Calls without a query have no `db.query.text`.
-fn db_span(e: &SpanEvent, sem: &Semantics) -> SpanParts {
+fn db_span<'a>(e: &'a SpanEvent, sem: &'a Semantics) -> SpanParts<'a> {
     let system = sem.sql_drivers.system(e.code).unwrap_or(&sem.db_system);
     let mut attrs = vec![kv_str("db.system.name", system)];
     server_address(&mut attrs, split_host_port(&e.aux[0]));
@@ -176,7 +176,7 @@ fn db_span(e: &SpanEvent, sem: &Semantics) -> SpanParts {
     if !e.text.is_empty() {
         match sem.query_text {
             QueryText::Sanitized => attrs.push(kv_str("db.query.text", sql::sanitize(&e.text))),
-            QueryText::Raw => attrs.push(kv_str("db.query.text", e.text.clone())),
+            QueryText::Raw => attrs.push(kv_str("db.query.text", e.text.as_str())),
             QueryText::Off => {}
         }
     }

@@ -53,7 +53,7 @@ impl Library for GoRedis {
         PROBES
     }
 
-    fn span(&self, e: &SpanEvent, sem: &Semantics) -> Option<SpanParts> {
+    fn span<'a>(&self, e: &'a SpanEvent, sem: &'a Semantics) -> Option<SpanParts<'a>> {
         matches!(e.kind, EventKind::Redis).then(|| redis_span(e, sem))
     }
 
@@ -81,7 +81,7 @@ impl Library for GoRedis {
 /// (the first argument when it is a string; not for commands whose arguments are secrets) and
 /// `?` for every other argument, as build mode writes it. A `redis: nil` reply is not an
 /// error; a server error's first word (`ERR`, `WRONGTYPE`) is `error.type`.
-fn redis_span(e: &SpanEvent, sem: &Semantics) -> SpanParts {
+fn redis_span<'a>(e: &'a SpanEvent, sem: &'a Semantics) -> SpanParts<'a> {
     let mut attrs = vec![kv_str("db.system.name", "redis")];
     server_address(&mut attrs, split_host_port(&e.aux[0]));
     if e.has_status {

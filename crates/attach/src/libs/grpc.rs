@@ -2,6 +2,8 @@
 //! and streaming RPCs with their status code. BPF side: `bpf/lib/grpc.bpf.h`; spans:
 //! `grpc_span` below.
 
+use std::borrow::Cow;
+
 use opentelemetry_proto::tonic::trace::v1::span;
 
 use super::{Analysis, Library, SpanParts};
@@ -106,7 +108,7 @@ impl Library for Grpc {
         PROBES
     }
 
-    fn span(&self, e: &SpanEvent, _: &Semantics) -> Option<SpanParts> {
+    fn span<'a>(&self, e: &'a SpanEvent, _: &'a Semantics) -> Option<SpanParts<'a>> {
         matches!(e.kind, EventKind::GrpcClient | EventKind::GrpcServer).then(|| grpc_span(e))
     }
 
@@ -171,27 +173,28 @@ pub const GRPC_CODES: [&str; 17] = [
 /// testdata/semantics/grpc.json say: `host:port`, `dns:///host:port`,
 /// `dns://resolver/host:port` and `passthrough:///host:port` give host and port; a unix
 /// socket gives its path and no port; another resolver's target is the address whole.
-pub fn grpc_target_host_port(target: &str) -> (String, Option<u16>) {
+pub fn grpc_target_host_port(target: &str) -> (Cow<'_, str>, Option<u16>) {
     let rest = match target.split_once("://") {
         None => match target.strip_prefix("unix:") {
-            Some(path) => return (path.to_owned(), None),
+            Some(path) => return (path.into(), None),
             None => target,
         },
-        Some(("unix", rest)) => return (format!("/{}", rest.trim_start_matches('/')), None),
+        Some(("unix", rest)) => return (format!("/{}", rest.trim_start_matches('/')).into(), None),
         // dns://[authority]/host:port
         Some(("dns" | "passthrough", rest)) => rest.split_once('/').map_or(rest, |(_, r)| r),
-        Some(_) => return (target.to_owned(), None),
+        Some(_) => return (target.into(), None),
     };
     if rest.is_empty() {
-        return (target.to_owned(), None);
+        return (target.into(), None);
     }
-    split_host_port(rest)
+    let (host, port) = split_host_port(rest);
+    (host.into(), port)
 }
 
 /// grpc: `{rpc.method}` (`package.Service/Method`), client or server, `rpc.system.name=grpc`,
 /// `rpc.status_code` (the code's name). Server spans are errors for the codes the RPC
 /// conventions call server errors; client spans for every code but OK.
-fn grpc_span(e: &SpanEvent) -> SpanParts {
+fn grpc_span(e: &SpanEvent) -> SpanParts<'_> {
     let method = e.text.trim_start_matches('/').to_owned();
     let mut attrs = vec![kv_str("rpc.system.name", "grpc")];
     let method = if method.is_empty() { "_OTHER".to_owned() } else { method };

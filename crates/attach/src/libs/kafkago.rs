@@ -93,7 +93,7 @@ impl Library for KafkaGo {
         PROBES
     }
 
-    fn span(&self, e: &SpanEvent, _: &Semantics) -> Option<SpanParts> {
+    fn span<'a>(&self, e: &'a SpanEvent, _: &'a Semantics) -> Option<SpanParts<'a>> {
         matches!(e.kind, EventKind::KafkaSend | EventKind::KafkaRecv).then(|| kafka_span(e))
     }
 
@@ -128,7 +128,7 @@ impl Library for KafkaGo {
 
 /// kafka-go (messaging conventions): the writer's `send {topic}`, kind producer; the
 /// reader's `receive {topic}`, kind client (a pull-based receive).
-fn kafka_span(e: &SpanEvent) -> SpanParts {
+fn kafka_span(e: &SpanEvent) -> SpanParts<'_> {
     let send = e.kind == EventKind::KafkaSend;
     let op = if send { "send" } else { "receive" };
     let mut attrs = vec![
@@ -137,7 +137,7 @@ fn kafka_span(e: &SpanEvent) -> SpanParts {
         kv_str("messaging.operation.type", op),
     ];
     if !e.text.is_empty() {
-        attrs.push(kv_str("messaging.destination.name", e.text.clone()));
+        attrs.push(kv_str("messaging.destination.name", e.text.as_str()));
     }
     if send {
         if e.count > 1 {
@@ -153,10 +153,10 @@ fn kafka_span(e: &SpanEvent) -> SpanParts {
             attrs.push(kv_int("messaging.kafka.offset", e.status));
         }
         if !e.aux[0].is_empty() {
-            attrs.push(kv_str("messaging.consumer.group.name", e.aux[0].clone()));
+            attrs.push(kv_str("messaging.consumer.group.name", e.aux[0].as_str()));
         }
         if !e.aux[2].is_empty() {
-            attrs.push(kv_str("messaging.kafka.message.key", e.aux[2].clone()));
+            attrs.push(kv_str("messaging.kafka.message.key", e.aux[2].as_str()));
         }
         server_address(&mut attrs, split_host_port(&e.aux[1]));
     }

@@ -58,7 +58,7 @@ pub static LIBRARIES: &[&dyn Library] = &[
 
 /// A span as a library describes it: name, kind, error, attributes (`crate::spans::to_span`
 /// adds the ids, times and status).
-pub type SpanParts = (String, span::SpanKind, bool, Vec<crate::spans::Attr>);
+pub type SpanParts<'a> = (String, span::SpanKind, bool, Vec<crate::spans::Attr<'a>>);
 
 /// What the analysis of a binary found, as a library's checks need it.
 pub struct Analysis<'a> {
@@ -79,7 +79,7 @@ pub trait Library: Sync {
     fn probes(&self) -> &'static [ProbeSpec];
 
     /// The span of an event of one of its kinds (`None` for other kinds).
-    fn span(&self, _event: &SpanEvent, _semantics: &Semantics) -> Option<SpanParts> {
+    fn span<'a>(&self, _event: &'a SpanEvent, _semantics: &'a Semantics) -> Option<SpanParts<'a>> {
         None
     }
 

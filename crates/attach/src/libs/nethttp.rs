@@ -159,7 +159,7 @@ impl Library for NetHttp {
         PROBES
     }
 
-    fn span(&self, e: &SpanEvent, _: &Semantics) -> Option<SpanParts> {
+    fn span<'a>(&self, e: &'a SpanEvent, _: &'a Semantics) -> Option<SpanParts<'a>> {
         matches!(e.kind, EventKind::HttpServer | EventKind::HttpClient).then(|| http_span(e))
     }
 
@@ -267,26 +267,26 @@ fn method_or_other(m: &str) -> &str {
     }
 }
 
-fn http_span(e: &SpanEvent) -> SpanParts {
+fn http_span(e: &SpanEvent) -> SpanParts<'_> {
     // Room for a server span's attributes: no reallocation while they are pushed.
     let mut attrs = Vec::with_capacity(16);
     let method = method_or_other(&e.method);
     attrs.push(kv_str("http.request.method", method));
     if method == "_OTHER" {
-        attrs.push(kv_str("http.request.method_original", e.method.clone()));
+        attrs.push(kv_str("http.request.method_original", e.method.as_str()));
     }
     // The span name's method: `HTTP` stands for one the conventions do not know.
     let name_method = if method == "_OTHER" { "HTTP" } else { method };
     let (name, kind, error) = match e.kind {
         EventKind::HttpServer => {
             attrs.push(kv_str("url.scheme", if e.tls { "https" } else { "http" }));
-            attrs.push(kv_str("url.path", e.path.clone()));
+            attrs.push(kv_str("url.path", e.path.as_str()));
             if !e.query.is_empty() {
                 attrs.push(kv_str("url.query", redact_query(&e.query)));
             }
             let (peer, peer_port) = split_host_port(&e.remote_addr);
             if !peer.is_empty() {
-                attrs.push(kv_str("client.address", peer.clone()));
+                attrs.push(kv_str("client.address", peer));
                 if let Some(p) = peer_port {
                     attrs.push(kv_int("client.port", p as i64));
                 }
@@ -296,7 +296,7 @@ fn http_span(e: &SpanEvent) -> SpanParts {
                 }
             }
             if !e.user_agent.is_empty() {
-                attrs.push(kv_str("user_agent.original", e.user_agent.clone()));
+                attrs.push(kv_str("user_agent.original", e.user_agent.as_str()));
             }
             if let Some(v) = protocol_version(e.proto) {
                 attrs.push(kv_str("network.protocol.version", v));
