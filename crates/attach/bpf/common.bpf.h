@@ -174,6 +174,23 @@ static __always_inline int wake_flags(void)
 	return avail >= wakeup_bytes && avail < wakeup_bytes + WAKE_WINDOW ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
+/* A goroutine's entry in go_ctx stays when its last span ends, cleared (span id zero, which no
+ * span has): a connection's goroutine then starts and ends span after span by writing in place,
+ * where an update would take a fresh LRU element and a delete the bucket's lock each time. */
+static __always_inline int ctx_live(const struct span_ctx *c)
+{
+	u64 id;
+	__builtin_memcpy(&id, c->span_id, 8);
+	return id != 0;
+}
+
+/* Goroutine k's current context, or NULL when it has none (no entry, or a cleared one). */
+static __always_inline struct span_ctx *live_ctx(struct go_key *k)
+{
+	struct span_ctx *c = bpf_map_lookup_elem(&go_ctx, k);
+	return c && ctx_live(c) ? c : 0;
+}
+
 /* Makes sc goroutine k's context; cur is its entry in go_ctx (NULL: none), written over in
  * place: an LRU map's update takes a fresh element and frees the old one, each under a lock. */
 static __always_inline void put_ctx(struct go_key *k, struct span_ctx *cur, struct span_ctx *sc)
@@ -189,11 +206,12 @@ static __always_inline void put_ctx(struct go_key *k, struct span_ctx *cur, stru
 static __always_inline void start_span(struct go_key *k, struct entry_state *st)
 {
 	struct span_ctx *cur = bpf_map_lookup_elem(&go_ctx, k);
-	if (cur) {
+	int live = cur && ctx_live(cur);
+	if (live) {
 		st->prev = *cur;
 		st->had_prev = 1;
 	}
-	if (!st->has_parent && cur) {
+	if (!st->has_parent && live) {
 		__builtin_memcpy(st->sc.trace_id, cur->trace_id, 16);
 		__builtin_memcpy(st->parent_span_id, cur->span_id, 8);
 		st->has_parent = 1;
@@ -201,16 +219,20 @@ static __always_inline void start_span(struct go_key *k, struct entry_state *st)
 	if (!st->has_parent)
 		random_bytes(st->sc.trace_id, 16);
 	random_bytes(st->sc.span_id, 8);
+	if (!ctx_live(&st->sc)) /* a zero span id means "cleared" (and is not a valid id) */
+		st->sc.span_id[0] = 1;
 	put_ctx(k, cur, &st->sc);
 }
 
-/* Restores the goroutine's context after a span ends. */
+/* Restores the goroutine's context after a span ends: the one it had before, else a cleared
+ * entry (see ctx_live). */
 static __always_inline void end_span(struct go_key *k, struct entry_state *st)
 {
+	struct span_ctx *cur = bpf_map_lookup_elem(&go_ctx, k);
 	if (st->had_prev)
-		put_ctx(k, bpf_map_lookup_elem(&go_ctx, k), &st->prev);
-	else
-		bpf_map_delete_elem(&go_ctx, k);
+		put_ctx(k, cur, &st->prev);
+	else if (cur)
+		__builtin_memset(cur, 0, sizeof(*cur));
 }
 
 /* At a span's end: takes the current goroutine's state out of the map `state` (into k and st)

@@ -58,9 +58,17 @@ fn drive_and_check(exe: &std::path::Path, base: &str, rx: &otlp::BackgroundRecei
     assert_eq!(get(&format!("{base}/hello/bob"), None), 200);
     assert_eq!(get(&format!("{}/chain", base), Some(&tp)), 200);
     assert_eq!(get(&format!("{}/teapot", base), None), 418);
+    // Two requests on one keep-alive connection: one goroutine serves both, and the context the
+    // first span left on it must not become the second's parent.
+    let keep_alive = ureq::AgentBuilder::new().timeout(Duration::from_secs(10)).build();
+    for path in ["/hello/first", "/hello/second"] {
+        assert_eq!(keep_alive.get(&format!("{base}{path}")).call().map(|r| r.status()).ok(), Some(200), "{path}");
+    }
 
     let spans = wait_for_spans(rx, "the spans of /hello/bob, /chain and /teapot", Duration::from_secs(20), |s| {
-        by_path(s, SpanKind::Server, "/hello/bob").len() == 1
+        by_path(s, SpanKind::Server, "/hello/second").len() == 1
+            && by_path(s, SpanKind::Server, "/hello/first").len() == 1
+            && by_path(s, SpanKind::Server, "/hello/bob").len() == 1
             && by_path(s, SpanKind::Server, "/chain").len() == 1
             && by_path(s, SpanKind::Server, "/teapot").len() == 1
             && by_path(s, SpanKind::Client, "/hello/direct").len() == 1
@@ -84,6 +92,10 @@ fn drive_and_check(exe: &std::path::Path, base: &str, rx: &otlp::BackgroundRecei
     assert_eq!(bob.resource_str("service.name"), Some(exe_name));
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_nanos() as u64;
     assert!(now.abs_diff(bob.start_unix_nanos) < 120_000_000_000, "start time is not wall-clock time");
+
+    let (first, second) = (by_path(&spans, SpanKind::Server, "/hello/first")[0], by_path(&spans, SpanKind::Server, "/hello/second")[0]);
+    assert!(first.parent_span_id.is_none() && second.parent_span_id.is_none(), "keep-alive requests are roots");
+    assert_ne!(first.trace_id, second.trace_id, "the second keep-alive request has a trace of its own");
 
     let teapot = by_path(&spans, SpanKind::Server, "/teapot")[0];
     assert_eq!(teapot.name, "GET /teapot");

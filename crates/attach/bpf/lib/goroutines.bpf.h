@@ -23,14 +23,16 @@ int newproc_runqput(struct pt_regs *ctx)
 	if (bpf_probe_read_user(&pk.goid, sizeof(pk.goid), (void *)(parent + off_g_goid)) ||
 	    bpf_probe_read_user(&ck.goid, sizeof(ck.goid), (void *)(newg + off_g_goid)))
 		return 0;
-	struct span_ctx *cur = bpf_map_lookup_elem(&go_ctx, &pk);
+	struct span_ctx *cur = live_ctx(&pk);
 	if (cur) {
 		struct span_ctx copy = *cur;
 		bpf_map_update_elem(&go_ctx, &ck, &copy, BPF_ANY);
-	} else if (bpf_map_lookup_elem(&go_ctx, &ck)) {
-		/* goids are never reused, but clear any stale entry all the same (a lookup first:
-		 * a delete takes the bucket's lock even when there is nothing to delete) */
-		bpf_map_delete_elem(&go_ctx, &ck);
+	} else {
+		/* goids are never reused, but clear any stale entry all the same (in place: a
+		 * delete takes the bucket's lock) */
+		struct span_ctx *stale = bpf_map_lookup_elem(&go_ctx, &ck);
+		if (stale)
+			__builtin_memset(stale, 0, sizeof(*stale));
 	}
 	return 0;
 }
