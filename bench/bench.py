@@ -59,7 +59,7 @@ FULL = dict(
     cold_rounds=3, large_cold_rounds=1, warm_rounds=5, edit_rounds=3, large_app=True, cold=True,
     toolexec_calls=200, toolexec_rounds=5,
     hook_rounds=5, hook_benchtime="200ms",
-    rt_rounds=9, rt_requests=20000, rt_warmup=2000, rt_concurrency=4,
+    rt_rounds=9, rt_requests=40000, rt_warmup=2000, rt_concurrency=4,
     uprobe_rounds=5, uprobe_calls=50000,
     outage_rounds=3, outage_requests=20000,
     start_rounds=5,
