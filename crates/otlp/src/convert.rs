@@ -456,7 +456,7 @@ fn temporality(code: i32) -> Result<Temporality, String> {
     }
 }
 
-fn span_kind(code: i32) -> Result<SpanKind, String> {
+pub(crate) fn span_kind(code: i32) -> Result<SpanKind, String> {
     use proto_trace::span::SpanKind as K;
     match K::try_from(code) {
         Ok(K::Unspecified) => Ok(SpanKind::Unspecified),
@@ -469,7 +469,7 @@ fn span_kind(code: i32) -> Result<SpanKind, String> {
     }
 }
 
-fn status_code(code: i32) -> Result<StatusCode, String> {
+pub(crate) fn status_code(code: i32) -> Result<StatusCode, String> {
     use proto_trace::status::StatusCode as C;
     match C::try_from(code) {
         Ok(C::Unset) => Ok(StatusCode::Unset),
@@ -479,7 +479,7 @@ fn status_code(code: i32) -> Result<StatusCode, String> {
     }
 }
 
-fn trace_id(bytes: &[u8]) -> Result<TraceId, String> {
+pub(crate) fn trace_id(bytes: &[u8]) -> Result<TraceId, String> {
     match TraceId::from_slice(bytes) {
         Some(id) if id.is_zero() => Err("trace_id is all zeros".to_owned()),
         Some(id) => Ok(id),
@@ -490,7 +490,7 @@ fn trace_id(bytes: &[u8]) -> Result<TraceId, String> {
     }
 }
 
-fn span_id(bytes: &[u8]) -> Result<SpanId, String> {
+pub(crate) fn span_id(bytes: &[u8]) -> Result<SpanId, String> {
     match SpanId::from_slice(bytes) {
         Some(id) if id.is_zero() => Err("span_id is all zeros".to_owned()),
         Some(id) => Ok(id),
@@ -502,7 +502,7 @@ fn span_id(bytes: &[u8]) -> Result<SpanId, String> {
 }
 
 /// An optional span id: empty or all zeros mean "none".
-fn optional_span_id(bytes: &[u8], field: &str) -> Result<Option<SpanId>, String> {
+pub(crate) fn optional_span_id(bytes: &[u8], field: &str) -> Result<Option<SpanId>, String> {
     if bytes.is_empty() {
         return Ok(None);
     }

@@ -8,16 +8,14 @@
 //! given twice (prost merges those), an item `convert` would reject, nesting deeper than
 //! [`MAX_DEPTH`]. A declined request goes the full way (prost, then `convert::traces`), which gives
 //! the exact error or the rejections, so this path only has to be exact for what it accepts:
-//! the same spans, in the same order, with the same shared keys (`tests/decode.rs` compares
-//! both ways on every fixture and on mangled bodies).
+//! the same spans, in the same order, with the same shared keys (`trace_wire/tests.rs` compares
+//! both ways on the fixtures and on mangled bodies). Ids, kinds and status codes are checked by
+//! `convert`'s own rules, so the two ways cannot disagree on what is valid.
 
 use std::sync::Arc;
 
-use crate::convert::{shared_key, Decoded};
-use crate::model::{
-    Attributes, Event, Link, Resource, Scope, Span, SpanId, SpanKind, Status, StatusCode, TraceId,
-    Value,
-};
+use crate::convert::{self, shared_key, Decoded};
+use crate::model::{Attributes, Event, Link, Resource, Scope, Span, Status, Value};
 
 /// Deeper nesting of arrays and maps than this is declined (prost's own limit is 100).
 const MAX_DEPTH: usize = 32;
@@ -147,14 +145,11 @@ fn span(bytes: &[u8], resource: &Arc<Resource>, scope: &Arc<Scope>) -> Option<Sp
     };
     each_message(bytes, 9, |pair| list.add(pair, 0))?;
     Some(Span {
-        trace_id: trace_id_of(trace_id)?,
-        span_id: span_id_of(span_id)?,
-        parent_span_id: match parent {
-            [] => None,
-            id => Some(SpanId::from_slice(id)?).filter(|id| !id.is_zero()),
-        },
+        trace_id: convert::trace_id(trace_id).ok()?,
+        span_id: convert::span_id(span_id).ok()?,
+        parent_span_id: convert::optional_span_id(parent, "parent_span_id").ok()?,
         name: name.to_owned(),
-        kind: span_kind(kind)?,
+        kind: convert::span_kind(kind).ok()?,
         start_unix_nanos: start,
         end_unix_nanos: end,
         status: status.unwrap_or_default(),
@@ -173,14 +168,7 @@ fn status(bytes: &[u8]) -> Option<Status> {
     while let Some((tag, field)) = fields.next()? {
         match (tag, field) {
             (2, Field::Bytes(text)) => status.message = text_of(text)?.to_owned(),
-            (3, Field::Varint(code)) => {
-                status.code = match code as i32 {
-                    0 => StatusCode::Unset,
-                    1 => StatusCode::Ok,
-                    2 => StatusCode::Error,
-                    _ => return None,
-                }
-            }
+            (3, Field::Varint(code)) => status.code = convert::status_code(code as i32).ok()?,
             _ => return None,
         }
     }
@@ -226,8 +214,8 @@ fn link(bytes: &[u8]) -> Option<Link> {
         }
     }
     Some(Link {
-        trace_id: trace_id_of(trace_id)?,
-        span_id: span_id_of(span_id)?,
+        trace_id: convert::trace_id(trace_id).ok()?,
+        span_id: convert::span_id(span_id).ok()?,
         attributes: list.attributes,
     })
 }
@@ -308,28 +296,6 @@ fn key_value_list(bytes: &[u8], depth: usize) -> Option<Attributes> {
         }
     }
     Some(list.attributes)
-}
-
-/// A valid trace id (`convert` rejects any other).
-fn trace_id_of(bytes: &[u8]) -> Option<TraceId> {
-    TraceId::from_slice(bytes).filter(|id| !id.is_zero())
-}
-
-/// A valid span id (`convert` rejects any other).
-fn span_id_of(bytes: &[u8]) -> Option<SpanId> {
-    SpanId::from_slice(bytes).filter(|id| !id.is_zero())
-}
-
-fn span_kind(code: i32) -> Option<SpanKind> {
-    Some(match code {
-        0 => SpanKind::Unspecified,
-        1 => SpanKind::Internal,
-        2 => SpanKind::Server,
-        3 => SpanKind::Client,
-        4 => SpanKind::Producer,
-        5 => SpanKind::Consumer,
-        _ => return None,
-    })
 }
 
 /// A string field's text; prost refuses a request whose strings are not UTF-8.

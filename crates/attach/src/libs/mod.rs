@@ -4,7 +4,7 @@
 //! entry and exits), the optional features it loses for lack of an offset, its notes in the
 //! check report, the read-only configuration of its BPF half (`bpf/lib/<library>.bpf.h`), and
 //! how its events become spans. [`LIBRARIES`] is the one list of them: `plan::plan`,
-//! `session::run` and `spans::to_span` loop over it and name no library.
+//! `session::run` and `spans::encode_span` loop over it and name no library.
 //!
 //! Adding a library: write `bpf/lib/<name>.bpf.h` (its `const volatile` configuration, maps and
 //! `SEC("uprobe")` programs) and include it from `bpf/attach.bpf.c`; add its `ProbeId`s to
@@ -56,7 +56,7 @@ pub static LIBRARIES: &[&dyn Library] = &[
     &kafkago::KafkaGo,
 ];
 
-/// A span as a library describes it: name, kind, error, attributes (`crate::spans::to_span`
+/// A span as a library describes it: name, kind, error, attributes (`crate::spans::encode_span`
 /// adds the ids, times and status).
 pub type SpanParts<'a> = (String, span::SpanKind, bool, Vec<crate::spans::Attr<'a>>);
 
