@@ -1,31 +1,37 @@
-//! The hook packages enter every program of the main module through the go command's own graph.
+//! The main module's programs tell the go command, through an `-overlay`, what autotel links in.
 //!
-//! A program needs its hook packages linked (`programs.rs`). When the go command knows they are
-//! imported, it builds them, hashes them into the action IDs of the package importing them and
-//! of the link, and links them itself; an `-overlay` makes it know, with one virtual file per
-//! program in the program's directory:
+//! A program needs its hook packages linked (`programs.rs`). One virtual file per program, in the
+//! program's directory, does it one of two ways:
 //!
-//! - a main package of the main module gets `autotel_hooks.go` (`package main`) with blank
-//!   imports of its hook packages;
+//! - a main package of the main module gets `autotel_hooks.go` (`package main`) that *pins* its
+//!   hook packages: one variable holding a digest of the archives of their closure. The go command
+//!   never sees the hook packages (its graph, and so a warm build's work, stays the user's own);
+//!   the toolexec proxy imports them into the main package's compile and adds their archives to
+//!   its importcfg and the link's, as the plan's `go list -export` built them. When one of those
+//!   archives changes, the digest does: the go command recompiles the main package, whose object
+//!   then differs (it holds the variable), and relinks the program.
 //! - the test binary of a main-module package with tests gets an external test file,
-//!   `autotel_hooks_test.go` (`package <name>_test`). When the go command tests package P it
-//!   recompiles P with its test files, and every package of the test binary that imports P too;
-//!   a hook package imports its library, so one built beside the build would be compiled against
-//!   plain P and the link would refuse the mix. Imported here, it is built as a test variant.
-//!   A package without test files gets no file, so the go command still says "no test files".
+//!   `autotel_hooks_test.go` (`package <name>_test`), that *imports* its hook packages. When the go
+//!   command tests package P it recompiles P with its test files, and every package of the test
+//!   binary that imports P too; a hook package imports its library, so one built beside the build
+//!   would be compiled against plain P and the link would refuse the mix. Imported here, it is
+//!   built as a test variant. A package without test files gets no file, so the go command still
+//!   says "no test files". A main package built with its `default.pgo` (`-pgo=auto`, the default)
+//!   gets an importing file too: the go command compiles every package of such a program with the
+//!   profile, the hook closure included, which the plan's build without the profile would not match.
 //!
 //! Other programs (a main package in the module cache, where overlays are not supported, or
 //! `command-line-arguments`, which takes only the files named) get their hook imports from the
-//! toolexec proxy instead, behind the go command's back: only a build that has one needs the
-//! hook closure in its fingerprint (`fingerprint.rs`), so every other build shares one
-//! instrumented standard library whatever libraries it uses. A user's own `-overlay` (flag or
-//! GOFLAGS) is merged in.
+//! toolexec proxy with nothing pinned: only a build that has one needs the hook closure in its
+//! fingerprint (`fingerprint.rs`), so every other build shares one instrumented standard library
+//! whatever libraries it uses. A user's own `-overlay` (flag or GOFLAGS) is merged in.
 
 use crate::error::BuildError;
 use crate::golist::Package;
 use crate::programs::programs;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The overlay of one go command, as data: the plan cache (`plan_cache.rs`) keeps it, and
@@ -36,8 +42,37 @@ pub struct HookOverlay {
     pub user: BTreeMap<String, String>,
     /// The generated files: virtual path → contents.
     pub files: Vec<(String, String)>,
-    /// The programs (main packages, test mains `pkg.test`) whose hook packages the overlay imports.
+    /// The programs (test mains `pkg.test`, main packages built with a profile) whose hook
+    /// packages the overlay imports, so that the go command builds and links them itself.
     pub programs: Vec<String>,
+}
+
+/// The hook packages the plan built (`go list -deps -export`): each one's dependencies and every
+/// package's archive in the Go build cache (named by its content).
+pub struct HookArchives<'a> {
+    pub deps: &'a BTreeMap<String, Vec<String>>,
+    pub archives: &'a BTreeMap<String, PathBuf>,
+}
+
+impl HookArchives<'_> {
+    /// A digest of `hooks` and the archives of their closure: what the toolexec proxy adds to a
+    /// program's compile and link.
+    fn digest(&self, hooks: &[String]) -> String {
+        let mut closure: BTreeSet<&str> = hooks.iter().map(String::as_str).collect();
+        for hook in hooks {
+            closure.extend(self.deps.get(hook).into_iter().flatten().map(String::as_str));
+        }
+        let mut hash = Sha256::new();
+        for hook in hooks {
+            hash.update(format!("import {hook}\n"));
+        }
+        for package in closure {
+            if let Some(archive) = self.archives.get(package) {
+                hash.update(format!("packagefile {package}={}\n", archive.display()));
+            }
+        }
+        crate::plan_cache::hex(&hash.finalize())
+    }
 }
 
 /// The go command's `-overlay` file format.
@@ -78,10 +113,13 @@ pub fn carries_every_program(graph: &[Package]) -> bool {
 }
 
 /// The overlay for the programs of `graph` that have a carrier, with the hook packages `imports`
-/// gives each, merged with the user's overlay file; `None` when no program has one.
+/// gives each (built as `built` says), merged with the user's overlay file; `None` when no
+/// program has one. `pgo_auto`: the build applies each main package's `default.pgo`.
 pub fn plan(
     graph: &[Package],
     imports: &BTreeMap<String, Vec<String>>,
+    built: &HookArchives,
+    pgo_auto: bool,
     user_overlay: Option<&Path>,
 ) -> Result<Option<HookOverlay>, BuildError> {
     let user = match user_overlay {
@@ -93,11 +131,20 @@ pub fn plan(
     for (program, hooks) in imports {
         let Some(Carrier { package, test }) = carrier(program, &packages) else { continue };
         let virtual_path = free_name(Path::new(&package.dir), test, &overlay);
-        let source = if test { hooks_file(&format!("{}_test", package.name), hooks) } else { hooks_file("main", hooks) };
+        let profiled = pgo_auto && Path::new(&package.dir).join("default.pgo").exists();
+        let source = if test {
+            hooks_file(&format!("{}_test", package.name), hooks)
+        } else if profiled {
+            hooks_file("main", hooks)
+        } else {
+            pin_file(&built.digest(hooks))
+        };
         overlay.files.push((virtual_path, source));
-        overlay.programs.push(program.clone());
+        if test || profiled {
+            overlay.programs.push(program.clone());
+        }
     }
-    Ok((!overlay.programs.is_empty()).then_some(overlay))
+    Ok((!overlay.files.is_empty()).then_some(overlay))
 }
 
 /// The `Replace` entries of the user's `-overlay` file.
@@ -153,6 +200,17 @@ fn hooks_file(package: &str, hooks: &[String]) -> String {
     source
 }
 
+/// A file of package main holding `digest`, the identity of the hook packages the toolexec proxy
+/// adds. The compiler keeps an unused package-level variable in the object (the linker drops it),
+/// so the program's link sees the change too.
+fn pin_file(digest: &str) -> String {
+    format!(
+        "// Code generated by autotel. DO NOT EDIT.\n\npackage main\n\n\
+         // The hook packages autotel adds to this program, by the digest of their archives.\n\
+         var _autotelHookClosure = \"{digest}\"\n"
+    )
+}
+
 /// `<dir>/autotel_hooks[_test].go`, or a numbered name when a file (or an overlay entry) has it.
 fn free_name(dir: &Path, test: bool, overlay: &HookOverlay) -> String {
     let taken = |path: &str| overlay.user.contains_key(path) || overlay.files.iter().any(|(p, _)| p == path);
@@ -169,6 +227,12 @@ fn free_name(dir: &Path, test: bool, overlay: &HookOverlay) -> String {
 mod tests {
     use super::*;
     use crate::golist::Module;
+
+    /// No hook package built: every pin holds the digest of the hook list alone.
+    fn nothing_built<T>(f: impl FnOnce(&HookArchives) -> T) -> T {
+        let (deps, archives) = (BTreeMap::new(), BTreeMap::new());
+        f(&HookArchives { deps: &deps, archives: &archives })
+    }
 
     fn tested(path: &str, dir: &Path, main_module: bool, tests: &[&str]) -> Package {
         Package {
@@ -204,7 +268,7 @@ mod tests {
             ("example.com/taken.test".to_string(), hooks.clone()),
             ("example.com/cmd/api".to_string(), hooks.clone()),
         ]);
-        let overlay = plan(&graph, &imports, Some(&user)).unwrap().expect("an overlay");
+        let overlay = nothing_built(|built| plan(&graph, &imports, built, true, Some(&user))).unwrap().expect("an overlay");
         assert_eq!(overlay.programs, ["example.com/lib.test", "example.com/taken.test"], "not the module cache's, not a plain main");
         let file = overlay.write(state.path()).unwrap();
         let json: OverlayJson = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
@@ -223,7 +287,7 @@ mod tests {
     }
 
     #[test]
-    fn main_module_main_packages_get_a_file_of_package_main() {
+    fn main_module_main_packages_get_a_file_of_package_main_pinning_their_hooks() {
         let tree = tempfile::tempdir().unwrap();
         let state = tempfile::tempdir().unwrap();
         let (api, tool) = (tree.path().join("api"), tree.path().join("tool"));
@@ -234,16 +298,57 @@ mod tests {
         ];
         let hooks = vec!["autotel.dev/go/sdk".to_string()];
         let imports: BTreeMap<String, Vec<String>> = graph.iter().map(|p| (p.import_path.clone(), hooks.clone())).collect();
-        let overlay = plan(&graph, &imports, None).unwrap().expect("an overlay");
-        assert_eq!(overlay.programs, ["example.com/cmd/api"], "not the module cache's, not command-line-arguments");
+        let overlay = nothing_built(|built| plan(&graph, &imports, built, true, None)).unwrap().expect("an overlay");
+        assert!(overlay.programs.is_empty(), "the go command is not told the hook packages of a main package");
         let json: OverlayJson = serde_json::from_slice(&std::fs::read(overlay.write(state.path()).unwrap()).unwrap()).unwrap();
+        assert_eq!(json.replace.len(), 1, "not the module cache's, not command-line-arguments: {json:?}");
         let api_file = &json.replace[&api.join("autotel_hooks.go").display().to_string()];
+        let digest = nothing_built(|built| built.digest(&hooks));
         assert_eq!(
             std::fs::read_to_string(api_file).unwrap(),
-            "// Code generated by autotel. DO NOT EDIT.\n\npackage main\n\nimport (\n\t_ \"autotel.dev/go/sdk\"\n)\n"
+            format!(
+                "// Code generated by autotel. DO NOT EDIT.\n\npackage main\n\n\
+                 // The hook packages autotel adds to this program, by the digest of their archives.\n\
+                 var _autotelHookClosure = \"{digest}\"\n"
+            )
         );
         assert!(!carries_every_program(&graph));
         assert!(carries_every_program(&graph[..1]), "the main module's main package alone");
+    }
+
+    #[test]
+    fn a_main_package_with_a_default_profile_imports_its_hooks_unless_the_profile_is_off() {
+        let tree = tempfile::tempdir().unwrap();
+        let api = tree.path().join("api");
+        std::fs::create_dir(&api).unwrap();
+        std::fs::write(api.join("default.pgo"), "").unwrap();
+        let graph = [main_package("example.com/cmd/api", &api, true)];
+        let imports = BTreeMap::from([("example.com/cmd/api".to_string(), vec!["autotel.dev/go/sdk".to_string()])]);
+        let auto = nothing_built(|built| plan(&graph, &imports, built, true, None)).unwrap().unwrap();
+        assert_eq!(auto.programs, ["example.com/cmd/api"]);
+        assert!(auto.files[0].1.contains("import (\n\t_ \"autotel.dev/go/sdk\"\n)"), "{}", auto.files[0].1);
+        let off = nothing_built(|built| plan(&graph, &imports, built, false, None)).unwrap().unwrap();
+        assert!(off.programs.is_empty());
+        assert!(off.files[0].1.contains("var _autotelHookClosure"), "{}", off.files[0].1);
+    }
+
+    #[test]
+    fn a_pin_follows_the_archives_of_its_hooks_closure_only() {
+        let hooks = vec!["autotel.dev/go/hooks/nethttp".to_string()];
+        let deps = BTreeMap::from([(hooks[0].clone(), vec!["net/http".to_string()])]);
+        let archives = |nethttp: &str, other: &str| {
+            BTreeMap::from([
+                (hooks[0].clone(), PathBuf::from("/cache/aa-d")),
+                ("net/http".to_string(), PathBuf::from(nethttp)),
+                ("autotel.dev/go/hooks/gin".to_string(), PathBuf::from(other)),
+            ])
+        };
+        let digest = |archives: &BTreeMap<String, PathBuf>| HookArchives { deps: &deps, archives }.digest(&hooks);
+        let first = digest(&archives("/cache/bb-d", "/cache/cc-d"));
+        assert_eq!(first, digest(&archives("/cache/bb-d", "/cache/dd-d")), "another program's hook");
+        assert_ne!(first, digest(&archives("/cache/ee-d", "/cache/cc-d")), "a dependency of the hook");
+        let more = vec![hooks[0].clone(), "autotel.dev/go/sdk".to_string()];
+        assert_ne!(first, HookArchives { deps: &deps, archives: &archives("/cache/bb-d", "/cache/cc-d") }.digest(&more), "another hook list");
     }
 
     #[test]
@@ -255,7 +360,7 @@ mod tests {
         std::fs::write(&user, r#"{"Replace": {"/src/user.go": "/elsewhere/user.go"}}"#).unwrap();
         let graph = [main_package("example.com/cmd/api", &api, true)];
         let imports = BTreeMap::from([("example.com/cmd/api".to_string(), vec!["autotel.dev/go/sdk".to_string()])]);
-        plan(&graph, &imports, Some(&user)).unwrap().unwrap().write(state.path()).unwrap();
+        nothing_built(|built| plan(&graph, &imports, built, true, Some(&user))).unwrap().unwrap().write(state.path()).unwrap();
         let generated = api.join("autotel_hooks.go");
         let args: Vec<std::ffi::OsString> = ["-mode", "set", generated.to_str().unwrap(), "/src/user.go", "/src/main.go"].map(Into::into).into();
         let mapped = with_real_paths(state.path(), args);
@@ -279,6 +384,6 @@ mod tests {
         let tree = tempfile::tempdir().unwrap();
         let graph = [tested("example.com/lib", tree.path(), true, &[])];
         let imports = BTreeMap::from([("example.com/lib.test".to_string(), vec!["autotel.dev/go/sdk".to_string()])]);
-        assert_eq!(plan(&graph, &imports, None).unwrap(), None);
+        assert_eq!(nothing_built(|built| plan(&graph, &imports, built, true, None)).unwrap(), None);
     }
 }

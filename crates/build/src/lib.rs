@@ -26,6 +26,7 @@ mod rule_facts;
 pub mod runtime;
 pub mod state;
 mod tool_argv;
+mod tool_version;
 pub mod toolexec;
 
 pub use error::BuildError;

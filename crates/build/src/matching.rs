@@ -7,6 +7,7 @@
 //! the facts it needs is still matched (the compile checks them, `rule_facts.rs`), with a note.
 
 use crate::golist::Package;
+use crate::programs::without_variant;
 use crate::state::RuleRef;
 use rules::{Applicability, Catalogue, Target, Version};
 use std::collections::{BTreeMap, BTreeSet};
@@ -91,8 +92,15 @@ pub fn match_rules(catalogue: &Catalogue, packages: &[Package], go_version: &Ver
         }
     };
     consider("main", None, &mut matched);
+    // A package can be listed as variants too: `pkg [pkg.test]` (compiled with its tests) and,
+    // when a main package has a default.pgo and the listing has other roots, `pkg [main]`, which
+    // may then be its only entry. A variant is the same package to the rules.
+    let mut considered = BTreeSet::new();
     for package in packages {
-        consider(&package.import_path, Some(package), &mut matched);
+        let key = without_variant(&package.import_path);
+        if considered.insert(key) {
+            consider(key, Some(package), &mut matched);
+        }
     }
     for lines in [&mut matched.unsupported, &mut matched.untested] {
         lines.sort();
@@ -113,6 +121,16 @@ mod tests {
             module: (!standard).then(|| Module { path: path.into(), version: version.into(), ..Module::default() }),
             ..Package::default()
         }
+    }
+
+    #[test]
+    fn a_package_listed_only_as_a_variant_matches_as_itself() {
+        let catalogue = Catalogue::embedded();
+        let packages = [package("net/http [example.com/app]", true, ""), package("net/http [example.com/app.test]", true, "")];
+        let m = match_rules(&catalogue, &packages, &Version::parse("go1.26.8").unwrap());
+        let plain = match_rules(&catalogue, &[package("net/http", true, "")], &Version::parse("go1.26.8").unwrap());
+        assert!(m.packages.contains_key("net/http"));
+        assert_eq!(m, plain, "each package once, as if listed plainly");
     }
 
     #[test]

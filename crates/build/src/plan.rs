@@ -248,8 +248,8 @@ impl Planner<'_> {
         // The runtime's directory too: its path is in the hook archives' export data (positions),
         // and a main package compiled against one directory's archives must not be reused with
         // another's (two AUTOTEL_CACHE_DIRs sharing one GOCACHE failed to link). The hook
-        // closure only when the toolexec proxy imports hook packages behind the go command's
-        // back (hook_overlay.rs): otherwise modules using different libraries share everything.
+        // closure only when the toolexec proxy imports hook packages that no overlay file pins
+        // (hook_overlay.rs): otherwise modules using different libraries share everything.
         let closure = if hook_overlay::carries_every_program(&graph) { Vec::new() } else { closure_modules(&graph, &main_imports) };
         let fingerprint = fingerprint(
             self.executable,
@@ -285,7 +285,9 @@ impl Planner<'_> {
 
         let imports = programs::hook_imports(&graph, &matched.hooks_by_target, &hook_deps);
         let user_overlay = self.args.flag("overlay").or_else(|| modules.goflag("overlay")).map(|o| self.dir.join(o));
-        let overlay = hook_overlay::plan(&graph, &imports, user_overlay.as_deref())?;
+        let pgo_auto = self.args.flag("pgo").or_else(|| modules.goflag("pgo")).is_none_or(|p| p == "auto");
+        let built = hook_overlay::HookArchives { deps: &hook_deps, archives: &build.archives };
+        let overlay = hook_overlay::plan(&graph, &imports, &built, pgo_auto, user_overlay.as_deref())?;
         let by_overlay = |program: &String| overlay.as_ref().is_some_and(|o| o.programs.contains(program));
         build.programs = imports
             .into_iter()

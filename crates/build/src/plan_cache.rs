@@ -19,7 +19,8 @@
 //! files it names; and, as [`Input::Sources`], the Go files of every main module and of every
 //! local `replace` directory: their relative paths and headers ([`go_header`](crate::go_header):
 //! package clause, build constraints, imports), which is all the go command reads to list a
-//! package. A lookup recomputes each digest; any difference (an added import, a new file, a
+//! package, and where a `default.pgo` is (which decides how a main package gets its hook
+//! packages, `hook_overlay.rs`). A lookup recomputes each digest; any difference (an added import, a new file, a
 //! go.mod bump) replans and replaces the entry. So does a hook archive missing from the Go build
 //! cache (`go clean -cache`).
 //!
@@ -262,7 +263,8 @@ fn prune(dir: &Path) {
     }
 }
 
-/// Hashes the relative path and header of every Go file the go command would see under `root`;
+/// Hashes the relative path and header of every Go file the go command would see under `root`,
+/// and the relative path of every `default.pgo`;
 /// `newest` becomes the newest modification time among them.
 fn hash_sources(root: &Path, hash: &mut Sha256, newest: &mut Option<SystemTime>) {
     let mut visited = BTreeSet::new();
@@ -292,6 +294,10 @@ fn hash_sources(root: &Path, hash: &mut Sha256, newest: &mut Option<SystemTime>)
                 if !path.join("go.mod").exists() {
                     subdirs.push(path);
                 }
+            } else if name == "default.pgo" {
+                hash.update(b"profile\0");
+                hash.update(path.strip_prefix(root).unwrap_or(&path).as_os_str().as_encoded_bytes());
+                hash.update(b"\0");
             } else if name.ends_with(".go") {
                 let relative = path.strip_prefix(root).unwrap_or(&path);
                 hash.update(relative.as_os_str().as_encoded_bytes());
@@ -309,7 +315,7 @@ fn hash_sources(root: &Path, hash: &mut Sha256, newest: &mut Option<SystemTime>)
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

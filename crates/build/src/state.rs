@@ -11,6 +11,8 @@
 //!   programs (`hook_overlay.rs`);
 //! - `progress`: one byte appended per compile (`i` when instrumented), for the progress line.
 //!
+//! Beside the state directories, `<cache>/tool-versions/` outlives the runs (`tool_version.rs`).
+//!
 //! This is an IPC boundary, so these types are serializable; nothing else in the crate is.
 
 use manifest::Instrumented;
@@ -55,10 +57,12 @@ pub struct BuildState {
 #[serde(rename_all = "snake_case")]
 pub enum HookImports {
     /// The toolexec proxy adds a file importing these to the main package's compile, and their
-    /// archives to its importcfg and to the link's.
+    /// archives to its importcfg and to the link's (a main package of the main module has them
+    /// pinned by an overlay file, `hook_overlay.rs`).
     Generated(Vec<String>),
     /// A file the plan added with `-overlay` imports them, so the go command builds and links
-    /// them itself (against the test variants of the packages under test).
+    /// them itself (against the test variants of the packages under test, or with the main
+    /// package's profile).
     OverlayFile,
 }
 
@@ -143,6 +147,12 @@ pub fn overlay_file(state: &Path) -> PathBuf {
 
 pub fn progress_file(state: &Path) -> PathBuf {
     state.join("progress")
+}
+
+/// Where the tools' `-V=full` lines are kept between builds (`tool_version.rs`): beside the
+/// state directories, which are `<cache>/builds/<run>`.
+pub fn tool_versions_dir(state: &Path) -> Option<PathBuf> {
+    Some(state.parent()?.parent()?.join("tool-versions"))
 }
 
 #[cfg(test)]

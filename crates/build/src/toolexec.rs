@@ -3,7 +3,8 @@
 //! The protocol (the go command's side is `-toolexec`; ours is the state directory, `state.rs`;
 //! the tool's argv is read and edited through `tool_argv.rs`):
 //!
-//! - `TOOL -V=full`: run it, add the fingerprint from `AUTOTEL_FINGERPRINT` (`fingerprint.rs`).
+//! - `TOOL -V=full`: run it (or read its line as a build before kept it, `tool_version.rs`), add
+//!   the fingerprint from `AUTOTEL_FINGERPRINT` (`fingerprint.rs`).
 //! - `compile`: the import path is `TOOLEXEC_IMPORTPATH` (its `[pkg.test]` suffix dropped). A
 //!   package with no `pkg/<key>.json` and not `-p main` is compiled as is: one `stat`, then
 //!   `exec` of the real tool, nothing parsed. Otherwise its targeted files are rewritten into
@@ -29,6 +30,7 @@ use crate::hook_overlay;
 use crate::language::{self, MainLanguage};
 use crate::state::{self, BuildState, HookImports, PackageRules, RuleRef};
 use crate::tool_argv::{CompileArgv, Invocation, LinkArgv};
+use crate::tool_version;
 use manifest::Manifest;
 use rewrite::{Applied, Hook, Weave};
 use rules::{Action, Catalogue, FileId};
@@ -87,14 +89,26 @@ fn exec(tool: &OsString, args: &[OsString]) -> ! {
 }
 
 fn answer_version(tool: &OsString) -> ! {
-    let output = match Command::new(tool).arg("-V=full").output() {
-        Ok(output) => output,
-        Err(e) => fail(&format!("cannot run {}: {e}", tool.to_string_lossy())),
+    let remembered = std::env::var_os(state::STATE_ENV)
+        .and_then(|state| state::tool_versions_dir(Path::new(&state)))
+        .and_then(|dir| tool_version::Remembered::new(&dir, Path::new(tool)));
+    let (stdout, code) = match remembered.as_ref().and_then(tool_version::Remembered::read) {
+        Some(line) => (line, 0),
+        None => {
+            let output = match Command::new(tool).arg("-V=full").output() {
+                Ok(output) => output,
+                Err(e) => fail(&format!("cannot run {}: {e}", tool.to_string_lossy())),
+            };
+            std::io::stderr().write_all(&output.stderr).ok();
+            let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+            if let Some(remembered) = remembered.filter(|_| output.status.success() && output.stderr.is_empty()) {
+                remembered.write(&stdout);
+            }
+            (stdout, output.status.code().unwrap_or(1))
+        }
     };
-    std::io::stderr().write_all(&output.stderr).ok();
-    let stdout = String::from_utf8_lossy(&output.stdout);
     let fingerprint = std::env::var(state::FINGERPRINT_ENV).unwrap_or_default();
-    match (output.status.success(), fingerprint.is_empty()) {
+    match (code == 0, fingerprint.is_empty()) {
         (true, false) => match version_answer(&stdout, &fingerprint) {
             Some(answer) => print!("{answer}"),
             None => fail(&format!("unexpected answer from {} -V=full: {stdout}", tool.to_string_lossy())),
@@ -102,7 +116,7 @@ fn answer_version(tool: &OsString) -> ! {
         _ => print!("{stdout}"),
     }
     std::io::stdout().flush().ok();
-    std::process::exit(output.status.code().unwrap_or(1));
+    std::process::exit(code);
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {

@@ -213,3 +213,35 @@ fn a_new_autotel_replans() {
     std::fs::File::options().append(true).open(&copy).unwrap().set_modified(later).unwrap();
     assert_eq!(b.build_with(&copy, &[], &[]), Planned::Made);
 }
+
+/// A real CPU profile, from `go test -cpuprofile` of a small loop, for a `default.pgo`.
+fn cpu_profile() -> Vec<u8> {
+    let module = App::fixture(
+        "//- go.mod\nmodule example.com/spin\n\ngo 1.23\n//- spin_test.go\npackage spin\n\nimport (\n\t\"strings\"\n\t\"testing\"\n)\n\n\
+         func TestSpin(t *testing.T) {\n\tn := 0\n\tfor i := 0; i < 2000000; i++ {\n\t\tn += len(strings.Repeat(\"a\", i%7))\n\t}\n\t_ = n\n}\n",
+    );
+    let profile = module.path().join("cpu.pgo");
+    let output = module.go(&["test", "-count=1", "-cpuprofile", profile.to_str().unwrap(), "."]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    std::fs::read(profile).unwrap()
+}
+
+/// A main package with a `default.pgo` has every package of its program compiled with the
+/// profile, so it imports its hook packages for the go command to build likewise instead of
+/// pinning the plan's (the link refused the mix: "fingerprint mismatch"). A profile that appears
+/// after a plan was made is part of the plan's inputs.
+#[test]
+fn a_default_profile_replans_and_the_profiled_program_links_its_hooks() {
+    let b = Build::new();
+    b.app.edit("main.go", "\"example.com/dep\"\n", "\"example.com/dep\"\n\t\"example.com/pc/lib\"\n");
+    b.app.edit("main.go", "dep.Value())", "dep.Value(), lib.Answer())");
+    assert_eq!(b.build(&[]), Planned::Made);
+    assert!(b.has(LIB_HOOK));
+    std::fs::write(b.app.path().join("default.pgo"), cpu_profile()).unwrap();
+    assert_eq!(b.build(&[]), Planned::Made, "a default.pgo appeared");
+    assert!(b.has(LIB_HOOK));
+    let run = std::process::Command::new(b.binary()).env("OTEL_SDK_DISABLED", "true").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "plain 1 42\n");
+    assert_eq!(b.build(&["-pgo=off"]), Planned::Made);
+    assert!(b.has(LIB_HOOK), "the profile turned off: the hooks pinned");
+}
