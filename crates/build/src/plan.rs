@@ -272,6 +272,7 @@ impl Planner<'_> {
             ),
             go_version: modules.go_env.goversion.clone(),
             instrumented: instrumented(self.catalogue, &matched, &graph),
+            hook_instrumented: BTreeMap::new(),
         };
         let package_rules: Vec<PackageRules> =
             matched.packages.iter().map(|(import_path, rules)| PackageRules { import_path: import_path.clone(), rules: rules.clone() }).collect();
@@ -283,6 +284,14 @@ impl Planner<'_> {
             &mut build,
         )?;
 
+        let instrumented: BTreeSet<&str> = build.instrumented.iter().map(|i| i.package.as_str()).collect();
+        build.hook_instrumented = main_imports
+            .iter()
+            .map(|hook| {
+                let closure = std::iter::once(hook).chain(hook_deps.get(hook).into_iter().flatten());
+                (hook.clone(), closure.filter(|p| instrumented.contains(p.as_str())).cloned().collect())
+            })
+            .collect();
         let imports = programs::hook_imports(&graph, &matched.hooks_by_target, &hook_deps);
         let user_overlay = self.args.flag("overlay").or_else(|| modules.goflag("overlay")).map(|o| self.dir.join(o));
         let pgo_auto = self.args.flag("pgo").or_else(|| modules.goflag("pgo")).is_none_or(|p| p == "auto");
@@ -508,7 +517,7 @@ fn summary(matched: &Matched) -> Vec<String> {
 
 /// The packages rules apply to, with their module and the instrumentations of those rules.
 fn instrumented(catalogue: &Catalogue, matched: &Matched, graph: &[Package]) -> Vec<Instrumented> {
-    let by_path: BTreeMap<&str, &Package> = graph.iter().map(|p| (p.import_path.as_str(), p)).collect();
+    let by_path: BTreeMap<&str, &Package> = graph.iter().map(|p| (programs::without_variant(&p.import_path), p)).collect();
     matched
         .packages
         .iter()

@@ -48,6 +48,10 @@ pub struct BuildState {
     /// (crates/manifest).
     #[serde(default)]
     pub instrumented: Vec<Instrumented>,
+    /// For each hook package, the packages of `instrumented` in its closure (itself included):
+    /// what a program it is added to links besides the go command's packages (for the manifest).
+    #[serde(default)]
+    pub hook_instrumented: BTreeMap<String, Vec<String>>,
 }
 
 /// How one program (a main package, or the test main of a package under test) links the hook

@@ -34,7 +34,7 @@ use crate::tool_version;
 use manifest::Manifest;
 use rewrite::{Applied, Hook, Weave};
 use rules::{Action, Catalogue, FileId};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsString;
 use std::io::Write as _;
 use std::os::unix::process::CommandExt;
@@ -295,23 +295,23 @@ fn link(state: &Path, mut argv: LinkArgv) -> Result<LinkArgv, String> {
     let Some(original) = argv.importcfg().map(Path::to_owned) else {
         return Ok(argv);
     };
-    let cfg = if build.hook_imports(&program) == HookImports::OverlayFile {
-        // The go command built the hook packages into this program itself.
-        std::fs::read_to_string(&original).map_err(|e| format!("cannot read {}: {e}", original.display()))?
-    } else {
-        let cfg = with_packagefiles(&original, &build.archives)?;
+    let cfg = std::fs::read_to_string(&original).map_err(|e| format!("cannot read {}: {e}", original.display()))?;
+    let mut linked: HashSet<&str> = packagefiles(&cfg).collect();
+    // A program whose overlay file imports its hook packages has them built into it by the go
+    // command; to any other, the proxy adds the hook closure (the linker loads what main reaches).
+    if let HookImports::Generated(hooks) = build.hook_imports(&program) {
+        let patched_cfg = with_packagefiles(&original, &build.archives)?;
         let patched = original.with_file_name("autotel_importcfg.link");
-        std::fs::write(&patched, &cfg).map_err(|e| format!("cannot write {}: {e}", patched.display()))?;
+        std::fs::write(&patched, &patched_cfg).map_err(|e| format!("cannot write {}: {e}", patched.display()))?;
         argv.set_importcfg(patched.into_os_string());
-        cfg
-    };
-    argv.define_string(manifest::VARIABLE, &manifest_of(&build, &cfg).encode());
+        linked.extend(hooks.iter().filter_map(|h| build.hook_instrumented.get(h)).flatten().map(String::as_str));
+    }
+    argv.define_string(manifest::VARIABLE, &manifest_of(&build, &linked).encode());
     Ok(argv)
 }
 
-/// The manifest of the program whose link reads `importcfg`: the instrumented packages it links.
-fn manifest_of(build: &BuildState, importcfg: &str) -> Manifest {
-    let linked: std::collections::HashSet<&str> = packagefiles(importcfg).collect();
+/// The manifest of a program that links the packages `linked`: the instrumented ones among them.
+fn manifest_of(build: &BuildState, linked: &HashSet<&str>) -> Manifest {
     Manifest {
         autotel: env!("CARGO_PKG_VERSION").to_string(),
         go: build.go_version.clone(),
@@ -336,7 +336,7 @@ fn with_packagefiles<'p>(
     packages: impl IntoIterator<Item = (&'p String, &'p PathBuf)>,
 ) -> Result<String, String> {
     let mut cfg = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let present: std::collections::HashSet<String> = packagefiles(&cfg).map(str::to_string).collect();
+    let present: HashSet<String> = packagefiles(&cfg).map(str::to_string).collect();
     for (package, archive) in packages {
         if !present.contains(package) {
             cfg.push_str(&format!("packagefile {package}={}\n", archive.display()));
