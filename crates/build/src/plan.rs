@@ -284,19 +284,17 @@ impl Planner<'_> {
             &mut build,
         )?;
 
-        let instrumented: BTreeSet<&str> = build.instrumented.iter().map(|i| i.package.as_str()).collect();
-        build.hook_instrumented = main_imports
-            .iter()
-            .map(|hook| {
-                let closure = std::iter::once(hook).chain(hook_deps.get(hook).into_iter().flatten());
-                (hook.clone(), closure.filter(|p| instrumented.contains(p.as_str())).cloned().collect())
-            })
-            .collect();
         let imports = programs::hook_imports(&graph, &matched.hooks_by_target, &hook_deps);
         let user_overlay = self.args.flag("overlay").or_else(|| modules.goflag("overlay")).map(|o| self.dir.join(o));
         let pgo_auto = self.args.flag("pgo").or_else(|| modules.goflag("pgo")).is_none_or(|p| p == "auto");
         let built = hook_overlay::HookArchives { deps: &hook_deps, archives: &build.archives };
         let overlay = hook_overlay::plan(&graph, &imports, &built, pgo_auto, user_overlay.as_deref())?;
+        let instrumented: BTreeSet<&str> = build.instrumented.iter().map(|i| i.package.as_str()).collect();
+        let hook_instrumented = main_imports
+            .iter()
+            .map(|hook| (hook.clone(), built.closure(hook).filter(|p| instrumented.contains(p)).map(str::to_string).collect()))
+            .collect();
+        build.hook_instrumented = hook_instrumented;
         let by_overlay = |program: &String| overlay.as_ref().is_some_and(|o| o.programs.contains(program));
         build.programs = imports
             .into_iter()
