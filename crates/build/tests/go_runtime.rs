@@ -13,6 +13,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The runtime's root module, `go/`.
+fn root_module() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../go")
+}
+
 /// The directories of every Go module of the runtime.
 fn modules() -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -28,7 +33,7 @@ fn modules() -> Vec<PathBuf> {
         }
     }
     let mut out = Vec::new();
-    walk(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../go"), &mut out);
+    walk(&root_module(), &mut out);
     assert!(!out.is_empty(), "the runtime has modules");
     out
 }
@@ -81,8 +86,7 @@ fn go_vet_and_go_test_pass() {
 
 #[test]
 fn the_root_module_passes_its_tests_with_the_oldest_go() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../go");
-    go_in_modules(vec![root], &["test", "-count=1", "./..."], Some(OLDEST_GO));
+    go_in_modules(vec![root_module()], &["test", "-count=1", "./..."], Some(OLDEST_GO));
 }
 
 /// `go test` in every module with each release `AUTOTEL_GO_VERSIONS` lists (separated by spaces
@@ -152,7 +156,7 @@ fn the_runtime_compiles_against_the_first_attribute_valued_logs_api() {
 fn compiles_against(train: &build::otelalign::Train) {
     let newest = train.modules();
     let copy = tempfile::tempdir().unwrap();
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../go");
+    let root = root_module();
     copy_dir(&root, copy.path());
     for module in modules() {
         let dir = copy.path().join(module.strip_prefix(&root).unwrap());
