@@ -16,8 +16,21 @@ pub use otlp::{BackgroundReceiver, ReceiverConfig};
 /// The newest OpenTelemetry Go release (the otel module and the SDK's), which testdata/apps/otel-newest pins.
 pub const NEWEST_OTEL_GO: &str = "v1.47.0";
 
+/// The autotel binary. The first call in a test process first builds testdata/apps/nethttp-pair
+/// with it: the tests run two at a time, and two cold builds side by side compile the standard
+/// library, the hook runtime and the SDK twice (Go's build cache does not share a compile in
+/// progress; bench/ci-time.md), where after this build every test finds them in the cache.
 pub fn autotel() -> Command {
+    static WARM: std::sync::Once = std::sync::Once::new();
+    WARM.call_once(warm_the_go_build_cache);
     Command::new(env!("CARGO_BIN_EXE_autotel"))
+}
+
+/// One instrumented build of the programs most tests build. Its outcome is not checked here:
+/// a build that fails fails again, with its message, in the tests that need it.
+fn warm_the_go_build_cache() {
+    let app = App::copy("nethttp-pair");
+    let _ = Command::new(env!("CARGO_BIN_EXE_autotel")).args(["go", "build", "./..."]).current_dir(app.path()).output();
 }
 
 pub fn repo_root() -> PathBuf {
