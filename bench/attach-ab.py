@@ -5,12 +5,15 @@ interleaved round by round (the order rotates), each on a fresh server process.
 usage (root, from the repository root, needs bpftool):
   bench/attach-ab.py [--rounds N] [--requests N] AUTOTEL_A [AUTOTEL_B ...]
 
+AUTOTEL@nostats runs that binary without kernel.bpf_stats_enabled (no BPF columns): what the
+statistics themselves cost the server.
+
 Prints per variant the medians of: requests/s and its ratio to plain (per-round ratios), the
 server's CPU µs per request, the agent's CPU µs per request, and each BPF program's runs per
 request and ns per run (kernel.bpf_stats_enabled=1 during the measured requests). Exports to the
 first binary's `autotel view --json` (output discarded), as bench/run's runtime section does.
 """
-import argparse, json, os, signal, socket, subprocess, sys, tempfile, time
+import argparse, contextlib, json, os, signal, socket, subprocess, sys, tempfile, time
 from pathlib import Path
 
 import bpf  # bench/bpf.py: the programs' counters and names
@@ -65,7 +68,7 @@ def main():
     subprocess.run(["go", "build", "-o", work / "server", "./cmd/b"], cwd=ROOT / "testdata/apps/nethttp-pair", check=True)
     subprocess.run(["go", "build", "-o", work / "loadgen", "."], cwd=ROOT / "bench/loadgen", check=True)
     http_port, grpc_port = free_port(), free_port()
-    collector = subprocess.Popen([args.autotel[0], "view", "--json", "--http-port", str(http_port), "--grpc-port", str(grpc_port)],
+    collector = subprocess.Popen([args.autotel[0].removesuffix(NO_STATS), "view", "--json", "--http-port", str(http_port), "--grpc-port", str(grpc_port)],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(http_port)
     variants = ["plain"] + args.autotel
@@ -92,7 +95,12 @@ def main():
         print(f"| {v} | {median([x['rps'] for x in rows[v]]):.0f} | {ratio:.2f} | {median([x['cpu'] for x in rows[v]]):.1f} | {agent:.1f} | {bpf} |")
 
 
+NO_STATS = "@nostats"
+
+
 def measure(variant, work, requests, http_port):
+    stats = not variant.endswith(NO_STATS)
+    binary = variant.removesuffix(NO_STATS)
     port = free_port()
     server = subprocess.Popen([work / "server"], env={**os.environ, "LISTEN": f"127.0.0.1:{port}"},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -101,7 +109,7 @@ def measure(variant, work, requests, http_port):
         wait_port(port)
         if variant != "plain":
             log = work / "attach.log"
-            agent = subprocess.Popen([variant, "attach", "--pid", str(server.pid)], stdout=open(log, "w"), stderr=subprocess.STDOUT,
+            agent = subprocess.Popen([binary, "attach", "--pid", str(server.pid)], stdout=open(log, "w"), stderr=subprocess.STDOUT,
                                      env={**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{http_port}",
                                           "OTEL_SERVICE_NAME": "bench-b"})
             deadline = time.time() + 60
@@ -112,13 +120,14 @@ def measure(variant, work, requests, http_port):
         url = f"http://127.0.0.1:{port}/items/42"
         load = [str(work / "loadgen"), "run", "-url", url, "-c", "4", "-warmup", "0", "-n"]
         subprocess.run(load + ["3000"], capture_output=True, check=True)
-        with bpf.stats_enabled():
-            p0 = bpf.program_counters(agent.pid) if agent else {}
+        with bpf.stats_enabled() if stats else contextlib.nullcontext():
+            p0 = bpf.program_counters(agent.pid) if agent and stats else {}
             c0, a0 = cpu_s(server.pid), cpu_s(agent.pid) if agent else 0
             res = json.loads(subprocess.run(load + [str(requests)], capture_output=True, text=True, check=True).stdout)
             res["cpu"] = (cpu_s(server.pid) - c0) / requests * 1e6
             if agent:
                 res["agent_cpu"] = (cpu_s(agent.pid) - a0) / requests * 1e6
+            if agent and stats:
                 p1 = bpf.program_counters(agent.pid)
                 names = bpf.program_names(set(p1))
                 res["bpf"] = {}

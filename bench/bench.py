@@ -59,7 +59,7 @@ FULL = dict(
     cold_rounds=3, large_cold_rounds=1, warm_rounds=5, edit_rounds=3, large_app=True, cold=True,
     toolexec_calls=200, toolexec_rounds=5,
     hook_rounds=5, hook_benchtime="200ms",
-    rt_rounds=9, rt_requests=40000, rt_warmup=2000, rt_concurrency=4,
+    rt_rounds=9, rt_requests=40000, rt_warmup=2000, rt_concurrency=4, rt_bpf_rounds=3,
     uprobe_rounds=5, uprobe_calls=50000,
     outage_rounds=3, outage_requests=20000,
     start_rounds=5,
@@ -68,13 +68,14 @@ QUICK = dict(
     cold_rounds=0, large_cold_rounds=0, warm_rounds=2, edit_rounds=1, large_app=False, cold=False,
     toolexec_calls=100, toolexec_rounds=3,
     hook_rounds=2, hook_benchtime="50ms",
-    rt_rounds=1, rt_requests=2000, rt_warmup=300, rt_concurrency=4,
+    rt_rounds=1, rt_requests=2000, rt_warmup=300, rt_concurrency=4, rt_bpf_rounds=1,
     uprobe_rounds=1, uprobe_calls=20000,
     outage_rounds=1, outage_requests=2000,
     start_rounds=1,
 )
 SECTIONS = ["build", "toolexec", "hook", "runtime", "outage", "attach-start"]
 # The runtime variant with attach's uprobes running empty BPF programs: what the traps cost.
+ATTACH = "attach (eBPF)"
 EMPTY_UPROBES = "attach's uprobes, empty programs"
 
 
@@ -403,31 +404,33 @@ class Suite:
             raise
         return server, port
 
-    def measure_server(self, binary, env_extra, requests, attach_endpoint=None, empty_uprobes=(), profile_to=None):
+    def measure_server(self, binary, env_extra, requests, attach_endpoint=None, empty_uprobes=(), profile_to=None,
+                       bpf_stats=False):
         """A fresh server under load. attach_endpoint: `autotel attach` runs on it, exporting
         there; empty_uprobes: file offsets of binary where an empty BPF program runs instead;
-        profile_to: perf records the server over the measured requests into that file."""
+        profile_to: perf records the server over the measured requests into that file;
+        bpf_stats: the kernel times the agent's BPF programs over them."""
         server, port = self.start_server(binary, env_extra)
         agent = None
         try:
             if attach_endpoint is not None:
                 agent = self.start_agent(server.pid, attach_endpoint)
             with bpf.empty_uprobes(binary, empty_uprobes, server.pid) if empty_uprobes else contextlib.nullcontext():
-                return self.load(server, port, requests, agent, profile_to)
+                return self.load(server, port, requests, agent, profile_to, bpf_stats)
         finally:
             stop(agent, signal.SIGINT)
             stop(server)
 
-    def load(self, server, port, requests, agent, profile_to=None):
+    def load(self, server, port, requests, agent, profile_to=None, bpf_stats=False):
         """Warm-up, then the measured requests: loadgen's figures, the server's CPU per request
-        and memory; under attach, the agent's CPU and the run counts and run times of its BPF
-        programs (bpf_stats, enabled for the measured requests); with profile_to, where the
-        server's CPU went (bench/cpuprofile.py)."""
+        and memory; under attach, the agent's CPU, and with bpf_stats the run counts and run
+        times of its BPF programs (kernel.bpf_stats_enabled for the measured requests); with
+        profile_to, where the server's CPU went (bench/cpuprofile.py)."""
         url = f"http://127.0.0.1:{port}/items/42"
         lg = str(self.bin / "loadgen")
         c = str(self.cfg["rt_concurrency"])
         run([lg, "run", "-url", url, "-n", str(self.cfg["rt_warmup"]), "-c", c, "-warmup", "0"])
-        stats = agent is not None and bpf.missing() is None
+        stats = bpf_stats and agent is not None and bpf.missing() is None
         recording = cpuprofile.Recording(server.pid, profile_to) if profile_to else contextlib.nullcontext()
         with bpf.stats_enabled() if stats else contextlib.nullcontext(), recording:
             programs0 = bpf.program_counters(agent.pid) if stats else None
@@ -479,6 +482,8 @@ class Suite:
         try:
             variants = self.runtime_variants(bins, endpoint, section)
             section["rounds"] = self.runtime_rounds(variants, section["skipped"])
+            if ATTACH in variants and ATTACH not in section["skipped"] and bpf.missing() is None:
+                section["bpf_rounds"] = self.runtime_bpf_rounds(variants[ATTACH])
             if cpuprofile.missing() is None:
                 section["profiles"] = self.runtime_profiles(variants, section["skipped"])
             else:
@@ -499,9 +504,9 @@ class Suite:
         }
         skipped = section["skipped"]
         if os.geteuid() == 0:
-            variants["attach (eBPF)"] = (bins["plain"], {}, endpoint, ())
+            variants[ATTACH] = (bins["plain"], {}, endpoint, ())
         else:
-            skipped["attach (eBPF)"] = "not root"
+            skipped[ATTACH] = "not root"
         if bpf.missing() is not None:
             section["bpf_stats_skipped"] = bpf.missing()
             return variants
@@ -533,6 +538,18 @@ class Suite:
                 log(f"  r{r} {v}: {res['rps']:.0f} req/s p50 {res['p50_us']:.0f}us p99 {res['p99_us']:.0f}us "
                     f"cpu {res['cpu_us_per_req']:.1f}us/req rss {res['rss_mib']:.1f}MiB")
         return rows
+
+    def runtime_bpf_rounds(self, variant):
+        """Extra rounds of attach with the kernel timing its BPF programs (bpf_stats), apart from
+        the measured rounds: the statistics add two clock reads to every program run, which
+        the measured rounds' figures should not carry."""
+        binary, extra, attach, probes = variant
+        rounds = []
+        for r in range(self.cfg["rt_bpf_rounds"]):
+            res = self.measure_server(binary, extra, self.cfg["rt_requests"], attach, probes, bpf_stats=True)
+            rounds.append(res)
+            log(f"  bpf r{r}: " + ", ".join(f"{n} {p['ns_per_req']:.0f} ns/req" for n, p in res.get("bpf", {}).items()))
+        return rounds
 
     def runtime_profiles(self, variants, skipped):
         """{variant: one more round, with the server's CPU profile}: an extra round, not a measured

@@ -312,7 +312,7 @@ class Report:
         """Where attach mode's extra server CPU goes: the uprobe traps, the BPF programs' own run
         time (bpf_stats), and the rest."""
         hit = rt.get("uprobe_hit")
-        rounds = [r for r in rt["rounds"].get("attach (eBPF)", []) if "bpf" in r]
+        rounds = [r for r in rt.get("bpf_rounds", []) if "bpf" in r]
         if not hit and not rounds:
             if rt.get("bpf_stats_skipped"):
                 self.add(f"Attach mode's BPF program statistics were not measured: {rt['bpf_stats_skipped']}.", "")
@@ -366,8 +366,9 @@ class Report:
         uprobe_hit_table). Returns the programs' ns per request and the hits' µs per request."""
         names = sorted({n for r in rounds for n in r["bpf"]},
                        key=lambda n: -col([r["bpf"][n] for r in rounds if n in r["bpf"]], "ns_per_req"))
-        self.add(f"The agent's BPF programs over the measured requests (kernel.bpf_stats_enabled=1 during them; "
-                 f"median of {len(rounds)} rounds). A uprobe program's runs are its uprobes' hits; their trap time is "
+        self.add(f"The agent's BPF programs, timed by the kernel (kernel.bpf_stats_enabled=1) in {len(rounds)} extra "
+                 f"rounds of attach after the measured ones (the statistics add two clock reads to every program run, "
+                 f"so the measured rounds run without them); medians. A uprobe program's runs are its uprobes' hits; their trap time is "
                  f"hits × the cost of a hit on the kind of instruction the uprobes are on (table above).", "",
                  "| program | uprobes (single-stepped) | runs/request | BPF ns/run | BPF ns/request | trap µs/request |",
                  "|---|---|---|---|---|---|")

@@ -60,8 +60,6 @@ const volatile enum event_kind layout_event_kind = EVENT_KIND_END;
 
 /* ---- configuration, set by userspace before load ---- */
 const volatile u64 off_g_goid = 0;
-const volatile u64 off_g_m = 0;
-const volatile u64 off_m_curg = 0;
 /* Wake the reader only once this much data is waiting (batched wake-ups); userspace also
  * drains the ring on a short timer, so a quiet period never strands events. */
 const volatile u64 wakeup_bytes = 256 * 1024;
@@ -150,14 +148,39 @@ static __always_inline u64 read_u64(u64 addr)
 #define READ_GO_STRING(dst, size, addr, out_len) \
 	READ_BYTES(dst, size, read_u64(addr), read_u64((addr) + 8), out_len)
 
+/* Span and trace ids: splitmix64 over a per-CPU state seeded once from the kernel's prandom.
+ * Its per-CPU array lookup is inlined by the verifier, where bpf_get_prandom_u32 is a helper
+ * call per four bytes (six per root span; each call costs about as much as a user read). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u64);
+} id_state SEC(".maps");
+
+static __always_inline u64 splitmix64(u64 *state)
+{
+	u64 z = (*state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Fills dst[n], n 8 or 16, with random bytes. */
 static __always_inline void random_bytes(u8 *dst, int n)
 {
+	u32 zero = 0;
+	u64 *state = bpf_map_lookup_elem(&id_state, &zero);
+	if (!state)
+		return;
+	if (!*state)
+		*state = ((u64)bpf_get_prandom_u32() << 32 | bpf_get_prandom_u32()) ^ bpf_ktime_get_ns();
 #pragma unroll
-	for (int i = 0; i < 16; i += 4) {
+	for (int i = 0; i < 16; i += 8) {
 		if (i >= n)
 			break;
-		u32 r = bpf_get_prandom_u32();
-		__builtin_memcpy(dst + i, &r, 4);
+		u64 r = splitmix64(state);
+		__builtin_memcpy(dst + i, &r, 8);
 	}
 }
 

@@ -36,14 +36,13 @@ pub(crate) const fn opt(strukt: &'static str, field: &'static str) -> Field {
 }
 
 pub const G_GOID: Field = req("runtime.g", "goid");
-pub const G_M: Field = req("runtime.g", "m");
-pub const M_CURG: Field = req("runtime.m", "curg");
+/// The creator's goid in a new goroutine (Go 1.21+).
+pub const G_PARENTGOID: Field = req("runtime.g", "parentGoid");
 
 /// Every standard-library field attach knows about (the generator records all of them).
 pub const STD_FIELDS: &[Field] = &[
     G_GOID,
-    G_M,
-    M_CURG,
+    G_PARENTGOID,
     nethttp::REQ_METHOD,
     nethttp::REQ_URL,
     nethttp::REQ_HEADER,

@@ -319,8 +319,6 @@ mod imp {
                 })?;
             let get = |f: Field| o.get(f).unwrap_or(0);
             ro.off_g_goid = get(G_GOID);
-            ro.off_g_m = get(G_M);
-            ro.off_m_curg = get(M_CURG);
             for lib in LIBRARIES {
                 lib.configure(ro, report);
             }

@@ -2,8 +2,9 @@
 //! every goroutine inherits its creator's span context, so spans of every other library join
 //! the right trace without `ctx`. It has no `OTEL_GO_*_INSTRUMENTATIONS` switch of its own
 //! (`runtime` is always allowed) and produces no span. BPF side: `bpf/lib/goroutines.bpf.h`
-//! (its offsets, `runtime.g.goid`/`g.m`/`m.curg`, are the common configuration set by
-//! `session`, since every program reads the goroutine id).
+//! (`runtime.g.goid` is the common configuration set by `session`, since every program reads
+//! the goroutine id; `g.parentGoid`, the creator's id in the new goroutine, is this library's:
+//! one user read gives the probe both ids).
 
 use super::{Analysis, Library};
 use crate::offsets::*;
@@ -11,6 +12,15 @@ use crate::plan::{PlannedProbe, SkippedProbe};
 use crate::probes::{ProbeId, ProbeSpec};
 
 pub struct Goroutines;
+
+/// The most bytes of `runtime.g` the probe reads to get both ids (`G_IDS_WINDOW` in
+/// `bpf/lib/goroutines.bpf.h`): `goid` and `parentGoid` must lie within it.
+const G_IDS_WINDOW: u64 = 256;
+
+/// The bytes from the first of `goid` and `parentGoid` to the end of the other.
+fn ids_span(goid: u64, parent_goid: u64) -> u64 {
+    goid.abs_diff(parent_goid) + 8
+}
 
 pub(crate) const PROBES: &[ProbeSpec] = &[
     ProbeSpec {
@@ -20,7 +30,7 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
         what: "goroutine ancestry (spans in child goroutines join their parent's trace)",
         function: "runtime.newproc.func1",
         also: &[],
-        fields: &[G_GOID, G_M, M_CURG],
+        fields: &[G_GOID, G_PARENTGOID],
         ignore_calls_from: None,
         at_calls_to: Some("runtime.runqput"),
         also_calls_to: &[],
@@ -37,10 +47,48 @@ impl Library for Goroutines {
         PROBES
     }
 
-    fn review(&self, planned: &mut [PlannedProbe], _: &[SkippedProbe], _: &Analysis) -> Vec<String> {
-        if planned.iter().any(|p| p.spec.id == ProbeId::Goroutines) {
-            return Vec::new();
+    fn review(&self, planned: &mut [PlannedProbe], _: &[SkippedProbe], analysis: &Analysis) -> Vec<String> {
+        if !planned.iter().any(|p| p.spec.id == ProbeId::Goroutines) {
+            return vec!["without the goroutine probe, spans started in child goroutines start new traces".into()];
         }
-        vec!["without the goroutine probe, spans started in child goroutines start new traces".into()]
+        match (analysis.offsets.get(G_GOID), analysis.offsets.get(G_PARENTGOID)) {
+            (Some(goid), Some(parent)) if ids_span(goid, parent) > G_IDS_WINDOW => vec![format!(
+                "runtime.g.goid and parentGoid are {} bytes apart in this Go release, more than the goroutine probe \
+                 reads ({G_IDS_WINDOW}): spans started in child goroutines start new traces; please report it",
+                goid.abs_diff(parent)
+            )],
+            _ => Vec::new(),
+        }
+    }
+
+    #[cfg(bpf_built)]
+    fn configure(&self, ro: &mut super::Rodata, report: &crate::plan::CheckReport) {
+        ro.off_g_parentgoid = report.offsets.get(G_PARENTGOID).unwrap_or(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::offsets::Table;
+
+    #[test]
+    fn every_go_release_in_the_table_has_both_ids_within_the_window() {
+        let table = Table::embedded();
+        let (mut goids, mut parents) = (Vec::new(), Vec::new());
+        for f in &table.fields {
+            let into = match (f.strukt.as_str(), f.field.as_str()) {
+                ("runtime.g", "goid") => &mut goids,
+                ("runtime.g", "parentGoid") => &mut parents,
+                _ => continue,
+            };
+            into.extend(f.values.iter().flat_map(|v| v.versions.iter().map(move |r| (r.clone(), v.offset))));
+        }
+        assert!(!goids.is_empty() && goids.len() == parents.len(), "goid {goids:?}, parentGoid {parents:?}");
+        for (release, goid) in &goids {
+            let parent = parents.iter().find(|(r, _)| r == release).map(|(_, o)| *o);
+            let parent = parent.unwrap_or_else(|| panic!("offsets.json has no runtime.g.parentGoid for {release}"));
+            assert!(ids_span(*goid, parent) <= G_IDS_WINDOW, "{release}: goid {goid}, parentGoid {parent}");
+        }
     }
 }
