@@ -337,10 +337,16 @@ class Report:
         else:
             how = (f"measured: the variant `attach's uprobes, empty programs` above; hits × the cost of a hit "
                    f"gives {f(trap_estimate_us, 1)} µs")
+        rest = extra - traps - bpf_us
+        if rest >= 0.05:
+            rest_text = f"and {f(rest, 1)} µs neither accounts for"
+        elif rest > -0.05:
+            rest_text = "and nothing left over"
+        else:  # the run times come from other rounds, with the kernel's timing in them
+            rest_text = f"together {f(-rest, 1)} µs more than the extra CPU measured (they come from other rounds)"
         self.add(f"Server CPU per request over plain under attach: {f(extra, 1)} µs. Of it, the uprobe traps "
-                 f"{f(traps, 1)} µs ({how}), the BPF programs' own run time {f(bpf_us, 1)} µs, and "
-                 f"{f(extra - traps - bpf_us, 1)} µs neither accounts for. The agent's own CPU, "
-                 f"{f(col(attach, 'agent_cpu_us_per_req'), 1)} µs per request, comes on top.", "")
+                 f"{f(traps, 1)} µs ({how}), the BPF programs' own run time {f(bpf_us, 1)} µs, {rest_text}. "
+                 f"The agent's own CPU, {f(col(attach, 'agent_cpu_us_per_req'), 1)} µs per request, comes on top.", "")
 
     def uprobe_hit_table(self, hit):
         """The cost of one uprobe hit per probed instruction; returns the median cost (ns) of a

@@ -12,6 +12,7 @@ pub mod error;
 pub mod fingerprint;
 pub mod goflags;
 mod go_header;
+pub mod go_releases;
 mod golist;
 mod hook_overlay;
 mod language;

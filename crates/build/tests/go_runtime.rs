@@ -44,8 +44,6 @@ fn go_line(module: &Path) -> String {
     text.lines().find_map(|l| l.strip_prefix("go ")).expect("a go line").trim().to_string()
 }
 
-/// The oldest Go release autotel supports.
-const OLDEST_GO: &str = "go1.23.12";
 
 fn go_in_every_module(args: &[&str], toolchain: Option<&str>) {
     go_in_modules(modules(), args, toolchain);
@@ -86,7 +84,7 @@ fn go_vet_and_go_test_pass() {
 
 #[test]
 fn the_root_module_passes_its_tests_with_the_oldest_go() {
-    go_in_modules(vec![root_module()], &["test", "-count=1", "./..."], Some(OLDEST_GO));
+    go_in_modules(vec![root_module()], &["test", "-count=1", "./..."], Some(build::go_releases::oldest()));
 }
 
 /// `go test` in every module with each release `AUTOTEL_GO_VERSIONS` lists (separated by spaces

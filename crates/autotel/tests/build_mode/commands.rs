@@ -54,23 +54,22 @@ fn go_run_of_a_named_file_runs_the_program_instrumented() {
     drop(b);
 }
 
-/// The oldest Go release autotel supports, fetched through the module proxy.
-const OLDER_GO: &str = "go1.23.12";
-
+/// The oldest Go release autotel supports (fetched through the module proxy).
 #[test]
-fn builds_with_an_older_go_release() {
+fn builds_with_the_oldest_go_release() {
+    let oldest = build::go_releases::oldest();
     let app = App::copy("nethttp-pair");
     let bin = tempfile::tempdir().unwrap();
     let out = bin.path().join("b");
     let output = autotel()
         .args(["go", "build", "-o", out.to_str().unwrap(), "./cmd/b"])
         .current_dir(app.path())
-        .env("GOTOOLCHAIN", OLDER_GO)
+        .env("GOTOOLCHAIN", oldest)
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let version = Command::new("go").args(["version"]).arg(&out).output().unwrap();
-    assert!(String::from_utf8_lossy(&version.stdout).contains(&format!(": {OLDER_GO}")), "{version:?}");
+    assert!(String::from_utf8_lossy(&version.stdout).contains(&format!(": {oldest}")), "{version:?}");
     let receiver = receiver();
     let mut command = Command::new(&out);
     otel_env(&mut command, &receiver, "b-old");

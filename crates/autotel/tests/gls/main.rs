@@ -212,14 +212,14 @@ fn log_and_slog_lines_in_a_handler_carry_the_server_span_ids() {
 }
 
 #[test]
-fn go_1_23_goroutine_local_context_and_log_correlation() {
-    check_with_go("go1.23.12");
+fn the_oldest_gos_goroutine_local_context_and_log_correlation() {
+    check_with_go(build::go_releases::oldest());
 }
 
-/// Go 1.27 (the newest release): runtime.newproc1, gdestroy and g checked and the range widened.
+/// The newest release (Go 1.27 had runtime.newproc1, gdestroy and g checked and the range widened).
 #[test]
-fn go_1_27_goroutine_local_context_and_log_correlation() {
-    check_with_go("go1.27.4");
+fn the_newest_gos_goroutine_local_context_and_log_correlation() {
+    check_with_go(build::go_releases::tested().last().expect("a tested release"));
 }
 
 fn check_with_go(toolchain: &str) {
