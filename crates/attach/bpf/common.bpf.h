@@ -150,7 +150,10 @@ static __always_inline u64 read_u64(u64 addr)
 
 /* Span and trace ids: splitmix64 over a per-CPU state seeded once from the kernel's prandom.
  * Its per-CPU array lookup is inlined by the verifier, where bpf_get_prandom_u32 is a helper
- * call per four bytes (six per root span; each call costs about as much as a user read). */
+ * call per four bytes (six per root span; each call costs about as much as a user read). The
+ * state advances by an atomic add: a uprobe program can be preempted (it only keeps its CPU),
+ * and two programs on one CPU must still draw different states; the output function is a
+ * bijection, so different states give different ids. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -158,9 +161,11 @@ struct {
 	__type(value, u64);
 } id_state SEC(".maps");
 
+#define SPLITMIX64_GAMMA 0x9e3779b97f4a7c15ULL
+
 static __always_inline u64 splitmix64(u64 *state)
 {
-	u64 z = (*state += 0x9e3779b97f4a7c15ULL);
+	u64 z = __sync_fetch_and_add(state, SPLITMIX64_GAMMA) + SPLITMIX64_GAMMA;
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
