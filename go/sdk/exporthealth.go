@@ -8,6 +8,8 @@ package sdk
 // error to print; shutdown prints the counts once, at exit.
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -38,14 +40,19 @@ func (e *exportFailed) Error() string {
 
 func (e *exportFailed) Unwrap() error { return e.err }
 
-// done records the outcome of exporting n items: on the first failure in a
-// row it reports err once. It returns nil: the SDK must not print it again.
-func (h *exportHealth) done(n int, err error) error {
+// done records the outcome of exporting n items under ctx: on the first
+// failure in a row it reports err once, unless the export was cut off by the
+// bound of a flush (the flush says so itself, shutdown.go). It returns nil:
+// the SDK must not print it again.
+func (h *exportHealth) done(ctx context.Context, n int, err error) error {
 	if err == nil {
 		h.failing.Store(false)
 		return nil
 	}
 	h.dropped.Add(int64(n))
+	if errors.Is(context.Cause(ctx), errFlushBound) {
+		return nil
+	}
 	if !h.failing.Swap(true) {
 		otel.Handle(&exportFailed{signal: h.signal, err: err})
 	}

@@ -237,7 +237,7 @@ type suppressedSpanExporter struct {
 }
 
 func (e suppressedSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	return e.health.done(len(spans), e.SpanExporter.ExportSpans(api.Suppress(ctx), validSpans(spans)))
+	return e.health.done(ctx, len(spans), e.SpanExporter.ExportSpans(api.Suppress(ctx), validSpans(spans)))
 }
 
 type suppressedMetricExporter struct {
@@ -257,7 +257,7 @@ func (e suppressedMetricExporter) Export(ctx context.Context, rm *metricdata.Res
 		n += len(sm.Metrics)
 	}
 	validMetrics(rm)
-	return e.health.done(n, e.Exporter.Export(api.Suppress(ctx), rm))
+	return e.health.done(ctx, n, e.Exporter.Export(api.Suppress(ctx), rm))
 }
 
 type suppressedLogExporter struct {
@@ -266,5 +266,5 @@ type suppressedLogExporter struct {
 }
 
 func (e suppressedLogExporter) Export(ctx context.Context, records []sdklog.Record) error {
-	return e.health.done(len(records), e.Exporter.Export(api.Suppress(ctx), validRecords(records)))
+	return e.health.done(ctx, len(records), e.Exporter.Export(api.Suppress(ctx), validRecords(records)))
 }

@@ -13,6 +13,11 @@ import (
 // most this much, whatever state the collector is in.
 const defaultShutdownTimeout = 5 * time.Second
 
+// errFlushBound is the cause of a flush's context ending at its bound: an
+// export failing for it was cut off, not refused, and is not said on its own
+// ("flush did not finish" says it for every signal at once).
+var errFlushBound = errors.New("the flush's bound passed")
+
 // runtime is the installed SDK and its flush-once state.
 type runtime struct {
 	providers       *providers
@@ -93,7 +98,7 @@ func (r *runtime) forceFlush() {
 // and returns by then even if fn does not honour the context; it says
 // whether fn finished.
 func (r *runtime) bounded(fn func(context.Context) error) bool {
-	ctx, cancel := context.WithTimeout(context.Background(), r.shutdownTimeout)
+	ctx, cancel := context.WithTimeoutCause(context.Background(), r.shutdownTimeout, errFlushBound)
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- fn(ctx) }()

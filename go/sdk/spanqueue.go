@@ -69,9 +69,9 @@ type wireSpanProcessor struct {
 	stop chan struct{} // closed by Shutdown
 	done chan struct{} // closed when the goroutine has returned
 	// cancel ends the goroutine's export under way (Shutdown, when its
-	// context ends first).
+	// context ends first, with that context's cause).
 	ctx    context.Context
-	cancel context.CancelFunc
+	cancel context.CancelCauseFunc
 
 	// exporting is held (a value in it) by the one export under way, and
 	// owns batch.
@@ -80,7 +80,7 @@ type wireSpanProcessor struct {
 }
 
 func newWireSpanProcessor(exporter encodedSpanExporter, health *exportHealth, cfg batchConfig, wake func()) *wireSpanProcessor {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	return &wireSpanProcessor{
 		exporter: exporter, health: health, cfg: cfg, wake: wake,
 		full: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
@@ -172,7 +172,7 @@ func (p *wireSpanProcessor) export(ctx context.Context, all bool) error {
 		ectx, cancel := context.WithTimeout(api.Suppress(ctx), p.cfg.timeout)
 		// A failure is said once and counted by health, not returned (as
 		// suppressedSpanExporter does).
-		p.health.done(n, p.exporter.exportEncoded(ectx, spans[:n]))
+		p.health.done(ctx, n, p.exporter.exportEncoded(ectx, spans[:n]))
 		cancel()
 		spans = spans[n:]
 		p.mu.Lock()
@@ -216,14 +216,15 @@ func (p *wireSpanProcessor) Shutdown(ctx context.Context) error {
 	if wasClosed {
 		return nil
 	}
-	defer p.cancel()
+	defer p.cancel(nil)
 	var err error
 	if started {
 		close(p.stop)
 		select {
 		case <-p.done:
 		case <-ctx.Done():
-			return ctx.Err() // p.cancel ends the export under way
+			p.cancel(context.Cause(ctx)) // ends the export under way, for the same reason
+			return ctx.Err()
 		}
 		err = p.export(ctx, true)
 	}

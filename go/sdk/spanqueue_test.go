@@ -158,7 +158,8 @@ func hangingCollector(t *testing.T) string {
 func TestWireSpanProcessorIsBoundedWhenTheCollectorHangs(t *testing.T) {
 	ctx := context.Background()
 	exp := newSpanExporterOver(testTraceClient(t, hangingCollector(t)+"/v1/traces"))
-	health := &exportHealth{unit: "spans"}
+	health := &exportHealth{signal: "traces", unit: "spans"}
+	errs := captureErrors(t)
 	p := newWireSpanProcessor(exp, health, testBatch(time.Hour, 8, 4), func() {})
 	// The goroutine takes the whole batches queued (4 or 8 spans) and hangs
 	// in the first one's export; the queue holds 8 spans in all, counting
@@ -174,8 +175,9 @@ func TestWireSpanProcessorIsBoundedWhenTheCollectorHangs(t *testing.T) {
 	if got, want := droppedSummary(health), "dropped, the export queue was full: 12 spans"; got != want {
 		t.Errorf("summary %q, want %q", got, want)
 	}
-	// Shutdown is bounded by its context: the hanging export is cancelled.
-	sctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	// Shutdown is bounded by its context (as the flush bounds it): the
+	// hanging export is cancelled, counted and not said on its own.
+	sctx, cancel := context.WithTimeoutCause(ctx, 300*time.Millisecond, errFlushBound)
 	defer cancel()
 	start := time.Now()
 	err := p.Shutdown(sctx)
@@ -197,5 +199,8 @@ func TestWireSpanProcessorIsBoundedWhenTheCollectorHangs(t *testing.T) {
 	}
 	if s := droppedSummary(health); !strings.HasPrefix(s, "not exported, the exports failed: ") {
 		t.Errorf("summary %q", s)
+	}
+	if said := errs.all(); len(said) != 0 {
+		t.Errorf("the export cut off by the flush's bound was said: %v", said)
 	}
 }
