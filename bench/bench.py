@@ -254,11 +254,12 @@ class Suite:
             return [str(self.autotel), "go", "build", "-o", str(out), pkg]
         return ["go", "build", "-o", str(out), pkg]
 
-    def build_once(self, app, variant, caches, tag):
-        out = self.bin / f"{app}-{variant}"
+    def build_once(self, app, variant, caches, tag, out=None):
+        out = Path(out) if out else self.bin / f"{app}-{variant}"
         env = self.cache_env(caches)
         m = timed(self.build_cmd(app, variant, out), self.trees[(app, variant)], env)
-        m["size_bytes"] = out.stat().st_size
+        if out.is_file():
+            m["size_bytes"] = out.stat().st_size
         log(f"  {tag} {app}/{variant}: {m['wall_s']:.2f}s cpu {m['cpu_s']:.1f}s rss {m['peak_rss_mib']:.0f}MiB "
             f"processes {m['processes']}")
         return m
@@ -276,7 +277,7 @@ class Suite:
             apps.append(("large", ["plain", "autotel"]))
         data = {}
         for app, variants in apps:
-            rows = {v: {"cold": [], "warm": [], "edit": []} for v in variants}
+            rows = {v: {"cold": [], "warm": [], "discard": [], "edit": []} for v in variants}
             warm_caches = {v: self.work / "cache" / f"{app}-{v}" for v in variants}
             cold_rounds = cfg["cold_rounds"] if app == "demo" else cfg["large_cold_rounds"]
             if cfg["cold"]:
@@ -300,6 +301,10 @@ class Suite:
             for r in range(cfg["warm_rounds"]):
                 for v in variants[r % len(variants):] + variants[:r % len(variants)]:
                     rows[v]["warm"].append(self.build_once(app, v, warm_caches[v], f"warm r{r}"))
+            # The same with the executable thrown away: the go command links each time.
+            for r in range(cfg["warm_rounds"]):
+                for v in variants[r % len(variants):] + variants[:r % len(variants)]:
+                    rows[v]["discard"].append(self.build_once(app, v, warm_caches[v], f"discard r{r}", out=os.devnull))
             for r in range(cfg["edit_rounds"]):
                 for v in variants[r % len(variants):] + variants[:r % len(variants)]:
                     self.edit(app, v, r)

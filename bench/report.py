@@ -89,7 +89,8 @@ class Report:
             la = self.r["large_app"]
             apps["large"] = (f"large app (`{la['package']}` {la['version']} from the module proxy, "
                              f"{la['deps']} packages, {la['non_std_deps']} outside std)")
-        scenarios = {"cold": "cold (empty GOCACHE and autotel cache)", "warm": "warm, no change", "edit": "warm, one edited file"}
+        scenarios = {"cold": "cold (empty GOCACHE and autotel cache)", "warm": "warm, no change",
+                     "discard": "warm, no change, `-o /dev/null`", "edit": "warm, one edited file"}
         self.add("Wall time is the median of the rounds (n = rounds); ratios are medians of per-round ratios. "
                  "CPU is user+system of the whole process tree; peak RSS is the largest single process; processes "
                  "are those the machine started during the build (/proc/stat, the machine otherwise idle).", "")
@@ -99,7 +100,7 @@ class Report:
         for app, rows in data.items():
             for sc, sc_name in scenarios.items():
                 for v, per in rows.items():
-                    rs = per[sc]
+                    rs = per.get(sc, [])
                     if not rs:
                         continue
                     x_plain = paired_ratio(rs, rows["plain"][sc], "wall_s") if v != "plain" else None
@@ -109,13 +110,15 @@ class Report:
                     self.add(f"| {app} | {sc_name} | {v} | {len(rs)} | {f(col(rs, 'wall_s'))} | {f(x_plain)} | {f(x_hand)} "
                              f"| {f(col(rs, 'cpu_s'), 1)} | {f(cpu_x)} | {f(col(rs, 'peak_rss_mib'), 0)} | {f(rss_x)} "
                              f"| {f(col(rs, 'processes'), 0)} |")
-                if any(per[sc] for per in rows.values()):
+                if any(per.get(sc) for per in rows.values()):
                     chart_groups.append(f"{app}: {sc_name.split(' (')[0]}")
                     for v in ("plain", "autotel", "hand"):
                         chart_series.setdefault(v, []).append(col(rows[v][sc], "wall_s") if v in rows else None)
         self.add("")
         for app, rows in data.items():
-            for sc, label in (("warm", "warm, no change"), ("edit", "warm, one edited file")):
+            for sc, label in (("warm", "warm, no change"), ("discard", "warm, no change, -o /dev/null"), ("edit", "warm, one edited file")):
+                if not rows["autotel"].get(sc):
+                    continue
                 x = paired_ratio(rows["autotel"][sc], rows["plain"][sc], "wall_s")
                 self.targets.append((f"{app}: {label} ≤ 1.10× plain go build", f(x, 2, "×"), verdict(x, 1.10)))
         if "hand" in data["demo"] and data["demo"]["hand"]["cold"]:

@@ -16,6 +16,7 @@ pub mod go_releases;
 mod golist;
 mod hook_overlay;
 mod language;
+mod link_cache;
 mod matching;
 mod modfile;
 pub mod otelalign;

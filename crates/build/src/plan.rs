@@ -24,6 +24,7 @@ use crate::goflags::{goflags_words, GoArgs, GoCommand};
 use crate::golist::{Go, GoEnv, Package};
 use crate::hook_overlay;
 use crate::language::{MainLanguage, MAIN_MODULE_ENV};
+use crate::link_cache;
 use manifest::Instrumented;
 use crate::matching::{match_rules, Matched};
 use crate::modfile;
@@ -56,7 +57,7 @@ pub fn go(options: &GoOptions) -> Result<i32, BuildError> {
     let cache = cache_dir()?;
     let runtime_root = runtime::extract(&cache).map_err(BuildError::io("extract the hook runtime into", &cache))?;
     let state = StateDir::create(&cache)?;
-    let verbose = args.bool_flag("v") || args.bool_flag("x") || std::env::var_os("AUTOTEL_VERBOSE").is_some();
+    let verbose = args.bool_flag("v") || args.bool_flag("x") || std::env::var_os(state::VERBOSE_ENV).is_some();
     let executable = executable_identity().map_err(BuildError::io("read", "the autotel executable"))?;
     let key = Key::of_process(&KeyParts { executable: &executable, rules: &catalogue.fingerprint(), command: &args.plan_words(), dir: &dir });
     let plan = match plan_cache::load(&cache, &key) {
@@ -106,9 +107,25 @@ fn run_user_command(args: &GoArgs, dir: &Path, plan: &Plan, state: &Path, overla
     }
     argv.extend(args.args_without(&replaced));
     let mut command = go.command(&argv);
+    if discards_executables(args, &plan.build) {
+        command.env(link_cache::DISCARDED_ENV, "1");
+    }
+    if verbose {
+        command.env(state::VERBOSE_ENV, "1");
+    }
     let what = format!("go {}", args.command.name());
     let show_progress = std::io::stderr().is_terminal() && args.command != GoCommand::Run && !verbose;
     crate::child::run(&mut command, &state::progress_file(state), &what, show_progress)
+}
+
+/// Whether the go command links the programs of `build` only to throw the executables away:
+/// `go build -o /dev/null`, or `go build` without `-o` of anything but one main package.
+fn discards_executables(args: &GoArgs, build: &BuildState) -> bool {
+    args.command == GoCommand::Build
+        && match args.flag("o") {
+            Some(output) => output == "/dev/null",
+            None => build.programs.len() != 1,
+        }
 }
 
 /// The go command as the plan and the build run it: in the user's directory, with the state

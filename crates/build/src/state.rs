@@ -23,6 +23,8 @@ use std::path::{Path, PathBuf};
 
 /// The environment variable naming the state directory.
 pub const STATE_ENV: &str = "AUTOTEL_STATE";
+/// Set when the user asked for autotel's own messages (`-v`, `-x`, or by the user directly).
+pub const VERBOSE_ENV: &str = "AUTOTEL_VERBOSE";
 /// The environment variable holding the build cache fingerprint for `-V=full`.
 pub const FINGERPRINT_ENV: &str = "AUTOTEL_FINGERPRINT";
 
@@ -157,6 +159,12 @@ pub fn progress_file(state: &Path) -> PathBuf {
 /// state directories, which are `<cache>/builds/<run>`.
 pub fn tool_versions_dir(state: &Path) -> Option<PathBuf> {
     Some(state.parent()?.parent()?.join("tool-versions"))
+}
+
+/// Where the executables of discarded links are kept (`link_cache.rs`), beside the state
+/// directories.
+pub fn links_dir(state: &Path) -> Option<PathBuf> {
+    Some(state.parent()?.parent()?.join("links"))
 }
 
 #[cfg(test)]

@@ -135,6 +135,27 @@ impl LinkArgv {
         flag_value(&self.args, "-importcfg").map(Path::new)
     }
 
+    /// The executable the link writes (`-o`).
+    pub fn output(&self) -> Option<&Path> {
+        flag_value(&self.args, "-o").map(Path::new)
+    }
+
+    /// The main package's archive: the last argument.
+    pub fn main_archive(&self) -> Option<&Path> {
+        self.args.last().map(Path::new)
+    }
+
+    /// Every argument but the paths of `-o`, `-importcfg` and the main archive (which name the
+    /// go command's work directory): the flags.
+    pub fn flags(&self) -> impl Iterator<Item = &OsString> {
+        let paths: Vec<usize> = ["-o", "-importcfg"]
+            .iter()
+            .filter_map(|name| self.args.iter().position(|a| a == name).map(|i| i + 1))
+            .chain(self.args.len().checked_sub(1))
+            .collect();
+        self.args.iter().enumerate().filter(move |(i, _)| !paths.contains(i)).map(|(_, a)| a)
+    }
+
     /// Points `-importcfg` at `path`; `false` when the link has none.
     pub fn set_importcfg(&mut self, path: OsString) -> bool {
         set_flag_value(&mut self.args, "-importcfg", path)
@@ -265,6 +286,15 @@ mod tests {
         let Invocation::Link(mut bare) = Invocation::parse(Path::new("link"), argv("-o a.out x.a")) else { panic!("not a link") };
         assert_eq!(bare.importcfg(), None);
         assert!(!bare.set_importcfg("cfg".into()));
+    }
+
+    #[test]
+    fn link_output_main_archive_and_flags() {
+        let Invocation::Link(l) = Invocation::parse(Path::new("link"), argv(LINK)) else { panic!("not a link") };
+        assert_eq!(l.output(), Some(Path::new("/w/b001/exe/a.out")));
+        assert_eq!(l.main_archive(), Some(Path::new("/w/b001/_pkg_.a")));
+        let flags: Vec<&OsString> = l.flags().collect();
+        assert_eq!(flags, argv("-o -importcfg -buildmode=exe -buildid=X/Y/Z/X -extld=gcc").iter().collect::<Vec<_>>());
     }
 
     #[test]

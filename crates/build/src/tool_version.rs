@@ -20,24 +20,7 @@ impl Remembered {
     /// The place for `tool`'s line under `dir`; `None` when the tool cannot be examined (then
     /// nothing is remembered and the tool answers each time).
     pub fn new(dir: &Path, tool: &Path) -> Option<Remembered> {
-        let metadata = std::fs::metadata(tool).ok()?;
-        let mut text = format!(
-            "{}\n{}:{}:{}:{}.{}:{}.{}\n",
-            tool.display(),
-            metadata.dev(),
-            metadata.ino(),
-            metadata.size(),
-            metadata.mtime(),
-            metadata.mtime_nsec(),
-            metadata.ctime(),
-            metadata.ctime_nsec()
-        );
-        let mut go_env: Vec<(String, String)> =
-            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.to_string_lossy().into_owned()))).filter(|(k, _)| k.starts_with("GO")).collect();
-        go_env.sort();
-        for (name, value) in go_env {
-            text.push_str(&format!("{name}={value}\n"));
-        }
+        let text = tool_identity(tool)?;
         Some(Remembered { file: dir.join(format!("{:016x}", rules::fnv1a(text.as_bytes()))) })
     }
 
@@ -57,6 +40,31 @@ impl Remembered {
             let _ = std::fs::remove_file(&aside);
         }
     }
+}
+
+/// What a tool's output can depend on besides its arguments: the executable's identity (path,
+/// device, inode, size, modification and change times) and every `GO*` variable of the
+/// environment; `None` when the tool cannot be examined.
+pub fn tool_identity(tool: &Path) -> Option<String> {
+    let metadata = std::fs::metadata(tool).ok()?;
+    let mut text = format!(
+        "{}\n{}:{}:{}:{}.{}:{}.{}\n",
+        tool.display(),
+        metadata.dev(),
+        metadata.ino(),
+        metadata.size(),
+        metadata.mtime(),
+        metadata.mtime_nsec(),
+        metadata.ctime(),
+        metadata.ctime_nsec()
+    );
+    let mut go_env: Vec<(String, String)> =
+        std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.to_string_lossy().into_owned()))).filter(|(k, _)| k.starts_with("GO")).collect();
+    go_env.sort();
+    for (name, value) in go_env {
+        text.push_str(&format!("{name}={value}\n"));
+    }
+    Some(text)
 }
 
 #[cfg(test)]

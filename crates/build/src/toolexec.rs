@@ -28,6 +28,7 @@ use crate::constraint;
 use crate::fingerprint::version_answer;
 use crate::hook_overlay;
 use crate::language::{self, MainLanguage};
+use crate::link_cache::{self, KeptLink};
 use crate::state::{self, BuildState, HookImports, PackageRules, RuleRef};
 use crate::tool_argv::{CompileArgv, Invocation, LinkArgv};
 use crate::tool_version;
@@ -51,7 +52,7 @@ pub fn main(args: Vec<OsString>) -> ! {
     let args = match (Invocation::parse(Path::new(&tool), args.collect()), &state) {
         (Invocation::Version, _) => answer_version(&tool),
         (Invocation::Compile(argv), Some(state)) => compile(state, argv).map(CompileArgv::into_args),
-        (Invocation::Link(argv), Some(state)) => link(state, argv).map(LinkArgv::into_args),
+        (Invocation::Link(argv), Some(state)) => link(state, argv).map(|argv| reuse_or_link(state, &tool, argv)),
         (Invocation::Compile(argv), None) => Ok(argv.into_args()),
         (Invocation::Link(argv), None) => Ok(argv.into_args()),
         (Invocation::Cover(args), Some(state)) => Ok(hook_overlay::with_real_paths(state, args)),
@@ -306,6 +307,38 @@ fn link(state: &Path, mut argv: LinkArgv) -> Result<LinkArgv, String> {
     }
     argv.define_string(manifest::VARIABLE, &manifest_of(&build, &linked).encode());
     Ok(argv)
+}
+
+/// The link's arguments, after answering it from the links kept (`link_cache.rs`) when its
+/// executable is discarded: then this process copies a kept executable and exits, or runs the
+/// linker itself and keeps what it wrote.
+fn reuse_or_link(state: &Path, tool: &OsString, argv: LinkArgv) -> Vec<OsString> {
+    let user_toolexec = std::env::var("AUTOTEL_USER_TOOLEXEC").is_ok_and(|t| !t.trim().is_empty());
+    if std::env::var_os(link_cache::DISCARDED_ENV).is_none() || user_toolexec {
+        return argv.into_args();
+    }
+    let kept = argv
+        .importcfg()
+        .and_then(|cfg| std::fs::read_to_string(cfg).ok())
+        .zip(state::links_dir(state))
+        .and_then(|(cfg, dir)| KeptLink::new(&dir, Path::new(tool), &argv, &cfg));
+    let Some(kept) = kept else { return argv.into_args() };
+    if kept.reuse() {
+        if std::env::var_os(state::VERBOSE_ENV).is_some() {
+            eprintln!("autotel: link reused: nothing it links changed since a build that discarded it too");
+        }
+        std::process::exit(0);
+    }
+    let output = match Command::new(tool).args(argv.into_args()).output() {
+        Ok(output) => output,
+        Err(error) => fail(&format!("cannot run {}: {error}", tool.to_string_lossy())),
+    };
+    std::io::stdout().write_all(&output.stdout).ok();
+    std::io::stderr().write_all(&output.stderr).ok();
+    if output.status.success() && output.stdout.is_empty() && output.stderr.is_empty() {
+        kept.keep();
+    }
+    std::process::exit(output.status.code().unwrap_or(1));
 }
 
 /// The manifest of a program that links the packages `linked`: the instrumented ones among them.

@@ -124,3 +124,38 @@ fn modules_with_different_libraries_share_the_instrumented_standard_library() {
         assert!(!third.iter().any(|p| p == package), "{package} is compiled again for a module with an older go line: {third:?}");
     }
 }
+
+/// Builds that throw their executables away (`-o /dev/null`; `./...` with two main packages and
+/// no `-o`) link a program once: the next such build with nothing changed copies the executable
+/// kept then (link_cache.rs), and says so under `-v`. An edit links again, so a link error it
+/// brings fails the build.
+#[test]
+fn a_discarded_link_is_redone_only_when_what_it_links_changed() {
+    let app = App::fixture(
+        "//- go.mod\nmodule example.com/discard\n\ngo 1.23\n\
+         //- cmd/a/main.go\npackage main\n\nimport \"net/http\"\n\nfunc main() { _ = http.ListenAndServe(\"127.0.0.1:0\", nil) }\n\
+         //- cmd/b/main.go\npackage main\n\nfunc main() { println(\"discarded links\") }\n",
+    );
+    const REUSED: &str = "autotel: link reused";
+    let reused = |args: &[&str]| {
+        let output = app.autotel_go(args);
+        String::from_utf8_lossy(&output.stderr).matches(REUSED).count()
+    };
+    assert_eq!(reused(&["build", "-v", "-o", "/dev/null", "./cmd/a"]), 0, "a first link");
+    assert_eq!(reused(&["build", "-v", "-o", "/dev/null", "./cmd/a"]), 1);
+    assert_eq!(reused(&["build", "-v", "./..."]), 1, "cmd/a's link again, cmd/b's a first");
+    assert_eq!(reused(&["build", "-v", "./..."]), 2);
+    let out = tempfile::tempdir().unwrap();
+    let kept = out.path().join("a");
+    assert_eq!(reused(&["build", "-v", "-o", kept.to_str().unwrap(), "./cmd/a"]), 0, "an executable the user keeps is linked");
+    assert!(has_hooks(&kept));
+
+    app.write(
+        "cmd/a/missing.go",
+        "package main\n\nimport _ \"unsafe\"\n\n//go:linkname missing example.com/nowhere.missing\nfunc missing()\n\nfunc init() { missing() }\n",
+    );
+    let failed = app.autotel_go_unchecked(&["build", "-v", "-o", "/dev/null", "./cmd/a"]);
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(!failed.status.success() && !stderr.contains(REUSED), "the edited program's link ran and failed:\n{stderr}");
+    assert!(stderr.contains("example.com/nowhere.missing"), "the linker's own message:\n{stderr}");
+}
