@@ -13,6 +13,9 @@
 //!   archives added to a copy of its `-importcfg`.
 //! - `link`: the hook packages' closure is added to a copy of `importcfg.link`, and the
 //!   program's manifest (what it was instrumented with, crates/manifest) to its string data.
+//!   When the go command discards the executable, a link kept from an earlier such build with
+//!   the same inputs is copied instead, or the linker runs as a child and its output is kept
+//!   (`link_cache.rs`).
 //! - `cover` (`-cover`): the files autotel's overlay adds are named by their real paths, which
 //!   the go command does not do for it (`hook_overlay.rs`).
 //! - A program whose hook packages an overlay file imports ([`HookImports::OverlayFile`]) gets
@@ -72,14 +75,14 @@ fn fail(message: &str) -> ! {
 
 /// Replaces this process with the real tool (behind the user's own -toolexec, if any).
 fn exec(tool: &OsString, args: &[OsString]) -> ! {
-    let mut command = match std::env::var("AUTOTEL_USER_TOOLEXEC") {
-        Ok(user) if !user.trim().is_empty() => {
+    let mut command = match user_toolexec() {
+        Some(user) => {
             let words: Vec<&str> = user.split_whitespace().collect();
             let mut c = Command::new(words[0]);
             c.args(&words[1..]).arg(tool).args(args);
             c
         }
-        _ => {
+        None => {
             let mut c = Command::new(tool);
             c.args(args);
             c
@@ -87,6 +90,11 @@ fn exec(tool: &OsString, args: &[OsString]) -> ! {
     };
     let error = command.exec();
     fail(&format!("cannot run {}: {error}", tool.to_string_lossy()));
+}
+
+/// The user's own `-toolexec` command, which runs the real tools.
+fn user_toolexec() -> Option<String> {
+    std::env::var("AUTOTEL_USER_TOOLEXEC").ok().filter(|user| !user.trim().is_empty())
 }
 
 fn answer_version(tool: &OsString) -> ! {
@@ -313,8 +321,8 @@ fn link(state: &Path, mut argv: LinkArgv) -> Result<LinkArgv, String> {
 /// executable is discarded: then this process copies a kept executable and exits, or runs the
 /// linker itself and keeps what it wrote.
 fn reuse_or_link(state: &Path, tool: &OsString, argv: LinkArgv) -> Vec<OsString> {
-    let user_toolexec = std::env::var("AUTOTEL_USER_TOOLEXEC").is_ok_and(|t| !t.trim().is_empty());
-    if std::env::var_os(link_cache::DISCARDED_ENV).is_none() || user_toolexec {
+    // The user's -toolexec is there to see (or wrap) every link.
+    if std::env::var_os(link_cache::DISCARDED_ENV).is_none() || user_toolexec().is_some() {
         return argv.into_args();
     }
     let kept = argv
