@@ -14,7 +14,8 @@ use crate::probes::{ProbeId, ProbeSpec};
 pub struct Goroutines;
 
 /// The most bytes of `runtime.g` the probe reads to get both ids (`G_IDS_WINDOW` in
-/// `bpf/lib/goroutines.bpf.h`): `goid` and `parentGoid` must lie within it.
+/// `bpf/lib/goroutines.bpf.h`, which a test holds equal): `goid` and `parentGoid` must lie
+/// within it.
 const G_IDS_WINDOW: u64 = 256;
 
 /// The bytes from the first of `goid` and `parentGoid` to the end of the other.
@@ -86,5 +87,13 @@ mod tests {
             let (parent, _) = parent.unwrap_or_else(|| panic!("offsets.json has no runtime.g.parentGoid for {release}"));
             assert!(ids_span(goid, parent) <= G_IDS_WINDOW, "{release}: goid {goid}, parentGoid {parent}");
         }
+    }
+
+    /// The window checked here is the one the BPF probe reads.
+    #[test]
+    fn the_window_is_the_probes() {
+        let header = include_str!("../../bpf/lib/goroutines.bpf.h");
+        let define = format!("#define G_IDS_WINDOW {G_IDS_WINDOW}\n");
+        assert!(header.contains(&define), "bpf/lib/goroutines.bpf.h does not say `{}`", define.trim_end());
     }
 }
