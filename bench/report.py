@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import svg
+from bench import ATTACH  # the runtime section's name for the attach variant
 
 
 def med(xs):
@@ -266,7 +267,7 @@ class Report:
         x = ours / theirs if ours is not None and theirs else None
         self.targets.append(("server CPU per sampled request over plain ≤ 0.5× otelhttp's (issue 14)",
                              f"{f(x, 2, '×')} ({f(ours, 1)} µs vs {f(theirs, 1)} µs)", verdict(x, 0.5)))
-        attached = rows.get("attach (eBPF)", [])
+        attached = rows.get(ATTACH, [])
         x = paired_ratio(attached, plain, "rps")
         self.targets.append(("throughput under attach ≥ 0.85× plain (issue 12)", ratio_spread(attached, plain, "rps"),
                              verdict(x, 0.85, True)))
@@ -330,7 +331,7 @@ class Report:
         """The server's extra CPU per request under attach, split into the uprobe traps (measured
         with attach's uprobes running empty programs, else estimated), the BPF programs' run
         time, and what neither accounts for."""
-        attach = rows["attach (eBPF)"]
+        attach = rows[ATTACH]
         extra = paired_diff(attach, plain, "cpu_us_per_req")
         if extra is None:
             return
