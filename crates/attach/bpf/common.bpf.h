@@ -323,11 +323,51 @@ static __always_inline void fill_ids(struct span_event *e, struct entry_state *s
 	FILL_IDS(e, st);
 }
 
+/* ---- per-CPU scratch, claimed: buffers too large for a program's stack live in per-CPU
+ * arrays of SCRATCH_SLOTS entries. A uprobe program keeps its CPU but can be preempted (a
+ * preemptible kernel's rcu_read_lock), and a program run on that CPU in between must not write
+ * the same bytes, so each program claims a slot (an atomic compare-and-swap on this CPU's
+ * claims) for as long as it uses one and releases it after. Every slot taken (programs
+ * preempted four deep on one CPU) reads as a failed lookup. */
+#define SCRATCH_SLOTS 4 /* a power of two */
+
+struct scratch_claims {
+	u64 taken[SCRATCH_SLOTS]; /* 64-bit: the BPF target's atomics without alu32 */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct scratch_claims);
+} scratch_claims SEC(".maps");
+
+/* A free slot of this CPU's scratch, now the caller's; -1 when none is free. */
+static __always_inline int claim_scratch(void)
+{
+	u32 zero = 0;
+	struct scratch_claims *c = bpf_map_lookup_elem(&scratch_claims, &zero);
+	if (!c)
+		return -1;
+	for (int i = 0; i < SCRATCH_SLOTS; i++)
+		if (__sync_val_compare_and_swap(&c->taken[i], 0, 1) == 0)
+			return i;
+	return -1;
+}
+
+static __always_inline void release_scratch(int slot)
+{
+	u32 zero = 0;
+	struct scratch_claims *c = bpf_map_lookup_elem(&scratch_claims, &zero);
+	if (c && slot >= 0) /* the mask bounds the index for the verifier */
+		__sync_fetch_and_and(&c->taken[slot & (SCRATCH_SLOTS - 1)], 0);
+}
+
 /* ---- one read per struct: the span-ending programs copy the leading bytes of the
- * *http.Request and its *url.URL into a per-CPU scratch view and take their fields from it
- * (each bpf_probe_read_user is a fault-safe user copy of its own; a server span read a dozen
- * words one by one). A field past the view (a later Go release's layout) is read from the
- * target as before. Offsets are read-only globals, so the verifier resolves these branches. */
+ * *http.Request and its *url.URL into a scratch view and take their fields from it (each
+ * bpf_probe_read_user is a fault-safe user copy of its own; a server span read a dozen words
+ * one by one). A field past the view (a later Go release's layout) is read from the target as
+ * before. Offsets are read-only globals, so the verifier resolves these branches. */
 #define VIEW_BYTES 256
 
 struct struct_views {
@@ -337,15 +377,16 @@ struct struct_views {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, SCRATCH_SLOTS);
 	__type(key, u32);
 	__type(value, struct struct_views);
 } views SEC(".maps");
 
-static __always_inline struct struct_views *struct_views(void)
+/* The views of a claimed scratch slot; NULL for -1. */
+static __always_inline struct struct_views *struct_views(int slot)
 {
-	u32 zero = 0;
-	return bpf_map_lookup_elem(&views, &zero);
+	u32 key = slot;
+	return slot < 0 ? 0 : bpf_map_lookup_elem(&views, &key);
 }
 
 /* Copies the VIEW_BYTES at addr into view; 0 when they cannot be read (a struct near the end

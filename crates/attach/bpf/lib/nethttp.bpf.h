@@ -92,6 +92,7 @@ struct scan_ctx {
 	u8 parent_span_id[8];
 	u64 ua_ptr;           /* the User-Agent value's bytes, in the target */
 	u64 ua_len;
+	int slot;   /* the claimed scratch slot of group_copy (claim_scratch) */
 	char buf[64];
 };
 
@@ -126,11 +127,12 @@ __noinline int parse_traceparent(struct scan_ctx *sc)
 	return acc != 0;
 }
 
-/* A header map's group, copied whole (one user read instead of two per slot). Per CPU: it is
- * larger than a BPF program's stack allows next to the scan's state. */
+/* A header map's group, copied whole (one user read instead of two per slot). Claimed per-CPU
+ * scratch (common.bpf.h): it is larger than a BPF program's stack allows next to the scan's
+ * state. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, SCRATCH_SLOTS);
 	__type(key, u32);
 	__type(value, u8[GROUP_SIZE]);
 } group_copy SEC(".maps");
@@ -177,9 +179,11 @@ static __always_inline void scan_slot(const u8 *g, u32 off, struct scan_ctx *sc)
  * parse_traceparent. */
 __noinline int scan_group(u64 group, struct scan_ctx *sc)
 {
-	u32 zero = 0;
-	u8 *g = bpf_map_lookup_elem(&group_copy, &zero);
-	if (!sc || !g || bpf_probe_read_user(g, GROUP_SIZE, (void *)group))
+	if (!sc || sc->slot < 0)
+		return 0;
+	u32 key = sc->slot;
+	u8 *g = bpf_map_lookup_elem(&group_copy, &key);
+	if (!g || bpf_probe_read_user(g, GROUP_SIZE, (void *)group))
 		return 0;
 	u64 ctrl = group_u64(g, 0);
 	for (int s = 0; s < 8; s++) {
@@ -200,9 +204,9 @@ static long scan_group_cb(u64 i, void *data)
 	return scan_group(sc->groups + i * GROUP_SIZE, sc) ? 1 : 0;
 }
 
-/* Scans a header map m (Go 1.24+ swiss tables) for the keys sc->want names; returns what it
- * found (WANT_* bits). */
-static __always_inline int scan_header_map(u64 m, struct scan_ctx *sc)
+/* Scans a header map m (Go 1.24+ swiss tables) for the keys sc->want names, with sc->slot
+ * claimed; returns what it found (WANT_* bits). */
+static __always_inline int scan_claimed_header_map(u64 m, struct scan_ctx *sc)
 {
 	if (!m)
 		return 0;
@@ -238,6 +242,15 @@ static __always_inline int scan_header_map(u64 m, struct scan_ctx *sc)
 			break;
 	}
 	return sc->found;
+}
+
+/* scan_claimed_header_map with a scratch slot claimed for the group copies. */
+static __always_inline int scan_header_map(u64 m, struct scan_ctx *sc)
+{
+	sc->slot = claim_scratch();
+	int found = scan_claimed_header_map(m, sc);
+	release_scratch(sc->slot);
+	return found;
 }
 
 /* At the server's entry: the caller's trace context (into st) and where the User-Agent value
@@ -290,15 +303,15 @@ int http_server_enter(struct pt_regs *ctx)
 }
 
 /* Ends the server span of the current goroutine, reading the status from the response writer
- * saved at the entry (an HTTP/1 *response or an HTTP/2 *http2responseWriter). */
-static __always_inline int http_server_end(struct pt_regs *ctx, int http2)
+ * saved at the entry (an HTTP/1 *response or an HTTP/2 *http2responseWriter), with the views v
+ * of a claimed scratch slot. */
+static __always_inline int http_server_end_in(struct pt_regs *ctx, int http2, struct struct_views *v)
 {
 	struct go_key k;
 	struct entry_state st;
 	if (!take_kept_span(ctx, &server_state, &k, &st))
 		return 0;
 
-	struct struct_views *v = struct_views();
 	struct span_event *e = v ? bpf_ringbuf_reserve(&events, sizeof(*e), 0) : 0;
 	if (!e)
 		return 0;
@@ -349,6 +362,14 @@ static __always_inline int http_server_end(struct pt_regs *ctx, int http2)
 	return 0;
 }
 
+static __always_inline int http_server_end(struct pt_regs *ctx, int http2)
+{
+	int slot = claim_scratch();
+	int r = http_server_end_in(ctx, http2, struct_views(slot));
+	release_scratch(slot);
+	return r;
+}
+
 /* HTTP/1: (*conn).serve calls c.hijacked() right after ServeHTTP returns (this probe sits on
  * that call). */
 SEC("uprobe")
@@ -384,8 +405,8 @@ int http_client_enter(struct pt_regs *ctx)
 	return 0;
 }
 
-SEC("uprobe")
-int http_client_ret(struct pt_regs *ctx)
+/* Ends the client span of the current goroutine, with the views v of a claimed scratch slot. */
+static __always_inline int http_client_end_in(struct pt_regs *ctx, struct struct_views *v)
 {
 	struct go_key k;
 	struct entry_state st;
@@ -394,7 +415,6 @@ int http_client_ret(struct pt_regs *ctx)
 	u64 resp = GO_ARG1(ctx);
 	u64 err_tab = GO_ARG2(ctx);
 
-	struct struct_views *v = struct_views();
 	struct span_event *e = v ? bpf_ringbuf_reserve(&events, sizeof(*e), 0) : 0;
 	if (!e)
 		return 0;
@@ -429,6 +449,15 @@ int http_client_ret(struct pt_regs *ctx)
 	}
 	bpf_ringbuf_submit(e, wake_flags());
 	return 0;
+}
+
+SEC("uprobe")
+int http_client_ret(struct pt_regs *ctx)
+{
+	int slot = claim_scratch();
+	int r = http_client_end_in(ctx, struct_views(slot));
+	release_scratch(slot);
+	return r;
 }
 
 /* ---- outgoing traceparent (net/http client, HTTP/1.1) ----
