@@ -16,9 +16,10 @@
 //! command's work directory, whose name changes every build, is not kept. `-buildid` carries
 //! the go command's own action ID of the link (the linker's version, flags and every package's
 //! build ID). What an external linker reads from the system (its C libraries) is not in the
-//! key: a discarded link of a cgo program is not redone when only those change. A link that printed anything or failed is never kept, so a reused link prints what the
-//! linker would have: nothing. The driver (`plan.rs`) turns this on only for builds whose
-//! executables are discarded, so the cache never holds what a user keeps.
+//! key: a discarded link of a cgo program is not redone when only those change. A link that
+//! printed anything or failed is never kept, so a reused link prints what the linker would
+//! have: nothing. The driver (`plan.rs`) turns this on only for builds whose executables are
+//! discarded, so the cache never holds what a user keeps.
 
 use crate::tool_argv::LinkArgv;
 use crate::tool_version::tool_identity;
