@@ -17,6 +17,7 @@ import argparse, contextlib, json, os, signal, socket, subprocess, sys, tempfile
 from pathlib import Path
 
 import bpf  # bench/bpf.py: the programs' counters and names
+from bench import rotated
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,7 +76,7 @@ def main():
     rows = {v: [] for v in variants}
     try:
         for r in range(args.rounds):
-            for v in variants[r % len(variants):] + variants[:r % len(variants)]:
+            for v in rotated(variants, r):
                 rows[v].append(measure(v, work, args.requests, http_port))
                 print(f"round {r + 1}/{args.rounds} {v}: {rows[v][-1]['rps']:.0f} req/s", file=sys.stderr)
     finally:

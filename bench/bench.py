@@ -88,6 +88,14 @@ def median(xs):
     return statistics.median(xs) if xs else None
 
 
+def rotated(items, r):
+    """`items` in round r's order: each round starts one further along, so that no variant
+    always runs first (or always after the same one)."""
+    items = list(items)
+    k = r % len(items)
+    return items[k:] + items[:k]
+
+
 def clean_env(**extra):
     """The process environment without OTEL_*/AUTOTEL_* settings, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AUTOTEL_"))}
@@ -282,8 +290,7 @@ class Suite:
             cold_rounds = cfg["cold_rounds"] if app == "demo" else cfg["large_cold_rounds"]
             if cfg["cold"]:
                 for r in range(cold_rounds):
-                    order = variants[r % len(variants):] + variants[:r % len(variants)]
-                    for v in order:
+                    for v in rotated(variants, r):
                         caches = self.work / "cache" / f"cold-{app}-{v}-{r}"
                         shutil.rmtree(caches, ignore_errors=True)
                         rows[v]["cold"].append(self.build_once(app, v, caches, f"cold r{r}"))
@@ -299,14 +306,14 @@ class Suite:
             for v in variants:
                 self.build_once(app, v, warm_caches[v], "prime")
             for r in range(cfg["warm_rounds"]):
-                for v in variants[r % len(variants):] + variants[:r % len(variants)]:
+                for v in rotated(variants, r):
                     rows[v]["warm"].append(self.build_once(app, v, warm_caches[v], f"warm r{r}"))
             # The same with the executable thrown away: the go command links each time.
             for r in range(cfg["warm_rounds"]):
-                for v in variants[r % len(variants):] + variants[:r % len(variants)]:
+                for v in rotated(variants, r):
                     rows[v]["discard"].append(self.build_once(app, v, warm_caches[v], f"discard r{r}", out=os.devnull))
             for r in range(cfg["edit_rounds"]):
-                for v in variants[r % len(variants):] + variants[:r % len(variants)]:
+                for v in rotated(variants, r):
                     self.edit(app, v, r)
                     rows[v]["edit"].append(self.build_once(app, v, warm_caches[v], f"edit r{r}"))
             data[app] = rows
@@ -527,9 +534,8 @@ class Suite:
     def runtime_rounds(self, variants, skipped):
         """{variant: [one measurement per round]}, the order of the variants rotating by round."""
         rows = {v: [] for v in variants}
-        names = list(variants)
         for r in range(self.cfg["rt_rounds"]):
-            for v in names[r % len(names):] + names[:r % len(names)]:
+            for v in rotated(variants, r):
                 if v in skipped:
                     continue
                 binary, extra, attach, probes = variants[v]
@@ -602,9 +608,8 @@ class Suite:
         rows = {v: [] for v in variants}
         try:
             wait_port(hole_port, hole)
-            names = list(variants)
             for r in range(self.cfg["outage_rounds"]):
-                for v in names[r % len(names):] + names[:r % len(names)]:
+                for v in rotated(variants, r):
                     res = self.measure_server(bins["autotel"], {"OTEL_EXPORTER_OTLP_ENDPOINT": variants[v]},
                                               self.cfg["outage_requests"])
                     rows[v].append(res)

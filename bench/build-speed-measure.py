@@ -1,6 +1,7 @@
 # Interleaved warm-build timings of bench/build-speed.md: plain go vs two autotel binaries
 # (/tmp/autotel-before, /tmp/autotel-after), run in a copy of testdata/apps/nethttp-pair at /tmp/bs-demo.
 import subprocess, time, statistics, os, sys
+from bench import rotated
 os.chdir('/tmp/bs-demo')
 V = {'plain': ['go'], 'before': ['/tmp/autotel-before', 'go'], 'after': ['/tmp/autotel-after', 'go']}
 def run(v, out):
@@ -10,13 +11,12 @@ def run(v, out):
     return time.perf_counter() - t
 res = {k: {v: [] for v in V} for k in ('warm', 'devnull', 'edit')}
 for v in V: run(v, f'/tmp/bs-m-{v}'); run(v, f'/tmp/bs-m-{v}')
-names = list(V)
 for r in range(6):
-    order = names[r % 3:] + names[:r % 3]
+    order = rotated(V, r)
     for v in order: res['warm'][v].append(run(v, f'/tmp/bs-m-{v}'))
     for v in order: res['devnull'][v].append(run(v, '/dev/null'))
 for r in range(4):
-    order = names[r % 3:] + names[:r % 3]
+    order = rotated(V, r)
     for v in order:
         with open('cmd/b/main.go', 'a') as f: f.write(f'\nvar benchEdit{v}{r} = {r}\n')
         res['edit'][v].append(run(v, f'/tmp/bs-m-{v}'))

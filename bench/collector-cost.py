@@ -24,7 +24,7 @@ import subprocess
 import time
 
 # bench/bench.py's helpers (the script's directory comes first on sys.path).
-from bench import clean_env, free_port, proc_cpu_s, proc_mem_mib, stop, wait_port
+from bench import clean_env, free_port, proc_cpu_s, proc_mem_mib, rotated, stop, wait_port
 
 
 def measure(view, args, out=subprocess.DEVNULL):
@@ -83,7 +83,7 @@ def main():
     names = list(views)
     rows = {n: [] for n in names}
     for r in range(args.rounds):
-        for n in names[r % len(names):] + names[:r % len(names)]:
+        for n in rotated(names, r):
             res = measure(views[n], args)
             rows[n].append(res)
             print(f"r{r} {n}: {res['us_per_span']:.2f} us/span ({res['cpu_s']:.2f} s CPU, {res['spans']} spans), "

@@ -16,7 +16,7 @@ import argparse, re, signal, subprocess, sys, json
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import clean_env, free_port, median, proc_mem_mib, run, stop, wait_port  # noqa: E402
+from bench import clean_env, free_port, median, proc_mem_mib, rotated, run, stop, wait_port  # noqa: E402
 
 GCTRACE = re.compile(rb"gc \d+ .*?(\d+)->(\d+)->(\d+) MB")
 
@@ -67,7 +67,7 @@ def main():
         wait_port(http_port, view)
         wait_port(hole_port, hole)
         for r in range(args.rounds):
-            for k in runs[r % len(runs):] + runs[:r % len(runs)]:
+            for k in rotated(runs, r):
                 res = measure(servers[k[0]], args.loadgen, collectors[k[1]], args.requests, args.warmup,
                               args.concurrency)
                 rows[k].append(res)

@@ -5,6 +5,7 @@ connections): req/s, server CPU µs/request (/proc), mallocs/request (the server
 "MALLOCS n" to stderr on SIGUSR1, as the profile.go of unsampled-request.md does).
 usage: LOADGEN=path unsampled-request-ab.py ROUNDS N name=binary[:ENV=V,ENV=V] ...  (first = baseline)"""
 import json, os, signal, socket, subprocess, sys, time, statistics
+from bench import rotated
 LG = os.environ.get("LOADGEN", "loadgen")  # go build -o loadgen ./bench/loadgen
 def free_port():
     s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
@@ -47,8 +48,7 @@ for a in sys.argv[3:]:
     variants.append((name, b, dict(kv.split("=", 1) for kv in envs.split(",") if kv)))
 rows = {v[0]: [] for v in variants}
 for r in range(rounds):
-    order = variants[r % len(variants):] + variants[:r % len(variants)]
-    for name, b, env in order:
+    for name, b, env in rotated(variants, r):
         res = measure(b, env, n)
         rows[name].append(res)
         print(f"r{r} {name}: {res['rps']:.0f} rps cpu {res['cpu_us']:.1f}us mallocs {res['mallocs']:.1f}", flush=True)
