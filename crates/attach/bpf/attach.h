@@ -86,7 +86,7 @@ struct span_event {
 /* Spans of the other libraries: the same 96-byte header (the lengths are len[0..4] of text,
  * aux1, aux2, aux3), then the strings. `status` and `count` are kind-specific numbers (gRPC
  * status code; redis argument count, kafka message count / partition). */
-#define TEXT_MAX 1024
+#define TEXT_MAX 4096
 #define AUX_MAX 128
 struct text_event {
 	u32 kind;

@@ -16,6 +16,10 @@ pub enum ProbeId {
     HttpServer,
     /// ...or where HTTP/2's `runHandler` tells the response writer the handler is done.
     Http2ServerEnd,
+    /// `net/http.(*ServeMux).ServeHTTP`, at its call of `findHandler(r)` (entry only): notes
+    /// the request each mux routes, so that the innermost one's `Pattern` names the server
+    /// span (a middleware's `r.WithContext` hands an inner mux a copy of the request).
+    HttpMuxRoute,
     /// `net/http.(*Transport).roundTrip`: one client span per request.
     HttpClient,
     /// `net/http.(*persistConn).roundTrip` (entry only): notes which connection buffer the

@@ -70,7 +70,7 @@ fn has(m: &ByRequest, kind: &str, request: &str) -> bool {
 }
 
 fn wanted(m: &ByRequest) -> bool {
-    ["/hello/bob", "/hello/q", "/chain", "/teapot", "/hello/direct", "/hello/child"].iter().all(|p| has(m, "server", p))
+    ["/hello/bob", "/hello/q", "/chain", "/teapot", "/hello/direct", "/hello/child", "/api/items/7"].iter().all(|p| has(m, "server", p))
         && ["/hello/direct", "/hello/child"].iter().all(|p| has(m, "client", p))
 }
 
@@ -141,9 +141,11 @@ fn http_warmup(d: &Driven) {
     get(&d.url("/hello/warmup"), None);
 }
 
-/// The requests both modes get; `/chain` makes two client calls (one from a child goroutine).
+/// The requests both modes get; `/chain` makes two client calls (one from a child goroutine),
+/// `/api/items/7` is routed by a second mux mounted behind a middleware.
 fn drive(d: &Driven) {
     assert_eq!(get(&d.url("/hello/bob"), None), 200);
+    assert_eq!(get(&d.url("/api/items/7"), None), 200);
     assert_eq!(get(&d.url("/hello/q?x=1&sig=secret"), None), 200);
     assert_eq!(get(&d.url("/chain"), Some(TP)), 200);
     assert_eq!(get(&d.url("/teapot"), None), 418);
@@ -279,13 +281,19 @@ fn build_mode_and_attach_mode_spans_have_the_same_names_kinds_and_attribute_keys
 fn drive_sql(d: &Driven) {
     assert_eq!(get(&d.url("/db"), None), 200);
     assert_eq!(get(&d.url("/tx"), None), 200);
+    assert_eq!(get(&d.url("/long"), None), 200);
 }
 
+/// `/long`'s query: its `FROM` past the first kilobyte, named `SELECT users` only from the
+/// whole text (both modes pair it by that text, so a cut text has no pair).
+const LONG_QUERY_START: &str = "sqlite SELECT SELECT name AS n, name AS n,";
+
 fn wanted_sql(m: &ByRequest) -> bool {
-    ["/db", "/tx"].iter().all(|p| has(m, "server", p))
+    ["/db", "/tx", "/long"].iter().all(|p| has(m, "server", p))
         && ["sqlite COMMIT ", "sqlite ROLLBACK ", "sqlite DELETE DELETE FROM missing_table WHERE id = ?"]
             .iter()
             .all(|k| has(m, "client", k))
+        && m.iter().any(|((kind, request), (name, _))| kind == "client" && request.starts_with(LONG_QUERY_START) && name == "SELECT users")
 }
 
 #[test]

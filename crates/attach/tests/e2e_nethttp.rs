@@ -58,6 +58,7 @@ fn drive_and_check(exe: &std::path::Path, base: &str, rx: &otlp::BackgroundRecei
     assert_eq!(get(&format!("{base}/hello/bob"), None), 200);
     assert_eq!(get(&format!("{}/chain", base), Some(&tp)), 200);
     assert_eq!(get(&format!("{}/teapot", base), None), 418);
+    assert_eq!(get(&format!("{base}/api/items/7"), None), 200);
     // Two requests on one keep-alive connection: one goroutine serves both, and the context the
     // first span left on it must not become the second's parent.
     let keep_alive = ureq::AgentBuilder::new().timeout(Duration::from_secs(10)).build();
@@ -71,6 +72,7 @@ fn drive_and_check(exe: &std::path::Path, base: &str, rx: &otlp::BackgroundRecei
             && by_path(s, SpanKind::Server, "/hello/bob").len() == 1
             && by_path(s, SpanKind::Server, "/chain").len() == 1
             && by_path(s, SpanKind::Server, "/teapot").len() == 1
+            && by_path(s, SpanKind::Server, "/api/items/7").len() == 1
             && by_path(s, SpanKind::Client, "/hello/direct").len() == 1
             && by_path(s, SpanKind::Client, "/hello/child").len() == 1
             && by_path(s, SpanKind::Server, "/hello/direct").len() == 1
@@ -100,6 +102,12 @@ fn drive_and_check(exe: &std::path::Path, base: &str, rx: &otlp::BackgroundRecei
     let teapot = by_path(&spans, SpanKind::Server, "/teapot")[0];
     assert_eq!(teapot.name, "GET /teapot");
     assert_eq!(teapot.attr_int("http.response.status_code"), Some(418));
+
+    // A mux mounted behind a middleware routes a copy of the request: its pattern, the
+    // innermost, names the span, not the outer mux's "/api/".
+    let item = by_path(&spans, SpanKind::Server, "/api/items/7")[0];
+    assert_eq!(item.name, "GET /api/items/{id}");
+    assert_eq!(item.attr_str("http.route"), Some("/api/items/{id}"));
 
     // /chain continues the caller's trace (incoming traceparent) where the headers are read; in
     // a Go 1.23 binary it starts a trace of its own...

@@ -1,5 +1,5 @@
 // Command attach-nethttp is the net/http test program for autotel attach mode: a server with
-// a few routes, one of which calls a downstream route of the same server through an
+// a few routes (some on a second mux mounted behind a middleware), one of which calls a downstream route of the same server through an
 // http.Client, from the handler's goroutine and from a child goroutine without ctx.
 //
 // Usage: attach-nethttp -addr 127.0.0.1:0 -addrfile PATH [-h2c]
@@ -63,6 +63,15 @@ func main() {
 		fmt.Fprintln(w, "chained")
 	})
 
+	// /api/ is a mux of its own behind a middleware that gives the request a new context, as
+	// real programs mount sub-routers: the inner mux records its pattern in the copy the
+	// middleware made, not in the request the server holds, and that pattern names the span.
+	api := http.NewServeMux()
+	api.HandleFunc("GET /api/items/{id}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "item %s\n", r.PathValue("id"))
+	})
+	mux.Handle("/api/", withRequestContext(api))
+
 	srv := &http.Server{Handler: mux}
 	if *h2c {
 		speakH2C(srv, client.Transport.(*http.Transport))
@@ -84,6 +93,15 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Println("bye")
+}
+
+type contextKey struct{}
+
+// withRequestContext serves next with a copy of the request carrying a context value.
+func withRequestContext(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), contextKey{}, "mounted")))
+	})
 }
 
 var client = &http.Client{Transport: &http.Transport{DisableKeepAlives: false}}

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	_ "modernc.org/sqlite"
@@ -64,6 +65,19 @@ func main() {
 		}
 		_, failErr := db.Exec("DELETE FROM missing_table WHERE id = 7")
 		fmt.Fprintf(w, "names=%v count=%d failed=%v\n", names, count, failErr != nil)
+	})
+
+	// /long: a query whose FROM comes after its first kilobyte (long column lists are common):
+	// its summary needs the whole text.
+	mux.HandleFunc("GET /long", func(w http.ResponseWriter, r *http.Request) {
+		query := "SELECT " + strings.Repeat("name AS n, ", 110) + "id FROM users WHERE id = 42"
+		rows, err := db.QueryContext(r.Context(), query)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		rows.Close()
+		fmt.Fprintf(w, "%d bytes of query\n", len(query))
 	})
 
 	// /tx: Ping, Prepare + Stmt.QueryRow + Stmt.Exec, Begin + Tx.Exec + Commit, BeginTx +

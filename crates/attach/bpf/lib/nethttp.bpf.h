@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
 /* net/http: server spans (HTTP/1 and HTTP/2 ends), client spans, the incoming traceparent and
  * User-Agent read from Go 1.24+ header maps, and the outgoing traceparent (src/libs/nethttp.rs).
- * The server span's route comes from lib/routes.bpf.h's route_of_span (included first). */
+ * The server span's route comes from lib/routes.bpf.h's route_of_span (included first), else
+ * from the innermost ServeMux's request (mux_request). */
 #ifndef AUTOTEL_LIB_NETHTTP
 #define AUTOTEL_LIB_NETHTTP
 
@@ -39,6 +40,7 @@ const volatile u64 off_bufio_writer_n = 0;
 const volatile u64 off_transferwriter_header = 0;
 const volatile u8 inject_traceparent = 0; /* the kernel allows bpf_probe_write_user */
 const volatile u8 have_pattern = 0;
+const volatile u8 have_mux_route = 0; /* the ServeMux probe (servemux_find_handler) is planned */
 const volatile u8 have_swiss_headers = 0;
 
 /* ---- incoming traceparent (Go 1.24+ swiss-table map[string][]string) ----
@@ -302,6 +304,49 @@ int http_server_enter(struct pt_regs *ctx)
 	return 0;
 }
 
+/* ---- the innermost ServeMux's request: (*ServeMux).ServeHTTP(w, r) stores the pattern it
+ * matched in r.Pattern, and r is often not the request the server span holds: a middleware's
+ * r.WithContext or http.StripPrefix hands the mux a copy, so the server's request keeps the
+ * outer mux's pattern, or none. Each ServeHTTP's call of findHandler(r) (an emulated
+ * instruction) notes its r by goroutine, the innermost mux's last; the span's end reads the
+ * pattern from it, as build mode reads the innermost mux's request (go/hooks/nethttp/route.go).
+ * The copy is still referenced by the handler chain's frames until just before the end reads
+ * it; a garbage collection that freed and reused it in between would spoil the route, never
+ * the program (every read is a fault-safe user copy). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct go_key);
+	__type(value, u64);
+} mux_request SEC(".maps");
+
+SEC("uprobe")
+int servemux_find_handler(struct pt_regs *ctx)
+{
+	struct go_key k;
+	u64 req = GO_ARG2(ctx); /* findHandler(mux, r) */
+	if (!req || !current_goroutine(ctx, &k))
+		return 0;
+	u64 *noted = bpf_map_lookup_elem(&mux_request, &k);
+	if (noted)
+		*noted = req; /* in place: a connection's goroutine serves request after request */
+	else
+		bpf_map_update_elem(&mux_request, &k, &req, BPF_ANY);
+	return 0;
+}
+
+/* The request the goroutine's innermost ServeMux routed since the last span end (0: none),
+ * forgotten for the next span. */
+static __always_inline u64 take_mux_request(struct go_key *k)
+{
+	u64 *noted = bpf_map_lookup_elem(&mux_request, k);
+	if (!noted)
+		return 0;
+	u64 req = *noted;
+	*noted = 0;
+	return req;
+}
+
 /* Ends the server span of the current goroutine, reading the status from the response writer
  * saved at the entry (an HTTP/1 *response or an HTTP/2 *http2responseWriter), with the views v
  * of a claimed scratch slot. */
@@ -328,14 +373,20 @@ static __always_inline int http_server_end_in(struct pt_regs *ctx, int http2, st
 	int url_ok = read_view(v->url, url);
 	if (url)
 		VIEW_GO_STRING(e->path, PATH_MAX_, v->url, url_ok, url, off_url_path, e->path_len);
-	if (have_pattern)
-		VIEW_GO_STRING(e->pattern, PATTERN_MAX, v->req, req_ok, req, off_req_pattern, e->pattern_len);
+	/* The route: a framework's (route_of_span), else the pattern of the innermost ServeMux
+	 * that matched one, else the server's request's own. */
+	u64 mux_req = have_mux_route ? take_mux_request(&k) : 0;
 	struct route *route = have_routes ? bpf_map_lookup_elem(&route_of_span, &k) : 0;
-	if (route) { /* a framework's route names the span rather than the ServeMux pattern */
+	if (route) {
 		u64 n = route->len & (PATTERN_MAX - 1);
 		__builtin_memcpy(e->pattern, route->s, PATTERN_MAX);
 		e->pattern_len = n;
 		bpf_map_delete_elem(&route_of_span, &k);
+	} else {
+		if (mux_req && mux_req != req)
+			READ_GO_STRING(e->pattern, PATTERN_MAX, mux_req + off_req_pattern, e->pattern_len);
+		if (have_pattern && !e->pattern_len)
+			VIEW_GO_STRING(e->pattern, PATTERN_MAX, v->req, req_ok, req, off_req_pattern, e->pattern_len);
 	}
 	if (st.aux && !http2)
 		e->status = read_u64(st.aux + off_response_status);

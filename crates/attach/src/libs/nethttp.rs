@@ -1,8 +1,9 @@
-//! net/http: server spans (ended at HTTP/1's and HTTP/2's end of a handler), client spans, and
-//! the outgoing `traceparent` (connection buffer noted at `(*persistConn).roundTrip`, header
-//! line appended at `(*transferWriter).writeHeader` where the kernel allows
-//! `bpf_probe_write_user`). Incoming `traceparent` and `User-Agent` are read from Go 1.24+
-//! header maps. BPF side: `bpf/lib/nethttp.bpf.h`; spans: `http_span` below.
+//! net/http: server spans (ended at HTTP/1's and HTTP/2's end of a handler, named by the
+//! innermost ServeMux's pattern, noted where `(*ServeMux).ServeHTTP` calls `findHandler`),
+//! client spans, and the outgoing `traceparent` (connection buffer noted at
+//! `(*persistConn).roundTrip`, header line appended at `(*transferWriter).writeHeader` where
+//! the kernel allows `bpf_probe_write_user`). Incoming `traceparent` and `User-Agent` are read
+//! from Go 1.24+ header maps. BPF side: `bpf/lib/nethttp.bpf.h`; spans: `http_span` below.
 //! It owns net/http's fields, probes, BPF configuration and spans, and must not reach into
 //! another library's; route names come from [`super::routes`].
 
@@ -24,6 +25,9 @@ pub const REQ_URL: Field = req("net/http.Request", "URL");
 pub const REQ_HEADER: Field = req("net/http.Request", "Header");
 pub const REQ_HOST: Field = req("net/http.Request", "Host");
 pub const REQ_PATTERN: Field = opt("net/http.Request", "Pattern");
+/// The same field as the ServeMux probe needs it: before Go 1.23 there is no pattern to read,
+/// and the probe is skipped.
+pub const MUX_REQ_PATTERN: Field = req("net/http.Request", "Pattern");
 pub const URL_SCHEME: Field = req("net/url.URL", "Scheme");
 pub const URL_HOST: Field = req("net/url.URL", "Host");
 pub const URL_PATH: Field = req("net/url.URL", "Path");
@@ -83,6 +87,19 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
         at_calls_to: None,
         also_calls_to: &[],
         exit_at_calls: Some(("net/http.(*conn).serve", "net/http.(*conn).hijacked")),
+    },
+    ProbeSpec {
+        id: ProbeId::HttpMuxRoute,
+        programs: ("servemux_find_handler", None),
+        instrumentation: "nethttp",
+        what: "net/http ServeMux routes (the innermost mux's pattern names the server span)",
+        function: "net/http.(*ServeMux).ServeHTTP",
+        also: &[],
+        fields: &[G_GOID, MUX_REQ_PATTERN],
+        ignore_calls_from: None,
+        at_calls_to: Some("net/http.(*ServeMux).findHandler"),
+        also_calls_to: &[],
+        exit_at_calls: None,
     },
     ProbeSpec {
         id: ProbeId::Http2ServerEnd,
@@ -230,6 +247,7 @@ impl Library for NetHttp {
         ro.off_groupsref_data = get(GROUPSREF_DATA);
         ro.off_groupsref_mask = get(GROUPSREF_MASK);
         ro.have_pattern = o.get(REQ_PATTERN).is_some() as u8;
+        ro.have_mux_route = report.probe(ProbeId::HttpMuxRoute).is_some() as u8;
         ro.off_req_protomajor = get(REQ_PROTOMAJOR);
         ro.off_req_protominor = get(REQ_PROTOMINOR);
         ro.off_req_remoteaddr = get(REQ_REMOTEADDR);
