@@ -174,9 +174,10 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table, progress: &mut Progre
             .chain(spec.also.iter().copied())
             .find_map(|f| pcln.find(f))
         else {
-            // A library the program does not use is not worth a line; a function missing
-            // from a library it does use is (another release, or not linked in).
-            if package_linked(&pcln, spec.function) {
+            // A part of a library the program does not use is not worth a line (the linker
+            // left it out: a gRPC service links net/http without its server); a function
+            // missing beside its type's other methods is (another release renamed it).
+            if owner_linked(&pcln, spec.function) {
                 skipped.push(skip(format!("{} is not in this binary", spec.function)));
             }
             continue;
@@ -269,7 +270,7 @@ pub fn plan(path: &Path, enabled: &Enabled, table: &Table, progress: &mut Progre
         })
         .collect();
     for lib in LIBRARIES {
-        notes.extend(lib.review(&mut probes, &skipped, &analysis));
+        notes.extend(lib.review(&mut probes, &mut skipped, &analysis));
     }
     notes.push(
         "outgoing traceparent injection needs bpf_probe_write_user; `attach` tests for it when it starts \
@@ -318,14 +319,31 @@ fn verify_all(bin: &Binary, checks: &[(&Func, u64, Expect)]) -> Result<(), Strin
 }
 
 /// Whether any function of `function`'s package is in the binary.
-fn package_linked(pcln: &Pclntab, function: &str) -> bool {
-    // `a/b/c.(*T).M` or `a/b/c.F` → `a/b/c.`
+/// Whether the binary has other code of what `function` belongs to ([`owner_prefix`]).
+fn owner_linked(pcln: &Pclntab, function: &str) -> bool {
+    owner_prefix(function).is_some_and(|prefix| pcln.funcs.iter().any(|f| f.name.starts_with(prefix)))
+}
+
+/// The name prefix of what `function` belongs to: in the standard library its receiver type's
+/// methods (`net/http.(*ServeMux).`, `net/http.serverHandler.`; a plain function's, or a
+/// closure's, package), as the linker leaves out the parts of a package a program does not use;
+/// in a module its package, whose release may have renamed the type.
+fn owner_prefix(function: &str) -> Option<&str> {
     let slash = function.rfind('/').map(|i| i + 1).unwrap_or(0);
-    let Some(dot) = function[slash..].find('.') else {
-        return false;
+    let package_end = slash + function[slash..].find('.')? + 1;
+    let standard = !function[..package_end - 1].split('/').next().is_some_and(|first| first.contains('.'));
+    let rest = &function[package_end..];
+    let type_end = if !standard {
+        None
+    } else if rest.starts_with('(') {
+        rest.find(").").map(|i| i + 2)
+    } else {
+        // `T.M`, but not `F.func1` (a closure of the function F) or `F` alone.
+        rest.split_once('.')
+            .filter(|(_, member)| !(member.starts_with("func") || member.starts_with("gowrap")))
+            .map(|(owner, _)| owner.len() + 1)
     };
-    let prefix = &function[..slash + dot + 1];
-    pcln.funcs.iter().any(|f| f.name.starts_with(prefix))
+    Some(&function[..package_end + type_end.unwrap_or(0)])
 }
 
 impl CheckReport {
@@ -419,5 +437,25 @@ impl fmt::Display for CheckReport {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::owner_prefix;
+
+    #[test]
+    /// A missing standard-library probe function is worth a warning only beside the rest of its
+    /// type: the linker leaves out the parts of a package a program does not use.
+    fn a_probe_functions_owner_is_its_receiver_type_else_its_package() {
+        assert_eq!(owner_prefix("net/http.serverHandler.ServeHTTP"), Some("net/http.serverHandler."));
+        assert_eq!(owner_prefix("net/http.(*ServeMux).ServeHTTP"), Some("net/http.(*ServeMux)."));
+        assert_eq!(owner_prefix("net/http.(*http2serverConn).runHandler.func1"), Some("net/http.(*http2serverConn)."));
+        // A module's release may rename the type too: its package is the owner.
+        assert_eq!(owner_prefix("github.com/redis/go-redis/v9.(*baseClient).process"), Some("github.com/redis/go-redis/v9."));
+        assert_eq!(owner_prefix("runtime.newproc.func1"), Some("runtime."));
+        assert_eq!(owner_prefix("runtime.(*g).m"), Some("runtime.(*g)."));
+        assert_eq!(owner_prefix("database/sql.Open"), Some("database/sql."));
+        assert_eq!(owner_prefix("nodot"), None);
     }
 }

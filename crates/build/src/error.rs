@@ -28,6 +28,10 @@ pub enum BuildError {
     /// The user's `-overlay` file, which `autotel go test` merges with its own, is not valid.
     #[error("the -overlay file {} is not an overlay (JSON with a \"Replace\" object): {error}; fix it or drop -overlay", path.display())]
     Overlay { path: PathBuf, error: String },
+    /// The build imports from a module whose `replace` directory has no go.mod: plain `go
+    /// build` stops there too.
+    #[error("{module} is replaced by {dir} in go.mod, and that directory has no go.mod, but the build imports from it (`go build` fails there too): check the directory out, or drop the replace directive")]
+    AbsentReplacement { module: String, dir: String },
     /// The embedded hook runtime failed to compile for this program: a bug, or a Go release too
     /// new or too old for it.
     #[error("the autotel hook runtime does not build here:\n{0}\nthis is a bug in autotel: please report it with the output of `go version` and `autotel version`")]

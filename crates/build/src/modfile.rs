@@ -38,11 +38,13 @@ pub fn sum_path(modfile: &Path) -> PathBuf {
     PathBuf::from(format!("{}.sum", name.strip_suffix(".mod").unwrap_or(&name)))
 }
 
-/// Writes `state/go.mod` and `state/go.sum` from `base` (the user's go.mod or -modfile).
-pub fn write_modfile(base: &Path, state: &Path, runtime: &Path, modules: &[&RuntimeModule]) -> std::io::Result<PathBuf> {
+/// Writes `state/go.mod` and `state/go.sum` from `base` (the user's go.mod or -modfile); empty
+/// modules standing in for absent replacement directories go to `absent_modules`.
+pub fn write_modfile(base: &Path, state: &Path, runtime: &Path, absent_modules: &Path, modules: &[&RuntimeModule]) -> std::io::Result<PathBuf> {
     let all = runtime::modules();
     let (modules, raised) = with_alignment(base, state, modules, &all)?;
-    let mut text = std::fs::read_to_string(base)?;
+    let module_dir = base.parent().unwrap_or(Path::new("."));
+    let mut text = stub_absent_replacements(&std::fs::read_to_string(base)?, module_dir, state, absent_modules)?;
     if !text.ends_with('\n') {
         text.push('\n');
     }
@@ -149,6 +151,88 @@ pub fn write_workfile(base: &Path, state: &Path, runtime: &Path, modules: &[&Run
     }
     std::fs::write(state.join("go.work.sum"), sums)?;
     Ok(alternate)
+}
+
+/// `text` with every `replace` whose local directory has no go.mod (a sibling directory of a
+/// repository that is not checked out, a module downloaded alone) pointed at an empty module of
+/// the same path. `go build` reads a replacement's go.mod only when the build imports from it,
+/// so the user's build works without it; the instrumented build, whose go.mod gains
+/// requirements, loads the whole module graph and would stop there. The empty module requires
+/// nothing, as the unreadable original brings nothing to the user's build either; a build that
+/// does import from it fails as the user's would, and [`absent_replacement_of`] says why. The
+/// empty modules live in `absent_modules` (`<cache>/absent-modules/`), named by module and
+/// directory, so that a plan reused from the plan cache finds them; the build's own are listed
+/// in `state/absent-replacements`. Relative directories are relative to `module_dir`.
+fn stub_absent_replacements(text: &str, module_dir: &Path, state: &Path, absent_modules: &Path) -> std::io::Result<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut listed = String::new();
+    let mut in_block = false;
+    for line in text.lines() {
+        let code = line.split("//").next().unwrap_or("").trim();
+        let entry = if in_block {
+            in_block = !code.starts_with(')');
+            Some(code).filter(|c| in_block && !c.is_empty())
+        } else {
+            match code.strip_prefix("replace").filter(|r| r.starts_with([' ', '\t', '('])).map(str::trim) {
+                Some("(") => {
+                    in_block = true;
+                    None
+                }
+                entry => entry,
+            }
+        };
+        let absent = entry.and_then(|entry| {
+            let (old, new) = entry.split_once("=>")?;
+            let dir = new.split_whitespace().next()?.trim_matches('"');
+            let local = dir.starts_with("./") || dir.starts_with("../") || dir.starts_with('/') || dir == "." || dir == "..";
+            (local && !module_dir.join(dir).join("go.mod").is_file()).then_some((old.trim(), dir))
+        });
+        let Some((old, dir)) = absent else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        let path = old.split_whitespace().next().unwrap_or(old).trim_matches('"');
+        let stub = empty_module(absent_modules, path, &clean(&module_dir.join(dir)))?;
+        listed.push_str(&format!("{path}\t{dir}\n"));
+        let verb = if in_block { "\t" } else { "replace " };
+        out.push_str(&format!("{verb}{old} => {:?}\n", stub.display().to_string()));
+    }
+    if !listed.is_empty() {
+        std::fs::write(state.join(ABSENT_REPLACEMENTS), listed)?;
+    }
+    Ok(out)
+}
+
+/// The empty module of `path` in `absent_modules` standing in for the absent directory `dir`,
+/// written once.
+fn empty_module(absent_modules: &Path, path: &str, dir: &Path) -> std::io::Result<PathBuf> {
+    use sha2::{Digest, Sha256};
+    let name = crate::plan_cache::hex(&Sha256::digest(format!("{path}\n{}", dir.display()))[..8]);
+    let stub = absent_modules.join(name);
+    let gomod = stub.join("go.mod");
+    if !gomod.is_file() {
+        std::fs::create_dir_all(&stub)?;
+        // Written aside, then renamed: another build may read it meanwhile.
+        let partial = stub.join(format!("go.mod.{}", std::process::id()));
+        std::fs::write(&partial, format!("module {path}\n"))?;
+        std::fs::rename(&partial, &gomod)?;
+    }
+    Ok(stub)
+}
+
+/// The state directory's list of the build's absent replacements: `module\tdirectory` lines.
+const ABSENT_REPLACEMENTS: &str = "absent-replacements";
+
+/// The absent replacement a package that failed to load comes from (`import_path` is the
+/// module's path or below it): the module's path and the directory the user's go.mod replaces it
+/// with. The build imports from it, so the user's own build fails there too.
+pub fn absent_replacement_of(import_path: &str, state: &Path) -> Option<(String, String)> {
+    let listed = std::fs::read_to_string(state.join(ABSENT_REPLACEMENTS)).ok()?;
+    listed.lines().filter_map(|l| l.split_once('\t')).find_map(|(path, dir)| {
+        let inside = import_path.strip_prefix(path).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+        inside.then(|| (path.to_string(), dir.to_string()))
+    })
 }
 
 /// Whether a go.work line replaces module `path` (`replace path => …`, `replace path v1 => …`, or
@@ -285,7 +369,7 @@ mod tests {
         std::fs::write(dir.path().join("go.sum"), "example.com/dep v1.0.0 h1:y=\n").unwrap();
         let state = state_with(dir.path(), None);
         let core = module("autotel.dev/go", "");
-        let alt = write_modfile(&base, &state, Path::new("/rt"), &[&core]).unwrap();
+        let alt = write_modfile(&base, &state, Path::new("/rt"), &dir.path().join("absent-modules"), &[&core]).unwrap();
         assert_eq!(
             std::fs::read_to_string(&alt).unwrap(),
             "module example.com/app\n\ngo 1.23\n\n// Added by autotel for the instrumented build; the original go.mod is unchanged.\n\
@@ -299,12 +383,47 @@ mod tests {
     }
 
     #[test]
+    fn a_replacement_without_a_go_mod_becomes_an_empty_module_of_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("here")).unwrap();
+        std::fs::write(dir.path().join("here/go.mod"), "module example.com/here\n").unwrap();
+        let base = dir.path().join("go.mod");
+        let gomod = "module example.com/app\n\ngo 1.23\n\n\
+                     replace example.com/gone v1.0.0 => ../gone // a sibling not checked out\n\
+                     replace (\n\texample.com/here => ./here\n\t\"example.com/also-gone\" => ./nowhere\n\texample.com/proxy => example.com/fork v1.2.0\n)\n";
+        std::fs::write(&base, gomod).unwrap();
+        let state = state_with(dir.path(), None);
+        let alt = write_modfile(&base, &state, Path::new("/rt"), &dir.path().join("absent-modules"), &[&module("autotel.dev/go", "")]).unwrap();
+        let text = std::fs::read_to_string(&alt).unwrap();
+        let stub = |path: &str, d: &str| empty_module(&dir.path().join("absent-modules"), path, &clean(&dir.path().join(d))).unwrap();
+        let (stub0, stub1) = (stub("example.com/gone", "../gone"), stub("example.com/also-gone", "./nowhere"));
+        assert!(
+            text.starts_with(&format!(
+                "module example.com/app\n\ngo 1.23\n\nreplace example.com/gone v1.0.0 => {:?}\n\
+                 replace (\n\texample.com/here => ./here\n\t\"example.com/also-gone\" => {:?}\n\texample.com/proxy => example.com/fork v1.2.0\n)\n",
+                stub0.display().to_string(),
+                stub1.display().to_string()
+            )),
+            "{text}"
+        );
+        assert_ne!(stub0, stub1);
+        assert_eq!(std::fs::read_to_string(stub0.join("go.mod")).unwrap(), "module example.com/gone\n");
+        assert_eq!(std::fs::read_to_string(stub1.join("go.mod")).unwrap(), "module example.com/also-gone\n");
+        assert_eq!(absent_replacement_of("example.com/also-gone/x", &state), Some(("example.com/also-gone".into(), "./nowhere".into())));
+        assert_eq!(absent_replacement_of("example.com/gone", &state), Some(("example.com/gone".into(), "../gone".into())));
+        assert_eq!(absent_replacement_of("example.com/gonevia", &state), None);
+        assert_eq!(absent_replacement_of("example.com/here/x", &state), None);
+        assert_eq!(std::fs::read_to_string(stub1.join("go.mod")).unwrap(), "module example.com/also-gone\n");
+        assert_eq!(std::fs::read_to_string(&base).unwrap(), gomod, "the user's go.mod is unchanged");
+    }
+
+    #[test]
     fn a_newer_release_raises_the_runtime_otel_modules_and_picks_the_v1_log_values() {
         let dir = tempfile::tempdir().unwrap();
         let base = dir.path().join("go.mod");
         std::fs::write(&base, "module example.com/app\n\ngo 1.26\n").unwrap();
         let state = state_with(dir.path(), Some(newest_release()));
-        let alt = write_modfile(&base, &state, Path::new("/rt"), &[&module("autotel.dev/go", "")]).unwrap();
+        let alt = write_modfile(&base, &state, Path::new("/rt"), &dir.path().join("absent-modules"), &[&module("autotel.dev/go", "")]).unwrap();
         let text = std::fs::read_to_string(&alt).unwrap();
         assert!(text.contains("replace autotel.dev/go/logvalue => /rt/logvalue/otellog-v1\n"), "{text}");
         // The logvalue module requires otel, the core (here) otel/sdk: both raised, nothing else.
@@ -334,8 +453,13 @@ mod tests {
         let alternate = |name: &str, text: &str| {
             let base = dir.path().join(name);
             std::fs::write(&base, text).unwrap();
-            let write = if name == "go.mod" { write_modfile } else { write_workfile };
-            std::fs::read_to_string(write(&base, &state, Path::new("/rt"), &[&module("autotel.dev/go", "")]).unwrap()).unwrap()
+            let modules = [&module("autotel.dev/go", "")];
+            let alternate = if name == "go.mod" {
+                write_modfile(&base, &state, Path::new("/rt"), &dir.path().join("absent-modules"), &modules)
+            } else {
+                write_workfile(&base, &state, Path::new("/rt"), &modules)
+            };
+            std::fs::read_to_string(alternate.unwrap()).unwrap()
         };
         let godebug = |text: &str| text.lines().filter(|l| l.starts_with("godebug")).map(str::to_owned).collect::<Vec<_>>();
         assert_eq!(godebug(&alternate("go.mod", "module a

@@ -287,7 +287,7 @@ impl Alignment {
                 dir,
                 env: vec![("GOWORK".into(), base.as_os_str().to_owned())],
             };
-            list_modules(&go, &["list", "-m", "-json", "all"].map(String::from))?
+            list_modules(&go, &["list", "-m", "-json", "-e", "all"].map(String::from))?
         } else {
             let copy = state.join("user.mod");
             std::fs::copy(base, &copy).map_err(BuildError::io("copy", base))?;
@@ -346,12 +346,16 @@ impl Alignment {
     }
 }
 
-/// `go list -m -json all` with go.mod file `modfile`.
+/// `go list -m -json -e all` with go.mod file `modfile`. `-e`: a module whose go.mod cannot
+/// be read (a `replace` to a directory that is not there) is listed without its requirements,
+/// as `go build` never reads it unless the build imports from it; without `-e` the listing
+/// fails where the user's own build works.
 fn with_modfile(modfile: &Path) -> Vec<String> {
     [
         "list".to_string(),
         "-m".into(),
         "-json".into(),
+        "-e".into(),
         "-mod=mod".into(),
         format!("-modfile={}", modfile.display()),
         "all".into(),

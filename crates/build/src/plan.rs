@@ -225,6 +225,9 @@ impl Planner<'_> {
         let go = plan_go(self.dir, self.args, modules.setup.workspace, self.state, main_language.as_deref(), None);
 
         let graph = self.list_graph(&go, &modules, &all_modules)?;
+        if let Some((module, dir)) = graph.iter().filter(|p| p.error.is_some()).find_map(|p| modfile::absent_replacement_of(&p.import_path, self.state)) {
+            return Err(BuildError::AbsentReplacement { module, dir });
+        }
         let matched = match_rules(self.catalogue, &graph, &modules.go_version);
         matched.unsupported.iter().for_each(|line| notes.say(format!("autotel: warning: {line}")));
         let mut needed_modules = vec![core];
@@ -349,7 +352,13 @@ impl Planner<'_> {
         let goflags = goflags_words(&go_env.goflags);
         let mut modules = Modules {
             root: PathBuf::new(),
-            setup: ModuleSetup { workspace, base: PathBuf::new(), state: self.state.to_path_buf(), runtime: self.runtime_root.to_path_buf() },
+            setup: ModuleSetup {
+                workspace,
+                base: PathBuf::new(),
+                state: self.state.to_path_buf(),
+                runtime: self.runtime_root.to_path_buf(),
+                absent_modules: cache_dir()?.join("absent-modules"),
+            },
             go_version,
             goflags,
             go_env,
@@ -477,6 +486,8 @@ struct ModuleSetup {
     base: PathBuf,
     state: PathBuf,
     runtime: PathBuf,
+    /// Where empty modules stand in for replacement directories that are not there.
+    absent_modules: PathBuf,
 }
 
 impl ModuleSetup {
@@ -486,7 +497,7 @@ impl ModuleSetup {
             modfile::write_workfile(&self.base, &self.state, &self.runtime, modules)
                 .map_err(BuildError::io("write an alternate go.work from", &self.base))?;
         } else {
-            modfile::write_modfile(&self.base, &self.state, &self.runtime, modules)
+            modfile::write_modfile(&self.base, &self.state, &self.runtime, &self.absent_modules, modules)
                 .map_err(BuildError::io("write an alternate go.mod from", &self.base))?;
         }
         Ok(())

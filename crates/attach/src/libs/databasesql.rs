@@ -102,7 +102,7 @@ impl Library for DatabaseSql {
         matches!(e.kind, EventKind::DbQuery).then(|| db_span(e, sem))
     }
 
-    fn review(&self, planned: &mut [PlannedProbe], _: &[SkippedProbe], a: &Analysis) -> Vec<String> {
+    fn review(&self, planned: &mut [PlannedProbe], _: &mut Vec<SkippedProbe>, a: &Analysis) -> Vec<String> {
         let ours = || planned.iter().filter(|p| p.spec.instrumentation == self.name());
         if ours().next().is_none() {
             return Vec::new();

@@ -48,7 +48,7 @@ impl Library for Goroutines {
         PROBES
     }
 
-    fn review(&self, planned: &mut [PlannedProbe], _: &[SkippedProbe], analysis: &Analysis) -> Vec<String> {
+    fn review(&self, planned: &mut [PlannedProbe], _: &mut Vec<SkippedProbe>, analysis: &Analysis) -> Vec<String> {
         if !planned.iter().any(|p| p.spec.id == ProbeId::Goroutines) {
             return vec!["without the goroutine probe, spans started in child goroutines start new traces".into()];
         }

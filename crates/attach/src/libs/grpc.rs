@@ -124,7 +124,7 @@ impl Library for Grpc {
         degraded
     }
 
-    fn review(&self, planned: &mut [PlannedProbe], _: &[SkippedProbe], _: &Analysis) -> Vec<String> {
+    fn review(&self, planned: &mut [PlannedProbe], _: &mut Vec<SkippedProbe>, _: &Analysis) -> Vec<String> {
         if !planned.iter().any(|p| p.spec.instrumentation == self.name()) {
             return Vec::new();
         }

@@ -97,7 +97,7 @@ impl Library for KafkaGo {
         matches!(e.kind, EventKind::KafkaSend | EventKind::KafkaRecv).then(|| kafka_span(e))
     }
 
-    fn review(&self, planned: &mut [PlannedProbe], _: &[SkippedProbe], _: &Analysis) -> Vec<String> {
+    fn review(&self, planned: &mut [PlannedProbe], _: &mut Vec<SkippedProbe>, _: &Analysis) -> Vec<String> {
         if !planned.iter().any(|p| p.spec.instrumentation == self.name()) {
             return Vec::new();
         }

@@ -88,10 +88,10 @@ pub trait Library: Sync {
         Vec::new()
     }
 
-    /// Once every probe is planned: notes for the check report, and degradations that depend
-    /// on which of its probes were planned or skipped (`planned` and `skipped` hold every
-    /// library's).
-    fn review(&self, _planned: &mut [PlannedProbe], _skipped: &[SkippedProbe], _analysis: &Analysis) -> Vec<String> {
+    /// Once every probe is planned: notes for the check report, degradations that depend on
+    /// which of its probes were planned or skipped, and skips of its own not worth saying
+    /// (`planned` and `skipped` hold every library's).
+    fn review(&self, _planned: &mut [PlannedProbe], _skipped: &mut Vec<SkippedProbe>, _analysis: &Analysis) -> Vec<String> {
         Vec::new()
     }
 

@@ -92,7 +92,7 @@ pub(crate) const PROBES: &[ProbeSpec] = &[
         id: ProbeId::HttpMuxRoute,
         programs: ("servemux_find_handler", None),
         instrumentation: "nethttp",
-        what: "net/http ServeMux routes (the innermost mux's pattern names the server span)",
+        what: "net/http ServeMux routes",
         function: "net/http.(*ServeMux).ServeHTTP",
         also: &[],
         fields: &[G_GOID, MUX_REQ_PATTERN],
@@ -206,8 +206,13 @@ impl Library for NetHttp {
     }
 
     /// HTTP/2 requests enter through the same ServeHTTP but end elsewhere: without that end
-    /// they get no span at all, which must be said, not left to a missing line.
-    fn review(&self, planned: &mut [PlannedProbe], skipped: &[SkippedProbe], _: &Analysis) -> Vec<String> {
+    /// they get no span at all, which must be said, not left to a missing line. ServeMux routes
+    /// only name server spans: without a server probe (a gRPC service links ServeMux for the
+    /// handlers its dependencies register, not its ServeHTTP) their skip is not worth a line.
+    fn review(&self, planned: &mut [PlannedProbe], skipped: &mut Vec<SkippedProbe>, _: &Analysis) -> Vec<String> {
+        if !planned.iter().any(|p| p.spec.id == ProbeId::HttpServer) {
+            skipped.retain(|s| s.spec.id != ProbeId::HttpMuxRoute);
+        }
         let h2_planned = planned.iter().any(|p| p.spec.id == ProbeId::Http2ServerEnd);
         if let Some(server) = planned.iter_mut().find(|p| p.spec.id == ProbeId::HttpServer).filter(|_| !h2_planned) {
             let why = skipped

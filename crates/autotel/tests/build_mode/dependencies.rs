@@ -121,3 +121,40 @@ fn a_module_pinned_below_the_floors_hears_exactly_what_moved_and_why() {
     let prefix = format!("  golang.org/x/sys {old} → {floor} (autotel.dev/go → ");
     assert!(moved[0].starts_with(&prefix) && moved[0].ends_with(&format!(" → golang.org/x/sys@{floor})")), "{stderr}");
 }
+
+/// A module whose go.mod replaces a dependency with a directory that is not there (a sibling
+/// of a repository that is not checked out, a module fetched alone from the proxy).
+const ABSENT_REPLACEMENT: &str = "//- go.mod\nmodule example.com/absent\n\ngo 1.23\n\nrequire example.com/gone v1.0.0\n\n\
+replace example.com/gone => ../gone\n//- main.go\npackage main\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n)\n\n\
+func main() {\n\t_, err := http.Get(\"http://127.0.0.1:1/\")\n\tfmt.Println(\"failed as expected:\", err != nil)\n}\n";
+
+/// `go build` reads a replacement's go.mod only when the build imports from it, so such a module
+/// builds; so does it under autotel (whose alternate go.mod loads the whole module graph), with
+/// its hooks. When the build does import from it, autotel says which replacement is missing, as
+/// `go build` fails there too.
+#[test]
+fn a_replacement_directory_that_is_not_there_builds_until_the_build_imports_from_it() {
+    let app = App::fixture(ABSENT_REPLACEMENT);
+    let out = tempfile::tempdir().unwrap();
+    let binary = out.path().join("absent");
+    let binary_arg = binary.to_str().unwrap();
+    let plain = app.go(&["build", "-o", binary_arg, "."]);
+    assert!(plain.status.success(), "plain go build: {}", String::from_utf8_lossy(&plain.stderr));
+    app.autotel_go(&["build", "-o", binary_arg, "."]);
+    assert!(defines(&binary, "autotel.dev/go/hooks/nethttp.clientEnter"), "the client hook is linked");
+    let run = Command::new(&binary).env("OTEL_SDK_DISABLED", "true").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "failed as expected: true\n");
+
+    app.edit("main.go", "\"net/http\"\n", "\"net/http\"\n\n\t\"example.com/gone/x\"\n");
+    app.edit("main.go", "fmt.Println(", "x.Use()\n\tfmt.Println(");
+    assert!(!app.go(&["build", "-o", binary_arg, "."]).status.success(), "plain go build imports from the absent directory");
+    let output = app.autotel_go_unchecked(&["build", "-o", binary_arg, "."]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("autotel: example.com/gone is replaced by ../gone in go.mod, and that directory has no go.mod, but the build imports from it"),
+        "{stderr}"
+    );
+    let gomod = std::fs::read_to_string(app.path().join("go.mod")).unwrap();
+    assert!(ABSENT_REPLACEMENT.contains(&format!("//- go.mod\n{gomod}//- main.go")), "the user's go.mod is unchanged: {gomod}");
+}
