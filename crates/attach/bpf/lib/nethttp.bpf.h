@@ -310,41 +310,49 @@ int http_server_enter(struct pt_regs *ctx)
  * outer mux's pattern, or none. Each ServeHTTP's call of findHandler(r) (an emulated
  * instruction) notes its r by goroutine, the innermost mux's last; the span's end reads the
  * pattern from it, as build mode reads the innermost mux's request (go/hooks/nethttp/route.go).
- * The copy is still referenced by the handler chain's frames until just before the end reads
- * it; a garbage collection that freed and reused it in between would spoil the route, never
- * the program (every read is a fault-safe user copy). */
+ * By then the copy is garbage (the handler chain that held it has returned), and under load a
+ * garbage collection can free it and reuse its memory (seen: 5 of 20,000 requests); so r.URL is
+ * noted too, and the pattern is taken only where r still holds that URL pointer (a copy shares
+ * or owns its URL; memory reused by another request holds another's). Every read is a
+ * fault-safe user copy: a reused r spoils nothing but is passed over. */
+struct mux_noted {
+	u64 req;
+	u64 url;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct go_key);
-	__type(value, u64);
+	__type(value, struct mux_noted);
 } mux_request SEC(".maps");
 
 SEC("uprobe")
 int servemux_find_handler(struct pt_regs *ctx)
 {
 	struct go_key k;
-	u64 req = GO_ARG2(ctx); /* findHandler(mux, r) */
-	if (!req || !current_goroutine(ctx, &k))
+	struct mux_noted n = {.req = GO_ARG2(ctx)}; /* findHandler(mux, r) */
+	if (!n.req || !current_goroutine(ctx, &k))
 		return 0;
-	u64 *noted = bpf_map_lookup_elem(&mux_request, &k);
+	n.url = read_u64(n.req + off_req_url);
+	struct mux_noted *noted = bpf_map_lookup_elem(&mux_request, &k);
 	if (noted)
-		*noted = req; /* in place: a connection's goroutine serves request after request */
+		*noted = n; /* in place: a connection's goroutine serves request after request */
 	else
-		bpf_map_update_elem(&mux_request, &k, &req, BPF_ANY);
+		bpf_map_update_elem(&mux_request, &k, &n, BPF_ANY);
 	return 0;
 }
 
-/* The request the goroutine's innermost ServeMux routed since the last span end (0: none),
- * forgotten for the next span. */
+/* The request the goroutine's innermost ServeMux routed since the last span end, if it still
+ * holds the URL it had then (0: none, or its memory was reused), forgotten for the next span. */
 static __always_inline u64 take_mux_request(struct go_key *k)
 {
-	u64 *noted = bpf_map_lookup_elem(&mux_request, k);
-	if (!noted)
+	struct mux_noted *noted = bpf_map_lookup_elem(&mux_request, k);
+	if (!noted || !noted->req)
 		return 0;
-	u64 req = *noted;
-	*noted = 0;
-	return req;
+	struct mux_noted n = *noted;
+	noted->req = 0;
+	return read_u64(n.req + off_req_url) == n.url ? n.req : 0;
 }
 
 /* Ends the server span of the current goroutine, reading the status from the response writer
