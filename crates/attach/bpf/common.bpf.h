@@ -105,7 +105,13 @@ struct entry_state {
 	u8 _pad[3];
 	u64 aux2; /* kind-specific: string lengths, pointers */
 	u64 aux3;
-	u64 code[2]; /* database/sql: the driver's code addresses (db_driver) */
+	union {
+		u64 code[2]; /* database/sql: the driver's code addresses (db_driver) */
+		struct {     /* net/http server: the innermost ServeMux's request (servemux_find_handler) */
+			u64 mux_req;
+			u64 mux_url; /* mux_req's URL pointer then; 0 when mux_req is the server's own request */
+		};
+	};
 };
 
 struct {

@@ -2,7 +2,7 @@
 /* net/http: server spans (HTTP/1 and HTTP/2 ends), client spans, the incoming traceparent and
  * User-Agent read from Go 1.24+ header maps, and the outgoing traceparent (src/libs/nethttp.rs).
  * The server span's route comes from lib/routes.bpf.h's route_of_span (included first), else
- * from the innermost ServeMux's request (mux_request). */
+ * from the innermost ServeMux's request (noted in the open span by servemux_find_handler). */
 #ifndef AUTOTEL_LIB_NETHTTP
 #define AUTOTEL_LIB_NETHTTP
 
@@ -308,51 +308,36 @@ int http_server_enter(struct pt_regs *ctx)
  * matched in r.Pattern, and r is often not the request the server span holds: a middleware's
  * r.WithContext or http.StripPrefix hands the mux a copy, so the server's request keeps the
  * outer mux's pattern, or none. Each ServeHTTP's call of findHandler(r) (an emulated
- * instruction) notes its r by goroutine, the innermost mux's last; the span's end reads the
- * pattern from it, as build mode reads the innermost mux's request (go/hooks/nethttp/route.go).
- * By then the copy is garbage (the handler chain that held it has returned), and under load a
- * garbage collection can free it and reuse its memory (seen: 5 of 20,000 requests); so r.URL is
- * noted too, and the pattern is taken only where r still holds that URL pointer (a copy shares
- * or owns its URL; memory reused by another request holds another's). Every read is a
- * fault-safe user copy: a reused r spoils nothing but is passed over. */
-struct mux_noted {
-	u64 req;
-	u64 url;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct go_key);
-	__type(value, struct mux_noted);
-} mux_request SEC(".maps");
-
+ * instruction) notes its r in the goroutine's open server span (the innermost mux's last);
+ * the span's end reads the pattern from it, as build mode reads the innermost mux's request
+ * (go/hooks/nethttp/route.go). By then a copy is garbage (the handler chain that held it has
+ * returned), and under load a garbage collection can free it and reuse its memory (seen: 5 of
+ * 20,000 requests); so a copy's r.URL is noted too, and its pattern is taken only where r
+ * still holds that URL pointer (a copy shares or owns its URL; memory reused by another
+ * request holds another's). The server's own request needs neither: the span holds it. Every
+ * read is a fault-safe user copy: a reused r spoils nothing but is passed over. */
 SEC("uprobe")
 int servemux_find_handler(struct pt_regs *ctx)
 {
 	struct go_key k;
-	struct mux_noted n = {.req = GO_ARG2(ctx)}; /* findHandler(mux, r) */
-	if (!n.req || !current_goroutine(ctx, &k))
+	u64 r = GO_ARG2(ctx); /* findHandler(mux, r) */
+	if (!r || !current_goroutine(ctx, &k))
 		return 0;
-	n.url = read_u64(n.req + off_req_url);
-	struct mux_noted *noted = bpf_map_lookup_elem(&mux_request, &k);
-	if (noted)
-		*noted = n; /* in place: a connection's goroutine serves request after request */
-	else
-		bpf_map_update_elem(&mux_request, &k, &n, BPF_ANY);
+	struct entry_state *st = bpf_map_lookup_elem(&server_state, &k);
+	if (!st || !st->live)
+		return 0; /* a mux served outside a server span: its route names nothing */
+	st->mux_req = r;
+	st->mux_url = r == st->req ? 0 : read_u64(r + off_req_url);
 	return 0;
 }
 
-/* The request the goroutine's innermost ServeMux routed since the last span end, if it still
- * holds the URL it had then (0: none, or its memory was reused), forgotten for the next span. */
-static __always_inline u64 take_mux_request(struct go_key *k)
+/* The request whose pattern names the ended span st: the innermost ServeMux's, if it still
+ * holds the URL it had then, else 0 (none noted, or its memory was reused). */
+static __always_inline u64 mux_request_of(struct entry_state *st)
 {
-	struct mux_noted *noted = bpf_map_lookup_elem(&mux_request, k);
-	if (!noted || !noted->req)
-		return 0;
-	struct mux_noted n = *noted;
-	noted->req = 0;
-	return read_u64(n.req + off_req_url) == n.url ? n.req : 0;
+	if (!st->mux_req || st->mux_req == st->req)
+		return st->mux_req;
+	return st->mux_url && read_u64(st->mux_req + off_req_url) == st->mux_url ? st->mux_req : 0;
 }
 
 /* Ends the server span of the current goroutine, reading the status from the response writer
@@ -383,7 +368,7 @@ static __always_inline int http_server_end_in(struct pt_regs *ctx, int http2, st
 		VIEW_GO_STRING(e->path, PATH_MAX_, v->url, url_ok, url, off_url_path, e->path_len);
 	/* The route: a framework's (route_of_span), else the pattern of the innermost ServeMux
 	 * that matched one, else the server's request's own. */
-	u64 mux_req = have_mux_route ? take_mux_request(&k) : 0;
+	u64 mux_req = have_mux_route ? mux_request_of(&st) : 0;
 	struct route *route = have_routes ? bpf_map_lookup_elem(&route_of_span, &k) : 0;
 	if (route) {
 		u64 n = route->len & (PATTERN_MAX - 1);
