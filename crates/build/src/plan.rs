@@ -202,6 +202,9 @@ impl Planner<'_> {
     fn plan(&self) -> Result<(Plan, Option<BTreeSet<Input>>), BuildError> {
         let mut notes = Notes::default();
         let modules = self.modules()?;
+        if self.args.flag("buildmode").or_else(|| modules.goflag("buildmode")) == Some("plugin") {
+            return Err(BuildError::PluginBuildMode);
+        }
         if !modules.setup.workspace
             && modules.root.join("vendor/modules.txt").exists()
             && self.args.flag("mod").or_else(|| modules.goflag("mod")).is_none_or(|m| m == "vendor")
@@ -227,6 +230,15 @@ impl Planner<'_> {
         let graph = self.list_graph(&go, &modules, &all_modules)?;
         if let Some((module, dir)) = graph.iter().filter(|p| p.error.is_some()).find_map(|p| modfile::absent_replacement_of(&p.import_path, self.state)) {
             return Err(BuildError::AbsentReplacement { module, dir });
+        }
+        if graph.iter().any(|p| p.import_path == "plugin") {
+            notes.say(
+                "autotel: warning: this program imports package plugin: Go opens only plugins built from the same \
+                 packages as the program, and autotel cannot build plugins, so plugin.Open fails on plugins built by \
+                 `go build` (\"plugin was built with a different version of package …\"); build a program that \
+                 loads plugins with `go build`"
+                    .into(),
+            );
         }
         let matched = match_rules(self.catalogue, &graph, &modules.go_version);
         matched.unsupported.iter().for_each(|line| notes.say(format!("autotel: warning: {line}")));

@@ -71,3 +71,41 @@ fn a_program_whose_collector_is_down_serves_and_exits_normally() {
     // Bounded by the flush timeout, not by the collector.
     assert!(started.elapsed() < std::time::Duration::from_secs(15), "{stderr}");
 }
+
+#[test]
+fn a_plugin_is_refused_and_a_program_that_opens_plugins_is_warned_about() {
+    // The Go linker fails on a plugin carrying the hook packages, and Go opens only plugins built
+    // from the same packages as the program (found on gotify's plugin tests).
+    let app = App::copy("nethttp-pair");
+    std::fs::create_dir_all(app.path().join("cmd/opener")).unwrap();
+    std::fs::write(
+        app.path().join("cmd/opener/main.go"),
+        "package main\n\nimport (\n\t\"fmt\"\n\t\"plugin\"\n)\n\nfunc main() {\n\t_, err := plugin.Open(\"absent.so\")\n\tfmt.Println(err != nil)\n}\n",
+    )
+    .unwrap();
+    let before = app.snapshot();
+    for args in [&["build", "-buildmode=plugin", "-o", "b.so", "./cmd/b"][..], &["build", "-o", "b.so", "./cmd/b"]] {
+        let mut command = autotel();
+        command.arg("go").args(args).current_dir(app.path());
+        if !args.contains(&"-buildmode=plugin") {
+            command.env("GOFLAGS", "-buildmode=plugin");
+        }
+        let output = command.output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            stderr_of(&output),
+            "autotel: cannot instrument a Go plugin (-buildmode=plugin): the Go linker does not link the hook runtime \
+             into one. Build the plugin with `go build`; a program it is loaded into must then be built with `go build` \
+             too, because Go loads only plugins built from the same packages as the program\n"
+        );
+        assert_eq!(app.snapshot(), before, "nothing was written");
+    }
+
+    const WARNING: &str = "autotel: warning: this program imports package plugin";
+    let opener = app.autotel_go(&["build", "-o", "bin/opener", "./cmd/opener"]);
+    assert!(stderr_of(&opener).contains(WARNING), "{}", stderr_of(&opener));
+    let ran = Command::new(app.binary("opener")).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), "true\n", "it runs as built by go build");
+    let server = app.autotel_go(&["build", "-o", "bin/b", "./cmd/b"]);
+    assert!(!stderr_of(&server).contains(WARNING), "{}", stderr_of(&server));
+}
