@@ -32,9 +32,6 @@ pub enum BuildError {
     /// build` stops there too.
     #[error("{module} is replaced by {dir} in go.mod, and that directory has no go.mod, but the build imports from it (`go build` fails there too): check the directory out, or drop the replace directive")]
     AbsentReplacement { module: String, dir: String },
-    /// `-buildmode=plugin`: the Go linker fails on a plugin that carries the hook packages.
-    #[error("cannot instrument a Go plugin (-buildmode=plugin): the Go linker does not link the hook runtime into one. Build the plugin with `go build`; a program it is loaded into must then be built with `go build` too, because Go loads only plugins built from the same packages as the program")]
-    PluginBuildMode,
     /// The embedded hook runtime failed to compile for this program: a bug, or a Go release too
     /// new or too old for it.
     #[error("the autotel hook runtime does not build here:\n{0}\nthis is a bug in autotel: please report it with the output of `go version` and `autotel version`")]

@@ -17,6 +17,16 @@ pub fn header_len(source: &[u8]) -> usize {
     }
 }
 
+/// The name in `source`'s package clause; `None` when the file does not start with one.
+pub fn package_name(source: &[u8]) -> Option<&[u8]> {
+    let bom = if source.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let mut scanner = Scanner { source, pos: bom, broken: false };
+    match (scanner.next(false)?, scanner.next(false)?) {
+        (Token::Ident(b"package"), Token::Ident(name)) => Some(name),
+        _ => None,
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Token<'a> {
     Ident(&'a [u8]),
@@ -153,7 +163,15 @@ impl<'a> Scanner<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::header_len;
+    use super::{header_len, package_name};
+
+    #[test]
+    fn the_package_name_follows_comments_and_a_byte_order_mark() {
+        assert_eq!(package_name(b"// Command x.\n//go:build linux\n\n/* a */ package main\n"), Some(&b"main"[..]));
+        assert_eq!(package_name(b"\xEF\xBB\xBFpackage plug // x\n"), Some(&b"plug"[..]));
+        assert_eq!(package_name(b"// no clause\nfunc f() {}\n"), None);
+        assert_eq!(package_name(b"/* unterminated"), None);
+    }
 
     /// The header of `source` is the text before `⏎HERE`, which is not part of the file.
     fn check(source_with_marker: &str) {

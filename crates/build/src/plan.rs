@@ -202,9 +202,6 @@ impl Planner<'_> {
     fn plan(&self) -> Result<(Plan, Option<BTreeSet<Input>>), BuildError> {
         let mut notes = Notes::default();
         let modules = self.modules()?;
-        if self.args.flag("buildmode").or_else(|| modules.goflag("buildmode")) == Some("plugin") {
-            return Err(BuildError::PluginBuildMode);
-        }
         if !modules.setup.workspace
             && modules.root.join("vendor/modules.txt").exists()
             && self.args.flag("mod").or_else(|| modules.goflag("mod")).is_none_or(|m| m == "vendor")
@@ -233,10 +230,10 @@ impl Planner<'_> {
         }
         if graph.iter().any(|p| p.import_path == "plugin") {
             notes.say(
-                "autotel: warning: this program imports package plugin: Go opens only plugins built from the same \
-                 packages as the program, and autotel cannot build plugins, so plugin.Open fails on plugins built by \
-                 `go build` (\"plugin was built with a different version of package …\"); build a program that \
-                 loads plugins with `go build`"
+                "autotel: note: this program imports package plugin: Go opens only plugins built from the same \
+                 packages as the program, so build its plugins with `autotel go build -buildmode=plugin` (the same \
+                 autotel, the same module versions); one built by `go build` fails to open (\"plugin was built with a \
+                 different version of package …\")"
                     .into(),
             );
         }

@@ -54,7 +54,21 @@ impl CompileArgv {
         flag_value(&self.args[..self.sources().start], "-p").and_then(|p| p.to_str())
     }
 
+    /// A main package: `-p main`, or, in a `-dynlink` build (a plugin's, which compiles its main
+    /// package under its import path), sources whose package clause says `main`.
     pub fn is_main(&self) -> bool {
+        if self.runs_main() {
+            return true;
+        }
+        let dynlink = self.args[..self.sources().start].iter().any(|a| a == "-dynlink");
+        dynlink
+            && self.sources().next().is_some_and(|i| {
+                std::fs::read(self.source(i)).is_ok_and(|text| crate::go_header::package_name(&text) == Some(b"main"))
+            })
+    }
+
+    /// An executable's main package (`-p main`), whose func main runs; a plugin's never does.
+    pub fn runs_main(&self) -> bool {
         self.package() == Some("main")
     }
 
@@ -210,6 +224,22 @@ mod tests {
             Invocation::Compile(c) => c,
             other => panic!("not a compile: {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_plugins_main_package_is_a_command_under_its_import_path() {
+        // `go build -buildmode=plugin` compiles the plugin's main package with `-p IMPORTPATH`.
+        let dir = tempfile::tempdir().unwrap();
+        let (main, library) = (dir.path().join("main.go"), dir.path().join("lib.go"));
+        std::fs::write(&main, "// Plugin p.\npackage main\n\nfunc F() {}\n").unwrap();
+        std::fs::write(&library, "package lib\n").unwrap();
+        let plugin_compile = |dynlink: &str, source: &Path| {
+            compile(&format!("-o /w/b001/_pkg_.a -p example.com/p -lang=go1.26 {dynlink} -importcfg /w/b001/importcfg -pack {}", source.display()))
+        };
+        assert!(plugin_compile("-dynlink", &main).is_main());
+        assert!(!plugin_compile("-dynlink", &main).runs_main());
+        assert!(!plugin_compile("-dynlink", &library).is_main());
+        assert!(!plugin_compile("", &main).is_main(), "without -dynlink only `-p main` is a command");
     }
 
     #[test]

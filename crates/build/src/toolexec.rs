@@ -159,7 +159,7 @@ fn compile(state: &Path, mut argv: CompileArgv) -> Result<CompileArgv, String> {
     }
     let build: BuildState = read_json(&state::build_file(state))?;
     let mut rule_refs: Vec<RuleRef> = if has_rules { read_json::<PackageRules>(&package_file)?.rules } else { Vec::new() };
-    if is_main {
+    if argv.runs_main() {
         rule_refs.extend(build.main_rules.iter().copied());
     }
     let catalogue = Catalogue::with_user_files(&build.user_rule_files).map_err(|e| e.to_string())?;
@@ -251,7 +251,11 @@ impl Instrumented<'_> {
         }
         for (i, path, r) in rewritten {
             let base = Path::new(&path).file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-            let rewritten = self.write(&format!("rewritten_{i}_{base}"), &r.text)?;
+            // Named by the file's place among the sources, not in the argv: the name is in the
+            // package's export data, whose hash a plugin must share with the program that opens
+            // it, and a plugin's compiles carry more flags (-dynlink) before the same sources.
+            let n = i - self.argv.sources().start;
+            let rewritten = self.write(&format!("rewritten_{n}_{base}"), &r.text)?;
             self.argv.replace_source(i, rewritten);
             if r.has_bodyless_functions {
                 self.argv.drop_complete();
