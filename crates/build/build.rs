@@ -1,6 +1,7 @@
 //! Embeds the Go hook runtime (`go/` at the repository root: one or more Go modules) into the
 //! crate, with a hash of its contents that names its extraction directory and enters the build
-//! cache key. Tests, test data and editor files are left out: only what a build of the hooks reads.
+//! cache key. Tests, test data, the test-only module (`go/internal/devdeps`) and editor files are
+//! left out: only what a build of the hooks reads.
 
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -13,7 +14,9 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     for path in entries {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         if path.is_dir() {
-            if name != "testdata" && !name.starts_with('.') {
+            // internal/devdeps: the root module's test-only requirements (go/dev.work), never
+            // part of a user's build.
+            if name != "testdata" && name != "devdeps" && !name.starts_with('.') {
                 collect(&path, out);
             }
         } else if (name.ends_with(".go") && !name.ends_with("_test.go"))

@@ -1,6 +1,7 @@
-// A program that pins golang.org/x/sys, x/net, x/text and protobuf exactly at the hook runtime's
-// floors (OpenTelemetry Go v1.36.0's requirements), older than what v1.38 requires: `autotel go build` must link exactly these versions
-// (crates/autotel/tests/build_mode/dependencies.rs).
+// A program that pins golang.org/x/sys, x/net and x/text exactly at the hook runtime's floors
+// (x/sys: OpenTelemetry Go v1.36.0's requirement; x/net and its x/text: the runtime's own, for
+// HTTP/2 on Go 1.23), and protobuf, which the runtime does not require, at an old release:
+// `autotel go build` must link exactly these versions (crates/autotel/tests/build_mode/dependencies.rs).
 package main
 
 import (

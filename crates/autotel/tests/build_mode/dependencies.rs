@@ -84,7 +84,7 @@ fn builds_and_exports_on(app: App, logs_api: &str) {
 #[test]
 fn a_module_pinned_at_the_runtime_floors_links_its_own_versions() {
     let app = App::copy("pinned-deps");
-    // The app's go.mod pins exactly the runtime's floors (OpenTelemetry Go v1.36.0's requirements).
+    // The app pins the runtime's floors (x/sys, x/net, x/text) and an old protobuf (main.go).
     let gomod = std::fs::read_to_string(app.path().join("go.mod")).unwrap();
     let pins: Vec<(&str, &str)> = gomod
         .lines()

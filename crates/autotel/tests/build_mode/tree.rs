@@ -1,4 +1,5 @@
 use crate::support::*;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 #[test]
@@ -88,23 +89,32 @@ fn a_vendored_module_builds_and_its_vendor_directory_is_untouched() {
 }
 
 #[test]
-fn dependencies_the_runtime_raises_are_reported_and_go_mod_is_unchanged() {
+fn dependencies_the_runtime_raises_are_reported_others_stay_and_go_mod_is_unchanged() {
     let app = App::copy("nethttp-pair");
-    // An old protobuf, older than the one the OpenTelemetry exporters need.
+    // An old x/sys, older than the OpenTelemetry SDK's, and an old protobuf, which only the
+    // runtime's own tests use (gotify's x/net, x/crypto, x/text and protobuf moved before).
     std::fs::write(
-        app.path().join("cmd/b/pb.go"),
-        "package main\n\nimport \"google.golang.org/protobuf/proto\"\n\nvar _ = proto.Size\n",
+        app.path().join("cmd/b/deps.go"),
+        "package main\n\nimport (\n\t\"golang.org/x/sys/unix\"\n\t\"google.golang.org/protobuf/proto\"\n)\n\nvar _, _ = proto.Size, unix.Getpid\n",
     )
     .unwrap();
-    for args in [&["get", "google.golang.org/protobuf@v1.30.0"][..], &["mod", "tidy"]] {
+    for args in [&["get", "google.golang.org/protobuf@v1.30.0", "golang.org/x/sys@v0.20.0"][..], &["mod", "tidy"]] {
         let output = app.go(args);
         assert!(output.status.success(), "go {args:?}: {}", String::from_utf8_lossy(&output.stderr));
     }
     let before = app.snapshot();
     let out = tempfile::tempdir().unwrap();
-    let output = app.autotel_go(&["build", "-o", out.path().join("b").to_str().unwrap(), "./cmd/b"]);
+    let binary = out.path().join("b");
+    let output = app.autotel_go(&["build", "-o", binary.to_str().unwrap(), "./cmd/b"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("autotel: note: the hook runtime needs newer versions of some of your dependencies"), "{stderr}");
-    assert!(stderr.contains("google.golang.org/protobuf v1.30.0 → v1."), "{stderr}");
+    assert!(stderr.contains("golang.org/x/sys v0.20.0 → v0."), "{stderr}");
+    assert!(!stderr.contains("protobuf"), "{stderr}");
+    let info = Command::new("go").args(["version", "-m"]).arg(&binary).output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout);
+    let linked = |module: &str, version: &str| {
+        info.lines().any(|l| l.split_whitespace().take(3).eq(["dep", module, version]))
+    };
+    assert!(linked("google.golang.org/protobuf", "v1.30.0"), "protobuf links at the module's own version:\n{info}");
     assert_eq!(app.snapshot(), before);
 }
