@@ -2,7 +2,8 @@
 //! constraints, package clause, cgo preamble, imports). It is all the go command reads of a file
 //! to list its package (`go list` parses imports only), so it is what the plan cache
 //! (`plan_cache.rs`) hashes of the main module's files: an edit below the imports keeps the
-//! plan, an added import replans. No I/O.
+//! plan, an added import replans. Also the package clause's name alone ([`package_name`]), by
+//! which the toolexec proxy knows a plugin's main package. No I/O.
 
 /// The length of `source`'s header: the bytes up to the end of its last import declaration, or
 /// of the package clause when it has none. A file the scanner cannot follow (an unterminated
