@@ -177,11 +177,21 @@ impl GoArgs {
 
     /// The build flags that change how packages compile, as argv words, in the user's order.
     pub fn compile_flags(&self) -> Vec<String> {
+        self.compile_flags_except(&[])
+    }
+
+    /// [`GoArgs::compile_flags`] less the flags `names` (those autotel replaces).
+    pub fn compile_flags_except(&self, names: &[&str]) -> Vec<String> {
         self.build_flags
             .iter()
-            .filter(|f| COMPILE_AFFECTING.contains(&f.name.as_str()))
+            .filter(|f| COMPILE_AFFECTING.contains(&f.name.as_str()) && !names.contains(&f.name.as_str()))
             .flat_map(|f| f.words.iter().cloned())
             .collect()
+    }
+
+    /// Whether bool build flag `name` is on the command line at all (set or cleared).
+    pub fn has_flag(&self, name: &str) -> bool {
+        self.build_flags.iter().any(|f| f.name == name)
     }
 
     /// What of the command line can change the plan (`plan_cache.rs`): the subcommand, the

@@ -56,6 +56,9 @@ pub struct Package {
     pub export: String,
     #[serde(default)]
     pub deps: Vec<String>,
+    /// Listed only as a dependency of the packages named (`go list -deps`).
+    #[serde(default)]
+    pub dep_only: bool,
     #[serde(default)]
     pub test_go_files: Vec<String>,
     #[serde(default)]

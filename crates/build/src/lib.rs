@@ -8,6 +8,7 @@
 
 mod child;
 mod constraint;
+mod coverage;
 pub mod error;
 pub mod fingerprint;
 pub mod goflags;

@@ -9,7 +9,8 @@
 //!    say which of the user's dependencies the runtime moves (`otelalign.rs`).
 //! 3. `go list -export -deps` the hook packages through the toolexec proxy, with the user's
 //!    compile flags, so their archives (and the instrumented standard library under them) are
-//!    the very ones the user's build will use.
+//!    the very ones the user's build will use; coverage only where the user's build has it
+//!    (`coverage.rs`).
 //! 4. Decide which hook packages each program links (`programs.rs`); under `go test`, the
 //!    overlay that imports them into the main module's programs (`hook_overlay.rs`).
 //!
@@ -18,6 +19,7 @@
 //! The state directory is removed afterwards, also after Ctrl-C.
 
 use crate::constraint;
+use crate::coverage;
 use crate::error::BuildError;
 use crate::fingerprint::{executable_identity, fingerprint};
 use crate::goflags::{goflags_words, GoArgs, GoCommand};
@@ -194,6 +196,17 @@ impl Modules {
     fn goflag(&self, name: &str) -> Option<&str> {
         self.goflags.iter().rev().find_map(|w| w.trim_start_matches('-').strip_prefix(name).and_then(|r| r.strip_prefix('=')))
     }
+
+    /// Whether bool flag `name` is set in GOFLAGS (`-name` or `-name=true`).
+    fn goflag_set(&self, name: &str) -> bool {
+        self.goflags.iter().rev().find(|w| w.trim_start_matches('-').split('=').next() == Some(name)).is_some_and(|w| !w.ends_with("=false"))
+    }
+
+    /// GOFLAGS less the flags `names`.
+    fn goflags_except(&self, names: &[&str]) -> String {
+        let kept = self.goflags.iter().filter(|w| !names.contains(&w.trim_start_matches('-').split('=').next().unwrap_or_default()));
+        kept.cloned().collect::<Vec<_>>().join(" ")
+    }
 }
 
 impl Planner<'_> {
@@ -280,10 +293,23 @@ impl Planner<'_> {
         // closure only when the toolexec proxy imports hook packages that no overlay file pins
         // (hook_overlay.rs): otherwise modules using different libraries share everything.
         let closure = if hook_overlay::carries_every_program(&graph) { Vec::new() } else { closure_modules(&graph, &main_imports) };
+        // A coverage build's packages that only autotel brings are compiled without counters
+        // (coverage.rs), so the set is part of the fingerprint: such an archive must not serve a
+        // build where the package is the user's and counts.
+        let coverage = match self.coverage(&modules) {
+            None => None,
+            Some(request) => {
+                let hook_closure = self.hook_closure(&go, &modules, &main_imports)?;
+                let selection = request.select(self.args.command, self.dir, &graph, &format!("{CORE_MODULE}/"), &hook_closure);
+                Some((request, selection))
+            }
+        };
+        let registration_only = coverage.as_ref().map(|(_, s)| s.registration_only.clone()).unwrap_or_default();
+        let registration_only_line = registration_only.iter().map(|p| format!("\ncover regonly {p}")).collect::<String>();
         let fingerprint = fingerprint(
             self.executable,
             &format!("{}\n{}", runtime::hash(), self.runtime_root.display()),
-            &format!("{}\n{language}", self.catalogue.fingerprint()),
+            &format!("{}\n{language}{registration_only_line}", self.catalogue.fingerprint()),
             &closure,
         );
         let mut build = BuildState {
@@ -302,16 +328,20 @@ impl Planner<'_> {
             go_version: modules.go_env.goversion.clone(),
             instrumented: instrumented(self.catalogue, &matched, &graph),
             hook_instrumented: BTreeMap::new(),
+            registration_only,
         };
         let package_rules: Vec<PackageRules> =
             matched.packages.iter().map(|(import_path, rules)| PackageRules { import_path: import_path.clone(), rules: rules.clone() }).collect();
         write_rules(self.state, &package_rules, &build)?;
-        let hook_deps = self.build_hook_archives(
-            &plan_go(self.dir, self.args, modules.setup.workspace, self.state, main_language.as_deref(), Some(&fingerprint)),
-            &modules,
-            &main_imports,
-            &mut build,
-        )?;
+        let mut hook_go = plan_go(self.dir, self.args, modules.setup.workspace, self.state, main_language.as_deref(), Some(&fingerprint));
+        let hook_flags = match &coverage {
+            None => self.args.compile_flags(),
+            Some((request, selection)) => {
+                hook_go.env.push(("GOFLAGS".into(), modules.goflags_except(coverage::FLAGS).into()));
+                [self.args.compile_flags_except(coverage::FLAGS), selection.closure_flags(request)].concat()
+            }
+        };
+        let hook_deps = self.build_hook_archives(&hook_go, &modules, &main_imports, &hook_flags, &mut build)?;
 
         let imports = programs::hook_imports(&graph, &matched.hooks_by_target, &hook_deps);
         let user_overlay = self.args.flag("overlay").or_else(|| modules.goflag("overlay")).map(|o| self.dir.join(o));
@@ -392,7 +422,7 @@ impl Planner<'_> {
             .map(|id| self.catalogue.file(id).hooks.clone())
             .filter(|hooks| hooks != SDK_PACKAGE && runtime::module_of(all_modules, hooks).is_some_and(|m| m.path == CORE_MODULE))
             .collect();
-        let mut list = vec!["list".to_string(), "-e".into(), "-deps".into(), "-json=ImportPath,Name,Dir,Standard,Module,Deps,TestGoFiles,XTestGoFiles,Error".into()];
+        let mut list = vec!["list".to_string(), "-e".into(), "-deps".into(), "-json=ImportPath,Name,Dir,Standard,Module,Deps,DepOnly,TestGoFiles,XTestGoFiles,Error".into()];
         if self.args.command == GoCommand::Test {
             list.push("-test".into());
         }
@@ -412,13 +442,31 @@ impl Planner<'_> {
         Ok(graph)
     }
 
+    /// The coverage the user's build asks for (command line, else GOFLAGS).
+    fn coverage(&self, modules: &Modules) -> Option<coverage::Request> {
+        let cover = if self.args.has_flag("cover") { self.args.bool_flag("cover") } else { modules.goflag_set("cover") };
+        let flag = |name| self.args.flag(name).or_else(|| modules.goflag(name));
+        coverage::Request::new(cover, flag("covermode"), flag("coverpkg"))
+    }
+
+    /// The packages the hook packages `main_imports` import, themselves included.
+    fn hook_closure(&self, go: &Go, modules: &Modules, main_imports: &[String]) -> Result<BTreeSet<String>, BuildError> {
+        let mut list = vec!["list".to_string(), "-deps".into(), "-json=ImportPath".into()];
+        list.extend(module_flags(modules.setup.workspace, self.state));
+        list.extend(self.args.compile_flags_except(coverage::FLAGS));
+        list.push("--".into());
+        list.extend(main_imports.iter().cloned());
+        Ok(go.list(&list)?.into_iter().map(|p| p.import_path).collect())
+    }
+
     /// The hook packages' archives, compiled as the user's build will compile them (through the
-    /// toolexec proxy, with the user's compile flags); recorded in `build.archives`. Returns the
+    /// toolexec proxy, with the user's compile flags, `compile_flags`, where coverage is
+    /// narrowed to what the user's build covers); recorded in `build.archives`. Returns the
     /// dependencies of each hook package.
-    fn build_hook_archives(&self, go: &Go, modules: &Modules, main_imports: &[String], build: &mut BuildState) -> Result<BTreeMap<String, Vec<String>>, BuildError> {
+    fn build_hook_archives(&self, go: &Go, modules: &Modules, main_imports: &[String], compile_flags: &[String], build: &mut BuildState) -> Result<BTreeMap<String, Vec<String>>, BuildError> {
         let mut export = vec!["list".to_string(), "-deps".into(), "-export".into(), "-json=ImportPath,Export,Deps,Error".into(), toolexec_flag()?];
         export.extend(module_flags(modules.setup.workspace, self.state));
-        export.extend(self.args.compile_flags());
+        export.extend(compile_flags.iter().cloned());
         export.push("--".into());
         export.extend(main_imports.iter().cloned());
         let progress = Progress::start(&state::progress_file(self.state), "preparing the hook runtime", std::io::stderr().is_terminal());

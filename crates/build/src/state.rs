@@ -18,7 +18,7 @@
 use manifest::Instrumented;
 use rules::FileId;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The environment variable naming the state directory.
@@ -54,6 +54,10 @@ pub struct BuildState {
     /// what a program it is added to links besides the go command's packages (for the manifest).
     #[serde(default)]
     pub hook_instrumented: BTreeMap<String, Vec<String>>,
+    /// Coverage builds: the packages only autotel brings, whose `cover` runs in
+    /// registration-only mode where the go command covers them (`coverage.rs`).
+    #[serde(default)]
+    pub registration_only: BTreeSet<String>,
 }
 
 /// How one program (a main package, or the test main of a package under test) links the hook

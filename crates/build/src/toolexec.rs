@@ -17,7 +17,8 @@
 //!   the same inputs is copied instead, or the linker runs as a child and its output is kept
 //!   (`link_cache.rs`).
 //! - `cover` (`-cover`): the files autotel's overlay adds are named by their real paths, which
-//!   the go command does not do for it (`hook_overlay.rs`).
+//!   the go command does not do for it (`hook_overlay.rs`), and a package only autotel brings is
+//!   registered, not instrumented (`coverage.rs`).
 //! - A program whose hook packages an overlay file imports ([`HookImports::OverlayFile`]) gets
 //!   no `autotel_main.go` and no archives added (the go command compiled and listed them
 //!   itself); its link gets the manifest all the same.
@@ -28,6 +29,7 @@
 //! without it: an unsupported library version never fails a build.
 
 use crate::constraint;
+use crate::coverage;
 use crate::fingerprint::version_answer;
 use crate::hook_overlay;
 use crate::language::{self, MainLanguage};
@@ -58,13 +60,22 @@ pub fn main(args: Vec<OsString>) -> ! {
         (Invocation::Link(argv), Some(state)) => link(state, argv).map(|argv| reuse_or_link(state, &tool, argv)),
         (Invocation::Compile(argv), None) => Ok(argv.into_args()),
         (Invocation::Link(argv), None) => Ok(argv.into_args()),
-        (Invocation::Cover(args), Some(state)) => Ok(hook_overlay::with_real_paths(state, args)),
+        (Invocation::Cover(args), Some(state)) => Ok(cover(state, args)),
         (Invocation::Cover(args), None) => Ok(args),
         (Invocation::Other(args), _) => Ok(args),
     };
     match args {
         Ok(args) => exec(&tool, &args),
         Err(message) => fail(&message),
+    }
+}
+
+/// `cover`'s arguments for the build in `state`.
+fn cover(state: &Path, args: Vec<OsString>) -> Vec<OsString> {
+    let args = hook_overlay::with_real_paths(state, args);
+    match read_json::<BuildState>(&state::build_file(state)) {
+        Ok(build) if !build.registration_only.is_empty() => coverage::registration_only(args, &build.registration_only),
+        _ => args,
     }
 }
 

@@ -42,6 +42,8 @@ mod cache;
 mod plan_cache;
 /// `autotel go test`, `autotel go run`, and an older Go through GOTOOLCHAIN.
 mod commands;
+/// Coverage builds report the user's packages, as plain go does, never autotel's.
+mod coverage;
 /// `autotel inspect`: the manifest linked into each program; a plain build's attach view.
 mod inspect;
 /// go flags, GOFLAGS, cross-compilation and workspaces pass through.
