@@ -100,6 +100,13 @@ pub enum ArgsError {
     LateChdir,
     #[error("argument is not valid UTF-8: {0:?}")]
     NotUtf8(OsString),
+    #[error(
+        "`go {command} {package}` builds a module at a version outside any main module, which autotel cannot \
+         instrument (it adds its runtime to a main module's requirements); download the module (`go mod \
+         download -json MODULE@VERSION` prints its directory), copy it, and run `autotel go {command}` with the \
+         package's path inside the copy (the program's build info then says (devel) for its version)"
+    )]
+    VersionedPackage { command: &'static str, package: String },
 }
 
 impl GoArgs {
@@ -161,6 +168,9 @@ impl GoArgs {
             if BUILD_VALUE_FLAGS.contains(&name.as_str()) || BUILD_BOOL_FLAGS.contains(&name.as_str()) {
                 parsed.build_flags.push(flag);
             }
+        }
+        if let Some(package) = parsed.packages.iter().find(|p| p.contains('@') && !p.ends_with(".go")) {
+            return Err(ArgsError::VersionedPackage { command: command.name(), package: package.clone() });
         }
         Ok(parsed)
     }
@@ -300,6 +310,10 @@ mod tests {
         assert_eq!(parse("vet ./...").unwrap_err().to_string(),
             "`go vet` is not wrapped by autotel; it wraps build, install, run and test (run `go vet` directly)");
         assert_eq!(parse("build -o").unwrap_err().to_string(), "flag -o needs a value");
+        let versioned = ArgsError::VersionedPackage { command: "install", package: "example.com/tool@v1.2.3".into() };
+        assert_eq!(parse("install example.com/tool@v1.2.3").unwrap_err(), versioned);
+        assert_eq!(parse("run example.com/tool@latest -flag").unwrap_err(), ArgsError::VersionedPackage { command: "run", package: "example.com/tool@latest".into() });
+        assert!(parse("run ./cmd/x user@example.com").is_ok(), "a program argument may hold an @");
     }
 
     /// The tables above must list every flag the machine's go documents.

@@ -36,6 +36,20 @@ fn an_unknown_subcommand_is_refused() {
 }
 
 #[test]
+fn a_package_at_a_version_is_refused_with_what_to_do_instead() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = autotel().args(["go", "install", "github.com/rakyll/hey@v0.1.4"]).current_dir(dir.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.starts_with("autotel: `go install github.com/rakyll/hey@v0.1.4` builds a module at a version outside any main module")
+            && stderr.contains("go mod download -json MODULE@VERSION"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
+}
+
+#[test]
 fn a_directory_without_go_mod_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("main.go"), "package main\n\nfunc main() {}\n").unwrap();
