@@ -108,15 +108,22 @@ unsafe impl Plain for text_event {}
 #[cfg(bpf_built)]
 const _: () = assert!(std::mem::offset_of!(span_event, kind) == 0 && std::mem::offset_of!(text_event, kind) == 0);
 
-/// A copy of the `T` at the start of `b`, or `Size` when `b` is shorter than `T`.
+/// The `T` at the start of `b`, or `Size` when `b` is shorter than `T`: borrowed in place when
+/// `b` is aligned for `T` (a ring buffer's records are 8-byte aligned, so an event of several
+/// kilobytes is not copied to be read), else a copy.
 #[cfg(bpf_built)]
-fn read<T: Plain>(b: &[u8]) -> Result<T, DecodeError> {
+fn read<T: Plain>(b: &[u8]) -> Result<std::borrow::Cow<'_, T>, DecodeError> {
     if b.len() < std::mem::size_of::<T>() {
         return Err(DecodeError::Size(b.len()));
     }
-    // SAFETY: `b` holds at least `size_of::<T>()` bytes, `read_unaligned` needs no alignment,
-    // and any bytes are a valid `T` (`Plain`).
-    Ok(unsafe { std::ptr::read_unaligned(b.as_ptr().cast::<T>()) })
+    let p = b.as_ptr().cast::<T>();
+    if p.is_aligned() {
+        // SAFETY: `b` holds at least `size_of::<T>()` bytes at an address aligned for `T`, any
+        // bytes are a valid `T` (`Plain`), and the reference lives no longer than `b`.
+        return Ok(std::borrow::Cow::Borrowed(unsafe { &*p }));
+    }
+    // SAFETY: as above; `read_unaligned` needs no alignment.
+    Ok(std::borrow::Cow::Owned(unsafe { std::ptr::read_unaligned(p) }))
 }
 
 /// The first `len` bytes of a C `char` array (clamped to the array) as valid UTF-8.
@@ -177,8 +184,8 @@ impl SpanEvent {
             None => return Err(DecodeError::Size(b.len())),
         };
         let text_kind = match kind {
-            event_kind::EVENT_HTTP_SERVER => return Ok(Self::http(read(b)?, EventKind::HttpServer)),
-            event_kind::EVENT_HTTP_CLIENT => return Ok(Self::http(read(b)?, EventKind::HttpClient)),
+            event_kind::EVENT_HTTP_SERVER => return Ok(Self::http(read::<span_event>(b)?.as_ref(), EventKind::HttpServer)),
+            event_kind::EVENT_HTTP_CLIENT => return Ok(Self::http(read::<span_event>(b)?.as_ref(), EventKind::HttpClient)),
             event_kind::EVENT_DB_QUERY => EventKind::DbQuery,
             event_kind::EVENT_REDIS | event_kind::EVENT_REDIGO => EventKind::Redis,
             event_kind::EVENT_GRPC_CLIENT => EventKind::GrpcClient,
@@ -187,7 +194,7 @@ impl SpanEvent {
             event_kind::EVENT_KAFKA_RECV => EventKind::KafkaRecv,
             event_kind(k) => return Err(DecodeError::Kind(k)),
         };
-        let e: text_event = read(b)?;
+        let e = read::<text_event>(b)?;
         let mut event = SpanEvent {
             text: chars(&e.text, e.len[0]),
             aux: [chars(&e.aux1, e.len[1]), chars(&e.aux2, e.len[2]), chars(&e.aux3, e.len[3])],
@@ -212,7 +219,7 @@ impl SpanEvent {
         Ok(event)
     }
 
-    fn http(e: span_event, kind: EventKind) -> SpanEvent {
+    fn http(e: &span_event, kind: EventKind) -> SpanEvent {
         SpanEvent {
             method: chars(&e.method, e.method_len),
             host: chars(&e.host, e.host_len),
@@ -287,6 +294,13 @@ mod tests {
         assert_eq!(e.trace_id[0], 0xab);
         assert!(e.parent_span_id.is_some());
         assert_eq!(e.path.len(), span_event::default().path.len());
+        // A record at an address not aligned for the struct is copied, and reads the same.
+        let mut shifted = vec![0u8; b.len() + 1];
+        shifted[1..].copy_from_slice(&b);
+        let unaligned = &shifted[1..];
+        assert!(!unaligned.as_ptr().cast::<span_event>().is_aligned());
+        let copied = SpanEvent::decode(unaligned).expect("decodes");
+        assert_eq!((copied.method, copied.remote_addr, copied.status), (e.method, e.remote_addr, e.status));
     }
 
     #[test]
