@@ -194,18 +194,30 @@ struct Modules {
 impl Modules {
     /// The value of flag `name` in GOFLAGS.
     fn goflag(&self, name: &str) -> Option<&str> {
-        self.goflags.iter().rev().find_map(|w| w.trim_start_matches('-').strip_prefix(name).and_then(|r| r.strip_prefix('=')))
+        self.goflags.iter().rev().find_map(|w| match split_goflag(w) {
+            (n, Some(value)) if n == name => Some(value),
+            _ => None,
+        })
     }
 
     /// Whether bool flag `name` is set in GOFLAGS (`-name` or `-name=true`).
     fn goflag_set(&self, name: &str) -> bool {
-        self.goflags.iter().rev().find(|w| w.trim_start_matches('-').split('=').next() == Some(name)).is_some_and(|w| !w.ends_with("=false"))
+        self.goflags.iter().rev().map(|w| split_goflag(w)).find(|(n, _)| *n == name).is_some_and(|(_, value)| value != Some("false"))
     }
 
     /// GOFLAGS less the flags `names`.
     fn goflags_except(&self, names: &[&str]) -> String {
-        let kept = self.goflags.iter().filter(|w| !names.contains(&w.trim_start_matches('-').split('=').next().unwrap_or_default()));
+        let kept = self.goflags.iter().filter(|w| !names.contains(&split_goflag(w).0));
         kept.cloned().collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// A GOFLAGS word split into its flag's name and value (`-name=value`, `-name`).
+fn split_goflag(word: &str) -> (&str, Option<&str>) {
+    let body = word.trim_start_matches('-');
+    match body.split_once('=') {
+        Some((name, value)) => (name, Some(value)),
+        None => (body, None),
     }
 }
 
@@ -718,5 +730,18 @@ fn remove_abandoned(builds: &Path) {
         if !alive {
             let _ = std::fs::remove_dir_all(entry.path());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn goflags_words_split_into_name_and_value() {
+        assert_eq!(split_goflag("-tags=a,b"), ("tags", Some("a,b")));
+        assert_eq!(split_goflag("--cover"), ("cover", None));
+        assert_eq!(split_goflag("-cover=false"), ("cover", Some("false")));
+        assert_eq!(split_goflag("-gcflags=all=-N"), ("gcflags", Some("all=-N")));
     }
 }

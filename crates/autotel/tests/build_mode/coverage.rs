@@ -44,9 +44,8 @@ fn go_test_with_coverpkg_all_passes_and_profiles_the_same_blocks_as_plain_go() {
 }
 
 /// The packages `go tool covdata percent` lists for a program built with `args` and run once.
-fn covered_packages(app: &App, go: Command, args: &[&str], name: &str) -> Vec<String> {
+fn covered_packages(app: &App, mut go: Command, args: &[&str], name: &str) -> Vec<String> {
     let bin = app.path().join(name);
-    let mut go = go;
     let output = go.args(["build", "-o", bin.to_str().unwrap()]).args(args).arg("./cmd/b").current_dir(app.path()).output().unwrap();
     assert!(output.status.success(), "{name}: {}", String::from_utf8_lossy(&output.stderr));
     let data = tempfile::tempdir().unwrap();
