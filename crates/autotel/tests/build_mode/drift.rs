@@ -117,11 +117,11 @@ fn a_gin_whose_hooked_function_changed_builds_with_one_warning_and_serves() {
 }
 
 /// A Go release autotel does not know, made by scripts/fake-go-release from go1.27.4: it calls
-/// itself go1.28rc1, renames newproc1's `callergp` and net/http's `http2ResponseWriter`.
+/// itself go1.28.0, renames newproc1's `callergp` and net/http's `http2ResponseWriter`.
 fn future_go() -> std::path::PathBuf {
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("go1.28rc1-fake");
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("go1.28.0-fake");
     let output = Command::new(repo_root().join("scripts/fake-go-release"))
-        .args(["go1.27.4", "go1.28rc1"])
+        .args(["go1.27.4", "go1.28.0"])
         .arg(&root)
         .output()
         .unwrap();
@@ -161,7 +161,7 @@ fn a_future_go_builds_with_one_warning_per_changed_library_and_runs() {
     );
     assert!(!stderr.contains("bug"), "{stderr}");
     let version = Command::new(goroot.join("bin/go")).args(["version"]).arg(app.binary("b")).env("GOROOT", &goroot).output().unwrap();
-    assert!(String::from_utf8_lossy(&version.stdout).contains("go1.28rc1"), "{version:?}");
+    assert!(String::from_utf8_lossy(&version.stdout).contains("go1.28.0"), "{version:?}");
 
     // The program runs; net/http's other rules still apply (server span with its status code).
     let receiver = receiver();
